@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# First command of the quick start: install everything, then run the main job.
+# Idempotent: every step is skipped when what it makes is already there and current.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+ensure_debian_packages fluidsynth fluid-soundfont-gm
+ensure_venv ""
+
+if [ "${TUNESMITH_SETUP_ONLY:-}" = "1" ]; then
+  exit 0
+fi
+# The main job, with the shipped defaults.
+mkdir -p out
+.venv/bin/tunesmith corpus list
+.venv/bin/tunesmith convert src/tunesmith/data/nottingham/waltzes.abc out/first-tune.mid
+.venv/bin/tunesmith info out/first-tune.mid
