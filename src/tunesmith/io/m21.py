@@ -1,0 +1,359 @@
+"""Conversion between music21 streams and Score.
+
+Reading (``score_from_m21``): repeats are expanded where music21 can, tied notes are merged
+into one Note, chord notes become separate Notes, grace notes are dropped (they take no time),
+modal keys (dorian, mixolydian, ...) become the major or minor key on the same tonic, and a piece
+without a tempo mark gets 120 bpm. Writing (``score_to_m21``) splits overlapping notes of a
+track into tied chord segments so any polyphony fits one notation voice; reading ties merges
+them back, so read -> write -> read keeps every note.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from typing import Any
+
+from tunesmith.score import (
+    DEFAULT_BPM,
+    TICKS_PER_QUARTER,
+    ChordSymbol,
+    KeySignature,
+    Metadata,
+    Note,
+    Score,
+    Section,
+    TempoChange,
+    TimeSignature,
+    Track,
+)
+
+_MINOR_MODES = {"minor", "aeolian", "dorian", "phrygian", "locrian"}
+_DEFAULT_VELOCITY = 80
+
+
+def _tick(quarters: Any) -> int:
+    return round(float(quarters) * TICKS_PER_QUARTER)
+
+
+def key_from_tonic(tonic_pc: int, mode: str, near_fifths: int = 0) -> tuple[int, str]:
+    """(fifths, 'major'|'minor') of the key on ``tonic_pc``; modal keys map to major or minor
+    on the same tonic. Of two enharmonic spellings, take the one nearest ``near_fifths``."""
+    minor = mode.lower() in _MINOR_MODES
+    major_pc = (tonic_pc + 3) % 12 if minor else tonic_pc % 12
+    candidates = [f for f in range(-7, 8) if (f * 7) % 12 == major_pc]
+    fifths = min(candidates, key=lambda f: (abs(f - near_fifths), abs(f)))
+    return fifths, "minor" if minor else "major"
+
+
+def _key_signature(el: Any, tick: int) -> KeySignature:
+    from music21 import key
+
+    sharps = int(el.sharps or 0)
+    if isinstance(el, key.Key):
+        fifths, mode = key_from_tonic(el.tonic.pitchClass, el.mode or "major", sharps)
+        return KeySignature(tick, fifths, mode)
+    mode = getattr(el, "mode", None) or "major"
+    if mode not in ("major", "minor"):
+        tonic = el.asKey(mode).tonic.pitchClass
+        fifths, mode = key_from_tonic(tonic, mode, sharps)
+        return KeySignature(tick, fifths, mode)
+    return KeySignature(tick, max(-7, min(7, sharps)), mode)
+
+
+def figure_from_m21(cs: Any) -> str:
+    """The chord figure as written: root + the kind text the source gave + slash bass.
+    music21 writes flats as '-' (B-m7); tunesmith figures use 'b' (Bbm7)."""
+    from music21 import harmony
+
+    if isinstance(cs, harmony.NoChord):
+        return "N.C."
+    kind_text = cs.chordKindStr or ""
+    root = cs.root()
+    if kind_text and root is not None:
+        figure = root.name.replace("-", "b") + kind_text
+        bass = cs.bass()
+        if bass is not None and bass.name != root.name:
+            figure += "/" + bass.name.replace("-", "b")
+        return figure
+    figure = str(cs.figure or "")
+    figure = re.sub(r"^([A-Ga-g])-", r"\1b", figure)
+    return re.sub(r"/([A-Ga-g])-", r"/\1b", figure)
+
+
+def _program_and_drum(part: Any) -> tuple[str, int, bool]:
+    from music21 import instrument
+
+    inst = part.getInstrument(returnDefault=False)
+    name = str(part.partName or "")
+    if inst is None:
+        return name, 0, False
+    name = name or str(inst.partName or inst.instrumentName or "")
+    is_drum = isinstance(inst, instrument.UnpitchedPercussion) or inst.midiChannel == 9
+    program = inst.midiProgram if inst.midiProgram is not None else 0
+    return name, max(0, min(127, int(program))), is_drum
+
+
+def _velocity(el: Any) -> int:
+    vol = getattr(el, "_volume", None)  # reading .volume would create a Volume on every note
+    if vol is not None and vol.velocity is not None:
+        return max(1, min(127, int(vol.velocity)))
+    return _DEFAULT_VELOCITY
+
+
+def _part_notes(flat: Any, is_drum: bool) -> list[Note]:
+    """Notes of one flattened part with tied segments merged (per pitch)."""
+    from music21 import chord, harmony, note
+
+    notes: list[Note] = []
+    open_ties: dict[int, Note] = {}
+
+    def add(pitch: int, start: int, end: int, tie: Any, velocity: int) -> None:
+        tie_type = tie.type if tie is not None else None
+        held = open_ties.get(pitch)
+        if held is not None and tie_type in ("stop", "continue") and abs(held.end - start) <= 1:
+            held.duration = max(1, end - held.start)
+            if tie_type == "stop":
+                del open_ties[pitch]
+            return
+        if held is not None:
+            del open_ties[pitch]
+        if not 0 <= pitch <= 127 or end <= start:
+            return
+        new = Note(pitch, start, end - start, velocity)
+        notes.append(new)
+        if tie_type in ("start", "continue"):
+            open_ties[pitch] = new
+
+    for el in flat.notes:
+        if isinstance(el, harmony.ChordSymbol) or el.duration.isGrace:
+            continue
+        start = _tick(el.offset)
+        end = _tick(Fraction(el.offset) + Fraction(el.quarterLength))
+        if isinstance(el, note.Note):
+            add(el.pitch.midi, start, end, el.tie, _velocity(el))
+        elif isinstance(el, chord.Chord):
+            vel = _velocity(el)
+            for sub in el.notes:
+                add(sub.pitch.midi, start, end, sub.tie or el.tie, vel)
+        elif isinstance(el, note.Unpitched) and is_drum:
+            add(el.displayPitch().midi, start, end, el.tie, _velocity(el))
+    return notes
+
+
+def _expand_repeats(stream: Any) -> Any:
+    from music21 import bar, spanner
+
+    has_repeats = any(True for _ in stream.recurse().getElementsByClass((bar.Repeat, spanner.RepeatBracket)))
+    if not has_repeats:
+        return stream
+    try:
+        return stream.expandRepeats()
+    except Exception:  # music21 raises many types on odd repeat structures; keep it unexpanded
+        return stream
+
+
+def score_from_m21(stream: Any, source: str = "") -> Score:
+    """Convert a music21 Score, Part, Opus (first score) or other stream into a Score."""
+    from music21 import harmony, key, meter, stream as m21stream, tempo
+
+    if isinstance(stream, m21stream.Opus):
+        scores = list(stream.scores)
+        if not scores:
+            return Score(metadata=Metadata(source=source), tempos=[TempoChange(0, DEFAULT_BPM)])
+        stream = scores[0]
+    stream = _expand_repeats(stream)
+    parts = list(stream.parts) if isinstance(stream, m21stream.Score) else [stream]
+    if isinstance(stream, m21stream.Score) and not parts:
+        parts = [stream]
+
+    score = Score(metadata=_metadata(stream, source))
+    tempos: dict[int, float] = {}
+    times: dict[int, TimeSignature] = {}
+    keys: dict[int, KeySignature] = {}
+    chords: dict[tuple[int, str], ChordSymbol] = {}
+    marks: dict[int, str] = {}
+    for i, part in enumerate(parts):
+        name, program, is_drum = _program_and_drum(part)
+        flat = part.flatten()
+        track = Track(name or f"Part {i + 1}", program, is_drum, _part_notes(flat, is_drum))
+        track.notes.sort(key=lambda n: (n.start, n.pitch, n.duration))
+        score.tracks.append(track)
+        for el in flat.getElementsByClass((tempo.MetronomeMark, meter.TimeSignature, key.KeySignature)):
+            tick = _tick(el.offset)
+            if isinstance(el, tempo.MetronomeMark):
+                bpm = el.getQuarterBPM()
+                if bpm and 1.0 <= bpm <= 1000.0:
+                    tempos.setdefault(tick, float(bpm))
+            elif isinstance(el, meter.TimeSignature):
+                if el.numerator and el.denominator in (1, 2, 4, 8, 16, 32):
+                    times.setdefault(tick, TimeSignature(tick, int(el.numerator), int(el.denominator)))
+            else:
+                keys.setdefault(tick, _key_signature(el, tick))
+        for cs in flat.getElementsByClass(harmony.ChordSymbol):
+            figure = figure_from_m21(cs)
+            if figure:
+                tick = _tick(cs.offset)
+                chords.setdefault((tick, figure), ChordSymbol(tick, figure))
+        for mark in flat.getElementsByClass("RehearsalMark"):
+            marks.setdefault(_tick(mark.offset), str(mark.content))
+    score.tempos = [TempoChange(t, b) for t, b in sorted(tempos.items())] or [TempoChange(0, DEFAULT_BPM)]
+    score.time_signatures = [times[t] for t in sorted(times)]
+    score.key_signatures = [keys[t] for t in sorted(keys)]
+    score.chords = sorted(chords.values(), key=lambda c: c.tick)
+    score.sections = _sections(marks, score.end_tick())
+    return score
+
+
+def _sections(marks: dict[int, str], end: int) -> list[Section]:
+    starts = sorted(marks)
+    return [
+        Section(s, starts[i + 1] if i + 1 < len(starts) else max(end, s), marks[s]) for i, s in enumerate(starts)
+    ]
+
+
+def _metadata(stream: Any, source: str) -> Metadata:
+    md = stream.metadata
+    if md is None:
+        return Metadata(source=source)
+    title = md.title or md.movementName or ""
+    return Metadata(title=str(title), composer=str(md.composer or ""), source=source)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+_KIND_BY_TEXT = {
+    "": "major", "maj": "major", "M": "major",
+    "m": "minor", "min": "minor", "-": "minor",
+    "7": "dominant", "dom7": "dominant",
+    "d": "diminished", "dim": "diminished", "o": "diminished", "°": "diminished",
+    "a": "augmented", "aug": "augmented", "+": "augmented",
+    "maj7": "major-seventh", "M7": "major-seventh", "Δ": "major-seventh", "^7": "major-seventh",
+    "m7": "minor-seventh", "min7": "minor-seventh", "-7": "minor-seventh",
+    "dim7": "diminished-seventh", "o7": "diminished-seventh", "d7": "diminished-seventh",
+    "m7b5": "half-diminished", "ø": "half-diminished", "ø7": "half-diminished",
+    "6": "major-sixth", "m6": "minor-sixth",
+    "9": "dominant-ninth", "maj9": "major-ninth", "m9": "minor-ninth",
+    "11": "dominant-11th", "13": "dominant-13th",
+    "sus": "suspended-fourth", "sus4": "suspended-fourth", "7sus4": "suspended-fourth",
+    "sus2": "suspended-second", "mmaj7": "major-minor", "m(maj7)": "major-minor",
+}
+_FIGURE = re.compile(r"^([A-Ga-g])([#b♯♭]?)(.*?)(?:/([A-Ga-g])([#b♯♭]?))?$")
+
+
+def _kind_for_text(text: str) -> str:
+    if text in _KIND_BY_TEXT:
+        return _KIND_BY_TEXT[text]
+    if text.startswith(("maj", "M")):
+        return "major-seventh"
+    if text.startswith(("m", "min", "-")):
+        return "minor"
+    if text[:1].isdigit():
+        return "dominant"
+    return "major"
+
+
+def _m21_pitch_name(letter: str, accidental: str) -> str:
+    return letter.upper() + {"#": "#", "♯": "#", "b": "-", "♭": "-"}.get(accidental, "")
+
+
+def chord_symbol_to_m21(figure: str) -> Any | None:
+    """A music21 ChordSymbol showing ``figure`` (its kind text kept as written), or None."""
+    from music21 import harmony
+
+    if figure == "N.C.":
+        return harmony.NoChord()
+    match = _FIGURE.match(figure.strip())
+    if match is None:
+        return None
+    letter, acc, text, bass_letter, bass_acc = match.groups()
+    root = _m21_pitch_name(letter, acc)
+    try:
+        cs = harmony.ChordSymbol(root=root, kind=_kind_for_text(text))
+        if bass_letter:
+            cs.bass(_m21_pitch_name(bass_letter, bass_acc or ""))
+    except Exception:  # music21 rejects a few kind/bass combinations; write no symbol then
+        return None
+    cs.chordKindStr = text
+    cs.writeAsChord = False
+    return cs
+
+
+def _segments(notes: list[Note]) -> list[tuple[int, int, list[tuple[Note, bool, bool]]]]:
+    """Cut the notes at every onset and end; each segment lists (note, starts_here, ends_here)."""
+    bounds = sorted({n.start for n in notes} | {n.end for n in notes})
+    order = sorted(notes, key=lambda n: (n.start, n.pitch))
+    segments = []
+    active: list[Note] = []
+    j = 0
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        active = [n for n in active if n.end > a]
+        while j < len(order) and order[j].start == a:
+            active.append(order[j])
+            j += 1
+        if active:
+            segments.append((a, b, [(n, n.start == a, n.end == b) for n in active]))
+    return segments
+
+
+def _track_to_part(track: Track, index: int) -> Any:
+    from music21 import chord, instrument, note, stream, tie
+
+    part = stream.Part(id=f"P{index + 1}")
+    part.partName = track.name or f"Track {index + 1}"
+    if track.is_drum:
+        inst: Any = instrument.Percussion()
+        inst.midiChannel = 9
+    else:
+        try:
+            inst = instrument.instrumentFromMidiProgram(track.program)
+        except Exception:  # programs music21 has no class for
+            inst = instrument.Instrument()
+        inst.midiProgram = track.program
+    inst.partName = part.partName
+    part.insert(0, inst)
+    # keep the same pitch from sounding twice at once in a part: notation cannot show it
+    seen: dict[tuple[int, int], Note] = {}
+    for n in track.notes:
+        seen.setdefault((n.pitch, n.start), n)
+    for start, end, members in _segments(list(seen.values())):
+        ql = Fraction(end - start, TICKS_PER_QUARTER)
+        pieces = []
+        for n, begins, ends in members:
+            piece = note.Note(n.pitch, quarterLength=ql)
+            piece.volume.velocity = n.velocity
+            if not (begins and ends):
+                piece.tie = tie.Tie("start" if begins else "stop" if ends else "continue")
+            pieces.append(piece)
+        el: Any = pieces[0] if len(pieces) == 1 else chord.Chord(pieces, quarterLength=ql)
+        part.insert(Fraction(start, TICKS_PER_QUARTER), el)
+    return part
+
+
+def score_to_m21(score: Score) -> Any:
+    """A music21 Score holding every track, tempo, meter, key, chord symbol and section."""
+    from music21 import expressions, key, metadata, meter, stream, tempo
+
+    out = stream.Score()
+    out.metadata = metadata.Metadata()
+    out.metadata.title = score.metadata.title
+    out.metadata.composer = score.metadata.composer
+    tracks = score.tracks or [Track("Empty")]
+    parts = [_track_to_part(t, i) for i, t in enumerate(tracks)]
+    for part_no, part in enumerate(parts):
+        for ts in score.time_signatures:
+            part.insert(Fraction(ts.tick, TICKS_PER_QUARTER), meter.TimeSignature(str(ts)))
+        for ks in score.key_signatures:
+            k = key.KeySignature(ks.fifths).asKey(ks.mode)
+            part.insert(Fraction(ks.tick, TICKS_PER_QUARTER), k)
+        if part_no == 0:  # tempo, chords and sections once, on the top part (as notation shows them)
+            for tc in score.tempos:
+                part.insert(Fraction(tc.tick, TICKS_PER_QUARTER), tempo.MetronomeMark(number=round(tc.bpm, 3)))
+            for c in score.chords:
+                cs = chord_symbol_to_m21(c.figure)
+                if cs is not None:
+                    part.insert(Fraction(c.tick, TICKS_PER_QUARTER), cs)
+            for s in score.sections:
+                part.insert(Fraction(s.start, TICKS_PER_QUARTER), expressions.RehearsalMark(s.label))
+        out.insert(0, part)
+    return out
