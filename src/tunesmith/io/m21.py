@@ -10,6 +10,7 @@ them back, so read -> write -> read keeps every note.
 
 from __future__ import annotations
 
+import itertools
 import re
 from fractions import Fraction
 from typing import Any
@@ -155,7 +156,8 @@ def _expand_repeats(stream: Any) -> Any:
 
 def score_from_m21(stream: Any, source: str = "") -> Score:
     """Convert a music21 Score, Part, Opus (first score) or other stream into a Score."""
-    from music21 import harmony, key, meter, stream as m21stream, tempo
+    from music21 import harmony, key, meter, tempo
+    from music21 import stream as m21stream
 
     if isinstance(stream, m21stream.Opus):
         scores = list(stream.scores)
@@ -207,9 +209,9 @@ def score_from_m21(stream: Any, source: str = "") -> Score:
 
 def _sections(marks: dict[int, str], end: int) -> list[Section]:
     starts = sorted(marks)
-    return [
-        Section(s, starts[i + 1] if i + 1 < len(starts) else max(end, s), marks[s]) for i, s in enumerate(starts)
-    ]
+    ends = [*starts[1:], None]
+    pairs = zip(starts, ends, strict=True)
+    return [Section(s, e if e is not None else max(end, s), marks[s]) for s, e in pairs]
 
 
 def _metadata(stream: Any, source: str) -> Metadata:
@@ -286,7 +288,7 @@ def _segments(notes: list[Note]) -> list[tuple[int, int, list[tuple[Note, bool, 
     segments = []
     active: list[Note] = []
     j = 0
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for a, b in itertools.pairwise(bounds):
         active = [n for n in active if n.end > a]
         while j < len(order) and order[j].start == a:
             active.append(order[j])
@@ -348,7 +350,8 @@ def score_to_m21(score: Score) -> Any:
             part.insert(Fraction(ks.tick, TICKS_PER_QUARTER), k)
         if part_no == 0:  # tempo, chords and sections once, on the top part (as notation shows them)
             for tc in score.tempos:
-                part.insert(Fraction(tc.tick, TICKS_PER_QUARTER), tempo.MetronomeMark(number=round(tc.bpm, 3)))
+                mark = tempo.MetronomeMark(number=round(tc.bpm, 3))
+                part.insert(Fraction(tc.tick, TICKS_PER_QUARTER), mark)
             for c in score.chords:
                 cs = chord_symbol_to_m21(c.figure)
                 if cs is not None:
