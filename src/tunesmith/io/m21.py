@@ -209,7 +209,7 @@ def score_from_m21(stream: Any, source: str = "") -> Score:
 
 def _sections(marks: dict[int, str], end: int) -> list[Section]:
     starts = sorted(marks)
-    ends = [*starts[1:], None]
+    ends: list[int | None] = [*starts[1:], None] if starts else []
     pairs = zip(starts, ends, strict=True)
     return [Section(s, e if e is not None else max(end, s), marks[s]) for s, e in pairs]
 
