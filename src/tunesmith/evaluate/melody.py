@@ -1,0 +1,91 @@
+"""Which notes of a Score count as its melody, and the bar/beat grid the metrics measure on.
+
+The melody is one track reduced to a single line (the "skyline": the highest note of each onset),
+so chorales (soprano on top), lead sheets and composed arrangements are all measured alike.
+Times are ticks at ``TICKS_PER_QUARTER``; the metric grid is the sixteenth note (``STEP`` ticks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tunesmith.errors import ControlError
+from tunesmith.score import TICKS_PER_QUARTER, Note, Score, TimeSignature, Track
+
+STEP = TICKS_PER_QUARTER // 4
+"""Ticks per sixteenth note: the grid of the rhythm and repetition metrics."""
+
+_MELODY_NAMES = ("melody", "lead", "soprano", "tune")
+"""Track names that mark the melody of a composed or imported piece, checked before pitch height."""
+
+
+def melody_track(score: Score, name: str | None = None) -> Track | None:
+    """The melody track: the one called ``name`` (case-insensitive), else a non-drum track whose
+    name says melody/lead/soprano/tune, else the non-drum track with the highest mean pitch (the
+    first of equals). None when the piece has no pitched notes.
+
+    Raises ControlError when ``name`` is given and no track has it.
+    """
+    if name is not None:
+        for track in score.tracks:
+            if track.name.lower() == name.lower():
+                return track
+        known = ", ".join(repr(t.name) for t in score.tracks) or "none"
+        raise ControlError("track", f"no track named {name!r} (tracks: {known})")
+    pitched = [t for t in score.tracks if not t.is_drum and t.notes]
+    if not pitched:
+        return None
+    for track in pitched:
+        if any(word in track.name.lower() for word in _MELODY_NAMES):
+            return track
+    return max(pitched, key=lambda t: sum(n.pitch for n in t.notes) / len(t.notes))
+
+
+def skyline(notes: Iterable[Note]) -> list[Note]:
+    """One note per onset, the highest, sorted by onset: a polyphonic track read as a single line."""
+    best: dict[int, Note] = {}
+    for note in notes:
+        kept = best.get(note.start)
+        if kept is None or note.pitch > kept.pitch:
+            best[note.start] = note
+    return [best[t] for t in sorted(best)]
+
+
+def melody_notes(score: Score, track: str | None = None) -> list[Note]:
+    """The melody line of ``score`` (see :func:`melody_track`) as a skyline, sorted by onset."""
+    chosen = melody_track(score, track)
+    return skyline(chosen.notes) if chosen is not None else []
+
+
+def bars(score: Score, until: int) -> list[tuple[int, int, TimeSignature]]:
+    """(start tick, length in ticks, time signature) of every bar that begins before ``until``."""
+    starts = score.bar_starts(until=max(until, 1))
+    out = []
+    for i, start in enumerate(starts):
+        sig = score.time_signature_at(start)
+        end = starts[i + 1] if i + 1 < len(starts) else start + sig.bar_ticks
+        out.append((start, max(1, end - start), sig))
+    return out
+
+
+def is_compound(sig: TimeSignature) -> bool:
+    """6/8, 9/8, 12/8 (and 6/4 …): beats are dotted, three units each."""
+    return sig.numerator % 3 == 0 and sig.numerator > 3
+
+
+def beat_ticks(sig: TimeSignature) -> int:
+    """Length of one felt beat: the dotted unit in compound meters, else the denominator's unit."""
+    unit = TICKS_PER_QUARTER * 4 // sig.denominator
+    return unit * 3 if is_compound(sig) else unit
+
+
+def strong_beat_offsets(sig: TimeSignature) -> list[int]:
+    """Ticks after the barline of the strong beats: beat 1, plus the middle beat when the bar has an
+    even number of beats of at least 4 simple or 2 compound (1 and 3 of 4/4, 1 of 3/4 and 2/4,
+    1 and 4 of 6/8, 1 and 7 of 12/8)."""
+    beat = beat_ticks(sig)
+    beats = sig.numerator // 3 if is_compound(sig) else sig.numerator
+    offsets = [0]
+    if beats % 2 == 0 and (beats >= 4 or (is_compound(sig) and beats >= 2)):
+        offsets.append(beats // 2 * beat)
+    return offsets

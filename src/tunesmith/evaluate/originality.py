@@ -1,0 +1,457 @@
+"""Originality: how many consecutive melody notes a piece shares with any piece of a training corpus.
+
+A melody becomes a transposition-invariant sequence of symbols, one per step between consecutive
+notes: the pitch interval (and, optionally, the ratio of the two notes' inter-onset times, so the
+rhythm must match too). A run of k notes copied from a training piece, in any key, is a common
+substring of k − 1 symbols.
+
+The index is a suffix array over the concatenated sequences of every training piece (separators
+between pieces, so no match spans two). One query answers "the longest substring of the query that
+occurs anywhere in the corpus" exactly, at any length, with a binary search per query position that
+runs for all positions at once in numpy: a 32-bar melody against ~10⁶ corpus notes takes a few ms.
+Building it is prefix doubling (a handful of numpy sorts): seconds for the full corpus; the result is
+cached in the user data dir, keyed by the corpus cache version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from tunesmith.errors import ControlError, CorruptFileError
+from tunesmith.evaluate.melody import melody_notes
+from tunesmith.fileutil import atomic_path
+from tunesmith.score import Note, Score
+
+INDEX_FORMAT = 1
+"""Bump when the saved index layout or the symbol alphabet changes (old caches are then rebuilt)."""
+
+_MAX_INTERVAL = 60  # intervals are clipped to ±5 octaves: wider leaps are equally "a big leap"
+_RATIO_CLASSES = 6  # inter-onset ratios: round(2·log2 ratio) clipped to ±6 (quarter-octave steps)
+_SEP = -1  # between pieces in the corpus text
+_QUERY_PAD = -2  # after the end of a query suffix (sorts first: a shorter suffix is smaller)
+_TEXT_PAD = -3  # after the end of the corpus text, so gathered windows never run off the array
+_COMPARE_WIDTH = 256  # symbols compared per binary-search step; longer matches are then extended
+_FP_MAGIC = b"TSF1"
+
+
+class CopiedRun(NamedTuple):
+    """The longest run: ``length`` in notes, and the id of the training piece it comes from (None
+    when the query has fewer than two notes, so nothing can be compared)."""
+
+    length: int
+    piece: str | None
+
+
+@dataclass(frozen=True)
+class Similar:
+    """A training piece similar to the query: ``shared`` is the share of the query's windows of
+    ``window`` notes that occur in it (transposed or not), ``longest_run`` the longest run in notes."""
+
+    piece: str
+    shared: float
+    longest_run: int
+
+
+# --- sequences --------------------------------------------------------------------------------------
+
+
+def _ratio_classes(notes: Sequence[Note]) -> np.ndarray:
+    """Per step i (note i → i+1): class of the ratio of note i+1's inter-onset time to note i's."""
+    starts = np.array([n.start for n in notes], dtype=np.float64)
+    ioi = np.diff(starts)
+    ioi = np.append(ioi, notes[-1].duration).clip(min=1.0)
+    ratio = np.round(2.0 * np.log2(ioi[1:] / ioi[:-1]))
+    return ratio.clip(-_RATIO_CLASSES, _RATIO_CLASSES).astype(np.int64)
+
+
+def _symbols(intervals: np.ndarray, ratios: np.ndarray | None) -> np.ndarray:
+    base = intervals.astype(np.int64).clip(-_MAX_INTERVAL, _MAX_INTERVAL) + _MAX_INTERVAL
+    if ratios is None:
+        return base
+    return base * (2 * _RATIO_CLASSES + 1) + (ratios.astype(np.int64) + _RATIO_CLASSES)
+
+
+def melody_sequence(notes_or_score: Score | Sequence[Note] | Sequence[int], rhythm: bool = False,
+                    track: str | None = None) -> np.ndarray:
+    """The symbol sequence of a melody (length = notes − 1): a Score (its melody line, see
+    :func:`tunesmith.evaluate.melody.melody_notes`), a list of Notes in order, or a list of MIDI
+    pitches (pitch-only; ``rhythm`` needs Notes)."""
+    if isinstance(notes_or_score, Score):
+        items: Sequence[Note] | Sequence[int] = melody_notes(notes_or_score, track)
+    else:
+        items = notes_or_score
+    if len(items) < 2:
+        return np.zeros(0, dtype=np.int64)
+    if isinstance(items[0], Note):
+        notes = sorted((n for n in items if isinstance(n, Note)), key=lambda n: n.start)
+        pitches = np.array([n.pitch for n in notes])
+        ratios = _ratio_classes(notes) if rhythm else None
+    else:
+        if rhythm:
+            raise ControlError("rhythm", "a list of pitches has no rhythm: pass Notes or a Score")
+        pitches = np.asarray(items, dtype=np.int64)
+        ratios = None
+    return _symbols(np.diff(pitches), ratios)
+
+
+# --- fingerprints -----------------------------------------------------------------------------------
+
+
+def fingerprint(score: Score, track: str | None = None) -> bytes:
+    """A compact, transposition-invariant fingerprint of a piece's melody for the store: the pitch
+    intervals and inter-onset-ratio classes of its melody line (2 bytes per note, plus 8). An index
+    built from stored fingerprints (:meth:`OriginalityIndex.from_fingerprints`) checks new pieces
+    against them exactly as against a corpus."""
+    notes = melody_notes(score, track)
+    if len(notes) < 2:
+        return _FP_MAGIC + struct.pack("<I", 0)
+    intervals = np.diff([n.pitch for n in notes]).clip(-_MAX_INTERVAL, _MAX_INTERVAL).astype(np.int8)
+    ratios = _ratio_classes(notes).astype(np.int8)
+    return _FP_MAGIC + struct.pack("<I", len(intervals)) + intervals.tobytes() + ratios.tobytes()
+
+
+def fingerprint_sequence(data: bytes, rhythm: bool = False) -> np.ndarray:
+    """The symbol sequence (as :func:`melody_sequence`) stored in a :func:`fingerprint`."""
+    if len(data) < 8 or data[:4] != _FP_MAGIC:
+        raise ControlError("fingerprint", "not a tunesmith melody fingerprint (bad header)")
+    (count,) = struct.unpack("<I", data[4:8])
+    if len(data) != 8 + 2 * count:
+        raise ControlError("fingerprint", f"truncated: {len(data)} bytes for {count} intervals")
+    intervals = np.frombuffer(data, dtype=np.int8, count=count, offset=8)
+    ratios = np.frombuffer(data, dtype=np.int8, count=count, offset=8 + count)
+    return _symbols(intervals, ratios if rhythm else None)
+
+
+# --- suffix array -----------------------------------------------------------------------------------
+
+
+def suffix_array(text: np.ndarray) -> np.ndarray:
+    """Start positions of the suffixes of ``text`` (integers) in lexicographic order (a shorter
+    suffix sorts before its extensions). Prefix doubling: O(n log² n) in numpy sorts."""
+    n = len(text)
+    if n == 0:
+        return np.zeros(0, dtype=np.int32)
+    rank = np.unique(text, return_inverse=True)[1].astype(np.int64).reshape(-1)
+    sa = np.argsort(rank, kind="stable")
+    k = 1
+    while True:
+        second = np.zeros(n, dtype=np.int64)
+        second[: n - k] = rank[k:] + 1  # 0 = "past the end", which sorts first
+        key = rank * (n + 1) + second
+        sa = np.argsort(key, kind="stable")
+        ordered = key[sa]
+        new_rank = np.empty(n, dtype=np.int64)
+        new_rank[sa] = np.concatenate(([0], np.cumsum(ordered[1:] != ordered[:-1])))
+        rank = new_rank
+        if rank[sa[-1]] == n - 1 or k >= n:
+            return sa.astype(np.int32)
+        k *= 2
+
+
+class OriginalityIndex:
+    """A searchable set of training melodies (see the module docstring).
+
+    Build with :meth:`from_scores` (or :meth:`from_sequences`, :meth:`from_fingerprints`, or
+    :func:`corpus_index` for the cached built-in corpus); query with :func:`longest_copied_run`,
+    :func:`is_original` and :func:`find_similar`. ``rhythm`` says whether symbols include the
+    inter-onset ratios (then only runs with the same rhythm count as copies).
+    """
+
+    def __init__(self, text: np.ndarray, offsets: np.ndarray, ids: Sequence[str], rhythm: bool,
+                 sa: np.ndarray | None = None) -> None:
+        self.text = text.astype(np.int32)
+        self.offsets = offsets.astype(np.int64)
+        """offsets[p] is where piece p starts in ``text``; offsets[-1] is len(text)."""
+        self.ids = list(ids)
+        self.rhythm = rhythm
+        self.sa = suffix_array(self.text) if sa is None else sa.astype(np.int32)
+        self._padded = np.concatenate([self.text, np.full(_COMPARE_WIDTH + 1, _TEXT_PAD, np.int32)])
+        self._piece_of = None if len(self.text) == 0 else self._piece_at(np.arange(len(self.text)))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def from_sequences(cls, sequences: Sequence[np.ndarray], ids: Sequence[str],
+                       rhythm: bool = False) -> OriginalityIndex:
+        """From symbol sequences made by :func:`melody_sequence` with the same ``rhythm``."""
+        if len(sequences) != len(ids):
+            raise ControlError("ids", f"{len(ids)} ids for {len(sequences)} sequences")
+        parts: list[np.ndarray] = []
+        offsets = [0]
+        for seq in sequences:
+            parts.append(np.asarray(seq, dtype=np.int32))
+            parts.append(np.array([_SEP], dtype=np.int32))
+            offsets.append(offsets[-1] + len(seq) + 1)
+        text = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+        return cls(text, np.array(offsets), ids, rhythm)
+
+    @classmethod
+    def from_scores(cls, scores: Sequence[Score], ids: Sequence[str] | None = None,
+                    rhythm: bool = False) -> OriginalityIndex:
+        """From the melody lines of ``scores``; ``ids`` default to :func:`piece_id` of each."""
+        labels = list(ids) if ids is not None else [piece_id(s, i) for i, s in enumerate(scores)]
+        return cls.from_sequences([melody_sequence(s, rhythm) for s in scores], labels, rhythm)
+
+    @classmethod
+    def from_fingerprints(cls, fingerprints: Sequence[bytes], ids: Sequence[str],
+                          rhythm: bool = False) -> OriginalityIndex:
+        """From stored :func:`fingerprint` bytes (e.g. the store's fingerprints table)."""
+        return cls.from_sequences([fingerprint_sequence(fp, rhythm) for fp in fingerprints], ids, rhythm)
+
+    def _piece_at(self, positions: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.offsets, positions, side="right") - 1
+
+    def piece_sequence(self, piece: int) -> np.ndarray:
+        return self.text[self.offsets[piece] : self.offsets[piece + 1] - 1]
+
+    # -- persistence ------------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> None:
+        """Write the index (with its suffix array) to an .npz file, atomically."""
+        with atomic_path(path) as tmp, tmp.open("wb") as fh:
+            np.savez(fh, format=np.array(INDEX_FORMAT), text=self.text, offsets=self.offsets,
+                     sa=self.sa, ids=np.array(self.ids, dtype=str), rhythm=np.array(self.rhythm))
+
+    @classmethod
+    def load(cls, path: str | Path) -> OriginalityIndex:
+        """Read an index written by :meth:`save`; CorruptFileError if it is not one of this format."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if int(data["format"]) != INDEX_FORMAT:
+                    raise CorruptFileError(path, f"originality index format {int(data['format'])}, "
+                                                 f"expected {INDEX_FORMAT}")
+                return cls(data["text"], data["offsets"], [str(x) for x in data["ids"]],
+                           bool(data["rhythm"]), sa=data["sa"])
+        except (OSError, KeyError, ValueError) as err:
+            raise CorruptFileError(path, f"not a readable originality index ({err})") from err
+
+    # -- search -----------------------------------------------------------------------------------
+
+    def _compare(self, queries: np.ndarray, suffix_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each row: (corpus suffix < query row, length of their common prefix, ≤ width)."""
+        width = queries.shape[1]
+        window = self._padded[suffix_starts[:, None] + np.arange(width)[None, :]]
+        differ = window != queries
+        first = differ.argmax(axis=1)
+        some = differ[np.arange(len(first)), first]
+        rows = np.arange(len(first))
+        less = some & (window[rows, first] < queries[rows, first])
+        lcp = np.where(some, first, width)
+        return less, lcp
+
+    def matching_statistics(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each position i of ``query``: the length of the longest prefix of query[i:] found in
+        the corpus, and a corpus text position where it starts (exact up to ``_COMPARE_WIDTH``)."""
+        q = np.asarray(query, dtype=np.int32)
+        n_q = len(q)
+        if n_q == 0 or len(self.sa) == 0:
+            return np.zeros(n_q, dtype=np.int64), np.zeros(n_q, dtype=np.int64)
+        width = min(n_q, _COMPARE_WIDTH)
+        idx = np.arange(n_q)[:, None] + np.arange(width)[None, :]
+        rows = np.where(idx < n_q, q[np.minimum(idx, n_q - 1)], _QUERY_PAD).astype(np.int32)
+        lo = np.zeros(n_q, dtype=np.int64)
+        hi = np.full(n_q, len(self.sa), dtype=np.int64)
+        # Lower-bound binary search for every query suffix at once.
+        while True:
+            active = np.flatnonzero(lo < hi)
+            if len(active) == 0:
+                break
+            mid = (lo[active] + hi[active]) // 2
+            less, _ = self._compare(rows[active], self.sa[mid].astype(np.int64))
+            lo[active] = np.where(less, mid + 1, lo[active])
+            hi[active] = np.where(less, hi[active], mid)
+        # The longest match is with a neighbour of the insertion point.
+        best_len = np.zeros(n_q, dtype=np.int64)
+        best_pos = np.zeros(n_q, dtype=np.int64)
+        for neighbour in (lo - 1, lo):
+            ok = (neighbour >= 0) & (neighbour < len(self.sa))
+            starts = self.sa[np.clip(neighbour, 0, len(self.sa) - 1)].astype(np.int64)
+            _, lcp = self._compare(rows, starts)
+            lcp = np.where(ok, lcp, 0)
+            better = lcp > best_len
+            best_len = np.where(better, lcp, best_len)
+            best_pos = np.where(better, starts, best_pos)
+        return best_len, best_pos
+
+    def longest_match(self, query: np.ndarray) -> tuple[int, int, int]:
+        """(length in symbols, query start, corpus text start) of the longest common substring."""
+        q = np.asarray(query, dtype=np.int32)
+        lengths, positions = self.matching_statistics(q)
+        if len(lengths) == 0 or lengths.max() == 0:
+            return 0, 0, 0
+        i = int(lengths.argmax())
+        length, pos = int(lengths[i]), int(positions[i])
+        if length >= _COMPARE_WIDTH:  # the search compared only this many: extend by hand
+            while (i + length < len(q) and pos + length < len(self.text)
+                   and self.text[pos + length] == q[i + length]):
+                length += 1
+        return length, i, pos
+
+
+def piece_id(score: Score, position: int) -> str:
+    """A readable id for a training piece: its title and source where known."""
+    title, source = score.metadata.title.strip(), score.metadata.source.strip()
+    if title and source:
+        return f"{title} [{source}]"
+    return title or source or f"piece {position}"
+
+
+def longest_copied_run(notes_or_score: Score | Sequence[Note] | Sequence[int],
+                       index: OriginalityIndex, track: str | None = None) -> CopiedRun:
+    """The longest run of consecutive melody notes (compared by intervals, so in any key) that also
+    occurs consecutively in a piece of ``index``, and that piece's id.
+
+    ``notes_or_score``: a Score (its melody line), Notes, or MIDI pitches in order. The length is 0
+    when the melody has fewer than two notes or the index is empty, and 1 (piece None) when not even
+    one interval matches.
+    """
+    query = melody_sequence(notes_or_score, index.rhythm, track)
+    if len(query) == 0 or len(index.text) == 0:
+        return CopiedRun(0, None)
+    length, _qstart, pos = index.longest_match(query)
+    if length == 0:
+        return CopiedRun(1, None)  # a single note "occurs" everywhere; no piece is to blame
+    piece = int(index._piece_at(np.array([pos]))[0])
+    return CopiedRun(length + 1, index.ids[piece])
+
+
+def is_original(notes_or_score: Score | Sequence[Note] | Sequence[int], index: OriginalityIndex,
+                max_run: int = 11, track: str | None = None) -> bool:
+    """True when no run of more than ``max_run`` consecutive notes is copied from a piece of ``index``
+    (the composer rejects ≥ 12 copied notes: the default ``max_run`` is 11)."""
+    return longest_copied_run(notes_or_score, index, track).length <= max_run
+
+
+def _longest_common_run(a: np.ndarray, b: np.ndarray) -> int:
+    """Longest common substring length of two short symbol sequences (dynamic programming by rows)."""
+    if len(a) == 0 or len(b) == 0:
+        return 0
+    prev = np.zeros(len(b) + 1, dtype=np.int64)
+    best = 0
+    for symbol in a:
+        cur = np.zeros_like(prev)
+        cur[1:] = np.where(b == symbol, prev[:-1] + 1, 0)
+        best = max(best, int(cur.max()))
+        prev = cur
+    return best
+
+
+def find_similar(notes_or_score: Score | Sequence[Note] | Sequence[int], index: OriginalityIndex,
+                 top: int = 5, *, window: int = 6, track: str | None = None,
+                 max_occurrences: int = 2000) -> list[Similar]:
+    """The ``top`` training pieces that share the most windows of ``window`` consecutive notes
+    (transposition-invariant) with the query, best first, each with its longest shared run.
+
+    Windows that occur more than ``max_occurrences`` times in the corpus (scale runs, repeated notes)
+    say nothing about one piece and are ignored, as a search engine ignores stop words.
+    """
+    if window < 2:
+        raise ControlError("window", f"must be at least 2 notes, not {window}")
+    query = melody_sequence(notes_or_score, index.rhythm, track)
+    w = window - 1  # symbols per window
+    n_windows = len(query) - w + 1
+    if n_windows <= 0 or len(index.sa) == 0:
+        return []
+    lengths, positions = index.matching_statistics(query)
+    assert index._piece_of is not None
+    rank_of = np.empty(len(index.sa), dtype=np.int64)
+    rank_of[index.sa] = np.arange(len(index.sa))
+    text_len = len(index.text)
+    hits: list[np.ndarray] = []
+    for i in np.flatnonzero(lengths[:n_windows] >= w):
+        # All suffixes sharing the window lie in one run of the suffix array around a known match:
+        # widen it with exponential + binary search on the first w symbols.
+        r = int(rank_of[positions[i]])
+        target = query[i : i + w]
+
+        def shares(rank: int, target: np.ndarray = target) -> bool:
+            start = int(index.sa[rank])
+            return start + w <= text_len and bool(np.array_equal(index.text[start : start + w], target))
+
+        lo_r = _extend(r, -1, shares, len(index.sa), max_occurrences)
+        hi_r = _extend(r, +1, shares, len(index.sa), max_occurrences)
+        if lo_r is None or hi_r is None:
+            continue  # too common to be telling
+        hits.append(np.unique(index._piece_of[index.sa[lo_r : hi_r + 1]]))
+    if not hits:
+        return []
+    counts = np.bincount(np.concatenate(hits), minlength=len(index.ids))
+    order = np.argsort(-counts, kind="stable")[:top]
+    return [
+        Similar(index.ids[p], float(counts[p] / n_windows),
+                _longest_common_run(query, index.piece_sequence(int(p))) + 1)
+        for p in order if counts[p] > 0
+    ]
+
+
+def _extend(rank: int, step: int, shares: Callable[[int], bool], size: int, limit: int) -> int | None:
+    """Furthest suffix-array rank from ``rank`` in direction ``step`` whose suffix still shares the
+    window (ranks that share it are contiguous); None when more than ``limit`` do."""
+    reach = 1
+    last_ok = rank
+    while True:  # gallop outwards until a rank no longer shares the window
+        probe = rank + step * reach
+        if not 0 <= probe < size or not shares(probe):
+            break
+        last_ok = probe
+        if reach > limit:
+            return None
+        reach *= 2
+    lo, hi = abs(last_ok - rank), reach  # offsets: lo shares, hi does not (or is outside)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        probe = rank + step * mid
+        if 0 <= probe < size and shares(probe):
+            lo = mid
+        else:
+            hi = mid
+    return rank + step * lo if lo <= limit else None
+
+
+# --- the built-in corpus, cached --------------------------------------------------------------------
+
+
+def _cache_path(names: Sequence[str] | None, version: str, rhythm: bool) -> Path:
+    from tunesmith.paths import data_dir
+
+    key = hashlib.sha1(
+        f"{INDEX_FORMAT}|{version}|{sorted(names) if names else 'all'}|{rhythm}".encode()
+    ).hexdigest()[:16]
+    folder = data_dir() / "cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"originality-{key}.npz"
+
+
+def corpus_index(names: Sequence[str] | None = None, rhythm: bool = False) -> OriginalityIndex:
+    """The index over the built-in corpus (all collections, or ``names``), built on first use and then
+    loaded from the user data dir; a new corpus cache version builds a new one."""
+    from tunesmith.corpus import load_corpus
+
+    corpus = load_corpus(list(names) if names else None)
+    path = _cache_path(names, corpus_version(corpus), rhythm)
+    if path.exists():
+        try:
+            return OriginalityIndex.load(path)
+        except CorruptFileError:
+            path.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
+    scores = list(corpus)
+    index = OriginalityIndex.from_scores(scores, rhythm=rhythm)
+    index.save(path)
+    return index
+
+
+def corpus_version(corpus: object) -> str:
+    """A string that changes whenever the corpus content does (its cache version, else its size)."""
+    for attr in ("version", "cache_version", "fingerprint"):
+        value = getattr(corpus, attr, None)
+        if value is not None:
+            return str(value() if callable(value) else value)
+    return f"n={len(corpus)}" if hasattr(corpus, "__len__") else "unknown"
