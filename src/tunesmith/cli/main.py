@@ -25,6 +25,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "tunesmith.cli.groups",
     "tunesmith.cli.files",
+    "tunesmith.cli.evaluate",
 )
 
 
