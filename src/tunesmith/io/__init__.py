@@ -1,0 +1,92 @@
+"""Read and write music files through one Score type; the format follows the file's suffix.
+
+    .mid .midi            read and write (io.midi, symusic)
+    .musicxml .xml .mxl   read and write (io.musicxml, music21)
+    .abc                  read only; one Score per tune (io.abc)
+
+Every failure is an InputFileError subclass (or OutputError when writing) with a one-line
+message naming the file. Format modules are imported inside the functions so importing
+tunesmith.io stays cheap.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tunesmith.errors import CorruptFileError, InputFileError, TunesmithError, UnsupportedFormatError
+from tunesmith.score import Score
+
+READ_SUFFIXES = (".mid", ".midi", ".musicxml", ".xml", ".mxl", ".abc")
+WRITE_SUFFIXES = (".mid", ".midi", ".musicxml", ".xml", ".mxl")
+_FORMAT_NAMES = {".mid": "MIDI", ".midi": "MIDI", ".musicxml": "MusicXML", ".xml": "MusicXML",
+                 ".mxl": "MusicXML", ".abc": "ABC"}
+
+
+def _suffix(path: Path, allowed: tuple[str, ...], verb: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in allowed:
+        shown = f"'{suffix}'" if suffix else "(none)"
+        raise UnsupportedFormatError(path, f"cannot {verb} files with suffix {shown}; "
+                                           f"tunesmith {verb}s {', '.join(allowed)}")
+    return suffix
+
+
+def load(path: str | Path) -> list[Score]:
+    """Every piece in the file: one for MIDI and MusicXML, one per tune for ABC."""
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError(p, "no such file")
+    if p.is_dir():
+        raise InputFileError(p, "is a folder, not a music file")
+    suffix = _suffix(p, READ_SUFFIXES, "read")
+    try:
+        data = p.read_bytes()
+    except OSError as err:
+        raise InputFileError(p, f"cannot read ({err.strerror or err})") from err
+    return loads(data, suffix, p)
+
+
+def loads(data: bytes, suffix: str, path: str | Path = "<data>") -> list[Score]:
+    """Parse file content ``data`` as the format named by ``suffix`` (".mid", ".abc", ...)."""
+    if not data.strip():
+        raise CorruptFileError(path, "file is empty")
+    try:
+        if suffix in (".mid", ".midi"):
+            from tunesmith.io.midi import midi_bytes_to_score
+
+            return [midi_bytes_to_score(data, path)]
+        if suffix in (".musicxml", ".xml", ".mxl"):
+            from tunesmith.io.musicxml import musicxml_bytes_to_score
+
+            return [musicxml_bytes_to_score(data, path, compressed=suffix == ".mxl")]
+        if suffix == ".abc":
+            from tunesmith.io.abc import parse_abc
+
+            return parse_abc(data.decode("utf-8", errors="replace"), path)
+    except TunesmithError:
+        raise
+    except RecursionError as err:
+        raise CorruptFileError(path, f"{_FORMAT_NAMES[suffix]} structure nested too deeply") from err
+    except Exception as err:  # last line of defence: a reader bug must still name the file
+        detail = str(err).split("\n")[0][:200] or type(err).__name__
+        raise CorruptFileError(path, f"cannot read {_FORMAT_NAMES[suffix]} ({detail})") from err
+    raise UnsupportedFormatError(path, f"cannot read files with suffix '{suffix}'")
+
+
+def load_one(path: str | Path) -> Score:
+    """The first piece in the file."""
+    return load(path)[0]
+
+
+def save(score: Score, path: str | Path) -> None:
+    """Write ``score`` atomically in the format named by the suffix of ``path``."""
+    p = Path(path)
+    suffix = _suffix(p, WRITE_SUFFIXES, "write")
+    if suffix in (".mid", ".midi"):
+        from tunesmith.io.midi import write_midi
+
+        write_midi(score, p)
+    else:
+        from tunesmith.io.musicxml import write_musicxml
+
+        write_musicxml(score, p)

@@ -265,7 +265,7 @@ def chord_symbol_to_m21(figure: str) -> Any | None:
 
     if figure == "N.C.":
         return harmony.NoChord()
-    match = _FIGURE.match(figure.strip())
+    match = _FIGURE.match(figure.strip().removeprefix("(").removesuffix(")"))  # "(E7)": optional E7
     if match is None:
         return None
     letter, acc, text, bass_letter, bass_acc = match.groups()
@@ -298,7 +298,28 @@ def _segments(notes: list[Note]) -> list[tuple[int, int, list[tuple[Note, bool, 
     return segments
 
 
-def _track_to_part(track: Track, index: int) -> Any:
+def _single_sounding(notes: list[Note], grid: int) -> list[Note]:
+    """Notes snapped to ``grid`` ticks, a note cut where the same pitch starts again: notation
+    cannot show one pitch sounding twice at once in a part (ties would become ambiguous)."""
+    step = max(1, grid)
+    snapped = sorted(
+        (round(n.start / step) * step, n.pitch, round(n.end / step) * step, n.velocity) for n in notes
+    )
+    out: list[Note] = []
+    last: dict[int, Note] = {}
+    for start, pitch, end, velocity in snapped:
+        note = Note(pitch, start, max(step, end - start), velocity)
+        held = last.get(pitch)
+        if held is not None and held.end > start:
+            if held.start == start:
+                continue  # a doubled note: keep one
+            held.duration = start - held.start
+        out.append(note)
+        last[pitch] = note
+    return out
+
+
+def _track_to_part(track: Track, index: int, grid: int = 1) -> Any:
     from music21 import chord, instrument, note, stream, tie
 
     part = stream.Part(id=f"P{index + 1}")
@@ -314,11 +335,7 @@ def _track_to_part(track: Track, index: int) -> Any:
         inst.midiProgram = track.program
     inst.partName = part.partName
     part.insert(0, inst)
-    # keep the same pitch from sounding twice at once in a part: notation cannot show it
-    seen: dict[tuple[int, int], Note] = {}
-    for n in track.notes:
-        seen.setdefault((n.pitch, n.start), n)
-    for start, end, members in _segments(list(seen.values())):
+    for start, end, members in _segments(_single_sounding(track.notes, grid)):
         ql = Fraction(end - start, TICKS_PER_QUARTER)
         pieces = []
         for n, begins, ends in members:
@@ -332,8 +349,10 @@ def _track_to_part(track: Track, index: int) -> Any:
     return part
 
 
-def score_to_m21(score: Score) -> Any:
-    """A music21 Score holding every track, tempo, meter, key, chord symbol and section."""
+def score_to_m21(score: Score, grid: int = 1) -> Any:
+    """A music21 Score holding every track, tempo, meter, key, chord symbol and section.
+    ``grid`` > 1 snaps notes to multiples of that many ticks (for notation export of
+    performance timing that notation cannot express)."""
     from music21 import expressions, key, metadata, meter, stream, tempo
 
     out = stream.Score()
@@ -341,7 +360,7 @@ def score_to_m21(score: Score) -> Any:
     out.metadata.title = score.metadata.title
     out.metadata.composer = score.metadata.composer
     tracks = score.tracks or [Track("Empty")]
-    parts = [_track_to_part(t, i) for i, t in enumerate(tracks)]
+    parts = [_track_to_part(t, i, grid) for i, t in enumerate(tracks)]
     for part_no, part in enumerate(parts):
         for ts in score.time_signatures:
             part.insert(Fraction(ts.tick, TICKS_PER_QUARTER), meter.TimeSignature(str(ts)))

@@ -1,0 +1,169 @@
+"""Standard MIDI files (.mid, .midi) read and written with symusic.
+
+Scores are kept at 480 ticks per quarter; files at other resolutions are rescaled on reading.
+What MIDI has no event for travels as marker meta events (type 0x06), all at their tick:
+
+    chord:<figure>        a chord symbol, figure exactly as in the Score ("chord:Am7", "chord:C/e")
+    section:<label>       a section starts             section-end:<label>   it ends
+    title:<text>  composer:<text>  licence:<text>  mood:<text>  tags:<a,b,c>   metadata, at tick 0
+
+Markers without one of these prefixes (written by other programs) are read as section starts.
+Tempos are read rounded to 0.01 bpm (MIDI stores whole microseconds per quarter), key
+signatures keep fifths and major/minor, drum tracks are those on channel 10.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tunesmith.errors import CorruptFileError
+from tunesmith.fileutil import write_bytes_atomic
+from tunesmith.score import (
+    DEFAULT_BPM,
+    TICKS_PER_QUARTER,
+    ChordSymbol,
+    KeySignature,
+    Metadata,
+    Note,
+    Score,
+    Section,
+    TempoChange,
+    TimeSignature,
+    Track,
+)
+
+_META_FIELDS = ("title", "composer", "licence", "mood")
+
+
+def read_midi(path: str | Path) -> Score:
+    """Read a MIDI file; raises CorruptFileError when it is not a valid Standard MIDI File."""
+    data = Path(path).read_bytes()
+    return midi_bytes_to_score(data, path)
+
+
+def midi_bytes_to_score(data: bytes, path: str | Path = "<bytes>") -> Score:
+    import symusic
+
+    if not data.startswith(b"MThd"):
+        raise CorruptFileError(path, "not a MIDI file (no MThd header)")
+    try:
+        raw: Any = symusic.Score.from_midi(data)
+        if raw.ticks_per_quarter <= 0:
+            raise CorruptFileError(path, f"invalid MIDI resolution {raw.ticks_per_quarter} ticks per quarter")
+        if raw.ticks_per_quarter != TICKS_PER_QUARTER:
+            raw = raw.resample(TICKS_PER_QUARTER, min_dur=1)
+        return _from_symusic(raw, str(path))
+    except CorruptFileError:
+        raise
+    except Exception as err:  # symusic reports every malformation as RuntimeError (some as others)
+        message = str(err).split("\n")[0].removeprefix("MiniMidi: ").removesuffix(": iostream error")
+        raise CorruptFileError(path, f"corrupt MIDI file ({message or type(err).__name__})") from err
+
+
+def _from_symusic(raw: Any, source: str) -> Score:
+    score = Score(metadata=Metadata(source=source))
+    for t in raw.tracks:
+        arrays = t.notes.numpy()
+        notes = [
+            Note(p, s, max(1, d), v)
+            for s, d, p, v in zip(
+                arrays["time"].tolist(),
+                arrays["duration"].tolist(),
+                arrays["pitch"].tolist(),
+                arrays["velocity"].tolist(),
+                strict=True,
+            )
+            if 0 <= p <= 127 and 1 <= v <= 127 and s >= 0
+        ]
+        notes.sort(key=lambda n: (n.start, n.pitch, n.duration))
+        program = int(t.program) if 0 <= t.program <= 127 else 0
+        score.tracks.append(Track(str(t.name), program, bool(t.is_drum), notes))
+    tempos: dict[int, float] = {}
+    for tempo in raw.tempos:
+        bpm = round(float(tempo.qpm), 2)
+        if 1.0 <= bpm <= 1000.0 and tempo.time >= 0:
+            tempos[int(tempo.time)] = bpm  # a later event at the same tick wins, as in a player
+    score.tempos = [TempoChange(t, b) for t, b in sorted(tempos.items())] or [TempoChange(0, DEFAULT_BPM)]
+    times: dict[int, TimeSignature] = {}
+    for ts in raw.time_signatures:
+        if ts.numerator > 0 and ts.denominator in (1, 2, 4, 8, 16, 32) and ts.time >= 0:
+            times[int(ts.time)] = TimeSignature(int(ts.time), int(ts.numerator), int(ts.denominator))
+    score.time_signatures = [times[t] for t in sorted(times)]
+    keys: dict[int, KeySignature] = {}
+    for ks in raw.key_signatures:
+        if -7 <= ks.key <= 7 and ks.tonality in (0, 1) and ks.time >= 0:
+            keys[int(ks.time)] = KeySignature(int(ks.time), int(ks.key), "minor" if ks.tonality else "major")
+    score.key_signatures = [keys[t] for t in sorted(keys)]
+    _read_markers(score, [(int(m.time), str(m.text)) for m in raw.markers])
+    return score.sort()
+
+
+def _read_markers(score: Score, markers: list[tuple[int, str]]) -> None:
+    open_sections: list[tuple[int, str]] = []
+    closed: list[Section] = []
+    for tick, text in sorted(markers, key=lambda m: m[0]):
+        kind, sep, value = text.partition(":")
+        if sep and kind == "chord":
+            if value:
+                score.chords.append(ChordSymbol(tick, value))
+        elif sep and kind == "section":
+            open_sections.append((tick, value))
+        elif sep and kind == "section-end":
+            for i, (start, label) in enumerate(open_sections):
+                if label == value:
+                    closed.append(Section(start, max(start, tick), label))
+                    del open_sections[i]
+                    break
+        elif sep and kind in _META_FIELDS:
+            setattr(score.metadata, kind, value)
+        elif sep and kind == "tags":
+            score.metadata.style_tags = [tag for tag in value.split(",") if tag]
+        elif text.strip():
+            open_sections.append((tick, text.strip()))
+    # sections without an end marker run to the next section or to the end of the music
+    starts = sorted({s for s, _ in open_sections} | {s.start for s in closed})
+    end = score.end_tick()
+    for start, label in open_sections:
+        later = [s for s in starts if s > start]
+        closed.append(Section(start, later[0] if later else max(end, start), label))
+    score.sections = closed
+
+
+def score_to_midi_bytes(score: Score) -> bytes:
+    import numpy as np
+    import symusic
+
+    raw: Any = symusic.Score(TICKS_PER_QUARTER)
+    for track in score.tracks:
+        out: Any = symusic.Track(track.name, track.program, track.is_drum)
+        if track.notes:
+            notes = sorted(track.notes, key=lambda n: (n.start, n.pitch))
+            out.notes = symusic.Note.from_numpy(
+                np.array([n.start for n in notes], dtype=np.int32),
+                np.array([n.duration for n in notes], dtype=np.int32),
+                np.array([n.pitch for n in notes], dtype=np.int8),
+                np.array([n.velocity for n in notes], dtype=np.int8),
+            )
+        raw.tracks.append(out)
+    for tc in score.tempos or [TempoChange(0, DEFAULT_BPM)]:
+        raw.tempos.append(symusic.Tempo(tc.tick, tc.bpm))
+    for ts in score.time_signatures:
+        raw.time_signatures.append(symusic.TimeSignature(ts.tick, ts.numerator, ts.denominator))
+    for ks in score.key_signatures:
+        raw.key_signatures.append(symusic.KeySignature(ks.tick, ks.fifths, 1 if ks.mode == "minor" else 0))
+    markers = [(0, f"{name}:{getattr(score.metadata, name)}") for name in _META_FIELDS]
+    markers = [m for m in markers if not m[1].endswith(":")]
+    if score.metadata.style_tags:
+        markers.append((0, "tags:" + ",".join(score.metadata.style_tags)))
+    markers += [(c.tick, f"chord:{c.figure}") for c in score.chords]
+    for s in score.sections:
+        markers += [(s.start, f"section:{s.label}"), (s.end, f"section-end:{s.label}")]
+    for tick, text in sorted(markers, key=lambda m: m[0]):
+        raw.markers.append(symusic.TextMeta(tick, text))
+    data: bytes = raw.dumps_midi()
+    return data
+
+
+def write_midi(score: Score, path: str | Path) -> None:
+    write_bytes_atomic(path, score_to_midi_bytes(score))
