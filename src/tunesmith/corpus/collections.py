@@ -47,6 +47,15 @@ class Collection:
     """If set, just these file names."""
     exclude_prefixes: tuple[str, ...] = ()
     suffixes: tuple[str, ...] = field(default=MUSIC_SUFFIXES)
+    file_tags: tuple[tuple[str, str], ...] = ()
+    """(file-name prefix, tag): a tag for every piece of the files whose name starts with the prefix."""
+    rhythm_tags: bool = False
+    """Tag each ABC tune with its R: (rhythm) field, e.g. 'reel', 'jig', 'hornpipe'."""
+
+    def tags_for(self, path: Path) -> tuple[str, ...]:
+        """Collection tags plus the file's own (Nottingham's jigs.abc -> 'jig')."""
+        extra = tuple(tag for prefix, tag in self.file_tags if path.name.startswith(prefix))
+        return tuple(dict.fromkeys(self.tags + extra))
 
     def directories(self) -> list[Path]:
         return [self.root() / folder for folder in self.folders]
@@ -78,6 +87,10 @@ COLLECTIONS: tuple[Collection, ...] = (
         ("",),
         root=nottingham_root,
         suffixes=(".abc",),
+        file_tags=(
+            ("jigs", "jig"), ("reels", "reel"), ("hpps", "hornpipe"), ("waltzes", "waltz"),
+            ("slip", "slip-jig"), ("morris", "morris"), ("xmas", "christmas"), ("playford", "playford"),
+        ),
     ),
     Collection(
         "bach",
@@ -111,6 +124,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         _M21_LICENCE,
         ("oneills1850",),
         suffixes=(".abc",),
+        rhythm_tags=True,
     ),
     Collection(
         "ryansMammoth",
@@ -119,6 +133,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         _M21_LICENCE,
         ("ryansMammoth",),
         suffixes=(".abc",),
+        rhythm_tags=True,
     ),
     Collection(
         "airdsAirs",
@@ -127,6 +142,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         _M21_LICENCE,
         ("airdsAirs",),
         suffixes=(".abc",),
+        rhythm_tags=True,
     ),
     Collection(
         "miscFolk",
