@@ -431,8 +431,8 @@ def _cache_path(names: Sequence[str] | None, version: str, rhythm: bool) -> Path
 
 
 def corpus_index(names: Sequence[str] | None = None, rhythm: bool = False) -> OriginalityIndex:
-    """The index over the built-in corpus (all collections, or ``names``), built on first use and then
-    loaded from the user data dir; a new corpus cache version builds a new one."""
+    """The index over the built-in corpus (every built collection, or ``names``), built on first use
+    (seconds) and then loaded from the user data dir; a rebuilt corpus cache gets a new index."""
     from tunesmith.corpus import load_corpus
 
     corpus = load_corpus(list(names) if names else None)
@@ -442,16 +442,25 @@ def corpus_index(names: Sequence[str] | None = None, rhythm: bool = False) -> Or
             return OriginalityIndex.load(path)
         except CorruptFileError:
             path.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
+    infos = getattr(corpus, "pieces", None)
     scores = list(corpus)
-    index = OriginalityIndex.from_scores(scores, rhythm=rhythm)
+    if infos is not None and len(infos) == len(scores):
+        ids = [f"{info.title} [{info.ref}]" if info.title else info.ref for info in infos]
+    else:
+        ids = [piece_id(s, i) for i, s in enumerate(scores)]
+    index = OriginalityIndex.from_scores(scores, ids, rhythm=rhythm)
     index.save(path)
     return index
 
 
 def corpus_version(corpus: object) -> str:
-    """A string that changes whenever the corpus content does (its cache version, else its size)."""
-    for attr in ("version", "cache_version", "fingerprint"):
-        value = getattr(corpus, attr, None)
-        if value is not None:
-            return str(value() if callable(value) else value)
+    """A string that changes whenever the corpus cache does: the name, size and modification time of
+    each collection's cache file (a rebuild rewrites them), else the piece count."""
+    sources = getattr(corpus, "sources", None)
+    if isinstance(sources, dict) and sources:
+        parts = []
+        for name, file in sorted(sources.items()):
+            stat = Path(file).stat()
+            parts.append(f"{name}:{Path(file).resolve()}:{stat.st_size}:{stat.st_mtime_ns}")
+        return hashlib.sha1("|".join(parts).encode()).hexdigest()
     return f"n={len(corpus)}" if hasattr(corpus, "__len__") else "unknown"

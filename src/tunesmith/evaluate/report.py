@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from tunesmith.errors import InputFileError, NotFoundError, OutputError, TunesmithError
 from tunesmith.evaluate.metrics import METRICS, MetricInfo, Summary, metrics, summarize
 from tunesmith.fileutil import atomic_path, write_text_atomic
+from tunesmith.io import load
 from tunesmith.score import Score
 
 if TYPE_CHECKING:
@@ -50,19 +51,6 @@ class LoadedScores:
     failures: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _read_any(path: Path) -> list[Score]:
-    """Every piece in one file (ABC files can hold many tunes)."""
-    from tunesmith import io
-
-    if hasattr(io, "load_all"):
-        loaded: Any = io.load_all(path)
-    elif hasattr(io, "load"):
-        loaded = io.load(path)
-    else:  # before the io dispatcher exists, MIDI is all we can read
-        from tunesmith.io.midi import read_midi
-
-        loaded = read_midi(path)
-    return list(loaded) if isinstance(loaded, list | tuple) else [loaded]
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -85,7 +73,7 @@ def load_scores(paths: Iterable[str | Path]) -> LoadedScores:
     result = LoadedScores()
     for path in expand_paths(paths):
         try:
-            pieces = _read_any(path)
+            pieces = load(path)  # every piece of the file: ABC files can hold many tunes
         except TunesmithError as err:
             result.failures.append((str(path), str(err)))
             continue
