@@ -1,0 +1,375 @@
+"""The composer's entry points: ``compose(request)`` and ``compose_to_files(request, out_dir, ...)``.
+
+compose: plan → harmony → (per candidate) melody → originality check → arrangement →
+humanisation → ranking. Candidates share the plan and harmony and differ in melody and performance
+(each has its own seed, derived from the request's). A candidate whose melody copies 12 or more
+consecutive notes of a training piece (transposition-invariant, tunesmith.evaluate's index) is
+rejected and regenerated with the next seed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tunesmith.compose.harmony import Harmony, make_harmony
+from tunesmith.compose.plan import Plan, make_plan
+from tunesmith.compose.request import ComposeRequest
+from tunesmith.errors import OutputError
+from tunesmith.score import Metadata, Note, Score, Section, Track
+
+MAX_COPIED_RUN = 11
+"""Longest run of notes a melody may share with a training piece (12 or more is a copy)."""
+MAX_REGENERATIONS = 6
+ALL_FORMATS = ("wav", "flac", "mp3", "mid", "musicxml", "png", "json")
+DEFAULT_FORMATS = ("wav", "mid", "musicxml", "png", "json")
+
+Progress = Callable[[str, float], None]
+"""progress(stage, fraction done 0..1) — the CLI draws its bar from these calls."""
+
+
+@dataclass
+class Candidate:
+    """One finished candidate: its score, the seed that made it, its ranking total and parts."""
+
+    score: Score
+    seed: int
+    total: float
+    components: dict[str, float]
+    copied_run: int | None = None
+    rejected_seeds: list[int] = field(default_factory=list)
+    melody_source: str = ""
+
+
+@dataclass
+class Composition:
+    """The result of compose(): the best Score first, every candidate ranked, and the resolved
+    request (seed and model filled in) from which the identical piece can be made again."""
+
+    score: Score
+    candidates: list[Candidate]
+    request: ComposeRequest
+    plan: Plan
+    harmony_source: str
+    model_versions: dict[str, str]
+    files: dict[str, Path] = field(default_factory=dict)
+    """Paths written by :func:`write_files` ({format: path})."""
+
+    def summary(self) -> dict[str, Any]:
+        """The facts a person (or the JSON file) wants: key, tempo, meter, bars, duration, tracks."""
+        plan = self.plan
+        return {
+            "title": plan.title,
+            "style": plan.style.name,
+            "key": plan.key.name,
+            "tempo": plan.tempo,
+            "meter": str(plan.meter),
+            "bars": plan.total_bars,
+            "form": [s.label for s in plan.sections],
+            "form_bars": plan.body_bars,
+            "duration_seconds": round(self.score.duration_seconds(), 2),
+            "tracks": [t.name for t in self.score.tracks],
+            "valence": plan.valence,
+            "arousal": plan.arousal,
+            "harmony": self.harmony_source,
+            "melody": self.candidates[0].melody_source,
+            "seed": plan.seed,
+            "model": plan.model,
+        }
+
+    def to_json(self) -> str:
+        data = {
+            "tunesmith_piece": 1,
+            "request": self.request.to_dict(),
+            "model_versions": self.model_versions,
+            "summary": self.summary(),
+            "candidates": [
+                {
+                    "seed": c.seed,
+                    "total": round(c.total, 4),
+                    "components": {k: round(v, 4) for k, v in c.components.items()},
+                    "copied_run": c.copied_run,
+                    "rejected_seeds": c.rejected_seeds,
+                }
+                for c in self.candidates
+            ],  # fmt: skip
+            "chords": [[c.tick, c.figure] for c in self.score.chords],
+        }
+        return json.dumps(data, indent=2)
+
+
+def _report(progress: Progress | None, stage: str, fraction: float) -> None:
+    if progress is not None:
+        progress(stage, fraction)
+
+
+def load_primer(path: str, plan: Plan) -> list[Note]:
+    """The primer's melody line, moved into the plan's key (by the nearest transposition) and cut
+    to at most one phrase; ticks from 0."""
+    from tunesmith.evaluate.melody import melody_notes
+    from tunesmith.io import load
+    from tunesmith.theory.keydetect import detect_key
+
+    scores = load(path)
+    if not scores:
+        from tunesmith.errors import InputFileError
+
+        raise InputFileError(path, "holds no music to use as a primer")
+    score = scores[0]
+    notes = melody_notes(score)
+    if not notes:
+        from tunesmith.errors import InputFileError
+
+        raise InputFileError(path, "has no melody notes to use as a primer")
+    key = score.key_signatures[0] if score.key_signatures else None
+    tonic = detect_key(score).tonic if key is None else key.tonic_pc
+    shift = (plan.key.tonic - tonic) % 12
+    shift = shift - 12 if shift > 6 else shift
+    first = notes[0].start - notes[0].start % plan.bar_ticks
+    limit = plan.style.phrase_bars // 2 * plan.bar_ticks or plan.bar_ticks
+    out = []
+    for n in notes:
+        start = n.start - first
+        if start >= limit:
+            break
+        # Quantise to the eighth grid the arranger uses.
+        q = round(start / 120) * 120
+        out.append(
+            Note(n.pitch + shift, q, max(120, min(round(n.duration / 120) * 120, limit - q)), n.velocity)
+        )
+    return out
+
+
+def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | None) -> Candidate:
+    from tunesmith.compose import engines
+    from tunesmith.compose.arrange import arrange
+    from tunesmith.compose.humanize import humanize, note_copy
+    from tunesmith.compose.melody import make_melody
+    from tunesmith.compose.rank import combined, theory_checks
+
+    rejected: list[int] = []
+    current = seed
+    copied: int | None = None
+    for _ in range(MAX_REGENERATIONS):
+        melody = make_melody(plan, harmony, current, primer)
+        run = engines.copied_run(melody.notes)
+        copied = None if run is None else run[0]
+        if copied is None or copied <= MAX_COPIED_RUN:
+            break
+        rejected.append(current)
+        current = (current * 1103515245 + 12345) & 0x7FFFFFFF
+    checks = theory_checks(plan, harmony, melody.notes)
+    tracks = arrange(plan, harmony, note_copy(melody.notes), current)
+    humanize(plan, tracks, current)
+    score = _score(plan, harmony, tracks)
+    critic = engines.critic_score(score)
+    total, components = combined(checks, melody.log_likelihood, critic)
+    return Candidate(score, current, total, components, copied, rejected, melody.source)
+
+
+def _score(plan: Plan, harmony: Harmony, tracks: list[Track]) -> Score:
+    from tunesmith.compose.humanize import ritardando
+    from tunesmith.score import TimeSignature
+
+    sections = []
+    if plan.intro_bars:
+        sections.append(Section(0, plan.intro_bars * plan.bar_ticks, "intro"))
+    for s in plan.sections:
+        sections.append(
+            Section(s.start_bar * plan.bar_ticks, (s.start_bar + s.bars) * plan.bar_ticks, s.label)
+        )
+    end_body = (plan.intro_bars + plan.body_bars) * plan.bar_ticks
+    sections.append(Section(end_body, plan.total_bars * plan.bar_ticks, "ending"))
+    meta = Metadata(
+        title=plan.title, composer="tunesmith", source=f"tunesmith compose (seed {plan.seed}, model {plan.model})",
+        licence="CC0-1.0", style_tags=list(plan.style.tags), mood=plan.request.mood or "",
+    )  # fmt: skip
+    score = Score(
+        tracks=tracks,
+        tempos=ritardando(plan),
+        time_signatures=[TimeSignature(0, plan.meter.numerator, plan.meter.denominator)],
+        key_signatures=[plan.key.to_signature(0)],
+        chords=harmony.symbols(),
+        sections=sections,
+        metadata=meta,
+    )
+    return score.sort()
+
+
+def compose(request: ComposeRequest, progress: Progress | None = None) -> Composition:
+    """Compose a piece from ``request`` (see the module docstring); deterministic for a given seed."""
+    from tunesmith.compose import engines
+
+    _report(progress, "plan", 0.0)
+    plan = make_plan(request)
+    _report(progress, "harmony", 0.1)
+    harmony = make_harmony(plan)
+    primer = load_primer(request.primer, plan) if request.primer else None
+    seeds = [plan.seed] + [
+        random.Random(plan.seed + k).randrange(1 << 31) for k in range(1, plan.request.candidates)
+    ]
+    candidates = []
+    for i, seed in enumerate(seeds):
+        _report(progress, f"candidate {i + 1}/{len(seeds)}", 0.15 + 0.8 * i / len(seeds))
+        candidates.append(_candidate(plan, harmony, seed, primer))
+    candidates.sort(key=lambda c: -c.total)
+    _report(progress, "ranked", 1.0)
+    return Composition(
+        candidates[0].score, candidates, plan.request, plan, harmony.source, engines.model_versions(plan)
+    )
+
+
+def compose_to_files(
+    request: ComposeRequest,
+    out_dir: str | Path,
+    formats: tuple[str, ...] | list[str] = DEFAULT_FORMATS,
+    stems: bool = False,
+    soundfont: str | Path | None = None,
+    progress: Progress | None = None,
+    record: bool = True,
+) -> dict[str, Path]:
+    """Compose and write the piece to ``out_dir`` (created if missing) in ``formats``; returns
+    {format: path} (plus 'stem:<track>' entries and the render report when audio is made)."""
+    _check_formats(formats)
+    composition = compose(request, _scaled(progress, 0.0, 0.3))
+    return write_files(composition, out_dir, formats, stems, soundfont, _scaled(progress, 0.3, 1.0), record)
+
+
+def _check_formats(formats: tuple[str, ...] | list[str]) -> list[str]:
+    from tunesmith.errors import ControlError
+
+    wanted = [f.strip().lower().lstrip(".") for f in formats]
+    if not wanted:
+        raise ControlError("format", f"no output format given; allowed: {', '.join(ALL_FORMATS)}")
+    for f in wanted:
+        if f not in ALL_FORMATS:
+            raise ControlError("format", f"unknown format {f!r}; allowed: {', '.join(ALL_FORMATS)}")
+    return wanted
+
+
+def write_files(
+    composition: Composition,
+    out_dir: str | Path,
+    formats: tuple[str, ...] | list[str] = DEFAULT_FORMATS,
+    stems: bool = False,
+    soundfont: str | Path | None = None,
+    progress: Progress | None = None,
+    record: bool = True,
+) -> dict[str, Path]:
+    """Write a composed piece: MIDI and MusicXML (tunesmith.io), audio and the piano roll
+    (tunesmith.render), the JSON that regenerates it; record it in the store. Sets
+    ``composition.files`` and returns it."""
+    from tunesmith.fileutil import write_text_atomic
+
+    wanted = _check_formats(formats)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"{out}: cannot create the output folder ({err.strerror or err})") from err
+    score = composition.score
+    stem = _file_stem(composition)
+    paths: dict[str, Path] = {}
+    _report(progress, "writing files", 0.0)
+    if "mid" in wanted:
+        from tunesmith.io import save
+
+        paths["mid"] = out / f"{stem}.mid"
+        save(score, paths["mid"])
+    if "musicxml" in wanted:
+        from tunesmith.io import save
+
+        paths["musicxml"] = out / f"{stem}.musicxml"
+        save(_notation_score(score), paths["musicxml"])
+    if "json" in wanted:
+        paths["json"] = out / f"{stem}.json"
+        write_text_atomic(paths["json"], composition.to_json())
+    rendered = [f for f in wanted if f in ("wav", "flac", "mp3", "png")]
+    if rendered:
+        _report(progress, "rendering", 0.2)
+        from tunesmith.render import render_score
+
+        result = render_score(score, out, formats=rendered, stems=stems, soundfont=soundfont,
+                              mix=mix_hints(composition.plan), name=stem)  # fmt: skip
+        paths.update(_render_paths(result))
+    if record:
+        _report(progress, "recording", 0.95)
+        _record(composition, paths)
+    _report(progress, "done", 1.0)
+    composition.files = paths
+    return paths
+
+
+def _scaled(progress: Progress | None, lo: float, hi: float) -> Progress | None:
+    if progress is None:
+        return None
+    return lambda stage, frac: progress(stage, lo + (hi - lo) * frac)
+
+
+def _file_stem(composition: Composition) -> str:
+    plan = composition.plan
+    return f"{plan.style.name}-{plan.key.short_name.replace(' ', '-').replace('#', 's')}-seed{plan.seed}"
+
+
+def _notation_score(score: Score) -> Score:
+    """The score for engraving: drums left out of nothing, but humanised onsets snapped back to a
+    sixteenth grid so MuseScore shows readable rhythms."""
+    tracks = []
+    for t in score.tracks:
+        notes = []
+        for n in t.notes:
+            start = round(n.start / 120) * 120
+            end = max(start + 120, round(n.end / 120) * 120)
+            notes.append(Note(n.pitch, start, end - start, n.velocity))
+        tracks.append(Track(t.name, t.program, t.is_drum, notes))
+    return Score(tracks, [score.tempos[0]] if score.tempos else [], list(score.time_signatures),
+                 list(score.key_signatures), list(score.chords), list(score.sections), score.metadata)  # fmt: skip
+
+
+def mix_hints(plan: Plan) -> dict[str, dict[str, float]]:
+    """Per-track gain (dB), pan (-1..1) and reverb send (0..1) from the style, keyed by track name."""
+    hints: dict[str, dict[str, float]] = {}
+    from tunesmith.compose.instruments import GM_NAMES
+
+    for role, part in plan.parts.items():
+        hints[f"{role} ({GM_NAMES[part.program]})"] = {
+            "gain_db": part.gain_db,
+            "pan": part.pan,
+            "reverb": part.reverb,
+        }
+    for voice in ("alto", "tenor", "bass voice"):
+        acc = plan.parts.get("accompaniment")
+        if acc is not None:
+            hints[f"{voice} ({GM_NAMES[acc.program]})"] = {
+                "gain_db": acc.gain_db,
+                "pan": acc.pan,
+                "reverb": acc.reverb,
+            }
+    hints["drums"] = {"gain_db": plan.style.drum_gain_db, "pan": 0.0, "reverb": 0.1}
+    return hints
+
+
+def _render_paths(result: Any) -> dict[str, Path]:
+    paths: dict[str, Path] = {}
+    files = getattr(result, "files", None) or getattr(result, "paths", None) or {}
+    for k, v in dict(files).items():
+        paths[str(k)] = Path(v)
+    return paths
+
+
+def _record(composition: Composition, paths: dict[str, Path]) -> None:
+    """Record the piece in the store (when the store layer is installed)."""
+    try:
+        from tunesmith.store import record_generated
+    except ImportError:
+        return
+    plan = composition.plan
+    tags = [plan.style.name, plan.key.name, str(plan.meter), *(plan.style.tags)]
+    if plan.request.mood:
+        tags.append(plan.request.mood)
+    record_generated(composition.score, controls=composition.request.to_dict(), tags=sorted(set(tags)),
+                     files={k: str(v) for k, v in paths.items()}, summary=composition.summary())  # fmt: skip

@@ -1,0 +1,246 @@
+"""Harmony: the chords of every bar, with cadences where the phrases end.
+
+Chords come from the user's progression (followed bar for bar, repeated to fill the piece, never
+altered), else from the chord model when it is available, else from the style's common
+progressions. Generated harmony is shaped by phrase: an antecedent phrase ends on V (half cadence),
+a section's last phrase ends V-I (authentic; IV-I where the style prefers plagal endings), and the
+bar before an authentic cadence often splits (IV V or ii V) because harmonic rhythm quickens there.
+Each distinct section label gets its harmony once, so a section that returns has the same chords.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from tunesmith.compose.plan import Plan, SectionPlan
+from tunesmith.compose.request import is_roman
+from tunesmith.errors import ControlError
+from tunesmith.score import ChordSymbol
+from tunesmith.theory.chord import Chord, parse_chord
+from tunesmith.theory.key import Key
+
+
+@dataclass(frozen=True, slots=True)
+class ChordSpan:
+    """A chord sounding from ``start`` for ``duration`` ticks (absolute ticks of the piece)."""
+
+    start: int
+    duration: int
+    chord: Chord
+    roman: str = ""
+
+    @property
+    def end(self) -> int:
+        return self.start + self.duration
+
+    @property
+    def figure(self) -> str:
+        return self.chord.figure
+
+
+@dataclass
+class Harmony:
+    """The chord of every bar: ``bars[i]`` lists the spans in bar ``i`` (intro and ending included)."""
+
+    bars: list[list[ChordSpan]]
+    source: str  # "user", "model" or "style"
+
+    def spans(self) -> list[ChordSpan]:
+        return [s for bar in self.bars for s in bar]
+
+    def at(self, tick: int) -> ChordSpan:
+        bar_len = (
+            self.bars[0][0].duration if len(self.bars[0]) == 1 else sum(s.duration for s in self.bars[0])
+        )
+        index = min(max(0, tick // bar_len), len(self.bars) - 1)
+        for span in self.bars[index]:
+            if span.start <= tick < span.end:
+                return span
+        return self.bars[index][-1]
+
+    def symbols(self) -> list[ChordSymbol]:
+        """Chord symbols for the Score, one per change (repeated chords are merged)."""
+        out: list[ChordSymbol] = []
+        for span in self.spans():
+            if out and out[-1].figure == span.figure:
+                continue
+            out.append(ChordSymbol(span.start, span.figure))
+        return out
+
+
+def chord_from_token(token: str, key: Key) -> tuple[Chord, str]:
+    """A progression token (Roman numeral or chord symbol) as a Chord in ``key``, with its numeral."""
+    if is_roman(token):
+        from tunesmith.theory.roman import roman_to_chord
+
+        try:
+            return roman_to_chord(token, key), token
+        except ControlError as err:
+            raise ControlError("chords", f"cannot read Roman numeral {token!r}: {err.problem}") from err
+    return parse_chord(token), ""
+
+
+def _bar_spans(tokens: list[str], key: Key, bar_start: int, plan: Plan) -> list[ChordSpan]:
+    """Spans for the chords sharing one bar, split on beat boundaries (first gets the extra beat)."""
+    beats = plan.meter.beats
+    n = min(len(tokens), beats) if beats > 1 else 1
+    tokens = tokens[:n] if n < len(tokens) else tokens
+    beat = plan.meter.beat_ticks
+    counts = [beats // n] * n
+    for i in range(beats - sum(counts)):
+        counts[i] += 1
+    spans: list[ChordSpan] = []
+    tick = bar_start
+    for token, count in zip(tokens, counts, strict=True):
+        chord, roman = chord_from_token(token, key)
+        spans.append(ChordSpan(tick, count * beat, chord, roman))
+        tick += count * beat
+    return spans
+
+
+def _style_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> list[list[str]]:
+    """Roman numerals per bar for one section from the style's habits, cadences imposed."""
+    style = plan.style
+    minor = plan.key.is_minor
+    pool = style.progressions_minor if minor else style.progressions_major
+    per_bar = style.chords_per_bar
+    tonic, dominant = ("i" if minor else "I"), "V"
+    subdominant = "iv" if minor else "IV"
+    predominant = ("iv", "VI") if minor else ("IV", "ii")
+    bars: list[list[str]] = []
+    for p_index, length in enumerate(section.phrases):
+        # Chords for the phrase: progressions laid end to end (per_bar chords a bar).
+        flat: list[str] = []
+        while len(flat) < length * per_bar:
+            flat += list(rng.choice(pool))
+        phrase = [flat[i * per_bar : (i + 1) * per_bar] for i in range(length)]
+        last_phrase = p_index == len(section.phrases) - 1
+        if p_index == 0 and section.label != plan.sections[0].label:
+            pass  # a contrasting section may open away from the tonic
+        elif p_index == 0:
+            phrase[0][0] = tonic  # home sections open on the tonic
+        if not last_phrase:
+            if length >= 2:
+                phrase[-1] = [dominant]  # half cadence ends the antecedent
+        else:
+            plagal = section.is_last and style.final_cadence == "plagal"
+            if length >= 2:
+                if plagal:
+                    phrase[-2] = [phrase[-2][0], subdominant] if per_bar == 2 else [subdominant]
+                elif plan.meter.beats >= 2 and rng.random() < 0.6:
+                    phrase[-2] = [rng.choice(predominant), dominant]
+                else:
+                    phrase[-2] = [dominant]
+            phrase[-1] = [tonic]
+        bars += phrase
+    return bars
+
+
+def _model_bars(plan: Plan, section: SectionPlan, seed: int) -> list[list[str]] | None:
+    """Chord symbols per bar for one section from the chord model, or None when it is unavailable."""
+    from tunesmith.compose.engines import generate_chords
+
+    events = generate_chords(plan, section.bars, seed)
+    if events is None:
+        return None
+    bar = plan.bar_ticks
+    bars: list[list[str]] = [[] for _ in range(section.bars)]
+    tick = 0
+    for figure, ticks in events:
+        index = tick // bar
+        if (
+            index < section.bars
+            and (not bars[index] or bars[index][-1] != figure)
+            and tick % plan.meter.beat_ticks == 0
+        ):
+            bars[index].append(figure)
+        tick += ticks
+    for i, chords in enumerate(bars):
+        if not chords:
+            bars[i] = [bars[i - 1][-1]] if i else ["I" if not plan.key.is_minor else "i"]
+    return bars
+
+
+def _impose_cadences(
+    plan: Plan, section: SectionPlan, bars: list[list[str]], rng: random.Random
+) -> list[list[str]]:
+    """Model chords shaped like the style's: half cadence after antecedents, V-I at the end."""
+    shaped = _style_bars(plan, section, rng)
+    out = [list(b[:2]) for b in bars]
+    bar = 0
+    for p_index, length in enumerate(section.phrases):
+        last = p_index == len(section.phrases) - 1
+        if p_index == 0 and section.label == plan.sections[0].label:
+            out[bar] = [shaped[bar][0], *out[bar][1:]]
+        if length >= 2:
+            out[bar + length - 1] = shaped[bar + length - 1]
+            if last:
+                out[bar + length - 2] = shaped[bar + length - 2]
+        bar += length
+    return out
+
+
+def _intro_tokens(plan: Plan) -> list[list[str]]:
+    tonic = "i" if plan.key.is_minor else "I"
+    sub = "iv" if plan.key.is_minor else "IV"
+    n = plan.intro_bars
+    if n == 0:
+        return []
+    if n == 1:
+        return [[tonic]]
+    if n == 2:
+        return [[tonic], ["V"]]
+    return [[tonic]] * (n - 3) + [[tonic], [sub], ["V"]]
+
+
+def make_harmony(plan: Plan) -> Harmony:
+    """Chords for every bar of the piece (intro, sections, ending), seeded by the plan."""
+    key = plan.key
+    rng = random.Random(plan.seed * 7919 + 1)
+    token_bars: list[list[str]]
+    source = "style"
+    if plan.user_chords is not None:
+        source = "user"
+        prog = plan.user_chords
+        intro = [prog[i % len(prog)] for i in range(plan.intro_bars)]
+        body = [prog[i % len(prog)] for i in range(plan.body_bars)]
+        token_bars = intro + body
+    else:
+        by_label: dict[tuple[str, int], list[list[str]]] = {}
+        body = []
+        for section in plan.sections:
+            ident = (section.label, section.bars)
+            if ident not in by_label:
+                chords = None
+                if plan.model in ("rnn", "vae", "gan"):
+                    chords = _model_bars(plan, section, plan.seed + 31 * len(by_label))
+                if chords is not None:
+                    source = "model"
+                    chords = _impose_cadences(plan, section, chords, rng)
+                else:
+                    chords = _style_bars(plan, section, rng)
+                by_label[ident] = chords
+            body += by_label[ident]
+        token_bars = _intro_tokens(plan) + body
+    tonic_token = "i" if key.is_minor else "I"
+    token_bars += [[tonic_token] if source != "user" else [_tonic_figure(key)]] * plan.ending_bars
+    bars = []
+    for i, tokens in enumerate(token_bars):
+        bars.append(_bar_spans(tokens, key, i * plan.bar_ticks, plan))
+    return Harmony(bars, source)
+
+
+def _tonic_figure(key: Key) -> str:
+    return key.tonic_name + ("m" if key.is_minor else "")
+
+
+def chord_tones(span: ChordSpan, key: Key, pentatonic: bool) -> tuple[int, ...]:
+    """Pitch classes a melody may land on under ``span``: the chord's tones (in a pentatonic style,
+    those that belong to the scale, with the scale's tones near the root as a fallback)."""
+    pcs = span.chord.pitch_classes()
+    if not pentatonic:
+        return pcs
+    scale = set(key.scale_pcs())
+    inside = tuple(pc for pc in pcs if pc in scale)
+    return inside if len(inside) >= 2 else tuple(sorted(scale))

@@ -1,0 +1,369 @@
+"""Melody: the chosen generator over the chords, shaped into phrases and sections that return.
+
+Each distinct section (label and length) gets its melody once, from the RNN (or another model)
+or, when the request selects ``model="rules"``, from the rule-based generator below (chord tones on
+strong beats, passing and neighbour tones between, a one-bar rhythmic motif repeated and
+sequenced). Then, whatever generated it, the section is shaped:
+
+- a parallel period: the consequent phrase opens with the antecedent's opening bars (refitted to
+  its chords), so the motif is heard again;
+- phrase endings land on chord tones; the end of each section on the tonic, held;
+- a returning section is the first one varied lightly (weak-beat notes only; the first bar and
+  the cadences stay), so a listener recognises the return;
+- everything stays inside the planned melody range.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+from tunesmith.compose.harmony import ChordSpan, Harmony, chord_tones
+from tunesmith.compose.plan import Plan, SectionPlan
+from tunesmith.score import Note
+from tunesmith.theory.key import Key
+
+EIGHTH = 240  # ticks (480 per quarter)
+
+# One-bar rhythms in eighth notes per meter: body bars, cadence bars (ending on a long note).
+RHYTHMS: dict[str, dict[str, list[list[int]]]] = {
+    "4/4": {
+        "body": [[2, 2, 2, 2], [3, 1, 2, 2], [2, 1, 1, 2, 2], [1, 1, 2, 2, 2], [4, 2, 2], [2, 2, 4],
+                 [1, 1, 1, 1, 2, 2], [3, 1, 3, 1], [2, 2, 1, 1, 2], [1, 1, 1, 1, 1, 1, 2], [6, 2]],
+        "cadence": [[2, 2, 4], [4, 4], [3, 1, 4]],
+    },
+    "3/4": {
+        "body": [[2, 2, 2], [3, 1, 2], [4, 2], [2, 1, 1, 2], [1, 1, 2, 2], [2, 4], [1, 1, 1, 1, 2]],
+        "cadence": [[2, 4], [4, 2], [6]],
+    },
+    "6/8": {
+        "body": [[3, 3], [2, 1, 3], [2, 1, 2, 1], [1, 1, 1, 3], [3, 2, 1], [1, 1, 1, 1, 1, 1], [3, 1, 1, 1]],
+        "cadence": [[2, 1, 3], [3, 3], [6]],
+    },
+    "2/4": {
+        "body": [[2, 2], [1, 1, 2], [1, 1, 1, 1], [3, 1], [2, 1, 1], [4]],
+        "cadence": [[2, 2], [4], [1, 1, 2]],
+    },
+}  # fmt: skip
+
+
+@dataclass
+class SectionMelody:
+    """The notes of one section (absolute ticks), where they came from and their log-likelihood."""
+
+    notes: list[Note]
+    source: str
+    log_likelihood: float | None = None
+
+
+@dataclass
+class MelodyResult:
+    """The whole melody line, plus the mean model log-likelihood per step where a model made it."""
+
+    notes: list[Note]
+    log_likelihood: float | None
+    source: str
+
+
+# ----- pitch helpers ------------------------------------------------------------------------------
+
+
+def local_scale(key: Key, span: ChordSpan, pentatonic: bool) -> list[int]:
+    """The key's scale under a chord: chromatic chord tones (the raised leading tone of V in minor)
+    replace their scale neighbours, so weak-beat notes never rub against the chord."""
+    scale = set(key.scale_pcs())
+    tones = set(chord_tones(span, key, pentatonic))
+    if not pentatonic:
+        for pc in tones - scale:
+            scale -= {(pc - 1) % 12, (pc + 1) % 12} - tones
+            scale.add(pc)
+    return sorted(scale)
+
+
+def pitches_in(pcs: list[int] | tuple[int, ...], low: int, high: int) -> list[int]:
+    wanted = {pc % 12 for pc in pcs}
+    return [p for p in range(low, high + 1) if p % 12 in wanted]
+
+
+def nearest(pitch: float, options: list[int]) -> int:
+    return min(options, key=lambda p: (abs(p - pitch), p))
+
+
+def scale_step(pitch: int, steps: int, scale: list[int], low: int, high: int) -> int:
+    """``pitch`` moved ``steps`` scale degrees (up > 0), reflected at the range's edges."""
+    options = pitches_in(scale, low, high)
+    if not options:
+        return pitch
+    here = nearest(pitch, options)
+    i = options.index(here) + steps
+    if i < 0 or i >= len(options):
+        i = options.index(here) - steps
+    return options[max(0, min(len(options) - 1, i))]
+
+
+# ----- the rule-based generator ---------------------------------------------------------------------
+
+
+def _pick_rhythm(choices: list[list[int]], density: float, max_notes: int, rng: random.Random,
+                 avoid: list[int] | None = None) -> list[int]:  # fmt: skip
+    target = 1 + density * (max_notes - 1)
+    weights = [math.exp(-abs(len(r) - target) * 1.3) * (0.25 if r == avoid else 1.0) for r in choices]
+    return rng.choices(choices, weights=weights)[0]
+
+
+def _phrase_rhythms(plan: Plan, length: int, rng: random.Random, density: float) -> list[list[int]]:
+    table = RHYTHMS[str(plan.meter)]
+    max_notes = plan.bar_ticks // EIGHTH
+    motif = _pick_rhythm(table["body"], density, max_notes, rng)
+    answer = _pick_rhythm(table["body"], density, max_notes, rng, avoid=motif)
+    bars = [motif if i % 2 == 0 else answer for i in range(length - 1)]
+    if length >= 4 and rng.random() < 0.5:
+        bars[-1] = _pick_rhythm(
+            table["body"], min(1.0, density + 0.2), max_notes, rng
+        )  # lift into the cadence
+    return [*bars, rng.choice(table["cadence"])]
+
+
+def rules_section(plan: Plan, harmony: Harmony, section: SectionPlan, rng: random.Random,
+                  register_shift: int) -> list[Note]:  # fmt: skip
+    """A melody for one section by rule: motif rhythm, chord tones on strong beats, steps between."""
+    key = plan.key
+    penta = plan.style.scale == "pentatonic"
+    low, high = plan.melody_range
+    low, high = low + max(0, register_shift), high + min(0, register_shift)
+    density = plan.melody_density * (1.15 if register_shift > 0 else 1.0)
+    notes: list[Note] = []
+    bar = section.start_bar
+    prev = round(low + (high - low) * 0.4)
+    strong = set(plan.meter.strong_beats())
+    beat = plan.meter.beat_ticks
+    for length in section.phrases:
+        rhythms = _phrase_rhythms(plan, length, rng, min(1.0, density))
+        first_bar_shape: list[int] = []
+        for i, rhythm in enumerate(rhythms):
+            bar_start = plan.bar_start(bar + i)
+            arch = math.sin(math.pi * (i + 0.5) / length)
+            target = low + (high - low) * (0.3 + 0.45 * arch) + register_shift
+            tick = bar_start
+            bar_pitches: list[int] = []
+            for j, units in enumerate(rhythm):
+                offset = tick - bar_start
+                span = harmony.at(tick)
+                tones = pitches_in(chord_tones(span, key, penta), low, high)
+                scale = local_scale(key, span, penta)
+                if i == 2 and len(first_bar_shape) == len(rhythm) and j > 0:
+                    # Sequence of the motif: bar 3 repeats bar 1's intervals from a new start.
+                    pitch = bar_pitches[0] + first_bar_shape[j]
+                    pitch = nearest(pitch, tones if offset in strong else pitches_in(scale, low, high))
+                elif offset in strong or (offset % beat == 0 and rng.random() < 0.6):
+                    pitch = min(
+                        tones, key=lambda p: abs(p - prev) * 1.0 + abs(p - target) * 0.6 + rng.random() * 3
+                    )
+                else:
+                    direction = 1 if target > prev else -1
+                    if rng.random() < 0.25:
+                        direction = -direction  # a neighbour tone instead of a passing tone
+                    pitch = scale_step(prev, direction * (1 if rng.random() < 0.8 else 2), scale, low, high)
+                bar_pitches.append(pitch)
+                notes.append(Note(pitch, tick, units * EIGHTH, plan.velocity))
+                prev = pitch
+                tick += units * EIGHTH
+            if i == 0:
+                first_bar_shape = [p - bar_pitches[0] for p in bar_pitches]
+        bar += length
+    return notes
+
+
+# ----- shaping ------------------------------------------------------------------------------------------
+
+
+def fit_range(notes: list[Note], low: int, high: int) -> list[Note]:
+    """Move the whole line by octaves so its middle sits in the range, then fold stray notes in."""
+    if not notes:
+        return notes
+    mid = sorted(n.pitch for n in notes)[len(notes) // 2]
+    centre = (low + high) / 2
+    shift = 12 * round((centre - mid) / 12)
+    out = []
+    for n in notes:
+        p = n.pitch + shift
+        while p < low:
+            p += 12
+        while p > high:
+            p -= 12
+        out.append(Note(p, n.start, n.duration, n.velocity))
+    return out
+
+
+def _in_bar(notes: list[Note], start: int, end: int) -> list[Note]:
+    return [n for n in notes if start <= n.start < end]
+
+
+def refit(notes: list[Note], shift_ticks: int, plan: Plan, harmony: Harmony) -> list[Note]:
+    """Notes moved by ``shift_ticks`` and refitted to the chords there: strong-beat notes to the
+    nearest chord tone, the others to the nearest scale tone."""
+    key, penta = plan.key, plan.style.scale == "pentatonic"
+    low, high = plan.melody_range
+    strong = set(plan.meter.strong_beats())
+    out = []
+    for n in notes:
+        start = n.start + shift_ticks
+        span = harmony.at(start)
+        offset = start % plan.bar_ticks
+        pool = chord_tones(span, key, penta) if offset in strong else local_scale(key, span, penta)
+        out.append(Note(nearest(n.pitch, pitches_in(pool, low, high)), start, n.duration, n.velocity))
+    return out
+
+
+def shape_section(notes: list[Note], plan: Plan, harmony: Harmony, section: SectionPlan) -> list[Note]:
+    """Parallel period, chord-tone phrase endings and a tonic at the section's end (see module doc)."""
+    key, penta = plan.key, plan.style.scale == "pentatonic"
+    low, high = plan.melody_range
+    bar_ticks = plan.bar_ticks
+    notes = sorted(notes, key=lambda n: n.start)
+    # Parallel period: the second phrase of a pair opens with the first phrase's first bars.
+    starts = [section.start_bar]
+    for length in section.phrases[:-1]:
+        starts.append(starts[-1] + length)
+    for p in range(1, len(section.phrases), 2):
+        a_len, b_len = section.phrases[p - 1], section.phrases[p]
+        if a_len != b_len or a_len < 2:
+            continue
+        copy_bars = max(1, a_len // 2)
+        a0, b0 = starts[p - 1] * bar_ticks, starts[p] * bar_ticks
+        opening = _in_bar(notes, a0, a0 + copy_bars * bar_ticks)
+        notes = [n for n in notes if not b0 <= n.start < b0 + copy_bars * bar_ticks]
+        notes += refit(opening, b0 - a0, plan, harmony)
+        notes.sort(key=lambda n: n.start)
+    # Phrase endings.
+    for p, length in enumerate(section.phrases):
+        last_bar = starts[p] + length - 1
+        b0, b1 = last_bar * bar_ticks, (last_bar + 1) * bar_ticks
+        end_of_section = p == len(section.phrases) - 1
+        inside = _in_bar(notes, b0, b1)
+        before = [n for n in notes if n.start < b0]
+        prev = before[-1].pitch if before else (low + high) // 2
+        span = harmony.at(b0)
+        if end_of_section:
+            # Authentic ending: the tonic on the downbeat, held (a breath of an eighth before what follows).
+            tonic = nearest(prev, pitches_in([key.tonic], low, high))
+            notes = [n for n in notes if not b0 <= n.start < b1]
+            notes.append(Note(tonic, b0, bar_ticks - EIGHTH, plan.velocity))
+            if before:
+                # The note before leads in by step (2nd or 7th degree) where the chord allows it.
+                lead = before[-1]
+                steps = pitches_in(local_scale(key, harmony.at(lead.start), penta), low, high)
+                near = [s for s in steps if 0 < abs(s - tonic) <= 2]
+                if near and lead.start % bar_ticks not in set(plan.meter.strong_beats()):
+                    lead.pitch = nearest(lead.pitch, near)
+        elif inside:
+            # Half cadence (or any phrase end): the last note is a chord tone, held to the bar line.
+            last = inside[-1]
+            last.pitch = nearest(
+                last.pitch, pitches_in(chord_tones(harmony.at(last.start), key, penta), low, high)
+            )
+            last.duration = max(last.duration, b1 - last.start - EIGHTH)
+            first = inside[0]
+            if first.start == b0:
+                first.pitch = nearest(first.pitch, pitches_in(chord_tones(span, key, penta), low, high))
+        notes.sort(key=lambda n: n.start)
+    return _monophonic(notes)
+
+
+def _monophonic(notes: list[Note]) -> list[Note]:
+    """One note at a time: a note ends where the next begins; duplicates at one onset are dropped."""
+    out: list[Note] = []
+    for n in sorted(notes, key=lambda n: (n.start, -n.pitch)):
+        if out and out[-1].start == n.start:
+            continue
+        if out and out[-1].end > n.start:
+            out[-1].duration = max(1, n.start - out[-1].start)
+        out.append(n)
+    return out
+
+
+def vary(
+    notes: list[Note], plan: Plan, harmony: Harmony, rng: random.Random, amount: float = 0.2
+) -> list[Note]:
+    """A light variation for a returning section: some weak-beat notes move to a neighbouring scale
+    tone; the first bar, strong beats and the final bar are kept, so the return is recognisable."""
+    if not notes:
+        return notes
+    key, penta = plan.key, plan.style.scale == "pentatonic"
+    low, high = plan.melody_range
+    strong = set(plan.meter.strong_beats())
+    first_bar = notes[0].start // plan.bar_ticks
+    last_bar = notes[-1].start // plan.bar_ticks
+    out = []
+    for n in notes:
+        bar = n.start // plan.bar_ticks
+        offset = n.start % plan.bar_ticks
+        m = Note(n.pitch, n.start, n.duration, n.velocity)
+        if bar not in (first_bar, last_bar) and offset not in strong and rng.random() < amount:
+            scale = local_scale(key, harmony.at(n.start), penta)
+            m.pitch = scale_step(n.pitch, rng.choice((-1, 1)), scale, low, high)
+        out.append(m)
+    return out
+
+
+def shift_notes(notes: list[Note], ticks: int) -> list[Note]:
+    return [Note(n.pitch, n.start + ticks, n.duration, n.velocity) for n in notes]
+
+
+def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | None = None) -> MelodyResult:
+    """The melody of the whole piece (see the module docstring). ``seed`` varies per candidate."""
+    from tunesmith.compose.engines import generate_section_melody, vary_section
+
+    rng = random.Random(seed)
+    made: dict[tuple[str, int], SectionMelody] = {}
+    line: list[Note] = []
+    lls: list[float] = []
+    sources: set[str] = set()
+    home = plan.sections[0].label
+    for index, section in enumerate(plan.sections):
+        ident = (section.label, section.bars)
+        start = section.start_bar * plan.bar_ticks
+        if ident not in made:
+            shift = 0 if section.label == home else 3  # contrasting sections sit a little higher
+            section_primer = primer if index == 0 else None
+            generated = None
+            if plan.model != "rules":
+                generated = generate_section_melody(
+                    plan, harmony, section, seed + 101 * index, shift, section_primer
+                )
+            if generated is None:
+                raw = rules_section(plan, harmony, section, rng, shift)
+                if section_primer:
+                    raw = _splice_primer(raw, section_primer, start, plan, harmony)
+                generated = SectionMelody(raw, "rules")
+            low, high = plan.melody_range
+            notes = fit_range(generated.notes, low + max(0, shift), high)
+            notes = shape_section(notes, plan, harmony, section)
+            made[ident] = SectionMelody(
+                shift_notes(notes, -start), generated.source, generated.log_likelihood
+            )
+            if generated.log_likelihood is not None:
+                lls.append(generated.log_likelihood)
+            sources.add(generated.source)
+            line += notes
+        else:
+            base = shift_notes(made[ident].notes, start)
+            varied = vary_section(plan, harmony, base, seed + 977 * index)
+            line += varied if varied is not None else vary(base, plan, harmony, rng)
+    line = _monophonic(line)
+    if line:
+        # The final tonic rings through the ending bars.
+        end = plan.total_bars * plan.bar_ticks
+        line[-1].duration = max(line[-1].duration, end - line[-1].start - EIGHTH // 2)
+    return MelodyResult(line, sum(lls) / len(lls) if lls else None, "+".join(sorted(sources)))
+
+
+def _splice_primer(
+    raw: list[Note], primer: list[Note], start: int, plan: Plan, harmony: Harmony
+) -> list[Note]:
+    """The primer's notes open the section (refitted to its chords); generated notes follow."""
+    placed = refit(primer, start, plan, harmony)
+    end = max(n.end for n in placed)
+    end = -(-end // plan.bar_ticks) * plan.bar_ticks
+    return placed + [n for n in raw if n.start >= end]

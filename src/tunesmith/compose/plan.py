@@ -1,0 +1,343 @@
+"""The plan: what the piece will be before a note is written.
+
+From the request, the style and the mood it resolves the key and mode, tempo, meter, sections
+(form and bar counts), the ensemble (parts and ranges), melody register, density, loudness and
+articulation. Mood rules of thumb (see MUSIC.md): valence moves mode (major when >= -0.15),
+register (up to 5 semitones higher or lower) and brightness; arousal moves tempo within the style's
+range, note density, loudness (base velocity) and articulation (shorter notes when excited).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass, field, replace
+
+from tunesmith.compose.instruments import GM_NAMES, lookup
+from tunesmith.compose.request import ComposeRequest, form_sections, parse_progression
+from tunesmith.compose.styles import Part, Style, load_style
+from tunesmith.errors import ControlError
+from tunesmith.score import TICKS_PER_QUARTER
+from tunesmith.theory.key import Key
+
+MINOR_BELOW_VALENCE = -0.15
+"""Valence below which an unset mode becomes the style's minor mode."""
+
+
+@dataclass(frozen=True, slots=True)
+class Meter:
+    """A time signature with its beat grouping: 6/8 has 2 dotted-quarter beats of 3 eighths."""
+
+    numerator: int
+    denominator: int
+
+    @classmethod
+    def parse(cls, text: str) -> Meter:
+        num, den = text.split("/")
+        return cls(int(num), int(den))
+
+    @property
+    def bar_ticks(self) -> int:
+        return self.numerator * TICKS_PER_QUARTER * 4 // self.denominator
+
+    @property
+    def compound(self) -> bool:
+        return self.denominator == 8 and self.numerator % 3 == 0
+
+    @property
+    def beats(self) -> int:
+        return self.numerator // 3 if self.compound else self.numerator
+
+    @property
+    def beat_ticks(self) -> int:
+        return self.bar_ticks // self.beats
+
+    @property
+    def eighth(self) -> int:
+        return TICKS_PER_QUARTER // 2
+
+    def strong_beats(self) -> tuple[int, ...]:
+        """Tick offsets in a bar of the strong beats (1 and 3 in 4/4; 1 elsewhere plus 4 in 6/8)."""
+        if self.numerator == 4 and not self.compound:
+            return (0, 2 * self.beat_ticks)
+        if self.compound:
+            return tuple(b * self.beat_ticks for b in range(self.beats))
+        return (0,)
+
+    def __str__(self) -> str:
+        return f"{self.numerator}/{self.denominator}"
+
+
+@dataclass(frozen=True, slots=True)
+class SectionPlan:
+    """One section of the form: label, first bar (counted from the start of the piece, intro
+    included), length in bars, how many times the label came before, and its phrase lengths."""
+
+    label: str
+    start_bar: int
+    bars: int
+    occurrence: int
+    phrases: tuple[int, ...]
+    is_first_label: bool
+    is_last: bool
+
+
+@dataclass
+class Plan:
+    """Everything resolved: the request (with seed and model filled in), style, key, tempo ..."""
+
+    request: ComposeRequest
+    style: Style
+    key: Key
+    tempo: float
+    meter: Meter
+    intro_bars: int
+    ending_bars: int
+    sections: list[SectionPlan]
+    valence: float
+    arousal: float
+    parts: dict[str, Part]
+    melody_range: tuple[int, int]
+    melody_density: float
+    velocity: int
+    articulation: float
+    brightness: float
+    user_chords: list[list[str]] | None
+    seed: int
+    model: str
+    title: str
+    drums: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def body_bars(self) -> int:
+        return sum(s.bars for s in self.sections)
+
+    @property
+    def total_bars(self) -> int:
+        return self.intro_bars + self.body_bars + self.ending_bars
+
+    @property
+    def bar_ticks(self) -> int:
+        return self.meter.bar_ticks
+
+    def bar_start(self, bar: int) -> int:
+        return bar * self.meter.bar_ticks
+
+
+def resolve_seed(seed: int | None) -> int:
+    """The request's seed, or a fresh one from the OS (recorded so the piece can be regenerated)."""
+    if seed is not None:
+        return seed
+    return int.from_bytes(os.urandom(4), "little") & 0x7FFFFFFF
+
+
+def model_available(name: str) -> bool:
+    """Whether the named generator can run here (its module and checkpoint are present)."""
+    if name == "rules":
+        return True
+    try:
+        if name == "rnn":
+            from tunesmith.compose.engines import rnn_available
+
+            return rnn_available()
+        if name in ("vae", "gan"):
+            from tunesmith.compose.engines import family_available
+
+            return family_available(name)
+    except ImportError:
+        return False
+    return False
+
+
+def resolve_model(requested: str | None) -> str:
+    """The requested model (ControlError when it is not available yet), or the best available:
+    the RNN when its checkpoint exists, else the rule-based generator."""
+    if requested is None:
+        return "rnn" if model_available("rnn") else "rules"
+    if not model_available(requested):
+        raise ControlError("model", f"model {requested!r} is not available in this installation (no trained "
+                           f"checkpoint); allowed now: {', '.join(m for m in ('rnn', 'vae', 'gan', 'rules') if model_available(m))}")  # fmt: skip
+    return requested
+
+
+def _key_from_chords(bars: list[list[str]]) -> Key | None:
+    """Key implied by a chord-symbol progression: its first chord (major or minor)."""
+    from tunesmith.compose.request import is_roman
+    from tunesmith.theory.chord import parse_chord
+
+    first = bars[0][0]
+    if is_roman(first):
+        return None
+    chord = parse_chord(first)
+    minor = chord.quality in ("min", "min7", "min6", "min9", "min11", "minmaj7", "madd9")
+    return Key(chord.root, "minor" if minor else "major", chord.root_name)
+
+
+def _resolve_key(req: ComposeRequest, style: Style, valence: float, rng: random.Random,
+                 user_chords: list[list[str]] | None) -> Key:  # fmt: skip
+    mode = req.mode.strip().lower() if req.mode else None
+    if req.key:
+        key = Key.parse(req.key)
+        explicit_mode = req.key.strip() not in ("C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G",
+                                                 "G#", "Ab", "A", "A#", "Bb", "B")  # fmt: skip
+        if mode is None and not explicit_mode:
+            mode = style.minor_mode if valence < MINOR_BELOW_VALENCE else style.default_mode
+        if mode is not None:
+            key = Key(key.tonic, mode, key.tonic_name)
+        return key
+    if user_chords is not None and mode is None:
+        implied = _key_from_chords(user_chords)
+        if implied is not None:
+            return implied
+    if mode is None:
+        mode = style.minor_mode if valence < MINOR_BELOW_VALENCE else style.default_mode
+    minorish = Key(0, mode).is_minor
+    tonic = rng.choice(style.keys_minor if minorish else style.keys_major)
+    parsed = Key.parse(tonic)
+    return Key(parsed.tonic, mode, parsed.tonic_name)
+
+
+def _split_phrases(bars: int, phrase_bars: int) -> tuple[int, ...]:
+    if bars % phrase_bars == 0:
+        return (phrase_bars,) * (bars // phrase_bars)
+    if bars <= 3:
+        return (bars,)
+    half = bars // 2
+    return (half, bars - half)
+
+
+def _sections(labels: list[str], body_bars: int, style: Style, intro: int) -> list[SectionPlan]:
+    n = len(labels)
+    base = body_bars // n
+    extra = body_bars - base * n
+    out: list[SectionPlan] = []
+    seen: dict[str, int] = {}
+    bar = intro
+    for i, label in enumerate(labels):
+        length = base + (extra if i == n - 1 else 0)
+        occurrence = seen.get(label, 0)
+        seen[label] = occurrence + 1
+        phrases = _split_phrases(base, style.phrase_bars)
+        if length > base:
+            phrases = (*phrases, length - base)
+        out.append(SectionPlan(label, bar, length, occurrence, phrases, label == labels[0], i == n - 1))
+        bar += length
+    return out
+
+
+def _ensemble(req: ComposeRequest, style: Style) -> dict[str, Part]:
+    """The style's parts, or the user's instruments: the first plays the melody; the others take
+    the bass (bass family), pad (ensembles, choirs, pads, organs), accompaniment (keyboards,
+    guitars, plucked) or counter-melody role by their General MIDI family."""
+    if not req.instruments:
+        return dict(style.parts)
+    parts: dict[str, Part] = {}
+    for i, name in enumerate(req.instruments):
+        inst = lookup(name)
+        family = inst.program // 8
+        if i == 0:
+            role = "melody"
+        elif family == 4 or inst.program in (42, 43, 58):
+            role = "bass"
+        elif family in (6, 11) or inst.program in (16, 19, 20):
+            role = "pad"
+        elif family in (0, 3) or inst.program in (46, 104, 105, 106, 107, 21):
+            role = "accompaniment"
+        else:
+            role = "counter"
+        if role in parts:
+            role = next((r for r in ("accompaniment", "counter", "pad", "bass") if r not in parts), "")
+            if not role:
+                raise ControlError("instruments", f"too many instruments ({len(req.instruments)}); allowed: "
+                                   "up to 5 (melody, accompaniment, counter, pad, bass)")  # fmt: skip
+        template = style.parts.get(role) or style.parts.get("accompaniment") or style.parts["melody"]
+        low, high = inst.low, inst.high
+        if template.role == role:
+            # Keep the style's register for the role where the instrument can play it.
+            low, high = max(low, template.low), min(high, template.high)
+            if high - low < 12:
+                low, high = inst.low, inst.high
+        if role == "bass":
+            high = min(high, max(low + 19, 55))
+        pattern = template.pattern if template.role == role else ""
+        if not pattern:
+            pattern = {"accompaniment": "strum", "bass": "root", "counter": "thirds"}.get(role, "")
+        parts[role] = Part(
+            role, inst.program, low, high, pattern, template.gain_db, template.pan, template.reverb
+        )
+    return parts
+
+
+def _melody_range(part: Part, valence: float, style: Style) -> tuple[int, int]:
+    """A window of about an octave and a half inside the melody instrument's range, moved up
+    with positive valence and down with negative valence."""
+    span = min(part.high - part.low, 17 if style.name != "lullaby" else 13)
+    centre = (part.low + part.high) / 2 + 5 * valence
+    low = round(centre - span / 2)
+    low = max(part.low, min(low, part.high - span))
+    return low, low + span
+
+
+def make_plan(request: ComposeRequest) -> Plan:
+    """Validate the request and resolve every unset control (seed, model, key, tempo, ...)."""
+    request.validate()
+    style = load_style(request.style, request.styles_path)
+    seed = resolve_seed(request.seed)
+    model = resolve_model(request.model)
+    rng = random.Random(seed)
+    valence, arousal = request.valence_arousal()
+    user_chords = parse_progression(request.chords) if request.chords else None
+    key = _resolve_key(request, style, valence, rng, user_chords)
+    meter = Meter.parse(request.meter or style.meters[0])
+    low, high = style.tempo
+    tempo = (
+        float(request.tempo)
+        if request.tempo is not None
+        else float(round(low + (high - low) * (arousal + 1) / 2))
+    )
+    labels = form_sections(request.form or style.form)
+    intro = style.intro_bars
+    ending = 1
+    bar_seconds = meter.bar_ticks / TICKS_PER_QUARTER * 60.0 / tempo
+    if request.bars is not None:
+        body = request.bars
+    elif request.seconds is not None:
+        body = max(2 * len(labels), round(request.seconds / bar_seconds) - intro - ending)
+    else:
+        body = style.section_bars * len(labels)
+    if body < 2 * len(labels):
+        raise ControlError("bars", f"{body} bars cannot hold the {len(labels)} sections of the form; allowed: "
+                           f"at least {2 * len(labels)}")  # fmt: skip
+    sections = _sections(labels, body, style, intro)
+    parts = _ensemble(request, style)
+    melody_range = _melody_range(parts["melody"], valence, style)
+    density = min(1.0, max(0.1, style.melody_density * (1.0 + 0.45 * arousal)))
+    velocity = round(min(112, max(40, 76 + 22 * arousal)))
+    articulation = 0.92 - 0.22 * max(0.0, arousal)
+    title = request.title or _title(style, key, request, rng)
+    resolved = replace(request, seed=seed, model=model)
+    return Plan(
+        request=resolved, style=style, key=key, tempo=tempo, meter=meter, intro_bars=intro,
+        ending_bars=ending, sections=sections, valence=valence, arousal=arousal, parts=parts,
+        melody_range=melody_range, melody_density=density, velocity=velocity,
+        articulation=articulation, brightness=valence, user_chords=user_chords, seed=seed,
+        model=model, title=title, drums=style.drums,
+    )  # fmt: skip
+
+
+_TITLE_WORDS = {
+    "positive": ("Morning", "Harvest", "Lantern", "Meadow", "Sunlit", "Dancing", "Bright", "Riverside"),
+    "negative": ("Winter", "Lonely", "Grey", "Fading", "Distant", "Shadow", "Rain", "Twilight"),
+    "nouns": ("Air", "Tune", "Song", "Dance", "Reel", "Round", "Hymn", "Serenade", "Road", "Hill"),
+}
+
+
+def _title(style: Style, key: Key, request: ComposeRequest, rng: random.Random) -> str:
+    words = _TITLE_WORDS["negative" if request.valence_arousal()[0] < MINOR_BELOW_VALENCE else "positive"]
+    return f"{rng.choice(words)} {rng.choice(_TITLE_WORDS['nouns'])} ({style.name}, {key.name})"
+
+
+def describe_parts(plan: Plan) -> list[str]:
+    """'melody: Violin' ... for summaries."""
+    return [f"{role}: {GM_NAMES[p.program]}" for role, p in plan.parts.items()]

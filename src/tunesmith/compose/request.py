@@ -1,0 +1,308 @@
+"""One request type holding every compose control, shared by the CLI, the Python API and the web API.
+
+``ComposeRequest`` is a plain dataclass: ``validate()`` checks every field and raises ControlError
+(field, "... allowed: ...") for the first bad one; ``to_dict``/``from_dict`` (and ``to_json``/
+``from_json``) round-trip it exactly. Unset controls (None) are resolved by the planner from the
+style and the mood; the resolved seed and model are written back into the request a Composition
+returns, so the JSON it saves regenerates the identical piece.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from tunesmith.errors import ControlError
+
+METERS = ("4/4", "3/4", "6/8", "2/4")
+MODES = ("major", "minor", "dorian", "mixolydian", "gong", "shang", "jue", "zhi", "yu")
+MODELS = ("rnn", "vae", "gan", "rules")
+FORMS = {
+    "AABA": ["A", "A", "B", "A"],
+    "ABAB": ["A", "B", "A", "B"],
+    "AABB": ["A", "A", "B", "B"],
+    "ABAC": ["A", "B", "A", "C"],
+    "ABA": ["A", "B", "A"],
+    "AB": ["A", "B"],
+    "binary": ["A", "A", "B", "B"],
+    "ternary": ["A", "B", "A"],
+    "rondo": ["A", "B", "A", "C", "A"],
+    "verse-chorus": ["verse", "chorus", "verse", "chorus"],
+    "strophic": ["A", "A", "A"],
+}
+# Named moods on the valence (negative-positive) and arousal (calm-excited) plane, both in [-1, 1].
+MOODS: dict[str, tuple[float, float]] = {
+    "happy": (0.8, 0.5),
+    "joyful": (0.9, 0.7),
+    "energetic": (0.5, 0.9),
+    "triumphant": (0.8, 0.8),
+    "playful": (0.7, 0.4),
+    "calm": (0.4, -0.7),
+    "peaceful": (0.6, -0.8),
+    "tender": (0.5, -0.5),
+    "dreamy": (0.2, -0.6),
+    "neutral": (0.0, 0.0),
+    "nostalgic": (-0.3, -0.3),
+    "sad": (-0.7, -0.5),
+    "melancholic": (-0.6, -0.3),
+    "dark": (-0.8, 0.1),
+    "tense": (-0.6, 0.7),
+    "angry": (-0.8, 0.9),
+}
+TEMPO_RANGE = (30.0, 240.0)
+BARS_RANGE = (4, 256)
+SECONDS_RANGE = (5.0, 900.0)
+TEMPERATURE_RANGE = (0.1, 2.0)
+CANDIDATES_RANGE = (1, 16)
+MAX_SEED = 2**31 - 1
+KEY_NAMES = ("C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G", "G#", "Ab", "A", "A#", "Bb", "B")
+
+
+@dataclass
+class ComposeRequest:
+    """Every control of a composition; None means 'let the style and mood decide'.
+
+    Units: tempo in quarter-note beats per minute (dotted quarters are not used: 6/8 at 120 means
+    120 quarters a minute); ``bars`` counts the bars of the form (intro and ending come on top);
+    ``seconds`` is the wanted total duration and is turned into bars; valence and arousal in [-1, 1].
+    """
+
+    style: str = "folk"
+    mood: str | None = None
+    valence: float | None = None
+    arousal: float | None = None
+    key: str | None = None
+    mode: str | None = None
+    tempo: float | None = None
+    meter: str | None = None
+    bars: int | None = None
+    seconds: float | None = None
+    form: str | None = None
+    chords: str | None = None
+    primer: str | None = None
+    instruments: list[str] | None = None
+    model: str | None = None
+    temperature: float = 1.0
+    candidates: int = 3
+    seed: int | None = None
+    title: str | None = None
+    styles_path: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Free-form notes carried into the JSON (e.g. model versions); never read by the composer."""
+
+    # ----- validation ---------------------------------------------------------------------------
+    def validate(self) -> ComposeRequest:
+        """Check every control; raise ControlError naming the field and what is allowed. Returns self."""
+        from tunesmith.compose.styles import available_styles, load_style
+
+        if not isinstance(self.style, str) or not self.style.strip():
+            raise ControlError(
+                "style", f"style must be a name; allowed: {', '.join(available_styles(self.styles_path))}"
+            )
+        load_style(self.style, self.styles_path)
+        if self.mood is not None and self.mood.strip().lower() not in MOODS:
+            raise ControlError("mood", f"unknown mood {self.mood!r}; allowed: {', '.join(MOODS)}")
+        for name in ("valence", "arousal"):
+            value = getattr(self, name)
+            if value is not None:
+                _number(name, value)
+                if not -1.0 <= float(value) <= 1.0:
+                    raise ControlError(name, f"{value} is out of range; allowed: -1.0 to 1.0")
+        if self.key is not None:
+            self._validate_key()
+        if self.mode is not None and self.mode.strip().lower() not in MODES:
+            raise ControlError("mode", f"unknown mode {self.mode!r}; allowed: {', '.join(MODES)}")
+        _range("tempo", self.tempo, *TEMPO_RANGE, "bpm")
+        if self.meter is not None and self.meter.strip() not in METERS:
+            raise ControlError(
+                "meter", f"unsupported time signature {self.meter!r}; allowed: {', '.join(METERS)}"
+            )
+        if self.bars is not None and self.seconds is not None:
+            raise ControlError("bars", "give the length as bars or as seconds, not both")
+        if self.bars is not None and (isinstance(self.bars, bool) or not isinstance(self.bars, int)):
+            raise ControlError(
+                "bars", f"{self.bars!r} is not a whole number; allowed: {BARS_RANGE[0]}-{BARS_RANGE[1]}"
+            )
+        _range("bars", self.bars, *BARS_RANGE, "bars")
+        _range("seconds", self.seconds, *SECONDS_RANGE, "seconds")
+        if self.form is not None:
+            sections = form_sections(self.form)
+            if self.bars is not None and self.bars < 2 * len(sections):
+                raise ControlError("bars", f"{self.bars} bars cannot hold the {len(sections)} sections of form "
+                                   f"{self.form!r}; allowed: at least {2 * len(sections)}")  # fmt: skip
+        if self.chords is not None:
+            parse_progression(self.chords)
+        if self.instruments is not None:
+            from tunesmith.compose.instruments import lookup
+
+            if not self.instruments:
+                raise ControlError(
+                    "instruments", "the list is empty; allowed: one or more General MIDI names"
+                )
+            for name in self.instruments:
+                lookup(name)
+        if self.model is not None and self.model not in MODELS:
+            raise ControlError("model", f"unknown model {self.model!r}; allowed: {', '.join(MODELS)}")
+        _range("temperature", self.temperature, *TEMPERATURE_RANGE, "")
+        if isinstance(self.candidates, bool) or not isinstance(self.candidates, int):
+            raise ControlError("candidates", f"{self.candidates!r} is not a whole number; allowed: 1-16")
+        _range("candidates", self.candidates, *CANDIDATES_RANGE, "")
+        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)
+                                      or not 0 <= self.seed <= MAX_SEED):  # fmt: skip
+            raise ControlError("seed", f"{self.seed!r} is not allowed; allowed: a whole number 0-{MAX_SEED}")
+        if self.primer is not None:
+            from pathlib import Path
+
+            from tunesmith.errors import InputFileError
+
+            if not Path(self.primer).is_file():
+                raise InputFileError(self.primer, "primer melody file not found")
+        return self
+
+    def _validate_key(self) -> None:
+        from tunesmith.theory.key import Key
+
+        text = str(self.key).strip()
+        try:
+            key = Key.parse(text)
+        except ControlError:
+            raise ControlError("key", f"cannot read key {self.key!r}; allowed: a tonic {', '.join(KEY_NAMES)} "
+                               f"optionally with a mode ('F# minor', 'Bbm')") from None  # fmt: skip
+        if key.mode not in MODES:
+            raise ControlError(
+                "key", f"mode {key.mode!r} in key {self.key!r} is not supported; allowed: {', '.join(MODES)}"
+            )
+        if self.mode is not None and text not in KEY_NAMES and key.mode != self.mode.strip().lower():
+            raise ControlError("mode", f"key {self.key!r} says {key.mode} but mode says {self.mode!r}")
+
+    # ----- derived values -----------------------------------------------------------------------
+    def valence_arousal(self) -> tuple[float, float]:
+        """The mood as (valence, arousal): named mood first, explicit numbers override it."""
+        valence, arousal = MOODS[self.mood.strip().lower()] if self.mood else (0.0, 0.0)
+        if self.valence is not None:
+            valence = float(self.valence)
+        if self.arousal is not None:
+            arousal = float(self.arousal)
+        return valence, arousal
+
+    # ----- serialisation ------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ComposeRequest:
+        """Build from a dict (e.g. a piece's JSON); unknown keys are a ControlError listing the known."""
+        if not isinstance(data, dict):
+            raise ControlError("request", "expected a JSON object of controls")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ControlError(
+                "request", f"unknown control(s) {', '.join(unknown)}; allowed: {', '.join(sorted(known))}"
+            )
+        values = dict(data)
+        if isinstance(values.get("instruments"), str):
+            values["instruments"] = split_list(values["instruments"])
+        return cls(**values)
+
+    @classmethod
+    def from_json(cls, text: str) -> ComposeRequest:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ControlError("request", f"not valid JSON ({err})") from err
+        if isinstance(data, dict) and "request" in data and isinstance(data["request"], dict):
+            data = data["request"]  # a piece JSON written by compose_to_files
+        return cls.from_dict(data)
+
+    def with_updates(self, **changes: Any) -> ComposeRequest:
+        return replace(self, **changes)
+
+
+def split_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(float(value)):
+        raise ControlError(name, f"{value!r} is not a number")
+    return float(value)
+
+
+def _range(name: str, value: Any, low: float, high: float, unit: str) -> None:
+    if value is None:
+        return
+    number = _number(name, value)
+    if not low <= number <= high:
+        unit_text = f" {unit}" if unit else ""
+        raise ControlError(name, f"{value} is out of range; allowed: {low:g} to {high:g}{unit_text}")
+
+
+def form_sections(form: str) -> list[str]:
+    """Section labels of a form: a named form ('AABA', 'verse-chorus', 'rondo'), a string of
+    letters ('ABACA'), or an explicit comma-separated list ('verse,chorus,verse,bridge,chorus')."""
+    text = form.strip()
+    if text in FORMS:
+        return list(FORMS[text])
+    if text.lower() in FORMS:
+        return list(FORMS[text.lower()])
+    if "," in text:
+        labels = [p.strip().lower() for p in text.split(",") if p.strip()]
+        if (
+            labels
+            and all(p.replace("-", "").replace("'", "").isalnum() for p in labels)
+            and len(labels) <= 16
+        ):
+            return labels
+    elif text.isalpha() and text.isupper() and 1 <= len(text) <= 16:
+        return list(text)
+    raise ControlError("form", f"cannot read form {form!r}; allowed: {', '.join(FORMS)}, a string of capital "
+                       f"letters such as 'ABACA', or a comma-separated list of section names")  # fmt: skip
+
+
+def parse_progression(text: str) -> list[list[str]]:
+    """Bars of a progression: bars are separated by '|' or, without bars marks, one chord per bar
+    ('C Am F G'); inside a bar several chords share it ('C G | Am F'). Each token is a chord symbol
+    or a Roman numeral (I vi IV V7, bVII); the kind is checked, not resolved (that needs the key)."""
+    from tunesmith.theory.chord import is_chord_figure
+
+    clean = text.replace(",", " ").strip()
+    if not clean:
+        raise ControlError("chords", "the progression is empty; allowed: chord symbols ('C Am F G') "
+                           "or Roman numerals ('I vi IV V')")  # fmt: skip
+    bars = [b.split() for b in clean.split("|")] if "|" in clean else [[tok] for tok in clean.split()]
+    bars = [b for b in bars if b]
+    for bar in bars:
+        if len(bar) > 4:
+            raise ControlError(
+                "chords", f"bar {' '.join(bar)!r} holds {len(bar)} chords; allowed: 1-4 per bar"
+            )
+        for token in bar:
+            if not (is_roman(token) or is_chord_figure(token)):
+                raise ControlError("chords", f"cannot read chord {token!r}; allowed: chord symbols such as "
+                                   f"C, Am7, F#m, Bb/D or Roman numerals such as I, vi, IV, V7, bVII")  # fmt: skip
+    if len(bars) > 64:
+        raise ControlError("chords", f"{len(bars)} bars of chords; allowed: at most 64 (they repeat)")
+    return bars
+
+
+_ROMAN_LETTERS = frozenset("IViv")
+
+
+def is_roman(token: str) -> bool:
+    """Whether a token looks like a Roman numeral (optionally with b/#, quality and figures)."""
+    core = token.lstrip("b#♭♯")
+    letters = ""
+    for ch in core:
+        if ch in _ROMAN_LETTERS:
+            letters += ch
+        else:
+            break
+    return letters.upper() in {"I", "II", "III", "IV", "V", "VI", "VII"} and (
+        letters.isupper() or letters.islower()
+    )

@@ -1,0 +1,238 @@
+"""Styles are data: one TOML file per style in ``data/styles/`` (or a folder the user names).
+
+A style file says which instruments play which role (melody, counter, accompaniment, bass, pad)
+and in what range, the tempo range and meters, the accompaniment/bass/drum pattern names, the form,
+the harmonic habits (chords per bar, common progressions as Roman numerals, cadences), the
+humanisation amounts and mix hints. Adding a style means adding a file: ``load_style`` searches
+the folders of ``styles_path`` (``os.pathsep``-separated), then ``$TUNESMITH_STYLES_PATH``, then
+the shipped folder. A broken file raises ControlError naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tunesmith.compose.instruments import lookup, program_range
+from tunesmith.errors import ControlError
+from tunesmith.paths import PACKAGE_DATA
+
+SHIPPED_STYLES = PACKAGE_DATA / "styles"
+ROLES = ("melody", "counter", "accompaniment", "bass", "pad")
+METERS = ("4/4", "3/4", "6/8", "2/4")
+ACCOMPANIMENT_PATTERNS = ("strum", "oompah", "arpeggio", "afterbeat", "block", "sustain", "broken", "pulse")
+BASS_PATTERNS = ("root", "root-fifth", "oompah", "walking", "pedal", "sustain", "march")
+DRUM_PATTERNS = ("none", "backbeat", "ballad", "march", "folk", "waltz", "sparse")
+COUNTER_PATTERNS = ("thirds", "sustain", "answer")
+CADENCES = ("authentic", "plagal", "half")
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One instrument role of a style: GM program, range (MIDI), pattern name and mix hints."""
+
+    role: str
+    program: int
+    low: int
+    high: int
+    pattern: str = ""
+    gain_db: float = 0.0
+    pan: float = 0.0
+    reverb: float = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    """Everything the composer needs to know about one style (see the module docstring)."""
+
+    name: str
+    description: str
+    model_style: str
+    meters: tuple[str, ...]
+    tempo: tuple[int, int]
+    form: str
+    section_bars: int
+    phrase_bars: int
+    intro_bars: int
+    chords_per_bar: int
+    progressions_major: tuple[tuple[str, ...], ...]
+    progressions_minor: tuple[tuple[str, ...], ...]
+    final_cadence: str
+    keys_major: tuple[str, ...]
+    keys_minor: tuple[str, ...]
+    melody_density: float
+    swing: float
+    timing_ms: float
+    velocity_spread: float
+    drums: str
+    parts: dict[str, Part] = field(default_factory=dict)
+    drum_gain_db: float = -4.0
+    reverb: float = 0.25
+    default_mode: str = "major"
+    minor_mode: str = "minor"
+    scale: str = "diatonic"
+    tags: tuple[str, ...] = ()
+    source: str = ""
+
+
+def styles_dirs(styles_path: str | None = None) -> list[Path]:
+    """Folders searched for style files, first match wins."""
+    dirs: list[Path] = []
+    for text in (styles_path, os.environ.get("TUNESMITH_STYLES_PATH")):
+        if text:
+            dirs += [Path(p).expanduser() for p in text.split(os.pathsep) if p]
+    dirs.append(SHIPPED_STYLES)
+    return dirs
+
+
+def available_styles(styles_path: str | None = None) -> list[str]:
+    """Names of every style file found (sorted)."""
+    names = {p.stem for d in styles_dirs(styles_path) if d.is_dir() for p in d.glob("*.toml")}
+    return sorted(names)
+
+
+def load_style(name: str, styles_path: str | None = None) -> Style:
+    """The style called ``name``; ControlError lists the available ones when there is none."""
+    clean = name.strip().lower().replace(" ", "-").replace("_", "-")
+    for folder in styles_dirs(styles_path):
+        path = folder / f"{clean}.toml"
+        if path.is_file():
+            return parse_style_file(path)
+    raise ControlError(
+        "style", f"unknown style {name!r}; allowed: {', '.join(available_styles(styles_path))}"
+    )
+
+
+def parse_style_file(path: Path) -> Style:
+    """Read and validate one style file; every problem is a ControlError naming the file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise ControlError("style", f"{path}: cannot read ({err})") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ControlError("style", f"{path}: not valid TOML ({err})") from err
+    try:
+        return _build(data, path)
+    except ControlError:
+        raise
+    except (KeyError, TypeError, ValueError) as err:
+        raise ControlError("style", f"{path}: {err}") from err
+
+
+def _need(data: dict[str, Any], key: str, kind: type | tuple[type, ...], path: Path) -> Any:
+    if key not in data:
+        raise ControlError("style", f"{path}: missing required field {key!r}")
+    value = data[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise ControlError("style", f"{path}: field {key!r} has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _choice(value: str, allowed: tuple[str, ...], what: str, path: Path) -> str:
+    if value not in allowed:
+        raise ControlError("style", f"{path}: {what} {value!r} is unknown; allowed: {', '.join(allowed)}")
+    return value
+
+
+def _part(role: str, spec: dict[str, Any], path: Path) -> Part:
+    from tunesmith.theory.pitch import parse_pitch_name
+
+    if "instrument" not in spec:
+        raise ControlError("style", f"{path}: part {role!r} needs an 'instrument'")
+    try:
+        inst = lookup(str(spec["instrument"]))
+    except ControlError as err:
+        raise ControlError("style", f"{path}: part {role!r}: {err.problem}") from err
+    low, high = program_range(inst.program)
+    if "low" in spec:
+        low = max(low, parse_pitch_name(str(spec["low"])))
+    if "high" in spec:
+        high = min(high, parse_pitch_name(str(spec["high"])))
+    if high - low < 7:
+        raise ControlError("style", f"{path}: part {role!r} range {low}-{high} is under a fifth wide")
+    pattern = str(spec.get("pattern", ""))
+    allowed = {"accompaniment": ACCOMPANIMENT_PATTERNS, "bass": BASS_PATTERNS, "counter": COUNTER_PATTERNS}
+    if role in allowed:
+        pattern = _choice(pattern or allowed[role][0], allowed[role], f"{role} pattern", path)
+    pan = float(spec.get("pan", 0.0))
+    if not -1.0 <= pan <= 1.0:
+        raise ControlError("style", f"{path}: part {role!r} pan {pan} outside -1..1")
+    return Part(role, inst.program, low, high, pattern, float(spec.get("gain_db", 0.0)), pan,
+                float(spec.get("reverb", 0.2)))  # fmt: skip
+
+
+def _progressions(value: Any, path: Path, what: str) -> tuple[tuple[str, ...], ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(p, list) and p for p in value):
+        raise ControlError("style", f"{path}: {what} must be a non-empty list of Roman-numeral lists")
+    return tuple(tuple(str(x) for x in p) for p in value)
+
+
+def _build(data: dict[str, Any], path: Path) -> Style:
+    name = str(data.get("name", path.stem))
+    meters = tuple(str(m) for m in _need(data, "meters", list, path))
+    if not meters:
+        raise ControlError("style", f"{path}: 'meters' is empty; allowed: {', '.join(METERS)}")
+    for m in meters:
+        _choice(m, METERS, "meter", path)
+    tempo = _need(data, "tempo", list, path)
+    if len(tempo) != 2 or not 20 <= tempo[0] <= tempo[1] <= 300:
+        raise ControlError("style", f"{path}: 'tempo' must be [low, high] bpm within 20-300")
+    parts_data = _need(data, "parts", dict, path)
+    if "melody" not in parts_data:
+        raise ControlError("style", f"{path}: 'parts' needs at least a melody part")
+    parts = {}
+    for role, spec in parts_data.items():
+        _choice(role, ROLES, "part role", path)
+        parts[role] = _part(role, spec, path)
+    harmony = _need(data, "harmony", dict, path)
+    chords_per_bar = int(harmony.get("chords_per_bar", 1))
+    if chords_per_bar not in (1, 2):
+        raise ControlError("style", f"{path}: harmony.chords_per_bar must be 1 or 2")
+    human = data.get("humanize", {})
+    density = float(data.get("melody_density", 0.5))
+    if not 0.05 <= density <= 1.0:
+        raise ControlError("style", f"{path}: melody_density {density} outside 0.05-1")
+    section_bars = int(data.get("section_bars", 8))
+    phrase_bars = int(data.get("phrase_bars", 4))
+    if section_bars % phrase_bars or phrase_bars < 2:
+        raise ControlError("style", f"{path}: section_bars must be a multiple of phrase_bars (>= 2)")
+    mix = data.get("mix", {})
+    from tunesmith.theory.key import SCALES
+
+    default_mode = str(data.get("default_mode", "major"))
+    minor_mode = str(data.get("minor_mode", "minor"))
+    for m in (default_mode, minor_mode):
+        _choice(m, tuple(SCALES), "mode", path)
+    return Style(
+        name=name,
+        description=str(data.get("description", "")),
+        model_style=str(data.get("model_style", name)),
+        meters=meters,
+        tempo=(int(tempo[0]), int(tempo[1])),
+        form=str(data.get("form", "AABB")),
+        section_bars=section_bars,
+        phrase_bars=phrase_bars,
+        intro_bars=int(data.get("intro_bars", 2)),
+        chords_per_bar=chords_per_bar,
+        progressions_major=_progressions(harmony.get("major"), path, "harmony.major"),
+        progressions_minor=_progressions(harmony.get("minor"), path, "harmony.minor"),
+        final_cadence=_choice(str(harmony.get("final_cadence", "authentic")), CADENCES, "cadence", path),
+        keys_major=tuple(str(k) for k in data.get("keys_major", ["C", "G", "D", "F"])),
+        keys_minor=tuple(str(k) for k in data.get("keys_minor", ["A", "E", "D"])),
+        melody_density=density,
+        swing=float(human.get("swing", 0.0)),
+        timing_ms=float(human.get("timing_ms", 10.0)),
+        velocity_spread=float(human.get("velocity", 8.0)),
+        drums=_choice(str(data.get("drums", {}).get("pattern", "none")), DRUM_PATTERNS, "drum pattern", path),
+        parts=parts,
+        drum_gain_db=float(data.get("drums", {}).get("gain_db", -4.0)),
+        reverb=float(mix.get("reverb", 0.25)),
+        default_mode=default_mode,
+        minor_mode=minor_mode,
+        scale=_choice(str(data.get("scale", "diatonic")), ("diatonic", "pentatonic"), "scale", path),
+        tags=tuple(str(t) for t in data.get("tags", [name])),
+        source=str(path),
+    )
