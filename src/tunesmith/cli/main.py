@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "tunesmith.cli.groups",
     "tunesmith.cli.files",
     "tunesmith.cli.evaluate",
+    "tunesmith.cli.compose",
 )
 
 
