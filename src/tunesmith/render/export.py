@@ -1,0 +1,309 @@
+"""Audio files (WAV/FLAC/MP3), stems and piano-roll pictures, written atomically; ``render_score`` is
+the one entry point that goes from a Score to finished files."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tunesmith.errors import ControlError, OutputError, UnsupportedFormatError
+from tunesmith.fileutil import atomic_path
+from tunesmith.render.master import CEILING_DBTP, TARGET_LUFS, MasterReport, master
+from tunesmith.render.mix import MixPlan, mix_stems
+from tunesmith.render.synth import SAMPLE_RATE, render_stems
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from tunesmith.score import Score
+
+AUDIO_FORMATS = ("wav", "flac", "mp3")
+BIT_DEPTHS = (16, 24)
+
+
+def audio_format(path: str | Path) -> str:
+    """'wav', 'flac' or 'mp3' from the suffix of ``path``."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in AUDIO_FORMATS:
+        raise UnsupportedFormatError(path, f"cannot write audio as '.{suffix}'; use one of .wav, .flac, .mp3")
+    return suffix
+
+
+def write_audio(
+    path: str | Path, audio: np.ndarray, sample_rate: int, bit_depth: int = 16, seed: int = 0
+) -> Path:
+    """Write (channels, samples) float audio to WAV, FLAC or MP3 (by suffix), atomically.
+
+    16-bit output gets TPDF dither (seeded, so files are reproducible); MP3 is VBR quality V2."""
+    import numpy as np
+    from pedalboard.io import AudioFile
+
+    fmt = audio_format(path)
+    if bit_depth not in BIT_DEPTHS:
+        raise ControlError("bit_depth", f"{bit_depth} is not one of 16, 24")
+    x = np.asarray(audio, dtype=np.float32)
+    x = x if x.ndim == 2 else x[None, :]
+    if fmt != "mp3" and bit_depth == 16:
+        rng = np.random.default_rng(seed)
+        lsb = 1.0 / 32768.0
+        dither = (rng.random(x.shape, dtype=np.float32) - rng.random(x.shape, dtype=np.float32)) * lsb
+        x = x + dither
+    x = np.clip(x, -1.0, 1.0)
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        try:
+            if fmt == "mp3":
+                writer = AudioFile(str(tmp), "w", float(sample_rate), x.shape[0], quality="V2")
+            else:
+                writer = AudioFile(str(tmp), "w", float(sample_rate), x.shape[0], bit_depth=bit_depth)
+            with writer as f:
+                f.write(x)
+        except (RuntimeError, ValueError) as err:
+            raise OutputError(f"{target}: cannot encode {fmt} ({err})") from err
+    return target
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    return slug[:60] or "piece"
+
+
+def write_pianoroll(score: Score, path: str | Path, title: str | None = None) -> Path:
+    """A PNG piano roll: one colour per track, bar lines, chord symbols along the top, drums below."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    target = Path(path)
+    if target.suffix.lower() != ".png":
+        raise UnsupportedFormatError(target, "a piano roll is written as .png")
+    end = max(score.end_tick(), 1)
+    bars = score.bar_starts(end)
+    tpq = score.ticks_per_quarter
+    pitched = [t for t in score.tracks if not t.is_drum and t.notes]
+    drums = [t for t in score.tracks if t.is_drum and t.notes]
+    width = min(24.0, max(8.0, len(bars) * 0.45))
+    fig = Figure(figsize=(width, 6.0 if drums else 5.0), dpi=110)
+    if drums:
+        ax, dax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [4, 1]})
+    else:
+        ax, dax = fig.subplots(1, 1), None
+    colours = plt.get_cmap("tab10")
+    all_pitches = [n.pitch for t in pitched for n in t.notes]
+    low = min(all_pitches, default=48) - 2
+    high = max(all_pitches, default=72) + 3
+    for i, track in enumerate(score.tracks):
+        if not track.notes:
+            continue
+        colour = colours(i % 10)
+        starts = [n.start / tpq for n in track.notes]
+        widths = [max(n.duration / tpq, 0.05) for n in track.notes]
+        alpha = [0.35 + 0.65 * n.velocity / 127 for n in track.notes]
+        rgba = [(colour[0], colour[1], colour[2], a) for a in alpha]
+        label = track.name or f"track {i + 1}"
+        if track.is_drum:
+            assert dax is not None
+            dax.barh([n.pitch for n in track.notes], widths, left=starts, height=0.9, color=rgba, label=label)
+        else:
+            ax.barh([n.pitch for n in track.notes], widths, left=starts, height=0.8, color=rgba,
+                    edgecolor=(0, 0, 0, 0.3), linewidth=0.3, label=label)
+    for axis in (ax, dax):
+        if axis is None:
+            continue
+        for number, tick in enumerate(bars):
+            axis.axvline(tick / tpq, color="0.6" if number % 4 else "0.35", linewidth=0.5, zorder=0)
+        axis.set_xlim(0, end / tpq)
+    ax.set_ylim(low, high)
+    ax.set_ylabel("MIDI pitch")
+    ax.set_yticks([p for p in range(0, 128, 12) if low <= p <= high])
+    ax.set_yticklabels([f"C{p // 12 - 1}" for p in range(0, 128, 12) if low <= p <= high])
+    # Chord symbols above the roll, one per change.
+    last = None
+    for chord in sorted(score.chords, key=lambda c: c.tick):
+        if chord.figure != last and chord.tick < end:
+            ax.text(chord.tick / tpq + 0.05, high + 0.3, chord.figure, fontsize=8, va="bottom", ha="left",
+                    clip_on=False)
+        last = chord.figure
+    step = 1 if len(bars) <= 24 else 4
+    (dax or ax).set_xticks([t / tpq for t in bars[::step]])
+    (dax or ax).set_xticklabels([str(1 + i * step) for i in range(len(bars[::step]))])
+    (dax or ax).set_xlabel("bar")
+    if dax is not None:
+        dax.set_ylabel("drums")
+        dax.set_yticks([])
+    handles, labels = ax.get_legend_handles_labels()
+    if dax is not None:
+        h2, l2 = dax.get_legend_handles_labels()
+        handles, labels = handles + h2, labels + l2
+    if handles:
+        ax.legend(handles, labels, loc="upper right", fontsize=7, framealpha=0.8)
+    heading = title if title is not None else (score.metadata.title or target.stem)
+    fig.suptitle(heading)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, format="png")
+    return target
+
+
+@dataclass(slots=True)
+class RenderResult:
+    """Files written by ``render_score`` and the mastering report."""
+
+    files: dict[str, Path]  # format -> path
+    report: MasterReport
+    stems: list[Path] = field(default_factory=list)
+    pianoroll: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+
+
+@dataclass(slots=True)
+class RenderedAudio:
+    """In-memory result of ``render_audio``: the master and the processed stems, all (2, samples)."""
+
+    audio: np.ndarray
+    stems: list[np.ndarray]
+    stem_names: list[str]
+    report: MasterReport
+    sample_rate: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def render_audio(
+    score: Score,
+    *,
+    soundfont: str | Path | None = None,
+    mix: MixPlan | None = None,
+    do_master: bool = True,
+    target_lufs: float = TARGET_LUFS,
+    ceiling_dbtp: float = CEILING_DBTP,
+    sample_rate: int = SAMPLE_RATE,
+) -> RenderedAudio:
+    """Synthesize, mix and (unless ``do_master`` is False) master ``score``, in memory."""
+    import numpy as np
+
+    if not -40.0 <= target_lufs <= -5.0:
+        raise ControlError("lufs", f"{target_lufs} is outside -40..-5 LUFS")
+    if not -12.0 <= ceiling_dbtp <= 0.0:
+        raise ControlError("ceiling", f"{ceiling_dbtp} is outside -12..0 dBTP")
+    if not any(t.notes for t in score.tracks):
+        raise ControlError("score", "has no notes to render")
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    stems = render_stems(score, soundfont, sample_rate)
+    t1 = time.perf_counter()
+    mixed = mix_stems(stems, mix)
+    t2 = time.perf_counter()
+    timings.update(synth=t1 - t0, mix=t2 - t1)
+    if do_master:
+        rms = dict(zip(_unique(mixed.names), mixed.track_rms_dbfs, strict=True))
+        audio, report = master(
+            mixed.audio, sample_rate, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp, track_rms_dbfs=rms
+        )
+        gain = np.float32(10 ** (report.gain_db / 20)) if report.mastered else np.float32(1.0)
+        report.track_rms_dbfs = {k: v + 20 * math.log10(float(gain)) for k, v in rms.items()}
+        stems_out = [s * gain for s in mixed.stems]
+    else:
+        from tunesmith.render.loudness import db, integrated_lufs, true_peak
+
+        audio = mixed.audio
+        report = MasterReport(
+            integrated_lufs(audio, sample_rate), db(true_peak(audio)), db(float(np.abs(audio).max())),
+            audio.shape[1] / sample_rate, sample_rate, target_lufs, ceiling_dbtp, mastered=False,
+            track_rms_dbfs=dict(zip(_unique(mixed.names), mixed.track_rms_dbfs, strict=True)),
+        )
+        if report.sample_peak_dbfs > 0:
+            report.warnings.append("unmastered mix clips (sample peak above 0 dBFS)")
+        stems_out = mixed.stems
+    timings["master"] = time.perf_counter() - t2
+    for name in report.silent_tracks:
+        report.warnings.append(f"track '{name}' is silent")
+    return RenderedAudio(audio, stems_out, _unique(mixed.names), report, sample_rate, timings)
+
+
+def _unique(names: Sequence[str]) -> list[str]:
+    """Track names made unique ('piano', 'piano 2') so reports and stem files never collide."""
+    out: list[str] = []
+    for name in names:
+        candidate, k = name, 2
+        while candidate in out:
+            candidate, k = f"{name} {k}", k + 1
+        out.append(candidate)
+    return out
+
+
+def render_score(
+    score: Score,
+    out: str | Path,
+    *,
+    formats: Sequence[str] | None = None,
+    stems: bool | str | Path = False,
+    soundfont: str | Path | None = None,
+    mix: MixPlan | None = None,
+    do_master: bool = True,
+    target_lufs: float = TARGET_LUFS,
+    bit_depth: int = 16,
+    pianoroll: bool = False,
+) -> RenderResult:
+    """Render ``score`` to audio files. ``out`` is a file (its suffix picks the format; other ``formats``
+    are written beside it) or a folder (files named after the title; default format wav). ``stems``: True for
+    ``<folder>/stems/``, or a folder path; stems are 24-bit WAV, post-fader, pre-reverb, at the master's
+    gain. ``pianoroll`` adds ``<name>.png``."""
+    out_path = Path(out)
+    wanted = [f.lower().lstrip(".") for f in formats or ()]
+    for f in wanted:
+        if f not in AUDIO_FORMATS:
+            raise ControlError("format", f"'{f}' is not one of {', '.join(AUDIO_FORMATS)}")
+    if out_path.suffix:
+        wanted.insert(0, audio_format(out_path))
+        folder, base = out_path.parent, out_path.stem
+    else:
+        wanted = wanted or ["wav"]
+        folder, base = out_path, _slug(score.metadata.title)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise OutputError(f"{folder}: cannot create folder ({err.strerror or err})") from err
+    if not folder.is_dir():
+        raise OutputError(f"{out_path}: folder {folder} does not exist")
+    rendered = render_audio(
+        score, soundfont=soundfont, mix=mix, do_master=do_master, target_lufs=target_lufs
+    )
+    t0 = time.perf_counter()
+    files: dict[str, Path] = {}
+    for fmt in dict.fromkeys(wanted):
+        target = out_path if out_path.suffix and fmt == audio_format(out_path) else folder / f"{base}.{fmt}"
+        files[fmt] = write_audio(target, rendered.audio, rendered.sample_rate, bit_depth)
+    stem_paths: list[Path] = []
+    if stems:
+        stem_dir = folder / "stems" if stems is True else Path(stems)
+        stem_dir.mkdir(parents=True, exist_ok=True)
+        stem_paths = write_stems(
+            stem_dir, rendered.stems, rendered.stem_names, rendered.sample_rate, rendered.report
+        )
+    roll = write_pianoroll(score, folder / f"{base}.png") if pianoroll else None
+    timings = dict(rendered.timings, export=time.perf_counter() - t0)
+    return RenderResult(files, rendered.report, stem_paths, roll, timings)
+
+
+def write_stems(
+    folder: Path, stems: Sequence[np.ndarray], names: Sequence[str], sample_rate: int, report: MasterReport
+) -> list[Path]:
+    """24-bit WAV per track, numbered in track order; scaled down together if any would clip."""
+    import numpy as np
+
+    peak = max((float(np.abs(s).max()) for s in stems if s.size), default=0.0)
+    scale = np.float32(0.98 / peak) if peak > 0.98 else np.float32(1.0)
+    if scale < 1:
+        report.warnings.append(f"stems scaled by {20 * math.log10(float(scale)):.1f} dB to avoid clipping")
+    paths = []
+    for i, (audio, name) in enumerate(zip(stems, names, strict=True)):
+        target = folder / f"{i + 1:02d}-{_slug(name)}.wav"
+        paths.append(write_audio(target, audio * scale, sample_rate, bit_depth=24))
+    return paths
