@@ -63,7 +63,8 @@ def _key_signature(el: Any, tick: int) -> KeySignature:
 
 
 def figure_from_m21(cs: Any) -> str:
-    """The chord figure as written: root + the kind text the source gave + slash bass.
+    """The chord figure as written: root + the kind text the source gave + slash bass (unless
+    the kind text holds the slash already, as tunesmith writes Nottingham's "C/e").
     music21 writes flats as '-' (B-m7); tunesmith figures use 'b' (Bbm7)."""
     from music21 import harmony
 
@@ -74,7 +75,7 @@ def figure_from_m21(cs: Any) -> str:
     if kind_text and root is not None:
         figure = root.name.replace("-", "b") + kind_text
         bass = cs.bass()
-        if bass is not None and bass.name != root.name:
+        if bass is not None and bass.name != root.name and "/" not in kind_text:
             figure += "/" + bass.name.replace("-", "b")
         return figure
     figure = str(cs.figure or "")
@@ -269,6 +270,9 @@ def chord_symbol_to_m21(figure: str) -> Any | None:
     if match is None:
         return None
     letter, acc, text, bass_letter, bass_acc = match.groups()
+    if bass_letter and bass_letter.islower():
+        # Nottingham's lower-case bass ("C/e"): shown and read back as written, not as <bass>
+        text, bass_letter = f"{text}/{bass_letter}{bass_acc or ''}", None
     root = _m21_pitch_name(letter, acc)
     try:
         cs = harmony.ChordSymbol(root=root, kind=_kind_for_text(text))
@@ -319,14 +323,25 @@ def _single_sounding(notes: list[Note], grid: int) -> list[Note]:
     return out
 
 
-def _track_to_part(track: Track, index: int, grid: int = 1) -> Any:
+_SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+_FLAT_NAMES = ("C", "D-", "D", "E-", "E", "F", "G-", "G", "A-", "A", "B-", "B")
+
+
+def _spelled(midi: int, flats: bool) -> str:
+    """Name for music21: naturals carry no accidental object (else every note shows a natural
+    sign), black keys are spelled with flats in flat keys and with sharps otherwise."""
+    return (_FLAT_NAMES if flats else _SHARP_NAMES)[midi % 12] + str(midi // 12 - 1)
+
+
+def _track_to_part(track: Track, index: int, grid: int = 1, score: Score | None = None) -> Any:
     from music21 import chord, instrument, note, stream, tie
 
     part = stream.Part(id=f"P{index + 1}")
     part.partName = track.name or f"Track {index + 1}"
     if track.is_drum:
         inst: Any = instrument.Percussion()
-        inst.midiChannel = 9
+        inst.midiChannel = 9  # MusicXML <midi-channel>10</midi-channel>: read back as a drum track
+        inst.midiProgram = track.program
     else:
         try:
             inst = instrument.instrumentFromMidiProgram(track.program)
@@ -339,7 +354,8 @@ def _track_to_part(track: Track, index: int, grid: int = 1) -> Any:
         ql = Fraction(end - start, TICKS_PER_QUARTER)
         pieces = []
         for n, begins, ends in members:
-            piece = note.Note(n.pitch, quarterLength=ql)
+            key_sig = score.key_at(start) if score is not None else None
+            piece = note.Note(_spelled(n.pitch, key_sig is not None and key_sig.fifths < 0), quarterLength=ql)
             piece.volume.velocity = n.velocity
             if not (begins and ends):
                 piece.tie = tie.Tie("start" if begins else "stop" if ends else "continue")
@@ -360,7 +376,7 @@ def score_to_m21(score: Score, grid: int = 1) -> Any:
     out.metadata.title = score.metadata.title
     out.metadata.composer = score.metadata.composer
     tracks = score.tracks or [Track("Empty")]
-    parts = [_track_to_part(t, i, grid) for i, t in enumerate(tracks)]
+    parts = [_track_to_part(t, i, grid, score) for i, t in enumerate(tracks)]
     for part_no, part in enumerate(parts):
         for ts in score.time_signatures:
             part.insert(Fraction(ts.tick, TICKS_PER_QUARTER), meter.TimeSignature(str(ts)))

@@ -2,9 +2,9 @@
 
 Chord symbols are written as <harmony> elements whose <kind text="..."> holds the figure's
 kind as written ("m7", "d" for a Nottingham "Cd"), so notation programs show them as in the
-source and reading gives the same figure back (a slash bass comes back in capitals: "C/e"
-is read as "C/E"; an optional chord "(E7)" is written as E7). Notes whose timing notation
-cannot express (performance MIDI) are snapped to a fine grid on writing.
+source and reading gives the same figure back (a Nottingham lower-case bass, "C/e", is kept
+in the kind text rather than as <bass>; an optional chord "(E7)" is written as E7). Notes
+whose timing notation cannot express (performance MIDI) are snapped to a fine grid on writing.
 """
 
 from __future__ import annotations
