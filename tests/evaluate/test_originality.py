@@ -185,3 +185,47 @@ def test_corpus_index_is_built_once_then_cached(
     second = corpus_index(["demo"])
     assert second.ids == first.ids == [f"tune {i}" for i in range(10)]
     assert np.array_equal(second.sa, first.sa)
+
+
+class _ColumnCorpus:
+    """The slice of tunesmith.corpus.load.Corpus that index_from_corpus reads, over encoded Scores."""
+
+    def __init__(self, scores: list[Score]) -> None:
+        from types import SimpleNamespace
+
+        from tunesmith.corpus.cache import encode_score
+
+        self._data = [encode_score(s) for s in scores]
+        self.pieces = [
+            SimpleNamespace(title=s.metadata.title, ref=f"demo/x.abc#{i}") for i, s in enumerate(scores)
+        ]
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def notes(self, i: int) -> dict[str, np.ndarray]:
+        cols = dict(self._data[i].notes)
+        cols["start"] = np.cumsum(cols["start"].astype(np.int64))
+        return cols
+
+    def meta(self, i: int) -> dict[str, object]:
+        return self._data[i].meta
+
+
+def test_index_from_corpus_columns_equals_index_from_scores() -> None:
+    from tunesmith.evaluate.originality import index_from_corpus
+
+    rng = np.random.default_rng(11)
+    scores = []
+    for i in range(6):
+        lead = melody_score(random_walk(rng, 30), title=f"t{i}").tracks[0]
+        # A lower accompaniment and a chord in the lead: the melody is the skyline of the high track.
+        bass = Track("bass", 33, notes=[Note(36 + (k % 5), k * Q, Q) for k in range(30)])
+        lead.notes.append(Note(lead.notes[3].pitch - 7, lead.notes[3].start, Q))
+        drums = Track("drums", 0, is_drum=True, notes=[Note(100, k * Q, Q) for k in range(30)])
+        scores.append(Score(tracks=[bass, drums, lead], metadata=Metadata(title=f"t{i}")))
+    for rhythm in (False, True):
+        columns = index_from_corpus(_ColumnCorpus(scores), rhythm)
+        direct = OriginalityIndex.from_scores(scores, rhythm=rhythm)
+        assert np.array_equal(columns.text, direct.text)
+        assert columns.ids[2] == "t2 [demo/x.abc#2]"

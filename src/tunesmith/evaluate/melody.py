@@ -7,7 +7,7 @@ Times are ticks at ``TICKS_PER_QUARTER``; the metric grid is the sixteenth note 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from tunesmith.errors import ControlError
 from tunesmith.score import TICKS_PER_QUARTER, Note, Score, TimeSignature, Track
@@ -19,10 +19,24 @@ _MELODY_NAMES = ("melody", "lead", "soprano", "tune")
 """Track names that mark the melody of a composed or imported piece, checked before pitch height."""
 
 
+def choose_melody(
+    names: Sequence[str], drums: Sequence[bool], mean_pitches: Sequence[float | None]
+) -> int | None:
+    """Index of the melody among tracks described by name, drum flag and mean pitch (None: no notes):
+    a non-drum track whose name says melody/lead/soprano/tune, else the non-drum track with the
+    highest mean pitch (the first of equals); None when no pitched track has notes."""
+    pitched = [i for i in range(len(names)) if not drums[i] and mean_pitches[i] is not None]
+    if not pitched:
+        return None
+    for i in pitched:
+        if any(word in names[i].lower() for word in _MELODY_NAMES):
+            return i
+    return max(pitched, key=lambda i: (mean_pitches[i], -i))
+
+
 def melody_track(score: Score, name: str | None = None) -> Track | None:
-    """The melody track: the one called ``name`` (case-insensitive), else a non-drum track whose
-    name says melody/lead/soprano/tune, else the non-drum track with the highest mean pitch (the
-    first of equals). None when the piece has no pitched notes.
+    """The melody track: the one called ``name`` (case-insensitive), else as :func:`choose_melody`
+    says. None when the piece has no pitched notes.
 
     Raises ControlError when ``name`` is given and no track has it.
     """
@@ -32,13 +46,12 @@ def melody_track(score: Score, name: str | None = None) -> Track | None:
                 return track
         known = ", ".join(repr(t.name) for t in score.tracks) or "none"
         raise ControlError("track", f"no track named {name!r} (tracks: {known})")
-    pitched = [t for t in score.tracks if not t.is_drum and t.notes]
-    if not pitched:
-        return None
-    for track in pitched:
-        if any(word in track.name.lower() for word in _MELODY_NAMES):
-            return track
-    return max(pitched, key=lambda t: sum(n.pitch for n in t.notes) / len(t.notes))
+    chosen = choose_melody(
+        [t.name for t in score.tracks],
+        [t.is_drum for t in score.tracks],
+        [sum(n.pitch for n in t.notes) / len(t.notes) if t.notes else None for t in score.tracks],
+    )
+    return None if chosen is None else score.tracks[chosen]
 
 
 def skyline(notes: Iterable[Note]) -> list[Note]:

@@ -20,12 +20,12 @@ import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from tunesmith.errors import ControlError, CorruptFileError
-from tunesmith.evaluate.melody import melody_notes
+from tunesmith.evaluate.melody import choose_melody, melody_notes
 from tunesmith.fileutil import atomic_path
 from tunesmith.score import Note, Score
 
@@ -64,9 +64,12 @@ class Similar:
 
 def _ratio_classes(notes: Sequence[Note]) -> np.ndarray:
     """Per step i (note i → i+1): class of the ratio of note i+1's inter-onset time to note i's."""
-    starts = np.array([n.start for n in notes], dtype=np.float64)
-    ioi = np.diff(starts)
-    ioi = np.append(ioi, notes[-1].duration).clip(min=1.0)
+    return _ratio_classes_of(np.array([n.start for n in notes]), notes[-1].duration)
+
+
+def _ratio_classes_of(starts: np.ndarray, last_duration: int) -> np.ndarray:
+    # The last note has no next onset: its duration stands in for its inter-onset time.
+    ioi = np.append(np.diff(starts.astype(np.float64)), float(last_duration)).clip(min=1.0)
     ratio = np.round(2.0 * np.log2(ioi[1:] / ioi[:-1]))
     return ratio.clip(-_RATIO_CLASSES, _RATIO_CLASSES).astype(np.int64)
 
@@ -442,15 +445,51 @@ def corpus_index(names: Sequence[str] | None = None, rhythm: bool = False) -> Or
             return OriginalityIndex.load(path)
         except CorruptFileError:
             path.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
-    infos = getattr(corpus, "pieces", None)
-    scores = list(corpus)
-    if infos is not None and len(infos) == len(scores):
-        ids = [f"{info.title} [{info.ref}]" if info.title else info.ref for info in infos]
+    if hasattr(corpus, "notes") and hasattr(corpus, "meta") and hasattr(corpus, "pieces"):
+        index = index_from_corpus(corpus, rhythm)
     else:
-        ids = [piece_id(s, i) for i, s in enumerate(scores)]
-    index = OriginalityIndex.from_scores(scores, ids, rhythm=rhythm)
+        index = OriginalityIndex.from_scores(list(corpus), rhythm=rhythm)
     index.save(path)
     return index
+
+
+def index_from_corpus(corpus: Any, rhythm: bool = False) -> OriginalityIndex:
+    """Index a :class:`tunesmith.corpus.load.Corpus` straight from its note columns (no Score
+    objects: ~10× faster than :meth:`OriginalityIndex.from_scores`, same sequences)."""
+    sequences = []
+    for i in range(len(corpus)):
+        cols = corpus.notes(i)
+        tracks = corpus.meta(i)["tracks"]
+        sequences.append(_column_sequence(cols, tracks, rhythm))
+    ids = [f"{info.title} [{info.ref}]" if info.title else info.ref for info in corpus.pieces]
+    return OriginalityIndex.from_sequences(sequences, ids, rhythm)
+
+
+def _column_sequence(
+    cols: dict[str, np.ndarray], tracks: Sequence[Sequence[Any]], rhythm: bool
+) -> np.ndarray:
+    """:func:`melody_sequence` of a piece given as note columns (pitch, start, duration, track)."""
+    track_of = cols["track"].astype(np.int64)
+    pitch = cols["pitch"].astype(np.int64)
+    counts = np.bincount(track_of, minlength=len(tracks))
+    sums = np.bincount(track_of, weights=pitch, minlength=len(tracks))
+    chosen = choose_melody(
+        [str(t[0]) for t in tracks], [bool(t[2]) for t in tracks],
+        [float(sums[k] / counts[k]) if k < len(counts) and counts[k] else None for k in range(len(tracks))],
+    )
+    if chosen is None:
+        return np.zeros(0, dtype=np.int64)
+    mine = np.flatnonzero(track_of == chosen)
+    starts, pitches, durations = cols["start"][mine], pitch[mine], cols["duration"][mine]
+    # Skyline: per onset the highest pitch (lexsort: last key is primary).
+    order = np.lexsort((-pitches, starts))
+    starts, pitches, durations = starts[order], pitches[order], durations[order]
+    first = np.concatenate(([True], starts[1:] != starts[:-1]))
+    starts, pitches, durations = starts[first], pitches[first], durations[first]
+    if len(pitches) < 2:
+        return np.zeros(0, dtype=np.int64)
+    ratios = _ratio_classes_of(starts, int(durations[-1])) if rhythm else None
+    return _symbols(np.diff(pitches), ratios)
 
 
 def corpus_version(corpus: object) -> str:
