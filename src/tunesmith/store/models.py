@@ -1,0 +1,150 @@
+"""The store's tables (latest schema) as SQLAlchemy 2 ORM classes.
+
+The database is created and upgraded by the explicit, ordered migrations in store/migrations.py,
+never by ``metadata.create_all``; a test checks that migrating an empty database gives exactly the
+tables and columns declared here.
+
+Ratings: one row per (user, piece); rating again updates stars/comment and ``updated_at``. History is
+not kept because the feedback loop needs each listener's current opinion, not its past ones.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+SOURCES = ("corpus", "library", "generated")
+"""Where a piece came from: the built-in corpus, the user's library import, or the composer."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)  # naive UTC: SQLite keeps no time zone
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+piece_tags = Table(
+    "piece_tags",
+    Base.metadata,
+    Column("piece_id", ForeignKey("pieces.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class SchemaVersion(Base):
+    """A single row holding the schema version the migrations brought the database to."""
+
+    __tablename__ = "schema_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class Piece(Base):
+    """A piece known to the store. ``content_hash`` (sha256 of the canonical note data) is unique,
+    so the same music imported twice is one row. Library imports keep a copy of the source bytes
+    in ``file_data`` so deleting the original file loses nothing."""
+
+    __tablename__ = "pieces"
+    __table_args__ = (
+        CheckConstraint("source IN ('corpus', 'library', 'generated')", name="ck_pieces_source"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str] = mapped_column(String(16))
+    collection: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    corpus_ref: Mapped[str | None] = mapped_column(String(500), nullable=True, index=True)
+    """For corpus pieces: ``collection/path#index`` as tunesmith.corpus PieceInfo.ref gives it."""
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """Where the piece was imported from (informational; the file may be gone)."""
+    format: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    """Suffix of ``file_data``'s format: '.mid', '.musicxml', '.mxl', '.abc'."""
+    file_data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    key: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    meter: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    tempo: Mapped[float | None] = mapped_column(Float, nullable=True)
+    bars: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    note_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    controls: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """For generated pieces: the compose request that made it."""
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    tags: Mapped[list[Tag]] = relationship(secondary=piece_tags, back_populates="pieces", lazy="selectin")
+    ratings: Mapped[list[Rating]] = relationship(
+        back_populates="piece", cascade="all, delete-orphan", passive_deletes=True
+    )
+    fingerprints: Mapped[list[Fingerprint]] = relationship(
+        back_populates="piece", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def tag_names(self) -> list[str]:
+        return sorted(t.name for t in self.tags)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    pieces: Mapped[list[Piece]] = relationship(secondary=piece_tags, back_populates="tags")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ratings: Mapped[list[Rating]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class Rating(Base):
+    """A user's current opinion of a piece: 1-5 stars and an optional comment."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        UniqueConstraint("user_id", "piece_id", name="uq_ratings_user_piece"),
+        CheckConstraint("stars BETWEEN 1 AND 5", name="ck_ratings_stars"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    piece_id: Mapped[int] = mapped_column(ForeignKey("pieces.id", ondelete="CASCADE"), index=True)
+    stars: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    user: Mapped[User] = relationship(back_populates="ratings")
+    piece: Mapped[Piece] = relationship(back_populates="ratings")
+
+
+class Fingerprint(Base):
+    """Room for the originality checks: one blob per (piece, fingerprint kind)."""
+
+    __tablename__ = "fingerprints"
+    __table_args__ = (UniqueConstraint("piece_id", "kind", name="uq_fingerprints_piece_kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    piece_id: Mapped[int] = mapped_column(ForeignKey("pieces.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    piece: Mapped[Piece] = relationship(back_populates="fingerprints")
