@@ -173,7 +173,7 @@ def malformed() -> None:
     (HERE / "not-a-score.xml").write_text('<?xml version="1.0"?>\n<html><body>hello</body></html>\n')
     (HERE / "empty.abc").write_text("")
     (HERE / "bad-header.abc").write_text("X: 1\nT:Music Before The Key\nM:4/4\nCDEF|GABc|\nK:C\n")
-    (HERE / "unterminated-chord-symbol.abc").write_text('X: 1\nT:Open Quote\nK:G\n"G GABc|"D7 d4|\n')
+    (HERE / "unterminated-chord-symbol.abc").write_text('X: 1\nT:Open Quote\nK:G\n"G GABc|d4|\n')
 
 
 if __name__ == "__main__":

@@ -146,7 +146,11 @@ def _part_notes(flat: Any, is_drum: bool) -> list[Note]:
 def _expand_repeats(stream: Any) -> Any:
     from music21 import bar, spanner
 
-    has_repeats = any(True for _ in stream.recurse().getElementsByClass((bar.Repeat, spanner.RepeatBracket)))
+    # repeat barlines live in Measure.leftBarline/rightBarline, which recurse() does not visit
+    measures = stream.recurse().getElementsByClass("Measure")
+    has_repeats = any(
+        isinstance(m.leftBarline, bar.Repeat) or isinstance(m.rightBarline, bar.Repeat) for m in measures
+    ) or any(True for _ in stream.recurse().getElementsByClass(spanner.RepeatBracket))
     if not has_repeats:
         return stream
     try:

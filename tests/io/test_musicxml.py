@@ -1,0 +1,67 @@
+"""MusicXML files: chord symbols as <harmony>, timing notation cannot express, broken files."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tunesmith.errors import CorruptFileError
+from tunesmith.io.musicxml import (
+    musicxml_bytes_to_score,
+    read_musicxml,
+    score_to_musicxml_bytes,
+    write_musicxml,
+)
+from tunesmith.score import ChordSymbol, Note, Score, TimeSignature, Track
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def test_reads_music21_written_fixture() -> None:
+    score = read_musicxml(DATA / "two_parts.musicxml")
+    assert [(t.name, t.program) for t in score.tracks] == [("Violin", 40), ("Violoncello", 42)]
+    violin = [(n.pitch, n.start, n.duration) for n in score.tracks[0].notes]
+    assert (82, 1440, 1440) in violin  # the tied B-flat across the bar line is one note
+    assert [(c.tick, c.figure) for c in score.chords] == [(0, "F"), (1440, "C7"), (2880, "Dm")]
+
+
+def test_chord_symbols_are_harmony_elements_with_the_written_kind_text() -> None:
+    score = Score(tracks=[Track("Tune", 0, False, [Note(60, 0, 960), Note(62, 960, 960)])],
+                  chords=[ChordSymbol(0, "Cd"), ChordSymbol(960, "Bbm7")],
+                  time_signatures=[TimeSignature(0, 4, 4)])
+    xml = score_to_musicxml_bytes(score).decode()
+    assert xml.count("<harmony") == 2
+    assert 'text="d"' in xml and "<root-alter>-1</root-alter>" in xml
+
+
+def test_performance_timing_is_snapped_so_notation_can_hold_it(tmp_path: Path) -> None:
+    notes = [Note(60 + i % 12, i * 487 + 3, 301, 90) for i in range(12)]
+    write_musicxml(Score(tracks=[Track("Played", 0, False, notes)]), tmp_path / "x.musicxml")
+    again = read_musicxml(tmp_path / "x.musicxml")
+    assert len(again.tracks[0].notes) == 12
+    for a, b in zip(notes, again.tracks[0].notes, strict=True):
+        assert a.pitch == b.pitch and abs(a.start - b.start) <= 20 and abs(a.duration - b.duration) <= 40
+
+
+def test_mxl_without_container_and_bad_archives(tmp_path: Path) -> None:
+    path = tmp_path / "bare.mxl"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("score.xml", (DATA / "two_parts.musicxml").read_bytes())
+    assert read_musicxml(path).metadata.title == "Two Parts"
+    with pytest.raises(CorruptFileError, match="mxl"):
+        musicxml_bytes_to_score(b"PK\x03\x04garbage", "x.mxl", compressed=True)
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"<score-partwise><part-list>", "malformed XML"),
+        (b"just text", "not a MusicXML file"),
+        (b"<?xml version='1.0'?><svg></svg>", "not a MusicXML score"),
+    ],
+)
+def test_broken_musicxml(data: bytes, problem: str) -> None:
+    with pytest.raises(CorruptFileError, match=problem):
+        musicxml_bytes_to_score(data, "x.musicxml")
