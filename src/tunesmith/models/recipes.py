@@ -1,0 +1,104 @@
+"""Training recipes for the melody and chord LSTMs: which data, which model, which loop.
+
+Data come from the built-in corpus (default: the Nottingham tunes, the collection with chord
+symbols) or from the user's own files and folders (MIDI, MusicXML, ABC with chord symbols).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from tunesmith.errors import InputFileError
+from tunesmith.models.data import Dataset, chord_dataset, melody_dataset
+from tunesmith.models.rnn import ConditionedLSTM, melody_config
+from tunesmith.models.train import TrainConfig, TrainResult, train
+from tunesmith.score import Score
+from tunesmith.tokens import chords as ct
+from tunesmith.tokens import melody as mt
+
+DEFAULT_CORPUS = ("nottingham",)
+KINDS = ("melody", "chords")
+
+
+def input_scores(paths: Sequence[str | Path]) -> Iterator[Score]:
+    """Every piece in the given files and (recursively) folders, in sorted order."""
+    from tunesmith.io import READ_SUFFIXES, load
+
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputFileError(path, "no such file or folder")
+        files = [path]
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.suffix.lower() in READ_SUFFIXES)
+        for file in files:
+            yield from load(file)
+
+
+def corpus_scores(names: Sequence[str] | None, limit: int | None = None) -> Iterator[Score]:
+    from tunesmith.corpus.load import load_corpus
+
+    corpus = load_corpus(list(names or DEFAULT_CORPUS))
+    for i in range(len(corpus) if limit is None else min(limit, len(corpus))):
+        yield corpus[i]
+
+
+def build_dataset(kind: str, scores: Sequence[Score] | Iterator[Score], debug: bool = False) -> Dataset:
+    if kind == "melody":
+        return melody_dataset(scores, length=32 if debug else 128, stride=32 if debug else 96)
+    return chord_dataset(scores, length=16 if debug else 64, stride=16 if debug else 48)
+
+
+def build_model(kind: str, size: str) -> ConditionedLSTM:
+    from tunesmith.models.chords import chord_config
+
+    return ConditionedLSTM(melody_config(size) if kind == "melody" else chord_config(size))
+
+
+def vocabulary(kind: str) -> dict[str, object]:
+    vocab = mt.vocabulary()
+    if kind == "chords":
+        vocab = {
+            "chord_tokens": {"PAD": ct.PAD, "BOS": ct.BOS, "NC": ct.NC, "base": ct.CHORD_TOKEN_BASE,
+                             "n_tokens": ct.N_CHORD_TOKENS},
+            "qualities": list(ct.QUALITY_CLASSES), "meters": list(ct.METERS),
+            "modes": list(mt.MODES), "styles": list(mt.STYLES),
+        }  # fmt: skip
+    return vocab
+
+
+def fit(
+    kind: str,
+    scores: Sequence[Score] | Iterator[Score],
+    out: str | Path,
+    *,
+    size: str = "default",
+    config: TrainConfig | None = None,
+    resume: bool = False,
+    sources: Sequence[str] = (),
+    log: Callable[[str], None] | None = None,
+    plot: str | Path | None = None,
+) -> tuple[TrainResult, Dataset]:
+    """Tokenise ``scores``, build the ``kind`` model of ``size`` and train it into ``out``."""
+    data = build_dataset(kind, scores, debug=size == "debug")
+    data.info["sources"] = list(sources)
+    if log is not None:
+        pieces, tokens = data.info["pieces"], data.info["tokens"]
+        log(
+            f"{kind}: {pieces['train']} training / {pieces['val']} validation pieces, "
+            f"{tokens['train']} / {tokens['val']} tokens"
+        )
+    if resume and Path(out).is_file():
+        from tunesmith.models.train import load_checkpoint
+
+        loaded, _ = load_checkpoint(out, kind)  # the exact architecture the run started with
+        assert isinstance(loaded, ConditionedLSTM)
+        model = loaded
+    else:
+        model = build_model(kind, size)
+    result = train(
+        model, data.train, data.val, out, kind=kind, architecture="conditioned_lstm",
+        vocab=vocabulary(kind), config=config, resume=resume, data_info=data.info, log=log, plot=plot,
+    )  # fmt: skip
+    return result, data

@@ -1,0 +1,197 @@
+"""Step-by-step sampling from a ConditionedLSTM: temperature, top-p, primers and logit masks.
+
+Hard constraints are additive masks on the logits (0 = allowed, -inf = forbidden): a static mask
+per step (shape (T, vocab)) plus an optional callback that returns a dynamic mask from the tokens
+chosen so far (e.g. "no HOLD after a REST", rhythmic density). Sampling draws from a
+``numpy.random.Generator`` seeded by the caller, and the LSTM runs on CPU in inference mode, so one
+seed gives the same output every time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from tunesmith.errors import ControlError
+from tunesmith.models.rnn import ConditionedLSTM
+
+DynamicMask = Callable[[int, list[int]], "npt.NDArray[np.float32] | None"]
+"""(step index, tokens so far) -> additive mask over the vocabulary, or None for no change."""
+
+
+@dataclass(frozen=True)
+class SamplingOptions:
+    temperature: float = 1.0
+    """Divides the logits: < 1 sharper, more predictable; > 1 flatter, more surprising."""
+    top_p: float = 0.9
+    """Nucleus sampling: draw only from the most likely tokens whose probabilities sum to top_p."""
+    seed: int = 0
+
+    def check(self) -> SamplingOptions:
+        if not 0.05 <= self.temperature <= 5.0:
+            raise ControlError("temperature", f"must be between 0.05 and 5, got {self.temperature}")
+        if not 0.0 < self.top_p <= 1.0:
+            raise ControlError("top-p", f"must be in (0, 1], got {self.top_p}")
+        return self
+
+
+def draw(logits: npt.NDArray[np.float64], options: SamplingOptions, rng: np.random.Generator) -> int:
+    """One token from masked logits with temperature and top-p."""
+    z = logits / options.temperature
+    z = z - z.max()
+    p = np.exp(z)
+    p /= p.sum()
+    if options.top_p < 1.0:
+        order = np.argsort(-p, kind="stable")
+        sorted_p = p[order]
+        keep = (np.cumsum(sorted_p) - sorted_p) < options.top_p  # always keeps the most likely token
+        p = np.zeros_like(p)
+        p[order[keep]] = sorted_p[keep]
+    cdf = np.cumsum(p)
+    return int(min(np.searchsorted(cdf, rng.random() * cdf[-1], side="right"), len(p) - 1))
+
+
+def _param(module: torch.nn.Module, name: str) -> torch.Tensor:
+    value = getattr(module, name)
+    assert isinstance(value, torch.Tensor)
+    return value.detach().float()
+
+
+def _sigmoid(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    return 0.5 * (np.tanh(0.5 * x) + 1.0)
+
+
+class StepLSTM:
+    """The model's LSTM as NumPy arrays for one-step-at-a-time inference.
+
+    ``nn.LSTM`` called on one step costs milliseconds on CPU (per-call overhead), so generation
+    runs the same equations here: the first layer's input projection is folded into a table
+    (vocab, 4H) for the token part and one matrix product for all steps' conditions, so a step is
+    one table lookup plus, per layer, one or two small matrix-vector products.
+    """
+
+    def __init__(self, model: ConditionedLSTM) -> None:
+        cfg = model.config
+        lstm = model.lstm
+        with torch.inference_mode():
+            w_ih0 = _param(lstm, "weight_ih_l0")
+            bias0 = _param(lstm, "bias_ih_l0") + _param(lstm, "bias_hh_l0")
+            emb = model.token_emb.weight.detach().float()
+            self.token_table = (emb @ w_ih0[:, : cfg.d_token].T + bias0).numpy()
+            self.cond_weight = w_ih0[:, cfg.d_token :].T.contiguous()  # (d_cond, 4H), torch for one matmul
+            self.w_hh = [_param(lstm, f"weight_hh_l{k}").T.contiguous().numpy() for k in range(cfg.layers)]
+            self.w_ih = [_param(lstm, f"weight_ih_l{k}").T.contiguous().numpy() for k in range(1, cfg.layers)]
+            self.bias = [(_param(lstm, f"bias_ih_l{k}") + _param(lstm, f"bias_hh_l{k}")).numpy()
+                         for k in range(1, cfg.layers)]
+            self.head_w = model.head.weight.detach().float().T.contiguous().numpy()
+            self.head_b = model.head.bias.detach().float().numpy()
+        self.hidden = cfg.hidden
+        self.layers = cfg.layers
+
+    def condition_projection(self, cond: torch.Tensor) -> npt.NDArray[np.float32]:
+        """First-layer gate contributions (T, 4H) of condition inputs (1, T, d_cond)."""
+        with torch.inference_mode():
+            return (cond[0].float() @ self.cond_weight).numpy()
+
+    def initial_state(self) -> list[npt.NDArray[np.float32]]:
+        return [np.zeros(self.hidden, dtype=np.float32) for _ in range(2 * self.layers)]
+
+    def step(self, token: int, cond_row: npt.NDArray[np.float32], state: list[npt.NDArray[np.float32]]
+             ) -> npt.NDArray[np.float32]:
+        """Logits of the next token; ``state`` ([h0, c0, h1, c1, ...]) is updated in place."""
+        H = self.hidden
+        gates = self.token_table[token] + cond_row + state[0] @ self.w_hh[0]
+        x = None
+        for k in range(self.layers):
+            if k > 0:
+                gates = self.bias[k - 1] + x @ self.w_ih[k - 1] + state[2 * k] @ self.w_hh[k]
+            i = _sigmoid(gates[:H])
+            f = _sigmoid(gates[H : 2 * H])
+            g = np.tanh(gates[2 * H : 3 * H])
+            o = _sigmoid(gates[3 * H :])
+            c = f * state[2 * k + 1] + i * g
+            x = o * np.tanh(c)
+            state[2 * k], state[2 * k + 1] = x, c
+        assert x is not None
+        return x @ self.head_w + self.head_b
+
+
+@torch.inference_mode()
+def sample(
+    model: ConditionedLSTM,
+    conditions: dict[str, torch.Tensor],
+    n_steps: int,
+    bos: int,
+    options: SamplingOptions,
+    *,
+    primer: list[int] | None = None,
+    static_mask: npt.NDArray[np.float32] | None = None,
+    dynamic_mask: DynamicMask | None = None,
+) -> tuple[list[int], float]:
+    """Tokens for steps 0..n_steps-1 (the primer's tokens first) and the mean log-likelihood per
+    generated step under the model's own distribution (no temperature, no masks).
+
+    ``conditions`` hold (1, n_steps) step tensors and (1,) sequence tensors; ``static_mask`` has
+    shape (n_steps, vocab) or (vocab,).
+    """
+    model.eval()
+    rng = np.random.default_rng(options.seed)
+    runner = step_runner(model)
+    cond = runner.condition_projection(model.condition_inputs(conditions))  # (n_steps, 4H)
+    tokens = list(primer or [])
+    if len(tokens) > n_steps:
+        raise ControlError("primer", f"the primer ({len(tokens)} steps) is longer than the piece ({n_steps})")
+    state = runner.initial_state()
+    prev = bos
+    for t, token in enumerate(tokens):
+        runner.step(prev, cond[t], state)
+        prev = token
+    total_logp = 0.0
+    generated = 0
+    for t in range(len(tokens), n_steps):
+        raw = runner.step(prev, cond[t], state).astype(np.float64)
+        masked = raw
+        if static_mask is not None:
+            masked = masked + (static_mask[t] if static_mask.ndim == 2 else static_mask)
+        if dynamic_mask is not None:
+            extra = dynamic_mask(t, tokens)
+            if extra is not None:
+                masked = masked + extra
+        if not np.isfinite(masked).any():
+            raise ControlError("constraints", f"the constraints leave no possible token at step {t}")
+        token = draw(masked, options, rng)
+        top = raw.max()
+        total_logp += raw[token] - top - np.log(np.exp(raw - top).sum())
+        generated += 1
+        tokens.append(token)
+        prev = token
+    return tokens, (total_logp / generated if generated else 0.0)
+
+
+def step_runner(model: ConditionedLSTM) -> StepLSTM:
+    """The model's StepLSTM, built once and cached on the model (rebuilt if weights change)."""
+    version = sum(p._version for p in model.parameters())
+    cached: tuple[int, StepLSTM] | None = getattr(model, "_step_runner", None)
+    if cached is None or cached[0] != version:
+        cached = (version, StepLSTM(model))
+        object.__setattr__(model, "_step_runner", cached)
+    return cached[1]
+
+
+@torch.inference_mode()
+def sequence_log_likelihood(
+    model: ConditionedLSTM, conditions: dict[str, torch.Tensor], tokens: list[int], bos: int, skip: int = 0
+) -> float:
+    """Mean log-probability per step of ``tokens`` (teacher forcing), ignoring the first ``skip``."""
+    model.eval()
+    if len(tokens) <= skip:
+        return 0.0
+    inputs = torch.tensor([[bos, *tokens[:-1]]], dtype=torch.long)
+    logits, _ = model.run(inputs, model.condition_inputs(conditions))
+    logp = torch.log_softmax(logits[0].double(), dim=-1)
+    picked = logp[torch.arange(len(tokens)), torch.tensor(tokens)]
+    return float(picked[skip:].mean())

@@ -1,0 +1,354 @@
+"""One training loop for every tunesmith model, and the checkpoint format.
+
+Data are dicts of NumPy arrays whose first axis indexes examples (for the LSTMs: ``inputs``,
+``targets`` and the condition arrays); a batch is the same dict of tensors, passed to
+``model(**batch)``, which returns ``(logits, loss)``. Accuracy is measured when the batch has
+``targets`` and the logits have a matching shape; other models (a VAE) simply report loss.
+
+Each epoch: shuffled mini-batches (seeded), gradient clipping, AdamW, a rich progress bar, then the
+validation loss. The checkpoint file is rewritten (atomically) each time validation improves, so it
+always holds the best model; training stops early after ``patience`` epochs without improvement.
+The loss curve is drawn to a PNG after every epoch.
+
+Checkpoint (``torch.save`` dict): ``format``, ``kind`` (e.g. 'melody'), ``architecture`` (how to
+rebuild: see :data:`ARCHITECTURES`), ``config`` (the model config as a dict), ``model`` (weights),
+``optimizer`` (AdamW state), ``step``, ``epoch``, ``best_val``, ``history`` (per-epoch numbers),
+``vocab`` (the token vocabularies the model was trained with), ``train_config``, ``data`` (dataset
+sizes and sources).
+
+Multi-process: started under ``torchrun`` (WORLD_SIZE > 1) the loop joins a gloo process group,
+wraps the model in DistributedDataParallel and gives each rank its share of every epoch's batches;
+rank 0 alone writes the checkpoint and the plot.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from torch import nn
+
+from tunesmith.errors import ModelError
+from tunesmith.fileutil import atomic_path
+
+Arrays = dict[str, npt.NDArray[Any]]
+CHECKPOINT_FORMAT = 1
+
+
+def _build_conditioned_lstm(config: dict[str, Any]) -> nn.Module:
+    from tunesmith.models.rnn import ConditionedLSTM, LSTMConfig
+
+    return ConditionedLSTM(LSTMConfig.from_dict(config))
+
+
+ARCHITECTURES: dict[str, Callable[[dict[str, Any]], nn.Module]] = {
+    "conditioned_lstm": _build_conditioned_lstm,
+}
+"""Architecture name -> builder from a stored config dict. Other model families add theirs with
+:func:`register_architecture`."""
+
+
+def register_architecture(name: str, builder: Callable[[dict[str, Any]], nn.Module]) -> None:
+    ARCHITECTURES[name] = builder
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 20
+    batch_size: int = 64
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    grad_clip: float = 1.0
+    patience: int = 3
+    """Stop after this many epochs without a better validation loss."""
+    seed: int = 0
+    threads: int = 1
+    """torch.set_num_threads for this process (the machine is shared)."""
+    max_minutes: float | None = None
+    """Stop after the epoch that passes this wall-clock budget."""
+    progress: bool = True
+    lr_min_ratio: float = 0.1
+    """Cosine decay of the learning rate to lr * lr_min_ratio over ``epochs``."""
+
+
+@dataclass
+class TrainResult:
+    checkpoint: Path
+    history: list[dict[str, float]] = field(default_factory=list)
+    best_val: float = math.inf
+    steps: int = 0
+    stopped_early: bool = False
+
+
+def _distributed() -> tuple[int, int]:
+    """(rank, world size), joining a gloo process group when started by torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
+def _batches(
+    n: int, batch_size: int, rng: np.random.Generator | None, rank: int, world: int
+) -> list[npt.NDArray[np.int64]]:
+    order = rng.permutation(n) if rng is not None else np.arange(n)
+    batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
+    if world > 1:
+        # Every rank must run the same number of steps (DDP all-reduces each backward).
+        usable = len(batches) - len(batches) % world if len(batches) >= world else len(batches)
+        batches = batches[:usable][rank::world] if usable else batches[:1]
+    return batches
+
+
+def _to_tensors(arrays: Arrays, index: npt.NDArray[np.int64]) -> dict[str, torch.Tensor]:
+    return {name: torch.from_numpy(np.ascontiguousarray(a[index])) for name, a in arrays.items()}
+
+
+def _count(batch: dict[str, torch.Tensor], pad_id: int) -> int:
+    targets = batch.get("targets")
+    return int((targets != pad_id).sum()) if targets is not None else len(next(iter(batch.values())))
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, arrays: Arrays, batch_size: int = 256, pad_id: int = 0) -> tuple[float, float]:
+    """(mean loss per token, accuracy) over ``arrays``; accuracy is nan for models without targets."""
+    model.eval()
+    n = len(next(iter(arrays.values())))
+    total_loss = 0.0
+    total = 0
+    correct = 0
+    has_acc = "targets" in arrays
+    for index in _batches(n, batch_size, None, 0, 1):
+        batch = _to_tensors(arrays, index)
+        logits, loss = model(**batch)
+        count = _count(batch, pad_id)
+        total_loss += float(loss) * count
+        total += count
+        if has_acc and logits.shape[:-1] == batch["targets"].shape:
+            keep = batch["targets"] != pad_id
+            correct += int(((logits.argmax(-1) == batch["targets"]) & keep).sum())
+    return total_loss / max(total, 1), (correct / max(total, 1) if has_acc else float("nan"))
+
+
+def plot_history(history: list[dict[str, float]], path: Path, title: str) -> None:
+    """Training and validation loss per epoch, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [h["epoch"] for h in history]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(epochs, [h["train_loss"] for h in history], marker="o", label="train")
+    ax.plot(epochs, [h["val_loss"] for h in history], marker="o", label="validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("cross-entropy (nats per token)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+
+
+def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def load_checkpoint(path: str | Path, kind: str | None = None) -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild the exact model a checkpoint was trained as; returns (model in eval mode, checkpoint).
+
+    ModelError when the file is missing, unreadable, of another kind than ``kind``, or its weights
+    do not fit its stored config.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ModelError(f"{file}: checkpoint not found")
+    try:
+        ckpt = torch.load(file, map_location="cpu", weights_only=False)
+    except Exception as err:
+        raise ModelError(f"{file}: not a readable checkpoint ({type(err).__name__}: {err})") from err
+    if not isinstance(ckpt, dict) or "model" not in ckpt or "config" not in ckpt:
+        raise ModelError(f"{file}: not a tunesmith checkpoint (no model weights or config)")
+    if kind is not None and ckpt.get("kind") != kind:
+        raise ModelError(f"{file}: holds a {ckpt.get('kind')!r} model, expected {kind!r}")
+    builder = ARCHITECTURES.get(ckpt.get("architecture", ""))
+    if builder is None:
+        raise ModelError(f"{file}: unknown architecture {ckpt.get('architecture')!r}")
+    try:
+        model = builder(ckpt["config"])
+        model.load_state_dict(ckpt["model"])
+    except (RuntimeError, TypeError, KeyError, ValueError) as err:
+        raise ModelError(f"{file}: weights do not match the stored config ({err})") from err
+    model.eval()
+    return model, ckpt
+
+
+def train(
+    model: nn.Module,
+    train_data: Arrays,
+    val_data: Arrays,
+    out: str | Path,
+    *,
+    kind: str,
+    architecture: str,
+    vocab: dict[str, Any],
+    config: TrainConfig | None = None,
+    resume: bool = False,
+    data_info: dict[str, Any] | None = None,
+    plot: str | Path | None = None,
+    log: Callable[[str], None] | None = None,
+) -> TrainResult:
+    """Train ``model`` (whose ``.config`` dataclass is stored) and keep the best checkpoint at ``out``.
+
+    With ``resume`` and an existing checkpoint at ``out``, weights, optimiser state, step, epoch and
+    history are restored and training continues from the next epoch.
+    """
+    cfg = config or TrainConfig()
+    out = Path(out)
+    plot_path = Path(plot) if plot is not None else out.with_suffix(".loss.png")
+    rank, world = _distributed()
+    torch.set_num_threads(max(1, cfg.threads))
+    torch.manual_seed(cfg.seed)
+    pad_id = int(getattr(getattr(model, "config", None), "pad_id", 0))
+    say = log if (log is not None and rank == 0) else (lambda _msg: None)
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    step = 0
+    start_epoch = 1
+    history: list[dict[str, float]] = []
+    best_val = math.inf
+    if resume and out.is_file():
+        _, ckpt = load_checkpoint(out, kind)
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        step = int(ckpt["step"])
+        start_epoch = int(ckpt["epoch"]) + 1
+        history = list(ckpt.get("history", []))
+        best_val = float(ckpt.get("best_val", math.inf))
+        say(f"resumed from {out} at epoch {start_epoch - 1}, step {step}, best validation {best_val:.4f}")
+
+    net: nn.Module = model
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        net = DistributedDataParallel(model)
+
+    n_train = len(next(iter(train_data.values())))
+    result = TrainResult(out, history, best_val, step)
+    bad_epochs = 0
+    started = time.perf_counter()
+    total_epochs = max(cfg.epochs, start_epoch - 1)
+    for epoch in range(start_epoch, cfg.epochs + 1):
+        # Cosine schedule over the planned epochs, computed from the epoch so resuming matches.
+        frac = (epoch - 1) / max(1, total_epochs - 1)
+        lr = cfg.lr * (cfg.lr_min_ratio + (1 - cfg.lr_min_ratio) * 0.5 * (1 + math.cos(math.pi * frac)))
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        rng = np.random.default_rng(cfg.seed * 100_003 + epoch)
+        batches = _batches(n_train, cfg.batch_size, rng, rank, world)
+        net.train()
+        loss_sum = 0.0
+        tokens = 0
+        epoch_start = time.perf_counter()
+        with _Progress(cfg.progress and rank == 0, len(batches), f"epoch {epoch}/{cfg.epochs}") as advance:
+            for index in batches:
+                batch = _to_tensors(train_data, index)
+                _, loss = net(**batch)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if cfg.grad_clip > 0:
+                    nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                optimizer.step()
+                step += 1
+                count = _count(batch, pad_id)
+                loss_sum += float(loss.detach()) * count
+                tokens += count
+                advance(float(loss.detach()))
+        seconds = time.perf_counter() - epoch_start
+        val_loss, val_acc = evaluate(model, val_data, pad_id=pad_id)
+        train_loss = loss_sum / max(tokens, 1)
+        record = {
+            "epoch": float(epoch), "train_loss": train_loss, "val_loss": val_loss, "val_accuracy": val_acc,
+            "lr": lr, "seconds": seconds, "tokens_per_second": tokens * world / max(seconds, 1e-9),
+        }  # fmt: skip
+        history.append(record)
+        improved = val_loss < best_val - 1e-4
+        say(
+            f"epoch {epoch}: train {train_loss:.4f}, validation {val_loss:.4f} (accuracy {val_acc:.3f}), "
+            f"{record['tokens_per_second']:.0f} tokens/s{'  * best' if improved else ''}"
+        )
+        if improved:
+            best_val = val_loss
+            bad_epochs = 0
+            if rank == 0:
+                save_checkpoint(out, {
+                    "format": CHECKPOINT_FORMAT, "kind": kind, "architecture": architecture,
+                    "config": asdict(model.config),  # type: ignore[call-overload]
+                    "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "step": step, "epoch": epoch, "best_val": best_val, "history": list(history),
+                    "vocab": vocab, "train_config": asdict(cfg), "data": data_info or {},
+                })  # fmt: skip
+        else:
+            bad_epochs += 1
+        if rank == 0:
+            plot_history(history, plot_path, f"{kind} model")
+        result.history, result.best_val, result.steps = history, best_val, step
+        if bad_epochs >= cfg.patience:
+            result.stopped_early = True
+            say(f"no better validation loss for {cfg.patience} epochs: stopping early")
+            break
+        if cfg.max_minutes is not None and time.perf_counter() - started > cfg.max_minutes * 60:
+            say(f"time budget of {cfg.max_minutes} minutes reached: stopping")
+            break
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
+    return result
+
+
+class _Progress:
+    """A rich progress bar over an epoch's batches (or nothing when disabled)."""
+
+    def __init__(self, show: bool, total: int, label: str) -> None:
+        self.show = show
+        self.total = total
+        self.label = label
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Callable[[float], None]:
+        if not self.show:
+            return lambda _loss: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]:.3f}"), TimeRemainingColumn(), transient=True,
+        )  # fmt: skip
+        self._bar.start()
+        self._task = self._bar.add_task(self.label, total=self.total, loss=float("nan"))
+
+        def advance(loss: float) -> None:
+            self._bar.update(self._task, advance=1, loss=loss)
+
+        return advance
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
