@@ -24,6 +24,7 @@ app = typer.Typer(
 # Each module exposes register(app: typer.Typer) -> None.
 COMMAND_MODULES = (
     "tunesmith.cli.groups",
+    "tunesmith.cli.melody",
     "tunesmith.cli.files",
     "tunesmith.cli.evaluate",
     "tunesmith.cli.compose",
