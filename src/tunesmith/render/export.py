@@ -48,12 +48,12 @@ def write_audio(
         raise ControlError("bit_depth", f"{bit_depth} is not one of 16, 24")
     x = np.asarray(audio, dtype=np.float32)
     x = x if x.ndim == 2 else x[None, :]
+    data: np.ndarray = np.clip(x, -1.0, 1.0)
     if fmt != "mp3" and bit_depth == 16:
+        # Quantise here (pedalboard truncates floats): TPDF dither of +-1 LSB, then round.
         rng = np.random.default_rng(seed)
-        lsb = 1.0 / 32768.0
-        dither = (rng.random(x.shape, dtype=np.float32) - rng.random(x.shape, dtype=np.float32)) * lsb
-        x = x + dither
-    x = np.clip(x, -1.0, 1.0)
+        dither = rng.random(x.shape, dtype=np.float32) - rng.random(x.shape, dtype=np.float32)
+        data = np.clip(np.floor(x * 32768.0 + dither + 0.5), -32768, 32767).astype(np.int16)
     target = Path(path)
     with atomic_path(target) as tmp:
         try:
@@ -62,7 +62,7 @@ def write_audio(
             else:
                 writer = AudioFile(str(tmp), "w", float(sample_rate), x.shape[0], bit_depth=bit_depth)
             with writer as f:
-                f.write(x)
+                f.write(data)
         except (RuntimeError, ValueError) as err:
             raise OutputError(f"{target}: cannot encode {fmt} ({err})") from err
     return target

@@ -164,7 +164,8 @@ def _effects(s: MixSettings, level_db: float, sample_rate: int, audio: np.ndarra
 
     chain: list[pb.Plugin] = []
     if s.highpass_hz > 0:
-        chain.append(pb.HighpassFilter(cutoff_frequency_hz=s.highpass_hz))
+        # pedalboard's high-pass is first order (6 dB/octave); two make a 12 dB/octave slope.
+        chain += [pb.HighpassFilter(cutoff_frequency_hz=s.highpass_hz) for _ in range(2)]
     if s.low_shelf_db:
         chain.append(pb.LowShelfFilter(cutoff_frequency_hz=s.low_shelf_hz, gain_db=s.low_shelf_db))
     if s.high_shelf_db:
