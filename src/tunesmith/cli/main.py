@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "tunesmith.cli.files",
     "tunesmith.cli.evaluate",
     "tunesmith.cli.compose",
+    "tunesmith.cli.render",
 )
 
 
