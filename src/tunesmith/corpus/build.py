@@ -12,7 +12,6 @@ chunks so one 1,000-tune file spreads over all cores. Each skipped piece is logg
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import logging
 import os
@@ -26,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tunesmith.corpus.abcsplit import abc_field, split_abc
 from tunesmith.corpus.cache import FileEntry, PieceData, encode_score, read_collection, write_collection
 from tunesmith.corpus.collections import Collection, resolve
 from tunesmith.errors import TunesmithError
@@ -41,9 +41,6 @@ Converter = Callable[[Any, str], Score]
 ABC_CHUNK = 40
 """Tunes per parallel task: big enough to amortise process hand-off, small enough to balance cores."""
 
-_X_LINE = re.compile(r"^X:", re.MULTILINE)
-
-
 def user_cache_dir() -> Path:
     path = data_dir() / "corpus"
     path.mkdir(parents=True, exist_ok=True)
@@ -52,25 +49,6 @@ def user_cache_dir() -> Path:
 
 def shipped_cache_dir() -> Path:
     return PACKAGE_DATA / "corpus"
-
-
-def split_abc(text: str) -> list[str]:
-    """Split an ABC file into tunes (each starting at an ``X:`` line), each with the file header.
-
-    The file header (the fields before the first ``X:``) applies to every tune, so it is prepended.
-    """
-    starts = [m.start() for m in _X_LINE.finditer(text)]
-    if not starts:
-        return [text] if text.strip() else []
-    header = text[: starts[0]]
-    header = "".join(line for line in header.splitlines(keepends=True) if not line.startswith("%abc"))
-    bounds = [*starts, len(text)]
-    return [header + text[a:b] for a, b in itertools.pairwise(bounds)]
-
-
-def _abc_field(tune: str, name: str) -> str:
-    m = re.search(rf"^{name}:\s*(.*)$", tune, re.MULTILINE)
-    return m.group(1).strip() if m else ""
 
 
 @dataclass(frozen=True)
@@ -138,8 +116,8 @@ def _parse_task(task: _Task, converter: Converter | None) -> _TaskResult:
         tunes = split_abc(path.read_text(encoding="utf-8", errors="replace"))
         for index in range(task.start, min(task.stop, len(tunes))):
             tune = tunes[index]
-            title = _abc_field(tune, "T") or f"{path.stem} #{index + 1}"
-            rhythm = _rhythm_tag(_abc_field(tune, "R")) if task.rhythm_tags else ""
+            title = abc_field(tune, "T") or f"{path.stem} #{index + 1}"
+            rhythm = _rhythm_tag(abc_field(tune, "R")) if task.rhythm_tags else ""
             one(index, title, lambda tune=tune, rhythm=rhythm: _parse_abc_tune(tune, task, rhythm))  # type: ignore[misc]
     elif path.suffix.lower() in _IO_SUFFIXES:
         one(0, path.stem, lambda: _load_one(path))
