@@ -115,12 +115,15 @@ def test_held_notes_count_on_the_strong_beat_they_sound_through() -> None:
 
 
 def test_chords_are_recognised_from_the_accompaniment_without_symbols() -> None:
-    pytest.importorskip("tunesmith.theory.chordrec")
     melody = line([64, 65, 67, 69], Q) + line([71, 72, 74, 72], Q, start=4 * Q)
     comp = Track("piano", 0, notes=[Note(p, 0, 4 * Q) for p in (48, 52, 55)]
                  + [Note(p, 4 * Q, 4 * Q) for p in (43, 47, 50)])
     m = metrics(score_of(melody, extra=[comp]))
     assert m["in_chord_ratio"] == 1.0
+    # The same melody over the chords in the other order: E and G over G major, B and D over C.
+    moved = [Note(n.pitch, (n.start + 4 * Q) % (8 * Q), n.duration) for n in comp.notes]
+    swapped = Track("piano", 0, notes=moved)
+    assert metrics(score_of(melody, extra=[swapped]))["in_chord_ratio"] == pytest.approx(1 / 4)
 
 
 def test_no_chords_and_no_accompaniment_leave_in_chord_ratio_undefined() -> None:

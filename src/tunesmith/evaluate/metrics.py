@@ -21,6 +21,8 @@ from tunesmith.errors import TunesmithError
 from tunesmith.evaluate.melody import STEP, bars, beat_ticks, melody_notes, strong_beat_offsets
 from tunesmith.score import TICKS_PER_QUARTER, Note, Score
 from tunesmith.theory.chord import parse_chord
+from tunesmith.theory.chordrec import recognize_chord
+from tunesmith.theory.key import key_from_signature
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,8 @@ def _symbol_lookup(score: Score) -> ChordLookup:
 
 
 def _recognised_lookup(score: Score, melody: Sequence[Note]) -> ChordLookup | None:
-    """Chords recognised from the accompaniment (every pitched note not in the melody line)."""
+    """Chords recognised, beat by beat, from the accompaniment (every pitched note not in the melody
+    line), each note weighted by how long it sounds in the beat."""
     melody_ids = {id(n) for n in melody}
     accomp = sorted(
         (n for t in score.tracks if not t.is_drum for n in t.notes if id(n) not in melody_ids),
@@ -108,23 +111,18 @@ def _recognised_lookup(score: Score, melody: Sequence[Note]) -> ChordLookup | No
     )
     if not accomp:
         return None
-    try:
-        from tunesmith.theory.chordrec import recognize_chord
-    except ImportError:  # chord recognition not available in this build of the theory layer
-        return None
-
+    first_key = min(score.key_signatures, key=lambda k: k.tick) if score.key_signatures else None
+    key = key_from_signature(first_key) if first_key is not None else None
     starts = [n.start for n in accomp]
+    longest = max(n.duration for n in accomp)
 
     def lookup(tick: int) -> frozenset[int] | None:
-        beat = beat_ticks(score.time_signature_at(tick))
-        hi = bisect.bisect_left(starts, tick + beat)
-        window = [n for n in accomp[max(0, hi - 64):hi] if n.end > tick]
-        if not window:
-            return None
-        chord = recognize_chord(window)
-        if chord is None:
-            return None
-        return frozenset(int(pc) % 12 for pc in chord.pitch_classes())
+        end = tick + beat_ticks(score.time_signature_at(tick))
+        lo, hi = bisect.bisect_left(starts, tick - longest), bisect.bisect_left(starts, end)
+        pairs = [(n.pitch, float(min(n.end, end) - max(n.start, tick)))
+                 for n in accomp[lo:hi] if n.end > tick]
+        chord = recognize_chord(pairs, key) if pairs else None
+        return None if chord is None else frozenset(chord.pitch_classes())
 
     return lookup
 
