@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tunesmith.errors import ControlError, CorruptFileError
+from tunesmith.errors import ControlError, CorruptFileError, NotFoundError
 from tunesmith.evaluate.originality import (
     OriginalityIndex,
     corpus_index,
@@ -185,6 +185,9 @@ def test_corpus_index_is_built_once_then_cached(
     second = corpus_index(["demo"])
     assert second.ids == first.ids == [f"tune {i}" for i in range(10)]
     assert np.array_equal(second.sa, first.sa)
+    monkeypatch.setattr(corpus_pkg, "load_corpus", lambda names=None: [], raising=False)
+    with pytest.raises(NotFoundError):
+        corpus_index()
 
 
 class _ColumnCorpus:

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tunesmith.errors import ControlError, CorruptFileError
+from tunesmith.errors import ControlError, CorruptFileError, NotFoundError
 from tunesmith.evaluate.melody import choose_melody, melody_notes
 from tunesmith.fileutil import atomic_path
 from tunesmith.score import Note, Score
@@ -439,6 +439,10 @@ def corpus_index(names: Sequence[str] | None = None, rhythm: bool = False) -> Or
     from tunesmith.corpus import load_corpus
 
     corpus = load_corpus(list(names) if names else None)
+    if len(corpus) == 0:
+        # An empty index would call every melody original: refuse rather than mislead.
+        raise NotFoundError("the built-in corpus has no pieces to check originality against; "
+                            "run `tunesmith corpus build`")
     path = _cache_path(names, corpus_version(corpus), rhythm)
     if path.exists():
         try:
