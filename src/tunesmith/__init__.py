@@ -44,7 +44,10 @@ def compose(out_dir: str | Path | None = None, *, formats: tuple[str, ...] | lis
 
     composition = _compose(ComposeRequest.from_dict(controls))
     if out_dir is not None:
-        write_files(composition, out_dir, formats or DEFAULT_FORMATS, stems, soundfont, None, record)
+        write_files(
+            composition, out_dir, formats=formats or DEFAULT_FORMATS, stems=stems, soundfont=soundfont,
+            record=record,
+        )
     return composition
 
 

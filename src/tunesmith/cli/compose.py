@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -13,48 +13,101 @@ def register(app: typer.Typer) -> None:
 
 
 def compose_command(
-    out: Path = typer.Option(..., "--out", "-o", help="Output folder (created if missing)."),
-    from_json: Path | None = typer.Option(None, "--from", help="Regenerate the piece a JSON file describes."),
-    style: str | None = typer.Option(None, help="Style: folk, celtic, chorale, pop, ballad, waltz, march, ..."),
-    mood: str | None = typer.Option(None, help="Named mood: happy, sad, calm, energetic, tense, tender, ..."),
-    valence: float | None = typer.Option(None, help="Mood valence -1 (negative) .. 1 (positive)."),
-    arousal: float | None = typer.Option(None, help="Mood arousal -1 (calm) .. 1 (excited)."),
-    key: str | None = typer.Option(None, help="Tonic, optionally with mode: D, F# minor, Bbm."),
-    mode: str | None = typer.Option(None, help="major, minor, dorian, mixolydian or a pentatonic mode."),
-    tempo: float | None = typer.Option(None, help="Tempo in quarter-note beats per minute (30-240)."),
-    meter: str | None = typer.Option(None, help="Time signature: 4/4, 3/4, 6/8 or 2/4."),
-    bars: int | None = typer.Option(None, help="Length of the form in bars (intro and ending extra)."),
-    seconds: float | None = typer.Option(None, help="Length in seconds (instead of --bars)."),
-    form: str | None = typer.Option(None, help="AABA, ABAB, AABB, verse-chorus, rondo or 'A,B,A,C'."),
-    chords: str | None = typer.Option(None, help="Progression to follow bar for bar: 'C Am F G' or 'I vi IV V'."),
-    primer: Path | None = typer.Option(None, help="Melody to develop (MIDI, ABC or MusicXML)."),
-    instruments: str | None = typer.Option(None, help="General MIDI names, melody first: 'violin,acoustic guitar'."),
-    model: str | None = typer.Option(None, help="Generator: rnn, vae, gan or rules (default: rnn when installed)."),
-    temperature: float | None = typer.Option(None, help="Sampling temperature 0.1-2 (default 1.0)."),
-    candidates: int | None = typer.Option(None, help="Candidates to make and rank, 1-16 (default 3)."),
-    seed: int | None = typer.Option(None, help="Random seed (default: a fresh one, recorded in the JSON)."),
-    title: str | None = typer.Option(None, help="Title of the piece."),
-    styles_path: str | None = typer.Option(None, "--styles-path", help="Extra folders of style .toml files."),
-    formats: str = typer.Option("wav,mid,musicxml,png,json", "--format", help="Comma list: wav,flac,mp3,mid,musicxml,png,json."),
-    stems: bool = typer.Option(False, "--stems", help="Also write one audio file per track."),
-    soundfont: Path | None = typer.Option(None, help="General MIDI SoundFont (.sf2) for the audio."),
-    no_record: bool = typer.Option(False, "--no-record", help="Do not record the piece in the store."),
+    *,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if missing).")],
+    from_json: Annotated[
+        Path | None,
+        typer.Option("--from", help="Regenerate the piece a JSON file (written by compose) describes."),
+    ] = None,
+    style: Annotated[
+        str | None, typer.Option(help="folk, celtic, chorale, pop, ballad, waltz, march, lullaby, ...")
+    ] = None,
+    mood: Annotated[
+        str | None, typer.Option(help="Named mood: happy, sad, calm, energetic, tense, tender, ...")
+    ] = None,
+    valence: Annotated[float | None, typer.Option(help="Mood valence -1 (negative) .. 1 (positive).")] = None,
+    arousal: Annotated[float | None, typer.Option(help="Mood arousal -1 (calm) .. 1 (excited).")] = None,
+    key: Annotated[str | None, typer.Option(help="Tonic, optionally with mode: D, F# minor, Bbm.")] = None,
+    mode: Annotated[
+        str | None, typer.Option(help="major, minor, dorian, mixolydian or a pentatonic mode.")
+    ] = None,
+    tempo: Annotated[
+        float | None, typer.Option(help="Tempo in quarter-note beats per minute (30-240).")
+    ] = None,
+    meter: Annotated[str | None, typer.Option(help="Time signature: 4/4, 3/4, 6/8 or 2/4.")] = None,
+    bars: Annotated[
+        int | None, typer.Option(help="Length of the form in bars (intro and ending extra).")
+    ] = None,
+    seconds: Annotated[float | None, typer.Option(help="Length in seconds (instead of --bars).")] = None,
+    form: Annotated[
+        str | None, typer.Option(help="AABA, ABAB, AABB, verse-chorus, rondo or 'A,B,A,C'.")
+    ] = None,
+    chords: Annotated[
+        str | None, typer.Option(help="Progression, bar by bar: 'C Am F G' or 'I vi IV V'.")
+    ] = None,
+    primer: Annotated[Path | None, typer.Option(help="Melody to develop (MIDI, ABC or MusicXML).")] = None,
+    instruments: Annotated[
+        str | None, typer.Option(help="GM names, melody first: 'violin,acoustic guitar'.")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="rnn, vae, gan or rules (default: rnn when installed).")
+    ] = None,
+    temperature: Annotated[
+        float | None, typer.Option(help="Sampling temperature 0.1-2 (default 1.0).")
+    ] = None,
+    candidates: Annotated[
+        int | None, typer.Option(help="Candidates to make and rank, 1-16 (default 3).")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (default: a fresh one, kept in the JSON).")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Title of the piece.")] = None,
+    styles_path: Annotated[
+        str | None, typer.Option("--styles-path", help="Extra folders of style .toml files.")
+    ] = None,
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma list of wav, flac, mp3, mid, musicxml, png, json.")
+    ] = "wav,mid,musicxml,png,json",
+    stems: Annotated[bool, typer.Option("--stems", help="Also write one audio file per track.")] = False,
+    soundfont: Annotated[
+        Path | None, typer.Option(help="General MIDI SoundFont (.sf2) for the audio.")
+    ] = None,
+    no_record: Annotated[
+        bool, typer.Option("--no-record", help="Do not record the piece in the store.")
+    ] = False,
 ) -> None:
     """Compose, arrange, mix and master a piece; writes audio, MIDI, MusicXML, a piano roll and JSON."""
     from tunesmith.compose.request import ComposeRequest, split_list
     from tunesmith.errors import InputFileError
 
     controls: dict[str, Any] = {
-        "style": style, "mood": mood, "valence": valence, "arousal": arousal, "key": key, "mode": mode,
-        "tempo": tempo, "meter": meter, "bars": bars, "seconds": seconds, "form": form, "chords": chords,
-        "primer": str(primer) if primer else None, "instruments": split_list(instruments) if instruments else None,
-        "model": model, "temperature": temperature, "candidates": candidates, "seed": seed, "title": title,
+        "style": style,
+        "mood": mood,
+        "valence": valence,
+        "arousal": arousal,
+        "key": key,
+        "mode": mode,
+        "tempo": tempo,
+        "meter": meter,
+        "bars": bars,
+        "seconds": seconds,
+        "form": form,
+        "chords": chords,
+        "primer": str(primer) if primer else None,
+        "instruments": split_list(instruments) if instruments else None,
+        "model": model,
+        "temperature": temperature,
+        "candidates": candidates,
+        "seed": seed,
+        "title": title,
         "styles_path": styles_path,
-    }  # fmt: skip
+    }
     given = {k: v for k, v in controls.items() if v is not None}
     if from_json is not None:
         if given:
-            raise typer.BadParameter(f"--from regenerates a saved piece; drop {', '.join('--' + k for k in given)}")
+            raise typer.BadParameter(
+                f"--from regenerates a saved piece; drop {', '.join('--' + k for k in given)}"
+            )
         try:
             text = from_json.read_text(encoding="utf-8")
         except OSError as err:
@@ -62,10 +115,12 @@ def compose_command(
         request = ComposeRequest.from_json(text)
     else:
         request = ComposeRequest(**given)
-    _run(request, out, split_list(formats), stems, soundfont, not no_record)
+    _run(request, out, split_list(formats), stems=stems, soundfont=soundfont, record=not no_record)
 
 
-def _run(request: Any, out: Path, formats: list[str], stems: bool, soundfont: Path | None, record: bool) -> None:
+def _run(
+    request: Any, out: Path, formats: list[str], *, stems: bool, soundfont: Path | None, record: bool
+) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -75,17 +130,28 @@ def _run(request: Any, out: Path, formats: list[str], stems: bool, soundfont: Pa
     request.validate()
     console = Console(stderr=True)
     with Progress(
-        TextColumn("[bold]{task.description:<22}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(), console=console, transient=True,
-    ) as bar:  # fmt: skip
+        TextColumn("[bold]{task.description:<22}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("planning", total=1.0)
 
         def progress(stage: str, fraction: float) -> None:
             bar.update(task, description=stage, completed=fraction)
 
         composition = compose(request, lambda stage, f: progress(stage, 0.3 * f))
-        paths = write_files(composition, out, formats, stems, soundfont,
-                            lambda stage, f: progress(stage, 0.3 + 0.7 * f), record)  # fmt: skip
+        paths = write_files(
+            composition,
+            out,
+            formats=formats,
+            stems=stems,
+            soundfont=soundfont,
+            progress=lambda stage, f: progress(stage, 0.3 + 0.7 * f),
+            record=record,
+        )
     _print_summary(composition, paths)
 
 

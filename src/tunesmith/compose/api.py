@@ -96,7 +96,7 @@ class Composition:
                     "rejected_seeds": c.rejected_seeds,
                 }
                 for c in self.candidates
-            ],  # fmt: skip
+            ],
             "chords": [[c.tick, c.figure] for c in self.score.chords],
         }
         return json.dumps(data, indent=2)
@@ -185,9 +185,13 @@ def _score(plan: Plan, harmony: Harmony, tracks: list[Track]) -> Score:
     end_body = (plan.intro_bars + plan.body_bars) * plan.bar_ticks
     sections.append(Section(end_body, plan.total_bars * plan.bar_ticks, "ending"))
     meta = Metadata(
-        title=plan.title, composer="tunesmith", source=f"tunesmith compose (seed {plan.seed}, model {plan.model})",
-        licence="CC0-1.0", style_tags=list(plan.style.tags), mood=plan.request.mood or "",
-    )  # fmt: skip
+        title=plan.title,
+        composer="tunesmith",
+        source=f"tunesmith compose (seed {plan.seed}, model {plan.model})",
+        licence="CC0-1.0",
+        style_tags=list(plan.style.tags),
+        mood=plan.request.mood or "",
+    )
     score = Score(
         tracks=tracks,
         tempos=ritardando(plan),
@@ -226,6 +230,7 @@ def compose(request: ComposeRequest, progress: Progress | None = None) -> Compos
 def compose_to_files(
     request: ComposeRequest,
     out_dir: str | Path,
+    *,
     formats: tuple[str, ...] | list[str] = DEFAULT_FORMATS,
     stems: bool = False,
     soundfont: str | Path | None = None,
@@ -236,7 +241,15 @@ def compose_to_files(
     {format: path} (plus 'stem:<track>' entries and the render report when audio is made)."""
     _check_formats(formats)
     composition = compose(request, _scaled(progress, 0.0, 0.3))
-    return write_files(composition, out_dir, formats, stems, soundfont, _scaled(progress, 0.3, 1.0), record)
+    return write_files(
+        composition,
+        out_dir,
+        formats=formats,
+        stems=stems,
+        soundfont=soundfont,
+        progress=_scaled(progress, 0.3, 1.0),
+        record=record,
+    )
 
 
 def _check_formats(formats: tuple[str, ...] | list[str]) -> list[str]:
@@ -254,6 +267,7 @@ def _check_formats(formats: tuple[str, ...] | list[str]) -> list[str]:
 def write_files(
     composition: Composition,
     out_dir: str | Path,
+    *,
     formats: tuple[str, ...] | list[str] = DEFAULT_FORMATS,
     stems: bool = False,
     soundfont: str | Path | None = None,
@@ -288,14 +302,31 @@ def write_files(
     if "json" in wanted:
         paths["json"] = out / f"{stem}.json"
         write_text_atomic(paths["json"], composition.to_json())
-    rendered = [f for f in wanted if f in ("wav", "flac", "mp3", "png")]
-    if rendered:
+    audio = [f for f in wanted if f in ("wav", "flac", "mp3")]
+    if audio:
         _report(progress, "rendering", 0.2)
-        from tunesmith.render import render_score
+        from tunesmith.render.export import render_score
 
-        result = render_score(score, out, formats=rendered, stems=stems, soundfont=soundfont,
-                              mix=mix_hints(composition.plan), name=stem)  # fmt: skip
-        paths.update(_render_paths(result))
+        result = render_score(
+            score,
+            out / f"{stem}.{audio[0]}",
+            formats=audio,
+            stems=stems,
+            soundfont=soundfont,
+            mix=mix_plan(composition.plan, score),
+            pianoroll="png" in wanted,
+        )
+        paths.update({fmt: Path(p) for fmt, p in result.files.items()})
+        if result.pianoroll is not None:
+            paths["png"] = Path(result.pianoroll)
+        for i, stem_path in enumerate(result.stems):
+            paths[f"stem{i + 1:02d}"] = Path(stem_path)
+        paths["report"] = out / f"{stem}.master.json"
+        write_text_atomic(paths["report"], json.dumps(_report_dict(result), indent=2))
+    elif "png" in wanted:
+        from tunesmith.render.export import write_pianoroll
+
+        paths["png"] = write_pianoroll(score, out / f"{stem}.png")
     if record:
         _report(progress, "recording", 0.95)
         _record(composition, paths)
@@ -326,50 +357,89 @@ def _notation_score(score: Score) -> Score:
             end = max(start + 120, round(n.end / 120) * 120)
             notes.append(Note(n.pitch, start, end - start, n.velocity))
         tracks.append(Track(t.name, t.program, t.is_drum, notes))
-    return Score(tracks, [score.tempos[0]] if score.tempos else [], list(score.time_signatures),
-                 list(score.key_signatures), list(score.chords), list(score.sections), score.metadata)  # fmt: skip
+    return Score(
+        tracks,
+        [score.tempos[0]] if score.tempos else [],
+        list(score.time_signatures),
+        list(score.key_signatures),
+        list(score.chords),
+        list(score.sections),
+        score.metadata,
+    )
 
 
-def mix_hints(plan: Plan) -> dict[str, dict[str, float]]:
-    """Per-track gain (dB), pan (-1..1) and reverb send (0..1) from the style, keyed by track name."""
-    hints: dict[str, dict[str, float]] = {}
-    from tunesmith.compose.instruments import GM_NAMES
+def mix_plan(plan: Plan, score: Score) -> Any:
+    """The renderer's default mix for these tracks, with the style's pans and reverb sends and a
+    reverb return that follows the style's wetness (ambient and chorale wetter, march drier)."""
+    from tunesmith.render.mix import default_mix_plan
 
-    for role, part in plan.parts.items():
-        hints[f"{role} ({GM_NAMES[part.program]})"] = {
-            "gain_db": part.gain_db,
-            "pan": part.pan,
-            "reverb": part.reverb,
-        }
-    for voice in ("alto", "tenor", "bass voice"):
-        acc = plan.parts.get("accompaniment")
-        if acc is not None:
-            hints[f"{voice} ({GM_NAMES[acc.program]})"] = {
-                "gain_db": acc.gain_db,
-                "pan": acc.pan,
-                "reverb": acc.reverb,
-            }
-    hints["drums"] = {"gain_db": plan.style.drum_gain_db, "pan": 0.0, "reverb": 0.1}
-    return hints
+    mix = default_mix_plan(score.tracks)
+    for track, settings in zip(score.tracks, mix.tracks, strict=True):
+        if track.is_drum:
+            settings.gain_db += plan.style.drum_gain_db + 6.0
+            continue
+        part = plan.parts.get(track.name.split(" (")[0])
+        if part is None:
+            continue
+        if part.pan:
+            settings.pan = part.pan
+        settings.reverb_send = max(0.0, min(1.0, part.reverb))
+    mix.reverb_return_db = -4.0 + 12.0 * (plan.style.reverb - 0.25)
+    return mix
 
 
-def _render_paths(result: Any) -> dict[str, Path]:
-    paths: dict[str, Path] = {}
-    files = getattr(result, "files", None) or getattr(result, "paths", None) or {}
-    for k, v in dict(files).items():
-        paths[str(k)] = Path(v)
-    return paths
+def _report_dict(result: Any) -> dict[str, Any]:
+    report = result.report
+    return {
+        "integrated_lufs": round(report.integrated_lufs, 2),
+        "true_peak_dbtp": round(report.true_peak_dbtp, 2),
+        "sample_peak_dbfs": round(report.sample_peak_dbfs, 2),
+        "duration_s": round(report.duration_s, 2),
+        "target_lufs": report.target_lufs,
+        "ceiling_dbtp": report.ceiling_dbtp,
+        "track_rms_dbfs": {k: round(v, 1) for k, v in report.track_rms_dbfs.items()},
+        "warnings": list(report.warnings),
+        "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
+    }
 
 
 def _record(composition: Composition, paths: dict[str, Path]) -> None:
-    """Record the piece in the store (when the store layer is installed)."""
-    try:
-        from tunesmith.store import record_generated
-    except ImportError:
-        return
+    """Record the piece in the store with its controls, model versions and tags."""
+    from tunesmith.evaluate.originality import fingerprint
+    from tunesmith.store import open_store
+    from tunesmith.store.models import Fingerprint
+    from tunesmith.store.pieces import add_piece
+
     plan = composition.plan
-    tags = [plan.style.name, plan.key.name, str(plan.meter), *(plan.style.tags)]
+    tags = [
+        plan.style.name,
+        plan.key.name,
+        str(plan.meter),
+        "major" if not plan.key.is_minor else "minor",
+        *plan.style.tags,
+        f"model:{plan.model}",
+    ]
     if plan.request.mood:
         tags.append(plan.request.mood)
-    record_generated(composition.score, controls=composition.request.to_dict(), tags=sorted(set(tags)),
-                     files={k: str(v) for k, v in paths.items()}, summary=composition.summary())  # fmt: skip
+    controls = {
+        "request": composition.request.to_dict(),
+        "model_versions": composition.model_versions,
+        "files": {k: str(v) for k, v in paths.items()},
+    }
+    midi = paths.get("mid")
+    with open_store() as store, store.session() as session:
+        piece, created = add_piece(
+            session,
+            composition.score,
+            source="generated",
+            tags=sorted(set(tags)),
+            title=plan.title,
+            path=str(midi) if midi else None,
+            fmt=".mid" if midi else None,
+            file_data=midi.read_bytes() if midi else None,
+            controls=controls,
+        )
+        if created:
+            session.add(
+                Fingerprint(piece_id=piece.id, kind="melody-intervals", data=fingerprint(composition.score))
+            )

@@ -15,12 +15,11 @@ holding the tonic chord.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 
 from tunesmith.compose.engines import harmonize, voice
 from tunesmith.compose.harmony import ChordSpan, Harmony, chord_tones
-from tunesmith.compose.instruments import DRUMS, GM_NAMES
+from tunesmith.compose.instruments import DRUMS, GM_NAMES, program_range
 from tunesmith.compose.plan import Meter, Plan
 from tunesmith.compose.styles import Part
 from tunesmith.score import Note, Track
@@ -52,8 +51,11 @@ def _hits(pattern: str, meter: Meter) -> list[tuple[int, int, float, str]]:
     n_eighths = bar // EIGHTH
     if pattern == "strum":
         if meter.compound:
-            return [(b * beat + o, d, v, w) for b in range(meter.beats)
-                    for o, d, v, w in ((0, 460, 1.0, "down"), (480, 220, 0.7, "up"))]  # fmt: skip
+            return [
+                (b * beat + o, d, v, w)
+                for b in range(meter.beats)
+                for o, d, v, w in ((0, 460, 1.0, "down"), (480, 220, 0.7, "up"))
+            ]
         if str(meter) == "2/4":
             return [
                 (o, 220, v, w)
@@ -95,10 +97,12 @@ def accompaniment(
     base_vel = plan.velocity * 0.78
     top_limit = _melody_floor(melody, plan) if pattern == "block" else None
     last_bar = len(harmony.bars) - plan.ending_bars
+    # Comping sits under the tune: its top voice stays near the bottom of the melody's range.
+    ceiling = min(part.high, max(part.low + 12, plan.melody_range[0] + 2))
     for bar_index, spans in enumerate(harmony.bars):
         ending = bar_index >= last_bar
         for span in spans:
-            high = part.high
+            high = ceiling
             if top_limit is not None:
                 high = min(high, max(part.low + 9, top_limit(span.start) - 1))
             voicing = voice(_span_chord(span, plan), prev, part.low, high, n_voices)
@@ -152,11 +156,11 @@ def _merge_held(notes: list[Note]) -> list[Note]:
 
 
 def _bass_pitch(pc: int, prev: int | None, part: Part) -> int:
-    options = [p for p in range(part.low, part.high + 1) if p % 12 == pc % 12]
-    if not options:
-        return part.low
-    target = prev if prev is not None else part.low + 7
-    return min(options, key=lambda p: (abs(p - target) + (0 if p < part.low + 14 else 3), p))
+    """``pc`` in the bass part's range, the octave nearest the previous bass note (theory.voicing)."""
+    from tunesmith.theory.voicing import bass_note
+
+    low, high = part.low, max(part.high, part.low + 11)
+    return min(bass_note(Chord(pc % 12), low, high, prev), part.high)
 
 
 def bass(plan: Plan, harmony: Harmony, part: Part) -> list[Note]:
@@ -186,8 +190,11 @@ def bass(plan: Plan, harmony: Harmony, part: Part) -> list[Note]:
             continue
         hits: list[tuple[int, int, int]] = []  # (tick, duration, pitch)
         if pattern == "walking" and not plan.meter.compound:
-            tones = [root, _bass_pitch(chord.pitch_classes()[1 % len(chord.pitch_classes())], root, part),
-                     _bass_pitch(fifth_pc, root, part)]  # fmt: skip
+            tones = [
+                root,
+                _bass_pitch(chord.pitch_classes()[1 % len(chord.pitch_classes())], root, part),
+                _bass_pitch(fifth_pc, root, part),
+            ]
             nxt = spans[i + 1] if i + 1 < len(spans) else span
             target = _bass_pitch(nxt.chord.bass_pc, root, part)
             for b in range(span.duration // beat):
@@ -199,7 +206,7 @@ def bass(plan: Plan, harmony: Harmony, part: Part) -> list[Note]:
                 pitch = min(max(pitch, part.low), part.high)
                 hits.append((span.start + b * beat, beat - 20, pitch))
         elif pattern in ("oompah", "march"):
-            stride = beat if not plan.meter.compound else beat
+            stride = beat
             for k, tick in enumerate(range(span.start, span.end, stride if pattern == "march" else bar)):
                 if pattern == "march" and (tick - bar_start) % (2 * beat if plan.meter.beats >= 4 else beat):
                     continue
@@ -226,7 +233,7 @@ def bass(plan: Plan, harmony: Harmony, part: Part) -> list[Note]:
 # ----- counter-melody and pad -------------------------------------------------------------------------
 
 
-def counter(plan: Plan, harmony: Harmony, part: Part, melody: list[Note], rng: random.Random) -> list[Note]:
+def counter(plan: Plan, harmony: Harmony, part: Part, melody: list[Note]) -> list[Note]:
     key, penta = plan.key, plan.style.scale == "pentatonic"
     bar, beat = plan.bar_ticks, plan.meter.beat_ticks
     vel = round(plan.velocity * 0.72)
@@ -282,9 +289,10 @@ def pad(plan: Plan, harmony: Harmony, part: Part) -> list[Note]:
     out: list[Note] = []
     prev: list[int] | None = None
     vel = round(plan.velocity * 0.6)
+    ceiling = min(part.high, max(part.low + 12, plan.melody_range[0] + 2))
     for span in harmony.spans():
         voicing = voice(
-            _span_chord(span, plan), prev, part.low, part.high, 3 if plan.style.scale != "pentatonic" else 2
+            _span_chord(span, plan), prev, part.low, ceiling, 3 if plan.style.scale != "pentatonic" else 2
         )
         prev = voicing
         out += [Note(p, span.start, span.duration, vel) for p in voicing]
@@ -384,23 +392,24 @@ def drums(plan: Plan, harmony: Harmony) -> Track | None:
 
 def arrange(plan: Plan, harmony: Harmony, melody: list[Note], seed: int) -> list[Track]:
     """Tracks in score order: melody, counter, accompaniment (or chorale voices), bass, pad, drums."""
-    rng = random.Random(seed * 31 + 7)
     parts = plan.parts
     tracks = [_track("melody", parts["melody"], melody)]
     if "counter" in parts:
-        tracks.append(
-            _track("counter", parts["counter"], counter(plan, harmony, parts["counter"], melody, rng))
-        )
+        tracks.append(_track("counter", parts["counter"], counter(plan, harmony, parts["counter"], melody)))
+    choir = False
     if "accompaniment" in parts:
         acc = parts["accompaniment"]
-        voices = harmonize(melody, plan) if acc.pattern == "block" else None
+        voices = harmonize(melody, plan, seed) if acc.pattern == "block" else None
         if voices:
-            for name, line in zip(("alto", "tenor", "bass voice"), voices, strict=False):
-                tracks.append(_track(name, acc, line))
+            # The harmonizer's alto, tenor and bass sing with the soprano (the melody's own voice).
+            choir = True
+            singer = parts["melody"].program
+            for name, line in zip(("alto", "tenor", "bass voice"), voices, strict=True):
+                tracks.append(Track(name=f"{name} ({GM_NAMES[singer]})", program=singer, notes=line))
         else:
             n_voices = 4 if acc.pattern in ("strum", "arpeggio") else 3
             tracks.append(_track("accompaniment", acc, accompaniment(plan, harmony, acc, melody, n_voices)))
-    if "bass" in parts:
+    if "bass" in parts and not choir:
         tracks.append(_track("bass", parts["bass"], bass(plan, harmony, parts["bass"])))
     if "pad" in parts:
         tracks.append(_track("pad", parts["pad"], pad(plan, harmony, parts["pad"])))
@@ -410,10 +419,11 @@ def arrange(plan: Plan, harmony: Harmony, melody: list[Note], seed: int) -> list
     for track in tracks:
         if not track.is_drum:
             role = track.name.split(" (")[0]
-            part = parts.get(role) or parts.get("accompaniment") or parts["melody"]
+            part = parts.get(role)
+            low, high = (part.low, part.high) if part is not None else program_range(track.program)
             track.notes = [n for n in track.notes if n.duration > 0]
             for n in track.notes:
-                n.pitch = fold_into(n.pitch, part.low, part.high)
+                n.pitch = fold_into(n.pitch, low, high)
     return tracks
 
 

@@ -9,6 +9,9 @@ models as soon as they land. Nothing here implements a model: it translates argu
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tunesmith.score import Note
@@ -33,23 +36,21 @@ def _api() -> Any | None:
 
 
 def rnn_available() -> bool:
-    """Whether the RNN melody model and its checkpoint are installed."""
+    """Whether the RNN melody model's checkpoint is installed."""
     api = _api()
-    if api is None or not hasattr(api, "generate_melody"):
-        return False
-    check = getattr(api, "melody_available", None) or getattr(api, "available", None)
-    if check is None:
-        return True
-    try:
-        return bool(check("melody")) if check.__name__ == "available" else bool(check())
-    except Exception:  # a broken checkpoint reads as "not available"; generation reports the detail
-        return False
+    return api is not None and Path(api.MELODY_CHECKPOINT).is_file()
+
+
+def chords_available() -> bool:
+    """Whether the chord-progression model's checkpoint is installed."""
+    api = _api()
+    return api is not None and Path(api.CHORD_CHECKPOINT).is_file()
 
 
 def family_available(name: str) -> bool:
     """Whether the VAE or GAN model is installed (module + checkpoint)."""
     try:
-        module = __import__(f"tunesmith.models.{name}", fromlist=["_"])
+        module = importlib.import_module(f"tunesmith.models.{name}")
     except ImportError:
         return False
     check = getattr(module, "available", None)
@@ -61,18 +62,32 @@ def family_available(name: str) -> bool:
         return False
 
 
+@functools.cache
+def _file_version(path: str, mtime_ns: int) -> str:  # noqa: ARG001 (mtime: cache key)
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+def checkpoint_version(path: str | Path) -> str:
+    """A short content hash of a checkpoint file (which trained model made a piece)."""
+    file = Path(path)
+    return _file_version(str(file), file.stat().st_mtime_ns) if file.is_file() else "absent"
+
+
 def model_versions(plan: Plan) -> dict[str, str]:
-    """Version strings of every model the plan uses (checkpoint hashes where the models say)."""
+    """Versions of everything that made the piece: tunesmith, and each checkpoint it used."""
     import tunesmith
 
     out = {"tunesmith": tunesmith.__version__, "generator": plan.model}
     api = _api()
-    versions = getattr(api, "model_versions", None) if api is not None else None
-    if versions is not None:
-        try:
-            out.update({str(k): str(v) for k, v in versions().items()})
-        except Exception as err:  # recorded, not fatal: the piece is still made
-            out["models"] = f"unknown ({err})"
+    if api is not None and plan.model != "rules":
+        if rnn_available() and plan.model == "rnn":
+            out["melody"] = checkpoint_version(api.MELODY_CHECKPOINT)
+        if chords_available() and plan.user_chords is None:
+            out["chords"] = checkpoint_version(api.CHORD_CHECKPOINT)
     return out
 
 
@@ -82,16 +97,30 @@ def model_versions(plan: Plan) -> dict[str, str]:
 def generate_chords(plan: Plan, bars: int, seed: int) -> list[tuple[str, int]] | None:
     """[(chord figure, ticks)] for ``bars`` bars from the chord model, or None when unavailable."""
     api = _api()
-    if api is None or not hasattr(api, "generate_chords") or not rnn_available():
+    if api is None or not chords_available():
         return None
     mode = "minor" if plan.key.is_minor else "major"
-    events = api.generate_chords(style=plan.style.model_style, mode=mode, meter=str(plan.meter), bars=bars,
-                                 seed=seed, key=plan.key)  # fmt: skip
+    events = api.generate_chords(
+        style=plan.style.model_style,
+        mode=mode,
+        meter=str(plan.meter),
+        bars=bars,
+        seed=seed,
+        key=plan.key,
+        phrase_bars=plan.style.phrase_bars,
+    )
     return [(str(f), int(t)) for f, t in events]
 
 
-def generate_section_melody(plan: Plan, harmony: Harmony, section: SectionPlan, seed: int,
-                            register_shift: int, primer: list[Note] | None) -> SectionMelody | None:  # fmt: skip
+def generate_section_melody(
+    plan: Plan,
+    harmony: Harmony,
+    section: SectionPlan,
+    seed: int,
+    *,
+    register_shift: int,
+    primer: list[Note] | None,
+) -> SectionMelody | None:
     """One section's melody from the RNN over its chords, or None when the model is unavailable."""
     from tunesmith.compose.melody import SectionMelody
 
@@ -102,15 +131,25 @@ def generate_section_melody(plan: Plan, harmony: Harmony, section: SectionPlan, 
     end = start + section.bars * plan.bar_ticks
     chords = [(s.figure, s.duration) for s in harmony.spans() if start <= s.start < end]
     low, high = plan.melody_range
+    # The style's density (0..1 of the eighth-note grid) as note onsets per beat, the model's unit.
+    per_bar = 1 + plan.melody_density * (plan.bar_ticks // 240 - 1)
     result = api.generate_melody(
-        chords=chords, key=plan.key, meter=str(plan.meter), bars=section.bars, style=plan.style.model_style,
-        temperature=plan.request.temperature, top_p=0.92, seed=seed, primer=primer,
-        pitch_range=(low + max(0, register_shift), high), in_scale=plan.style.scale == "pentatonic",
-        density=plan.melody_density,
-    )  # fmt: skip
-    notes, ll = (
-        result if isinstance(result, tuple) else (result.notes, getattr(result, "log_likelihood", None))
+        chords,
+        plan.key,
+        str(plan.meter),
+        section.bars,
+        plan.style.model_style,
+        temperature=plan.request.temperature,
+        top_p=0.92,
+        seed=seed,
+        primer=primer,
+        pitch_range=(low + max(0, register_shift), high),
+        in_scale=True,
+        density=max(0.125, min(4.0, per_bar / plan.meter.beats)),
     )
+    notes, ll = result.notes, result.log_likelihood
+    if primer:
+        notes = [*primer, *notes]
     placed = [
         Note(n.pitch, n.start + start, n.duration, n.velocity)
         for n in notes
@@ -123,7 +162,7 @@ def vary_section(plan: Plan, harmony: Harmony, notes: list[Note], seed: int) -> 
     """A returning section varied by the VAE (small amount) when it is installed, else None."""
     if not family_available("vae"):
         return None
-    from tunesmith.models import vae
+    vae = importlib.import_module("tunesmith.models.vae")
 
     fn = getattr(vae, "vary_notes", None)
     if fn is None:
@@ -146,7 +185,7 @@ def critic_score(score: Score) -> float | None:
     """The GAN critic's judgement of a piece (higher = more like the corpus), None when absent."""
     if not family_available("gan"):
         return None
-    from tunesmith.models import gan
+    gan = importlib.import_module("tunesmith.models.gan")
 
     fn = getattr(gan, "score", None)
     return None if fn is None else float(fn(score))
@@ -156,47 +195,36 @@ def critic_score(score: Score) -> float | None:
 
 
 def voice(chord: Chord, previous: list[int] | None, low: int, high: int, n_voices: int) -> list[int]:
-    """A voice-led voicing of ``chord`` (MIDI pitches, low to high) near ``previous``."""
-    try:
-        from tunesmith.theory.voicing import voice_chord
-    except ImportError:
-        return _close_voicing(chord, previous, low, high, n_voices)
+    """A voice-led voicing of ``chord`` (MIDI pitches, low to high) near ``previous``, from
+    theory.voicing; the register is widened downwards to the octave it needs."""
+    from tunesmith.theory.voicing import voice_chord
+
+    low = max(0, min(low, high - 12))
+    if previous is not None and len(previous) != n_voices:
+        previous = None
     return sorted(voice_chord(chord, previous, low, high, n_voices))
 
 
-def _close_voicing(chord: Chord, previous: list[int] | None, low: int, high: int, n: int) -> list[int]:
-    # Stop-gap until theory.voicing lands: close position, inversion nearest the previous voicing.
-    pcs = list(chord.pitch_classes())
-    centre = sum(previous) / len(previous) if previous else (low + high) / 2
-    best: list[int] = []
-    for base in range(low, high - 5):
-        if base % 12 not in pcs:
-            continue
-        notes = [base]
-        i = pcs.index(base % 12)
-        while len(notes) < n:
-            i += 1
-            pc = pcs[i % len(pcs)]
-            p = notes[-1] + 1
-            while p % 12 != pc:
-                p += 1
-            notes.append(p)
-        if notes[-1] <= high and (not best or abs(sum(notes) / n - centre) < abs(sum(best) / n - centre)):
-            best = notes
-    return best or [low + (pcs[0] - low) % 12]
-
-
-def harmonize(melody: list[Note], plan: Plan) -> list[list[Note]] | None:
-    """Alto, tenor and bass under a soprano from the chorale harmonizer, or None when absent."""
+def harmonize(melody: list[Note], plan: Plan, seed: int) -> list[list[Note]] | None:
+    """Alto, tenor and bass under a soprano from the chorale harmonizer (tunesmith.models.harmonize),
+    or None when it or its checkpoint is not installed."""
     try:
-        from tunesmith.models import harmonize as harm
+        harm = importlib.import_module("tunesmith.models.harmonize")
     except ImportError:
         return None
-    fn = getattr(harm, "harmonize_notes", None)
-    if fn is None or not getattr(harm, "available", lambda: False)():
+    if not Path(harm.DEFAULT_CHECKPOINT).is_file():
         return None
-    voices = fn(melody, key=plan.key, meter=str(plan.meter))
-    return [list(v) for v in voices] if voices else None
+    from tunesmith.score import Score, TempoChange, TimeSignature, Track
+
+    source = Score(
+        tracks=[Track("melody", plan.parts["melody"].program, False, list(melody))],
+        tempos=[TempoChange(0, plan.tempo)],
+        time_signatures=[TimeSignature(0, plan.meter.numerator, plan.meter.denominator)],
+        key_signatures=[plan.key.to_signature(0)],
+    )
+    result = harm.harmonize(source, seed=seed)
+    voices = [list(t.notes) for t in result.tracks[1:4]]
+    return voices if len(voices) == 3 and all(voices) else None
 
 
 # ----- originality -------------------------------------------------------------------------------------
@@ -209,16 +237,16 @@ def _originality_index() -> Any | None:
     except ImportError:
         return None
     try:
-        return corpus_index(["nottingham"])
-    except Exception:  # no corpus cache here: the check is reported as skipped, never faked
+        return corpus_index()  # every built collection: the models' training corpora among them
+    except Exception:  # no corpus cache here: the check is reported as skipped (None), never faked
         return None
 
 
 def copied_run(melody: list[Note]) -> tuple[int, str | None] | None:
     """(longest run of notes copied from a training piece, that piece), or None when no index."""
     index = _originality_index()
-    if index is None:
-        return None
+    if index is None or len(index.text) == 0:
+        return None  # no corpus built here: unchecked, never reported as original
     from tunesmith.evaluate.originality import longest_copied_run
 
     run = longest_copied_run(melody, index)

@@ -213,7 +213,7 @@ def make_harmony(plan: Plan) -> Harmony:
             ident = (section.label, section.bars)
             if ident not in by_label:
                 chords = None
-                if plan.model in ("rnn", "vae", "gan"):
+                if plan.model != "rules":
                     chords = _model_bars(plan, section, plan.seed + 31 * len(by_label))
                 if chords is not None:
                     source = "model"

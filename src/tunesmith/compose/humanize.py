@@ -19,8 +19,16 @@ import random
 from tunesmith.compose.plan import Plan
 from tunesmith.score import TICKS_PER_QUARTER, Note, TempoChange, Track
 
-ROLE_LEVEL = {"melody": 1.0, "counter": 0.78, "accompaniment": 0.8, "alto": 0.85, "tenor": 0.85,
-              "bass voice": 0.88, "bass": 0.88, "pad": 0.62}  # fmt: skip
+ROLE_LEVEL = {
+    "melody": 1.0,
+    "counter": 0.78,
+    "accompaniment": 0.8,
+    "alto": 0.85,
+    "tenor": 0.85,
+    "bass voice": 0.88,
+    "bass": 0.88,
+    "pad": 0.62,
+}
 
 
 def _phrase_position(plan: Plan, tick: int) -> tuple[float, bool, bool]:

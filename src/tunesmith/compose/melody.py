@@ -125,6 +125,18 @@ def _phrase_rhythms(plan: Plan, length: int, rng: random.Random, density: float)
     return [*bars, rng.choice(table["cadence"])]
 
 
+def _strong_cost(pitch: int, prev: int, target: float, rng: random.Random) -> float:
+    """Prefer small moves toward the phrase's contour; a repeated note or a leap costs extra."""
+    move = abs(pitch - prev)
+    return (
+        move
+        + abs(pitch - target) * 0.6
+        + (4.5 if move == 0 else 0.0)
+        + (3.0 if move > 7 else 0.0)
+        + rng.random() * 3
+    )
+
+
 def rules_section(plan: Plan, harmony: Harmony, section: SectionPlan, rng: random.Random,
                   register_shift: int) -> list[Note]:  # fmt: skip
     """A melody for one section by rule: motif rhythm, chord tones on strong beats, steps between."""
@@ -144,7 +156,7 @@ def rules_section(plan: Plan, harmony: Harmony, section: SectionPlan, rng: rando
         for i, rhythm in enumerate(rhythms):
             bar_start = plan.bar_start(bar + i)
             arch = math.sin(math.pi * (i + 0.5) / length)
-            target = low + (high - low) * (0.3 + 0.45 * arch) + register_shift
+            target = low + (high - low) * (0.3 + 0.45 * arch)
             tick = bar_start
             bar_pitches: list[int] = []
             for j, units in enumerate(rhythm):
@@ -157,9 +169,7 @@ def rules_section(plan: Plan, harmony: Harmony, section: SectionPlan, rng: rando
                     pitch = bar_pitches[0] + first_bar_shape[j]
                     pitch = nearest(pitch, tones if offset in strong else pitches_in(scale, low, high))
                 elif offset in strong or (offset % beat == 0 and rng.random() < 0.6):
-                    pitch = min(
-                        tones, key=lambda p: abs(p - prev) * 1.0 + abs(p - target) * 0.6 + rng.random() * 3
-                    )
+                    pitch = min(tones, key=lambda p: _strong_cost(p, prev, target, rng))
                 else:
                     direction = 1 if target > prev else -1
                     if rng.random() < 0.25:
@@ -330,7 +340,7 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
             generated = None
             if plan.model != "rules":
                 generated = generate_section_melody(
-                    plan, harmony, section, seed + 101 * index, shift, section_primer
+                    plan, harmony, section, seed + 101 * index, register_shift=shift, primer=section_primer
                 )
             if generated is None:
                 raw = rules_section(plan, harmony, section, rng, shift)

@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, field, replace
 
 from tunesmith.compose.instruments import GM_NAMES, lookup
-from tunesmith.compose.request import ComposeRequest, form_sections, parse_progression
+from tunesmith.compose.request import MODELS, ComposeRequest, form_sections, parse_progression
 from tunesmith.compose.styles import Part, Style, load_style
 from tunesmith.errors import ControlError
 from tunesmith.score import TICKS_PER_QUARTER
@@ -156,8 +156,11 @@ def resolve_model(requested: str | None) -> str:
     if requested is None:
         return "rnn" if model_available("rnn") else "rules"
     if not model_available(requested):
-        raise ControlError("model", f"model {requested!r} is not available in this installation (no trained "
-                           f"checkpoint); allowed now: {', '.join(m for m in ('rnn', 'vae', 'gan', 'rules') if model_available(m))}")  # fmt: skip
+        raise ControlError(
+            "model",
+            f"model {requested!r} is not available in this installation (no trained checkpoint); "
+            f"allowed now: {', '.join(m for m in MODELS if model_available(m))}",
+        )
     return requested
 
 
@@ -174,13 +177,31 @@ def _key_from_chords(bars: list[list[str]]) -> Key | None:
     return Key(chord.root, "minor" if minor else "major", chord.root_name)
 
 
-def _resolve_key(req: ComposeRequest, style: Style, valence: float, rng: random.Random,
-                 user_chords: list[list[str]] | None) -> Key:  # fmt: skip
+def _resolve_key(
+    req: ComposeRequest, style: Style, valence: float, rng: random.Random, user_chords: list[list[str]] | None
+) -> Key:
     mode = req.mode.strip().lower() if req.mode else None
     if req.key:
         key = Key.parse(req.key)
-        explicit_mode = req.key.strip() not in ("C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G",
-                                                 "G#", "Ab", "A", "A#", "Bb", "B")  # fmt: skip
+        explicit_mode = req.key.strip() not in (
+            "C",
+            "C#",
+            "Db",
+            "D",
+            "D#",
+            "Eb",
+            "E",
+            "F",
+            "F#",
+            "Gb",
+            "G",
+            "G#",
+            "Ab",
+            "A",
+            "A#",
+            "Bb",
+            "B",
+        )
         if mode is None and not explicit_mode:
             mode = style.minor_mode if valence < MINOR_BELOW_VALENCE else style.default_mode
         if mode is not None:
@@ -249,8 +270,11 @@ def _ensemble(req: ComposeRequest, style: Style) -> dict[str, Part]:
         if role in parts:
             role = next((r for r in ("accompaniment", "counter", "pad", "bass") if r not in parts), "")
             if not role:
-                raise ControlError("instruments", f"too many instruments ({len(req.instruments)}); allowed: "
-                                   "up to 5 (melody, accompaniment, counter, pad, bass)")  # fmt: skip
+                raise ControlError(
+                    "instruments",
+                    f"too many instruments ({len(req.instruments)}); allowed: "
+                    "up to 5 (melody, accompaniment, counter, pad, bass)",
+                )
         template = style.parts.get(role) or style.parts.get("accompaniment") or style.parts["melody"]
         low, high = inst.low, inst.high
         if template.role == role:
@@ -307,8 +331,11 @@ def make_plan(request: ComposeRequest) -> Plan:
     else:
         body = style.section_bars * len(labels)
     if body < 2 * len(labels):
-        raise ControlError("bars", f"{body} bars cannot hold the {len(labels)} sections of the form; allowed: "
-                           f"at least {2 * len(labels)}")  # fmt: skip
+        raise ControlError(
+            "bars",
+            f"{body} bars cannot hold the {len(labels)} sections of the form; allowed: "
+            f"at least {2 * len(labels)}",
+        )
     sections = _sections(labels, body, style, intro)
     parts = _ensemble(request, style)
     melody_range = _melody_range(parts["melody"], valence, style)
@@ -318,12 +345,28 @@ def make_plan(request: ComposeRequest) -> Plan:
     title = request.title or _title(style, key, request, rng)
     resolved = replace(request, seed=seed, model=model)
     return Plan(
-        request=resolved, style=style, key=key, tempo=tempo, meter=meter, intro_bars=intro,
-        ending_bars=ending, sections=sections, valence=valence, arousal=arousal, parts=parts,
-        melody_range=melody_range, melody_density=density, velocity=velocity,
-        articulation=articulation, brightness=valence, user_chords=user_chords, seed=seed,
-        model=model, title=title, drums=style.drums,
-    )  # fmt: skip
+        request=resolved,
+        style=style,
+        key=key,
+        tempo=tempo,
+        meter=meter,
+        intro_bars=intro,
+        ending_bars=ending,
+        sections=sections,
+        valence=valence,
+        arousal=arousal,
+        parts=parts,
+        melody_range=melody_range,
+        melody_density=density,
+        velocity=velocity,
+        articulation=articulation,
+        brightness=valence,
+        user_chords=user_chords,
+        seed=seed,
+        model=model,
+        title=title,
+        drums=style.drums,
+    )
 
 
 _TITLE_WORDS = {

@@ -9,6 +9,7 @@ candidate beat another.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from tunesmith.compose.harmony import Harmony, chord_tones
@@ -38,7 +39,7 @@ def theory_checks(plan: Plan, harmony: Harmony, melody: list[Note]) -> dict[str,
     if key.is_minor:
         scale.add((key.tonic + 11) % 12)
     in_scale = sum(n.pitch % 12 in scale for n in melody) / len(melody)
-    steps = [abs(b.pitch - a.pitch) for a, b in zip(melody, melody[1:], strict=False)]
+    steps = [abs(b.pitch - a.pitch) for a, b in itertools.pairwise(melody)]
     wide = sum(s > 7 for s in steps) + 2 * sum(s > 12 for s in steps)
     leaps = 1.0 - min(1.0, wide / max(1, len(steps)) * 4)
     span_semis = max(n.pitch for n in melody) - min(n.pitch for n in melody)

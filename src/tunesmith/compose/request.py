@@ -130,8 +130,11 @@ class ComposeRequest:
         if self.form is not None:
             sections = form_sections(self.form)
             if self.bars is not None and self.bars < 2 * len(sections):
-                raise ControlError("bars", f"{self.bars} bars cannot hold the {len(sections)} sections of form "
-                                   f"{self.form!r}; allowed: at least {2 * len(sections)}")  # fmt: skip
+                raise ControlError(
+                    "bars",
+                    f"{self.bars} bars cannot hold the {len(sections)} sections of form "
+                    f"{self.form!r}; allowed: at least {2 * len(sections)}",
+                )
         if self.chords is not None:
             parse_progression(self.chords)
         if self.instruments is not None:
@@ -149,8 +152,9 @@ class ComposeRequest:
         if isinstance(self.candidates, bool) or not isinstance(self.candidates, int):
             raise ControlError("candidates", f"{self.candidates!r} is not a whole number; allowed: 1-16")
         _range("candidates", self.candidates, *CANDIDATES_RANGE, "")
-        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)
-                                      or not 0 <= self.seed <= MAX_SEED):  # fmt: skip
+        if self.seed is not None and (
+            isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED
+        ):
             raise ControlError("seed", f"{self.seed!r} is not allowed; allowed: a whole number 0-{MAX_SEED}")
         if self.primer is not None:
             from pathlib import Path
@@ -168,8 +172,11 @@ class ComposeRequest:
         try:
             key = Key.parse(text)
         except ControlError:
-            raise ControlError("key", f"cannot read key {self.key!r}; allowed: a tonic {', '.join(KEY_NAMES)} "
-                               f"optionally with a mode ('F# minor', 'Bbm')") from None  # fmt: skip
+            raise ControlError(
+                "key",
+                f"cannot read key {self.key!r}; allowed: a tonic {', '.join(KEY_NAMES)} "
+                f"optionally with a mode ('F# minor', 'Bbm')",
+            ) from None
         if key.mode not in MODES:
             raise ControlError(
                 "key", f"mode {key.mode!r} in key {self.key!r} is not supported; allowed: {', '.join(MODES)}"
@@ -261,8 +268,11 @@ def form_sections(form: str) -> list[str]:
             return labels
     elif text.isalpha() and text.isupper() and 1 <= len(text) <= 16:
         return list(text)
-    raise ControlError("form", f"cannot read form {form!r}; allowed: {', '.join(FORMS)}, a string of capital "
-                       f"letters such as 'ABACA', or a comma-separated list of section names")  # fmt: skip
+    raise ControlError(
+        "form",
+        f"cannot read form {form!r}; allowed: {', '.join(FORMS)}, a string of capital "
+        f"letters such as 'ABACA', or a comma-separated list of section names",
+    )
 
 
 def parse_progression(text: str) -> list[list[str]]:
@@ -273,8 +283,10 @@ def parse_progression(text: str) -> list[list[str]]:
 
     clean = text.replace(",", " ").strip()
     if not clean:
-        raise ControlError("chords", "the progression is empty; allowed: chord symbols ('C Am F G') "
-                           "or Roman numerals ('I vi IV V')")  # fmt: skip
+        raise ControlError(
+            "chords",
+            "the progression is empty; allowed: chord symbols ('C Am F G') or Roman numerals ('I vi IV V')",
+        )
     bars = [b.split() for b in clean.split("|")] if "|" in clean else [[tok] for tok in clean.split()]
     bars = [b for b in bars if b]
     for bar in bars:
@@ -284,8 +296,11 @@ def parse_progression(text: str) -> list[list[str]]:
             )
         for token in bar:
             if not (is_roman(token) or is_chord_figure(token)):
-                raise ControlError("chords", f"cannot read chord {token!r}; allowed: chord symbols such as "
-                                   f"C, Am7, F#m, Bb/D or Roman numerals such as I, vi, IV, V7, bVII")  # fmt: skip
+                raise ControlError(
+                    "chords",
+                    f"cannot read chord {token!r}; allowed: chord symbols such as "
+                    f"C, Am7, F#m, Bb/D or Roman numerals such as I, vi, IV, V7, bVII",
+                )
     if len(bars) > 64:
         raise ControlError("chords", f"{len(bars)} bars of chords; allowed: at most 64 (they repeat)")
     return bars

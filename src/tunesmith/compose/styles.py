@@ -160,8 +160,16 @@ def _part(role: str, spec: dict[str, Any], path: Path) -> Part:
     pan = float(spec.get("pan", 0.0))
     if not -1.0 <= pan <= 1.0:
         raise ControlError("style", f"{path}: part {role!r} pan {pan} outside -1..1")
-    return Part(role, inst.program, low, high, pattern, float(spec.get("gain_db", 0.0)), pan,
-                float(spec.get("reverb", 0.2)))  # fmt: skip
+    return Part(
+        role,
+        inst.program,
+        low,
+        high,
+        pattern,
+        float(spec.get("gain_db", 0.0)),
+        pan,
+        float(spec.get("reverb", 0.2)),
+    )
 
 
 def _progressions(value: Any, path: Path, what: str) -> tuple[tuple[str, ...], ...]:
