@@ -15,6 +15,7 @@ from tunesmith.evaluate.report import (
     evaluate_scores,
     load_scores,
     markdown_table,
+    metric_glossary,
     write_report,
 )
 from tunesmith.io.midi import write_midi
@@ -48,12 +49,15 @@ def test_compare_puts_both_columns_and_copied_run_in_markdown() -> None:
     entropy = next(line for line in md.splitlines() if line.startswith("| pitch-class entropy"))
     assert entropy.count("±") == 2
     assert "**in-chord ratio (strong beats)**" in md
+    interval = next(line for line in md.splitlines() if line.startswith("| mean"))
+    assert interval.startswith(r"| mean \|interval\| |") and interval.count(" | ") == 3
 
 
 def test_markdown_without_reference_has_one_value_column() -> None:
-    md = markdown_table(evaluate_scores([tune(SCALE)]))
+    rows = evaluate_scores([tune(SCALE)])
+    md = markdown_table(rows)
     assert md.splitlines()[0].count("|") == 4
-    assert "longest copied run" not in md
+    assert "longest copied run" not in md + metric_glossary(rows)
 
 
 def test_write_report_files(tmp_path: Path) -> None:

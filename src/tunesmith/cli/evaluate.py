@@ -33,6 +33,7 @@ def evaluate_command(
     from tunesmith.evaluate.metrics import summarize
     from tunesmith.evaluate.report import (
         ALL_METRICS,
+        describe_problem,
         evaluate_scores,
         load_scores,
         sample_corpus,
@@ -43,9 +44,8 @@ def evaluate_command(
     err_console = Console(stderr=True)
     loaded = load_scores(paths)
     for file, problem in loaded.failures:
-        # Load errors usually name the file already; add it where they do not.
-        message = problem if file in problem else f"{file}: {problem}"
-        err_console.print(f"[yellow]skipped[/] {message}", highlight=False, soft_wrap=True)
+        err_console.print(f"[yellow]skipped[/] {describe_problem(file, problem)}", highlight=False,
+                          soft_wrap=True, markup=True)
     if not loaded.scores:
         raise TunesmithError(f"{', '.join(map(str, paths))}: no readable music files to evaluate")
 

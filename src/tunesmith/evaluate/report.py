@@ -130,11 +130,21 @@ def markdown_table(generated: Sequence[Row], reference: Sequence[Row] | None = N
     for info in ALL_METRICS:
         if info.name not in gen and (ref is None or info.name not in ref):
             continue
-        line = f"| {info.label} | {info.unit} | {_cell(gen.get(info.name))} |"
+        line = f"| {_md(info.label)} | {info.unit} | {_cell(gen.get(info.name))} |"
         if ref is not None:
             line += f" {_cell(ref.get(info.name))} |"
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    """Escape the pipes in a label (``mean |interval|``) so Markdown tables keep their columns."""
+    return text.replace("|", "\\|")
+
+
+def describe_problem(file: str, problem: str) -> str:
+    """One line for a skipped file: the problem, prefixed by the file unless it already names it."""
+    return problem if file in problem else f"{file}: {problem}"
 
 
 def compare(generated: Iterable[Score], reference: Iterable[Score], *,
@@ -145,11 +155,13 @@ def compare(generated: Iterable[Score], reference: Iterable[Score], *,
     corpus) is given, followed by what each metric means."""
     gen_rows = evaluate_scores(generated, track=track, index=index)
     ref_rows = evaluate_scores(reference, track=track)
-    return markdown_table(gen_rows, ref_rows, labels) + "\n" + metric_glossary()
+    return markdown_table(gen_rows, ref_rows, labels) + "\n" + metric_glossary([*gen_rows, *ref_rows])
 
 
-def metric_glossary() -> str:
-    return "\n".join(f"- **{m.label}**: {m.doc}." for m in ALL_METRICS) + "\n"
+def metric_glossary(rows: Sequence[Row] | None = None) -> str:
+    """A Markdown list saying what each metric means (only those present in ``rows``, if given)."""
+    present = {k for row in rows for k in row} if rows is not None else {m.name for m in ALL_METRICS}
+    return "\n".join(f"- **{_md(m.label)}**: {m.doc}." for m in ALL_METRICS if m.name in present) + "\n"
 
 
 def _clean(value: float) -> float | None:
@@ -226,9 +238,9 @@ def write_report(out_dir: str | Path, generated: Sequence[Row], names: Sequence[
     md = ["# Evaluation report", ""]
     if notes:
         md += [notes, ""]
-    md += [markdown_table(generated, reference, labels), metric_glossary()]
+    md += [markdown_table(generated, reference, labels), metric_glossary([*generated, *(reference or [])])]
     if failures:
-        md += ["## Skipped files", ""] + [f"- `{f}`: {p}" for f, p in failures] + [""]
+        md += ["## Skipped files", ""] + [f"- {describe_problem(f, p)}" for f, p in failures] + [""]
     pngs = write_histograms(folder, generated, reference, labels)
     md += ["## Histograms", ""] + [f"![{p.stem}]({p.name})" for p in pngs] + [""]
     write_text_atomic(md_path, "\n".join(md))
