@@ -67,7 +67,9 @@ def test_collection_file_round_trip(tmp_path: Path) -> None:
     assert write_collection(path, "c", entries) == 3
     loaded = read_collection(path)
     assert loaded.offsets.tolist() == [0, 7, 8, 9]
-    assert decode_score(loaded.piece_notes(0), loaded.doc["pieces"][0]) == rich_score().sort()
+    assert loaded.score(0) == rich_score().sort()
+    assert loaded.summary["title"] == ["Title", "", ""] and loaded.tags(0) == ["folk", "irish"]
+    assert loaded.meta(2)["path"] == "y.mid" and loaded.meta(1)["index"] == 1
     reused = loaded.file_entries()
     assert [len(e.pieces) for e in reused.values()] == [2, 1]
     assert reused["x.abc"].sha256 == "h1" and reused["x.abc"].skipped[0]["title"] == "bad"

@@ -9,10 +9,12 @@ read and no per-piece Python objects until a Score is asked for):
   small and repetitive, so they compress ~3x better than absolute ticks.
 - ``duration`` int32: ticks.
 - ``offsets`` int64: piece ``i`` owns notes ``offsets[i]:offsets[i+1]``.
-- ``meta``: uint8 bytes of a UTF-8 JSON document: format version, collection, and per piece its
-  source path, index in that file, title, tags, tracks, tempos, time/key signatures, chord symbols,
-  sections and summary numbers; and per source file its sha256, so a rebuild re-parses only files
-  whose content changed.
+- ``summary``: uint8 bytes of a UTF-8 JSON document: format version, collection, per source file
+  its sha256 (so a rebuild re-parses only files whose content changed) and, column-wise, per piece
+  its source path, index in that file, title, tags, key, meter, tempo, bars, seconds, note and chord
+  counts. Loading the corpus reads only this.
+- ``detail``: JSON bytes, per piece its tracks, tempos, time/key signatures, chord symbols, sections
+  and remaining metadata; decompressed when the first Score is decoded.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from tunesmith.score import (
     Track,
 )
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """Bump when the layout changes; caches of another version are ignored and rebuilt."""
 
 NOTE_COLUMNS = ("pitch", "start", "duration", "velocity", "track")
@@ -153,72 +155,128 @@ def decode_score(notes: dict[str, npt.NDArray[Any]], meta: dict[str, Any]) -> Sc
     )
 
 
+SUMMARY_FIELDS = ("path", "index", "title", "tags", "key", "meter", "tempo", "bars", "seconds", "note_count")
+"""Per-piece fields stored column-wise in ``summary``; every other metadata field goes to ``detail``."""
+
+
+def _to_json_bytes(doc: object) -> npt.NDArray[np.uint8]:
+    return np.frombuffer(json.dumps(doc, separators=(",", ":")).encode("utf-8"), dtype=np.uint8)
+
+
 def write_collection(path: Path, collection: str, files: list[FileEntry]) -> int:
     """Write the collection's .npz atomically; returns the number of pieces written."""
-    pieces: list[dict[str, Any]] = []
+    metas: list[dict[str, Any]] = []
     file_rows: list[dict[str, Any]] = []
     columns: dict[str, list[npt.NDArray[Any]]] = {c: [] for c in NOTE_COLUMNS}
     offsets = [0]
     for entry in files:
-        first = len(pieces)
-        for piece in entry.pieces:
-            pieces.append(piece.meta)
+        first = len(metas)
+        for k, piece in enumerate(entry.pieces):
+            metas.append({"path": entry.path, "index": k, **piece.meta})
             for c in NOTE_COLUMNS:
                 columns[c].append(piece.notes[c])
             offsets.append(offsets[-1] + piece.note_count)
         file_rows.append(
-            {"path": entry.path, "sha256": entry.sha256, "first": first, "count": len(pieces) - first,
+            {"path": entry.path, "sha256": entry.sha256, "first": first, "count": len(metas) - first,
              "skipped": entry.skipped}
         )
-    doc = {"version": FORMAT_VERSION, "collection": collection, "files": file_rows, "pieces": pieces}
+    # Column-wise summary: parsing 10 lists is ~10x faster than 10,000 small dicts, and listing or
+    # filtering the corpus needs nothing else. Tag sets repeat, so each is stored once.
+    tag_sets: dict[tuple[str, ...], int] = {}
+    summary: dict[str, Any] = {f: [m[f] for m in metas] for f in SUMMARY_FIELDS if f != "tags"}
+    summary["tags"] = [tag_sets.setdefault(tuple(m["tags"]), len(tag_sets)) for m in metas]
+    summary["tag_sets"] = [list(t) for t in tag_sets]
+    summary["chord_count"] = [len(m["chords"]) for m in metas]
+    summary.update(version=FORMAT_VERSION, collection=collection, files=file_rows)
+    detail = [{k: v for k, v in m.items() if k not in SUMMARY_FIELDS} for m in metas]
     arrays: dict[str, npt.NDArray[Any]] = {
         c: (np.concatenate(columns[c]) if columns[c] else np.zeros(0, _DTYPES[c])).astype(_DTYPES[c])
         for c in NOTE_COLUMNS
     }
     arrays["offsets"] = np.asarray(offsets, dtype=np.int64)
-    arrays["meta"] = np.frombuffer(json.dumps(doc, separators=(",", ":")).encode("utf-8"), dtype=np.uint8)
+    arrays["summary"] = _to_json_bytes(summary)
+    arrays["detail"] = _to_json_bytes(detail)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
     write_bytes_atomic(path, buffer.getvalue())
-    return len(pieces)
+    return len(metas)
 
 
-@dataclass
 class CollectionArrays:
-    """A loaded collection file: note columns for all pieces, offsets, and the JSON document."""
+    """A loaded collection file. The summary is read at once; note columns and per-piece detail
+    (tracks, tempos, meters, keys, chords, sections) are decompressed on first use."""
 
-    path: Path
-    notes: dict[str, npt.NDArray[Any]]
-    offsets: npt.NDArray[np.int64]
-    doc: dict[str, Any]
+    def __init__(self, path: Path, npz: Any, offsets: npt.NDArray[np.int64], summary: dict[str, Any]):
+        self.path = path
+        self._npz = npz
+        self.offsets = offsets
+        self.summary = summary
+        self._notes: dict[str, npt.NDArray[Any]] | None = None
+        self._detail: list[dict[str, Any]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def name(self) -> str:
+        return str(self.summary["collection"])
+
+    @property
+    def notes(self) -> dict[str, npt.NDArray[Any]]:
+        if self._notes is None:
+            self._notes = {c: self._npz[c] for c in NOTE_COLUMNS}
+        return self._notes
+
+    @property
+    def detail(self) -> list[dict[str, Any]]:
+        if self._detail is None:
+            self._detail = json.loads(self._npz["detail"].tobytes().decode("utf-8"))
+        return self._detail
+
+    def tags(self, i: int) -> list[str]:
+        return list(self.summary["tag_sets"][self.summary["tags"][i]])
+
+    def meta(self, i: int) -> dict[str, Any]:
+        """Everything known about piece ``i`` (the dict encode_score made, plus collection fields)."""
+        out = {f: self.summary[f][i] for f in SUMMARY_FIELDS if f != "tags"}
+        out["tags"] = self.tags(i)
+        out.update(self.detail[i])
+        return out
 
     def piece_notes(self, i: int) -> dict[str, npt.NDArray[Any]]:
         lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
-        return {c: self.notes[c][lo:hi] for c in NOTE_COLUMNS}
+        notes = self.notes
+        return {c: notes[c][lo:hi] for c in NOTE_COLUMNS}
+
+    def score(self, i: int) -> Score:
+        return decode_score(self.piece_notes(i), self.meta(i))
 
     def file_entries(self) -> dict[str, FileEntry]:
         """Per source path, the entry (with its pieces) this file was built from: reused by rebuilds."""
         out: dict[str, FileEntry] = {}
-        for row in self.doc["files"]:
+        for row in self.summary["files"]:
             entry = FileEntry(row["path"], row["sha256"], skipped=list(row["skipped"]))
             for i in range(row["first"], row["first"] + row["count"]):
-                entry.pieces.append(PieceData(self.piece_notes(i), self.doc["pieces"][i]))
+                entry.pieces.append(PieceData(self.piece_notes(i), self.meta(i)))
             out[row["path"]] = entry
         return out
 
 
 def read_collection(path: Path) -> CollectionArrays:
-    """Load a collection file; CorruptFileError if it is unreadable or of another format version."""
+    """Open a collection file; CorruptFileError if it is unreadable or of another format version."""
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            notes = {c: npz[c] for c in NOTE_COLUMNS}
-            offsets = npz["offsets"]
-            doc = json.loads(npz["meta"].tobytes().decode("utf-8"))
+        # Read the bytes once: no file handle stays open, and members decompress on first use.
+        npz = np.load(io.BytesIO(path.read_bytes()), allow_pickle=False)
+        if "summary" not in npz.files:
+            raise CorruptFileError(path, "corpus cache of an older format; run `tunesmith corpus build`")
+        offsets = npz["offsets"]
+        summary = json.loads(npz["summary"].tobytes().decode("utf-8"))
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
         problem = f"unreadable corpus cache ({err}); run `tunesmith corpus build`"
         raise CorruptFileError(path, problem) from err
-    if doc.get("version") != FORMAT_VERSION:
-        raise CorruptFileError(path, f"corpus cache format {doc.get('version')}, expected {FORMAT_VERSION}")
-    if len(offsets) != len(doc["pieces"]) + 1:
+    if not isinstance(summary, dict) or summary.get("version") != FORMAT_VERSION:
+        version = summary.get("version") if isinstance(summary, dict) else None
+        raise CorruptFileError(path, f"corpus cache format {version}, expected {FORMAT_VERSION}")
+    if len(offsets) != len(summary["title"]) + 1:
         raise CorruptFileError(path, "corpus cache offsets do not match its piece list")
-    return CollectionArrays(path, notes, offsets, doc)
+    return CollectionArrays(path, npz, offsets, summary)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tunesmith.corpus.cache import NOTE_COLUMNS, CollectionArrays, decode_score, read_collection
+from tunesmith.corpus.cache import NOTE_COLUMNS, CollectionArrays, read_collection
 from tunesmith.corpus.collections import COLLECTIONS, collection_names
 from tunesmith.errors import NotFoundError, TunesmithError
 from tunesmith.paths import PACKAGE_DATA, data_dir
@@ -69,16 +69,25 @@ class Corpus:
         self._selection = (
             list(selection)
             if selection is not None
-            else [(p, i) for p, part in enumerate(self._parts) for i in range(len(part.doc["pieces"]))]
+            else [(p, i) for p, part in enumerate(self._parts) for i in range(len(part))]
         )
-        self.pieces: list[PieceInfo] = [self._info(p, i) for p, i in self._selection]
+        self._pieces: list[PieceInfo] | None = None
+
+    @property
+    def pieces(self) -> list[PieceInfo]:
+        """Summary of every piece, in corpus order (built on first use)."""
+        if self._pieces is None:
+            self._pieces = [self._info(p, i) for p, i in self._selection]
+        return self._pieces
 
     def _info(self, part: int, i: int) -> PieceInfo:
-        m = self._parts[part].doc["pieces"][i]
+        arrays = self._parts[part]
+        col = arrays.summary
         return PieceInfo(
-            collection=m["collection"], path=m["path"], index=int(m["index"]), title=m["title"],
-            tags=tuple(m["tags"]), key=m["key"], meter=m["meter"], tempo=m["tempo"], bars=int(m["bars"]),
-            seconds=float(m["seconds"]), note_count=int(m["note_count"]), chord_count=len(m["chords"]),
+            collection=arrays.name, path=col["path"][i], index=col["index"][i], title=col["title"][i],
+            tags=tuple(arrays.tags(i)), key=col["key"][i], meter=col["meter"][i], tempo=col["tempo"][i],
+            bars=col["bars"][i], seconds=col["seconds"][i], note_count=col["note_count"][i],
+            chord_count=col["chord_count"][i],
         )
 
     def __len__(self) -> int:
@@ -86,8 +95,7 @@ class Corpus:
 
     def __getitem__(self, i: int) -> Score:
         part, j = self._selection[i]
-        arrays = self._parts[part]
-        return decode_score(arrays.piece_notes(j), arrays.doc["pieces"][j])
+        return self._parts[part].score(j)
 
     def __iter__(self) -> Iterator[Score]:
         for i in range(len(self)):
@@ -96,7 +104,7 @@ class Corpus:
     def meta(self, i: int) -> dict[str, Any]:
         """The full cached metadata of piece ``i`` (tracks, tempos, meters, keys, chord symbols ...)."""
         part, j = self._selection[i]
-        return dict(self._parts[part].doc["pieces"][j])
+        return self._parts[part].meta(j)
 
     def notes(self, i: int) -> dict[str, npt.NDArray[Any]]:
         """Note columns of piece ``i`` without building a Score: pitch, start (absolute ticks),
@@ -108,12 +116,13 @@ class Corpus:
 
     @property
     def collections(self) -> list[str]:
-        return sorted({p.collection for p in self.pieces}, key=_registry_order)
+        names = {self._parts[p].name for p, _ in self._selection}
+        return sorted(names, key=_registry_order)
 
     @property
     def sources(self) -> dict[str, Path]:
         """Cache file each loaded collection came from."""
-        return {part.doc["collection"]: part.path for part in self._parts}
+        return {part.name: part.path for part in self._parts}
 
     def filter(
         self,
@@ -124,13 +133,16 @@ class Corpus:
         """Pieces of the given collection(s), having every given tag, with/without chord symbols."""
         names = {collection} if isinstance(collection, str) else set(collection or ())
         tags = {tag} if isinstance(tag, str) else set(tag or ())
-        keep = [
-            sel
-            for sel, info in zip(self._selection, self.pieces, strict=True)
-            if (not names or info.collection in names)
-            and tags.issubset(info.tags)
-            and (with_chords is None or (info.chord_count > 0) == with_chords)
-        ]
+        keep = []
+        for p, i in self._selection:
+            col = self._parts[p].summary
+            if names and self._parts[p].name not in names:
+                continue
+            if tags and not tags.issubset(col["tag_sets"][col["tags"][i]]):
+                continue
+            if with_chords is not None and (col["chord_count"][i] > 0) != with_chords:
+                continue
+            keep.append((p, i))
         return Corpus(self._parts, keep)
 
     def __repr__(self) -> str:
