@@ -63,6 +63,7 @@ def test_evaluate_folder_prints_table_and_writes_report(
     assert (out / "scale_consistency.png").exists()
 
 
+@pytest.mark.slow  # two full runs with histograms: a few seconds
 def test_evaluate_against_corpus_adds_reference_and_originality(
     app: typer.Typer, folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -83,6 +84,15 @@ def test_evaluate_against_corpus_adds_reference_and_originality(
     assert runs["copy.mid"] == 16.0  # the whole tune, transposed
     assert runs["other.mid"] < 12
     assert doc["tiny"]["count"] == 2
+    # Both corpus pieces are in the sample: nothing is left to check them against.
+    assert doc["tiny"]["summary"]["copied_run"]["count"] == 0
+    # A sample of one is checked against the other piece.
+    result = CliRunner().invoke(
+        app, ["evaluate", str(folder), "--against", "tiny", "--samples", "1", "-o", str(tmp_path / "r1")]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "r1" / "report.json").read_text())
+    assert doc["tiny"]["count"] == 1 and doc["tiny"]["summary"]["copied_run"]["count"] == 1
     assert "tiny" in (out / "report.md").read_text()
 
 

@@ -232,3 +232,10 @@ def test_index_from_corpus_columns_equals_index_from_scores() -> None:
         direct = OriginalityIndex.from_scores(scores, rhythm=rhythm)
         assert np.array_equal(columns.text, direct.text)
         assert columns.ids[2] == "t2 [demo/x.abc#2]"
+
+
+def test_without_drops_pieces(training: list[Score], index: OriginalityIndex) -> None:
+    rest = index.without([5, 7])
+    assert len(rest) == len(index) - 2 and "tune 5" not in rest.ids
+    assert longest_copied_run(training[5], rest).length < 96
+    assert longest_copied_run(training[6], rest) == (96, "tune 6")

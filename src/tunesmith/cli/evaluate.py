@@ -56,10 +56,11 @@ def evaluate_command(
         from tunesmith.evaluate.originality import corpus_index
 
         with console.status(f"loading corpus {against!r} and its originality index"):
-            ref_scores = sample_corpus(against, samples, seed)
+            ref_scores, positions = sample_corpus(against, samples, seed)
             index = corpus_index([against])
         with console.status(f"measuring {len(ref_scores)} corpus pieces"):
-            reference = evaluate_scores(ref_scores, track=None)
+            # The sample's copied runs are measured against the rest of the collection (held out).
+            reference = evaluate_scores(ref_scores, index=index.without(positions))
     with console.status(f"measuring {len(loaded.scores)} pieces"):
         generated = evaluate_scores(loaded.scores, track=track, index=index)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -208,6 +208,15 @@ class OriginalityIndex:
                           rhythm: bool = False) -> OriginalityIndex:
         """From stored :func:`fingerprint` bytes (e.g. the store's fingerprints table)."""
         return cls.from_sequences([fingerprint_sequence(fp, rhythm) for fp in fingerprints], ids, rhythm)
+
+    def without(self, pieces: Iterable[int]) -> OriginalityIndex:
+        """A new index of every piece but ``pieces`` (positions), e.g. to measure how much held-out
+        corpus pieces share with the rest of the corpus."""
+        drop = set(pieces)
+        keep = [p for p in range(len(self.ids)) if p not in drop]
+        return OriginalityIndex.from_sequences(
+            [self.piece_sequence(p) for p in keep], [self.ids[p] for p in keep], self.rhythm
+        )
 
     def _piece_at(self, positions: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.offsets, positions, side="right") - 1

@@ -83,31 +83,30 @@ def load_scores(paths: Iterable[str | Path]) -> LoadedScores:
     return result
 
 
-def sample_corpus(name: str, count: int = 500, seed: int = 0) -> list[Score]:
+def sample_corpus(name: str, count: int = 500, seed: int = 0) -> tuple[list[Score], list[int]]:
     """Up to ``count`` pieces of the built-in collection ``name``, drawn without replacement with a
-    seeded generator (the same pieces every run)."""
+    seeded generator (the same pieces every run), and their positions in ``load_corpus([name])``."""
     from tunesmith.corpus import load_corpus
 
-    pieces = list(load_corpus([name]))
-    if not pieces:
-        raise NotFoundError(f"corpus collection {name!r} holds no pieces (run `tunesmith corpus build`?)")
-    if len(pieces) <= count:
-        return pieces
-    chosen = sorted(random.Random(seed).sample(range(len(pieces)), count))
-    return [pieces[i] for i in chosen]
+    corpus = load_corpus([name])
+    if len(corpus) == 0:
+        raise NotFoundError(f"corpus collection {name!r} holds no pieces (run `tunesmith corpus build`)")
+    chosen = sorted(random.Random(seed).sample(range(len(corpus)), min(count, len(corpus))))
+    return [corpus[i] for i in chosen], chosen
 
 
 def evaluate_scores(scores: Iterable[Score], *, track: str | None = None,
                     index: OriginalityIndex | None = None) -> list[Row]:
     """Per-piece metric rows (see :func:`tunesmith.evaluate.metrics.metrics`), plus ``copied_run``
-    against ``index`` when one is given."""
+    (longest run of notes copied from a piece of ``index``) when an index is given."""
     from tunesmith.evaluate.originality import longest_copied_run
 
     rows = []
     for score in scores:
         row = metrics(score, track)
-        if index is not None:
-            row[COPIED_RUN.name] = float(longest_copied_run(score, index, track).length)
+        if index is not None:  # an empty index (nothing held out) has nothing to compare with: NaN
+            run = longest_copied_run(score, index, track).length if len(index) else math.nan
+            row[COPIED_RUN.name] = float(run)
         rows.append(row)
     return rows
 
@@ -151,10 +150,10 @@ def compare(generated: Iterable[Score], reference: Iterable[Score], *,
             index: OriginalityIndex | None = None, track: str | None = None,
             labels: tuple[str, str] = ("generated", "reference")) -> str:
     """Markdown: each metric's mean ± std on ``generated`` next to ``reference`` (e.g. the held-out
-    corpus), with the longest copied run of the generated pieces when ``index`` (the training
-    corpus) is given, followed by what each metric means."""
+    corpus), followed by what each metric means. With ``index`` (the training corpus) both sides get
+    their longest copied run: keep ``reference`` out of the index, or its pieces match themselves."""
     gen_rows = evaluate_scores(generated, track=track, index=index)
-    ref_rows = evaluate_scores(reference, track=track)
+    ref_rows = evaluate_scores(reference, track=track, index=index)
     return markdown_table(gen_rows, ref_rows, labels) + "\n" + metric_glossary([*gen_rows, *ref_rows])
 
 
@@ -184,29 +183,33 @@ def write_histograms(out_dir: Path, generated: Sequence[Row], reference: Sequenc
     import numpy as np
 
     written = []
-    for info in ALL_METRICS:
-        gen = np.array([r[info.name] for r in generated if info.name in r], dtype=float)
-        ref = np.array([r[info.name] for r in (reference or []) if info.name in r], dtype=float)
-        gen, ref = gen[~np.isnan(gen)], ref[~np.isnan(ref)]
-        if len(gen) == 0 and len(ref) == 0:
-            continue
-        both = np.concatenate([gen, ref])
-        lo, hi = float(both.min()), float(both.max())
-        bins = np.linspace(lo, hi if hi > lo else lo + 1.0, 21).tolist()
-        fig, ax = plt.subplots(figsize=(6, 4))
-        if len(ref):
-            ax.hist(ref, bins=bins, density=True, alpha=0.5, label=f"{labels[1]} (n={len(ref)})")
-        if len(gen):
-            ax.hist(gen, bins=bins, density=True, alpha=0.5, label=f"{labels[0]} (n={len(gen)})")
-        ax.set_xlabel(f"{info.label} ({info.unit})" if info.unit else info.label)
-        ax.set_ylabel("density")
-        ax.legend()
-        fig.tight_layout()
-        path = out_dir / f"{info.name}.png"
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png", dpi=80)
+    # One figure cleared per metric, fixed margins: new figures and tight_layout cost most of the time.
+    fig, ax = plt.subplots(figsize=(6, 4))
+    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.14, top=0.96)
+    try:
+        for info in ALL_METRICS:
+            gen = np.array([r[info.name] for r in generated if info.name in r], dtype=float)
+            ref = np.array([r[info.name] for r in (reference or []) if info.name in r], dtype=float)
+            gen, ref = gen[~np.isnan(gen)], ref[~np.isnan(ref)]
+            if len(gen) == 0 and len(ref) == 0:
+                continue
+            both = np.concatenate([gen, ref])
+            lo, hi = float(both.min()), float(both.max())
+            bins = np.linspace(lo, hi if hi > lo else lo + 1.0, 21).tolist()
+            ax.clear()
+            if len(ref):
+                ax.hist(ref, bins=bins, density=True, alpha=0.5, label=f"{labels[1]} (n={len(ref)})")
+            if len(gen):
+                ax.hist(gen, bins=bins, density=True, alpha=0.5, label=f"{labels[0]} (n={len(gen)})")
+            ax.set_xlabel(f"{info.label} ({info.unit})" if info.unit else info.label)
+            ax.set_ylabel("density")
+            ax.legend()
+            path = out_dir / f"{info.name}.png"
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, format="png", dpi=80)
+            written.append(path)
+    finally:
         plt.close(fig)
-        written.append(path)
     return written
 
 
