@@ -107,3 +107,18 @@ def test_chords_per_half_bar():
 
 def test_empty_score():
     assert chords_per_bar(Score()) == []
+
+
+def test_melody_mode():
+    # "Twinkle" in C, one bar per chord: C C G G | A A G - | F F E E | D D C -
+    pitches = [60, 60, 67, 67, 69, 69, 67, None, 65, 65, 64, 64, 62, 62, 60, None]
+    notes = [Note(p, i * 480, 480) for i, p in enumerate(pitches) if p is not None]
+    score = Score(tracks=[Track("melody", notes=notes)], key_signatures=[KeySignature(0, 0, "major")])
+    labels = chords_per_bar(score, divisions=2)
+    assert [c.figure for c in labels] == ["C", "F", "C", "F", "C", "G", "C"]
+    # melody mode is chosen automatically for notes that never overlap
+    assert recognize_chord(notes[:4], key=Key.parse("C")) == parse_chord("C")
+    # a lone pitch class in a melody: the commonest diatonic triad holding it (with a key only)
+    assert recognize_chord([Note(62, 0, 480)], key=Key.parse("C")) == parse_chord("G")
+    assert recognize_chord([Note(62, 0, 480)]) is None
+    assert recognize_chord([(62, 1.0)], key=Key.parse("C")) is None  # chord mode: no chord

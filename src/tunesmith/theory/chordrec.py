@@ -10,6 +10,7 @@ stays fast.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -26,9 +27,10 @@ if TYPE_CHECKING:
 DEFAULT_QUALITIES: tuple[str, ...] = (
     "maj", "min", "dim", "aug", "dom7", "maj7", "min7", "dim7", "hdim7", "sus4", "sus2", "6", "min6",
 )  # fmt: skip
-TRIAD_QUALITIES: tuple[str, ...] = ("maj", "min", "dim", "aug")
+MELODY_QUALITIES: tuple[str, ...] = ("maj", "min", "dim", "aug")
+"""A melody seldom shows more than a triad; richer templates only add wrong answers there."""
 
-# Score weights (weights of notes sum to 1 per window). Tuned on the unit-test voicings and the
+# Score weights (weights of notes sum to 1 per window). Set from the unit-test voicings and the
 # Nottingham melody-vs-chord-symbol benchmark (benchmarks/bench_chordrec.py).
 MISSING_TONE_COST = 0.12
 EXTRA_TONE_COST = 0.04
@@ -36,6 +38,11 @@ ROOT_WEIGHT_BONUS = 0.2
 BASS_IS_ROOT_BONUS = 0.15
 BASS_IN_CHORD_BONUS = 0.05
 IN_KEY_BONUS = 0.06
+PRIMARY_BONUS = 0.05
+"""Extra for the key's primary chords I, IV and V(7): the commonest chords in tonal music."""
+MELODY_IN_KEY_BONUS = 0.15
+MELODY_PRIMARY_BONUS = 0.2
+"""With a bare melody the notes say little, so the key's habits weigh more."""
 # Prior preference among qualities: plain triads are the most common labels.
 QUALITY_PRIOR: dict[str, float] = {"maj": 0.04, "min": 0.03, "dom7": 0.01}
 PRESENT = 0.03
@@ -70,16 +77,56 @@ class _Templates:
         self.roots: NDArray[np.float64] = np.array(roots)
         self.sizes: NDArray[np.float64] = np.array(sizes)
         self.base: NDArray[np.float64] = np.array(prior) - EXTRA_TONE_COST * np.maximum(self.sizes - 3, 0)
+        self._key_bonus: dict[tuple[int, str, bool], NDArray[np.float64]] = {}
 
-    def key_bonus(self, key: Key | None) -> NDArray[np.float64]:
+    def key_bonus(self, key: Key | None, melody: bool) -> NDArray[np.float64]:
+        """Bonus for templates inside the key, more for its primary chords I, IV, V, V7."""
         if key is None:
             return np.zeros(len(self.chords))
+        cache_key = (key.tonic, key.mode, melody)
+        if cache_key not in self._key_bonus:
+            self._key_bonus[cache_key] = self._compute_key_bonus(key, melody)
+        return self._key_bonus[cache_key]
+
+    def _compute_key_bonus(self, key: Key, melody: bool) -> NDArray[np.float64]:
         scale = np.zeros(12)
         scale[list(key.scale_pcs())] = 1.0
         if key.is_minor:  # V and vii° of a minor key use the raised seventh
             scale[(key.tonic + 11) % 12] = 1.0
         outside = self.tones @ (1.0 - scale)
-        return np.where(outside == 0, IN_KEY_BONUS, 0.0)
+        bonus = np.where(outside == 0, MELODY_IN_KEY_BONUS if melody else IN_KEY_BONUS, 0.0)
+        primary = set(primary_chords(key))
+        extra = MELODY_PRIMARY_BONUS if melody else PRIMARY_BONUS
+        for i, chord in enumerate(self.chords):
+            if chord in primary:
+                bonus[i] += extra
+        return bonus
+
+
+def primary_chords(key: Key) -> list[Chord]:
+    """I, V, IV and V7 of ``key`` (minor keys: i, V, iv, V7 with the raised leading tone)."""
+    seven = Key(key.tonic, key.parent_mode, key.tonic_name)
+    out = []
+    for degree in (1, 5, 4):
+        root = seven.degree_pc(degree)
+        minor_third = (seven.degree_pc(degree + 2) - root) % 12 == 3
+        quality = "min" if minor_third and degree != 5 else "maj"
+        out.append(Chord(root, quality))
+    out.append(Chord(seven.degree_pc(5), "dom7"))
+    return out
+
+
+def diatonic_triads(key: Key) -> list[Chord]:
+    """Triads on the degrees in order of how often they occur: I, V, IV, vi, ii, iii, vii°."""
+    seven = Key(key.tonic, key.parent_mode, key.tonic_name)
+    out = primary_chords(key)[:3]
+    for degree in (6, 2, 3, 7):
+        root = seven.degree_pc(degree)
+        third = (seven.degree_pc(degree + 2) - root) % 12
+        fifth = (seven.degree_pc(degree + 4) - root) % 12
+        quality = {(4, 7): "maj", (3, 7): "min", (3, 6): "dim", (4, 8): "aug"}.get((third, fifth), "maj")
+        out.append(Chord(root, quality))
+    return out
 
 
 _CACHE: dict[tuple[str, ...], _Templates] = {}
@@ -97,10 +144,11 @@ def score_windows(
     bass: Sequence[int | None],
     key: Key | None = None,
     qualities: Sequence[str] = DEFAULT_QUALITIES,
+    melody: bool = False,
 ) -> tuple[list[Chord], NDArray[np.float64]]:
     """Scores of every template for each window: ``weights`` is (windows, 12) pitch-class weight,
-    ``bass`` the lowest pitch class per window (None when unknown). Returns the templates' chords
-    and a (windows, templates) score matrix."""
+    ``bass`` the lowest pitch class per window (None when unknown or, for a melody, meaningless).
+    Returns the templates' chords and a (windows, templates) score matrix."""
     t = _templates(qualities)
     totals = weights.sum(axis=1, keepdims=True)
     w = np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
@@ -119,7 +167,7 @@ def score_windows(
         + BASS_IS_ROOT_BONUS * (bass_hot @ t.roots.T)
         + BASS_IN_CHORD_BONUS * (bass_hot @ (t.tones - t.roots).T)
         + t.base[None, :]
-        + t.key_bonus(key)[None, :]
+        + t.key_bonus(key, melody)[None, :]
     )
     return t.chords, scores
 
@@ -135,29 +183,58 @@ def _as_pairs(notes: Sequence[Note] | WeightedPitches) -> list[tuple[int, float]
     return pairs
 
 
+def is_monophonic(notes: Sequence[Note]) -> bool:
+    """True when no two notes sound at once (a bare melody)."""
+    ordered = sorted(notes, key=lambda n: (n.start, n.end))
+    return all(b.start >= a.end for a, b in itertools.pairwise(ordered))
+
+
 def _pick(chord: Chord, bass: int | None, with_bass: bool, key: Key | None) -> Chord:
     slash = bass if with_bass and bass is not None and bass % 12 != chord.root else None
     out = Chord(chord.root, chord.quality, slash)
     return out.respelled(key) if key is not None else out
 
 
+def _lone_note_chord(pc: int, key: Key | None) -> Chord | None:
+    """A melody window with one pitch class: the commonest diatonic triad holding it."""
+    if key is None:
+        return None
+    for chord in diatonic_triads(key):
+        if pc in chord.pitch_classes():
+            return chord.respelled(key)
+    return None
+
+
 def recognize_chord(
     notes: Sequence[Note] | WeightedPitches,
     key: Key | None = None,
     with_bass: bool = False,
-    qualities: Sequence[str] = DEFAULT_QUALITIES,
+    qualities: Sequence[str] | None = None,
+    melody: bool | None = None,
 ) -> Chord | None:
     """The chord that best explains ``notes`` (Note objects weighted by duration, or (pitch, weight)
-    pairs). The lowest pitch is the bass; ``with_bass`` returns inversions as slash chords
-    (C/E). None when fewer than two distinct pitch classes sound (a lone note is no chord)."""
+    pairs).
+
+    For chords (``melody`` False; the default for pairs and for notes that overlap) the lowest
+    pitch is the bass and ``with_bass`` returns inversions as slash chords (C/E); fewer than two
+    pitch classes give None. For a bare melody (``melody`` True; the default for Note objects that
+    never overlap) the lowest note is not a bass, only triads are tried, the key's primary chords
+    are favoured, and with a key a lone pitch class gets the commonest diatonic triad holding it.
+    """
     pairs = [(p, w) for p, w in _as_pairs(notes) if w > 0]
-    if len({p % 12 for p, _ in pairs}) < 2:
-        return None
+    if melody is None:
+        note_objs = [n for n in notes if isinstance(n, Note)]
+        melody = bool(note_objs) and len(note_objs) == len(notes) and is_monophonic(note_objs)
+    if qualities is None:
+        qualities = MELODY_QUALITIES if melody else DEFAULT_QUALITIES
+    pcs = {p % 12 for p, _ in pairs}
+    if len(pcs) < 2:
+        return _lone_note_chord(next(iter(pcs)), key) if melody and pcs else None
     weights = np.zeros((1, 12))
     for pitch, weight in pairs:
         weights[0, pitch % 12] += weight
-    bass = min(p for p, _ in pairs) % 12
-    chords, scores = score_windows(weights, [bass], key, qualities)
+    bass = None if melody else min(p for p, _ in pairs) % 12
+    chords, scores = score_windows(weights, [bass], key, qualities, melody)
     return _pick(chords[int(np.argmax(scores[0]))], bass, with_bass, key)
 
 
@@ -199,14 +276,17 @@ def score_key(score: Score) -> Key:
 def chords_per_bar(
     score: Score,
     divisions: int = 1,
+    *,
     key: Key | None = None,
     with_bass: bool = False,
-    qualities: Sequence[str] = DEFAULT_QUALITIES,
+    qualities: Sequence[str] | None = None,
+    melody: bool | None = None,
 ) -> list[ChordSymbol]:
     """Label ``score`` with one chord per bar (``divisions=2``: per half bar, and so on), for corpora
     without chord symbols. A window whose notes name no chord keeps the chord before it; a chord
     equal to the previous one is not repeated. Figures are spelled for the key (the first key
-    signature, or the detected key)."""
+    signature, or the detected key). A score whose notes never overlap is treated as a bare melody
+    (see :func:`recognize_chord`) unless ``melody`` says otherwise."""
     if divisions < 1:
         raise ControlError("divisions", f"must be 1 or more, got {divisions}")
     notes = score.notes()
@@ -225,15 +305,28 @@ def chords_per_bar(
             b = start + length * (d + 1) // divisions
             if b > a:
                 bounds.append((a, b))
+    if melody is None:
+        melody = is_monophonic(notes)
+    if qualities is None:
+        qualities = MELODY_QUALITIES if melody else DEFAULT_QUALITIES
     weights, bass = _window_weights(notes, bounds)
-    chords, scores = score_windows(weights, bass, key, qualities)
+    if melody:
+        bass = [None] * len(bounds)
+    chords, scores = score_windows(weights, bass, key, qualities, melody)
     best = np.argmax(scores, axis=1)
     out: list[ChordSymbol] = []
     previous = ""
     for i, (a, _) in enumerate(bounds):
-        if np.count_nonzero(weights[i]) < 2:
+        sounding = np.flatnonzero(weights[i])
+        if len(sounding) >= 2:
+            chord: Chord | None = _pick(chords[int(best[i])], bass[i], with_bass, key)
+        elif len(sounding) == 1 and melody:
+            chord = _lone_note_chord(int(sounding[0]), key)
+        else:
+            chord = None
+        if chord is None:
             continue
-        figure = _pick(chords[int(best[i])], bass[i], with_bass, key).figure
+        figure = chord.figure
         if figure != previous:
             out.append(ChordSymbol(a, figure))
             previous = figure
