@@ -94,3 +94,12 @@ def test_failed_write_leaves_no_partial_file(tmp_path: Path) -> None:
         save(bad, target)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.mid"]
+
+
+def test_implausibly_long_piece_is_refused() -> None:
+    from tunesmith.io import MAX_TICKS, loads
+    from tunesmith.io.midi import score_to_midi_bytes
+
+    data = score_to_midi_bytes(Score(tracks=[Track("p", 0, False, [Note(60, MAX_TICKS, 480)])]))
+    with pytest.raises(CorruptFileError, match="implausibly long"):
+        loads(data, ".mid", "long.mid")

@@ -65,3 +65,11 @@ def test_mxl_without_container_and_bad_archives(tmp_path: Path) -> None:
 def test_broken_musicxml(data: bytes, problem: str) -> None:
     with pytest.raises(CorruptFileError, match=problem):
         musicxml_bytes_to_score(data, "x.musicxml")
+
+
+def test_absurd_numbers_are_refused_before_music21_sees_them() -> None:
+    xml = (DATA / "two_parts.musicxml").read_bytes()
+    huge_meter = xml.replace(b"<beats>6</beats>", b"<beats>2147483648</beats>", 1)
+    assert huge_meter != xml
+    with pytest.raises(CorruptFileError, match="<beats> value 2147483648 is out of range"):
+        musicxml_bytes_to_score(huge_meter, "x.musicxml")

@@ -18,6 +18,9 @@ from tunesmith.score import Score
 
 READ_SUFFIXES = (".mid", ".midi", ".musicxml", ".xml", ".mxl", ".abc")
 WRITE_SUFFIXES = (".mid", ".midi", ".musicxml", ".xml", ".mxl")
+MAX_TICKS = 480 * 2 * 3600 * 24
+"""Longest piece accepted: a day of music at 120 bpm. Longer means a corrupt length field, and
+would make bar-by-bar work on the score (info, tokenising) run for hours."""
 _FORMAT_NAMES = {".mid": "MIDI", ".midi": "MIDI", ".musicxml": "MusicXML", ".xml": "MusicXML",
                  ".mxl": "MusicXML", ".abc": "ABC"}
 
@@ -50,6 +53,16 @@ def loads(data: bytes, suffix: str, path: str | Path = "<data>") -> list[Score]:
     """Parse file content ``data`` as the format named by ``suffix`` (".mid", ".abc", ...)."""
     if not data.strip():
         raise CorruptFileError(path, "file is empty")
+    scores = _parse(data, suffix, path)
+    for score in scores:
+        if score.end_tick() > MAX_TICKS:
+            hours = score.end_tick() / (480 * 2 * 3600)
+            problem = f"implausibly long ({hours:,.0f} hours at 120 bpm): a corrupt length field"
+            raise CorruptFileError(path, problem)
+    return scores
+
+
+def _parse(data: bytes, suffix: str, path: str | Path) -> list[Score]:
     try:
         if suffix in (".mid", ".midi"):
             from tunesmith.io.midi import midi_bytes_to_score

@@ -10,8 +10,10 @@ whose timing notation cannot express (performance MIDI) are snapped to a fine gr
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from tunesmith.errors import CorruptFileError, OutputError
 from tunesmith.fileutil import write_bytes_atomic
@@ -19,6 +21,15 @@ from tunesmith.score import Score
 
 MAX_UNZIPPED_BYTES = 200_000_000
 """An .mxl whose score unpacks to more than this is refused (a zip bomb, not a score)."""
+
+_LIMITS: dict[str, tuple[float, float]] = {
+    # music21 builds a list as long as <beats> (2**31 beats -> MemoryError); others keep the
+    # music inside what a score can mean, so a corrupt number fails here with a clear message
+    "beats": (1, 64), "beat-type": (1, 64), "divisions": (1, 1_000_000),
+    "duration": (0, 100_000_000), "octave": (-1, 10), "alter": (-3, 3), "fifths": (-14, 14),
+    "staves": (1, 16), "lines": (0, 16), "multiple-rest": (1, 10_000),
+    "actual-notes": (1, 1000), "normal-notes": (1, 1000), "per-minute": (0, 10_000),
+}
 
 _GRIDS = (1, 10, 40)
 """Snapping grids (ticks) tried in turn when notation cannot express the exact timing."""
@@ -65,15 +76,18 @@ def musicxml_bytes_to_score(data: bytes, path: str | Path = "<musicxml>", compre
         kind = "an XML file, but not a MusicXML score" if b"<" in head else "not a MusicXML file"
         raise CorruptFileError(path, kind)
     try:
-        ET.fromstring(data)  # a clear message for broken XML before music21 sees it
+        root = ET.fromstring(data)  # a clear message for broken XML before music21 sees it
     except ET.ParseError as err:
         raise CorruptFileError(path, f"malformed XML ({err})") from err
+    _check_limits(root, path)
     from music21 import converter
 
     try:
         utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
         text = data.decode("utf-16" if utf16 else "utf-8", errors="replace")
-        stream = converter.parseData(text, format="musicxml")
+        with warnings.catch_warnings():  # music21 warns about every oddity it repairs; not ours to show
+            warnings.simplefilter("ignore")
+            stream = converter.parseData(text, format="musicxml")
         score = score_from_m21(stream, str(path))
     except CorruptFileError:
         raise
@@ -81,6 +95,22 @@ def musicxml_bytes_to_score(data: bytes, path: str | Path = "<musicxml>", compre
         detail = str(err).split("\n")[0][:200] or type(err).__name__
         raise CorruptFileError(path, f"invalid MusicXML score ({detail})") from err
     return score
+
+
+def _check_limits(root: Any, path: str | Path) -> None:
+    for el in root.iter():
+        limits = _LIMITS.get(el.tag)
+        if limits is None:
+            continue
+        text = (el.text or "").strip()
+        try:
+            value = sum(float(part) for part in text.split("+")) if text else 0.0
+        except ValueError:
+            if el.tag == "per-minute":
+                continue  # free text such as "c. 60" is allowed there
+            raise CorruptFileError(path, f"<{el.tag}> holds '{text[:20]}', not a number") from None
+        if not limits[0] <= value <= limits[1]:
+            raise CorruptFileError(path, f"<{el.tag}> value {text[:20]} is out of range")
 
 
 def score_to_musicxml_bytes(score: Score) -> bytes:
