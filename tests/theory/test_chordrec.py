@@ -122,3 +122,18 @@ def test_melody_mode():
     assert recognize_chord([Note(62, 0, 480)], key=Key.parse("C")) == parse_chord("G")
     assert recognize_chord([Note(62, 0, 480)]) is None
     assert recognize_chord([(62, 1.0)], key=Key.parse("C")) is None  # chord mode: no chord
+
+
+def test_pickup_shifts_the_bar_grid():
+    # 3/4 with a one-beat pickup: E | C E G (C) | B D G (G) | C
+    pitches = [64, 60, 64, 67, 71, 74, 67, 72]
+    notes = [Note(p, i * 480, 480) for i, p in enumerate(pitches)]
+    score = Score(
+        tracks=[Track("melody", notes=notes)],
+        time_signatures=[TimeSignature(0, 3, 4)],
+        key_signatures=[KeySignature(0, 0, "major")],
+    )
+    labels = chords_per_bar(score, pickup=480)
+    assert [(c.tick, c.figure) for c in labels] == [(0, "C"), (1920, "G"), (3360, "C")]
+    with pytest.raises(ControlError):
+        chords_per_bar(score, pickup=-1)

@@ -27,10 +27,12 @@ _EXPORTS: dict[str, str] = {
     "chord_to_roman": "roman",
     "progression": "roman",
     "detect_key": "keydetect",
+    "estimate_key": "keydetect",
     "KeyEstimate": "keydetect",
     "recognize_chord": "chordrec",
     "chords_per_bar": "chordrec",
     "voice_chord": "voicing",
+    "voice_progression": "voicing",
     "bass_note": "voicing",
 }
 

@@ -281,12 +281,14 @@ def chords_per_bar(
     with_bass: bool = False,
     qualities: Sequence[str] | None = None,
     melody: bool | None = None,
+    pickup: int = 0,
 ) -> list[ChordSymbol]:
     """Label ``score`` with one chord per bar (``divisions=2``: per half bar, and so on), for corpora
     without chord symbols. A window whose notes name no chord keeps the chord before it; a chord
     equal to the previous one is not repeated. Figures are spelled for the key (the first key
     signature, or the detected key). A score whose notes never overlap is treated as a bare melody
-    (see :func:`recognize_chord`) unless ``melody`` says otherwise."""
+    (see :func:`recognize_chord`) unless ``melody`` says otherwise. ``pickup`` is the length in
+    ticks of an anacrusis: the first full bar starts there and the pickup is one window of its own."""
     if divisions < 1:
         raise ControlError("divisions", f"must be 1 or more, got {divisions}")
     notes = score.notes()
@@ -294,15 +296,23 @@ def chords_per_bar(
         return []
     if key is None:
         key = score_key(score)
-    starts = score.bar_starts()
+    if pickup < 0:
+        raise ControlError("pickup", f"must be 0 or more ticks, got {pickup}")
     end = score.end_tick()
+    # bars: the pickup (if any) alone, then whole bars from the first downbeat
+    starts = [0] if pickup > 0 else []
+    tick = pickup
+    while tick < end:
+        starts.append(tick)
+        tick += max(1, score.time_signature_at(tick).bar_ticks)
     bounds: list[tuple[int, int]] = []
     for i, start in enumerate(starts):
         stop = starts[i + 1] if i + 1 < len(starts) else max(end, start + 1)
         length = stop - start
-        for d in range(divisions):
-            a = start + length * d // divisions
-            b = start + length * (d + 1) // divisions
+        parts = 1 if pickup > 0 and i == 0 else divisions
+        for d in range(parts):
+            a = start + length * d // parts
+            b = start + length * (d + 1) // parts
             if b > a:
                 bounds.append((a, b))
     if melody is None:
