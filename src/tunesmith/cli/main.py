@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "tunesmith.cli.groups",
     "tunesmith.cli.melody",
     "tunesmith.cli.files",
+    "tunesmith.cli.corpus",
+    "tunesmith.cli.library",
     "tunesmith.cli.evaluate",
     "tunesmith.cli.compose",
     "tunesmith.cli.render",

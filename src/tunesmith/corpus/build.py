@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 Converter = Callable[[Any, str], Score]
 """music21 stream + source label -> Score, for files only music21 reads (default: score_from_m21)."""
 
+PARSER_VERSION = 2
+"""Bump when parsing changes what a source file yields; caches of other versions are not reused."""
+
 ABC_CHUNK = 40
 """Tunes per parallel task: big enough to amortise process hand-off, small enough to balance cores."""
 
@@ -140,10 +143,26 @@ def _parse_abc_tune(tune: str, task: _Task, rhythm: str) -> Score:
     Nottingham chord spellings ("Cd", "Ca", "C/e") that music21 drops."""
     from tunesmith.io import loads
 
-    score = loads(tune.encode("utf-8"), ".abc", task.rel_path)[0]
+    try:
+        score = loads(tune.encode("utf-8"), ".abc", task.rel_path)[0]
+    except TunesmithError as err:
+        # tunesmith's reader is strict; music21's is lenient with the oddities of old transcriptions
+        # (stray brackets, lower-case fields). Try it before giving up on the tune.
+        try:
+            score = _parse_abc_with_music21(tune, task)
+        except Exception as m21_err:  # music21 fails in many ways; report both readers' reasons
+            raise ValueError(f"{err} (music21: {_reason(m21_err)})") from err
+        if not any(t.notes for t in score.tracks):
+            raise ValueError(f"{err} (music21 reads no notes)") from err
     if rhythm:
         score.metadata.style_tags.append(rhythm)
     return score
+
+
+def _parse_abc_with_music21(tune: str, task: _Task) -> Score:
+    from music21 import converter as m21converter
+
+    return _default_converter(m21converter.parseData(tune, format="abc"), task.rel_path)
 
 
 def _load_one(path: Path) -> Score:
@@ -218,7 +237,10 @@ def _reusable_entries(name: str, cache_dir: Path) -> dict[str, FileEntry]:
         path = folder / f"{name}.npz"
         if path.is_file():
             try:
-                return read_collection(path).file_entries()
+                arrays = read_collection(path)
+                if arrays.summary.get("parser") != PARSER_VERSION:
+                    continue  # parsed by an older builder: parse again
+                return arrays.file_entries()
             except TunesmithError as err:
                 log.warning("ignoring %s: %s", path, err)
     return {}
@@ -301,7 +323,9 @@ def build_corpus(
             report.parsed_files.append(f"{collection.name}/{entry.path}")
         rep = CollectionReport(collection.name, files=len(entries), files_parsed=len(fresh))
         rep.files_reused = len(entries) - len(fresh)
-        rep.pieces = write_collection(out_dir / f"{collection.name}.npz", collection.name, entries)
+        rep.pieces = write_collection(
+            out_dir / f"{collection.name}.npz", collection.name, entries, {"parser": PARSER_VERSION}
+        )
         for entry in entries:
             for skip in entry.skipped:
                 rep.skipped += 1
@@ -339,8 +363,16 @@ def build_corpus(
 
 
 def _reason_kind(reason: str) -> str:
-    """Group similar reasons for the summary: the exception type and the message up to a digit."""
-    return re.split(r"[\d'\"(]", reason, maxsplit=1)[0].strip()[:80]
+    """Group similar reasons for the summary: the problem without file, tune, line or quoted detail.
+
+    'CorruptFileError: a/b.abc: tune X:12: line 8: invalid meter M:FREI4/4' -> 'invalid meter'.
+    """
+    kind, _, message = reason.partition(": ")
+    message = re.sub(r"^[^\s:]+\.\w+: ", "", message)  # drop the file name
+    message = re.sub(r"^(tune X:\S*: )?(line \d+: )?", "", message)
+    head = re.split(r"[\d'\"(:]", message, maxsplit=1)[0].strip()
+    head = re.sub(r"\s+[A-Z]$", "", head)  # 'invalid key K:H' -> 'invalid key'
+    return (head or kind)[:80]
 
 
 def _pool(tasks: list[_Task], workers: int | None) -> ProcessPoolExecutor | None:

@@ -163,8 +163,12 @@ def _to_json_bytes(doc: object) -> npt.NDArray[np.uint8]:
     return np.frombuffer(json.dumps(doc, separators=(",", ":")).encode("utf-8"), dtype=np.uint8)
 
 
-def write_collection(path: Path, collection: str, files: list[FileEntry]) -> int:
-    """Write the collection's .npz atomically; returns the number of pieces written."""
+def write_collection(
+    path: Path, collection: str, files: list[FileEntry], extra: dict[str, Any] | None = None
+) -> int:
+    """Write the collection's .npz atomically; returns the number of pieces written.
+
+    ``extra``: more top-level fields for the summary (the builder records its parser version)."""
     metas: list[dict[str, Any]] = []
     file_rows: list[dict[str, Any]] = []
     columns: dict[str, list[npt.NDArray[Any]]] = {c: [] for c in NOTE_COLUMNS}
@@ -187,6 +191,7 @@ def write_collection(path: Path, collection: str, files: list[FileEntry]) -> int
     summary["tags"] = [tag_sets.setdefault(tuple(m["tags"]), len(tag_sets)) for m in metas]
     summary["tag_sets"] = [list(t) for t in tag_sets]
     summary["chord_count"] = [len(m["chords"]) for m in metas]
+    summary.update(extra or {})
     summary.update(version=FORMAT_VERSION, collection=collection, files=file_rows)
     detail = [{k: v for k, v in m.items() if k not in SUMMARY_FIELDS} for m in metas]
     arrays: dict[str, npt.NDArray[Any]] = {

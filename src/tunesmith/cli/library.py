@@ -1,0 +1,133 @@
+"""`tunesmith library add|list|show|remove`: the user's own music in the store.
+
+`library add` imports every readable file and reports each one it cannot read; it exits with status 2
+only when nothing at all could be imported (so a folder with a few broken files still imports the
+rest, and a script learns that a wholly wrong path failed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tunesmith.errors import TunesmithError
+
+library_app = typer.Typer(help="Your own music: import files into the store, list, show, remove.",
+                          no_args_is_help=True)
+
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help="SQLAlchemy database URL (default: $TUNESMITH_DB_URL, else SQLite in the data dir).")]
+
+
+@library_app.command("add")
+def add_command(
+    paths: Annotated[list[Path], typer.Argument(help="MIDI, MusicXML or ABC files, or folders (recursive).")],
+    tag: Annotated[list[str] | None, typer.Option(
+        "--tag", "-t", help="Tag for every piece (repeatable).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Import files and folders into your library; the same music twice is stored once."""
+    from tunesmith.corpus.library import import_paths
+    from tunesmith.store.db import open_store
+
+    with open_store(db) as store:
+        report = import_paths(store, paths, tag or [])
+    for item in report.imported:
+        if item.new:
+            typer.echo(f"added   {item.piece_id:>5}  {item.title}  ({item.path})")
+        else:
+            extra = f"; new tags: {', '.join(item.tags_added)}" if item.tags_added else ""
+            typer.echo(f"exists  {item.piece_id:>5}  {item.title}  ({item.path}){extra}")
+    for where, problem in report.failed:
+        typer.echo(f"skipped {where}: {problem}", err=True)
+    typer.echo(
+        f"{len(report.added)} added, {len(report.duplicates)} already in the library, "
+        f"{len(report.failed)} could not be read"
+    )
+    if not report.imported:
+        raise TunesmithError(f"{', '.join(map(str, paths))}: nothing could be imported")
+
+
+@library_app.command("list")
+def list_command(
+    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Only pieces with this tag.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Pieces in your library: id, title, key, meter, bars, tags."""
+    from tunesmith.store.db import open_store
+    from tunesmith.store.pieces import list_pieces
+
+    with open_store(db) as store, store.session() as session:
+        pieces = list_pieces(session, tag=tag, source="library")
+        for p in pieces:
+            typer.echo(
+                f"{p.id:>5}  {p.title[:40]:<40}  {p.key or '-':<9}  {p.meter or '-':<5}  "
+                f"{p.bars or 0:>4} bars  {', '.join(p.tag_names)}"
+            )
+        tagged = f" tagged {tag}" if tag else ""
+        typer.echo(f"{len(pieces)} piece{'s' if len(pieces) != 1 else ''}{tagged}")
+
+
+@library_app.command("show")
+def show_command(
+    piece_id: Annotated[int, typer.Argument(help="Piece id (see `tunesmith library list`).")],
+    db: DbOption = None,
+) -> None:
+    """Everything the store knows about one piece, and its tracks."""
+    from tunesmith.corpus.library import piece_score
+    from tunesmith.store.db import open_store
+    from tunesmith.store.pieces import get_piece
+    from tunesmith.store.ratings import average_stars
+
+    with open_store(db) as store, store.session() as session:
+        p = get_piece(session, piece_id)
+        stars = average_stars(session, p.id)
+        lines = [
+            ("id", str(p.id)),
+            ("title", p.title),
+            ("source", p.source + (f" ({p.collection})" if p.collection else "")),
+            ("imported from", p.path or "-"),
+            ("format", p.format or "-"),
+            ("key", p.key or "-"),
+            ("meter", p.meter or "-"),
+            ("tempo", f"{p.tempo:g} bpm" if p.tempo else "-"),
+            ("length", f"{p.bars or 0} bars, {p.seconds or 0:.1f} s"),
+            ("notes", str(p.note_count or 0)),
+            ("tags", ", ".join(p.tag_names) or "-"),
+            ("rating", f"{stars:.1f} stars ({len(p.ratings)} ratings)" if stars is not None else "not rated"),
+            ("added", p.created_at.strftime("%Y-%m-%d %H:%M UTC")),
+            ("content hash", p.content_hash),
+        ]
+        for label, value in lines:
+            typer.echo(f"{label:>13}: {value}")
+        if p.file_data and p.format:
+            score = piece_score(p)
+            for t in score.tracks:
+                kind = "drums" if t.is_drum else f"program {t.program}"
+                typer.echo(f"{'track':>13}: {t.name or '-'} ({kind}), {len(t.notes)} notes")
+            if score.chords:
+                first = " ".join(c.figure for c in score.chords[:8])
+                typer.echo(f"{'chords':>13}: {first}{' ...' if len(score.chords) > 8 else ''}")
+
+
+@library_app.command("remove")
+def remove_command(
+    piece_id: Annotated[int, typer.Argument(help="Piece id (see `tunesmith library list`).")],
+    db: DbOption = None,
+) -> None:
+    """Delete a piece from your library (with its tags links and ratings)."""
+    from tunesmith.errors import NotFoundError
+    from tunesmith.store.db import open_store
+    from tunesmith.store.pieces import get_piece, remove_piece
+
+    with open_store(db) as store, store.session() as session:
+        if get_piece(session, piece_id).source != "library":
+            raise NotFoundError(f"piece {piece_id} is not in your library (it is a corpus or generated one)")
+        removed = remove_piece(session, piece_id)
+        typer.echo(f"removed {removed.id}: {removed.title}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(library_app, name="library")
