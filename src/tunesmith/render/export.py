@@ -165,13 +165,17 @@ class RenderResult:
 
 @dataclass(slots=True)
 class RenderedAudio:
-    """In-memory result of ``render_audio``: the master and the processed stems, all (2, samples)."""
+    """In-memory result of ``render_audio``: the master and the processed stems, all (2, samples).
+
+    ``stems`` are post-fader and pre-reverb; multiply by ``stem_gain`` (the master's static gain) to
+    get them at the master's level (kept apart so nothing is copied unless stems are wanted)."""
 
     audio: np.ndarray
     stems: list[np.ndarray]
     stem_names: list[str]
     report: MasterReport
     sample_rate: int
+    stem_gain: float = 1.0
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -206,9 +210,8 @@ def render_audio(
         audio, report = master(
             mixed.audio, sample_rate, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp, track_rms_dbfs=rms
         )
-        gain = np.float32(10 ** (report.gain_db / 20)) if report.mastered else np.float32(1.0)
-        report.track_rms_dbfs = {k: v + 20 * math.log10(float(gain)) for k, v in rms.items()}
-        stems_out = [s * gain for s in mixed.stems]
+        stem_gain = 10 ** (report.gain_db / 20) if report.mastered else 1.0
+        report.track_rms_dbfs = {k: v + 20 * math.log10(stem_gain) for k, v in rms.items()}
     else:
         from tunesmith.render.loudness import db, integrated_lufs, true_peak
 
@@ -220,11 +223,11 @@ def render_audio(
         )
         if report.sample_peak_dbfs > 0:
             report.warnings.append("unmastered mix clips (sample peak above 0 dBFS)")
-        stems_out = mixed.stems
+        stem_gain = 1.0
     timings["master"] = time.perf_counter() - t2
     for name in report.silent_tracks:
         report.warnings.append(f"track '{name}' is silent")
-    return RenderedAudio(audio, stems_out, _unique(mixed.names), report, sample_rate, timings)
+    return RenderedAudio(audio, mixed.stems, _unique(mixed.names), report, sample_rate, stem_gain, timings)
 
 
 def _unique(names: Sequence[str]) -> list[str]:
@@ -285,7 +288,8 @@ def render_score(
         stem_dir = folder / "stems" if stems is True else Path(stems)
         stem_dir.mkdir(parents=True, exist_ok=True)
         stem_paths = write_stems(
-            stem_dir, rendered.stems, rendered.stem_names, rendered.sample_rate, rendered.report
+            stem_dir, rendered.stems, rendered.stem_names, rendered.sample_rate, rendered.report,
+            gain=rendered.stem_gain,
         )
     roll = write_pianoroll(score, folder / f"{base}.png") if pianoroll else None
     timings = dict(rendered.timings, export=time.perf_counter() - t0)
@@ -293,15 +297,17 @@ def render_score(
 
 
 def write_stems(
-    folder: Path, stems: Sequence[np.ndarray], names: Sequence[str], sample_rate: int, report: MasterReport
+    folder: Path, stems: Sequence[np.ndarray], names: Sequence[str], sample_rate: int, report: MasterReport,
+    *, gain: float = 1.0,
 ) -> list[Path]:
-    """24-bit WAV per track, numbered in track order; scaled down together if any would clip."""
+    """24-bit WAV per track (times ``gain``), numbered in track order; scaled down together if any
+    would clip."""
     import numpy as np
 
-    peak = max((float(np.abs(s).max()) for s in stems if s.size), default=0.0)
-    scale = np.float32(0.98 / peak) if peak > 0.98 else np.float32(1.0)
-    if scale < 1:
-        report.warnings.append(f"stems scaled by {20 * math.log10(float(scale)):.1f} dB to avoid clipping")
+    peak = gain * max((float(np.abs(s).max()) for s in stems if s.size), default=0.0)
+    scale = np.float32(gain * (0.98 / peak if peak > 0.98 else 1.0))
+    if peak > 0.98:
+        report.warnings.append(f"stems turned down {20 * math.log10(peak / 0.98):.1f} dB to avoid clipping")
     paths = []
     for i, (audio, name) in enumerate(zip(stems, names, strict=True)):
         target = folder / f"{i + 1:02d}-{_slug(name)}.wav"

@@ -127,17 +127,51 @@ def master(
 
     ceiling = 10 ** (ceiling_dbtp / 20)
     aim = 10 ** ((ceiling_dbtp - _SAFETY_DB) / 20)
-    window = max(1, int(_LIMITER_SECONDS * sample_rate))
     gain_db = target_lufs - loudness
-    margin_db = 6.0  # envelope is exact wherever the gained signal could come within this of the aim
+    source_peak = true_peak(x)
+    if gain_db + db(source_peak) <= ceiling_dbtp - _SAFETY_DB:
+        # Gain alone fits under the ceiling. Both measures scale exactly with a constant gain (BS.1770's
+        # gates are relative, and the absolute -70 LUFS gate lies far below any audible block), so no
+        # re-measuring is needed: the common case costs one loudness and one true-peak pass.
+        g = 10 ** (gain_db / 20)
+        out = (x * np.float32(g)).astype(np.float32, copy=False)
+        report = MasterReport(loudness + gain_db, db(source_peak * g), db(sample_peak * g), duration,
+                              sample_rate, target_lufs, ceiling_dbtp, gain_db=gain_db, iterations=1,
+                              track_rms_dbfs=tracks)
+        return out, report
+    out, measured, peak, reduction, gain_db, iterations = _limit(
+        x, sample_rate, target_lufs=target_lufs, gain_db=gain_db, aim=aim, ceiling=ceiling,
+        max_iterations=max_iterations,
+    )
+    report = MasterReport(measured, db(peak), db(float(np.abs(out).max())), duration, sample_rate,
+                          target_lufs, ceiling_dbtp, gain_db=gain_db, max_reduction_db=reduction,
+                          iterations=iterations, track_rms_dbfs=tracks)
+    if abs(measured - target_lufs) > LOUDNESS_TOLERANCE:
+        report.warnings.append(f"loudness {measured:.1f} LUFS missed the target {target_lufs:g}")
+    if peak > ceiling:
+        report.warnings.append(f"true peak {db(peak):.2f} dBTP is above the ceiling {ceiling_dbtp:g}")
+    return out, report
+
+
+def _limit(
+    x: np.ndarray, sample_rate: int, *, target_lufs: float, gain_db: float, aim: float, ceiling: float,
+    max_iterations: int,
+) -> tuple[np.ndarray, float, float, float, float, int]:
+    """Gain plus look-ahead limiting, iterated until loudness and true peak both hold.
+
+    Returns (audio, measured LUFS, true peak (linear), max gain reduction dB, gain dB, iterations)."""
+    import numpy as np
+
+    window = max(1, int(_LIMITER_SECONDS * sample_rate))
+    margin_db = 2.0  # the envelope is exact wherever the gained signal could come within this of the aim
     env = peak_envelope(x, threshold=aim / 10 ** ((gain_db + margin_db) / 20))
     env_gain_db = gain_db
     out = x
-    measured, peak, reduction = loudness, 0.0, 0.0
+    measured, peak, reduction = float("-inf"), 0.0, 0.0
     iterations = 0
     previous: tuple[float, float] | None = None  # (gain_db, measured) of the last loudness step
     for iterations in range(1, max_iterations + 1):
-        if gain_db > env_gain_db + margin_db:  # needs more than the envelope was made for: redo it
+        if gain_db > env_gain_db + margin_db:  # more gain than the envelope was made for: redo it
             env = peak_envelope(x, threshold=aim / 10 ** ((gain_db + margin_db) / 20))
             env_gain_db = gain_db
         g = np.float32(10 ** (gain_db / 20))
@@ -158,11 +192,4 @@ def master(
         if peak <= ceiling:
             break
         aim *= ceiling / peak * 10 ** (-0.05 / 20)
-    report = MasterReport(measured, db(peak), db(float(np.abs(out).max())), duration, sample_rate,
-                          target_lufs, ceiling_dbtp, gain_db=gain_db, max_reduction_db=reduction,
-                          iterations=iterations, track_rms_dbfs=tracks)
-    if abs(measured - target_lufs) > LOUDNESS_TOLERANCE:
-        report.warnings.append(f"loudness {measured:.1f} LUFS missed the target {target_lufs:g}")
-    if peak > ceiling:
-        report.warnings.append(f"true peak {db(peak):.2f} dBTP is above the ceiling {ceiling_dbtp:g}")
-    return out, report
+    return out, measured, peak, reduction, gain_db, iterations

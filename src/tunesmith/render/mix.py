@@ -197,14 +197,32 @@ def mix_stems(stems: Sequence[Stem], plan: MixPlan | None = None) -> MixResult:
     reference = 0.1  # auto-levelled stems sit at -20 dBFS gated RMS before their gain_db
     bus = np.zeros((2, length), dtype=np.float32)
     send_bus = np.zeros((2, length), dtype=np.float32)
+    scratch = np.empty((2, length), dtype=np.float32)
+    sending = False
     processed: list[np.ndarray] = []
     rms_db: list[float] = []
-    for i, (stem, s) in enumerate(zip(stems, plan.tracks, strict=True)):
+    for i, s in enumerate(plan.tracks):
         s.validate(f"mix.tracks[{i}]")
-        audio = stem.audio
-        if audio.shape[1] < length:
-            audio = np.pad(audio, ((0, 0), (0, length - audio.shape[1])))
-        level = gated_rms(audio, sample_rate)
+    audios = [np.pad(st.audio, ((0, 0), (0, length - st.audio.shape[1]))) for st in stems]
+    levels = [gated_rms(a, sample_rate) for a in audios]
+
+    def effects(i: int) -> np.ndarray:
+        s = plan.tracks[i]
+        if s.mute or levels[i] <= 1e-7:
+            return audios[i]
+        return _effects(s, 20 * math.log10(levels[i]), sample_rate, audios[i])
+
+    from tunesmith.render.synth import render_threads
+
+    workers = min(render_threads(), len(stems))
+    if workers > 1:  # pedalboard runs without Python's lock held: stems filter in parallel
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            filtered = list(pool.map(effects, range(len(stems))))
+    else:
+        filtered = [effects(i) for i in range(len(stems))]
+    for audio, level, s, processed_audio in zip(audios, levels, plan.tracks, filtered, strict=True):
         if s.mute or level <= 1e-7:
             processed.append(np.zeros((2, length), dtype=np.float32))
             rms_db.append(float("-inf") if level <= 1e-7 else 20 * math.log10(level))
@@ -212,17 +230,23 @@ def mix_stems(stems: Sequence[Stem], plan: MixPlan | None = None) -> MixResult:
         gain = 10 ** (s.gain_db / 20)
         if plan.auto_level:
             gain *= reference / level
-        audio = audio * np.float32(gain)
-        audio = _effects(s, 20 * math.log10(level * gain), sample_rate, audio)
+        # Filters are linear and the compressor's threshold follows the stem's own level, so the
+        # effects ran on the raw stem and gain and pan follow in one multiply.
         left, right = pan_gains(s.pan)
-        audio *= np.array([[left], [right]], dtype=np.float32)
-        processed.append(audio)
-        bus += audio
+        factors = np.array([[gain * left], [gain * right]], dtype=np.float32)
+        if processed_audio is audio:
+            processed_audio = audio * factors  # never scale the caller's stem in place
+        else:
+            processed_audio *= factors
+        processed.append(processed_audio)
+        bus += processed_audio
         if s.reverb_send > 0:
-            send_bus += audio * np.float32(s.reverb_send)
-        rms = float(np.sqrt(np.mean(np.square(audio), dtype=np.float64)))
-        rms_db.append(20 * math.log10(rms) if rms > 0 else float("-inf"))
-    if send_bus.any():
+            np.multiply(processed_audio, np.float32(s.reverb_send), out=scratch)
+            send_bus += scratch
+            sending = True
+        power = float(np.vdot(processed_audio, processed_audio)) / processed_audio.size
+        rms_db.append(10 * math.log10(power) if power > 0 else float("-inf"))
+    if sending:
         # Low end kept out of the reverb so it does not turn to mud.
         reverb = pb.Pedalboard(
             [
