@@ -137,25 +137,50 @@ def fingerprint_sequence(data: bytes, rhythm: bool = False) -> np.ndarray:
 
 def suffix_array(text: np.ndarray) -> np.ndarray:
     """Start positions of the suffixes of ``text`` (integers) in lexicographic order (a shorter
-    suffix sorts before its extensions). Prefix doubling: O(n log² n) in numpy sorts."""
+    suffix sorts before its extensions).
+
+    Prefix doubling in numpy: sort by the first k symbols, then refine by 2k, 4k, … symbols. The
+    first sort packs as many symbols as fit in 62 bits into one key; later rounds re-sort only the
+    suffixes still tied with another (in a corpus, mostly repeated sections and duplicate tunes),
+    so the rounds after the first few are cheap.
+    """
     n = len(text)
     if n == 0:
         return np.zeros(0, dtype=np.int32)
-    rank = np.unique(text, return_inverse=True)[1].astype(np.int64).reshape(-1)
-    sa = np.argsort(rank, kind="stable")
-    k = 1
-    while True:
-        second = np.zeros(n, dtype=np.int64)
-        second[: n - k] = rank[k:] + 1  # 0 = "past the end", which sorts first
-        key = rank * (n + 1) + second
-        sa = np.argsort(key, kind="stable")
-        ordered = key[sa]
-        new_rank = np.empty(n, dtype=np.int64)
-        new_rank[sa] = np.concatenate(([0], np.cumsum(ordered[1:] != ordered[:-1])))
-        rank = new_rank
-        if rank[sa[-1]] == n - 1 or k >= n:
-            return sa.astype(np.int32)
+    values = text.astype(np.int64) - int(text.min()) + 1  # ≥ 1: 0 means "past the end"
+    bits = int(values.max()).bit_length()
+    k = max(1, 62 // bits)
+    packed = np.zeros(n, dtype=np.int64)
+    for j in range(k):
+        shifted = np.zeros(n, dtype=np.int64)
+        if j < n:
+            shifted[: n - j] = values[j:]
+        packed = (packed << bits) | shifted
+    sa = np.argsort(packed, kind="stable")
+    ordered = packed[sa]
+    starts_group = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+    slots = np.arange(n)
+    # rank[i] = position in ``sa`` of the first suffix of i's group (groups: equal first k symbols).
+    rank = np.empty(n, dtype=np.int64)
+    rank[sa] = np.maximum.accumulate(np.where(starts_group, slots, 0))
+    while k < n:
+        head = rank[sa]
+        tied = np.bincount(head, minlength=n)[head] > 1
+        if not tied.any():
+            break
+        tied_slots = np.flatnonzero(tied)
+        idx = sa[tied_slots]
+        first = rank[idx]
+        second = np.zeros(len(idx), dtype=np.int64)
+        inside = idx + k < n
+        second[inside] = rank[idx[inside] + k] + 1
+        order = np.argsort(first * (n + 1) + second)  # one int64 key sorts faster than a lexsort
+        idx, first, second = idx[order], first[order], second[order]
+        sa[tied_slots] = idx  # each tied group stays within its own slots, now sorted by 2k symbols
+        new_group = np.concatenate(([True], (first[1:] != first[:-1]) | (second[1:] != second[:-1])))
+        rank[idx] = np.maximum.accumulate(np.where(new_group, tied_slots, 0))
         k *= 2
+    return sa.astype(np.int32)
 
 
 class OriginalityIndex:
@@ -229,7 +254,9 @@ class OriginalityIndex:
     def save(self, path: str | Path) -> None:
         """Write the index (with its suffix array) to an .npz file, atomically."""
         with atomic_path(path) as tmp, tmp.open("wb") as fh:
-            np.savez(fh, format=np.array(INDEX_FORMAT), text=self.text, offsets=self.offsets,
+            small = len(self.text) == 0 or int(np.abs(self.text).max()) < 2**15
+            text = self.text.astype(np.int16) if small else self.text  # halves the file for pitch-only
+            np.savez(fh, format=np.array(INDEX_FORMAT), text=text, offsets=self.offsets,
                      sa=self.sa, ids=np.array(self.ids, dtype=str), rhythm=np.array(self.rhythm))
 
     @classmethod
@@ -506,13 +533,13 @@ def _column_sequence(
 
 
 def corpus_version(corpus: object) -> str:
-    """A string that changes whenever the corpus cache does: the name, size and modification time of
-    each collection's cache file (a rebuild rewrites them), else the piece count."""
+    """A string that changes whenever the corpus cache does: a hash of each collection's cache file
+    (content, not modification time, so a fresh checkout of the same cache reuses the index),
+    else the piece count."""
     sources = getattr(corpus, "sources", None)
     if isinstance(sources, dict) and sources:
-        parts = []
+        digest = hashlib.sha1()
         for name, file in sorted(sources.items()):
-            stat = Path(file).stat()
-            parts.append(f"{name}:{Path(file).resolve()}:{stat.st_size}:{stat.st_mtime_ns}")
-        return hashlib.sha1("|".join(parts).encode()).hexdigest()
+            digest.update(name.encode() + b"\0" + Path(file).read_bytes())
+        return digest.hexdigest()
     return f"n={len(corpus)}" if hasattr(corpus, "__len__") else "unknown"
