@@ -7,7 +7,15 @@ import pytest
 
 from tunesmith.errors import SoundFontError
 from tunesmith.render.mix import gated_rms
-from tunesmith.render.synth import SAMPLE_RATE, TAIL_SECONDS, FluidRenderer, get_renderer, render_stems
+from tunesmith.render.synth import (
+    SAMPLE_RATE,
+    TAIL_SECONDS,
+    THREADS_ENV,
+    FluidRenderer,
+    get_renderer,
+    render_stems,
+    render_threads,
+)
 from tunesmith.score import Note, Score, TempoChange, Track
 
 
@@ -100,3 +108,16 @@ def test_corrupt_soundfont_body_is_a_soundfont_error(tmp_path):
     bad.write_bytes(b"RIFF" + (1000).to_bytes(4, "little") + b"sfbk" + b"LIST" + bytes(40))
     with pytest.raises(SoundFontError, match=r"broken\.sf2"):
         FluidRenderer(bad)
+
+
+def test_thread_count_does_not_change_the_music(score, soundfont, monkeypatch):
+    one = render_stems(score, soundfont, threads=1)
+    two = render_stems(score, soundfont, threads=2)
+    for a, b in zip(one, two, strict=True):
+        assert a.name == b.name and a.audio.shape == b.audio.shape
+        # Equal up to FluidSynth's reused-voice filter state at note starts (about -70 dB).
+        assert float(np.abs(a.audio - b.audio).max()) < 3e-3
+    monkeypatch.setenv(THREADS_ENV, "3")
+    assert render_threads() == 3
+    monkeypatch.setenv(THREADS_ENV, "zero")
+    assert 1 <= render_threads() <= 2

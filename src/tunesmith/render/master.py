@@ -69,7 +69,10 @@ class MasterReport:
             f"sample peak {self.sample_peak_dbfs:.2f} dBFS, {self.duration_s:.1f} s at {self.sample_rate} Hz",
         ]
         if self.mastered:
-            out.append(f"gain {self.gain_db:+.1f} dB, limiter up to {self.max_reduction_db:.1f} dB")
+            limiting = (
+                f"limiter up to {self.max_reduction_db:.1f} dB" if self.max_reduction_db >= 0.05 else "no limiting"
+            )
+            out.append(f"gain {self.gain_db:+.1f} dB, {limiting}")
         if self.track_rms_dbfs:
             out.append(
                 "tracks (RMS dBFS): "

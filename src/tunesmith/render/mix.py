@@ -179,6 +179,12 @@ def _effects(s: MixSettings, level_db: float, sample_rate: int, audio: np.ndarra
     return out
 
 
+def _padded(audio: np.ndarray, length: int) -> np.ndarray:
+    import numpy as np
+
+    return audio if audio.shape[1] >= length else np.pad(audio, ((0, 0), (0, length - audio.shape[1])))
+
+
 def mix_stems(stems: Sequence[Stem], plan: MixPlan | None = None) -> MixResult:
     """Mix rendered stems to stereo following ``plan`` (default: ``default_mix_plan`` by role)."""
     import numpy as np
@@ -203,7 +209,7 @@ def mix_stems(stems: Sequence[Stem], plan: MixPlan | None = None) -> MixResult:
     rms_db: list[float] = []
     for i, s in enumerate(plan.tracks):
         s.validate(f"mix.tracks[{i}]")
-    audios = [np.pad(st.audio, ((0, 0), (0, length - st.audio.shape[1]))) for st in stems]
+    audios = [_padded(st.audio, length) for st in stems]
     levels = [gated_rms(a, sample_rate) for a in audios]
 
     def effects(i: int) -> np.ndarray:
