@@ -69,9 +69,9 @@ class MasterReport:
             f"sample peak {self.sample_peak_dbfs:.2f} dBFS, {self.duration_s:.1f} s at {self.sample_rate} Hz",
         ]
         if self.mastered:
-            limiting = (
-                f"limiter up to {self.max_reduction_db:.1f} dB" if self.max_reduction_db >= 0.05 else "no limiting"
-            )
+            limiting = "no limiting"
+            if self.max_reduction_db >= 0.05:
+                limiting = f"limiter up to {self.max_reduction_db:.1f} dB"
             out.append(f"gain {self.gain_db:+.1f} dB, {limiting}")
         if self.track_rms_dbfs:
             out.append(
