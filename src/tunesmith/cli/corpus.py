@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-corpus_app = typer.Typer(help="The built-in corpus: list collections, build the cache, show pieces.",
+corpus_app = typer.Typer(help="The built-in corpus: collections, cache build, pieces.",
                          no_args_is_help=True)
 
 

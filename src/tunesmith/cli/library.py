@@ -14,7 +14,7 @@ import typer
 
 from tunesmith.errors import TunesmithError
 
-library_app = typer.Typer(help="Your own music: import files into the store, list, show, remove.",
+library_app = typer.Typer(help="Your music library: add, list, show, remove.",
                           no_args_is_help=True)
 
 DbOption = Annotated[str | None, typer.Option(

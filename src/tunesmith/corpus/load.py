@@ -64,8 +64,14 @@ def find_collection_file(name: str, user_dir: Path | None = None) -> Path | None
 class Corpus:
     """A selection of cached pieces: ``len``, indexing and iteration give Scores, decoded lazily."""
 
-    def __init__(self, parts: Sequence[CollectionArrays], selection: Sequence[tuple[int, int]] | None = None):
+    def __init__(
+        self,
+        parts: Sequence[CollectionArrays],
+        selection: Sequence[tuple[int, int]] | None = None,
+        infos: list[list[PieceInfo]] | None = None,
+    ):
         self._parts = list(parts)
+        self._infos = infos  # per part, every piece's PieceInfo; shared with filtered corpora
         self._selection = (
             list(selection)
             if selection is not None
@@ -77,18 +83,11 @@ class Corpus:
     def pieces(self) -> list[PieceInfo]:
         """Summary of every piece, in corpus order (built on first use)."""
         if self._pieces is None:
-            self._pieces = [self._info(p, i) for p, i in self._selection]
+            if self._infos is None:
+                self._infos = [_infos(part) for part in self._parts]
+            infos = self._infos
+            self._pieces = [infos[p][i] for p, i in self._selection]
         return self._pieces
-
-    def _info(self, part: int, i: int) -> PieceInfo:
-        arrays = self._parts[part]
-        col = arrays.summary
-        return PieceInfo(
-            collection=arrays.name, path=col["path"][i], index=col["index"][i], title=col["title"][i],
-            tags=tuple(arrays.tags(i)), key=col["key"][i], meter=col["meter"][i], tempo=col["tempo"][i],
-            bars=col["bars"][i], seconds=col["seconds"][i], note_count=col["note_count"][i],
-            chord_count=col["chord_count"][i],
-        )
 
     def __len__(self) -> int:
         return len(self._selection)
@@ -143,10 +142,25 @@ class Corpus:
             if with_chords is not None and (col["chord_count"][i] > 0) != with_chords:
                 continue
             keep.append((p, i))
-        return Corpus(self._parts, keep)
+        return Corpus(self._parts, keep, self._infos)
 
     def __repr__(self) -> str:
         return f"Corpus({len(self)} pieces from {', '.join(self.collections) or 'no collections'})"
+
+
+def _infos(arrays: CollectionArrays) -> list[PieceInfo]:
+    """PieceInfo of every piece of a loaded collection, built column-wise (fast) and kept with it."""
+    col = arrays.summary
+    tag_sets = [tuple(t) for t in col["tag_sets"]]
+    rows = zip(
+        col["path"], col["index"], col["title"], col["tags"], col["key"], col["meter"], col["tempo"],
+        col["bars"], col["seconds"], col["note_count"], col["chord_count"], strict=True,
+    )
+    name = arrays.name
+    return [
+        PieceInfo(name, path, index, title, tag_sets[tags], key, meter, tempo, bars, seconds, notes, chords)
+        for path, index, title, tags, key, meter, tempo, bars, seconds, notes, chords in rows
+    ]
 
 
 def _registry_order(name: str) -> tuple[int, str]:
