@@ -227,11 +227,12 @@ def test_index_from_corpus_columns_equals_index_from_scores() -> None:
         lead.notes.append(Note(lead.notes[3].pitch - 7, lead.notes[3].start, Q))
         drums = Track("drums", 0, is_drum=True, notes=[Note(100, k * Q, Q) for k in range(30)])
         scores.append(Score(tracks=[bass, drums, lead], metadata=Metadata(title=f"t{i}")))
+        scores.append(melody_score(random_walk(rng, 20), title=f"solo {i}"))  # the one-track fast path
     for rhythm in (False, True):
         columns = index_from_corpus(_ColumnCorpus(scores), rhythm)
         direct = OriginalityIndex.from_scores(scores, rhythm=rhythm)
         assert np.array_equal(columns.text, direct.text)
-        assert columns.ids[2] == "t2 [demo/x.abc#2]"
+        assert columns.ids[4] == "t2 [demo/x.abc#4]"
 
 
 def test_without_drops_pieces(training: list[Score], index: OriginalityIndex) -> None:

@@ -16,6 +16,7 @@ cached in the user data dir, keyed by the corpus cache version.
 from __future__ import annotations
 
 import hashlib
+import json
 import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -257,7 +258,9 @@ class OriginalityIndex:
             small = len(self.text) == 0 or int(np.abs(self.text).max()) < 2**15
             text = self.text.astype(np.int16) if small else self.text  # halves the file for pitch-only
             np.savez(fh, format=np.array(INDEX_FORMAT), text=text, offsets=self.offsets,
-                     sa=self.sa, ids=np.array(self.ids, dtype=str), rhythm=np.array(self.rhythm))
+                     sa=self.sa, rhythm=np.array(self.rhythm),
+                     # ids as UTF-8 JSON: a numpy string array pads every id to the longest (4 B/char)
+                     ids=np.frombuffer(json.dumps(self.ids).encode("utf-8"), dtype=np.uint8))
 
     @classmethod
     def load(cls, path: str | Path) -> OriginalityIndex:
@@ -267,9 +270,10 @@ class OriginalityIndex:
                 if int(data["format"]) != INDEX_FORMAT:
                     raise CorruptFileError(path, f"originality index format {int(data['format'])}, "
                                                  f"expected {INDEX_FORMAT}")
-                return cls(data["text"], data["offsets"], [str(x) for x in data["ids"]],
-                           bool(data["rhythm"]), sa=data["sa"])
-        except (OSError, KeyError, ValueError) as err:
+                ids = json.loads(data["ids"].tobytes().decode("utf-8"))
+                return cls(data["text"], data["offsets"], [str(x) for x in ids], bool(data["rhythm"]),
+                           sa=data["sa"])
+        except (OSError, KeyError, ValueError, UnicodeDecodeError) as err:
             raise CorruptFileError(path, f"not a readable originality index ({err})") from err
 
     # -- search -----------------------------------------------------------------------------------
@@ -509,23 +513,29 @@ def _column_sequence(
     cols: dict[str, np.ndarray], tracks: Sequence[Sequence[Any]], rhythm: bool
 ) -> np.ndarray:
     """:func:`melody_sequence` of a piece given as note columns (pitch, start, duration, track)."""
-    track_of = cols["track"].astype(np.int64)
     pitch = cols["pitch"].astype(np.int64)
-    counts = np.bincount(track_of, minlength=len(tracks))
-    sums = np.bincount(track_of, weights=pitch, minlength=len(tracks))
-    chosen = choose_melody(
-        [str(t[0]) for t in tracks], [bool(t[2]) for t in tracks],
-        [float(sums[k] / counts[k]) if k < len(counts) and counts[k] else None for k in range(len(tracks))],
-    )
-    if chosen is None:
-        return np.zeros(0, dtype=np.int64)
-    mine = np.flatnonzero(track_of == chosen)
-    starts, pitches, durations = cols["start"][mine], pitch[mine], cols["duration"][mine]
-    # Skyline: per onset the highest pitch (lexsort: last key is primary).
-    order = np.lexsort((-pitches, starts))
-    starts, pitches, durations = starts[order], pitches[order], durations[order]
-    first = np.concatenate(([True], starts[1:] != starts[:-1]))
-    starts, pitches, durations = starts[first], pitches[first], durations[first]
+    starts, durations = cols["start"], cols["duration"]
+    if len(tracks) == 1 and not tracks[0][2]:
+        pitches = pitch  # most corpus tunes: one pitched track, nothing to choose
+    else:
+        track_of = cols["track"].astype(np.int64)
+        counts = np.bincount(track_of, minlength=len(tracks))
+        sums = np.bincount(track_of, weights=pitch, minlength=len(tracks))
+        chosen = choose_melody(
+            [str(t[0]) for t in tracks], [bool(t[2]) for t in tracks],
+            [float(sums[k] / counts[k]) if k < len(counts) and counts[k] else None
+             for k in range(len(tracks))],
+        )
+        if chosen is None:
+            return np.zeros(0, dtype=np.int64)
+        mine = np.flatnonzero(track_of == chosen)
+        starts, pitches, durations = starts[mine], pitch[mine], durations[mine]
+    if len(starts) > 1 and not np.all(starts[1:] > starts[:-1]):
+        # Skyline: per onset the highest pitch (lexsort: last key is primary).
+        order = np.lexsort((-pitches, starts))
+        starts, pitches, durations = starts[order], pitches[order], durations[order]
+        first = np.concatenate(([True], starts[1:] != starts[:-1]))
+        starts, pitches, durations = starts[first], pitches[first], durations[first]
     if len(pitches) < 2:
         return np.zeros(0, dtype=np.int64)
     ratios = _ratio_classes_of(starts, int(durations[-1])) if rhythm else None
