@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tunesmith.corpus.build import build_corpus
+from tunesmith.corpus.build import _reason_kind, _rhythm_tag, build_corpus
 from tunesmith.corpus.load import load_corpus
 from tunesmith.io import load
 
@@ -17,6 +17,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "home"
 
 
+@pytest.mark.slow  # parses a **kern and a MusicXML file with music21 (~2 s, more on a busy machine)
 def test_build_parses_every_format_and_logs_skips(sources: Path, home: Path) -> None:
     report = build_corpus(collections=[tiny_collection(sources)], workers=1, progress=False)
     (rep,) = report.collections
@@ -80,3 +81,18 @@ def test_parallel_build_matches_serial(sources: Path, tmp_path: Path) -> None:
     a = load_corpus(["tiny"], cache_dir=tmp_path / "a")
     b = load_corpus(["tiny"], cache_dir=tmp_path / "b")
     assert list(a) == list(b)
+
+
+def test_skip_reasons_are_grouped_without_places() -> None:
+    meter = "CorruptFileError: a/b.abc: tune X:12: line 8: invalid meter M:FREI4/4"
+    assert _reason_kind(meter) == "invalid meter"
+    assert _reason_kind("CorruptFileError: x.abc: tune X:1: line 3: unexpected character ']'") == (
+        "unexpected character"
+    )
+    assert _reason_kind("ValueError: no notes") == "no notes"
+
+
+def test_rhythm_tags() -> None:
+    assert _rhythm_tag("Double Jig") == "double-jig"
+    assert _rhythm_tag("slipjig") == "slip-jig"
+    assert _rhythm_tag("Wuge, Shuichuan qu. Xin minge]") == ""
