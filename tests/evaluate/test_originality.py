@@ -171,6 +171,7 @@ def test_corpus_index_is_built_once_then_cached(
     training: list[Score], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import tunesmith.corpus as corpus_pkg
+    from tunesmith.evaluate import originality
 
     calls: list[object] = []
 
@@ -182,9 +183,12 @@ def test_corpus_index_is_built_once_then_cached(
     monkeypatch.setattr(corpus_pkg, "load_corpus", fake_load_corpus, raising=False)
     first = corpus_index(["demo"])
     assert list((tmp_path / "cache").glob("originality-*.npz"))
-    second = corpus_index(["demo"])
+    assert corpus_index(["demo"]) is first  # kept in memory
+    originality._LOADED.clear()
+    second = corpus_index(["demo"])  # read back from the cache file
     assert second.ids == first.ids == [f"tune {i}" for i in range(10)]
-    assert np.array_equal(second.sa, first.sa)
+    assert np.array_equal(second.sa, first.sa) and second is not first
+    assert len(calls) == 2
     monkeypatch.setattr(corpus_pkg, "load_corpus", lambda names=None: [], raising=False)
     with pytest.raises(NotFoundError):
         corpus_index()

@@ -475,26 +475,37 @@ def _cache_path(names: Sequence[str] | None, version: str, rhythm: bool) -> Path
 
 def corpus_index(names: Sequence[str] | None = None, rhythm: bool = False) -> OriginalityIndex:
     """The index over the built-in corpus (every built collection, or ``names``), built on first use
-    (seconds) and then loaded from the user data dir; a rebuilt corpus cache gets a new index."""
+    (seconds) and then loaded from the user data dir; a rebuilt corpus cache gets a new index. Within
+    one process the index is kept in memory (the composer asks once per candidate)."""
     from tunesmith.corpus import load_corpus
+    from tunesmith.paths import data_dir
 
+    memo_key = (tuple(sorted(names)) if names else (), rhythm, str(data_dir()))
+    if memo_key in _LOADED:
+        return _LOADED[memo_key]
     corpus = load_corpus(list(names) if names else None)
     if len(corpus) == 0:
         # An empty index would call every melody original: refuse rather than mislead.
         raise NotFoundError("the built-in corpus has no pieces to check originality against; "
                             "run `tunesmith corpus build`")
     path = _cache_path(names, corpus_version(corpus), rhythm)
+    index = None
     if path.exists():
         try:
-            return OriginalityIndex.load(path)
+            index = OriginalityIndex.load(path)
         except CorruptFileError:
             path.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
-    if hasattr(corpus, "notes") and hasattr(corpus, "meta") and hasattr(corpus, "pieces"):
-        index = index_from_corpus(corpus, rhythm)
-    else:
-        index = OriginalityIndex.from_scores(list(corpus), rhythm=rhythm)
-    index.save(path)
+    if index is None:
+        if hasattr(corpus, "notes") and hasattr(corpus, "meta") and hasattr(corpus, "pieces"):
+            index = index_from_corpus(corpus, rhythm)
+        else:
+            index = OriginalityIndex.from_scores(list(corpus), rhythm=rhythm)
+        index.save(path)
+    _LOADED[memo_key] = index
     return index
+
+
+_LOADED: dict[tuple[tuple[str, ...], bool, str], OriginalityIndex] = {}
 
 
 def index_from_corpus(corpus: Any, rhythm: bool = False) -> OriginalityIndex:
