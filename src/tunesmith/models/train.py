@@ -247,6 +247,7 @@ def train(
         from torch.nn.parallel import DistributedDataParallel
 
         net = DistributedDataParallel(model)
+        say(f"distributed training: {world} processes (gloo), {cfg.batch_size} sequences per batch each")
 
     n_train = len(next(iter(train_data.values())))
     result = TrainResult(out, history, best_val, step)

@@ -1,0 +1,101 @@
+"""`tunesmith train melody|chords`, `generate melody|chords` and `continue` with debug-size models."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from tunesmith.cli import groups, melody
+from tunesmith.io import load_one
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+app = typer.Typer()
+groups.register(app)
+melody.register(app)
+
+
+def invoke(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("ckpt")
+    for kind in ("melody", "chords"):
+        out = invoke("train", kind, "--input", str(DATA / "tunes.abc"),
+                     "--input", str(DATA / "melody_chords.mid"), "--size", "debug", "--epochs", "2",
+                     "--batch-size", "4", "--out", str(folder / f"{kind}.pt"), "--no-progress")
+        assert "epoch 2:" in out and "best validation loss" in out
+        assert (folder / f"{kind}.loss.png").is_file()
+    return folder / "melody.pt", folder / "chords.pt"
+
+
+def test_generate_melody_writes_a_reproducible_midi_file(
+    checkpoints: tuple[Path, Path], tmp_path: Path
+) -> None:
+    mel, _ = checkpoints
+    args = ["generate", "melody", "--chords", "C Am F G", "--bars", "8", "--style", "folk", "--key", "G",
+            "--seed", "1", "--checkpoint", str(mel), "--low", "60", "--high", "84"]
+    invoke(*args, "-o", str(tmp_path / "a.mid"))
+    invoke(*args, "-o", str(tmp_path / "b.mid"))
+    assert (tmp_path / "a.mid").read_bytes() == (tmp_path / "b.mid").read_bytes()
+    score = load_one(tmp_path / "a.mid")
+    notes = score.tracks[0].notes
+    assert notes and all(60 <= n.pitch <= 84 for n in notes)
+    assert max(n.end for n in notes) <= 8 * 1920
+    assert [c.figure for c in score.chords[:5]] == ["C", "Am", "F", "G", "C"]  # the chords cycle
+    assert score.key_signatures[0].fifths == 1
+    invoke(*args[:-6], "--seed", "2", "--checkpoint", str(mel), "-o", str(tmp_path / "c.mid"))
+    assert (tmp_path / "c.mid").read_bytes() != (tmp_path / "a.mid").read_bytes()
+
+
+def test_generate_chords_prints_bars_with_cadences(checkpoints: tuple[Path, Path], tmp_path: Path) -> None:
+    _, chords = checkpoints
+    out = invoke("generate", "chords", "--style", "folk", "--mode", "minor", "--bars", "16", "--key", "Am",
+                 "--checkpoint", str(chords))
+    bars = [b.split() for b in out.strip().strip("|").split("|")]
+    assert len(bars) == 16
+    assert bars[0][0] == "Am" and bars[-1] == ["Am"] and bars[7] == ["Am"]
+    assert set(bars[3]) <= {"E", "E7"} and set(bars[11]) <= {"E", "E7"}  # half cadences on V
+    invoke("generate", "chords", "--bars", "4", "--meter", "6/8", "--checkpoint", str(chords),
+           "-o", str(tmp_path / "ch.mid"))
+    score = load_one(tmp_path / "ch.mid")
+    assert score.chords and score.tracks[0].notes
+
+
+def test_continue_keeps_the_primer_and_adds_bars(checkpoints: tuple[Path, Path], tmp_path: Path) -> None:
+    mel, chords = checkpoints
+    primer = load_one(DATA / "melody_chords.mid")
+    invoke("continue", str(DATA / "melody_chords.mid"), "--bars", "4", "--seed", "3",
+           "--checkpoint", str(mel), "--chord-checkpoint", str(chords), "-o", str(tmp_path / "out.mid"))
+    out = load_one(tmp_path / "out.mid")
+    original = [(n.pitch, n.start, n.duration) for n in primer.tracks[0].notes]
+    merged = [(n.pitch, n.start, n.duration) for n in out.tracks[0].notes]
+    assert merged[: len(original)] == original
+    assert len(merged) > len(original)
+    assert max(n.end for n in out.tracks[0].notes) <= primer.tracks[0].notes[-1].end + 4 * 1920
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "tunesmith", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.mark.slow
+def test_bad_input_exits_2_with_a_clear_message(checkpoints: tuple[Path, Path]) -> None:
+    mel, chords = checkpoints
+    bad_chord = run("generate", "melody", "--chords", "C Xm7", "--checkpoint", str(mel))
+    assert bad_chord.returncode == 2 and "bad chord symbol 'Xm7'" in bad_chord.stderr
+    assert "Traceback" not in bad_chord.stderr
+    bad_style = run("generate", "melody", "--style", "metal", "--model", "gan", "--checkpoint", str(mel))
+    assert bad_style.returncode == 2 and "unknown melody model 'gan'" in bad_style.stderr
+    bad = run("generate", "chords", "--style", "metal", "--checkpoint", str(chords))
+    assert bad.returncode == 2 and "unknown style 'metal'" in bad.stderr and "folk" in bad.stderr

@@ -1,0 +1,196 @@
+"""Melody LSTM: forward/loss, the fast step runner, sampling with seeds, primers and constraints,
+and the train -> save -> load -> generate path on a debug-size model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from tunesmith.errors import ControlError, ModelError
+from tunesmith.io import load
+from tunesmith.models import api
+from tunesmith.models.recipes import fit
+from tunesmith.models.rnn import ConditionedLSTM, melody_config
+from tunesmith.models.sampling import SamplingOptions, StepLSTM, draw, sequence_log_likelihood
+from tunesmith.models.train import TrainConfig, load_checkpoint
+from tunesmith.paths import PACKAGE_DATA
+from tunesmith.score import Note, Score
+from tunesmith.theory.key import Key
+from tunesmith.tokens import melody as mt
+from tunesmith.tokens.chords import STEP_TICKS
+
+WALTZES = PACKAGE_DATA / "nottingham" / "waltzes.abc"
+
+
+@pytest.fixture(scope="module")
+def waltzes() -> list[Score]:
+    return load(WALTZES)[:16]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory, waltzes: list[Score]) -> tuple[Path, api.LoadedModel]:
+    """A debug-size melody model trained for two epochs on 16 Nottingham waltzes."""
+    out = tmp_path_factory.mktemp("melody") / "melody.pt"
+    result, _ = fit("melody", waltzes, out, size="debug",
+                    config=TrainConfig(epochs=2, batch_size=16, progress=False, patience=5))
+    assert out.is_file() and len(result.history) == 2
+    return out, api.load_melody_model(out)
+
+
+CHORDS = [("G", 1440), ("D7", 1440), ("Em", 1440), ("C", 1440)]
+
+
+def test_forward_returns_logits_and_a_loss_that_ignores_padding() -> None:
+    torch.manual_seed(0)
+    model = ConditionedLSTM(melody_config("debug"))
+    B, T = 3, 10
+    batch = {
+        "inputs": torch.randint(2, mt.N_EVENTS, (B, T)), "targets": torch.randint(2, mt.N_EVENTS, (B, T)),
+        "chords": torch.randint(0, 73, (B, T)), "positions": torch.randint(0, 16, (B, T)),
+        "meter": torch.zeros(B, dtype=torch.long), "mode": torch.ones(B, dtype=torch.long),
+        "style": torch.zeros(B, dtype=torch.long),
+    }
+    logits, loss = model(**batch)
+    assert logits.shape == (B, T, mt.N_EVENTS) and loss is not None and loss.item() > 0
+    padded = dict(batch, targets=batch["targets"].clone())
+    padded["targets"][:, 5:] = mt.PAD
+    _, loss_pad = model(**padded)
+    manual = torch.nn.functional.cross_entropy(
+        logits[:, :5].reshape(-1, mt.N_EVENTS), batch["targets"][:, :5].reshape(-1)
+    )
+    assert loss_pad is not None and torch.allclose(loss_pad, manual, atol=1e-5)
+
+
+def test_step_runner_matches_the_torch_lstm() -> None:
+    torch.manual_seed(1)
+    cfg = melody_config("debug")
+    cfg.layers = 2
+    model = ConditionedLSTM(cfg).eval()
+    T = 12
+    conds = {"chords": torch.randint(0, 73, (1, T)), "positions": torch.arange(T)[None] % 16,
+             "meter": torch.tensor([1]), "mode": torch.tensor([0]), "style": torch.tensor([2])}
+    tokens = torch.randint(2, mt.N_EVENTS, (1, T))
+    with torch.no_grad():
+        logits, _ = model(tokens, **conds)
+    runner = StepLSTM(model)
+    cond = runner.condition_projection(model.condition_inputs(conds))
+    state = runner.initial_state()
+    for t in range(T):
+        step_logits = runner.step(int(tokens[0, t]), cond[t], state)
+        np.testing.assert_allclose(step_logits, logits[0, t].numpy(), atol=1e-4)
+
+
+def test_top_p_keeps_only_the_nucleus() -> None:
+    logits = np.log(np.array([0.5, 0.3, 0.15, 0.05]))
+    rng = np.random.default_rng(0)
+    drawn = {draw(logits, SamplingOptions(1.0, 0.6, 0), rng) for _ in range(300)}
+    assert drawn == {0, 1}
+    drawn_all = {draw(logits, SamplingOptions(1.0, 1.0, 0), rng) for _ in range(2000)}
+    assert drawn_all == {0, 1, 2, 3}
+    assert {draw(logits, SamplingOptions(1.0, 0.01, 0), rng) for _ in range(50)} == {0}
+
+
+def test_seed_reproduces_and_changes_output(trained: tuple[Path, api.LoadedModel]) -> None:
+    _, model = trained
+    a = api.generate_melody(CHORDS, Key.parse("G"), "3/4", 8, "waltz", seed=7, model=model)
+    b = api.generate_melody(CHORDS, Key.parse("G"), "3/4", 8, "waltz", seed=7, model=model)
+    c = api.generate_melody(CHORDS, Key.parse("G"), "3/4", 8, "waltz", seed=8, model=model)
+    assert a.notes == b.notes and a.log_likelihood == b.log_likelihood
+    assert a.notes != c.notes
+    assert a.notes and all(n.start >= 0 and n.end <= 8 * 1440 for n in a.notes)
+    assert -np.log(mt.N_EVENTS) * 3 < a.log_likelihood < 0
+
+
+def test_pitch_range_and_in_scale_constraints_hold(trained: tuple[Path, api.LoadedModel]) -> None:
+    _, model = trained
+    key = Key.parse("E minor")
+    allowed = set(key.scale_pcs()) | {(key.tonic + 11) % 12}
+    for seed in range(4):
+        mel = api.generate_melody(CHORDS, key, "4/4", 4, "folk", seed=seed, temperature=2.0, top_p=1.0,
+                                  pitch_range=(62, 74), in_scale=True, model=model)
+        assert mel.notes
+        assert all(62 <= n.pitch <= 74 for n in mel.notes)
+        assert all(n.pitch % 12 in allowed for n in mel.notes)
+    with pytest.raises(ControlError, match="pitch-range"):
+        api.generate_melody(CHORDS, key, "4/4", 2, pitch_range=(61, 61), in_scale=True, model=model)
+
+
+@pytest.mark.parametrize("density", [0.5, 1.0, 2.0])
+def test_density_bounds_the_gaps_between_onsets(
+    trained: tuple[Path, api.LoadedModel], density: float
+) -> None:
+    _, model = trained
+    mel = api.generate_melody(CHORDS, "G", "4/4", 8, seed=3, temperature=1.5, top_p=1.0, density=density,
+                              model=model)
+    min_gap = round(4 / density) * STEP_TICKS
+    onsets = [n.start for n in mel.notes]
+    gaps = np.diff(onsets)
+    assert len(onsets) >= 8 * 4 * density / 4
+    assert (gaps >= min_gap).all() and (gaps <= 4 * min_gap).all()
+
+
+def test_primer_is_continued_not_changed(trained: tuple[Path, api.LoadedModel]) -> None:
+    _, model = trained
+    primer = [Note(67, 0, 480), Note(71, 480, 480), Note(74, 960, 960)]  # one 3/4 bar + one beat
+    mel = api.generate_melody(CHORDS, "G", "3/4", 2, "waltz", seed=1, primer=primer, model=model)
+    assert mel.notes and min(n.start for n in mel.notes) >= 1920
+    assert max(n.end for n in mel.notes) <= 1920 + 2 * 1440
+    # the log-likelihood API scores any melody; the generated continuation scores like the sampler said
+    score = api.melody_log_likelihood(primer + mel.notes, CHORDS, "G", "3/4", "waltz", model=model)
+    assert -np.log(mt.N_EVENTS) * 3 < score < 0
+
+
+def test_log_likelihood_prefers_corpus_like_melodies(
+    trained: tuple[Path, api.LoadedModel], waltzes: list[Score]
+) -> None:
+    """A tune from the training data scores higher than random pitches with the same rhythm."""
+    _, model = trained
+    tune = waltzes[0]
+    key = mt.score_key(tune)
+    notes = [n for n in mt.monophonic(mt.melody_track(tune).notes) if n.end <= 16 * 1440]
+    rng = np.random.default_rng(0)
+    noise = [Note(int(rng.integers(48, 90)), n.start, n.duration) for n in notes]
+    chords = [c for c in tune.chords if c.tick < 16 * 1440]
+    good = api.melody_log_likelihood(notes, chords, key, "3/4", "waltz", model=model)
+    bad = api.melody_log_likelihood(noise, chords, key, "3/4", "waltz", model=model)
+    assert good > bad
+
+
+def test_checkpoint_rebuilds_the_exact_model(trained: tuple[Path, api.LoadedModel]) -> None:
+    path, model = trained
+    net, ckpt = load_checkpoint(path, "melody")
+    assert {"config", "model", "optimizer", "step", "epoch", "vocab", "history", "data"} <= set(ckpt)
+    assert ckpt["vocab"]["events"]["n_events"] == mt.N_EVENTS
+    assert ckpt["config"]["hidden"] == melody_config("debug").hidden
+    for (k, v), (k2, v2) in zip(net.state_dict().items(), model.net.state_dict().items(), strict=True):
+        assert k == k2 and torch.equal(v, v2)
+    conds = {"chords": torch.zeros(1, 4, dtype=torch.long), "positions": torch.arange(4)[None],
+             "meter": torch.tensor([0]), "mode": torch.tensor([0]), "style": torch.tensor([0])}
+    assert sequence_log_likelihood(net, conds, [4 + 24, 2, 2, 3], mt.BOS) == pytest.approx(
+        sequence_log_likelihood(model.net, conds, [4 + 24, 2, 2, 3], mt.BOS))
+    with pytest.raises(ModelError, match="expected 'chords'"):
+        load_checkpoint(path, "chords")
+
+
+def test_bad_checkpoints_are_model_errors(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="not found"):
+        api.load_melody_model(tmp_path / "missing.pt")
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint")
+    with pytest.raises(ModelError, match="not a readable checkpoint"):
+        api.load_melody_model(junk)
+
+
+def test_unseen_styles_fall_back_and_unknown_styles_fail(trained: tuple[Path, api.LoadedModel]) -> None:
+    _, model = trained
+    assert model.styles_seen == ("waltz",)
+    assert model.style("lullaby") == "waltz"
+    with pytest.raises(ControlError, match="unknown style"):
+        model.style("metal")
+    with pytest.raises(ControlError, match="bad chord symbol"):
+        api.generate_melody([("Q7", 480)], "C", model=model)
+    with pytest.raises(ControlError, match="temperature"):
+        api.generate_melody(CHORDS, "C", temperature=0.0, model=model)
