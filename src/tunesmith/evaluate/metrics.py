@@ -254,6 +254,8 @@ def self_similarity(score: Score, melody: Sequence[Note]) -> float:
         # Mark every 16th step the note sounds in, across barlines.
         for step_tick in range(note.start - note.start % STEP, note.end, STEP):
             b = bisect.bisect_right(bar_starts, step_tick) - 1
+            if b < 0:
+                continue  # in the pickup, before the first full bar
             col = (step_tick - bar_starts[b]) // STEP
             if col < width:
                 grid[b, col, note.pitch % 12] = 1.0
