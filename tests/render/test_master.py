@@ -30,6 +30,7 @@ def test_rendered_mix_is_mastered_to_target(stems):
     assert report.sample_peak_dbfs <= report.true_peak_dbtp + 1e-6
     assert report.duration_s == pytest.approx(out.shape[1] / SR)
     assert report.silent_tracks == []
+    assert report.true_peak_dbtp == pytest.approx(db(true_peak(out)), abs=0.01)
     _reference_checks(out)
 
 
@@ -41,6 +42,8 @@ def test_spiky_input_needs_the_limiter_and_still_hits_both_targets():
     assert report.max_reduction_db > 10
     assert report.integrated_lufs == pytest.approx(-14.0, abs=0.5)
     assert report.true_peak_dbtp <= -1.0
+    # The report re-measures only where the limiter acted; a full measurement must agree.
+    assert report.true_peak_dbtp == pytest.approx(db(true_peak(out)), abs=0.01)
     _reference_checks(out)
 
 
@@ -49,6 +52,18 @@ def test_too_loud_input_is_turned_down():
     x = np.clip(rng.standard_normal((2, 5 * SR)) * 0.5, -1, 1).astype(np.float32)
     out, report = master(x, SR)
     assert report.gain_db < -5
+    assert report.true_peak_dbtp == pytest.approx(db(true_peak(out)), abs=0.01)
+    _reference_checks(out)
+
+
+def test_dense_material_needing_a_little_limiting():
+    # Noise bursts of varying level: the limiter acts on some of them only.
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 6 * SR)) * np.repeat(rng.uniform(0.02, 0.3, 60), SR // 10)
+    x[:, :: SR // 7] *= 6.0  # a few spikes over the ceiling
+    out, report = master(x.astype(np.float32), SR)
+    assert 0 < report.max_reduction_db < 12
+    assert report.true_peak_dbtp == pytest.approx(db(true_peak(out)), abs=0.01)
     _reference_checks(out)
 
 

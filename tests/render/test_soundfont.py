@@ -17,7 +17,8 @@ def test_finds_a_system_soundfont(soundfont, monkeypatch):
     monkeypatch.delenv(ENV_VAR, raising=False)
     found = find_soundfont()
     assert found.is_file()
-    assert found.read_bytes()[:4] == b"RIFF"
+    with found.open("rb") as fh:
+        assert fh.read(4) == b"RIFF"
 
 
 def test_explicit_path_wins_over_environment(soundfont, tmp_path, monkeypatch):

@@ -106,13 +106,17 @@ def _phase_filters() -> np.ndarray:
     )
 
 
-def peak_envelope(audio: np.ndarray, threshold: float = 0.0) -> np.ndarray:
+ENVELOPE_BLOCK = 1024  # peak_envelope decides block by block where to interpolate
+
+
+def peak_envelope(audio: np.ndarray, threshold: float = 0.0, blocks: np.ndarray | None = None) -> np.ndarray:
     """Per sample n, the largest |value| over all channels of the 4× oversampled signal in [n, n+1).
 
     Shape (samples,), float32. Inter-sample values are only computed where they could reach
     ``threshold`` (bounded by the local sample peak times the filter's absolute tap sum); elsewhere the
     sample value stands in, which is then also below ``threshold``. With threshold 0 it is exact
-    everywhere; its maximum is the true peak."""
+    everywhere; its maximum is the true peak. ``blocks`` (indices of ENVELOPE_BLOCK-sample blocks)
+    replaces the threshold test: exactly those blocks are interpolated."""
     import numpy as np
     import scipy.ndimage
 
@@ -126,7 +130,7 @@ def peak_envelope(audio: np.ndarray, threshold: float = 0.0) -> np.ndarray:
     half = _TAPS_PER_PHASE // 2
     # Work in blocks: only blocks whose neighbourhood could interpolate above threshold are filtered.
     n = env.size
-    block = 1024
+    block = ENVELOPE_BLOCK
     nblocks = -(-n // block)
     padded_env = np.zeros(nblocks * block, np.float32)
     padded_env[:n] = env
@@ -134,26 +138,26 @@ def peak_envelope(audio: np.ndarray, threshold: float = 0.0) -> np.ndarray:
     near = block_max.copy()
     near[1:] = np.maximum(near[1:], block_max[:-1])
     near[:-1] = np.maximum(near[:-1], block_max[1:])
-    todo = near * bound >= threshold
-    channels = np.ascontiguousarray(x)
-    b = 0
-    while b < nblocks:
-        if not todo[b]:
-            b += 1
-            continue
-        e = b
-        while e < nblocks and todo[e]:
-            e += 1
-        lo, hi = b * block, min(n, e * block)
-        a0, a1 = max(0, lo - half), min(n, hi + half + 1)
-        for ch in channels:
-            seg = ch[a0:a1]
-            for p in range(taps.shape[1]):
-                # origin -1: the value between sample i and i+1 lands at index i.
-                y = scipy.ndimage.correlate1d(seg, taps[:, p], mode="constant", origin=-1)
-                np.maximum(env[lo:hi], np.abs(y[lo - a0 : hi - a0]), out=env[lo:hi])
-        b = e
-    return env
+    todo = np.flatnonzero(near * bound >= threshold) if blocks is None else np.asarray(blocks)
+    if todo.size == 0:
+        return env
+    # Gather the candidate blocks with `half` samples of context each side into one (channels, m, L)
+    # array, so each phase is one filter call however scattered the blocks are.
+    margin = half + 1
+    xp = np.zeros((x.shape[0], nblocks * block + 2 * margin), np.float32)
+    xp[:, margin : margin + n] = x
+    env_blocks = padded_env.reshape(nblocks, block)
+    chunk = max(1, (1 << 22) // (block * x.shape[0]))  # bounded memory: ~16 MB of samples per pass
+    offsets = np.arange(block + 2 * margin)
+    for c0 in range(0, todo.size, chunk):
+        ids = todo[c0 : c0 + chunk]
+        segments = xp[:, ids[:, None] * block + offsets]  # (channels, m, block + 2 margin)
+        for p in range(taps.shape[1]):
+            # origin -1: the value between sample i and i+1 lands at index i.
+            y = scipy.ndimage.correlate1d(segments, taps[:, p], axis=-1, mode="constant", origin=-1)
+            inter = np.abs(y[:, :, margin : margin + block]).max(axis=0)
+            env_blocks[ids] = np.maximum(env_blocks[ids], inter)
+    return padded_env[:n]
 
 
 def true_peak(audio: np.ndarray) -> float:

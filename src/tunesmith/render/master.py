@@ -11,7 +11,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tunesmith.render.loudness import db, integrated_lufs, peak_envelope, true_peak
+from tunesmith.render.loudness import ENVELOPE_BLOCK, db, integrated_lufs, peak_envelope, true_peak
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,6 +25,7 @@ _LIMITER_SECONDS = 0.012  # attack = release ramp of the limiter's gain
 # Aim a little under the ceiling: applying a smooth gain moves inter-sample peaks slightly, and meters
 # with longer interpolation filters than BS.1770's 48 taps read broadband transients up to ~0.1 dB higher.
 _SAFETY_DB = 0.3
+_MARGIN_DB = 2.0  # the limiter's envelope is exact wherever the gained signal comes this close to the aim
 
 
 @dataclass(slots=True)
@@ -87,13 +88,32 @@ def limiter_gain(envelope: np.ndarray, ceiling: float, window: int) -> np.ndarra
 
     A minimum filter over the look-ahead window followed by a moving average of the same length gives
     ramps of ``window`` samples and never exceeds the per-sample requirement: each averaged minimum
-    covers the sample itself."""
+    covers the sample itself. Only the stretches around samples over the ceiling are computed."""
+    import numpy as np
+
+    gain = np.ones(envelope.size, dtype=np.float32)
+    over = np.flatnonzero(envelope > ceiling)
+    if over.size == 0:
+        return gain
+    block = max(1024, window)
+    nblocks = -(-envelope.size // block)
+    marked = np.zeros(nblocks + 2, dtype=bool)
+    hit = np.unique(over // block) + 1
+    # A hit lowers the gain up to `window` samples either side: one block of margin covers it.
+    marked[hit - 1] = marked[hit] = marked[hit + 1] = True
+    marked = marked[1:-1]
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], marked.astype(np.int8), [0]])))
+    for b0, b1 in zip(edges[::2], edges[1::2], strict=True):
+        lo, hi = b0 * block, min(envelope.size, b1 * block)
+        gain[lo:hi] = _smooth_gain(envelope[lo:hi], ceiling, window)
+    return gain
+
+
+def _smooth_gain(envelope: np.ndarray, ceiling: float, window: int) -> np.ndarray:
     import numpy as np
     import scipy.ndimage
 
-    need = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12)).astype(np.float64)
-    if need.min() >= 1.0:
-        return np.ones_like(envelope, dtype=np.float32)
+    need = np.minimum(1.0, ceiling / np.maximum(envelope.astype(np.float64), 1e-12))
     # minimum over [k, k + window - 1], then mean over [n - window + 1, n]
     held = scipy.ndimage.minimum_filter1d(need, size=window, origin=-(window // 2), mode="nearest")
     csum = np.concatenate([[0.0], np.cumsum(held)])
@@ -131,7 +151,11 @@ def master(
     ceiling = 10 ** (ceiling_dbtp / 20)
     aim = 10 ** ((ceiling_dbtp - _SAFETY_DB) / 20)
     gain_db = target_lufs - loudness
-    source_peak = true_peak(x)
+    # One envelope serves both the source's true peak (exact: it is at least the sample peak) and,
+    # if needed, the limiter (exact wherever the gained signal could come near the aim).
+    threshold = min(sample_peak, aim / 10 ** ((gain_db + _MARGIN_DB) / 20))
+    env = peak_envelope(x, threshold=threshold)
+    source_peak = float(env.max())
     if gain_db + db(source_peak) <= ceiling_dbtp - _SAFETY_DB:
         # Gain alone fits under the ceiling. Both measures scale exactly with a constant gain (BS.1770's
         # gates are relative, and the absolute -70 LUFS gate lies far below any audible block), so no
@@ -143,7 +167,7 @@ def master(
                               track_rms_dbfs=tracks)
         return out, report
     out, measured, peak, reduction, gain_db, iterations = _limit(
-        x, sample_rate, target_lufs=target_lufs, gain_db=gain_db, aim=aim, ceiling=ceiling,
+        x, env, sample_rate, target_lufs=target_lufs, gain_db=gain_db, aim=aim, ceiling=ceiling,
         max_iterations=max_iterations,
     )
     report = MasterReport(measured, db(peak), db(float(np.abs(out).max())), duration, sample_rate,
@@ -157,8 +181,8 @@ def master(
 
 
 def _limit(
-    x: np.ndarray, sample_rate: int, *, target_lufs: float, gain_db: float, aim: float, ceiling: float,
-    max_iterations: int,
+    x: np.ndarray, env: np.ndarray, sample_rate: int, *, target_lufs: float, gain_db: float, aim: float,
+    ceiling: float, max_iterations: int,
 ) -> tuple[np.ndarray, float, float, float, float, int]:
     """Gain plus look-ahead limiting, iterated until loudness and true peak both hold.
 
@@ -166,16 +190,14 @@ def _limit(
     import numpy as np
 
     window = max(1, int(_LIMITER_SECONDS * sample_rate))
-    margin_db = 2.0  # the envelope is exact wherever the gained signal could come within this of the aim
-    env = peak_envelope(x, threshold=aim / 10 ** ((gain_db + margin_db) / 20))
     env_gain_db = gain_db
     out = x
     measured, peak, reduction = float("-inf"), 0.0, 0.0
     iterations = 0
     previous: tuple[float, float] | None = None  # (gain_db, measured) of the last loudness step
     for iterations in range(1, max_iterations + 1):
-        if gain_db > env_gain_db + margin_db:  # more gain than the envelope was made for: redo it
-            env = peak_envelope(x, threshold=aim / 10 ** ((gain_db + margin_db) / 20))
+        if gain_db > env_gain_db + _MARGIN_DB:  # more gain than the envelope was made for: redo it
+            env = peak_envelope(x, threshold=aim / 10 ** ((gain_db + _MARGIN_DB) / 20))
             env_gain_db = gain_db
         g = np.float32(10 ** (gain_db / 20))
         curve = limiter_gain(env * g, aim, window)
@@ -191,8 +213,31 @@ def _limit(
             gain_db += (target_lufs - measured) / slope
             continue
         # The gain curve keeps the oversampled envelope under the aim; check the result for real.
-        peak = true_peak(out)
+        peak = _output_true_peak(out, env, float(g), curve)
         if peak <= ceiling:
             break
         aim *= ceiling / peak * 10 ** (-0.05 / 20)
     return out, measured, peak, reduction, gain_db, iterations
+
+
+def _output_true_peak(out: np.ndarray, env: np.ndarray, gain: float, curve: np.ndarray) -> float:
+    """True peak of ``out`` = source * gain * curve, re-measured only where the limiter acted.
+
+    Elsewhere ``out`` is the source times a constant, so its envelope is the source's times ``gain``
+    (exact wherever it matters: ``env`` is exact near the aim)."""
+    import numpy as np
+
+    block = ENVELOPE_BLOCK
+    nblocks = -(-out.shape[-1] // block)
+    acted = np.zeros(nblocks + 2, dtype=bool)
+    touched = np.unique(np.flatnonzero(curve < 1.0) // block) + 1
+    acted[touched - 1] = acted[touched] = acted[touched + 1] = True  # the filter reaches a few samples
+    blocks = np.flatnonzero(acted[1:-1])
+    if blocks.size == 0:
+        return float(env.max()) * gain
+    out_env = peak_envelope(out, blocks=blocks)
+    inside = np.zeros(nblocks * block, dtype=bool)
+    inside.reshape(nblocks, block)[blocks] = True
+    inside = inside[: out.shape[-1]]
+    rest = float(env[~inside].max()) * gain if (~inside).any() else 0.0
+    return max(float(out_env[inside].max()), rest)
