@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from tunesmith.errors import ControlError, OutputError, UnsupportedFormatError
 from tunesmith.fileutil import atomic_path
 from tunesmith.render.master import CEILING_DBTP, TARGET_LUFS, MasterReport, master
-from tunesmith.render.mix import MixPlan, mix_stems
+from tunesmith.render.mix import MixPlan, mix_stems, track_role
 from tunesmith.render.synth import SAMPLE_RATE, render_stems
 
 if TYPE_CHECKING:
@@ -73,6 +73,9 @@ def _slug(text: str) -> str:
     return slug[:60] or "piece"
 
 
+_ROLL_LAYERS = {"pad": 0, "chords": 1, "other": 2, "bass": 3, "counter": 4, "melody": 5}
+
+
 def write_pianoroll(score: Score, path: str | Path, title: str | None = None) -> Path:
     """A PNG piano roll: one colour per track, bar lines, chord symbols along the top, drums below."""
     import matplotlib
@@ -112,8 +115,11 @@ def write_pianoroll(score: Score, path: str | Path, title: str | None = None) ->
             assert dax is not None
             dax.barh([n.pitch for n in track.notes], widths, left=starts, height=0.9, color=rgba, label=label)
         else:
-            ax.barh([n.pitch for n in track.notes], widths, left=starts, height=0.8, color=rgba,
-                    edgecolor=(0, 0, 0, 0.3), linewidth=0.3, label=label)
+            # Sustained parts sit underneath as wide pale bars; the melody is drawn on top, narrow,
+            # so parts sharing a register stay visible.
+            layer = _ROLL_LAYERS.get(track_role(track), 3)
+            ax.barh([n.pitch for n in track.notes], widths, left=starts, height=1.0 - 0.1 * layer,
+                    color=rgba, edgecolor=(0, 0, 0, 0.3), linewidth=0.3, label=label, zorder=1 + layer)
     for axis in (ax, dax):
         if axis is None:
             continue
@@ -143,7 +149,8 @@ def write_pianoroll(score: Score, path: str | Path, title: str | None = None) ->
         h2, l2 = dax.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
     if handles:
-        ax.legend(handles, labels, loc="upper right", fontsize=7, framealpha=0.8)
+        # Outside the roll on the right, so it never hides notes.
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7, framealpha=0.8)
     heading = title if title is not None else (score.metadata.title or target.stem)
     fig.suptitle(heading)
     fig.tight_layout(rect=(0, 0, 1, 0.94))
