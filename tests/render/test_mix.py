@@ -126,3 +126,11 @@ def test_invalid_settings_are_control_errors():
         mix_stems([stem, stem], MixPlan(tracks=[MixSettings()]))
     with pytest.raises(ControlError):
         mix_stems([], None)
+
+
+def test_default_highpass_stays_below_the_parts_low_notes():
+    low_pad = Track("pad", 89, notes=[Note(p, 0, 1920) for p in (48, 52, 55)])  # C3 = 131 Hz
+    high_melody = Track("melody", 73, notes=[Note(p, i * 480, 480) for i, p in enumerate((72, 74, 76))])
+    plan = default_mix_plan([low_pad, high_melody])
+    assert plan.tracks[0].highpass_hz <= 0.6 * 131
+    assert plan.tracks[1].highpass_hz == 120.0  # C5 and up: the role's default is already well below

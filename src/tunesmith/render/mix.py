@@ -119,6 +119,12 @@ def default_mix_plan(tracks: Sequence[Track]) -> MixPlan:
             base.gain_db -= 3.0
             base.pan = max(-0.7, min(0.7, -base.pan if base.pan else side * 0.4))
             side = -side
+        if track.notes and not track.is_drum and base.highpass_hz > 30.0:
+            # Never cut into the part's own fundamentals: stay below its low notes.
+            pitches = sorted(n.pitch for n in track.notes)
+            low = pitches[len(pitches) // 20]
+            lowest_hz = 440.0 * 2 ** ((low - 69) / 12)
+            base.highpass_hz = max(30.0, min(base.highpass_hz, 0.6 * lowest_hz))
         settings.append(base)
     return MixPlan(tracks=settings)
 
