@@ -64,21 +64,8 @@ def midi_bytes_to_score(data: bytes, path: str | Path = "<bytes>") -> Score:
 def _from_symusic(raw: Any, source: str) -> Score:
     score = Score(metadata=Metadata(source=source))
     for t in raw.tracks:
-        arrays = t.notes.numpy()
-        notes = [
-            Note(p, s, max(1, d), v)
-            for s, d, p, v in zip(
-                arrays["time"].tolist(),
-                arrays["duration"].tolist(),
-                arrays["pitch"].tolist(),
-                arrays["velocity"].tolist(),
-                strict=True,
-            )
-            if 0 <= p <= 127 and 1 <= v <= 127 and s >= 0
-        ]
-        notes.sort(key=lambda n: (n.start, n.pitch, n.duration))
-        program = int(t.program) if 0 <= t.program <= 127 else 0
-        score.tracks.append(Track(str(t.name), program, bool(t.is_drum), notes))
+        score.tracks.append(Track(str(t.name), int(t.program) if 0 <= t.program <= 127 else 0,
+                                  bool(t.is_drum), _notes(t.notes.numpy())))
     tempos: dict[int, float] = {}
     for tempo in raw.tempos:
         bpm = round(float(tempo.qpm), 2)
@@ -96,7 +83,26 @@ def _from_symusic(raw: Any, source: str) -> Score:
             keys[int(ks.time)] = KeySignature(int(ks.time), int(ks.key), "minor" if ks.tonality else "major")
     score.key_signatures = [keys[t] for t in sorted(keys)]
     _read_markers(score, [(int(m.time), str(m.text)) for m in raw.markers])
-    return score.sort()
+    return score
+
+
+def _notes(arrays: dict[str, Any]) -> list[Note]:
+    """Notes from symusic's column arrays, sorted by (start, pitch, duration); filtering and
+    sorting happen in numpy because this is the hot loop of reading big files."""
+    import numpy as np
+
+    start, duration = arrays["time"].astype(np.int64), arrays["duration"].astype(np.int64)
+    pitch, velocity = arrays["pitch"].astype(np.int64), arrays["velocity"].astype(np.int64)
+    keep = (pitch >= 0) & (pitch <= 127) & (velocity >= 1) & (velocity <= 127) & (start >= 0)
+    start, duration, pitch, velocity = start[keep], np.maximum(duration[keep], 1), pitch[keep], velocity[keep]
+    order = np.lexsort((duration, pitch, start))
+    return [
+        Note(p, s, d, v)
+        for s, d, p, v in zip(
+            start[order].tolist(), duration[order].tolist(), pitch[order].tolist(), velocity[order].tolist(),
+            strict=True,
+        )
+    ]
 
 
 def _read_markers(score: Score, markers: list[tuple[int, str]]) -> None:
@@ -123,11 +129,11 @@ def _read_markers(score: Score, markers: list[tuple[int, str]]) -> None:
             open_sections.append((tick, text.strip()))
     # sections without an end marker run to the next section or to the end of the music
     starts = sorted({s for s, _ in open_sections} | {s.start for s in closed})
-    end = score.end_tick()
+    end = score.end_tick() if open_sections else 0
     for start, label in open_sections:
         later = [s for s in starts if s > start]
         closed.append(Section(start, later[0] if later else max(end, start), label))
-    score.sections = closed
+    score.sections = sorted(closed, key=lambda s: s.start)
 
 
 def score_to_midi_bytes(score: Score) -> bytes:
