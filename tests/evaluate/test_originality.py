@@ -98,6 +98,20 @@ def test_run_length_is_exact_against_brute_force(index: OriginalityIndex, traini
         assert longest_copied_run(list(np.cumsum(np.r_[60, query - 60])), index).length == best + 1
 
 
+def test_long_copies_are_measured_exactly_beyond_the_first_search_window() -> None:
+    # 300-note pieces of a 2-symbol alphabet: matches run long, so the search widens several times.
+    rng = np.random.default_rng(8)
+    pieces = [list(60 + np.cumsum(rng.choice([-1, 1], size=300))) for _ in range(4)]
+    index = OriginalityIndex.from_sequences([melody_sequence(p) for p in pieces], ["a", "b", "c", "d"])
+    steps_of_two = [int(x) for x in 50 + np.cumsum(rng.choice([-2, 2], size=100))]  # never in the pieces
+    query = steps_of_two + [p + 7 for p in pieces[2][40:240]]
+    assert longest_copied_run(query, index) == (200, "c")
+    lengths, positions = index.matching_statistics(melody_sequence(query))
+    i = int(lengths.argmax())
+    assert np.array_equal(index.text[positions[i] : positions[i] + lengths[i]],
+                          melody_sequence(query)[i : i + lengths[i]])
+
+
 def test_a_whole_training_piece_matches_itself_in_full(
     training: list[Score], index: OriginalityIndex
 ) -> None:

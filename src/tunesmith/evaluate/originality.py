@@ -37,9 +37,11 @@ _MAX_INTERVAL = 60  # intervals are clipped to ±5 octaves: wider leaps are equa
 _RATIO_CLASSES = 6  # inter-onset ratios: round(2·log2 ratio) clipped to ±6 (quarter-octave steps)
 _SEP = -1  # between pieces in the corpus text
 _QUERY_PAD = -2  # after the end of a query suffix (sorts first: a shorter suffix is smaller)
-_TEXT_PAD = -3  # after the end of the corpus text, so gathered windows never run off the array
-_COMPARE_WIDTH = 256  # symbols compared per binary-search step; longer matches are then extended
+_TEXT_PAD = -3  # read for every position past the end of the corpus text
+_FIRST_WIDTH = 24  # symbols compared per binary-search step at first (then 4× wider where needed)
 _FP_MAGIC = b"TSF1"
+_KEY_SHIFT = 8  # makes every symbol (pads and separator included) positive in the prefix keys
+_KEY_BASE = 1 << 20  # above any shifted symbol: two symbols pack into one sortable key
 
 
 class CopiedRun(NamedTuple):
@@ -201,7 +203,8 @@ class OriginalityIndex:
         self.ids = list(ids)
         self.rhythm = rhythm
         self.sa = suffix_array(self.text) if sa is None else sa.astype(np.int32)
-        self._padded = np.concatenate([self.text, np.full(_COMPARE_WIDTH + 1, _TEXT_PAD, np.int32)])
+        self._padded = np.concatenate([self.text, np.array([_TEXT_PAD], dtype=np.int32)])
+        self._prefix_keys: np.ndarray | None = None
         self._piece_of = None if len(self.text) == 0 else self._piece_at(np.arange(len(self.text)))
 
     def __len__(self) -> int:
@@ -281,28 +284,23 @@ class OriginalityIndex:
     def _compare(self, queries: np.ndarray, suffix_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each row: (corpus suffix < query row, length of their common prefix, ≤ width)."""
         width = queries.shape[1]
-        window = self._padded[suffix_starts[:, None] + np.arange(width)[None, :]]
+        # Indices past the end of the text all read the one pad symbol after it.
+        gather = np.minimum(suffix_starts[:, None] + np.arange(width)[None, :], len(self.text))
+        window = self._padded[gather]
         differ = window != queries
         first = differ.argmax(axis=1)
-        some = differ[np.arange(len(first)), first]
         rows = np.arange(len(first))
+        some = differ[rows, first]
         less = some & (window[rows, first] < queries[rows, first])
         lcp = np.where(some, first, width)
         return less, lcp
 
-    def matching_statistics(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each position i of ``query``: the length of the longest prefix of query[i:] found in
-        the corpus, and a corpus text position where it starts (exact up to ``_COMPARE_WIDTH``)."""
-        q = np.asarray(query, dtype=np.int32)
-        n_q = len(q)
-        if n_q == 0 or len(self.sa) == 0:
-            return np.zeros(n_q, dtype=np.int64), np.zeros(n_q, dtype=np.int64)
-        width = min(n_q, _COMPARE_WIDTH)
-        idx = np.arange(n_q)[:, None] + np.arange(width)[None, :]
-        rows = np.where(idx < n_q, q[np.minimum(idx, n_q - 1)], _QUERY_PAD).astype(np.int32)
-        lo = np.zeros(n_q, dtype=np.int64)
-        hi = np.full(n_q, len(self.sa), dtype=np.int64)
-        # Lower-bound binary search for every query suffix at once.
+    def _search(self, q: np.ndarray, starts: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """Longest match (≤ width symbols) and a corpus position of it, for the query suffixes at
+        ``starts``: a lower-bound binary search of every suffix at once, then its two neighbours."""
+        idx = starts[:, None] + np.arange(width)[None, :]
+        rows = np.where(idx < len(q), q[np.minimum(idx, len(q) - 1)], _QUERY_PAD).astype(np.int32)
+        lo, hi = self._prefix_range(q, starts)
         while True:
             active = np.flatnonzero(lo < hi)
             if len(active) == 0:
@@ -311,32 +309,60 @@ class OriginalityIndex:
             less, _ = self._compare(rows[active], self.sa[mid].astype(np.int64))
             lo[active] = np.where(less, mid + 1, lo[active])
             hi[active] = np.where(less, hi[active], mid)
-        # The longest match is with a neighbour of the insertion point.
-        best_len = np.zeros(n_q, dtype=np.int64)
-        best_pos = np.zeros(n_q, dtype=np.int64)
+        best_len = np.zeros(len(starts), dtype=np.int64)
+        best_pos = np.zeros(len(starts), dtype=np.int64)
         for neighbour in (lo - 1, lo):
             ok = (neighbour >= 0) & (neighbour < len(self.sa))
-            starts = self.sa[np.clip(neighbour, 0, len(self.sa) - 1)].astype(np.int64)
-            _, lcp = self._compare(rows, starts)
+            corpus_starts = self.sa[np.clip(neighbour, 0, len(self.sa) - 1)].astype(np.int64)
+            _, lcp = self._compare(rows, corpus_starts)
             lcp = np.where(ok, lcp, 0)
             better = lcp > best_len
             best_len = np.where(better, lcp, best_len)
-            best_pos = np.where(better, starts, best_pos)
+            best_pos = np.where(better, corpus_starts, best_pos)
+        return best_len, best_pos
+
+    def _prefix_range(self, q: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Suffix-array range of the suffixes that begin with the query suffix's first two symbols
+        (one at the query's end): the binary search then starts there, ~10 steps shorter."""
+        if self._prefix_keys is None:
+            nxt = np.append(self.text[1:], _TEXT_PAD)[self.sa]
+            first = self.text[self.sa].astype(np.int64) + _KEY_SHIFT
+            self._prefix_keys = first * _KEY_BASE + (nxt + _KEY_SHIFT)
+        head = (q[starts].astype(np.int64) + _KEY_SHIFT) * _KEY_BASE
+        two = starts + 1 < len(q)
+        second = np.where(two, q[np.minimum(starts + 1, len(q) - 1)].astype(np.int64) + _KEY_SHIFT, 0)
+        lo = np.searchsorted(self._prefix_keys, head + second, side="left")
+        upper = np.where(two, head + second + 1, head + _KEY_BASE)
+        hi = np.searchsorted(self._prefix_keys, upper, side="left")
+        return lo.astype(np.int64), hi.astype(np.int64)
+
+    def matching_statistics(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each position i of ``query``: the length of the longest prefix of query[i:] found in
+        the corpus, and a corpus text position where it starts (exact at any length)."""
+        q = np.asarray(query, dtype=np.int32)
+        n_q = len(q)
+        best_len = np.zeros(n_q, dtype=np.int64)
+        best_pos = np.zeros(n_q, dtype=np.int64)
+        if n_q == 0 or len(self.sa) == 0:
+            return best_len, best_pos
+        # Compare a few symbols first (most matches are short); suffixes whose match fills the
+        # window are searched again with a window 4× as wide, until every match ends inside one.
+        todo = np.arange(n_q)
+        width = min(n_q, _FIRST_WIDTH)
+        while len(todo):
+            lcp, pos = self._search(q, todo, width)
+            best_len[todo], best_pos[todo] = lcp, pos
+            todo = todo[(lcp == width) & (todo + width < n_q)]
+            width = min(n_q, width * 4)
         return best_len, best_pos
 
     def longest_match(self, query: np.ndarray) -> tuple[int, int, int]:
         """(length in symbols, query start, corpus text start) of the longest common substring."""
-        q = np.asarray(query, dtype=np.int32)
-        lengths, positions = self.matching_statistics(q)
+        lengths, positions = self.matching_statistics(np.asarray(query, dtype=np.int32))
         if len(lengths) == 0 or lengths.max() == 0:
             return 0, 0, 0
         i = int(lengths.argmax())
-        length, pos = int(lengths[i]), int(positions[i])
-        if length >= _COMPARE_WIDTH:  # the search compared only this many: extend by hand
-            while (i + length < len(q) and pos + length < len(self.text)
-                   and self.text[pos + length] == q[i + length]):
-                length += 1
-        return length, i, pos
+        return int(lengths[i]), i, int(positions[i])
 
 
 def piece_id(score: Score, position: int) -> str:
