@@ -30,6 +30,7 @@ from tunesmith.evaluate.originality import (
     longest_copied_run,
     suffix_array,
 )
+from tunesmith.fileutil import write_text_atomic
 from tunesmith.score import Note
 
 RESULTS = Path(__file__).parent / "results" / "originality.md"
@@ -141,7 +142,7 @@ def main() -> None:
     print(text)
     if args.write:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(text)
+        write_text_atomic(RESULTS, text)
 
 
 if __name__ == "__main__":
