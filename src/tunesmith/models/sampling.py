@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import torch
+from scipy.special import expit
 
 from tunesmith.errors import ControlError
 from tunesmith.models.rnn import ConditionedLSTM
@@ -40,19 +41,17 @@ class SamplingOptions:
 
 
 def draw(logits: npt.NDArray[np.float64], options: SamplingOptions, rng: np.random.Generator) -> int:
-    """One token from masked logits with temperature and top-p."""
-    z = logits / options.temperature
-    z = z - z.max()
-    p = np.exp(z)
-    p /= p.sum()
-    if options.top_p < 1.0:
-        order = np.argsort(-p, kind="stable")
-        sorted_p = p[order]
-        keep = (np.cumsum(sorted_p) - sorted_p) < options.top_p  # always keeps the most likely token
-        p = np.zeros_like(p)
-        p[order[keep]] = sorted_p[keep]
-    cdf = np.cumsum(p)
-    return int(min(np.searchsorted(cdf, rng.random() * cdf[-1], side="right"), len(p) - 1))
+    """One token from masked logits (-inf = forbidden) with temperature and top-p."""
+    p = np.exp((logits - logits.max()) / options.temperature)
+    if options.top_p >= 1.0:
+        cdf = np.cumsum(p)
+        return int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right").clip(max=len(p) - 1))
+    order = np.argsort(-p, kind="stable")
+    cdf = np.cumsum(p[order])
+    # The nucleus: the fewest most-likely tokens whose mass reaches top_p (at least one).
+    keep = int(np.searchsorted(cdf, options.top_p * cdf[-1], side="left")) + 1
+    index = int(np.searchsorted(cdf[:keep], rng.random() * cdf[keep - 1], side="right"))
+    return int(order[min(index, keep - 1)])
 
 
 def _param(module: torch.nn.Module, name: str) -> torch.Tensor:
@@ -61,35 +60,39 @@ def _param(module: torch.nn.Module, name: str) -> torch.Tensor:
     return value.detach().float()
 
 
-def _sigmoid(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    return 0.5 * (np.tanh(0.5 * x) + 1.0)
-
-
 class StepLSTM:
     """The model's LSTM as NumPy arrays for one-step-at-a-time inference.
 
     ``nn.LSTM`` called on one step costs milliseconds on CPU (per-call overhead), so generation
     runs the same equations here: the first layer's input projection is folded into a table
-    (vocab, 4H) for the token part and one matrix product for all steps' conditions, so a step is
-    one table lookup plus, per layer, one or two small matrix-vector products.
+    (vocab, 4H) for the token part and one matrix product for all steps' conditions, and deeper
+    layers multiply [x, h] by one stacked matrix. The cell-gate rows are pre-scaled by 2 so that
+    one logistic call gives all four gates (tanh(z) = 2 * sigmoid(2z) - 1).
     """
 
     def __init__(self, model: ConditionedLSTM) -> None:
         cfg = model.config
         lstm = model.lstm
+        H = cfg.hidden
+        scale = torch.ones(4 * H)
+        scale[2 * H : 3 * H] = 2.0  # the cell-gate rows (PyTorch gate order: i, f, g, o)
         with torch.inference_mode():
-            w_ih0 = _param(lstm, "weight_ih_l0")
-            bias0 = _param(lstm, "bias_ih_l0") + _param(lstm, "bias_hh_l0")
+            w_ih0 = _param(lstm, "weight_ih_l0") * scale[:, None]
+            bias0 = (_param(lstm, "bias_ih_l0") + _param(lstm, "bias_hh_l0")) * scale
             emb = model.token_emb.weight.detach().float()
             self.token_table = (emb @ w_ih0[:, : cfg.d_token].T + bias0).numpy()
             self.cond_weight = w_ih0[:, cfg.d_token :].T.contiguous()  # (d_cond, 4H), torch for one matmul
-            self.w_hh = [_param(lstm, f"weight_hh_l{k}").T.contiguous().numpy() for k in range(cfg.layers)]
-            self.w_ih = [_param(lstm, f"weight_ih_l{k}").T.contiguous().numpy() for k in range(1, cfg.layers)]
-            self.bias = [(_param(lstm, f"bias_ih_l{k}") + _param(lstm, f"bias_hh_l{k}")).numpy()
+            self.w_hh0 = (_param(lstm, "weight_hh_l0") * scale[:, None]).T.contiguous().numpy()
+            self.w_stack = [
+                (torch.cat([_param(lstm, f"weight_ih_l{k}"), _param(lstm, f"weight_hh_l{k}")], dim=1)
+                 * scale[:, None]).T.contiguous().numpy()
+                for k in range(1, cfg.layers)
+            ]  # (2H, 4H) each
+            self.bias = [((_param(lstm, f"bias_ih_l{k}") + _param(lstm, f"bias_hh_l{k}")) * scale).numpy()
                          for k in range(1, cfg.layers)]
             self.head_w = model.head.weight.detach().float().T.contiguous().numpy()
             self.head_b = model.head.bias.detach().float().numpy()
-        self.hidden = cfg.hidden
+        self.hidden = H
         self.layers = cfg.layers
 
     def condition_projection(self, cond: torch.Tensor) -> npt.NDArray[np.float32]:
@@ -104,19 +107,15 @@ class StepLSTM:
              ) -> npt.NDArray[np.float32]:
         """Logits of the next token; ``state`` ([h0, c0, h1, c1, ...]) is updated in place."""
         H = self.hidden
-        gates = self.token_table[token] + cond_row + state[0] @ self.w_hh[0]
-        x = None
+        gates = self.token_table[token] + cond_row + state[0] @ self.w_hh0
+        x = state[0]
         for k in range(self.layers):
             if k > 0:
-                gates = self.bias[k - 1] + x @ self.w_ih[k - 1] + state[2 * k] @ self.w_hh[k]
-            i = _sigmoid(gates[:H])
-            f = _sigmoid(gates[H : 2 * H])
-            g = np.tanh(gates[2 * H : 3 * H])
-            o = _sigmoid(gates[3 * H :])
-            c = f * state[2 * k + 1] + i * g
-            x = o * np.tanh(c)
+                gates = np.concatenate((x, state[2 * k])) @ self.w_stack[k - 1] + self.bias[k - 1]
+            s = expit(gates)
+            c = s[H : 2 * H] * state[2 * k + 1] + s[:H] * (2.0 * s[2 * H : 3 * H] - 1.0)
+            x = s[3 * H :] * np.tanh(c)
             state[2 * k], state[2 * k + 1] = x, c
-        assert x is not None
         return x @ self.head_w + self.head_b
 
 
