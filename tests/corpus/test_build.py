@@ -96,3 +96,22 @@ def test_rhythm_tags() -> None:
     assert _rhythm_tag("Double Jig") == "double-jig"
     assert _rhythm_tag("slipjig") == "slip-jig"
     assert _rhythm_tag("Wuge, Shuichuan qu. Xin minge]") == ""
+
+
+@pytest.mark.slow  # music21 parses the file (~1-2 s)
+def test_music21_fallback_reads_utf16_musicxml(tmp_path: Path) -> None:
+    from tunesmith.errors import CorruptFileError
+
+    root = tmp_path / "utf16"
+    root.mkdir()
+    text = (Path(__file__).parent.parent / "data" / "two_parts.musicxml").read_text(encoding="utf-8")
+    text = text.replace('encoding="utf-8"', 'encoding="UTF-16"', 1)
+    (root / "wide.musicxml").write_bytes(text.encode("utf-16"))
+    with pytest.raises(CorruptFileError):
+        load(root / "wide.musicxml")  # tunesmith's reader refuses it ...
+    report = build_corpus(collections=[tiny_collection(root)], workers=1, progress=False,
+                          cache_dir=tmp_path / "c")
+    assert report.collections[0].pieces == 1  # ... the build falls back to music21
+    (piece,) = load_corpus(["tiny"], cache_dir=tmp_path / "c")
+    (expected,) = load(Path(__file__).parent.parent / "data" / "two_parts.musicxml")
+    assert [len(t.notes) for t in piece.tracks] == [len(t.notes) for t in expected.tracks]

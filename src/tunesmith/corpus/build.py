@@ -123,7 +123,7 @@ def _parse_task(task: _Task, converter: Converter | None) -> _TaskResult:
             rhythm = _rhythm_tag(abc_field(tune, "R")) if task.rhythm_tags else ""
             one(index, title, lambda tune=tune, rhythm=rhythm: _parse_abc_tune(tune, task, rhythm))  # type: ignore[misc]
     elif path.suffix.lower() in _IO_SUFFIXES:
-        one(0, path.stem, lambda: _load_one(path))
+        one(0, path.stem, lambda: _load_one(path, task, converter))
     else:  # **kern and other formats only music21 reads
         one(0, path.stem, lambda: _parse_with_music21(path, task, converter))
     return result
@@ -165,10 +165,17 @@ def _parse_abc_with_music21(tune: str, task: _Task) -> Score:
     return _default_converter(m21converter.parseData(tune, format="abc"), task.rel_path)
 
 
-def _load_one(path: Path) -> Score:
+def _load_one(path: Path, task: _Task, converter: Converter | None) -> Score:
     from tunesmith.io import load
 
-    scores = load(path)
+    try:
+        scores = load(path)
+    except TunesmithError as err:
+        # e.g. UTF-16 MusicXML inside some .mxl archives, which music21 decodes
+        try:
+            return _parse_with_music21(path, task, converter)
+        except Exception as m21_err:  # music21 fails in many ways; report both readers' reasons
+            raise ValueError(f"{err} (music21: {_reason(m21_err)})") from err
     if len(scores) != 1:
         raise ValueError(f"holds {len(scores)} pieces, expected one")
     return scores[0]
