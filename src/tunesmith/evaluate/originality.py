@@ -10,7 +10,11 @@ between pieces, so no match spans two). One query answers "the longest substring
 occurs anywhere in the corpus" exactly, at any length, with a binary search per query position that
 runs for all positions at once in numpy: a 32-bar melody against ~10⁶ corpus notes takes a few ms.
 Building it is prefix doubling (a handful of numpy sorts): seconds for the full corpus; the result is
-cached in the user data dir, keyed by the corpus cache version.
+cached in the user data dir, keyed by a hash of the corpus cache files.
+
+Why not hashed n-grams (e.g. 12-note windows, then extending hits)? They only see runs at least one
+window long, so every shorter run would read as "0"; the suffix array measures runs of any length
+(the metric stays informative at 5-11 notes, where generated music usually is) at the same speed.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ INDEX_FORMAT = 1
 """Bump when the saved index layout or the symbol alphabet changes (old caches are then rebuilt)."""
 
 _MAX_INTERVAL = 60  # intervals are clipped to ±5 octaves: wider leaps are equally "a big leap"
-_RATIO_CLASSES = 6  # inter-onset ratios: round(2·log2 ratio) clipped to ±6 (quarter-octave steps)
+_RATIO_CLASSES = 6  # inter-onset ratios: round(2·log2 ratio), i.e. steps of √2, clipped to ±6 (8×)
 _SEP = -1  # between pieces in the corpus text
 _QUERY_PAD = -2  # after the end of a query suffix (sorts first: a shorter suffix is smaller)
 _TEXT_PAD = -3  # read for every position past the end of the corpus text
