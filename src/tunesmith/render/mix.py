@@ -68,7 +68,7 @@ _ROLE_DEFAULTS: dict[str, MixSettings] = {
     "bass": MixSettings(-2.5, 0.0, 0.05, 30.0, 1.0, 120.0, -2.0, 4000.0, True),
     "drums": MixSettings(-3.5, 0.0, 0.12, 30.0, 0.0, 200.0, 0.0, 6000.0, True),
     "chords": MixSettings(-6.5, -0.35, 0.3, 140.0, -1.0, 250.0, 0.0, 6000.0, False),
-    "pad": MixSettings(-10.0, 0.25, 0.45, 160.0, -2.0, 250.0, -3.0, 6000.0, False),
+    "pad": MixSettings(-8.0, 0.25, 0.45, 160.0, -1.5, 250.0, -3.0, 6000.0, False),
     "other": MixSettings(-6.0, 0.3, 0.25, 120.0, 0.0, 200.0, 0.0, 6000.0, False),
 }
 
