@@ -78,7 +78,8 @@ def melody_dataset(scores: Iterable[Score], length: int = 128, stride: int = 64)
     pieces = {"train": 0, "val": 0}
     for i, score in enumerate(scores):
         try:
-            enc = mt.encode_score(score)
+            # Positions would be wrong after a change of meter: keep the part before it.
+            enc = mt.encode_score(score, end=mt.meter_span_end(score))
         except TunesmithError as err:
             skipped[type(err).__name__ + ": " + str(err).split(";")[0][:60]] += 1
             continue
@@ -108,7 +109,7 @@ def chord_beats(score: Score) -> tuple[npt.NDArray[np.int64], StepConds, dict[st
     origin = mt.bar_origin(score)
     bar = ct.STEPS_PER_BAR[meter] * ct.STEP_TICKS
     beats_per_bar = ct.BEATS_PER_BAR[meter]
-    n_bars = (score.end_tick() - origin) // bar
+    n_bars = ((mt.meter_span_end(score) or score.end_tick()) - origin) // bar
     n_beats = max(0, n_bars * beats_per_bar)
     tokens = ct.beat_tokens(score.chords, key, meter, origin, n_beats)
     beat_index = np.arange(n_beats, dtype=np.int64)

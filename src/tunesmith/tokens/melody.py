@@ -276,10 +276,21 @@ def score_meter(score: Score) -> str:
     return check_meter(f"{signature.numerator}/{signature.denominator}")
 
 
-def encode_score(score: Score, style: str | None = None, track: Track | None = None) -> MelodyEncoding:
+def meter_span_end(score: Score) -> int | None:
+    """Tick of the first change to a different meter (None when the meter never changes)."""
+    first = score.time_signature_at(0)
+    for ts in sorted(score.time_signatures, key=lambda t: t.tick):
+        if ts.tick > first.tick and (ts.numerator, ts.denominator) != (first.numerator, first.denominator):
+            return ts.tick
+    return None
+
+
+def encode_score(
+    score: Score, style: str | None = None, track: Track | None = None, end: int | None = None
+) -> MelodyEncoding:
     """Encode a Score's melody (``track`` or :func:`melody_track`) with its chords, first key and
-    first meter; ``style`` defaults to :func:`style_of` its metadata; bar positions follow
-    :func:`bar_origin`."""
+    first meter, up to ``end`` ticks (default: the last note); ``style`` defaults to
+    :func:`style_of` its metadata; bar positions follow :func:`bar_origin`."""
     source = track if track is not None else melody_track(score)
     return encode_melody(
         source.notes,
@@ -288,6 +299,7 @@ def encode_score(score: Score, style: str | None = None, track: Track | None = N
         score_meter(score),
         style or style_of(score.metadata),
         start=0,
+        end=end,
         bar_origin=bar_origin(score),
     )
 
