@@ -47,7 +47,7 @@ def test_roles_from_names_programs_and_register():
 def test_default_plan_levels_and_panning(score):
     tracks = [*score.tracks, Track("warm pad", 89), Track("piano comp 2", 0)]
     plan = default_mix_plan(tracks)
-    by_role = {s.role: s for s in plan.tracks}
+    by_role = {s.role: s for s in reversed(plan.tracks)}  # the first track of each role
     assert by_role["melody"].gain_db > by_role["chords"].gain_db > by_role["pad"].gain_db
     assert by_role["bass"].pan == 0.0 and by_role["drums"].pan == 0.0 and by_role["melody"].pan == 0.0
     assert by_role["bass"].highpass_hz < 50 < by_role["melody"].highpass_hz
