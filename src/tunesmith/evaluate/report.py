@@ -1,8 +1,11 @@
 """Evaluation reports: generated pieces next to a reference corpus, as Markdown, JSON and histograms.
 
-One line for the model benchmarks::
+For a model's quality report (generated pieces next to the held-out corpus)::
 
-    markdown = compare(generated_scores, heldout_scores, index=corpus_index(["nottingham"]))
+    corpus = load_corpus(["nottingham"])
+    held_out = [...]                       # positions of the pieces the model never trained on
+    index = corpus_index(["nottingham"]).without(held_out)   # what the model did train on
+    markdown = compare(generated_scores, [corpus[i] for i in held_out], index=index)
 
 ``tunesmith evaluate`` uses :func:`load_scores`, :func:`evaluate_scores`, :func:`sample_corpus` and
 :func:`write_report`.
