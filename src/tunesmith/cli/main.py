@@ -7,7 +7,6 @@ import importlib
 import sys
 import traceback
 
-import click
 import typer
 
 from tunesmith.errors import TunesmithError
@@ -57,14 +56,19 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
-    except click.exceptions.Exit as ex:
+    except typer.Exit as ex:
         sys.exit(ex.exit_code)
-    except click.ClickException as ex:
-        ex.show()
-        sys.exit(2)
-    except click.exceptions.Abort:
+    except typer.Abort:
         print("aborted", file=sys.stderr)
         sys.exit(130)
+    except typer.TyperException as ex:
+        # Usage errors (unknown command, bad option): typer's own message, exit 2 as click does.
+        show = getattr(ex, "show", None)
+        if callable(show):
+            show()
+        else:
+            print(f"error: {ex.format_message()}", file=sys.stderr)
+        sys.exit(2)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
