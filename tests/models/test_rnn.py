@@ -194,3 +194,11 @@ def test_unseen_styles_fall_back_and_unknown_styles_fail(trained: tuple[Path, ap
         api.generate_melody([("Q7", 480)], "C", model=model)
     with pytest.raises(ControlError, match="temperature"):
         api.generate_melody(CHORDS, "C", temperature=0.0, model=model)
+
+
+def test_bar_origin_shifts_the_bar_positions() -> None:
+    symbols = api.layout_chords([("C", 1920)], 1920)
+    plain = api._melody_conditions(symbols, Key(0), "4/4", "folk", 8)
+    pickup = api._melody_conditions(symbols, Key(0), "4/4", "folk", 8, bar_origin=240)  # 2-step pickup
+    assert plain["positions"][0, :3].tolist() == [0, 1, 2]
+    assert pickup["positions"][0, :3].tolist() == [14, 15, 0]

@@ -259,7 +259,7 @@ def continue_command(
         symbols = api.layout_chords(progression, total)
     result = api.generate_melody(
         symbols, key_, meter_, bars, style, temperature=temperature, top_p=top_p, seed=seed,
-        primer=line, model=api.load_melody_model(checkpoint),
+        primer=line, model=api.load_melody_model(checkpoint), bar_origin=mt.bar_origin(score),
     )  # fmt: skip
     out = _piece(line + result.notes, symbols, key_, meter_, bpm=score.tempo_at(0), style=style, end=total)
     _write_or_print(out, output, f"{len(line)} primer notes + {len(result.notes)} new notes "

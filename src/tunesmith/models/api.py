@@ -248,6 +248,7 @@ def generate_melody(
     in_scale: bool = False,
     density: float | None = None,
     model: LoadedModel | None = None,
+    bar_origin: int = 0,
 ) -> GeneratedMelody:
     """Generate ``bars`` bars of melody over ``chords`` in ``key`` and ``meter``.
 
@@ -256,6 +257,7 @@ def generate_melody(
     bars follow the primer's last sixteenth step and the returned notes are the new ones only.
     ``pitch_range``: (low, high) MIDI pitches, inclusive. ``in_scale``: only scale tones.
     ``density``: note onsets per beat (0.125-4), enforced as minimum and maximum gaps.
+    ``bar_origin``: a tick where a bar begins, when tick 0 is not a downbeat (a primer with a pickup).
     """
     loaded = model or load_melody_model()
     key_ = as_key(key)
@@ -271,7 +273,7 @@ def generate_melody(
         primer_events = [int(e) for e in enc.events]
     n_steps = len(primer_events) + bars * ct.STEPS_PER_BAR[meter_]
     symbols = layout_chords(chords, n_steps * ct.STEP_TICKS)
-    conditions = _melody_conditions(symbols, key_, meter_, style_, n_steps)
+    conditions = _melody_conditions(symbols, key_, meter_, style_, n_steps, bar_origin=bar_origin)
     static = allowed_pitch_mask(key_, pitch_range, in_scale)
     rule = rhythm_rule(meter_, density, len(primer_events))
     events, loglik = sample(
