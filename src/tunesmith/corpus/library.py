@@ -82,9 +82,12 @@ def read_pieces(path: Path) -> tuple[list[tuple[Score, bytes, str]], list[tuple[
     suffix = path.suffix.lower()
     if suffix != ".abc":
         try:
-            return [(score, data, str(path)) for score in loads(data, suffix, path)], []
+            scores = loads(data, suffix, path)
         except TunesmithError as err:
             return [], [(str(path), _problem(err))]
+        for score in scores:
+            score.metadata.title = score.metadata.title or path.stem
+        return [(score, data, str(path)) for score in scores], []
     tunes = split_abc(data.decode("utf-8", errors="replace"))
     if not tunes:
         return [], [(str(path), "file is empty")]
