@@ -30,25 +30,13 @@ def save(score: Score, path: str | Path) -> None:
     _save(score, path)
 
 
-def compose(out_dir: str | Path | None = None, *, formats: tuple[str, ...] | list[str] | None = None,
-            stems: bool = False, soundfont: str | Path | None = None, record: bool = True,
-            **controls: Any) -> Composition:
-    """Compose a piece from controls (the fields of tunesmith.compose.request.ComposeRequest:
-    style, mood, valence, arousal, key, mode, tempo, meter, bars, seconds, form, chords, primer,
-    instruments, model, temperature, candidates, seed, ...). With ``out_dir`` the files are written
-    too (``formats`` default: wav, mid, musicxml, png, json). Returns the Composition: ``.score`` is
-    the best piece, ``.candidates`` all of them ranked, ``.files`` the paths written."""
-    from tunesmith.compose.api import DEFAULT_FORMATS, write_files
-    from tunesmith.compose.api import compose as _compose
-    from tunesmith.compose.request import ComposeRequest
+def compose(out_dir: str | Path | None = None, **kwargs: Any) -> Composition:
+    """Compose a piece from controls (style=, mood=, key=, tempo=, seed=, ...); with ``out_dir`` also
+    write its files (formats=, stems=, soundfont=). Returns the Composition (.score, .candidates,
+    .files). See tunesmith.compose.compose_piece for every argument."""
+    from tunesmith.compose import compose_piece
 
-    composition = _compose(ComposeRequest.from_dict(controls))
-    if out_dir is not None:
-        write_files(
-            composition, out_dir, formats=formats or DEFAULT_FORMATS, stems=stems, soundfont=soundfont,
-            record=record,
-        )
-    return composition
+    return compose_piece(out_dir, **kwargs)
 
 
 def __getattr__(name: str) -> Any:

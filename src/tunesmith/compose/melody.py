@@ -144,7 +144,7 @@ def rules_section(plan: Plan, harmony: Harmony, section: SectionPlan, rng: rando
     penta = plan.style.scale == "pentatonic"
     low, high = plan.melody_range
     low, high = low + max(0, register_shift), high + min(0, register_shift)
-    density = plan.melody_density * (1.15 if register_shift > 0 else 1.0)
+    density = plan.melody_density * (1.3 if register_shift > 0 else 1.0)
     notes: list[Note] = []
     bar = section.start_bar
     prev = round(low + (high - low) * 0.4)
@@ -156,7 +156,8 @@ def rules_section(plan: Plan, harmony: Harmony, section: SectionPlan, rng: rando
         for i, rhythm in enumerate(rhythms):
             bar_start = plan.bar_start(bar + i)
             arch = math.sin(math.pi * (i + 0.5) / length)
-            target = low + (high - low) * (0.3 + 0.45 * arch)
+            # A contrasting section sings higher: its contour is lifted, within the range.
+            target = min(high - 2, low + (high - low) * (0.3 + 0.45 * arch) + register_shift)
             tick = bar_start
             bar_pitches: list[int] = []
             for j, units in enumerate(rhythm):
