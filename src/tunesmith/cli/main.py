@@ -23,6 +23,7 @@ app = typer.Typer(
 # Each module exposes register(app: typer.Typer) -> None.
 COMMAND_MODULES = (
     "tunesmith.cli.groups",
+    "tunesmith.cli.poly",
     "tunesmith.cli.melody",
     "tunesmith.cli.files",
     "tunesmith.cli.corpus",

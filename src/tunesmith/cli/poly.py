@@ -1,0 +1,210 @@
+"""`tunesmith bench nll`, `tunesmith train poly` and `tunesmith harmonize`: the polyphonic model.
+
+Heavy libraries (torch, numpy, scipy, music21) are imported inside the commands so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tunesmith.cli.groups import bench_app, train_app
+from tunesmith.errors import ControlError
+
+
+def _epoch_printer(label: str) -> Any:
+    def show(row: dict[str, float]) -> None:
+        typer.echo(f"{label} epoch {int(row['epoch']):3d}  train {row['train_loss']:.4f}  "
+                   f"valid {row['val_loss']:.4f}  lr {row['lr']:.1e}  {row['seconds']:.0f}s")
+
+    return show
+
+
+class _Bar:
+    """A rich progress bar over one epoch's batches; silent when stdout is not a terminal."""
+
+    def __init__(self) -> None:
+        import sys
+
+        self.bar: Any = None
+        self.task: Any = None
+        self.enabled = sys.stdout.isatty()
+
+    def __call__(self, done: int, total: int, loss: float) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("nll {task.fields[loss]:.3f}"), TimeRemainingColumn(),
+                                transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("train", total=total, loss=loss)
+        self.bar.update(self.task, completed=done, total=total, loss=loss)
+        if done >= total:
+            self.bar.stop()
+            self.bar = None
+
+
+def _check_positive(name: str, value: float) -> None:
+    if value <= 0:
+        raise ControlError(name, f"must be positive, got {value}")
+
+
+def bench_nll_command(
+    *,
+    data: Annotated[Path, typer.Option("--data", help="A .mat file: traindata/validdata/testdata cells of "
+                                       "T×88 binary piano rolls.")],
+    epochs: Annotated[int, typer.Option("--epochs", help="Most epochs (early stopping on valid).")] = 60,
+    out: Annotated[Path | None, typer.Option("--out", help="Checkpoint for the selected model.")] = None,
+    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="A saved model: score it "
+                                                    "(--eval-only) or continue training it.")] = None,
+    eval_only: Annotated[bool, typer.Option("--eval-only", help="Only score --checkpoint on test.")] = False,
+    lstm_size: Annotated[int, typer.Option("--lstm-size")] = 256,
+    lstm_layers: Annotated[int, typer.Option("--lstm-layers")] = 2,
+    made_size: Annotated[int, typer.Option("--made-size")] = 512,
+    made_layers: Annotated[int, typer.Option("--made-layers")] = 2,
+    dropout: Annotated[float, typer.Option("--dropout")] = 0.3,
+    batch_size: Annotated[int, typer.Option("--batch-size")] = 8,
+    bptt: Annotated[int, typer.Option("--bptt", help="Truncated BPTT length in frames (0: whole).")] = 0,
+    transpose: Annotated[int, typer.Option("--transpose", help="Shift train pieces by up to ± keys.")] = 0,
+    lr: Annotated[float, typer.Option("--lr")] = 2e-3,
+    weight_decay: Annotated[float, typer.Option("--weight-decay")] = 1e-4,
+    patience: Annotated[int, typer.Option("--patience")] = 8,
+    max_minutes: Annotated[float, typer.Option("--max-minutes", help="Stop after the epoch that "
+                                               "crosses this.")] = 0.0,
+    threads: Annotated[int, typer.Option("--threads", help="CPU threads for torch.")] = 1,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Train the polyphonic model on a benchmark's train split, select by valid, print the test NLL."""
+    for name, value in (("--epochs", epochs), ("--lstm-size", lstm_size), ("--made-size", made_size),
+                        ("--batch-size", batch_size), ("--lr", lr), ("--threads", threads)):
+        _check_positive(name, value)
+    if eval_only and checkpoint is None:
+        raise ControlError("--eval-only", "needs --checkpoint FILE")
+    import time
+
+    import torch
+
+    from tunesmith.models.poly import PolyConfig, PolyModel, load_model
+    from tunesmith.models.poly_train import TrainConfig, bench_nll, evaluate_nll, resume_state
+    from tunesmith.models.polydata import frame_count, load_mat
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    splits = load_mat(data)
+    n_keys = splits["traindata"][0].shape[1]
+    if eval_only:
+        assert checkpoint is not None
+        model, _ = load_model(checkpoint)
+        if model.config.n_keys != n_keys:
+            raise ControlError("--checkpoint", f"{checkpoint} models {model.config.n_keys} keys, "
+                                               f"{data} has {n_keys}")
+        start = time.monotonic()
+        nll, frames = evaluate_nll(model, splits["testdata"])
+        typer.echo(f"test NLL {nll:.4f} nats/frame over {frames} frames ({time.monotonic() - start:.1f}s)")
+        return
+    target = out or checkpoint or Path(f"poly-{data.stem}.pt")
+    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, bptt=bptt,
+                      max_transpose=transpose, patience=patience, max_minutes=max_minutes, seed=seed)
+    if checkpoint is not None:
+        model, opt, step, _ = resume_state(checkpoint)
+        if model.config.n_keys != n_keys:
+            raise ControlError("--checkpoint", f"{checkpoint} models {model.config.n_keys} keys, "
+                                               f"{data} has {n_keys}")
+        model.train()
+    else:
+        model = PolyModel(PolyConfig(n_keys=n_keys, lstm_size=lstm_size, lstm_layers=lstm_layers,
+                                     made_size=made_size, made_layers=made_layers, dropout=dropout))
+        opt, step = None, 0
+    params = sum(p.numel() for p in model.parameters())
+    typer.echo(f"{data.name}: train {frame_count(splits['traindata'])} frames, valid "
+               f"{frame_count(splits['validdata'])}, test {frame_count(splits['testdata'])}; "
+               f"{params} parameters")
+    res = bench_nll(splits, model, cfg, target, opt, step, on_epoch=_epoch_printer(data.stem),
+                    progress=_Bar(), extra={"data": data.name})
+    assert res.train is not None
+    typer.echo(f"best valid NLL {res.valid_nll:.4f} nats/frame (epoch {res.train.best_epoch} of "
+               f"{res.train.epochs_run}, {res.train.seconds / 60:.1f} min); checkpoint {target}")
+    typer.echo(f"test NLL {res.test_nll:.4f} nats/frame over {res.test_frames} frames")
+
+
+def train_poly_command(
+    *,
+    corpus: Annotated[list[str] | None, typer.Option("--corpus", help="'bach' (music21's Bach chorales, "
+                                                     "the default) or .mat files (train split).")] = None,
+    epochs: Annotated[int, typer.Option("--epochs")] = 40,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the --out checkpoint.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Checkpoint (default: user data dir).")] = None,
+    max_minutes: Annotated[float, typer.Option("--max-minutes")] = 0.0,
+    threads: Annotated[int, typer.Option("--threads")] = 1,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Train the polyphonic model used by `tunesmith harmonize` (a progress bar, validation NLL every
+    epoch, early stopping, a loss-curve PNG beside the checkpoint)."""
+    _check_positive("--epochs", epochs)
+    import torch
+
+    from tunesmith.models.harmonize import HARMONIZER_CONFIG, HARMONIZER_TRAIN, training_rolls
+    from tunesmith.models.poly import PolyModel
+    from tunesmith.models.poly_train import TrainConfig, resume_state, train
+    from tunesmith.models.train import plot_history
+    from tunesmith.paths import data_dir
+
+    torch.set_num_threads(threads)
+    target = out or data_dir() / "checkpoints" / "harmonizer.pt"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    train_seqs, valid_seqs, sources = training_rolls(corpus or ["bach"])
+    cfg = TrainConfig(**{**HARMONIZER_TRAIN, "epochs": epochs, "max_minutes": max_minutes, "seed": seed})
+    if resume:
+        if not target.is_file():
+            raise ControlError("--resume", f"no checkpoint at {target} to resume")
+        model, opt, step, _ = resume_state(target)
+        model.train()
+    else:
+        model, opt, step = PolyModel(HARMONIZER_CONFIG), None, 0
+    typer.echo(f"training on {len(train_seqs)} pieces, validating on {len(valid_seqs)} "
+               f"({', '.join(sources)})")
+    history: list[dict[str, float]] = []
+    printer = _epoch_printer("harmonizer")
+    plot = target.with_suffix(".png")
+
+    def on_epoch(row: dict[str, float]) -> None:
+        history.append(row)
+        printer(row)
+        plot_history(history, plot, "polyphonic model (NLL nats per frame)")
+
+    res = train(model, train_seqs, valid_seqs, cfg, target, opt, step, on_epoch, _Bar(),
+                extra={"corpus": sources})
+    typer.echo(f"best valid NLL {res.best_valid:.4f} nats/frame at epoch {res.best_epoch}; "
+               f"checkpoint {target}; loss curve {plot}")
+
+
+def harmonize_command(
+    melody: Annotated[Path, typer.Argument(help="A melody file (MIDI, MusicXML, ABC); its top line is "
+                                           "the soprano.")],
+    *,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the four-part setting.")],
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="Harmonizer checkpoint "
+                                                    "(default: shipped).")] = None,
+) -> None:
+    """Keep the melody as the soprano and fill alto, tenor and bass with the chorale-trained model."""
+    from tunesmith.io import load, save
+    from tunesmith.models.harmonize import harmonize
+
+    scores = load(melody)
+    if not scores:
+        raise ControlError("melody", f"{melody} holds no music")
+    result = harmonize(scores[0], seed=seed, checkpoint=checkpoint)
+    save(result, output)
+    typer.echo(f"wrote {output}")
+
+
+def register(app: typer.Typer) -> None:
+    bench_app.command("nll")(bench_nll_command)
+    train_app.command("poly")(train_poly_command)
+    app.command("harmonize")(harmonize_command)

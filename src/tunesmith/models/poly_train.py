@@ -1,0 +1,235 @@
+"""Training and exact scoring of the polyphonic model on piano-roll sequences.
+
+Scoring follows the benchmark protocol: NLL in nats per frame, summed over the keys of a frame and
+averaged over all real frames pooled across sequences (padding never counted)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from tunesmith.models.poly import PolyModel, checkpoint_dict, frame_nll, save_checkpoint
+from tunesmith.models.polydata import Roll, legal_shifts, length_batches, pad_batch, transpose_roll
+
+Progress = Callable[[int, int, float], None]  # (batch index, batches, running loss)
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 60
+    batch_size: int = 16
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    clip: float = 5.0
+    bptt: int = 0  # truncated back-propagation length in frames; 0 = whole sequences
+    max_transpose: int = 0  # augment training sequences by random shifts of up to this many keys
+    patience: int = 6  # stop after this many epochs without a better validation NLL
+    lr_patience: int = 2  # halve the learning rate after this many epochs without improvement
+    min_lr: float = 5e-5
+    seed: int = 0
+    max_minutes: float = 0.0  # stop after the epoch that crosses this wall time; 0 = no limit
+    eval_batch_size: int = 32
+
+
+@dataclass
+class TrainResult:
+    best_valid: float
+    best_epoch: int
+    epochs_run: int
+    seconds: float
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+@torch.no_grad()
+def evaluate_nll(model: PolyModel, seqs: Sequence[Roll], batch_size: int = 32) -> tuple[float, int]:
+    """(NLL in nats per frame, number of frames) of ``seqs``, exact, pooled over all real frames."""
+    was_training = model.training
+    model.eval()
+    total = 0.0
+    frames_seen = 0
+    for idx in length_batches(seqs, batch_size, None):
+        frames, mask = _to_model(model, *pad_batch([seqs[i] for i in idx]))
+        ctx, _ = model.context(frames)
+        logits = model.made(frames, ctx)
+        total += float(frame_nll(logits, frames, mask).double().sum())
+        frames_seen += int(mask.sum())
+    model.train(was_training)
+    return total / max(1, frames_seen), frames_seen
+
+
+def _to_model(
+    model: PolyModel, frames: torch.Tensor, mask: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    device = next(model.parameters()).device
+    return frames.to(device), mask.to(device)
+
+
+def _augment(seqs: Sequence[Roll], max_shift: int, rng: np.random.Generator) -> list[Roll]:
+    if max_shift <= 0:
+        return list(seqs)
+    out = []
+    for s in seqs:
+        shifts = legal_shifts(s, max_shift)
+        out.append(transpose_roll(s, int(rng.choice(shifts))))
+    return out
+
+
+def _train_batch(
+    model: PolyModel, frames: torch.Tensor, mask: torch.Tensor, opt: torch.optim.Optimizer, cfg: TrainConfig
+) -> float:
+    """One optimisation pass over a padded batch, in BPTT chunks; returns its mean NLL per frame."""
+    prev = torch.cat([torch.zeros_like(frames[:, :1]), frames[:, :-1]], dim=1)
+    T = frames.shape[1]
+    chunk = cfg.bptt if cfg.bptt > 0 else T
+    state: tuple[torch.Tensor, torch.Tensor] | None = None
+    total = 0.0
+    count = 0.0
+    for s in range(0, T, chunk):
+        m = mask[:, s : s + chunk]
+        n = float(m.sum())
+        if n == 0:
+            break
+        x = frames[:, s : s + chunk]
+        ctx, state = model.context_from_previous(prev[:, s : s + chunk], state)
+        state = (state[0].detach(), state[1].detach())
+        logits = model.made(x, ctx)
+        loss_sum = frame_nll(logits, x, m).sum()
+        opt.zero_grad(set_to_none=True)
+        (loss_sum / n).backward()
+        if cfg.clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+        opt.step()
+        total += float(loss_sum.detach())
+        count += n
+    return total / max(1.0, count)
+
+
+def make_optimizer(model: PolyModel, cfg: TrainConfig) -> torch.optim.Optimizer:
+    return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+
+def train(  # noqa: PLR0917 - the loop's inputs, in the order a reader expects them
+    model: PolyModel,
+    train_seqs: Sequence[Roll],
+    valid_seqs: Sequence[Roll],
+    cfg: TrainConfig,
+    checkpoint: str | Path | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+    start_step: int = 0,
+    on_epoch: Callable[[dict[str, float]], None] | None = None,
+    progress: Progress | None = None,
+    extra: dict[str, Any] | None = None,
+) -> TrainResult:
+    """Train on ``train_seqs``, keep the weights with the best validation NLL (written to
+    ``checkpoint`` after every improvement, with optimiser state and step) and load them back."""
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    opt = optimizer or make_optimizer(model, cfg)
+    start = time.monotonic()
+    best = math.inf
+    best_epoch = 0
+    best_state: dict[str, torch.Tensor] | None = None
+    since_best = 0
+    since_lr = 0
+    step = start_step
+    history: list[dict[str, float]] = []
+    epoch = 0
+    for epoch in range(1, cfg.epochs + 1):
+        model.train()
+        data = _augment(train_seqs, cfg.max_transpose, rng)
+        batches = list(length_batches(data, cfg.batch_size, rng))
+        run_sum = 0.0
+        run_frames = 0
+        for bi, idx in enumerate(batches):
+            frames, mask = _to_model(model, *pad_batch([data[i] for i in idx]))
+            loss = _train_batch(model, frames, mask, opt, cfg)
+            n = int(mask.sum())
+            run_sum += loss * n
+            run_frames += n
+            step += 1
+            if progress is not None:
+                progress(bi + 1, len(batches), run_sum / max(1, run_frames))
+        valid, _ = evaluate_nll(model, valid_seqs, cfg.eval_batch_size)
+        lr = opt.param_groups[0]["lr"]
+        row = {"epoch": float(epoch), "train_loss": run_sum / max(1, run_frames), "val_loss": valid, "lr": lr,
+               "seconds": time.monotonic() - start}
+        history.append(row)
+        if valid < best - 1e-4:
+            best, best_epoch, since_best, since_lr = valid, epoch, 0, 0
+            best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+            if checkpoint is not None:
+                info = {"best_valid": best, "epoch": epoch, "train_config": asdict(cfg), **(extra or {})}
+                save_checkpoint(checkpoint, checkpoint_dict(model, opt, step, info))
+        else:
+            since_best += 1
+            since_lr += 1
+            if since_lr >= cfg.lr_patience:
+                since_lr = 0
+                for g in opt.param_groups:
+                    g["lr"] = max(cfg.min_lr, g["lr"] * 0.5)
+        if on_epoch is not None:
+            on_epoch(row)
+        if since_best >= cfg.patience:
+            break
+        if cfg.max_minutes > 0 and time.monotonic() - start > cfg.max_minutes * 60:
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return TrainResult(best, best_epoch, epoch, time.monotonic() - start, history)
+
+
+@dataclass
+class BenchResult:
+    valid_nll: float
+    test_nll: float
+    test_frames: int
+    train: TrainResult | None
+    params: int
+
+
+def resume_state(path: str | Path) -> tuple[PolyModel, torch.optim.Optimizer | None, int, dict[str, Any]]:
+    """Model, optimiser (with its stored state, or None if the file has none) and step of a checkpoint."""
+    from tunesmith.models.poly import load_model
+
+    model, ckpt = load_model(path)
+    opt = None
+    if ckpt.get("optimizer"):
+        tc = TrainConfig(**{k: v for k, v in ckpt["extra"].get("train_config", {}).items()
+                            if k in TrainConfig.__dataclass_fields__})
+        opt = make_optimizer(model, tc)
+        opt.load_state_dict(ckpt["optimizer"])  # casts the bfloat16 moments back to the weights' dtype
+    return model, opt, int(ckpt.get("step", 0)), ckpt
+
+
+def bench_nll(  # noqa: PLR0917 - mirrors train()
+    data: dict[str, list[Roll]],
+    model: PolyModel,
+    cfg: TrainConfig,
+    checkpoint: str | Path,
+    optimizer: torch.optim.Optimizer | None = None,
+    start_step: int = 0,
+    on_epoch: Callable[[dict[str, float]], None] | None = None,
+    progress: Progress | None = None,
+    extra: dict[str, Any] | None = None,
+) -> BenchResult:
+    """The benchmark protocol: train on train, keep the best model by valid, score test once; the
+    checkpoint ends up holding the selected model with its valid and test numbers."""
+    from tunesmith.models.poly import read_checkpoint
+
+    res = train(model, data["traindata"], data["validdata"], cfg, checkpoint, optimizer, start_step,
+                on_epoch, progress, extra)
+    test, frames = evaluate_nll(model, data["testdata"], cfg.eval_batch_size)
+    ckpt = read_checkpoint(checkpoint)
+    ckpt["extra"].update(test_nll=test, test_frames=frames, train_seconds=res.seconds,
+                         epochs_run=res.epochs_run, history=res.history)
+    save_checkpoint(checkpoint, ckpt)
+    params = sum(p.numel() for p in model.parameters())
+    return BenchResult(res.best_valid, test, frames, res, params)

@@ -1,0 +1,254 @@
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.io
+import torch
+
+from tunesmith.errors import ControlError, CorruptFileError, InputFileError, ModelError
+from tunesmith.models import harmonize as H
+from tunesmith.models.poly import (
+    PolyConfig,
+    PolyModel,
+    checkpoint_dict,
+    frame_nll,
+    load_model,
+    save_checkpoint,
+)
+from tunesmith.models.poly_train import TrainConfig, bench_nll, evaluate_nll, resume_state, train
+from tunesmith.models.polydata import legal_shifts, load_mat, pad_batch, transpose_roll
+from tunesmith.score import Note, Score, Track
+
+TINY = {"lstm_size": 12, "lstm_layers": 2, "made_size": 24, "made_layers": 2, "dropout": 0.1}
+
+
+def _rolls(rng: np.random.Generator, n: int, keys: int) -> list[np.ndarray]:
+    out = []
+    for _ in range(n):
+        T = int(rng.integers(5, 14))
+        roll = np.zeros((T, keys), dtype=np.uint8)
+        for t in range(T):  # a chord of 3 keys near the middle, like a chorale in miniature
+            base = int(rng.integers(keys // 3, keys // 2))
+            roll[t, [base, base + 4, base + 7]] = 1
+        out.append(roll)
+    return out
+
+
+def write_mat(path: Path, keys: int = 88, seed: int = 0, sizes: tuple[int, int, int] = (6, 3, 3)) -> Path:
+    rng = np.random.default_rng(seed)
+    cells = {}
+    for name, n in zip(("traindata", "validdata", "testdata"), sizes, strict=True):
+        cell = np.empty((1, n), dtype=object)
+        for i, r in enumerate(_rolls(rng, n, keys)):
+            cell[0, i] = r
+        cells[name] = cell
+    scipy.io.savemat(path, cells)
+    return path
+
+
+def _seq_nll(model: PolyModel, roll: np.ndarray) -> torch.Tensor:
+    frames = torch.tensor(roll, dtype=torch.float32)[None]
+    logits, _ = model(frames)
+    return frame_nll(logits, frames, None)[0]
+
+
+def test_frame_distribution_sums_to_one_over_all_vectors() -> None:
+    torch.manual_seed(0)
+    model = PolyModel(PolyConfig(n_keys=6, **TINY)).eval()
+    # Push the weights away from zero so the test is not passed by a near-uniform model.
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(3.0)
+    every = torch.tensor(list(itertools.product([0.0, 1.0], repeat=6)))  # (64, 6)
+    history = (torch.rand(1, 4, 6) > 0.5).float()
+    with torch.no_grad():
+        for t in range(5):
+            frames = torch.cat([history[:, :t].expand(64, -1, -1), every[:, None]], dim=1)
+            logits, _ = model(frames)
+            probs = torch.exp(-frame_nll(logits, frames, None)[:, -1].double())
+            assert abs(float(probs.sum()) - 1.0) < 1e-5
+            assert float(probs.max()) > 2 / 64  # not uniform
+
+
+def test_frame_t_depends_only_on_earlier_frames() -> None:
+    torch.manual_seed(1)
+    model = PolyModel(PolyConfig(n_keys=10, **TINY)).eval()
+    roll = (np.random.default_rng(1).random((7, 10)) > 0.6).astype(np.uint8)
+    base = _seq_nll(model, roll)
+    changed = roll.copy()
+    changed[4] = 1 - changed[4]
+    after = _seq_nll(model, changed)
+    assert torch.allclose(base[:4], after[:4])
+    assert not torch.allclose(base[4:], after[4:])
+
+
+def test_padding_frames_are_not_counted() -> None:
+    torch.manual_seed(2)
+    model = PolyModel(PolyConfig(n_keys=10, **TINY)).eval()
+    rng = np.random.default_rng(2)
+    a = (rng.random((3, 10)) > 0.5).astype(np.uint8)
+    b = (rng.random((8, 10)) > 0.5).astype(np.uint8)
+    frames, mask = pad_batch([a, b])
+    frames[0, 3:] = 1.0  # garbage in the padding must not matter
+    with torch.no_grad():
+        _, loss = model(frames, mask)
+        expected = (_seq_nll(model, a).sum() + _seq_nll(model, b).sum()) / 11
+        nll, count = evaluate_nll(model, [a, b])
+    assert count == 11
+    assert torch.allclose(loss, expected, atol=1e-5)
+    assert nll == pytest.approx(float(expected), abs=1e-5)
+
+
+def test_load_mat_reads_the_layout(tmp_path: Path) -> None:
+    data = load_mat(write_mat(tmp_path / "x.mat", keys=20))
+    assert [len(data[s]) for s in ("traindata", "validdata", "testdata")] == [6, 3, 3]
+    assert data["traindata"][0].shape[1] == 20
+    assert data["traindata"][0].dtype == np.uint8
+
+
+def test_load_mat_rejects_bad_files(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="not found"):
+        load_mat(tmp_path / "missing.mat")
+    junk = tmp_path / "junk.mat"
+    junk.write_text("not a matlab file")
+    with pytest.raises(CorruptFileError, match=r"junk\.mat"):
+        load_mat(junk)
+    one = np.empty((1, 1), dtype=object)
+    one[0, 0] = np.ones((3, 4), dtype=np.uint8)
+    scipy.io.savemat(tmp_path / "nokey.mat", {"traindata": one, "validdata": one})
+    with pytest.raises(CorruptFileError, match="missing 'testdata'"):
+        load_mat(tmp_path / "nokey.mat")
+    scipy.io.savemat(tmp_path / "flat.mat", {"traindata": np.ones((3, 4)), "validdata": one, "testdata": one})
+    with pytest.raises(CorruptFileError, match="not a 1×N cell"):
+        load_mat(tmp_path / "flat.mat")
+    bad = np.empty((1, 1), dtype=object)
+    bad[0, 0] = np.full((3, 4), 2, dtype=np.uint8)
+    scipy.io.savemat(tmp_path / "values.mat", {"traindata": bad, "validdata": one, "testdata": one})
+    with pytest.raises(CorruptFileError, match="other than 0 and 1"):
+        load_mat(tmp_path / "values.mat")
+    wide = np.empty((1, 1), dtype=object)
+    wide[0, 0] = np.ones((3, 5), dtype=np.uint8)
+    scipy.io.savemat(tmp_path / "keys.mat", {"traindata": one, "validdata": wide, "testdata": one})
+    with pytest.raises(CorruptFileError, match="5 keys"):
+        load_mat(tmp_path / "keys.mat")
+
+
+def test_transposition_keeps_every_note() -> None:
+    roll = np.zeros((2, 10), dtype=np.uint8)
+    roll[0, 2] = roll[1, 7] = 1
+    shifts = legal_shifts(roll, 4)
+    assert shifts == [-2, -1, 0, 1, 2]
+    moved = transpose_roll(roll, -2)
+    assert moved[0, 0] == 1 and moved[1, 5] == 1 and moved.sum() == 2
+
+
+def test_train_save_load_score_and_resume(tmp_path: Path) -> None:
+    data = load_mat(write_mat(tmp_path / "tiny.mat", keys=16))
+    model = PolyModel(PolyConfig(n_keys=16, **TINY))
+    ckpt = tmp_path / "m.pt"
+    cfg = TrainConfig(epochs=4, batch_size=2, bptt=4, max_transpose=1, lr=1e-2)
+    first, _ = evaluate_nll(model, data["validdata"])
+    res = bench_nll(data, model, cfg, ckpt)
+    assert res.valid_nll < first  # it learned something
+    loaded, stored = load_model(ckpt)
+    assert stored["extra"]["test_nll"] == pytest.approx(res.test_nll)
+    test, frames = evaluate_nll(loaded, data["testdata"])
+    assert test == pytest.approx(res.test_nll, abs=1e-6)
+    assert frames == sum(len(r) for r in data["testdata"])
+    assert loaded.config == model.config
+    again, opt, step, _ = resume_state(ckpt)
+    assert opt is not None and step > 0 and len(opt.state) > 0
+    one = TrainConfig(epochs=1, batch_size=2)
+    more = train(again, data["traindata"], data["validdata"], one, None, opt, step)
+    assert more.epochs_run == 1
+
+
+def test_load_model_rejects_other_files(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="not found"):
+        load_model(tmp_path / "none.pt")
+    other = tmp_path / "other.pt"
+    torch.save({"kind": "melody"}, other)
+    with pytest.raises(ModelError, match="not a tunesmith polyphonic"):
+        load_model(other)
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"garbage")
+    with pytest.raises(ModelError, match="not a readable checkpoint"):
+        load_model(junk)
+
+
+# ---- harmonizer -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_harmonizer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.manual_seed(3)
+    model = PolyModel(PolyConfig(n_keys=88, **TINY))
+    path = tmp_path_factory.mktemp("h") / "harmonizer.pt"
+    save_checkpoint(path, checkpoint_dict(model, None, 0))
+    return path
+
+
+def _melody() -> Score:
+    spec = [(67, 0, 480), (69, 480, 480), (71, 960, 240),
+            (72, 1300, 100),  # a short note starting between two frame starts, after a rest
+            (74, 1440, 960),  # then a rest of two frames
+            (72, 2880, 480), (71, 3360, 480), (69, 3840, 240), (67, 4080, 720)]
+    return Score(tracks=[Track("melody", 73, False, [Note(p, s, d, 90) for p, s, d in spec])])
+
+
+def _check_voices(out: Score, melody: Score) -> None:
+    assert [t.name for t in out.tracks] == ["Soprano", "Alto", "Tenor", "Bass"]
+    sop = [(n.pitch, n.start, n.duration, n.velocity) for n in out.tracks[0].notes]
+    assert sop == [(n.pitch, n.start, n.duration, n.velocity) for n in melody.tracks[0].notes]
+    for track, (_, lo, hi, _gap) in zip(out.tracks[1:], H.VOICES, strict=True):
+        assert track.notes
+        assert all(lo <= n.pitch <= hi for n in track.notes)
+
+    def at(track: Track, tick: int) -> int | None:
+        return next((n.pitch for n in track.notes if n.start <= tick < n.end), None)
+
+    # At every eighth-note frame the lower voices sound below the soprano's frame pitch, in order.
+    pitches, _ = H.soprano_frames(melody.tracks[0].notes)
+    assert list(pitches[5:13]) == [72, 74, 74, 74, 74, -1, -1, 72]
+    for f, s in enumerate(pitches):
+        lower = [at(t, f * H.FRAME_TICKS) for t in out.tracks[1:]]
+        if s < 0:
+            assert lower == [None, None, None]
+        else:
+            assert None not in lower
+            assert s > lower[0] > lower[1] > lower[2]  # type: ignore[operator]
+
+
+def test_harmonize_keeps_soprano_and_fills_three_voices(tiny_harmonizer: Path) -> None:
+    melody = _melody()
+    out = H.harmonize(melody, seed=1, checkpoint=tiny_harmonizer)
+    _check_voices(out, melody)
+    again = H.harmonize(melody, seed=1, checkpoint=tiny_harmonizer)
+    assert [[(n.pitch, n.start) for n in t.notes] for t in again.tracks] == \
+        [[(n.pitch, n.start) for n in t.notes] for t in out.tracks]
+    other = H.harmonize(melody, seed=2, checkpoint=tiny_harmonizer)
+    lower = [[n.pitch for n in t.notes] for t in out.tracks[1:]]
+    assert [[n.pitch for n in t.notes] for t in other.tracks[1:]] != lower
+
+
+def test_voice_ranges_move_down_for_a_low_melody_and_refuse_an_impossible_one() -> None:
+    assert H._voice_ranges(72)[0] == (53, 74, 12)
+    low = H._voice_ranges(50)
+    assert low[0][0] < 50
+    with pytest.raises(ControlError, match="cannot place"):
+        H._voice_ranges(24)
+
+
+def test_harmonize_needs_a_checkpoint_and_notes(tmp_path: Path, tiny_harmonizer: Path) -> None:
+    with pytest.raises(ModelError, match="not found"):
+        H.harmonize(_melody(), checkpoint=tmp_path / "nope.pt")
+    with pytest.raises(ControlError, match="no pitched notes"):
+        H.harmonize(Score(tracks=[Track("empty")]), checkpoint=tiny_harmonizer)
+
+
+@pytest.mark.slow
+def test_shipped_harmonizer_writes_a_chorale() -> None:
+    assert H.DEFAULT_CHECKPOINT.is_file()
+    melody = _melody()
+    out = H.harmonize(melody, seed=0)
+    _check_voices(out, melody)
