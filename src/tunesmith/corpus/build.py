@@ -1,7 +1,9 @@
 """Parse the built-in corpus once, in parallel, into the compact per-collection cache.
 
 ABC tunes go through tunesmith.io's ABC reader, MIDI and MusicXML through tunesmith.io.load, and
-**kern files (Palestrina, some Bach) through music21 and tunesmith.io.m21.score_from_m21.
+**kern files (Palestrina, some Bach) through music21 and tunesmith.io.m21.score_from_m21. What
+tunesmith's strict readers refuse (stray brackets in old ABC transcriptions, UTF-16 MusicXML) is
+tried again with music21 before the piece is skipped.
 
 A build hashes every source file (sha256 of its bytes) and reuses the pieces of any file whose hash
 matches the existing cache (the user's rebuilt one, else the one shipped in the package), so a rebuild
@@ -43,6 +45,7 @@ PARSER_VERSION = 2
 
 ABC_CHUNK = 40
 """Tunes per parallel task: big enough to amortise process hand-off, small enough to balance cores."""
+
 
 def user_cache_dir() -> Path:
     path = data_dir() / "corpus"
