@@ -16,14 +16,25 @@ from tunesmith.errors import ControlError, InputFileError
 if TYPE_CHECKING:
     from tunesmith.score import ChordSymbol, Score
 
-MELODY_MODELS = ("rnn",)
-"""Models that `generate melody --model` accepts; other families add theirs here (with a generator
-in MELODY_GENERATORS)."""
+def _rnn_melody(progression: list[tuple[str, int]], key: Any, meter: str, bars: int, style: str,
+                **options: Any) -> Any:
+    from tunesmith.models import api
+
+    checkpoint = options.pop("checkpoint")
+    return api.generate_melody(progression, key, meter, bars, style, model=api.load_melody_model(checkpoint),
+                               **options)
+
+
+MELODY_GENERATORS: dict[str, Any] = {"rnn": _rnn_melody}
+"""`generate melody --model NAME` -> a function (progression as (figure, ticks) pairs, Key, meter,
+bars, style, *, temperature, top_p, seed, pitch_range, in_scale, density, checkpoint) that returns
+an object with ``notes`` (list[Note]) and ``log_likelihood``. Other model families add theirs."""
+MELODY_MODELS = tuple(MELODY_GENERATORS)
 
 
 def _check_model(model: str) -> str:
-    if model not in MELODY_MODELS:
-        known = ", ".join(MELODY_MODELS)
+    if model not in MELODY_GENERATORS:
+        known = ", ".join(MELODY_GENERATORS)
         raise ControlError("model", f"unknown melody model {model!r}; choose one of {known}")
     return model
 
@@ -151,10 +162,9 @@ def generate_melody_command(
     pitch_range = None
     if low is not None or high is not None:
         pitch_range = (low if low is not None else 0, high if high is not None else 127)
-    loaded = api.load_melody_model(checkpoint)
-    result = api.generate_melody(
+    result = MELODY_GENERATORS[model](
         progression, key_, meter_, bars, style, temperature=temperature, top_p=top_p, seed=seed,
-        pitch_range=pitch_range, in_scale=in_scale, density=density, model=loaded,
+        pitch_range=pitch_range, in_scale=in_scale, density=density, checkpoint=checkpoint,
     )  # fmt: skip
     end = bars * bar_ticks
     symbols = api.layout_chords(progression, end)
