@@ -16,8 +16,10 @@ from tunesmith.theory.keydetect import detect_key
 
 
 def _notes(score) -> list[tuple]:
-    return [(t.name, t.program, t.is_drum, [(n.pitch, n.start, n.duration, n.velocity) for n in t.notes])
-            for t in score.tracks]
+    return [
+        (t.name, t.program, t.is_drum, [(n.pitch, n.start, n.duration, n.velocity) for n in t.notes])
+        for t in score.tracks
+    ]
 
 
 @pytest.mark.parametrize(
@@ -32,8 +34,11 @@ def _notes(score) -> list[tuple]:
     ],
 )
 def test_key_tempo_and_meter_are_obeyed(style: str, key: str, mode: str, tempo: float, meter: str) -> None:
-    piece = compose(ComposeRequest(style=style, key=key, mode=mode, tempo=tempo, meter=meter, model="rules", seed=13,
-                                   candidates=1))
+    piece = compose(
+        ComposeRequest(
+            style=style, key=key, mode=mode, tempo=tempo, meter=meter, model="rules", seed=13, candidates=1
+        )
+    )
     want = Key.parse(f"{key} {mode}")
     got = detect_key(piece.score)
     assert (got.tonic, got.is_minor) == (want.tonic, want.is_minor)
@@ -90,9 +95,13 @@ def test_a_copied_melody_is_rejected_and_regenerated(monkeypatch: pytest.MonkeyP
     assert _notes(rejected.score)[0] != _notes(piece.score)[0]  # a new melody replaced the copy
 
 
+@pytest.mark.slow
 def test_symbolic_files_and_the_python_api(tmp_path: Path) -> None:
-    paths = compose_to_files(ComposeRequest(style="waltz", seed=3, model="rules", candidates=1), tmp_path,
-                             formats=("mid", "musicxml", "json", "png"))
+    paths = compose_to_files(
+        ComposeRequest(style="waltz", seed=3, model="rules", candidates=1),
+        tmp_path,
+        formats=("mid", "musicxml", "json", "png"),
+    )
     assert set(paths) == {"mid", "musicxml", "json", "png"}
     assert all(p.is_file() and p.stat().st_size > 0 for p in paths.values())
     saved = json.loads(paths["json"].read_text())
@@ -108,8 +117,16 @@ def test_finished_piece_renders_masters_engraves_and_is_recorded(tmp_path: Path)
     from tunesmith.store import open_store
     from tunesmith.store.pieces import list_pieces
 
-    piece = tunesmith.compose(tmp_path, formats=("wav", "mid", "musicxml", "json", "png"), style="march", bars=8,
-                              form="AB", seed=4, model="rules", candidates=1)
+    piece = tunesmith.compose(
+        tmp_path,
+        formats=("wav", "mid", "musicxml", "json", "png"),
+        style="march",
+        bars=8,
+        form="AB",
+        seed=4,
+        model="rules",
+        candidates=1,
+    )
     files = piece.files
     assert {"wav", "mid", "musicxml", "json", "png", "report"} <= set(files)
     report = json.loads(files["report"].read_text())
@@ -120,7 +137,12 @@ def test_finished_piece_renders_masters_engraves_and_is_recorded(tmp_path: Path)
         assert any(p.controls and p.controls["request"]["seed"] == 4 for p in stored)
     if shutil.which("mscore3"):
         out = tmp_path / "page.png"
-        result = subprocess.run(["mscore3", "-o", str(out), str(files["musicxml"])], capture_output=True, timeout=120,
-                                env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+        result = subprocess.run(
+            ["mscore3", "-o", str(out), str(files["musicxml"])],
+            capture_output=True,
+            check=False,
+            timeout=120,
+            env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        )
         assert result.returncode == 0, result.stderr[-500:]
         assert list(tmp_path.glob("page*.png"))

@@ -10,8 +10,10 @@ from tunesmith.compose.request import ComposeRequest
 from tunesmith.compose.styles import available_styles
 
 
-@pytest.mark.parametrize("style", ["folk", "celtic", "chorale", "pop", "ballad", "waltz", "march", "lullaby", "ambient",
-                                   "chinese-folk"])
+@pytest.mark.parametrize(
+    "style",
+    ["folk", "celtic", "chorale", "pop", "ballad", "waltz", "march", "lullaby", "ambient", "chinese-folk"],
+)
 def test_every_note_within_its_instrument_and_drums_on_channel_10(style: str) -> None:
     piece = compose(ComposeRequest(style=style, model="rules", seed=21, candidates=1))
     assert style in available_styles()
@@ -50,11 +52,21 @@ def test_styles_differ_in_instruments_rhythm_and_meter() -> None:
 
 
 def test_instruments_control_sets_the_ensemble() -> None:
-    piece = compose(ComposeRequest(style="folk", instruments=["flute", "acoustic guitar", "cello"], model="rules",
-                                   seed=3, candidates=1))
+    piece = compose(
+        ComposeRequest(
+            style="folk",
+            instruments=["flute", "acoustic guitar", "cello"],
+            model="rules",
+            seed=3,
+            candidates=1,
+        )
+    )
     pitched = [t for t in piece.score.tracks if not t.is_drum]
-    assert [t.program for t in pitched] == [lookup("flute").program, lookup("acoustic guitar").program,
-                                             lookup("cello").program]
+    assert [t.program for t in pitched] == [
+        lookup("flute").program,
+        lookup("acoustic guitar").program,
+        lookup("cello").program,
+    ]
     assert pitched[0].name.startswith("melody") and pitched[2].name.startswith("bass")
 
 

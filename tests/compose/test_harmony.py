@@ -35,7 +35,9 @@ def _body_bars(piece) -> list[list[str]]:
     ],
 )
 def test_given_progression_is_present_bar_for_bar(chords: str, key: str | None, expected: list[str]) -> None:
-    piece = compose(ComposeRequest(style="pop", chords=chords, key=key, bars=16, model="rules", seed=7, candidates=1))
+    piece = compose(
+        ComposeRequest(style="pop", chords=chords, key=key, bars=16, model="rules", seed=7, candidates=1)
+    )
     bars = _body_bars(piece)
     assert len(bars) == 16
     for i, got in enumerate(bars):
@@ -57,7 +59,10 @@ def test_generated_harmony_has_cadences_and_returns() -> None:
         assert harmony.bars[first + 7][0].chord == tonic
     # A section that comes back has the same chords.
     a1, a2 = plan.sections[0], plan.sections[1]
-    figures = lambda s: [[c.figure for c in harmony.bars[b]] for b in range(s.start_bar, s.start_bar + s.bars)]  # noqa: E731
+
+    def figures(s):
+        return [[c.figure for c in harmony.bars[b]] for b in range(s.start_bar, s.start_bar + s.bars)]
+
     assert figures(a1) == figures(a2)
     assert harmony.bars[-1][0].chord == tonic  # the held ending
 

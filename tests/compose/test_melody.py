@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tunesmith.compose.harmony import chord_tones, make_harmony
@@ -26,7 +28,9 @@ def test_sections_return_recognisably_and_contrast(model: str | None) -> None:
     notes = make_melody(plan, harmony, plan.seed).notes
     a1, a2, b, a3 = (_section_notes(notes, plan, s) for s in plan.sections)
     assert _similarity(a1, a2) > 0.6 and _similarity(a1, a3) > 0.6  # the A section comes back ...
-    assert _similarity(a1, b) < min(_similarity(a1, a2), _similarity(a1, a3)) - 0.3  # ... and B is something else
+    assert (
+        _similarity(a1, b) < min(_similarity(a1, a2), _similarity(a1, a3)) - 0.3
+    )  # ... and B is something else
     # First bar of a return is the first bar exactly: that is what a listener recognises.
     bar = plan.bar_ticks
     assert [x for x in a1 if x[1] < bar] == [x for x in a3 if x[1] < bar]
@@ -47,7 +51,7 @@ def test_phrases_end_on_chord_tones_and_the_piece_on_the_tonic(style: str) -> No
         assert last.pitch % 12 in chord_tones(harmony.at(last.start), plan.key, penta)
     low, high = plan.melody_range
     assert all(low <= n.pitch <= high for n in notes)
-    assert all(a.end <= b.start for a, b in zip(notes, notes[1:], strict=False))  # one line
+    assert all(a.end <= b.start for a, b in itertools.pairwise(notes))  # one line
 
 
 def test_primer_opens_the_piece(tmp_path) -> None:
@@ -57,9 +61,17 @@ def test_primer_opens_the_piece(tmp_path) -> None:
 
     motif = [Note(p, i * 240, 240, 90) for i, p in enumerate((62, 66, 69, 74, 73, 71, 69, 66))]
     path = tmp_path / "primer.mid"
-    save(Score(tracks=[Track("tune", 73, False, motif)], time_signatures=[TimeSignature(0, 4, 4)],
-               key_signatures=[KeySignature(0, 2)]), path)
-    piece = compose(ComposeRequest(style="pop", key="D", primer=str(path), model="rules", seed=1, candidates=1))
+    save(
+        Score(
+            tracks=[Track("tune", 73, False, motif)],
+            time_signatures=[TimeSignature(0, 4, 4)],
+            key_signatures=[KeySignature(0, 2)],
+        ),
+        path,
+    )
+    piece = compose(
+        ComposeRequest(style="pop", key="D", primer=str(path), model="rules", seed=1, candidates=1)
+    )
     start = piece.plan.sections[0].start_bar * piece.plan.bar_ticks
     opening = [n.pitch for n in piece.score.tracks[0].notes if n.start >= start - 60][:8]
     assert opening[:4] == [62, 66, 69, 74]

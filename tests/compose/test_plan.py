@@ -14,16 +14,22 @@ from tunesmith.theory.keydetect import detect_key
 def _melody_stats(valence: float, arousal: float, style: str = "folk") -> dict[str, float]:
     rows = []
     for seed in (1, 2, 3):
-        piece = compose(ComposeRequest(style=style, valence=valence, arousal=arousal, model="rules", seed=seed, candidates=1))
+        piece = compose(
+            ComposeRequest(
+                style=style, valence=valence, arousal=arousal, model="rules", seed=seed, candidates=1
+            )
+        )
         melody = piece.score.tracks[0].notes
-        rows.append({
-            "minor": float(piece.plan.key.is_minor),
-            "detected_minor": float(detect_key(piece.score).is_minor),
-            "tempo": piece.score.tempos[0].bpm,
-            "pitch": statistics.mean(n.pitch for n in melody),
-            "density": len(melody) / piece.plan.body_bars,
-            "velocity": statistics.mean(n.velocity for n in melody),
-        })
+        rows.append(
+            {
+                "minor": float(piece.plan.key.is_minor),
+                "detected_minor": float(detect_key(piece.score).is_minor),
+                "tempo": piece.score.tempos[0].bpm,
+                "pitch": statistics.mean(n.pitch for n in melody),
+                "density": len(melody) / piece.plan.body_bars,
+                "velocity": statistics.mean(n.velocity for n in melody),
+            }
+        )
     return {k: statistics.mean(r[k] for r in rows) for k in rows[0]}
 
 
@@ -46,7 +52,11 @@ def test_plan_resolves_style_defaults_and_obeys_explicit_controls() -> None:
     assert str(plan.meter) == "3/4" and 96 <= plan.tempo <= 168
     assert [s.label for s in plan.sections] == ["A", "A", "B", "A"]
     assert plan.intro_bars == 4 and plan.body_bars == 32
-    plan = make_plan(ComposeRequest(style="waltz", tempo=141.0, meter="6/8", bars=24, form="ABA", key="F#m", model="rules", seed=5))
+    plan = make_plan(
+        ComposeRequest(
+            style="waltz", tempo=141.0, meter="6/8", bars=24, form="ABA", key="F#m", model="rules", seed=5
+        )
+    )
     assert plan.tempo == 141.0 and str(plan.meter) == "6/8"
     assert plan.key.name == "F# minor" and plan.body_bars == 24
     assert [s.bars for s in plan.sections] == [8, 8, 8]
@@ -62,7 +72,7 @@ def test_unavailable_model_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> 
     from tunesmith.compose import plan as plan_module
 
     monkeypatch.setattr(plan_module, "model_available", lambda name: name == "rules")
-    with pytest.raises(ControlError, match="model 'gan' is not available.*allowed now: rules"):
+    with pytest.raises(ControlError, match=r"model 'gan' is not available.*allowed now: rules"):
         make_plan(ComposeRequest(model="gan", seed=1))
     assert make_plan(ComposeRequest(seed=1)).model == "rules"  # the default falls back, never fails
 

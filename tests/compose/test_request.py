@@ -44,9 +44,22 @@ def test_missing_primer_is_an_input_file_error(tmp_path) -> None:
 
 def test_json_round_trip_is_exact() -> None:
     req = ComposeRequest(
-        style="waltz", mood="tender", valence=0.25, key="Bb", mode="major", tempo=132.5, meter="3/4",
-        bars=24, form="AABA", chords="I vi IV V", instruments=["violin", "piano"], model="rules",
-        temperature=0.8, candidates=2, seed=42, title="T",
+        style="waltz",
+        mood="tender",
+        valence=0.25,
+        key="Bb",
+        mode="major",
+        tempo=132.5,
+        meter="3/4",
+        bars=24,
+        form="AABA",
+        chords="I vi IV V",
+        instruments=["violin", "piano"],
+        model="rules",
+        temperature=0.8,
+        candidates=2,
+        seed=42,
+        title="T",
     )
     again = ComposeRequest.from_json(req.to_json())
     assert again == req

@@ -9,7 +9,18 @@ from tunesmith.compose.request import ComposeRequest
 from tunesmith.compose.styles import SHIPPED_STYLES, available_styles, load_style, parse_style_file
 from tunesmith.errors import ControlError
 
-REQUIRED = ("folk", "celtic", "chorale", "pop", "ballad", "waltz", "march", "lullaby", "ambient", "chinese-folk")
+REQUIRED = (
+    "folk",
+    "celtic",
+    "chorale",
+    "pop",
+    "ballad",
+    "waltz",
+    "march",
+    "lullaby",
+    "ambient",
+    "chinese-folk",
+)
 
 
 def test_every_shipped_style_loads_and_is_complete() -> None:
@@ -31,19 +42,27 @@ def test_broken_style_file_names_the_file_and_problem(tmp_path: Path) -> None:
     bad.write_text("this is not = = toml", encoding="utf-8")
     with pytest.raises(ControlError, match="not valid TOML"):
         load_style("broken", str(tmp_path))
-    bad.write_text((SHIPPED_STYLES / "folk.toml").read_text().replace('instrument = "violin"', 'instrument = "theremin 9"'))
+    bad.write_text(
+        (SHIPPED_STYLES / "folk.toml")
+        .read_text()
+        .replace('instrument = "violin"', 'instrument = "theremin 9"')
+    )
     with pytest.raises(ControlError, match="unknown instrument"):
         load_style("broken", str(tmp_path))
 
 
 def test_a_new_style_is_a_new_file(tmp_path: Path) -> None:
     text = (SHIPPED_STYLES / "folk.toml").read_text(encoding="utf-8")
-    text = text.replace('name = "folk"', 'name = "sea-shanty"').replace('meters = ["6/8", "4/4", "2/4"]', 'meters = ["2/4"]')
+    text = text.replace('name = "folk"', 'name = "sea-shanty"').replace(
+        'meters = ["6/8", "4/4", "2/4"]', 'meters = ["2/4"]'
+    )
     text = text.replace('instrument = "violin"', 'instrument = "accordion"')
     (tmp_path / "sea-shanty.toml").write_text(text, encoding="utf-8")
     assert "sea-shanty" in available_styles(str(tmp_path))
     with pytest.raises(ControlError, match="unknown style"):
         load_style("sea-shanty")
-    piece = compose(ComposeRequest(style="sea-shanty", styles_path=str(tmp_path), model="rules", seed=3, candidates=1))
+    piece = compose(
+        ComposeRequest(style="sea-shanty", styles_path=str(tmp_path), model="rules", seed=3, candidates=1)
+    )
     assert str(piece.score.time_signatures[0]) == "2/4"
     assert piece.score.tracks[0].program == 21  # accordion
