@@ -204,8 +204,15 @@ def _score(plan: Plan, harmony: Harmony, tracks: list[Track]) -> Score:
     return score.sort()
 
 
-def compose(request: ComposeRequest, progress: Progress | None = None) -> Composition:
-    """Compose a piece from ``request`` (see the module docstring); deterministic for a given seed."""
+def compose(
+    request: ComposeRequest,
+    progress: Progress | None = None,
+    preference: Callable[[Score], float] | None = None,
+) -> Composition:
+    """Compose a piece from ``request`` (see the module docstring); deterministic for a given seed.
+
+    ``preference`` (e.g. tunesmith.feedback's learned listener model) maps a candidate's score to
+    0..1; it joins the ranking as the 'preference' component with weight WEIGHTS['preference']."""
     from tunesmith.compose import engines
 
     _report(progress, "plan", 0.0)
@@ -220,6 +227,12 @@ def compose(request: ComposeRequest, progress: Progress | None = None) -> Compos
     for i, seed in enumerate(seeds):
         _report(progress, f"candidate {i + 1}/{len(seeds)}", 0.15 + 0.8 * i / len(seeds))
         candidates.append(_candidate(plan, harmony, seed, primer))
+    if preference is not None:
+        from tunesmith.compose.rank import WEIGHTS
+
+        for c in candidates:
+            c.components["preference"] = float(preference(c.score))
+            c.total += WEIGHTS["preference"] * c.components["preference"]
     candidates.sort(key=lambda c: -c.total)
     _report(progress, "ranked", 1.0)
     return Composition(

@@ -23,6 +23,7 @@ WEIGHTS = {
     "span": 0.3,
     "likelihood": 0.5,
     "critic": 0.5,
+    "preference": 2.0,  # the listener's learned taste (tunesmith.feedback), when compose() is given one
 }
 
 

@@ -13,6 +13,9 @@ History:
   1  pieces, tags, piece_tags, users, ratings
   2  fingerprints table; pieces.corpus_ref (corpus pieces point at their cache entry), pieces.controls
      (a generated piece's request); ratings.updated_at
+  3  sessions table (web sign-in tokens, stored hashed, with expiry); pieces.owner_id (who uploaded
+     or composed a piece; NULL for the shared corpus), pieces.features (cached musical features for
+     the feedback model and recommendations)
 """
 
 from __future__ import annotations
@@ -129,7 +132,26 @@ def _v2(conn: Connection) -> None:
     fingerprints.create(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+def _v3(conn: Connection) -> None:
+    # SQLite cannot add a foreign key with ALTER TABLE: owner_id is a plain integer column there
+    # (the ORM still joins on it); deleting a user leaves their pieces with an owner nobody has.
+    _add_column(conn, "pieces", Column("owner_id", Integer))
+    _add_column(conn, "pieces", Column("features", JSON))
+    meta = MetaData()
+    meta.reflect(conn, only=["pieces", "users"])
+    Index("ix_pieces_owner_id", meta.tables["pieces"].c.owner_id).create(conn)
+    sessions = Table(
+        "sessions", meta,
+        Column("id", Integer, primary_key=True),
+        Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+        Column("token_hash", String(64), nullable=False, unique=True),
+        Column("created_at", DateTime, nullable=False),
+        Column("expires_at", DateTime, nullable=False),
+    )
+    sessions.create(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
 LATEST_VERSION = len(MIGRATIONS)
 
 

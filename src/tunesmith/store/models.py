@@ -87,6 +87,10 @@ class Piece(Base):
     note_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     controls: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     """For generated pieces: the compose request that made it."""
+    owner_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    """The user who uploaded or composed the piece; None for the shared corpus and CLI imports."""
+    features: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """Cached musical features (tunesmith.feedback.features) so ratings can be learned from quickly."""
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     tags: Mapped[list[Tag]] = relationship(secondary=piece_tags, back_populates="pieces", lazy="selectin")
@@ -148,3 +152,14 @@ class Fingerprint(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     piece: Mapped[Piece] = relationship(back_populates="fingerprints")
+
+
+class SessionToken(Base):
+    """A web sign-in: only the sha256 of the random token is kept, so a leaked database signs no one in."""
+
+    __tablename__ = "sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
