@@ -165,7 +165,7 @@ def main() -> None:
         f"{duration / med('wall'):.0f}× | {med('cpu'):.2f} | {duration / med('cpu'):.0f}× |",
         "",
         "Stages (median wall seconds): "
-        + ", ".join(f"{k} {med(k):.2f}" for k in ("synth", "mix", "master", "write"))
+        + ", ".join(f"{k} {med(k):.2f}" for k in ("synth_mix", "master", "write"))
         + f". Synthesis and per-track effects run on {render_threads()} threads "
         "(`TUNESMITH_RENDER_THREADS`); the bare command uses one.",
         f"Result: {med('lufs'):.2f} LUFS integrated, true peak {med('tp'):.2f} dBTP.",

@@ -46,7 +46,7 @@ def test_render_score_writes_every_format_stems_and_pianoroll(score, soundfont, 
             assert w.getsampwidth() == 3
     assert result.pianoroll is not None and result.pianoroll.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert result.report.on_target
-    assert set(result.timings) == {"synth", "mix", "master", "export"}
+    assert set(result.timings) == {"synth_mix", "master", "export"}
     leftovers = [p for p in tmp_path.rglob(".*") if p.is_file()]
     assert leftovers == []  # atomic writes leave no temporary files behind
 

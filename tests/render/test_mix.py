@@ -12,6 +12,7 @@ from tunesmith.render.mix import (
     default_mix_plan,
     gated_rms,
     mix_stems,
+    mix_streamed,
     pan_gains,
     track_role,
 )
@@ -134,3 +135,31 @@ def test_default_highpass_stays_below_the_parts_low_notes():
     plan = default_mix_plan([low_pad, high_melody])
     assert plan.tracks[0].highpass_hz <= 0.6 * 131
     assert plan.tracks[1].highpass_hz == 120.0  # C5 and up: the role's default is already well below
+
+
+def test_streamed_mix_matches_across_worker_counts_and_keeps_stems_on_request():
+    stems = [_stem(f"t{i}", _noise(seconds=1.0, level=0.05 * (i + 1), seed=i)) for i in range(5)]
+    plan = default_mix_plan([Track("melody", 73), Track("bass", 33), Track("pad", 89), Track("chords", 0),
+                             Track("drums", 0, True)])
+    length = stems[0].audio.shape[1]
+    results = [
+        mix_streamed(lambda _w, i: stems[i].audio, [s.name for s in stems], plan, SR, length,
+                     keep_stems=keep, workers=workers)
+        for workers, keep in ((1, True), (2, False), (3, True))
+    ]
+    for other in results[1:]:
+        np.testing.assert_array_equal(other.audio, results[0].audio)
+        assert other.track_rms_dbfs == pytest.approx(results[0].track_rms_dbfs)
+    assert len(results[0].stems) == 5 and results[1].stems == []
+    assert np.array_equal(stems[0].audio, _noise(seconds=1.0, level=0.05, seed=0).astype(np.float32))
+
+
+def test_streamed_mix_passes_a_worker_failure_on():
+    def produce(worker: int, i: int) -> np.ndarray:
+        if i == 3:
+            raise ValueError("track 3 broke")
+        return _noise(seconds=0.5, seed=i).astype(np.float32)
+
+    plan = MixPlan(tracks=[MixSettings() for _ in range(5)])
+    with pytest.raises(ValueError, match="track 3 broke"):
+        mix_streamed(produce, list("abcde"), plan, SR, int(0.5 * SR), workers=2)

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from tunesmith.errors import ControlError, OutputError, UnsupportedFormatError
 from tunesmith.fileutil import atomic_path
 from tunesmith.render.master import CEILING_DBTP, TARGET_LUFS, MasterReport, master
-from tunesmith.render.mix import MixPlan, mix_stems, track_role
-from tunesmith.render.synth import SAMPLE_RATE, render_stems
+from tunesmith.render.mix import MixPlan, default_mix_plan, mix_streamed, track_role
+from tunesmith.render.synth import SAMPLE_RATE, TAIL_SECONDS, get_renderers, render_threads
 
 if TYPE_CHECKING:
     import numpy as np
@@ -50,10 +50,18 @@ def write_audio(
     x = x if x.ndim == 2 else x[None, :]
     data: np.ndarray = np.clip(x, -1.0, 1.0)
     if fmt != "mp3" and bit_depth == 16:
-        # Quantise here (pedalboard truncates floats): TPDF dither of +-1 LSB, then round.
+        # Quantise here (pedalboard truncates floats): TPDF dither of +-1 LSB, then round; in slices,
+        # so the temporaries stay small.
         rng = np.random.default_rng(seed)
-        dither = rng.random(x.shape, dtype=np.float32) - rng.random(x.shape, dtype=np.float32)
-        data = np.clip(np.floor(x * 32768.0 + dither + 0.5), -32768, 32767).astype(np.int16)
+        data = np.empty(x.shape, dtype=np.int16)
+        step = 1 << 18
+        for a in range(0, x.shape[1], step):
+            part = x[:, a : a + step] * np.float32(32768.0)
+            part += rng.random(part.shape, dtype=np.float32)
+            part -= rng.random(part.shape, dtype=np.float32)
+            part += np.float32(0.5)
+            np.floor(part, out=part)
+            data[:, a : a + step] = np.clip(part, -32768, 32767)
     target = Path(path)
     with atomic_path(target) as tmp:
         try:
@@ -195,8 +203,11 @@ def render_audio(
     target_lufs: float = TARGET_LUFS,
     ceiling_dbtp: float = CEILING_DBTP,
     sample_rate: int = SAMPLE_RATE,
+    keep_stems: bool = False,
 ) -> RenderedAudio:
-    """Synthesize, mix and (unless ``do_master`` is False) master ``score``, in memory."""
+    """Synthesize, mix and (unless ``do_master`` is False) master ``score``, in memory.
+
+    ``keep_stems`` keeps each track's processed audio (post-fader, pre-reverb) in the result."""
     import numpy as np
 
     if not -40.0 <= target_lufs <= -5.0:
@@ -207,11 +218,19 @@ def render_audio(
         raise ControlError("score", "has no notes to render")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    stems = render_stems(score, soundfont, sample_rate)
-    t1 = time.perf_counter()
-    mixed = mix_stems(stems, mix)
+    # Each worker synthesizes a track and runs its effects straight away, so only a few stems are in
+    # memory at once (a 5-track, 70 s piece would otherwise hold ~300 MB of stems).
+    workers = max(1, min(render_threads(), sum(1 for t in score.tracks if t.notes)))
+    renderers = get_renderers(soundfont, sample_rate, workers)
+    length = math.ceil((score.duration_seconds() + TAIL_SECONDS) * sample_rate)
+    plan = mix if mix is not None else default_mix_plan(score.tracks)
+    names = [t.name or f"track {i + 1}" for i, t in enumerate(score.tracks)]
+    mixed = mix_streamed(
+        lambda worker, i: renderers[worker].render_track(score, score.tracks[i], length),
+        names, plan, sample_rate, length, keep_stems=keep_stems, workers=workers,
+    )
     t2 = time.perf_counter()
-    timings.update(synth=t1 - t0, mix=t2 - t1)
+    timings.update(synth_mix=t2 - t0)
     if do_master:
         rms = dict(zip(_unique(mixed.names), mixed.track_rms_dbfs, strict=True))
         audio, report = master(
@@ -283,7 +302,8 @@ def render_score(
     if not folder.is_dir():
         raise OutputError(f"{out_path}: folder {folder} does not exist")
     rendered = render_audio(
-        score, soundfont=soundfont, mix=mix, do_master=do_master, target_lufs=target_lufs
+        score, soundfont=soundfont, mix=mix, do_master=do_master, target_lufs=target_lufs,
+        keep_stems=bool(stems),
     )
     t0 = time.perf_counter()
     files: dict[str, Path] = {}

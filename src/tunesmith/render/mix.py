@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -191,74 +191,144 @@ def _padded(audio: np.ndarray, length: int) -> np.ndarray:
     return audio if audio.shape[1] >= length else np.pad(audio, ((0, 0), (0, length - audio.shape[1])))
 
 
-def mix_stems(stems: Sequence[Stem], plan: MixPlan | None = None) -> MixResult:
-    """Mix rendered stems to stereo following ``plan`` (default: ``default_mix_plan`` by role)."""
-    import numpy as np
-    import pedalboard as pb
+_REFERENCE_RMS = 0.1  # auto-levelled stems sit at -20 dBFS gated RMS before their gain_db
 
+
+def process_stem(
+    audio: np.ndarray, settings: MixSettings, sample_rate: int, auto_level: bool = True
+) -> tuple[np.ndarray | None, float]:
+    """One stem through level, EQ, compression and pan: (processed audio, or None when the track is
+    muted or silent; the raw stem's gated RMS). ``audio`` is never changed in place."""
+    import numpy as np
+
+    level = gated_rms(audio, sample_rate)
+    if settings.mute or level <= 1e-7:
+        return None, level
+    gain = 10 ** (settings.gain_db / 20)
+    if auto_level:
+        gain *= _REFERENCE_RMS / level
+    # Filters are linear and the compressor's threshold follows the stem's own level, so the effects
+    # run on the raw stem and gain and pan follow in one multiply.
+    processed = _effects(settings, 20 * math.log10(level), sample_rate, audio)
+    left, right = pan_gains(settings.pan)
+    factors = np.array([[gain * left], [gain * right]], dtype=np.float32)
+    if processed is audio:
+        return audio * factors, level
+    processed *= factors
+    return processed, level
+
+
+def mix_stems(stems: Sequence[Stem], plan: MixPlan | None = None, keep_stems: bool = True) -> MixResult:
+    """Mix rendered stems to stereo following ``plan`` (default: ``default_mix_plan`` by role)."""
     if not stems:
         raise ControlError("tracks", "nothing to mix: the score has no tracks")
-    sample_rate = stems[0].sample_rate
-    length = max(s.audio.shape[1] for s in stems)
     if plan is None:
         from tunesmith.score import Track
 
         plan = default_mix_plan([Track(s.name, s.program, s.is_drum) for s in stems])
-    if len(plan.tracks) != len(stems):
-        raise ControlError("mix", f"plan has {len(plan.tracks)} track settings for {len(stems)} tracks")
-    reference = 0.1  # auto-levelled stems sit at -20 dBFS gated RMS before their gain_db
-    bus = np.zeros((2, length), dtype=np.float32)
-    send_bus = np.zeros((2, length), dtype=np.float32)
-    scratch = np.empty((2, length), dtype=np.float32)
-    sending = False
-    processed: list[np.ndarray] = []
-    rms_db: list[float] = []
-    for i, s in enumerate(plan.tracks):
-        s.validate(f"mix.tracks[{i}]")
-    audios = [_padded(st.audio, length) for st in stems]
-    levels = [gated_rms(a, sample_rate) for a in audios]
+    length = max(s.audio.shape[1] for s in stems)
+    return mix_streamed(
+        lambda _worker, i: _padded(stems[i].audio, length),
+        [s.name for s in stems], plan, stems[0].sample_rate, length, keep_stems=keep_stems,
+    )
 
-    def effects(i: int) -> np.ndarray:
-        s = plan.tracks[i]
-        if s.mute or levels[i] <= 1e-7:
-            return audios[i]
-        return _effects(s, 20 * math.log10(levels[i]), sample_rate, audios[i])
+
+def mix_streamed(
+    produce: Callable[[int, int], np.ndarray],
+    names: Sequence[str],
+    plan: MixPlan,
+    sample_rate: int,
+    length: int,
+    *,
+    keep_stems: bool = False,
+    workers: int | None = None,
+) -> MixResult:
+    """Mix tracks as they are produced: ``produce(worker, i)`` returns track i's (2, length) audio.
+
+    Tracks are dealt round-robin to ``workers`` threads (default ``render_threads()``), each producing
+    and processing its tracks; they are summed in track order, so the result does not depend on
+    timing. Only a few stems are alive at once unless ``keep_stems`` keeps the processed ones."""
+    import queue
+    import threading
+
+    import numpy as np
+    import pedalboard as pb
 
     from tunesmith.render.synth import render_threads
 
-    workers = min(render_threads(), len(stems))
-    if workers > 1:  # pedalboard runs without Python's lock held: stems filter in parallel
-        from concurrent.futures import ThreadPoolExecutor
+    count = len(names)
+    if len(plan.tracks) != count:
+        raise ControlError("mix", f"plan has {len(plan.tracks)} track settings for {count} tracks")
+    for i, s in enumerate(plan.tracks):
+        s.validate(f"mix.tracks[{i}]")
+    n_workers = max(1, min(workers or render_threads(), count))
 
-        with ThreadPoolExecutor(workers) as pool:
-            filtered = list(pool.map(effects, range(len(stems))))
-    else:
-        filtered = [effects(i) for i in range(len(stems))]
-    for audio, level, s, processed_audio in zip(audios, levels, plan.tracks, filtered, strict=True):
-        if s.mute or level <= 1e-7:
-            processed.append(np.zeros((2, length), dtype=np.float32))
-            rms_db.append(float("-inf") if level <= 1e-7 else 20 * math.log10(level))
-            continue
-        gain = 10 ** (s.gain_db / 20)
-        if plan.auto_level:
-            gain *= reference / level
-        # Filters are linear and the compressor's threshold follows the stem's own level, so the
-        # effects ran on the raw stem and gain and pan follow in one multiply.
-        left, right = pan_gains(s.pan)
-        factors = np.array([[gain * left], [gain * right]], dtype=np.float32)
-        if processed_audio is audio:
-            processed_audio = audio * factors  # never scale the caller's stem in place
-        else:
-            processed_audio *= factors
-        processed.append(processed_audio)
-        bus += processed_audio
-        if s.reverb_send > 0:
-            np.multiply(processed_audio, np.float32(s.reverb_send), out=scratch)
-            send_bus += scratch
-            sending = True
-        power = float(np.vdot(processed_audio, processed_audio)) / processed_audio.size
-        rms_db.append(10 * math.log10(power) if power > 0 else float("-inf"))
-    if sending:
+    def work(worker: int, i: int) -> tuple[np.ndarray | None, float]:
+        audio = produce(worker, i)
+        if audio.shape != (2, length):
+            audio = _padded(audio, length)[:, :length]
+        return process_stem(audio, plan.tracks[i], sample_rate, plan.auto_level)
+
+    # One small queue per worker: a worker runs at most one finished track ahead of the summing.
+    queues: list[queue.Queue[tuple[bool, object]]] = [queue.Queue(maxsize=1) for _ in range(n_workers)]
+    stop = threading.Event()
+
+    def loop(worker: int) -> None:
+        for i in range(worker, count, n_workers):
+            if stop.is_set():
+                return
+            try:
+                queues[worker].put((True, work(worker, i)))
+            except BaseException as err:  # handed to the summing thread, which re-raises it
+                queues[worker].put((False, err))
+                return
+
+    threads = [threading.Thread(target=loop, args=(w,), daemon=True) for w in range(1, n_workers)]
+    for t in threads:
+        t.start()
+    bus = np.zeros((2, length), dtype=np.float32)
+    send_bus: np.ndarray | None = None
+    processed_list: list[np.ndarray] = []
+    rms_db: list[float] = []
+    try:
+        for i in range(count):
+            worker = i % n_workers
+            if worker == 0:
+                result: tuple[np.ndarray | None, float] = work(0, i)
+            else:
+                ok, value = queues[worker].get()
+                if not ok:
+                    raise value  # type: ignore[misc]
+                result = value  # type: ignore[assignment]
+            processed, level = result
+            if processed is None:
+                rms_db.append(float("-inf") if level <= 1e-7 else 20 * math.log10(level))
+                if keep_stems:
+                    processed_list.append(np.zeros((2, length), dtype=np.float32))
+                continue
+            bus += processed
+            power = float(np.vdot(processed, processed)) / processed.size
+            rms_db.append(10 * math.log10(power) if power > 0 else float("-inf"))
+            send = np.float32(plan.tracks[i].reverb_send)
+            if send > 0:
+                if send_bus is None:
+                    send_bus = np.zeros((2, length), dtype=np.float32)
+                if keep_stems:
+                    send_bus += processed * send
+                else:  # the stem is not needed any more: scale it in place as the send
+                    processed *= send
+                    send_bus += processed
+            if keep_stems:
+                processed_list.append(processed)
+            del processed, result
+    finally:
+        stop.set()
+        for q in queues:  # unblock workers waiting to hand over a track
+            while not q.empty():
+                q.get_nowait()
+        for t in threads:
+            t.join()
+    if send_bus is not None:
         # Low end kept out of the reverb so it does not turn to mud.
         reverb = pb.Pedalboard(
             [
@@ -269,4 +339,5 @@ def mix_stems(stems: Sequence[Stem], plan: MixPlan | None = None) -> MixResult:
             ]
         )
         bus += reverb(send_bus, sample_rate, reset=True)
-    return MixResult(bus, processed, [s.name for s in stems], rms_db, sample_rate)
+        del send_bus
+    return MixResult(bus, processed_list, list(names), rms_db, sample_rate)
