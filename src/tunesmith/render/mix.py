@@ -340,4 +340,8 @@ def mix_streamed(
         )
         bus += reverb(send_bus, sample_rate, reset=True)
         del send_bus
+    # The reverb is still decaying (about -40 dB) when the buffer ends: fade it out, never cut it.
+    fade = min(length, int(0.25 * sample_rate))
+    if fade > 0:
+        bus[:, length - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32) ** 2
     return MixResult(bus, processed_list, list(names), rms_db, sample_rate)
