@@ -112,6 +112,25 @@ def ours(score: Score, out: Path) -> dict[str, float]:
     return timings
 
 
+def cpu_by_stage(score: Score, out: Path) -> dict[str, float]:
+    """CPU seconds of each stage run on its own, one thread (so each second is attributed)."""
+    from tunesmith.render.master import master
+    from tunesmith.render.mix import mix_stems
+    from tunesmith.render.synth import render_stems
+
+    marks = [time.process_time()]
+    stems = render_stems(score, threads=1)
+    marks.append(time.process_time())
+    mixed = mix_stems(stems, keep_stems=False)
+    del stems
+    marks.append(time.process_time())
+    audio, _ = master(mixed.audio, mixed.sample_rate)
+    marks.append(time.process_time())
+    write_audio(out, audio, mixed.sample_rate, bit_depth=16)
+    marks.append(time.process_time())
+    return {k: b - a for k, a, b in zip(("synth", "mix", "master", "write"), marks, marks[1:], strict=False)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--midi", type=Path, help="render this MIDI file instead of the built-in piece")
@@ -132,11 +151,14 @@ def main() -> None:
         get_renderer(soundfont)
         load_s = time.perf_counter() - t0
         render_audio(bench_piece(bars=1))  # warm-up: imports (scipy, pedalboard, pyloudnorm), caches
+        threads = render_threads()
         runs, bare, bare_dyn = [], [], []
         for _ in range(args.repeats):
             bare.append(bare_fluidsynth(soundfont, midi, Path(tmp) / "bare.wav"))
             bare_dyn.append(bare_fluidsynth(soundfont, midi, Path(tmp) / "bare.wav", dynamic=True))
             runs.append(ours(score, Path(tmp) / "ours.wav"))
+        os.environ["TUNESMITH_RENDER_THREADS"] = "1"
+        stages = [cpu_by_stage(score, Path(tmp) / "stages.wav") for _ in range(args.repeats)]
 
     def med(key: str) -> float:
         return statistics.median(r[key] for r in runs)
@@ -166,8 +188,11 @@ def main() -> None:
         "",
         "Stages (median wall seconds): "
         + ", ".join(f"{k} {med(k):.2f}" for k in ("synth_mix", "master", "write"))
-        + f". Synthesis and per-track effects run on {render_threads()} threads "
+        + f". Synthesis and per-track effects run on {threads} threads "
         "(`TUNESMITH_RENDER_THREADS`); the bare command uses one.",
+        "CPU seconds by stage (each run alone on one thread): "
+        + ", ".join(f"{k} {statistics.median(st[k] for st in stages):.2f}" for k in stages[0])
+        + ".",
         f"Result: {med('lufs'):.2f} LUFS integrated, true peak {med('tp'):.2f} dBTP.",
         "",
         "Command:",
