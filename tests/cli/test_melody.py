@@ -95,7 +95,8 @@ def test_bad_input_exits_2_with_a_clear_message(checkpoints: tuple[Path, Path]) 
     bad_chord = run("generate", "melody", "--chords", "C Xm7", "--checkpoint", str(mel))
     assert bad_chord.returncode == 2 and "bad chord symbol 'Xm7'" in bad_chord.stderr
     assert "Traceback" not in bad_chord.stderr
-    bad_style = run("generate", "melody", "--style", "metal", "--model", "gan", "--checkpoint", str(mel))
-    assert bad_style.returncode == 2 and "unknown melody model 'gan'" in bad_style.stderr
+    bad_model = run("generate", "melody", "--model", "transformer", "--checkpoint", str(mel))
+    assert bad_model.returncode == 2 and "unknown melody model 'transformer'" in bad_model.stderr
+    assert "rnn" in bad_model.stderr
     bad = run("generate", "chords", "--style", "metal", "--checkpoint", str(chords))
     assert bad.returncode == 2 and "unknown style 'metal'" in bad.stderr and "folk" in bad.stderr
