@@ -16,7 +16,14 @@ from tunesmith.models.poly import (
     load_model,
     save_checkpoint,
 )
-from tunesmith.models.poly_train import TrainConfig, bench_nll, evaluate_nll, resume_state, train
+from tunesmith.models.poly_train import (
+    TrainConfig,
+    bench_nll,
+    evaluate_mixture_nll,
+    evaluate_nll,
+    resume_state,
+    train,
+)
 from tunesmith.models.polydata import legal_shifts, load_mat, pad_batch, transpose_roll
 from tunesmith.score import Note, Score, Track
 
@@ -98,6 +105,28 @@ def test_padding_frames_are_not_counted() -> None:
     assert count == 11
     assert torch.allclose(loss, expected, atol=1e-5)
     assert nll == pytest.approx(float(expected), abs=1e-5)
+
+
+def test_mixture_of_models_is_an_exact_distribution() -> None:
+    torch.manual_seed(4)
+    a = PolyModel(PolyConfig(n_keys=6, **TINY)).eval()
+    b = PolyModel(PolyConfig(n_keys=6, **TINY)).eval()
+    with torch.no_grad():
+        for p in b.parameters():
+            p.mul_(3.0)
+    history = (np.random.default_rng(4).random((2, 6)) > 0.5).astype(np.uint8)
+    total = 0.0
+    for bits in itertools.product([0, 1], repeat=6):
+        seq = np.vstack([history, np.array(bits, dtype=np.uint8)[None]])
+        with_frame, _ = evaluate_mixture_nll([a, b], [seq])
+        before, _ = evaluate_mixture_nll([a, b], [history])
+        total += float(np.exp(-(with_frame * 3 - before * 2)))  # p(last frame | history)
+    assert total == pytest.approx(1.0, abs=1e-5)
+    rng = np.random.default_rng(5)
+    seqs = [(rng.random((int(rng.integers(3, 9)), 6)) > 0.6).astype(np.uint8) for _ in range(4)]
+    na, nb = evaluate_nll(a, seqs)[0], evaluate_nll(b, seqs)[0]
+    assert evaluate_mixture_nll([a, a], seqs)[0] == pytest.approx(na, abs=1e-6)
+    assert evaluate_mixture_nll([a, b], seqs)[0] <= (na + nb) / 2 + 1e-9  # Jensen
 
 
 def test_load_mat_reads_the_layout(tmp_path: Path) -> None:

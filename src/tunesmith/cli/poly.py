@@ -60,8 +60,9 @@ def bench_nll_command(
                                        "T×88 binary piano rolls.")],
     epochs: Annotated[int, typer.Option("--epochs", help="Most epochs (early stopping on valid).")] = 60,
     out: Annotated[Path | None, typer.Option("--out", help="Checkpoint for the selected model.")] = None,
-    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="A saved model: score it "
-                                                    "(--eval-only) or continue training it.")] = None,
+    checkpoint: Annotated[list[Path] | None, typer.Option("--checkpoint", help="A saved model: score it "
+                          "(--eval-only) or continue training it. Repeat it with --eval-only to score the "
+                          "exact equal-weight mixture of several models.")] = None,
     eval_only: Annotated[bool, typer.Option("--eval-only", help="Only score --checkpoint on test.")] = False,
     lstm_size: Annotated[int, typer.Option("--lstm-size")] = 256,
     lstm_layers: Annotated[int, typer.Option("--lstm-layers")] = 2,
@@ -83,14 +84,20 @@ def bench_nll_command(
     for name, value in (("--epochs", epochs), ("--lstm-size", lstm_size), ("--made-size", made_size),
                         ("--batch-size", batch_size), ("--lr", lr), ("--threads", threads)):
         _check_positive(name, value)
-    if eval_only and checkpoint is None:
+    if eval_only and not checkpoint:
         raise ControlError("--eval-only", "needs --checkpoint FILE")
     import time
 
     import torch
 
     from tunesmith.models.poly import PolyConfig, PolyModel, load_model
-    from tunesmith.models.poly_train import TrainConfig, bench_nll, evaluate_nll, resume_state
+    from tunesmith.models.poly_train import (
+        TrainConfig,
+        bench_nll,
+        evaluate_mixture_nll,
+        evaluate_nll,
+        resume_state,
+    )
     from tunesmith.models.polydata import frame_count, load_mat
 
     torch.set_num_threads(threads)
@@ -98,22 +105,30 @@ def bench_nll_command(
     splits = load_mat(data)
     n_keys = splits["traindata"][0].shape[1]
     if eval_only:
-        assert checkpoint is not None
-        model, _ = load_model(checkpoint)
-        if model.config.n_keys != n_keys:
-            raise ControlError("--checkpoint", f"{checkpoint} models {model.config.n_keys} keys, "
-                                               f"{data} has {n_keys}")
+        assert checkpoint
+        models = [load_model(c)[0] for c in checkpoint]
+        for c, m in zip(checkpoint, models, strict=True):
+            if m.config.n_keys != n_keys:
+                raise ControlError("--checkpoint", f"{c} models {m.config.n_keys} keys, {data} has {n_keys}")
         start = time.monotonic()
-        nll, frames = evaluate_nll(model, splits["testdata"])
+        if len(models) > 1:
+            valid, _ = evaluate_mixture_nll(models, splits["validdata"])
+            typer.echo(f"valid NLL {valid:.4f} nats/frame (mixture of {len(models)} models)")
+            nll, frames = evaluate_mixture_nll(models, splits["testdata"])
+        else:
+            nll, frames = evaluate_nll(models[0], splits["testdata"])
         typer.echo(f"test NLL {nll:.4f} nats/frame over {frames} frames ({time.monotonic() - start:.1f}s)")
         return
-    target = out or checkpoint or Path(f"poly-{data.stem}.pt")
+    if checkpoint and len(checkpoint) > 1:
+        raise ControlError("--checkpoint", "training continues one model; give several only with --eval-only")
+    resume_from = checkpoint[0] if checkpoint else None
+    target = out or resume_from or Path(f"poly-{data.stem}.pt")
     cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, bptt=bptt,
                       max_transpose=transpose, patience=patience, max_minutes=max_minutes, seed=seed)
-    if checkpoint is not None:
-        model, opt, step, _ = resume_state(checkpoint)
+    if resume_from is not None:
+        model, opt, step, _ = resume_state(resume_from)
         if model.config.n_keys != n_keys:
-            raise ControlError("--checkpoint", f"{checkpoint} models {model.config.n_keys} keys, "
+            raise ControlError("--checkpoint", f"{resume_from} models {model.config.n_keys} keys, "
                                                f"{data} has {n_keys}")
         model.train()
     else:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from tunesmith.errors import ModelError
 from tunesmith.models.poly import PolyModel, checkpoint_dict, frame_nll, save_checkpoint
 from tunesmith.models.polydata import Roll, legal_shifts, length_batches, pad_batch, transpose_roll
 
@@ -61,6 +62,34 @@ def evaluate_nll(model: PolyModel, seqs: Sequence[Roll], batch_size: int = 32) -
         total += float(frame_nll(logits, frames, mask).double().sum())
         frames_seen += int(mask.sum())
     model.train(was_training)
+    return total / max(1, frames_seen), frames_seen
+
+
+@torch.no_grad()
+def evaluate_mixture_nll(
+    models: Sequence[PolyModel], seqs: Sequence[Roll], batch_size: int = 32
+) -> tuple[float, int]:
+    """Exact NLL per frame of the equal-weight mixture of ``models`` at every frame:
+    p(x_t | x_<t) = mean_m p_m(x_t | x_<t). Each p_m is a proper distribution over the 2^K frame vectors,
+    so their average is one too, and the product over frames is an exact sequence likelihood."""
+    if not models:
+        raise ValueError("no models to mix")
+    n_keys = {m.config.n_keys for m in models}
+    if len(n_keys) != 1:
+        raise ModelError(f"the models to mix model different key counts {sorted(n_keys)}")
+    for m in models:
+        m.eval()
+    total = 0.0
+    frames_seen = 0
+    for idx in length_batches(seqs, batch_size, None):
+        frames, mask = pad_batch([seqs[i] for i in idx])
+        logps = []
+        for m in models:
+            ctx, _ = m.context(frames)
+            logps.append(-frame_nll(m.made(frames, ctx), frames, None).double())  # (B, T)
+        mixed = torch.logsumexp(torch.stack(logps), dim=0) - math.log(len(models))
+        total += float(-(mixed * mask.double()).sum())
+        frames_seen += int(mask.sum())
     return total / max(1, frames_seen), frames_seen
 
 
