@@ -90,6 +90,8 @@ def test_skip_reasons_are_grouped_without_places() -> None:
         "unexpected character"
     )
     assert _reason_kind("ValueError: no notes") == "no notes"
+    spaced = "CorruptFileError: /a b/PMFC 12-Kyrie Rondello.xml: an XML file, but not a MusicXML score"
+    assert _reason_kind(spaced) == "an XML file, but not a MusicXML score"
 
 
 def test_rhythm_tags() -> None:

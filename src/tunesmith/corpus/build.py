@@ -378,7 +378,7 @@ def _reason_kind(reason: str) -> str:
     'CorruptFileError: a/b.abc: tune X:12: line 8: invalid meter M:FREI4/4' -> 'invalid meter'.
     """
     kind, _, message = reason.partition(": ")
-    message = re.sub(r"^[^\s:]+\.\w+: ", "", message)  # drop the file name
+    message = re.sub(r"^.*?\.(abc|xml|mxl|musicxml|krn|midi?): ", "", message)  # drop the file name
     message = re.sub(r"^(tune X:\S*: )?(line \d+: )?", "", message)
     head = re.split(r"[\d'\"(:]", message, maxsplit=1)[0].strip()
     head = re.sub(r"\s+[A-Z]$", "", head)  # 'invalid key K:H' -> 'invalid key'
