@@ -46,3 +46,8 @@ def test_repeat_after_double_bar_starts_there() -> None:
 
 def test_multi_bar_first_ending() -> None:
     assert play_order(bars("|:", "[1", ":|", "[2", "")) == [0, 1, 2, 0, 3, 4]
+
+
+def test_first_ending_without_a_marked_second_ending() -> None:
+    # "|: a b [1 c :| d |: e [1 f :| g": after the skipped first ending the section is over
+    assert play_order(bars("|:", "", "[1 :|", "", "|:", "[1 :|", "")) == [0, 1, 2, 0, 1, 3, 4, 5, 4, 6]

@@ -39,13 +39,16 @@ def _ending_blocks(bars: list[Bar]) -> list[set[int]]:
     return member
 
 
-def play_order(bars: list[Bar]) -> list[int]:
-    """Indices of ``bars`` in the order they are played."""
-    member = _ending_blocks(bars)
+def play_order(bars: list[Bar], member: list[set[int]] | None = None) -> list[int]:
+    """Indices of ``bars`` in the order they are played. ``member`` gives, per bar, the ending
+    numbers it belongs to (the same set object for one ending's bars) when the source marks
+    them explicitly (music21 brackets); otherwise endings run as ABC notation implies."""
+    member = _ending_blocks(bars) if member is None else member
     order: list[int] = []
     start = 0
     explicit_start = False
     pass_no = 1
+    skipped = False
     i = 0
     guard = 0
     while i < len(bars):
@@ -59,7 +62,12 @@ def play_order(bars: list[Bar]) -> list[int]:
             explicit_start = True
         if member[i] and pass_no not in member[i] and _later_ending_has(member, i, pass_no):
             i += 1  # an ending for another pass: skip it
+            skipped = True
             continue
+        if skipped and not member[i]:
+            # past the skipped first ending with no second ending marked: the section is done
+            pass_no, start, explicit_start = 1, i, False
+        skipped = False
         order.append(i)
         if bar.ends_repeat:
             passes = max(2, *_section_endings(member, i)) if member[i] else 2

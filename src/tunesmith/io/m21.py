@@ -103,8 +103,8 @@ def _velocity(el: Any) -> int:
     return _DEFAULT_VELOCITY
 
 
-def _part_notes(flat: Any, is_drum: bool) -> list[Note]:
-    """Notes of one flattened part with tied segments merged (per pitch)."""
+def _part_notes(events: list[tuple[Fraction, Any]], is_drum: bool) -> list[Note]:
+    """Notes of one part from (offset, element) pairs, tied segments merged (per pitch)."""
     from music21 import chord, harmony, note
 
     notes: list[Note] = []
@@ -127,36 +127,48 @@ def _part_notes(flat: Any, is_drum: bool) -> list[Note]:
         if tie_type in ("start", "continue"):
             open_ties[pitch] = new
 
-    for el in flat.notes:
-        if isinstance(el, harmony.ChordSymbol) or el.duration.isGrace:
+    for offset, el in events:
+        playable = isinstance(el, (note.Note, chord.Chord, note.Unpitched))
+        if not playable or isinstance(el, harmony.ChordSymbol) or el.duration.isGrace:
             continue
-        start = _tick(el.offset)
-        end = _tick(Fraction(el.offset) + Fraction(el.quarterLength))
+        start = _tick(offset)
+        end = _tick(offset + Fraction(el.quarterLength))
         if isinstance(el, note.Note):
             add(el.pitch.midi, start, end, el.tie, _velocity(el))
         elif isinstance(el, chord.Chord):
             vel = _velocity(el)
             for sub in el.notes:
                 add(sub.pitch.midi, start, end, sub.tie or el.tie, vel)
-        elif isinstance(el, note.Unpitched) and is_drum:
+        elif is_drum:
             add(el.displayPitch().midi, start, end, el.tie, _velocity(el))
     return notes
 
 
-def _expand_repeats(stream: Any) -> Any:
-    from music21 import bar, spanner
+def _part_events(stream: Any) -> tuple[list[Any], list[list[tuple[Fraction, Any]]]]:
+    """The parts of ``stream`` and, per part, its elements at their played offsets."""
+    from music21 import stream as m21stream
 
-    # repeat barlines live in Measure.leftBarline/rightBarline, which recurse() does not visit
-    measures = stream.recurse().getElementsByClass("Measure")
-    has_repeats = any(
-        isinstance(m.leftBarline, bar.Repeat) or isinstance(m.rightBarline, bar.Repeat) for m in measures
-    ) or any(True for _ in stream.recurse().getElementsByClass(spanner.RepeatBracket))
-    if not has_repeats:
-        return stream
-    try:
-        return stream.expandRepeats()
+    from tunesmith.io.m21_repeats import has_repeats, measure_play_order, played_elements
+
+    def parts_of(s: Any) -> list[Any]:
+        parts = list(s.parts) if isinstance(s, m21stream.Score) else [s]
+        return parts or [s]
+
+    def flat_events(part: Any) -> list[tuple[Fraction, Any]]:
+        return [(Fraction(el.offset), el) for el in part.flatten()]
+
+    parts = parts_of(stream)
+    if not has_repeats(stream):
+        return parts, [flat_events(p) for p in parts]
+    order = measure_play_order(stream, parts)
+    if order is not None:
+        return parts, [played_elements(p, order) for p in parts]
+    try:  # parts whose measures do not line up: let music21 try
+        expanded = stream.expandRepeats()
     except Exception:  # music21 raises many types on odd repeat structures; keep it unexpanded
-        return stream
+        expanded = stream
+    parts = parts_of(expanded)
+    return parts, [flat_events(p) for p in parts]
 
 
 def score_from_m21(stream: Any, source: str = "") -> Score:
@@ -169,10 +181,7 @@ def score_from_m21(stream: Any, source: str = "") -> Score:
         if not scores:
             return Score(metadata=Metadata(source=source), tempos=[TempoChange(0, DEFAULT_BPM)])
         stream = scores[0]
-    stream = _expand_repeats(stream)
-    parts = list(stream.parts) if isinstance(stream, m21stream.Score) else [stream]
-    if isinstance(stream, m21stream.Score) and not parts:
-        parts = [stream]
+    parts, events_per_part = _part_events(stream)
 
     score = Score(metadata=_metadata(stream, source))
     tempos: dict[int, float] = {}
@@ -180,36 +189,44 @@ def score_from_m21(stream: Any, source: str = "") -> Score:
     keys: dict[int, KeySignature] = {}
     chords: dict[tuple[int, str], ChordSymbol] = {}
     marks: dict[int, str] = {}
-    for i, part in enumerate(parts):
+    for i, (part, events) in enumerate(zip(parts, events_per_part, strict=True)):
         name, program, is_drum = _program_and_drum(part)
-        flat = part.flatten()
-        track = Track(name or f"Part {i + 1}", program, is_drum, _part_notes(flat, is_drum))
+        track = Track(name or f"Part {i + 1}", program, is_drum, _part_notes(events, is_drum))
         track.notes.sort(key=lambda n: (n.start, n.pitch, n.duration))
         score.tracks.append(track)
-        for el in flat.getElementsByClass((tempo.MetronomeMark, meter.TimeSignature, key.KeySignature)):
-            tick = _tick(el.offset)
-            if isinstance(el, tempo.MetronomeMark):
+        for offset, el in events:
+            tick = _tick(offset)
+            if isinstance(el, harmony.ChordSymbol):
+                figure = figure_from_m21(el)
+                if figure:
+                    chords.setdefault((tick, figure), ChordSymbol(tick, figure))
+            elif isinstance(el, tempo.MetronomeMark):
                 bpm = el.getQuarterBPM()
                 if bpm and 1.0 <= bpm <= 1000.0:
                     tempos.setdefault(tick, float(bpm))
             elif isinstance(el, meter.TimeSignature):
                 if el.numerator and el.denominator in (1, 2, 4, 8, 16, 32):
                     times.setdefault(tick, TimeSignature(tick, int(el.numerator), int(el.denominator)))
-            else:
+            elif isinstance(el, key.KeySignature):
                 keys.setdefault(tick, _key_signature(el, tick))
-        for cs in flat.getElementsByClass(harmony.ChordSymbol):
-            figure = figure_from_m21(cs)
-            if figure:
-                tick = _tick(cs.offset)
-                chords.setdefault((tick, figure), ChordSymbol(tick, figure))
-        for mark in flat.getElementsByClass("RehearsalMark"):
-            marks.setdefault(_tick(mark.offset), str(mark.content))
-    score.tempos = [TempoChange(t, b) for t, b in sorted(tempos.items())] or [TempoChange(0, DEFAULT_BPM)]
-    score.time_signatures = [times[t] for t in sorted(times)]
-    score.key_signatures = [keys[t] for t in sorted(keys)]
+            elif type(el).__name__ == "RehearsalMark":
+                marks.setdefault(tick, str(el.content))
+    score.tempos = _without_repeats([TempoChange(t, b) for t, b in sorted(tempos.items())], "bpm")
+    score.tempos = score.tempos or [TempoChange(0, DEFAULT_BPM)]
+    score.time_signatures = _without_repeats([times[t] for t in sorted(times)], "numerator", "denominator")
+    score.key_signatures = _without_repeats([keys[t] for t in sorted(keys)], "fifths", "mode")
     score.chords = sorted(chords.values(), key=lambda c: c.tick)
     score.sections = _sections(marks, score.end_tick())
     return score
+
+
+def _without_repeats(items: list[Any], *fields: str) -> list[Any]:
+    """Drop entries that restate the one before (a replayed bar repeats its meter and key)."""
+    out: list[Any] = []
+    for item in items:
+        if not out or any(getattr(item, f) != getattr(out[-1], f) for f in fields):
+            out.append(item)
+    return out
 
 
 def _sections(marks: dict[int, str], end: int) -> list[Section]:
