@@ -194,6 +194,8 @@ def main() -> None:
         + ", ".join(f"{k} {statistics.median(st[k] for st in stages):.2f}" for k in stages[0])
         + ".",
         f"Result: {med('lufs'):.2f} LUFS integrated, true peak {med('tp'):.2f} dBTP.",
+        f"Cost next to the bare synthesizer: {med('cpu') / dyn_cpu:.1f}× its CPU seconds (stems, per-track "
+        "EQ/compression, reverb bus, loudness and true-peak mastering, dithered WAV included).",
         "",
         "Command:",
         "",
