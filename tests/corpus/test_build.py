@@ -72,6 +72,9 @@ def test_rebuild_parses_only_changed_files(sources: Path) -> None:
     assert len(after) == 7 and after.pieces[-1].title == "New Tune"
     assert all((after.notes(0)[c] == midi_notes[c]).all() for c in midi_notes)  # reused piece intact
 
+    forced = build_corpus(collections=[collection], workers=1, progress=False, force=True)
+    assert len(forced.parsed_files) == 4 and forced.collections[0].files_reused == 0
+
 
 def test_parallel_build_matches_serial(sources: Path, tmp_path: Path) -> None:
     collection = tiny_collection(sources)

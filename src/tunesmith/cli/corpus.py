@@ -38,13 +38,14 @@ def build_command(
     workers: Annotated[int | None, typer.Option(
         "--workers", "-j", min=1, help="Parallel parser processes (default: every core).")] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="Hide the progress bar.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Parse every file again, changed or not.")] = False,
 ) -> None:
     """Parse the collections once, in parallel, into the cache; only changed files are re-parsed."""
     from tunesmith.corpus.build import build_corpus
     from tunesmith.corpus.collections import resolve
 
     names = [c.name for c in resolve(collection)]  # unknown names fail before any work
-    report = build_corpus(names, workers=workers, progress=not no_progress)
+    report = build_corpus(names, workers=workers, progress=not no_progress, force=force)
     width = max(len(r.name) for r in report.collections)
     typer.echo(f"{'collection':<{width}}  {'pieces':>6}  {'skipped':>7}  {'files parsed':>12}  {'reused':>6}")
     for r in report.collections:

@@ -256,9 +256,11 @@ def _reusable_entries(name: str, cache_dir: Path) -> dict[str, FileEntry]:
     return {}
 
 
-def _plan(collection: Collection, cache_dir: Path) -> tuple[list[FileEntry], list[_Task], list[str]]:
+def _plan(
+    collection: Collection, cache_dir: Path, force: bool = False
+) -> tuple[list[FileEntry], list[_Task], list[str]]:
     """Per source file: the reused entry, or a new empty one whose pieces the tasks will parse."""
-    reuse = _reusable_entries(collection.name, cache_dir)
+    reuse = {} if force else _reusable_entries(collection.name, cache_dir)
     entries: list[FileEntry] = []
     tasks: list[_Task] = []
     rel_paths: list[str] = []
@@ -303,19 +305,21 @@ def build_corpus(
     collections: Sequence[Collection] | None = None,
     cache_dir: Path | None = None,
     converter: Converter | None = None,
+    force: bool = False,
 ) -> BuildReport:
     """Parse the named collections (all by default) into ``cache_dir`` (the user's corpus cache).
 
     ``workers``: processes to parse with (default: every core; 1 parses in this process).
     ``collections`` replaces the registry (tests build small custom collections); ``converter``
     replaces tunesmith.io.m21.score_from_m21 and must be a module-level function (it is pickled).
+    ``force`` parses every file again instead of reusing unchanged ones.
     """
     began = time.perf_counter()
     chosen = list(collections) if collections is not None else resolve(list(names) if names else None)
     out_dir = cache_dir or user_cache_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     report = BuildReport(cache_dir=out_dir, log_path=out_dir / "build.log")
-    plans = {c.name: _plan(c, out_dir) for c in chosen}
+    plans = {c.name: _plan(c, out_dir, force) for c in chosen}
     all_tasks = [t for c in chosen for t in plans[c.name][1]]
     pending = Counter(t.collection for t in all_tasks)
     results: dict[str, list[_TaskResult]] = {c.name: [] for c in chosen}
