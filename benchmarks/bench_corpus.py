@@ -101,6 +101,22 @@ def main() -> None:
     lines += [f"- {count}: {reason}" for reason, count in report["skip_reasons"].items()] or ["- none"]
     lines += [
         "",
+        "Pieces that kept a key signature, a time signature and chord symbols (only some sources "
+        "have chord symbols; Essen's 'M:FREI' tunes have no meter):",
+        "",
+        "| collection | pieces | with key | with meter | with chord symbols |",
+        "|---|---|---|---|---|",
+    ]
+    kept: dict[str, list[int]] = {}
+    for info in corpus.pieces:
+        row = kept.setdefault(info.collection, [0, 0, 0, 0])
+        row[0] += 1
+        row[1] += bool(info.key)
+        row[2] += bool(info.meter)
+        row[3] += info.chord_count > 0
+    lines += [f"| {name} | {a} | {b} | {c} | {d} |" for name, (a, b, c, d) in kept.items()]
+    lines += [
+        "",
         "## Reload",
         "",
         f"- `load_corpus()` of all {len(corpus)} pieces ({len(corpus.collections)} collections), summary "
