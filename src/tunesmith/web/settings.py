@@ -1,0 +1,74 @@
+"""What a running web app needs to know: where the store and files live, limits, sign-in rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+ALL_OUTPUTS = ("mid", "musicxml", "wav", "flac", "mp3", "png")
+DEFAULT_OUTPUTS = ("mid", "musicxml", "wav", "png")
+
+
+@dataclass
+class WebSettings:
+    """Settings of one app instance.
+
+    ``local_sign_in`` (a password-less default user) is only ever on for loopback hosts: it is
+    computed from ``host`` by :meth:`for_host`, and ``__post_init__`` refuses it elsewhere.
+    """
+
+    host: str = "127.0.0.1"
+    db_url: str | None = None
+    files_dir: Path | None = None
+    """Generated and converted files live here (default: <data dir>/web)."""
+    local_sign_in: bool = True
+    local_user: str = "local"
+    workers: int = 2
+    """Compose jobs running at once (composing is CPU-bound: more than the cores only queues)."""
+    max_queued_jobs: int = 64
+    max_upload_bytes: int = 2 * 1024 * 1024
+    session_hours: float = 24.0 * 14
+    default_outputs: tuple[str, ...] = DEFAULT_OUTPUTS
+    corpus_collections: tuple[str, ...] = ("nottingham",)
+    """Corpus collections listed in the library (registered in the store in the background)."""
+    corpus_limit: int | None = None
+    """At most this many pieces per collection (None: all); tests keep it small."""
+    soundfont: str | None = None
+    preference_dir: Path | None = None
+    """Where the fitted preference models are kept (default: <data dir>/feedback)."""
+    extra_styles_path: str | None = None
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.local_sign_in and not is_loopback(self.host):
+            raise ValueError(f"{self.host}: password-less sign-in is only allowed on loopback")
+
+    @classmethod
+    def for_host(cls, host: str, **kwargs: object) -> WebSettings:
+        """Settings for serving on ``host``: accounts are required unless it is loopback."""
+        return cls(host=host, local_sign_in=is_loopback(host), **kwargs)  # type: ignore[arg-type]
+
+    def resolved_files_dir(self) -> Path:
+        if self.files_dir is not None:
+            path = Path(self.files_dir)
+        else:
+            from tunesmith.paths import data_dir
+
+            path = data_dir() / "web"
+        path.mkdir(parents=True, exist_ok=True)
+        return path.resolve()
+
+    def resolved_preference_dir(self) -> Path:
+        if self.preference_dir is not None:
+            path = Path(self.preference_dir)
+        else:
+            from tunesmith.paths import data_dir
+
+            path = data_dir() / "feedback"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def is_loopback(host: str) -> bool:
+    return host.strip().strip("[]").lower() in LOOPBACK_HOSTS
