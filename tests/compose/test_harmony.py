@@ -10,19 +10,15 @@ from tunesmith.theory.chord import parse_chord
 
 
 def _body_bars(piece) -> list[list[str]]:
+    """Chord figures per body bar: the one sounding at the bar line, then the changes inside it."""
     bar = piece.plan.bar_ticks
     first, last = piece.plan.intro_bars, piece.plan.intro_bars + piece.plan.body_bars
-    spans = {}
-    for c in piece.score.chords:
-        spans[c.tick] = c.figure
-    out: list[list[str]] = []
-    current = None
-    for b in range(last):
-        in_bar = [spans[t] for t in sorted(spans) if b * bar <= t < (b + 1) * bar]
-        if in_bar:
-            current = in_bar[-1]
-        if b >= first:
-            out.append(in_bar or [current])
+    changes = sorted((c.tick, c.figure) for c in piece.score.chords)
+    out = []
+    for b in range(first, last):
+        start, end = b * bar, (b + 1) * bar
+        sounding = [f for t, f in changes if t <= start][-1:]
+        out.append(sounding + [f for t, f in changes if start < t < end])
     return out
 
 
@@ -32,6 +28,7 @@ def _body_bars(piece) -> list[list[str]]:
         ("C Am F G", None, ["C", "Am", "F", "G"]),
         ("I vi IV V", "D", ["D", "Bm", "G", "A"]),
         ("Am | F G | C | E7", None, ["Am", "F G", "C", "E7"]),
+        ("I IV | V I", "G", ["G C", "D G"]),
     ],
 )
 def test_given_progression_is_present_bar_for_bar(chords: str, key: str | None, expected: list[str]) -> None:

@@ -160,6 +160,8 @@ def _bass_pitch(pc: int, prev: int | None, part: Part) -> int:
     from tunesmith.theory.voicing import bass_note
 
     low, high = part.low, max(part.high, part.low + 11)
+    if prev is not None and prev > low + 12:
+        prev -= 12  # lean downwards, so a line that climbed comes back to the bass register
     return min(bass_note(Chord(pc % 12), low, high, prev), part.high)
 
 
@@ -264,14 +266,16 @@ def counter(plan: Plan, harmony: Harmony, part: Part, melody: list[Note]) -> lis
                     )
                     out.append(Note(pitch, tick, min(n.duration, (end_bar + 1) * bar - tick - 20), vel))
                 bar_at += length
-        return out
+    # Thirds (or sixths) under the tune's main notes in returning and contrasting sections; an
+    # answering part adds them where it is not answering.
+    busy = {n.start // bar for n in out}
     home = plan.sections[0].label
     active = {(s.start_bar, s.bars) for s in plan.sections if s.occurrence > 0 or s.label != home}
     for n in melody:
         bar_index = n.start // bar
         if not any(s0 <= bar_index < s0 + length for s0, length in active):
             continue
-        if n.start % beat or n.duration < beat // 2:
+        if n.start % beat or n.duration < beat // 2 or bar_index in busy:
             continue
         span = harmony.at(n.start)
         tones = [
@@ -279,7 +283,7 @@ def counter(plan: Plan, harmony: Harmony, part: Part, melody: list[Note]) -> lis
         ]
         if not tones:
             continue
-        pitch = max(tones) if part.pattern == "thirds" else min(tones)
+        pitch = min(tones) if part.pattern == "sustain" else max(tones)
         length = max(n.duration, beat) if part.pattern == "sustain" else n.duration
         out.append(Note(pitch, n.start, length, vel))
     return out
@@ -289,10 +293,11 @@ def pad(plan: Plan, harmony: Harmony, part: Part) -> list[Note]:
     out: list[Note] = []
     prev: list[int] | None = None
     vel = round(plan.velocity * 0.6)
-    ceiling = min(part.high, max(part.low + 12, plan.melody_range[0] + 2))
+    # Four soft voices reaching a little into the melody's floor: not a copy of the comping.
+    ceiling = min(part.high, max(part.low + 12, plan.melody_range[0] + 7))
     for span in harmony.spans():
         voicing = voice(
-            _span_chord(span, plan), prev, part.low, ceiling, 3 if plan.style.scale != "pentatonic" else 2
+            _span_chord(span, plan), prev, part.low, ceiling, 4 if plan.style.scale != "pentatonic" else 2
         )
         prev = voicing
         out += [Note(p, span.start, span.duration, vel) for p in voicing]

@@ -167,7 +167,16 @@ def _impose_cadences(
 ) -> list[list[str]]:
     """Model chords shaped like the style's: half cadence after antecedents, V-I at the end."""
     shaped = _style_bars(plan, section, rng)
-    out = [list(b[:2]) for b in bars]
+    # Chords foreign to the key (borrowed, secondary) blur the key a listener hears: the style's
+    # chord takes that bar instead. The raised leading tone of minor keys is native.
+    key = plan.key
+    native = set(Key(key.tonic, key.parent_mode).scale_pcs())
+    if key.is_minor:
+        native.add((key.tonic + 11) % 12)
+    out = []
+    for i, chords in enumerate(bars):
+        keep = [f for f in chords[:2] if set(chord_from_token(f, key)[0].pitch_classes()) <= native]
+        out.append(keep if len(keep) == len(chords[:2]) else list(shaped[i]))
     bar = 0
     for p_index, length in enumerate(section.phrases):
         last = p_index == len(section.phrases) - 1
