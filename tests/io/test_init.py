@@ -89,8 +89,8 @@ def test_failed_write_leaves_no_partial_file(tmp_path: Path) -> None:
     target = tmp_path / "keep.mid"
     target.write_bytes(b"old")
     bad = Score(tracks=[Track("p", 0, False, [Note(60, 0, 480)])])
-    bad.tracks[0].program = 999  # symusic refuses it, so nothing may be replaced
-    with pytest.raises(Exception):  # noqa: B017 - the writer's own error type is not the point here
+    bad.tracks[0].notes[0].velocity = 200  # would wrap to a negative byte in the file
+    with pytest.raises(OutputError, match="velocity 200"):
         save(bad, target)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.mid"]

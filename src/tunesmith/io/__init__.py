@@ -13,7 +13,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tunesmith.errors import CorruptFileError, InputFileError, TunesmithError, UnsupportedFormatError
+from tunesmith.errors import (
+    CorruptFileError,
+    InputFileError,
+    OutputError,
+    TunesmithError,
+    UnsupportedFormatError,
+)
 from tunesmith.score import Score
 
 READ_SUFFIXES = (".mid", ".midi", ".musicxml", ".xml", ".mxl", ".abc")
@@ -93,8 +99,14 @@ def load_one(path: str | Path) -> Score:
 
 def save(score: Score, path: str | Path) -> None:
     """Write ``score`` atomically in the format named by the suffix of ``path``."""
+    from tunesmith.score import validate
+
     p = Path(path)
     suffix = _suffix(p, WRITE_SUFFIXES, "write")
+    problems = validate(score)
+    if problems:  # the writers would wrap out-of-range bytes silently into a different piece
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise OutputError(f"{p}: cannot write an invalid score: {problems[0]}{more}")
     if suffix in (".mid", ".midi"):
         from tunesmith.io.midi import write_midi
 
