@@ -85,3 +85,19 @@ def test_many_notes_round_trip_exactly() -> None:
     again = midi_bytes_to_score(score_to_midi_bytes(score))
     key = sorted((n.start, n.pitch, n.duration, n.velocity) for n in notes)
     assert sorted((n.start, n.pitch, n.duration, n.velocity) for n in again.tracks[0].notes) == key
+
+
+def test_title_from_a_conductor_track_name() -> None:
+    mid = mido.MidiFile(type=1, ticks_per_beat=480)
+    conductor = mido.MidiTrack([mido.MetaMessage("track_name", name="Song Title", time=0),
+                                mido.MetaMessage("set_tempo", tempo=500000, time=0)])
+    piano = mido.MidiTrack([mido.MetaMessage("track_name", name="Piano", time=0),
+                            mido.Message("note_on", note=60, time=0),
+                            mido.Message("note_off", note=60, time=480)])
+    mid.tracks += [conductor, piano]
+    buffer = io.BytesIO()
+    mid.save(file=buffer)
+    score = midi_bytes_to_score(buffer.getvalue())
+    assert score.metadata.title == "Song Title"
+    assert [t.name for t in score.tracks] == ["Piano"]
+    assert read_midi(DATA / "melody_chords.mid").metadata.title == "Little Tune"  # the marker wins

@@ -7,7 +7,8 @@ What MIDI has no event for travels as marker meta events (type 0x06), all at the
     section:<label>       a section starts             section-end:<label>   it ends
     title:<text>  composer:<text>  licence:<text>  mood:<text>  tags:<a,b,c>   metadata, at tick 0
 
-Markers without one of these prefixes (written by other programs) are read as section starts.
+Markers without one of these prefixes (written by other programs) are read as section starts;
+without a title marker, the name of a note-less first (conductor) track is taken as the title.
 Tempos are read rounded to 0.01 bpm (MIDI stores whole microseconds per quarter), key
 signatures keep fifths and major/minor, drum tracks are those on channel 10.
 """
@@ -53,12 +54,40 @@ def midi_bytes_to_score(data: bytes, path: str | Path = "<bytes>") -> Score:
             raise CorruptFileError(path, f"invalid MIDI resolution {raw.ticks_per_quarter} ticks per quarter")
         if raw.ticks_per_quarter != TICKS_PER_QUARTER:
             raw = raw.resample(TICKS_PER_QUARTER, min_dur=1)
-        return _from_symusic(raw, str(path))
+        score = _from_symusic(raw, str(path))
+        if not score.metadata.title:
+            name = _conductor_track_name(data)
+            if name and name not in {t.name for t in score.tracks}:
+                score.metadata.title = name  # the usual home of a song title in format-1 files
+        return score
     except CorruptFileError:
         raise
     except Exception as err:  # symusic reports every malformation as RuntimeError (some as others)
         message = str(err).split("\n")[0].removeprefix("MiniMidi: ").removesuffix(": iostream error")
         raise CorruptFileError(path, f"corrupt MIDI file ({message or type(err).__name__})") from err
+
+
+def _conductor_track_name(data: bytes) -> str:
+    """Track name at the start of a format-1 file's first track (a note-less conductor track
+    is dropped by symusic, and with it the title other programs keep there)."""
+    if data[8:10] != b"\x00\x01":
+        return ""
+    pos = 8 + int.from_bytes(data[4:8], "big")
+    if data[pos : pos + 4] != b"MTrk":
+        return ""
+    body = data[pos + 8 : pos + 8 + int.from_bytes(data[pos + 4 : pos + 8], "big")]
+    i = 0
+    while i + 3 < len(body) and body[i] == 0 and body[i + 1] == 0xFF:  # meta events at tick 0
+        kind, j, length = body[i + 2], i + 3, 0
+        while j < len(body) and j < i + 7:  # variable-length quantity, at most 4 bytes
+            length = (length << 7) | (body[j] & 0x7F)
+            j += 1
+            if not body[j - 1] & 0x80:
+                break
+        if kind == 0x03:
+            return body[j : j + length].decode("utf-8", errors="replace").strip()
+        i = j + length
+    return ""
 
 
 def _from_symusic(raw: Any, source: str) -> Score:
