@@ -60,7 +60,8 @@ def bench_nll_command(
                                        "T×88 binary piano rolls.")],
     epochs: Annotated[int, typer.Option("--epochs", help="Most epochs (early stopping on valid).")] = 60,
     out: Annotated[Path | None, typer.Option("--out", help="Checkpoint for the selected model.")] = None,
-    checkpoint: Annotated[list[Path] | None, typer.Option("--checkpoint", help="A saved model: score it "
+    checkpoint: Annotated[list[Path] | None, typer.Option("--checkpoint", metavar="FILE",
+                                                          help="A saved model: score it "
                           "(--eval-only) or continue training it. Repeat it with --eval-only to score the "
                           "exact equal-weight mixture of several models.")] = None,
     eval_only: Annotated[bool, typer.Option("--eval-only", help="Only score --checkpoint on test.")] = False,
