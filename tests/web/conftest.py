@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +30,16 @@ def make_settings(tmp: Path, **changes: Any) -> WebSettings:
     }
     values.update(changes)
     return WebSettings(**values)
+
+
+@pytest.fixture(autouse=True)
+def _no_originality_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Composing checks melodies against an index of the whole corpus, built on first use (10-30 s
+    on a busy machine). The web tests are about the app, not that check (tests/compose covers it),
+    so they compose with the check reported as skipped, as on a machine without the corpus."""
+    from tunesmith.compose import engines
+
+    monkeypatch.setattr(engines, "_originality_index", lambda: None)
 
 
 @pytest.fixture(scope="session")
@@ -75,3 +87,36 @@ def compose_piece(client: TestClient, **changes: Any) -> int:
     job = wait_job(client, r.json()["job_id"])
     assert job["status"] == "done", job
     return int(job["pieces"][0]["piece_id"])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template_db: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[str, Path]]:
+    """The real app under uvicorn on a free loopback port (a thread of this process); yields (url, tmp)."""
+    import uvicorn
+
+    from tunesmith.web import create_app
+
+    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
+    shutil.copyfile(template_db, tmp_path / "web.db")
+    app = create_app(make_settings(tmp_path, corpus_collections=(), **getattr(request, "param", {})))
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}", tmp_path
+    srv.should_exit = True
+    thread.join(10)
+    app.state.ctx.jobs.shutdown()
