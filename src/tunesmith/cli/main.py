@@ -25,12 +25,14 @@ COMMAND_MODULES = (
     "tunesmith.cli.groups",
     "tunesmith.cli.poly",
     "tunesmith.cli.melody",
+    "tunesmith.cli.vaegan",
     "tunesmith.cli.files",
     "tunesmith.cli.corpus",
     "tunesmith.cli.library",
     "tunesmith.cli.evaluate",
     "tunesmith.cli.compose",
     "tunesmith.cli.render",
+    "tunesmith.cli.serve",
 )
 
 

@@ -1,0 +1,366 @@
+"""The phrase VAE's Python API, for the composer and the CLI: variations, morphs, attribute moves.
+
+- :func:`vary_phrase` / :func:`variations`: melodies near a phrase in latent space. ``amount`` is
+  the standard deviation of the Gaussian step from the phrase's posterior mean, in units of the
+  prior's (0 gives the phrase back unchanged; 0.3 a close variation; 1 a loosely related phrase).
+- :func:`interpolate_phrases`: a morph along the great circle between two phrases' latents (slerp);
+  the first and last steps are the phrases themselves.
+- :func:`vary_melody`: a whole melody of any length, varied phrase by phrase.
+- Attribute vectors (:data:`ATTRIBUTES`): ``attributes={"density": +1}`` adds the density vector
+  (mean latent of dense phrases minus that of sparse ones) to the latent, making the phrase denser.
+
+Notes are absolute MIDI pitches at ticks from the phrase's first bar line (480 per quarter).
+Phrases are 2 or 4 bars (what the shipped model was trained on; a checkpoint lists its lengths).
+The key (detected from the notes when not given) only transposes to and from the models' C
+tonic; ``chords`` (ChordSymbols from the phrase's start) condition the decoder.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from tunesmith.errors import ControlError, ModelError
+from tunesmith.models import vae as _vae  # registers the architecture
+from tunesmith.models.phrases import notes_to_slots
+from tunesmith.paths import PACKAGE_DATA
+from tunesmith.score import ChordSymbol, Note
+from tunesmith.theory.key import Key
+from tunesmith.tokens import chords as ct
+from tunesmith.tokens import melody as mt
+
+VAE_CHECKPOINT = PACKAGE_DATA / "checkpoints" / "vae.pt"
+FloatArray = npt.NDArray[np.float64]
+
+
+# ----- melodic features (for attribute vectors and their measurement) ------------------------------
+def _density(events: np.ndarray, bars: int) -> float:
+    return float((events >= mt.NOTE_BASE).sum()) / max(1, bars)
+
+
+def _pitches(events: np.ndarray) -> np.ndarray:
+    e = np.asarray(events).reshape(-1)
+    return e[e >= mt.NOTE_BASE] - mt.NOTE_BASE + mt.PITCH_LO
+
+
+def _range(events: np.ndarray, bars: int) -> float:  # noqa: ARG001
+    p = _pitches(events)
+    return float(p.max() - p.min()) if len(p) else 0.0
+
+
+def _height(events: np.ndarray, bars: int) -> float:  # noqa: ARG001
+    p = _pitches(events)
+    return float(p.mean()) if len(p) else 0.0
+
+
+def _rests(events: np.ndarray, bars: int) -> float:  # noqa: ARG001
+    e = np.asarray(events).reshape(-1)
+    used = e[e != mt.PAD]
+    return float((used == mt.REST).mean()) if len(used) else 0.0
+
+
+def _leaps(events: np.ndarray, bars: int) -> float:  # noqa: ARG001
+    p = _pitches(events)
+    return float(np.abs(np.diff(p)).mean()) if len(p) > 1 else 0.0
+
+
+ATTRIBUTES: dict[str, tuple[Callable[[np.ndarray, int], float], str]] = {
+    "density": (_density, "note onsets per bar"),
+    "range": (_range, "semitones from lowest to highest note"),
+    "height": (_height, "mean MIDI pitch"),
+    "rests": (_rests, "share of steps that are rests"),
+    "leaps": (_leaps, "mean interval between successive notes, semitones"),
+}
+"""Attribute name -> (feature of a phrase's events (bars, SLOTS) and bar count, what it measures)."""
+
+
+def attribute_values(name: str) -> Callable[[np.ndarray, int], float]:
+    return ATTRIBUTES[name][0]
+
+
+def parse_attribute(text: str) -> tuple[str, float]:
+    """'density=+1' -> ('density', 1.0); ControlError naming the problem otherwise."""
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if not sep or name not in ATTRIBUTES:
+        raise ControlError(
+            "attribute", f"expected NAME=AMOUNT with NAME one of {', '.join(ATTRIBUTES)}, got {text!r}"
+        )
+    try:
+        amount = float(value)
+    except ValueError:
+        raise ControlError("attribute", f"{text!r}: amount {value!r} is not a number") from None
+    if not -4.0 <= amount <= 4.0:
+        raise ControlError("attribute", f"{text!r}: amount must be between -4 and +4")
+    return name, amount
+
+
+# ----- the model ---------------------------------------------------------------------------------
+@dataclass
+class LoadedVAE:
+    net: _vae.PhraseVAE
+    path: Path
+    attributes: dict[str, FloatArray] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def phrase_bars(self) -> list[int]:
+        return list(self.net.config.phrase_bars)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str, mtime: float) -> LoadedVAE:  # noqa: ARG001 (mtime: cache key)
+    from tunesmith.models.train import load_checkpoint
+
+    net, ckpt = load_checkpoint(path, "vae")
+    if not isinstance(net, _vae.PhraseVAE):
+        raise ModelError(f"{path}: not a phrase VAE checkpoint")
+    attrs = {k: np.asarray(v, dtype=np.float64) for k, v in ckpt.get("attributes", {}).items()}
+    info = {k: ckpt.get(k) for k in ("epoch", "step", "best_val", "data")}
+    return LoadedVAE(net, Path(path), attrs, info)
+
+
+def load_vae(path: str | Path | None = None) -> LoadedVAE:
+    """The phrase VAE (the shipped one when ``path`` is None)."""
+    file = Path(path) if path is not None else VAE_CHECKPOINT
+    if not file.is_file():
+        hint = " (train one with `tunesmith train vae`)" if path is None else ""
+        raise ModelError(f"{file}: VAE checkpoint not found{hint}")
+    return _load(str(file.resolve()), file.stat().st_mtime)
+
+
+# ----- phrases in and out ------------------------------------------------------------------------
+@dataclass
+class Phrase:
+    """A phrase as the model reads it: events and chord classes (bars, SLOTS), key-normalised."""
+
+    events: npt.NDArray[np.int64]
+    chords: npt.NDArray[np.int64]
+    meter: str
+    key: Key
+
+    @property
+    def bars(self) -> int:
+        return len(self.events)
+
+
+def _key_of(notes: Sequence[Note], key: Key | str | None) -> Key:
+    if isinstance(key, Key):
+        return key
+    if isinstance(key, str):
+        return Key.parse(key)
+    from tunesmith.theory.keydetect import detect_key
+
+    return detect_key(list(notes))
+
+
+def make_phrase(
+    notes: Sequence[Note],
+    bars: int,
+    meter: str = "4/4",
+    *,
+    key: Key | str | None = None,
+    chords: Sequence[ChordSymbol] = (),
+    model: LoadedVAE | None = None,
+) -> Phrase:
+    """The phrase of ``notes`` over ``bars`` bars (notes past the last bar are dropped)."""
+    meter = ct.check_meter(meter)
+    if model is not None and bars not in model.phrase_bars:
+        known = ", ".join(str(b) for b in model.phrase_bars)
+        raise ControlError("bars", f"the VAE handles phrases of {known} bars, not {bars}")
+    if not any(n.start < bars * ct.STEPS_PER_BAR[meter] * ct.STEP_TICKS for n in notes):
+        raise ControlError("melody", "the phrase has no notes to encode")
+    k = _key_of(notes, key)
+    events, chord_ids = notes_to_slots(
+        list(notes), list(chords), k.tonic, "minor" if k.is_minor else "major", meter, bars
+    )
+    return Phrase(events, chord_ids, meter, k)
+
+
+def phrase_notes(phrase: Phrase, velocity: int = mt.DEFAULT_VELOCITY) -> list[Note]:
+    from tunesmith.models.phrases import from_slots
+
+    return mt.decode_events(
+        from_slots(phrase.events, phrase.meter), mt.key_shift(phrase.key.tonic), 0, velocity
+    )
+
+
+def _tensors(phrase: Phrase, max_bars: int) -> dict[str, torch.Tensor]:
+    item = _vae.phrase_item(phrase.events, phrase.chords, phrase.meter, max_bars)
+    return {k: torch.from_numpy(np.asarray(v))[None] for k, v in item.items()}
+
+
+@torch.no_grad()
+def encode(phrase: Phrase, model: LoadedVAE | None = None) -> FloatArray:
+    """The posterior mean (z_dim,) of a phrase."""
+    vae = model or load_vae()
+    t = _tensors(phrase, vae.net.config.max_bars)
+    mu, _ = vae.net.encode(t["targets"], t["chords"], t["bars"])
+    return mu[0].double().numpy()
+
+
+@torch.no_grad()
+def decode(latents: FloatArray, like: Phrase, model: LoadedVAE | None = None) -> list[Phrase]:
+    """Greedy decodings of latents (n, z_dim) with ``like``'s chords, meter, length and key."""
+    vae = model or load_vae()
+    z = torch.as_tensor(np.atleast_2d(latents), dtype=torch.float32)
+    n = z.shape[0]
+    chords = torch.from_numpy(like.chords)[None].expand(n, -1, -1)
+    meter = torch.full((n,), ct.METERS.index(like.meter), dtype=torch.long)
+    events = vae.net.decode(z, chords, meter, like.bars).numpy()
+    return [Phrase(e, like.chords, like.meter, like.key) for e in events]
+
+
+def _attribute_offset(vae: LoadedVAE, attributes: dict[str, float] | None) -> FloatArray:
+    offset = np.zeros(vae.net.config.z_dim)
+    for name, amount in (attributes or {}).items():
+        if name not in vae.attributes:
+            have = ", ".join(vae.attributes) or "none"
+            raise ControlError("attribute", f"the VAE has no {name!r} attribute vector (it has: {have})")
+        offset += amount * vae.attributes[name]
+    return offset
+
+
+def variations(  # noqa: PLR0917 (the composer calls it positionally)
+    notes: Sequence[Note],
+    bars: int,
+    meter: str = "4/4",
+    amount: float = 0.3,
+    n: int = 4,
+    seed: int = 0,
+    *,
+    key: Key | str | None = None,
+    chords: Sequence[ChordSymbol] = (),
+    attributes: dict[str, float] | None = None,
+    model: LoadedVAE | None = None,
+) -> list[list[Note]]:
+    """``n`` variations of a phrase: greedy decodings of its posterior mean, moved by ``attributes``
+    and by Gaussian noise of standard deviation ``amount``. With amount 0 and no attributes every
+    variation is the phrase itself (on the sixteenth grid)."""
+    vae = model or load_vae()
+    if not 0.0 <= amount <= 4.0:
+        raise ControlError("amount", f"must be between 0 and 4, got {amount}")
+    if not 1 <= n <= 256:
+        raise ControlError("n", f"must be between 1 and 256, got {n}")
+    phrase = make_phrase(notes, bars, meter, key=key, chords=chords, model=vae)
+    if amount == 0 and not attributes:
+        return [phrase_notes(phrase) for _ in range(n)]
+    mu = encode(phrase, vae) + _attribute_offset(vae, attributes)
+    noise = np.random.default_rng(seed).standard_normal((n, len(mu)))
+    return [phrase_notes(p) for p in decode(mu[None] + amount * noise, phrase, vae)]
+
+
+def vary_phrase(
+    notes: Sequence[Note],
+    bars: int,
+    meter: str = "4/4",
+    amount: float = 0.3,
+    seed: int = 0,
+    *,
+    key: Key | str | None = None,
+    chords: Sequence[ChordSymbol] = (),
+    attributes: dict[str, float] | None = None,
+    model: LoadedVAE | None = None,
+) -> list[Note]:
+    """One variation of a phrase (see :func:`variations`); the same seed gives the same notes."""
+    return variations(
+        notes, bars, meter, amount, 1, seed, key=key, chords=chords, attributes=attributes, model=model
+    )[0]
+
+
+def slerp(a: FloatArray, b: FloatArray, t: float) -> FloatArray:
+    """Spherical interpolation (linear when the vectors are nearly parallel)."""
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na < 1e-9 or nb < 1e-9:
+        return (1 - t) * a + t * b
+    omega = np.arccos(np.clip(np.dot(a / na, b / nb), -1.0, 1.0))
+    if omega < 1e-4:
+        return (1 - t) * a + t * b
+    return np.asarray((np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega))
+
+
+def interpolate_phrases(
+    a: Sequence[Note],
+    b: Sequence[Note],
+    bars: int,
+    meter: str = "4/4",
+    steps: int = 5,
+    *,
+    key: Key | str | None = None,
+    key_b: Key | str | None = None,
+    chords: Sequence[ChordSymbol] = (),
+    model: LoadedVAE | None = None,
+) -> list[list[Note]]:
+    """``steps`` phrases morphing from ``a`` to ``b``: the greedy decodings of slerp between their
+    latents, written in ``a``'s key (``key``; ``key_b`` is ``b``'s, each detected when not given)
+    over ``chords``; the first and last steps are ``a`` and ``b`` themselves."""
+    vae = model or load_vae()
+    if not 2 <= steps <= 64:
+        raise ControlError("steps", f"must be between 2 and 64, got {steps}")
+    pa = make_phrase(a, bars, meter, key=_key_of(a, key), chords=chords, model=vae)
+    pb = make_phrase(b, bars, meter, key=_key_of(b, key_b), chords=chords, model=vae)
+    za, zb = encode(pa, vae), encode(pb, vae)
+    ts = np.linspace(0.0, 1.0, steps)
+    middle = decode(np.stack([slerp(za, zb, float(t)) for t in ts[1:-1]]), pa, vae) if steps > 2 else []
+    return [phrase_notes(pa), *(phrase_notes(p) for p in middle), phrase_notes(pb)]
+
+
+def vary_melody(
+    notes: Sequence[Note],
+    total_bars: int,
+    meter: str = "4/4",
+    amount: float = 0.3,
+    seed: int = 0,
+    *,
+    phrase_bars: int = 4,
+    key: Key | str | None = None,
+    chords: Sequence[ChordSymbol] = (),
+    attributes: dict[str, float] | None = None,
+    model: LoadedVAE | None = None,
+) -> list[Note]:
+    """A variation of a whole melody (bar 0 at tick 0), phrase by phrase of ``phrase_bars`` bars
+    (a shorter last phrase is padded with rest and cut back)."""
+    vae = model or load_vae()
+    meter = ct.check_meter(meter)
+    k = _key_of(notes, key)
+    bar_ticks = ct.STEPS_PER_BAR[meter] * ct.STEP_TICKS
+    span = phrase_bars * bar_ticks
+    out: list[Note] = []
+    for i, first in enumerate(range(0, total_bars * bar_ticks, span)):
+        inside = [
+            Note(n.pitch, n.start - first, min(n.end, first + span) - n.start, n.velocity)
+            for n in notes
+            if first <= n.start < first + span
+        ]
+        if not inside:
+            continue
+        # Chords before the phrase move to its start (the last of them, by stable order, wins).
+        local = [
+            ChordSymbol(max(0, c.tick - first), c.figure)
+            for c in sorted(chords, key=lambda c: c.tick)
+            if c.tick < first + span
+        ]
+        varied = vary_phrase(
+            inside,
+            phrase_bars,
+            meter,
+            amount,
+            seed + i,
+            key=k,
+            chords=local,
+            attributes=attributes,
+            model=vae,
+        )
+        out.extend(
+            Note(n.pitch, n.start + first, n.duration, n.velocity)
+            for n in varied
+            if n.start + first < total_bars * bar_ticks
+        )
+    return out
