@@ -117,3 +117,21 @@ def test_every_nottingham_tune_parses_with_its_chords() -> None:
     assert len(tunes) == 1034
     assert sum(1 for t in tunes if t.chords) == 1021
     assert all(t.key_signatures and t.time_signatures and t.tracks[0].notes for t in tunes)
+
+
+def test_corpus_quirks_are_read() -> None:
+    # O'Neill's "k" stress mark, an ABC 1.6 "!" line break, an ending number opening a new line,
+    # Essen's free meter, accidentals glued to the key, a slur inside a chord
+    text = "X:1\nM:FREI4/4\nL:1/4\nK:Dmix=c\n|:kA B!c d|[1 e4:|\n2 f4|[E(e]2 z2|\n"
+    (tune,) = parse_abc(text)
+    assert [p for p, _, _ in notes(tune)] == [69, 71, 72, 74, 76, 69, 71, 72, 74, 78, 64, 76]
+    assert tune.time_signatures == [TimeSignature(0, 4, 4)]
+    assert tune.key_signatures == [KeySignature(0, 2, "major")]  # D mixolydian -> D major
+
+
+def test_music21_corpus_abc_collections_parse() -> None:
+    from music21 import corpus
+
+    path = corpus.getWork("ryansMammoth/ArbanaReel")  # uses U: redefinable decoration letters
+    (tune,) = read_abc(path)
+    assert tune.tracks[0].notes and tune.key_signatures

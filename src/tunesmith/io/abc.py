@@ -43,7 +43,9 @@ _MODE_NAME = {"maj": "major", "ion": "major", "mix": "mixolydian", "dor": "doria
               "min": "minor", "aeo": "minor", "phr": "phrygian", "loc": "locrian", "lyd": "lydian"}
 _SHARP_ORDER = "FCGDAEB"
 _STEP_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-_DECORATIONS = set("~.HLMOPSTuv")
+# ~ . and the letters H-W, h-w (ABC 2.1 reserves them for decorations; O'Neill's uses k for ">")
+_DECORATIONS = set("~.HIJKLMNOPQRSTUVWhijklmnopqrstuvw")
+_STRAY = set("*}]")  # seen alone in the music21 corpus files; they carry no music
 _NOTE = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)(\d{0,4})(/*)(\d{0,4})")
 _REST = re.compile(r"([zx])(\d{0,4})(/*)(\d{0,4})")
 _BAR = re.compile(r"(:*)(\[\||\|\]|\|\||\|)(:*)|(::+)")
@@ -188,7 +190,7 @@ class _TuneParser:
         return Fraction(int(m.group(1)), int(m.group(2)))
 
     def _set_meter(self, value: str) -> None:
-        value = value.strip()
+        value = value.strip().removeprefix("FREI")  # Essen's "free" meters: FREI4/4
         if value in ("C", "C|"):
             value = "4/4" if value == "C" else "2/2"
         if value.lower() in ("none", ""):
@@ -223,7 +225,7 @@ class _TuneParser:
             self.key_alter = {}
             self.voice.events.append((self.voice.pos, "key", (0, "major")))
             return
-        m = re.fullmatch(r"([A-G])([#b]?)([A-Za-z]*)", tonic_word)
+        m = re.match(r"([A-G])([#b]?)([A-Za-z]*)(?![A-Za-z])", tonic_word)  # "Dmix=c": accidentals follow
         mode_word = m.group(3) if m else ""
         if m and not mode_word and len(words) > 1 and re.fullmatch(r"[A-Za-z]{3,}", words[1]) \
                 and words[1][:3].lower() in _MODE_SHIFT:
@@ -258,6 +260,9 @@ class _TuneParser:
                 i = end + 1
             elif c in "!+":
                 end = line.find(c, i + 1)
+                if end < 0 and c == "!":
+                    i += 1  # a lone '!' is the old (ABC 1.6) score line break
+                    continue
                 if end < 0:
                     raise AbcError(f"line {self.line_no}: unterminated decoration {c}")
                 i = end + 1
@@ -315,10 +320,20 @@ class _TuneParser:
                 i = m.end()
             elif c in "^_=" or (c.isalpha() and c.upper() in "ABCDEFG"):
                 i = self._note_group(line, i, chord=False)
+            elif c in "123456789" and self._at_bar_start():
+                try:
+                    i = self._ending(line, i)  # "|" at a line end, "1" opening the next line
+                except AbcError:
+                    i += 1  # not an ending after all: a stray number
+            elif c.isdigit() or c in _STRAY:
+                i += 1  # a stray length or symbol left by a transcription; the notes are unaffected
             elif c == "&":
                 raise AbcError(f"line {self.line_no}: voice overlay (&) is not supported")
             else:
                 raise AbcError(f"line {self.line_no}: unexpected character {c!r}")
+
+    def _at_bar_start(self) -> bool:
+        return self.voice.bars[-1].start == self.voice.pos and len(self.voice.bars) > 1
 
     def _bar_length(self) -> Fraction:
         return Fraction(self.meter[0], self.meter[1]) if self.meter else Fraction(1)
@@ -384,7 +399,7 @@ class _TuneParser:
         """One note, or a chord [CEG] with its length; returns the index after it."""
         members: list[tuple[int, Fraction]] = []
         while True:
-            while chord and i < len(line) and (line[i] in " -+" or line[i] in _DECORATIONS):
+            while chord and i < len(line) and (line[i] in " -+()" or line[i] in _DECORATIONS):
                 i += 1  # ties and (ABC 1.6) '+' inside a chord: the notes still sound together
             m = _NOTE.match(line, i)
             if m is None:
