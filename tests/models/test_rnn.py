@@ -202,3 +202,18 @@ def test_bar_origin_shifts_the_bar_positions() -> None:
     pickup = api._melody_conditions(symbols, Key(0), "4/4", "folk", 8, bar_origin=240)  # 2-step pickup
     assert plain["positions"][0, :3].tolist() == [0, 1, 2]
     assert pickup["positions"][0, :3].tolist() == [14, 15, 0]
+
+
+def test_melody_only_pieces_can_be_labelled_with_chords(waltzes: list[Score]) -> None:
+    from tunesmith.models.data import melody_dataset
+    from tunesmith.models.recipes import label_missing_chords
+
+    bare = [Score(tracks=s.tracks, time_signatures=s.time_signatures, key_signatures=s.key_signatures,
+                  metadata=s.metadata) for s in waltzes[:6]]
+    with pytest.raises(Exception, match="not enough training data"):
+        melody_dataset(bare, length=32, stride=32)
+    labelled = list(label_missing_chords(bare))
+    assert all(s.chords for s in labelled)
+    data = melody_dataset(labelled, length=32, stride=32)
+    assert data.info["pieces"]["train"] + data.info["pieces"]["val"] == 6
+    assert (data.train["chords"] > 0).mean() > 0.5

@@ -299,8 +299,10 @@ def train_command(kind: str) -> Any:
                                               "improvement.")] = 3,
         progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar.")] = True,
         plot: Annotated[Path | None, typer.Option("--plot", help="Loss-curve PNG.")] = None,
+        label_chords: Annotated[bool, typer.Option(
+            "--label-chords", help="Label pieces without chord symbols (one chord per bar).")] = False,
     ) -> None:
-        from tunesmith.models.recipes import corpus_scores, fit, input_scores
+        from tunesmith.models.recipes import corpus_scores, fit, input_scores, label_missing_chords
         from tunesmith.models.train import TrainConfig
         from tunesmith.paths import data_dir
 
@@ -318,6 +320,8 @@ def train_command(kind: str) -> Any:
             scores = list(corpus_scores(corpus, limit))
             sources = ["corpus:" + name for name in (corpus or ["nottingham"])]
         scores = scores[:limit] if limit is not None else scores
+        if label_chords:
+            scores = list(label_missing_chords(scores))
         config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, threads=threads,
                              max_minutes=max_minutes, seed=seed, patience=patience, progress=progress)
         result, _ = fit(kind, scores, target, size=size, config=config, resume=resume, sources=sources,

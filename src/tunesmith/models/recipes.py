@@ -44,6 +44,17 @@ def corpus_scores(names: Sequence[str] | None, limit: int | None = None) -> Iter
         yield corpus[i]
 
 
+def label_missing_chords(scores: Sequence[Score] | Iterator[Score]) -> Iterator[Score]:
+    """Pieces without chord symbols get one recognised chord per bar (tunesmith.theory.chordrec),
+    so melody-only collections (Essen, O'Neill's) can train the chord-conditioned models."""
+    from tunesmith.theory.chordrec import chords_per_bar
+
+    for score in scores:
+        if not score.chords and score.notes():
+            score.chords = chords_per_bar(score)
+        yield score
+
+
 def build_dataset(kind: str, scores: Sequence[Score] | Iterator[Score], debug: bool = False) -> Dataset:
     if kind == "melody":
         return melody_dataset(scores, length=32 if debug else 128, stride=32 if debug else 96)
