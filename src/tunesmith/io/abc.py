@@ -1,14 +1,17 @@
 """ABC notation (.abc), read only: each tune (X: field) of a file becomes one Score.
 
-Our own parser, because music21's drops the Nottingham chord spellings ("Cd", "Ca") and takes
-~150 ms a tune; this one takes about a millisecond. It covers ABC 2.1 as folk collections use it:
+Our own parser, because music21's drops the Nottingham chord spellings ("Cd", "Ca"), repeats
+a part without |: from the wrong place, ignores accidentals carried through a bar, and is slow:
+jigs.abc (340 tunes) took 169 s in music21 and 5.7 s here, in the same minute on the shared
+2-core machine. It covers ABC 2.1 as folk collections use it:
 header fields T C M L Q K R P, inline fields [K:..], notes with accidentals (carried through the
 bar), octave marks and lengths, rests z x Z, chords [CEG], ties, broken rhythm > <, tuplets (3,
 grace notes and decorations (skipped), voices V: (one track each), repeats |: :| :: and endings
 [1 [2 |1 :|2 (expanded, see abc_repeats). Chord symbols are kept exactly as written ("C/e",
 "D/f+"); quoted text not starting with a note letter A-G (annotations) is skipped. P: labels in
-the body become sections. Anything the parser cannot read raises CorruptFileError naming the
-tune and line.
+the body become sections. Quirks of real collections are read (H-W/h-w decoration letters,
+ABC 1.6 "!" line breaks, an ending number opening a line, Essen's FREI meters, stray symbols);
+anything else the parser cannot read raises CorruptFileError naming the tune and line.
 """
 
 from __future__ import annotations
