@@ -85,7 +85,7 @@ def model_versions(plan: Plan) -> dict[str, str]:
     api = _api()
     if api is not None and plan.model != "rules":
         if rnn_available() and plan.model == "rnn":
-            out["melody"] = checkpoint_version(api.MELODY_CHECKPOINT)
+            out["melody"] = checkpoint_version(api.current_melody_checkpoint())
         if chords_available() and plan.user_chords is None:
             out["chords"] = checkpoint_version(api.CHORD_CHECKPOINT)
     return out

@@ -98,9 +98,25 @@ def _resolve(path: str | Path | None, default: Path, kind: str) -> LoadedModel:
     return _load(str(file.resolve()), file.stat().st_mtime, kind)
 
 
+def tuned_melody_checkpoints(folder: Path | None = None) -> list[Path]:
+    """Melody models fine-tuned from ratings (``tunesmith tune --from-feedback``), oldest first:
+    ``melody-feedback-vNNN.pt`` in ``folder`` (default: <data dir>/checkpoints)."""
+    if folder is None:
+        from tunesmith.paths import data_dir
+
+        folder = data_dir() / "checkpoints"
+    return sorted(folder.glob("melody-feedback-v[0-9][0-9][0-9].pt")) if folder.is_dir() else []
+
+
+def current_melody_checkpoint(folder: Path | None = None) -> Path:
+    """The newest feedback-tuned melody model when there is one, else the shipped model."""
+    tuned = tuned_melody_checkpoints(folder)
+    return tuned[-1] if tuned else MELODY_CHECKPOINT
+
+
 def load_melody_model(path: str | Path | None = None) -> LoadedModel:
-    """The melody LSTM (the shipped one when ``path`` is None)."""
-    return _resolve(path, MELODY_CHECKPOINT, "melody")
+    """The melody LSTM: ``path``, else the newest feedback-tuned one, else the shipped one."""
+    return _resolve(path, current_melody_checkpoint() if path is None else MELODY_CHECKPOINT, "melody")
 
 
 def load_chord_model(path: str | Path | None = None) -> LoadedModel:
