@@ -43,9 +43,16 @@ def _root(
     """Global options."""
 
 
+_built = False
+
+
 def _build() -> typer.Typer:
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(app)
+    # Register once per process: main() may be called repeatedly (tests, the web server).
+    global _built  # noqa: PLW0603
+    if not _built:
+        for name in COMMAND_MODULES:
+            importlib.import_module(name).register(app)
+        _built = True
     return app
 
 
