@@ -16,11 +16,20 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+
+def _shown_args(argv: list[str]) -> str:
+    """The command line with each --note's text elided (it is printed under Notes)."""
+    shown = []
+    for i, arg in enumerate(argv):
+        shown.append('"..."' if i > 0 and argv[i - 1] == "--note" else shlex.quote(arg))
+    return " ".join(shown)
 
 
 def main() -> None:
@@ -71,7 +80,8 @@ def main() -> None:
     lines = [
         "# Built-in corpus: build time and cached reload time",
         "",
-        f"Command: `.venv/bin/python benchmarks/bench_corpus.py {' '.join(sys.argv[1:])}`",
+        f"Command: `.venv/bin/python benchmarks/bench_corpus.py {_shown_args(sys.argv[1:])}`"
+        + (" (each --note is one line under Notes)" if args.note else ""),
         "",
         f"Machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), Python "
         f"{platform.python_version()}; load average {load_before:.1f} when it started (the machine is "
