@@ -30,7 +30,9 @@ STYLES = ("folk", "waltz", "march", "ballad", "pop", "celtic", "lullaby", "chora
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--ratings", type=int, default=50, help="ratings each listener gives")
     parser.add_argument("--after", type=int, default=40, help="pieces measured before/after per listener")
     parser.add_argument("--candidates", type=int, default=3)
@@ -49,8 +51,9 @@ def main() -> None:
     started = time.perf_counter()
 
     def make(style: str, seed: int, prefs: object = None, user: str | None = None) -> dict[str, float]:
-        request = ComposeRequest(style=style, seed=seed, bars=8, form="AB", candidates=args.candidates,
-                                 model="rules")
+        request = ComposeRequest(
+            style=style, seed=seed, bars=8, form="AB", candidates=args.candidates, model="rules"
+        )
         scorer = None
         if prefs is None:
             # Without feedback an open mood is a blind draw on the valence/arousal pad (seeded).
@@ -97,7 +100,8 @@ def main() -> None:
         "Command: `.venv/bin/python benchmarks/bench_feedback.py --write benchmarks/results/feedback.md`",
         "",
         f"{len(tastes)} simulated listeners x {args.ratings} ratings; then {args.after} pieces each with "
-        f"the same styles and seeds, without and with the feedback hooks (blind mood draw) and with them (mood steered by the "
+        f"the same styles and seeds, without the feedback hooks (blind mood draw) and with them "
+        f"(mood steered by the "
         f"listener's control model, {args.candidates} candidates ranked with the full model). "
         f"Rules melody engine. Dense = melody note density above {dense_at:.2f} notes/quarter "
         f"(the median of unsteered pieces). {elapsed:.0f} s on this machine.",

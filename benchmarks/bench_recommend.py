@@ -27,7 +27,9 @@ import numpy as np
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--corpus", type=int, default=450)
     parser.add_argument("--generated", type=int, default=60)
     parser.add_argument("--listeners", type=int, default=60)
@@ -58,9 +60,16 @@ def main() -> None:
             features[f"{name}:{i}"] = [values[n] for n in FEATURES]
     styles = ("folk", "waltz", "march", "ballad", "pop", "lullaby", "celtic", "chorale")
     for k in range(args.generated):
-        request = ComposeRequest(style=rng.choice(styles), bars=8, form="AB", candidates=1, model="rules",
-                                 seed=rng.randrange(1 << 30), valence=round(rng.uniform(-1, 1), 2),
-                                 arousal=round(rng.uniform(-1, 1), 2))
+        request = ComposeRequest(
+            style=rng.choice(styles),
+            bars=8,
+            form="AB",
+            candidates=1,
+            model="rules",
+            seed=rng.randrange(1 << 30),
+            valence=round(rng.uniform(-1, 1), 2),
+            arousal=round(rng.uniform(-1, 1), 2),
+        )
         score = compose(request).score
         values = piece_features(score, {"request": request.to_dict()})
         features[f"generated:{k}"] = [values[n] for n in FEATURES]
@@ -79,11 +88,11 @@ def main() -> None:
         own = direction + 0.3 * nrng.normal(size=dims)
         utility[u] = {i: float(z[i] @ own) + hidden[i] + 0.3 * float(nrng.normal()) for i in items}
     ratings: dict[int, dict[str, float]] = {}
-    for u in utility:
-        values = sorted(utility[u].values())
+    for u, liking in utility.items():
+        values = sorted(liking.values())
         cuts = [values[int(len(values) * q)] for q in (0.2, 0.4, 0.6, 0.8)]
         rated = rng.sample(items, args.rated)
-        ratings[u] = {i: float(1 + sum(utility[u][i] > c for c in cuts)) for i in rated}
+        ratings[u] = {i: float(1 + sum(liking[i] > c for c in cuts)) for i in rated}
     hybrid_p, popular_p = [], []
     for u in utility:
         unrated = [i for i in items if i not in ratings[u]]

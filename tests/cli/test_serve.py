@@ -40,7 +40,6 @@ def test_serve_requires_accounts_off_loopback(monkeypatch: pytest.MonkeyPatch) -
     assert created[1].local_sign_in is True  # type: ignore[attr-defined]
 
 
-
 def test_recommend_command_lists_pieces(tmp_path: Path) -> None:
     from tunesmith.io import load_one
 
@@ -48,7 +47,7 @@ def test_recommend_command_lists_pieces(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 's.db'}"
     with open_store(url) as store, store.session() as s:
         a, _ = add_piece(s, load_one(data / "melody_chords.mid"), source="library", title="Tune A")
-        b, _ = add_piece(s, load_one(data / "waltz_96ppq.mid"), source="library", title="Tune B")
+        add_piece(s, load_one(data / "waltz_96ppq.mid"), source="library", title="Tune B")
         rate(s, "zed", a.id, 4)
     runner = CliRunner()
     app = _build()

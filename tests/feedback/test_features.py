@@ -7,7 +7,13 @@ from pathlib import Path
 from tunesmith.compose.api import compose
 from tunesmith.compose.plan import make_plan
 from tunesmith.compose.request import ComposeRequest
-from tunesmith.feedback.features import CONTROL_FEATURES, FEATURES, piece_features, plan_features, stored_features
+from tunesmith.feedback.features import (
+    CONTROL_FEATURES,
+    FEATURES,
+    piece_features,
+    plan_features,
+    stored_features,
+)
 from tunesmith.io import load_one
 from tunesmith.store import open_store
 from tunesmith.store.pieces import add_piece
@@ -16,8 +22,18 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_piece_features_match_the_controls() -> None:
-    request = ComposeRequest(style="march", bars=8, form="AB", candidates=1, model="rules", seed=4,
-                             tempo=132, mode="minor", valence=-0.5, arousal=0.4)
+    request = ComposeRequest(
+        style="march",
+        bars=8,
+        form="AB",
+        candidates=1,
+        model="rules",
+        seed=4,
+        tempo=132,
+        mode="minor",
+        valence=-0.5,
+        arousal=0.4,
+    )
     score = compose(request).score
     f = piece_features(score, {"request": request.to_dict()})
     assert set(f) == set(FEATURES)
@@ -30,8 +46,9 @@ def test_piece_features_match_the_controls() -> None:
 def test_stored_features_are_cached(tmp_path: Path) -> None:
     score = load_one(DATA / "melody_chords.mid")
     with open_store(f"sqlite:///{tmp_path / 's.db'}") as store, store.session() as s:
-        piece, _ = add_piece(s, score, source="library", fmt=".mid",
-                             file_data=(DATA / "melody_chords.mid").read_bytes())
+        piece, _ = add_piece(
+            s, score, source="library", fmt=".mid", file_data=(DATA / "melody_chords.mid").read_bytes()
+        )
         first = stored_features(s, piece)
         assert first is not None and piece.features is not None
         piece.file_data = None  # the cache answers without reading the file again

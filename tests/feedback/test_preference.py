@@ -57,7 +57,7 @@ def test_round_trip_and_bad_file(tmp_path: Path) -> None:
     prefs.save(tmp_path)
     loaded = Preferences.load(tmp_path)
     assert loaded.full is not None and loaded.full.to_dict() == prefs.full.to_dict()  # type: ignore[union-attr]
-    (tmp_path / "broken.json").write_text("{\"names\": 1}")
+    (tmp_path / "broken.json").write_text('{"names": 1}')
     with pytest.raises(ModelError, match="malformed"):
         PreferenceModel.load(tmp_path / "broken.json")
     with pytest.raises(ModelError, match="cannot read"):

@@ -29,8 +29,18 @@ def base_checkpoint(tmp_path: Path) -> Path:
     torch.manual_seed(0)
     model = ConditionedLSTM(melody_config("debug"))
     path = tmp_path / "base.pt"
-    save_checkpoint(path, {"format": CHECKPOINT_FORMAT, "kind": "melody", "architecture": "conditioned_lstm",
-                           "config": asdict(model.config), "model": model.state_dict(), "step": 0, "epoch": 0})
+    save_checkpoint(
+        path,
+        {
+            "format": CHECKPOINT_FORMAT,
+            "kind": "melody",
+            "architecture": "conditioned_lstm",
+            "config": asdict(model.config),
+            "model": model.state_dict(),
+            "step": 0,
+            "epoch": 0,
+        },
+    )
     return path
 
 
@@ -40,11 +50,13 @@ def test_tune_from_feedback(tmp_path: Path, base_checkpoint: Path, monkeypatch: 
     store = open_store(f"sqlite:///{tmp_path / 's.db'}")
     with store.session() as s:
         for seed, stars in ((1, 5), (2, 4), (3, 2)):
-            score = compose(ComposeRequest(style="folk", bars=8, form="AB", candidates=1, model="rules",
-                                           seed=seed)).score
+            score = compose(
+                ComposeRequest(style="folk", bars=8, form="AB", candidates=1, model="rules", seed=seed)
+            ).score
             save(score, tmp_path / f"{seed}.mid")
-            piece, _ = add_piece(s, score, source="generated", fmt=".mid",
-                                 file_data=(tmp_path / f"{seed}.mid").read_bytes())
+            piece, _ = add_piece(
+                s, score, source="generated", fmt=".mid", file_data=(tmp_path / f"{seed}.mid").read_bytes()
+            )
             rate(s, "ann", piece.id, stars)
     folder = tmp_path / "ckpts"
     first = tune_from_feedback(store, base=base_checkpoint, folder=folder, epochs=4, lr=3e-3)

@@ -16,17 +16,23 @@ from tunesmith.recommend.hybrid import (
 
 # Items a* are fast (feature 0 high), b* slow; feature 1 is noise.
 FEATURES = {f"a{i}": [1.0 + 0.1 * i, (i * 7) % 3] for i in range(6)} | {
-    f"b{i}": [-1.0 - 0.1 * i, (i * 5) % 3] for i in range(6)}
+    f"b{i}": [-1.0 - 0.1 * i, (i * 5) % 3] for i in range(6)
+}
 ITEMS = sorted(FEATURES)
 
 
 def test_cold_start_is_popularity_with_shrinkage() -> None:
-    ratings = {"x": {"a0": 5.0}, "y": {"a1": 4.0}, "z": {"a1": 4.0, "b0": 4.0}, "w": {"a1": 5.0},
-               "v": {"b1": 1.0, "b2": 1.0, "b3": 1.0}}
+    ratings = {
+        "x": {"a0": 5.0},
+        "y": {"a1": 4.0},
+        "z": {"a1": 4.0, "b0": 4.0},
+        "w": {"a1": 5.0},
+        "v": {"b1": 1.0, "b2": 1.0, "b3": 1.0},
+    }
     pop = popularity(ratings, ITEMS)
     assert pop["a1"] > pop["a0"]  # three good ratings beat one perfect one
     recs = recommend("newcomer", ratings, FEATURES, ITEMS, limit=3)
-    assert [r.item for r in recs][0] == "a1" and all(r.reason == "popular" for r in recs)
+    assert recs[0].item == "a1" and all(r.reason == "popular" for r in recs)
 
 
 def test_content_follows_what_was_rated_highly() -> None:

@@ -17,15 +17,24 @@ def test_recommend_for_a_user(tmp_path: Path) -> None:
     with open_store(f"sqlite:///{tmp_path / 's.db'}") as store, store.session() as s:
         ids = []
         for seed, tempo in ((1, 180), (2, 176), (3, 60), (4, 64), (5, 170)):
-            score = compose(ComposeRequest(style="folk", bars=8, form="AB", candidates=1, model="rules",
-                                           seed=seed, tempo=tempo)).score
+            score = compose(
+                ComposeRequest(
+                    style="folk", bars=8, form="AB", candidates=1, model="rules", seed=seed, tempo=tempo
+                )
+            ).score
             save(score, tmp_path / "p.mid")
-            piece, _ = add_piece(s, score, source="generated", fmt=".mid",
-                                 file_data=(tmp_path / "p.mid").read_bytes())
+            piece, _ = add_piece(
+                s, score, source="generated", fmt=".mid", file_data=(tmp_path / "p.mid").read_bytes()
+            )
             ids.append(piece.id)
         other = get_or_create_user(s, "other")
-        private, _ = add_piece(s, compose(ComposeRequest(style="waltz", bars=8, form="AB", candidates=1,
-                                                         model="rules", seed=9)).score, source="library")
+        private, _ = add_piece(
+            s,
+            compose(
+                ComposeRequest(style="waltz", bars=8, form="AB", candidates=1, model="rules", seed=9)
+            ).score,
+            source="library",
+        )
         private.owner_id = other.id
         cold = recommend_for(s, "ann", limit=10)
         assert {p.id for p, _ in cold} == set(ids)  # not someone else's upload

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
 from tests.web.conftest import FAST, compose_piece, make_settings, wait_job
+
 from tunesmith.web import create_app
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -15,9 +15,19 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 def test_openapi_lists_every_endpoint(app_client: TestClient) -> None:
     paths = app_client.get("/openapi.json").json()["paths"]
-    for path in ("/api/compose", "/api/jobs/{job_id}", "/api/pieces", "/api/pieces/{piece_id}",
-                 "/api/pieces/{piece_id}/files/{kind}", "/api/pieces/{piece_id}/rating", "/api/ratings",
-                 "/api/uploads", "/api/recommendations", "/api/auth/login", "/api/auth/register"):
+    for path in (
+        "/api/compose",
+        "/api/jobs/{job_id}",
+        "/api/pieces",
+        "/api/pieces/{piece_id}",
+        "/api/pieces/{piece_id}/files/{kind}",
+        "/api/pieces/{piece_id}/rating",
+        "/api/ratings",
+        "/api/uploads",
+        "/api/recommendations",
+        "/api/auth/login",
+        "/api/auth/register",
+    ):
         assert path in paths
 
 
@@ -31,8 +41,13 @@ def test_page_and_static_files_are_served(app_client: TestClient) -> None:
 
 def test_everything_but_config_needs_sign_in(app_client: TestClient) -> None:
     assert app_client.get("/api/config").status_code == 200
-    for method, path in (("get", "/api/pieces"), ("get", "/api/ratings"), ("post", "/api/compose"),
-                         ("get", "/api/recommendations"), ("get", "/api/me")):
+    for method, path in (
+        ("get", "/api/pieces"),
+        ("get", "/api/ratings"),
+        ("post", "/api/compose"),
+        ("get", "/api/recommendations"),
+        ("get", "/api/me"),
+    ):
         r = getattr(app_client, method)(path)
         assert r.status_code == 401, path
     r = app_client.get("/api/pieces", headers={"Authorization": "Bearer not-a-token"})
@@ -49,9 +64,17 @@ def test_accounts_register_login_logout(app_client: TestClient) -> None:
     assert short.status_code == 422 and short.json()["field"] == "password"
     bad_name = app_client.post("/api/auth/register", json={"name": "../etc", "password": "x" * 9})
     assert bad_name.status_code == 422 and bad_name.json()["field"] == "name"
-    assert app_client.post("/api/auth/login", json={"name": "ada", "password": "wrong pass"}).status_code == 401
-    assert app_client.post("/api/auth/login", json={"name": "nobody", "password": "wrong pass"}).status_code == 401
-    assert app_client.post("/api/auth/login", json={"name": "ada", "password": "correct horse"}).status_code == 200
+    assert (
+        app_client.post("/api/auth/login", json={"name": "ada", "password": "wrong pass"}).status_code == 401
+    )
+    assert (
+        app_client.post("/api/auth/login", json={"name": "nobody", "password": "wrong pass"}).status_code
+        == 401
+    )
+    assert (
+        app_client.post("/api/auth/login", json={"name": "ada", "password": "correct horse"}).status_code
+        == 200
+    )
     assert app_client.post("/api/auth/logout").status_code == 204
     assert app_client.get("/api/me").status_code == 401
 
@@ -61,7 +84,9 @@ def test_passwords_and_tokens_are_stored_hashed(app_client: TestClient) -> None:
 
     from tunesmith.store.models import SessionToken, User
 
-    token = app_client.post("/api/auth/register", json={"name": "cy", "password": "hunter2hunter2"}).json()["token"]
+    token = app_client.post("/api/auth/register", json={"name": "cy", "password": "hunter2hunter2"}).json()[
+        "token"
+    ]
     store = app_client.app.state.ctx.store  # type: ignore[attr-defined]
     with store.session() as s:
         user = s.scalar(select(User).where(User.name == "cy"))
@@ -210,7 +235,9 @@ def test_uploads_checked_by_content_and_private(client: TestClient) -> None:
     assert client.post("/api/uploads", files={"file": ("a.mid", xml)}).status_code == 201
     refused = client.post("/api/uploads", files={"file": ("a.mid", b"hello, not music at all")})
     assert refused.status_code == 415 and "not MIDI, MusicXML or ABC" in refused.json()["detail"]
-    not_score = client.post("/api/uploads", files={"file": ("a.musicxml", (DATA / "not-a-score.xml").read_bytes())})
+    not_score = client.post(
+        "/api/uploads", files={"file": ("a.musicxml", (DATA / "not-a-score.xml").read_bytes())}
+    )
     assert not_score.status_code == 415
     corrupt = client.post("/api/uploads", files={"file": ("t.mid", (DATA / "truncated.mid").read_bytes())})
     assert corrupt.status_code == 422
@@ -221,12 +248,17 @@ def test_uploads_checked_by_content_and_private(client: TestClient) -> None:
     job = client.post("/api/compose", json={**FAST, "primer_piece": piece["id"]})
     assert wait_job(client, job.json()["job_id"])["status"] == "done"
     # Other users cannot see, fetch, use or delete it.
-    token = client.post("/api/auth/register", json={"name": "mallory", "password": "password1"}).json()["token"]
+    token = client.post("/api/auth/register", json={"name": "mallory", "password": "password1"}).json()[
+        "token"
+    ]
     other = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/uploads", headers=other).json() == []
     assert client.get(f"/api/pieces/{piece['id']}", headers=other).status_code == 404
     assert client.get(f"/api/pieces/{piece['id']}/files/mid", headers=other).status_code == 404
-    assert client.post("/api/compose", json={**FAST, "primer_piece": piece["id"]}, headers=other).status_code == 422
+    assert (
+        client.post("/api/compose", json={**FAST, "primer_piece": piece["id"]}, headers=other).status_code
+        == 422
+    )
     assert client.delete(f"/api/uploads/{piece['id']}", headers=other).status_code == 404
     assert piece["id"] not in [p["id"] for p in client.get("/api/pieces", headers=other).json()["pieces"]]
     client.post("/api/auth/local")
@@ -268,5 +300,7 @@ def test_ratings_steer_the_next_compose(client: TestClient) -> None:
     job = wait_job(client, r.json()["job_id"])
     assert all("preference" in p["components"] for p in job["pieces"])
     assert job["request"]["valence"] is not None  # the open mood was chosen by the model
-    off = wait_job(client, client.post("/api/compose", json={**FAST, "seed": 25, "steer": False}).json()["job_id"])
+    off = wait_job(
+        client, client.post("/api/compose", json={**FAST, "seed": 25, "steer": False}).json()["job_id"]
+    )
     assert "preference" not in off["pieces"][0]["components"]

@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from tests.web.conftest import FAST
 
 pytestmark = pytest.mark.slow
@@ -56,8 +55,11 @@ def test_concurrent_composes_reads_and_ratings(server: tuple[str, Path]) -> None
     assert len(piece_ids) == 20
 
     # 200 reads at once (lists, details, files): all 200.
-    paths = ["/api/pieces", "/api/tags", "/api/ratings"] + [f"/api/pieces/{p}" for p in piece_ids] + [
-        f"/api/pieces/{p}/files/mid" for p in piece_ids]
+    paths = (
+        ["/api/pieces", "/api/tags", "/api/ratings"]
+        + [f"/api/pieces/{p}" for p in piece_ids]
+        + [f"/api/pieces/{p}/files/mid" for p in piece_ids]
+    )
 
     def read(i: int) -> int:
         with _client(url, token) as c:

@@ -8,8 +8,12 @@ from typing import Annotated
 
 import typer
 
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="SQLAlchemy database URL (default: $TUNESMITH_DB_URL, else SQLite in the data dir).")]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="SQLAlchemy database URL (default: $TUNESMITH_DB_URL, else SQLite in the data dir)."
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -19,13 +23,15 @@ def register(app: typer.Typer) -> None:
 
 
 def serve_command(
-    host: Annotated[str, typer.Option(help="Address to listen on; any non-loopback address requires accounts.")]
-    = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; any non-loopback address requires accounts.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port (1-65535).", min=1, max=65535)] = 8000,
     db: DbOption = None,
     workers: Annotated[int, typer.Option(help="Compose jobs run at once (1-16).", min=1, max=16)] = 2,
-    files: Annotated[Path | None, typer.Option(help="Folder for generated files (default: data dir/web).")]
-    = None,
+    files: Annotated[
+        Path | None, typer.Option(help="Folder for generated files (default: data dir/web).")
+    ] = None,
 ) -> None:
     """Serve the web page and the REST API (OpenAPI at /docs and /openapi.json)."""
     import uvicorn
@@ -59,15 +65,20 @@ def recommend_command(
         if not found:
             typer.echo("no pieces in the store yet: `tunesmith library add` or compose some")
         for piece, scored in found:
-            typer.echo(f"{piece.id:>6}  {scored.score:+.3f}  {piece.source:9s}  {piece.title}  ({scored.reason})")
+            typer.echo(
+                f"{piece.id:>6}  {scored.score:+.3f}  {piece.source:9s}  {piece.title}  ({scored.reason})"
+            )
 
 
 def tune_command(
-    from_feedback: Annotated[bool, typer.Option(
-        "--from-feedback", help="Fine-tune the melody model on well-rated generated pieces.")] = False,
+    from_feedback: Annotated[
+        bool,
+        typer.Option("--from-feedback", help="Fine-tune the melody model on well-rated generated pieces."),
+    ] = False,
     user: Annotated[str | None, typer.Option(help="Only this user's ratings (default: everyone's).")] = None,
-    min_stars: Annotated[int, typer.Option(help="Pieces rated at least this (1-5) are trained on.",
-                                           min=1, max=5)] = 4,
+    min_stars: Annotated[
+        int, typer.Option(help="Pieces rated at least this (1-5) are trained on.", min=1, max=5)
+    ] = 4,
     epochs: Annotated[int, typer.Option(help="Passes over the rated pieces (1-50).", min=1, max=50)] = 3,
     db: DbOption = None,
 ) -> None:
@@ -81,6 +92,8 @@ def tune_command(
 
     with open_store(db) as store:
         result = tune_from_feedback(store, user=user, min_stars=min_stars, epochs=epochs)
-    typer.echo(f"fine-tuned on {result.pieces} pieces ({result.windows} windows, mean reward "
-               f"{result.mean_reward:.2f}): loss {result.loss_before:.4f} -> {result.loss_after:.4f}")
+    typer.echo(
+        f"fine-tuned on {result.pieces} pieces ({result.windows} windows, mean reward "
+        f"{result.mean_reward:.2f}): loss {result.loss_before:.4f} -> {result.loss_after:.4f}"
+    )
     typer.echo(f"new checkpoint {result.checkpoint} (previous kept: {result.previous})")

@@ -129,7 +129,7 @@ def _ridge(
     """Ridge regression with an unpenalised intercept (last column of ``x`` is ones), pulled to ``prior``."""
     penalty = np.eye(x.shape[1]) * l2
     penalty[-1, -1] = 1e-6
-    result: npt.NDArray[np.float64] = np.linalg.solve(x.T @ x + penalty, x.T @ y + penalty @ prior)
+    result = np.asarray(np.linalg.solve(x.T @ x + penalty, x.T @ y + penalty @ prior), dtype=np.float64)
     return result
 
 

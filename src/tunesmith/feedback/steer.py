@@ -31,7 +31,12 @@ def steer_request(
     from tunesmith.compose.plan import make_plan
 
     model = prefs.controls
-    if model is None or request.mood is not None or request.valence is not None or request.arousal is not None:
+    if (
+        model is None
+        or request.mood is not None
+        or request.valence is not None
+        or request.arousal is not None
+    ):
         return request
     rng = random.Random(seed if seed is not None else request.seed)
     base_seed = request.seed if request.seed is not None else rng.randrange(1 << 31)

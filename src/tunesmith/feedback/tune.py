@@ -60,7 +60,9 @@ def rewarded_pieces(store: Any, user: str | None, min_stars: int) -> list[tuple[
     return out
 
 
-def reward_windows(pieces: list[tuple[Any, float]], length: int = 128, stride: int = 64) -> tuple[Arrays, Any]:
+def reward_windows(
+    pieces: list[tuple[Any, float]], length: int = 128, stride: int = 64
+) -> tuple[Arrays, Any]:
     """Training windows (as tunesmith.models.data builds them) and a weight per window."""
     from tunesmith.models.data import windows
     from tunesmith.tokens import melody as mt
@@ -94,7 +96,6 @@ def tuned_checkpoints(folder: Path | None = None) -> list[Path]:
 
 
 def _weighted_loss(net: Any, batch: dict[str, Any], weights: Any, pad_id: int) -> Any:
-    import torch
     import torch.nn.functional as F
 
     logits, _ = net(**{k: v for k, v in batch.items() if k != "targets"})

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,7 @@ PRIOR = 3.0
 SHRINK = 5.0
 MIN_COMMON = 2
 
-Ratings = Mapping[Hashable, Mapping[Hashable, float]]
+Ratings = Mapping[Any, Mapping[Any, float]]
 """{user: {item: stars}}"""
 
 
@@ -36,14 +37,14 @@ class Scored:
     reason: str
 
 
-def standardise(features: Mapping[Hashable, Sequence[float]]) -> dict[Hashable, npt.NDArray[np.float64]]:
+def standardise(features: Mapping[Any, Sequence[float]]) -> dict[Hashable, npt.NDArray[np.float64]]:
     """Feature vectors z-scored per column over all items; NaN (unmeasured) becomes 0 (average)."""
     if not features:
         return {}
     items = list(features)
     x = np.array([features[i] for i in items], dtype=np.float64)
     finite = np.where(np.isfinite(x), x, np.nan)
-    mean = np.nanmean(finite, axis=0) if len(items) else np.zeros(x.shape[1])
+    mean = np.nanmean(finite, axis=0) if items else np.zeros(x.shape[1])
     std = np.nanstd(finite, axis=0)
     mean = np.where(np.isfinite(mean), mean, 0.0)
     std = np.where(np.isfinite(std) & (std > 1e-9), std, 1.0)
@@ -52,7 +53,8 @@ def standardise(features: Mapping[Hashable, Sequence[float]]) -> dict[Hashable, 
 
 
 def content_scores(
-    mine: Mapping[Hashable, float], vectors: Mapping[Hashable, npt.NDArray[np.float64]],
+    mine: Mapping[Hashable, float],
+    vectors: Mapping[Hashable, npt.NDArray[np.float64]],
     candidates: Sequence[Hashable],
 ) -> dict[Hashable, float]:
     """Cosine of each candidate with the listener's profile (0 when no profile can be made)."""
@@ -61,7 +63,9 @@ def content_scores(
         return {}
     mean = float(np.mean([mine[i] for i in rated]))
     weights = [mine[i] - mean if len(set(mine.values())) > 1 else mine[i] - 3.0 for i in rated]
-    profile = sum((w * vectors[i] for w, i in zip(weights, rated, strict=True)), np.zeros_like(vectors[rated[0]]))
+    profile = sum(
+        (w * vectors[i] for w, i in zip(weights, rated, strict=True)), np.zeros_like(vectors[rated[0]])
+    )
     norm = float(np.linalg.norm(profile))
     if norm < 1e-9:
         return {}
@@ -133,7 +137,7 @@ def popularity(ratings: Ratings, candidates: Sequence[Hashable]) -> dict[Hashabl
 def recommend(
     user: Hashable,
     ratings: Ratings,
-    features: Mapping[Hashable, Sequence[float]],
+    features: Mapping[Any, Sequence[float]],
     candidates: Sequence[Hashable],
     limit: int = 10,
 ) -> list[Scored]:
@@ -156,8 +160,11 @@ def recommend(
         value = (1.0 - beta) * c + beta * max(-1.0, min(1.0, pred / 2.0))
         # Popularity only breaks ties (a tiny share), so equal scores prefer well-liked pieces.
         value += 0.01 * (popular[item] - 3.0) / 2.0
-        reason = "liked by listeners like you" if beta * abs(pred / 2.0) > (1.0 - beta) * abs(c) else (
-            "sounds like what you rated highly" if content else "popular")
+        reason = (
+            "liked by listeners like you"
+            if beta * abs(pred / 2.0) > (1.0 - beta) * abs(c)
+            else ("sounds like what you rated highly" if content else "popular")
+        )
         scored.append(Scored(item, round(value, 4), reason))
     scored.sort(key=lambda s: (-s.score, order[s.item]))
     return scored[:limit]

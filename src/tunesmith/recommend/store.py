@@ -23,6 +23,7 @@ def recommend_for(
     session: Session,
     user_name: str,
     limit: int = 10,
+    *,
     pieces: Sequence[Piece] | None = None,
     features_of: Callable[[Session, Piece], dict[str, float] | None] = stored_features,
     max_feature_pieces: int = 3000,

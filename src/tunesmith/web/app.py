@@ -118,8 +118,11 @@ class Context:
                     corpus = load_corpus([name])
                 except TunesmithError:
                     continue
-                count = len(corpus) if self.settings.corpus_limit is None else min(
-                    len(corpus), self.settings.corpus_limit)
+                count = (
+                    len(corpus)
+                    if self.settings.corpus_limit is None
+                    else min(len(corpus), self.settings.corpus_limit)
+                )
                 for start in range(0, count, 100):
                     with self.write_lock, self.store.session() as s:
                         for i in range(start, min(count, start + 100)):
@@ -203,12 +206,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         message = f"{'.'.join(loc) or field}: {first.get('msg', 'invalid')}; allowed: {_allowed(field)}"
         return JSONResponse({"detail": message, "field": field}, status_code=422)
 
-
     def signed_in(response: Response, user: User, local: bool) -> SignedIn:
         with ctx.write_lock, ctx.store.session() as s:
             token = auth.new_session(s, user, settings.session_hours)
-        response.set_cookie(auth.COOKIE, token, httponly=True, samesite="strict",
-                            max_age=int(settings.session_hours * 3600))
+        response.set_cookie(
+            auth.COOKIE, token, httponly=True, samesite="strict", max_age=int(settings.session_hours * 3600)
+        )
         return SignedIn(user=user.name, token=token, local=local)
 
     # ----- accounts -----------------------------------------------------------------------------
@@ -266,8 +269,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             "models": list(r.MODELS),
             "keys": list(r.KEY_NAMES),
             "forms": list(r.FORMS),
-            "ranges": {"tempo": r.TEMPO_RANGE, "bars": r.BARS_RANGE, "seconds": r.SECONDS_RANGE,
-                       "temperature": r.TEMPERATURE_RANGE, "candidates": r.CANDIDATES_RANGE},
+            "ranges": {
+                "tempo": r.TEMPO_RANGE,
+                "bars": r.BARS_RANGE,
+                "seconds": r.SECONDS_RANGE,
+                "temperature": r.TEMPERATURE_RANGE,
+                "candidates": r.CANDIDATES_RANGE,
+            },
             "outputs": list(ALL_OUTPUTS),
             "default_outputs": list(settings.default_outputs),
             "max_upload_bytes": settings.max_upload_bytes,
@@ -283,7 +291,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         outputs = [o.strip().lower() for o in (body.outputs or list(settings.default_outputs))]
         bad = [o for o in outputs if o not in ALL_OUTPUTS]
         if bad or not outputs:
-            raise ControlError("outputs", f"{', '.join(bad) or 'none'} not allowed; allowed: {', '.join(ALL_OUTPUTS)}")
+            raise ControlError(
+                "outputs", f"{', '.join(bad) or 'none'} not allowed; allowed: {', '.join(ALL_OUTPUTS)}"
+            )
         if body.primer_piece is not None:
             controls["primer"] = str(primer_file(body.primer_piece, user))
         request = ComposeRequest.from_dict(controls)
@@ -300,8 +310,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 req = steer_request(req, prefs, user.name)
                 scorer = preference_scorer(prefs, user.name)
                 job.request = req.to_dict()
-            return compose_pieces(ctx.store, ctx.files, user.id, req, outputs, job.id, progress, scorer,
-                                  ctx.write_lock)
+            return compose_pieces(
+                ctx.store, ctx.files, user.id, req, outputs, job.id, progress, scorer, ctx.write_lock
+            )
 
         job = ctx.jobs.submit(user.id, request.to_dict(), work)
         return JobCreated(job_id=job.id, status_url=f"/api/jobs/{job.id}")
@@ -310,8 +321,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         with ctx.store.session() as s:
             piece = s.get(Piece, piece_id)
             if piece is None or piece.owner_id != user.id or not piece.file_data:
-                raise ControlError("primer_piece", f"{piece_id} is not one of your uploads; allowed: "
-                                   "the id of one of your uploads")
+                raise ControlError(
+                    "primer_piece",
+                    f"{piece_id} is not one of your uploads; allowed: the id of one of your uploads",
+                )
             folder = ctx.files.root / "primers" / str(int(piece.id))
             folder.mkdir(parents=True, exist_ok=True)
             suffix = piece.format if piece.format in (".mid", ".musicxml", ".abc") else ".mid"
@@ -327,13 +340,32 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         job = ctx.jobs.get(job_id)
         if job is None or job.owner_id != user.id:
             raise NotFoundError(f"no compose job {job_id!r}")
-        return JobStatus(id=job.id, status=job.status, stage=job.stage, progress=job.progress,
-                         error=job.error, field=job.error_field, pieces=job.pieces, request=job.request)
+        return JobStatus(
+            id=job.id,
+            status=job.status,
+            stage=job.stage,
+            progress=job.progress,
+            error=job.error,
+            field=job.error_field,
+            pieces=job.pieces,
+            request=job.request,
+        )
 
     @app.get("/api/jobs", response_model=list[JobStatus], tags=["compose"])
     def my_jobs(user: Me) -> list[JobStatus]:
-        return [JobStatus(id=j.id, status=j.status, stage=j.stage, progress=j.progress, error=j.error,
-                          field=j.error_field, pieces=j.pieces, request=j.request) for j in ctx.jobs.owned_by(user.id)]
+        return [
+            JobStatus(
+                id=j.id,
+                status=j.status,
+                stage=j.stage,
+                progress=j.progress,
+                error=j.error,
+                field=j.error_field,
+                pieces=j.pieces,
+                request=j.request,
+            )
+            for j in ctx.jobs.owned_by(user.id)
+        ]
 
     # ----- pieces -------------------------------------------------------------------------------
     def visible(piece: Piece | None, user: User) -> Piece:
@@ -341,37 +373,69 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             raise NotFoundError("no such piece")
         return piece
 
-    def rating_facts(s: Any, ids: list[int], user: User) -> tuple[dict[int, int], dict[int, tuple[float, int]]]:
+    def rating_facts(
+        s: Any, ids: list[int], user: User
+    ) -> tuple[dict[int, int], dict[int, tuple[float, int]]]:
         """Your stars and everyone's (mean, count) for ``ids``, in two queries for a whole page."""
-        mine = dict(s.execute(select(Rating.piece_id, Rating.stars)
-                              .where(Rating.piece_id.in_(ids), Rating.user_id == user.id)).all())
-        stats = {pid: (float(mean), int(n)) for pid, mean, n in s.execute(
-            select(Rating.piece_id, func.avg(Rating.stars), func.count(Rating.id))
-            .where(Rating.piece_id.in_(ids)).group_by(Rating.piece_id)).all()}
+        mine = dict(
+            s.execute(
+                select(Rating.piece_id, Rating.stars).where(
+                    Rating.piece_id.in_(ids), Rating.user_id == user.id
+                )
+            ).all()
+        )
+        stats = {
+            pid: (float(mean), int(n))
+            for pid, mean, n in s.execute(
+                select(Rating.piece_id, func.avg(Rating.stars), func.count(Rating.id))
+                .where(Rating.piece_id.in_(ids))
+                .group_by(Rating.piece_id)
+            ).all()
+        }
         return mine, stats
 
-    def piece_out(s: Any, piece: Piece, user: User, detail: bool = False,
-                  facts: tuple[dict[int, int], dict[int, tuple[float, int]]] | None = None) -> PieceOut:
+    def piece_out(
+        s: Any,
+        piece: Piece,
+        user: User,
+        detail: bool = False,
+        facts: tuple[dict[int, int], dict[int, tuple[float, int]]] | None = None,
+    ) -> PieceOut:
         my_stars, stats = facts if facts is not None else rating_facts(s, [piece.id], user)
         mine = my_stars.get(piece.id)
         mean, count = stats.get(piece.id, (None, 0))
         web_files = (piece.controls or {}).get("web_files", {})
-        kinds = [k for k in KINDS if k in web_files] if web_files else ["mid", "musicxml", "png", "wav", "flac", "mp3"]
+        kinds = (
+            [k for k in KINDS if k in web_files]
+            if web_files
+            else ["mid", "musicxml", "png", "wav", "flac", "mp3"]
+        )
         if web_files:  # converted on demand beyond what the job wrote
             kinds += [k for k in KINDS if k not in kinds]
         controls = None
         if detail and piece.controls:
             controls = {k: v for k, v in piece.controls.items() if k != "web_files"}
         return PieceOut(
-            id=piece.id, title=piece.title, source=piece.source, collection=piece.collection, key=piece.key,
-            meter=piece.meter, tempo=piece.tempo, bars=piece.bars, seconds=piece.seconds,
-            tags=piece.tag_names, mine=piece.owner_id == user.id, my_rating=mine,
-            mean_rating=round(mean, 2) if mean is not None else None, ratings=count,
-            files={k: f"/api/pieces/{piece.id}/files/{k}" for k in kinds}, controls=controls,
+            id=piece.id,
+            title=piece.title,
+            source=piece.source,
+            collection=piece.collection,
+            key=piece.key,
+            meter=piece.meter,
+            tempo=piece.tempo,
+            bars=piece.bars,
+            seconds=piece.seconds,
+            tags=piece.tag_names,
+            mine=piece.owner_id == user.id,
+            my_rating=mine,
+            mean_rating=round(mean, 2) if mean is not None else None,
+            ratings=count,
+            files={k: f"/api/pieces/{piece.id}/files/{k}" for k in kinds},
+            controls=controls,
         )
 
     @app.get("/api/pieces", response_model=PieceList, tags=["pieces"])
-    def list_pieces(
+    def list_pieces(  # noqa: PLR0917 (FastAPI query parameters)
         user: Me,
         q: Annotated[str | None, Query(max_length=200, description="words in the title")] = None,
         tag: Annotated[list[str] | None, Query(description="only pieces with all these tags")] = None,
@@ -380,8 +444,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> PieceList:
         """Search and filter the pieces you can see: the corpus, generated pieces, your uploads."""
-        query = select(Piece).where(or_(Piece.owner_id.is_(None), Piece.owner_id == user.id,
-                                        Piece.source == "generated"))
+        query = select(Piece).where(
+            or_(Piece.owner_id.is_(None), Piece.owner_id == user.id, Piece.source == "generated")
+        )
         if source == "mine":
             query = query.where(Piece.owner_id == user.id)
         elif source:
@@ -406,12 +471,20 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         """Tags with the number of pieces carrying them, most used first."""
         del user  # signed-in only
         with ctx.store.session() as s:
-            rows = s.execute(select(Tag.name, func.count(Piece.id)).join(Tag.pieces)
-                             .group_by(Tag.name).order_by(func.count(Piece.id).desc(), Tag.name).limit(200))
+            rows = s.execute(
+                select(Tag.name, func.count(Piece.id))
+                .join(Tag.pieces)
+                .group_by(Tag.name)
+                .order_by(func.count(Piece.id).desc(), Tag.name)
+                .limit(200)
+            )
             return [{"name": n, "count": c} for n, c in rows]
 
-    @app.get("/api/pieces/{piece_id}/files/{kind}", tags=["pieces"],
-             responses={200: {"content": {v[0]: {} for v in KINDS.values()}}})
+    @app.get(
+        "/api/pieces/{piece_id}/files/{kind}",
+        tags=["pieces"],
+        responses={200: {"content": {v[0]: {} for v in KINDS.values()}}},
+    )
     def piece_file(piece_id: int, kind: str, user: Me) -> FileResponse:
         """A piece's file: mid, musicxml, wav, flac, mp3 or png (made on first request if needed)."""
         if kind not in KINDS:
@@ -437,8 +510,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             else:
                 rating.stars, rating.comment, rating.updated_at = body.stars, body.comment, utcnow()
             s.flush()
-            out = RatingOut(piece_id=piece.id, title=piece.title, stars=rating.stars, comment=rating.comment,
-                            updated=(rating.updated_at or rating.created_at).isoformat())
+            out = RatingOut(
+                piece_id=piece.id,
+                title=piece.title,
+                stars=rating.stars,
+                comment=rating.comment,
+                updated=(rating.updated_at or rating.created_at).isoformat(),
+            )
         ctx.prefs_stale = True
         return out
 
@@ -457,18 +535,30 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         """Your ratings, newest first (nobody else's)."""
         with ctx.store.session() as s:
             rows = s.scalars(select(Rating).where(Rating.user_id == user.id).order_by(Rating.id.desc()))
-            return [RatingOut(piece_id=r.piece_id, title=r.piece.title, stars=r.stars, comment=r.comment,
-                              updated=(r.updated_at or r.created_at).isoformat()) for r in rows]
+            return [
+                RatingOut(
+                    piece_id=r.piece_id,
+                    title=r.piece.title,
+                    stars=r.stars,
+                    comment=r.comment,
+                    updated=(r.updated_at or r.created_at).isoformat(),
+                )
+                for r in rows
+            ]
 
     # ----- uploads ------------------------------------------------------------------------------
     @app.post("/api/uploads", response_model=list[PieceOut], status_code=201, tags=["uploads"])
-    async def upload(user: Me, file: Annotated[UploadFile, File()],
-                     tags: Annotated[str, Form(max_length=500)] = "") -> list[PieceOut]:
+    async def upload(
+        user: Me, file: Annotated[UploadFile, File()], tags: Annotated[str, Form(max_length=500)] = ""
+    ) -> list[PieceOut]:
         """Add MIDI, MusicXML or ABC to your library (type checked by content; size-limited)."""
         data = await file.read(settings.max_upload_bytes + 1)
         if len(data) > settings.max_upload_bytes:
-            raise HTTPException(413, f"file: larger than {settings.max_upload_bytes} bytes; allowed: up to "
-                                f"{settings.max_upload_bytes // 1024} KiB")
+            raise HTTPException(
+                413,
+                f"file: larger than {settings.max_upload_bytes} bytes; allowed: up to "
+                f"{settings.max_upload_bytes // 1024} KiB",
+            )
         if not data.strip():
             raise UnsupportedFormatError("upload", "the file is empty")
         from starlette.concurrency import run_in_threadpool
@@ -489,8 +579,14 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 existing = find_by_hash(s, content_hash(score))
                 if existing is not None and existing.owner_id not in (None, user.id):
                     raise HTTPException(409, "upload: this music is already someone else's upload")
-                piece, created = add_piece(s, score, source="library", tags=["upload", *clean_tags],
-                                           fmt=suffix, file_data=data if len(scores) == 1 else None)
+                piece, created = add_piece(
+                    s,
+                    score,
+                    source="library",
+                    tags=["upload", *clean_tags],
+                    fmt=suffix,
+                    file_data=data if len(scores) == 1 else None,
+                )
                 if created:
                     piece.owner_id = user.id
                     if len(scores) > 1:  # one tune of many: keep it as MIDI of its own
@@ -502,8 +598,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @app.get("/api/uploads", response_model=list[PieceOut], tags=["uploads"])
     def my_uploads(user: Me) -> list[PieceOut]:
         with ctx.store.session() as s:
-            rows = s.scalars(select(Piece).where(Piece.owner_id == user.id, Piece.source == "library")
-                             .order_by(Piece.id.desc()))
+            rows = s.scalars(
+                select(Piece)
+                .where(Piece.owner_id == user.id, Piece.source == "library")
+                .order_by(Piece.id.desc())
+            )
             return [piece_out(s, p, user) for p in rows]
 
     @app.delete("/api/uploads/{piece_id}", status_code=204, tags=["uploads"])
@@ -523,8 +622,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
         with ctx.write_lock, ctx.store.session() as s:  # features are cached on first use (a write)
             found = recommend_for(s, user.name, limit)
-            return [Recommendation(piece=piece_out(s, p, user), score=sc.score, reason=sc.reason)
-                    for p, sc in found]
+            return [
+                Recommendation(piece=piece_out(s, p, user), score=sc.score, reason=sc.reason)
+                for p, sc in found
+            ]
 
     # ----- the page -----------------------------------------------------------------------------
     @app.get("/", include_in_schema=False)

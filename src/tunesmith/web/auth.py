@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -27,7 +28,7 @@ class AuthError(Exception):
     """Wrong name or password, or a missing/expired token (HTTP 401)."""
 
 
-def _hasher():  # type: ignore[no-untyped-def]
+def _hasher() -> Any:
     from argon2 import PasswordHasher
 
     return PasswordHasher()
@@ -107,8 +108,12 @@ def new_session(session: Session, user: User, hours: float) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session.add(
-        SessionToken(user_id=user.id, token_hash=token_digest(token), created_at=now,
-                     expires_at=now + timedelta(hours=hours))
+        SessionToken(
+            user_id=user.id,
+            token_hash=token_digest(token),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
     )
     session.execute(delete(SessionToken).where(SessionToken.expires_at < now))
     session.flush()

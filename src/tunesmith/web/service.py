@@ -118,8 +118,9 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
     for i, cand in enumerate(composition.candidates):
         progress(f"files for candidate {i + 1}/{count}", 0.3 + 0.65 * i / count)
         single = replace(composition, score=cand.score, candidates=[cand])
-        paths = write_files(single, out / f"c{i + 1}", formats=formats, soundfont=files.settings.soundfont,
-                            record=False)
+        paths = write_files(
+            single, out / f"c{i + 1}", formats=formats, soundfont=files.settings.soundfont, record=False
+        )
         rel = {k: str(Path(p).resolve().relative_to(files.root)) for k, p in paths.items() if k in KINDS}
         summary = single.summary()
         controls = {
@@ -132,23 +133,44 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
             "summary": summary,
         }
         plan = composition.plan
-        tags = [plan.style.name, plan.key.name, str(plan.meter), "minor" if plan.key.is_minor else "major",
-                *plan.style.tags, f"model:{plan.model}", "generated"]
+        tags = [
+            plan.style.name,
+            plan.key.name,
+            str(plan.meter),
+            "minor" if plan.key.is_minor else "major",
+            *plan.style.tags,
+            f"model:{plan.model}",
+            "generated",
+        ]
         if plan.request.mood:
             tags.append(plan.request.mood)
         values = piece_features(cand.score, controls)
         with write_lock, store.session() as session:
             piece, created = add_piece(
-                session, cand.score, source="generated", tags=sorted(set(tags)),
+                session,
+                cand.score,
+                source="generated",
+                tags=sorted(set(tags)),
                 title=f"{plan.title}" + (f" #{i + 1}" if count > 1 else ""),
-                fmt=".mid", file_data=paths["mid"].read_bytes(), controls=controls,
+                fmt=".mid",
+                file_data=paths["mid"].read_bytes(),
+                controls=controls,
             )
             if created:
                 piece.owner_id = owner_id
-                piece.features = {"version": FEATURES_VERSION,
-                                  "values": {k: (None if math.isnan(v) else v) for k, v in values.items()}}
+                piece.features = {
+                    "version": FEATURES_VERSION,
+                    "values": {k: (None if math.isnan(v) else v) for k, v in values.items()},
+                }
             piece_id = piece.id
-        made.append({"piece_id": piece_id, "rank": i + 1, "total": round(cand.total, 4),
-                     "components": controls["components"], "summary": summary,
-                     "files": {k: f"/api/pieces/{piece_id}/files/{k}" for k in rel}})
+        made.append(
+            {
+                "piece_id": piece_id,
+                "rank": i + 1,
+                "total": round(cand.total, 4),
+                "components": controls["components"],
+                "summary": summary,
+                "files": {k: f"/api/pieces/{piece_id}/files/{k}" for k in rel},
+            }
+        )
     return made
