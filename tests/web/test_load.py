@@ -19,8 +19,11 @@ pytestmark = pytest.mark.slow
 
 
 def _client(url: str, token: str | None = None) -> httpx.Client:
+    """One client per listener, shared by the threads (httpx clients are thread-safe); its pool
+    allows 64 connections, so the requests really are in flight together."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.Client(base_url=url, headers=headers, timeout=60.0)
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    return httpx.Client(base_url=url, headers=headers, timeout=60.0, limits=limits)
 
 
 def _wait(http: httpx.Client, job_id: str) -> dict[str, Any]:
@@ -42,10 +45,9 @@ def test_concurrent_composes_reads_and_ratings(server: tuple[str, Path]) -> None
 
     # 20 compose jobs submitted at once: all accepted, all finish, 20 distinct pieces.
     def submit(seed: int) -> str:
-        with _client(url, token) as c:
-            r = c.post("/api/compose", json={**FAST, "seed": seed, "steer": False})
-            assert r.status_code == 202, r.text
-            return str(r.json()["job_id"])
+        r = http.post("/api/compose", json={**FAST, "seed": seed, "steer": False})
+        assert r.status_code == 202, r.text
+        return str(r.json()["job_id"])
 
     with ThreadPoolExecutor(20) as pool:
         job_ids = list(pool.map(submit, range(100, 120)))
@@ -62,30 +64,28 @@ def test_concurrent_composes_reads_and_ratings(server: tuple[str, Path]) -> None
     )
 
     def read(i: int) -> int:
-        with _client(url, token) as c:
-            return c.get(paths[i % len(paths)]).status_code
+        return http.get(paths[i % len(paths)]).status_code
 
     with ThreadPoolExecutor(50) as pool:
         codes = list(pool.map(read, range(200)))
     assert codes == [200] * 200
 
     # 50 ratings written at once by 5 listeners on 10 pieces each: none lost.
-    tokens = []
+    raters = []
     for k in range(5):
         r = http.post("/api/auth/register", json={"name": f"rater{k}", "password": "load-test-pass"})
-        tokens.append(r.raise_for_status().json()["token"])
+        raters.append(_client(url, r.raise_for_status().json()["token"]))
     writes = [(k, p, 1 + (k + i) % 5) for k in range(5) for i, p in enumerate(piece_ids[:10])]
 
     def rate(item: tuple[int, int, int]) -> int:
         k, piece, stars = item
-        with _client(url, tokens[k]) as c:
-            return c.put(f"/api/pieces/{piece}/rating", json={"stars": stars}).status_code
+        return raters[k].put(f"/api/pieces/{piece}/rating", json={"stars": stars}).status_code
 
     with ThreadPoolExecutor(50) as pool:
         codes = list(pool.map(rate, writes))
     assert codes == [200] * 50
-    for k in range(5):
-        with _client(url, tokens[k]) as c:
-            stored = {(r["piece_id"], r["stars"]) for r in c.get("/api/ratings").json()}
+    for k, rater in enumerate(raters):
+        stored = {(r["piece_id"], r["stars"]) for r in rater.get("/api/ratings").json()}
         assert stored == {(p, s) for kk, p, s in writes if kk == k}
+        rater.close()
     http.close()
