@@ -233,22 +233,27 @@ def eval_gan(path: str | None, pieces: list, n_bars: int) -> str:
     ]
 
     real_scores = gm.critic_scores(net, val["bar"][idx], val["cond"][idx], val["prev"][idx])
-    negatives: dict[str, np.ndarray] = {}
-    # Random bars: every used slot a random note of the window, HOLD or REST.
-    used = val["cond"][idx][:, 12] > 0
-    rand_events = np.where(used, rng.integers(0, gm.CHANNELS, size=used.shape), -1)
-    rand = np.zeros_like(val["bar"][idx])
-    rows, slots = np.nonzero(rand_events >= 0)
-    rand[rows, rand_events[rows, slots], slots] = 1.0
-    negatives["random bars"] = rand
-    # Pitch-shuffled: the bar's own rhythm with its note pitches in random order, transposed by a random
-    # interval within a fifth (so the bar is no longer the real one even with one repeated pitch).
-    shuffled = real_events.copy()
-    for row in shuffled:
-        onsets = np.nonzero(row >= mt.NOTE_BASE)[0]
-        pitches = row[onsets] + rng.integers(-7, 8)
-        row[onsets] = np.clip(rng.permutation(pitches), mt.NOTE_BASE, mt.N_EVENTS - 1)
-    negatives["pitch-shuffled bars"] = gm.grids(shuffled)
+    # The corruptions the critic's ranking stage trains against (made afresh from held-out bars), and
+    # one it never saw: the bar played backwards in time (same notes, same chord).
+    corrupted = gm.corrupted_bars(real_events, val["cond"][idx], rng)
+    negatives: dict[str, np.ndarray] = {
+        "random bars": corrupted["random"],
+        "pitch-shuffled bars (pitches permuted, transposed up to a fifth)": corrupted["pitch-shuffled"],
+    }
+    reversed_events = real_events.copy()
+    for row, meter in zip(reversed_events, meters, strict=True):
+        n = gm.ct.STEPS_PER_BAR[gm.ct.METERS[int(meter)]]
+        rebuilt = np.full(n, mt.REST, dtype=np.int64)
+        original = row[:n]
+        notes = [(s, int(original[s])) for s in range(n) if original[s] >= mt.NOTE_BASE]
+        for start, event in notes:
+            end = start + 1
+            while end < n and original[end] == mt.HOLD:
+                end += 1
+            rebuilt[n - end] = event
+            rebuilt[n - end + 1 : n - start] = mt.HOLD
+        row[:n] = rebuilt
+    negatives["time-reversed bars (not a training corruption)"] = gm.grids(reversed_events)
     lines += [
         "## Critic as a scorer (ROC AUC: held-out corpus bars vs ...)\n",
         "| negatives | AUC | mean standardised score (corpus / negatives) |",

@@ -16,6 +16,7 @@ from tunesmith.io import load_one
 from tunesmith.tokens import melody as mt
 
 torch.set_num_threads(1)
+pytestmark = pytest.mark.slow  # trains two debug models through the CLI first
 DATA = Path(__file__).resolve().parent.parent / "data"
 TUNE = DATA / "melody_chords.mid"
 

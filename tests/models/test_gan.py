@@ -85,6 +85,7 @@ def test_fakes_are_one_hot_in_used_slots_and_the_penalty_is_differentiable() -> 
     assert model.critic(real, cond, prev).shape == (4,)
 
 
+@pytest.mark.slow
 def test_generated_melodies_fill_the_bars_and_follow_the_seed(
     trained: tuple[Path, gan_api.LoadedGAN],
 ) -> None:
@@ -123,6 +124,7 @@ def test_score_is_a_standardised_critic_value(
     assert ckpt["critic_stats"]["std"] > 0 and model.critic_std == pytest.approx(ckpt["critic_stats"]["std"])
 
 
+@pytest.mark.slow
 def test_training_resumes_and_missing_checkpoints_are_named(waltzes: list[Score], tmp_path: Path) -> None:
     out = tmp_path / "gan.pt"
     fit_gan(waltzes[:3], out, size="debug", epochs=1, batch_size=32, progress=False)
@@ -131,3 +133,11 @@ def test_training_resumes_and_missing_checkpoints_are_named(waltzes: list[Score]
     assert len(history) == 2 and ckpt["epoch"] == 2 and set(ckpt["optimizer"]) == {"generator", "critic"}
     with pytest.raises(ModelError, match="not found"):
         gan_api.load_gan(tmp_path / "none.pt")
+
+
+def test_the_composer_entry_point_scores_with_the_shipped_critic(waltzes: list[Score]) -> None:
+    from tunesmith.models import gan
+
+    assert gan.available()
+    value = gan.score(waltzes[0])
+    assert np.isfinite(value) and value == pytest.approx(gan_api.score(waltzes[0]))

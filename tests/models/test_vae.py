@@ -142,6 +142,7 @@ def test_greedy_numpy_decoding_matches_the_torch_decoder() -> None:
         assert torch.equal(logits.argmax(-1), out[:, b])
 
 
+@pytest.mark.slow
 def test_amount_zero_gives_the_phrase_back_and_seeds_reproduce(
     trained: tuple[Path, vae_api.LoadedVAE],
 ) -> None:
@@ -212,6 +213,7 @@ def test_bad_controls_are_named(trained: tuple[Path, vae_api.LoadedVAE], tmp_pat
         vae_api.load_vae(tmp_path / "missing.pt")
 
 
+@pytest.mark.slow
 def test_training_resumes_where_it_stopped(waltzes: list[Score], tmp_path: Path) -> None:
     out = tmp_path / "vae.pt"
     config = TrainConfig(epochs=1, batch_size=32, progress=False)
@@ -223,3 +225,44 @@ def test_training_resumes_where_it_stopped(waltzes: list[Score], tmp_path: Path)
     assert first["epoch"] == 1 and len(second["history"]) == 2
     assert int(second["model"]["train_steps"]) > int(first["model"]["train_steps"]) > 0
     assert second["config"]["z_dim"] == vae_config("debug").z_dim and "optimizer" in second
+
+
+@pytest.mark.slow
+def test_a_weights_only_checkpoint_is_fine_tuned_with_a_fresh_optimiser(
+    waltzes: list[Score], tmp_path: Path
+) -> None:
+    out = tmp_path / "vae.pt"
+    fit_vae(waltzes[:3], out, size="debug", config=TrainConfig(epochs=1, batch_size=32, progress=False))
+    ckpt = torch.load(out, weights_only=False)
+    del ckpt["optimizer"]  # as shipped
+    torch.save(ckpt, out)
+    messages: list[str] = []
+    fit_vae(
+        waltzes[:3],
+        out,
+        size="debug",
+        config=TrainConfig(epochs=1, batch_size=32, progress=False),
+        resume=True,
+        log=messages.append,
+    )
+    assert any("no optimiser state" in m for m in messages)
+    _, tuned = load_checkpoint(out, "vae")
+    assert "optimizer" in tuned and int(tuned["model"]["train_steps"]) > int(ckpt["model"]["train_steps"])
+
+
+def test_the_composer_entry_point_varies_a_passage_in_place() -> None:
+    from tunesmith.models import vae
+
+    assert vae.available()  # the shipped checkpoint
+    passage = [Note(n.pitch, n.start + 8 * 1440, n.duration) for n in PHRASE]  # bars 9-10 of a 3/4 piece
+    same = vae.vary_notes(passage, key="G", meter="3/4", amount=0.0)
+    assert same == passage
+    varied = vae.vary_notes(
+        passage,
+        key="G",
+        meter="3/4",
+        amount=0.5,
+        seed=2,
+        chords=[ChordSymbol(8 * 1440, "G"), ChordSymbol(9 * 1440, "D7")],
+    )
+    assert varied and all(n.start >= 8 * 1440 and n.end <= 10 * 1440 for n in varied)

@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tunesmith.models.phrases import SLOTS, BarPiece, chroma_table
+from tunesmith.score import Score
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
 
@@ -213,15 +214,17 @@ class BarGAN(nn.Module):
         used = cond[:, 12].numpy() > 0
         prev_np = prev.numpy()
         out = np.zeros((B, CHANNELS, SLOTS), dtype=np.float32)
-        for row in range(B):
-            slots = np.nonzero(prev_np[row].sum(0) > 0)[0]
-            sounding = bool(len(slots)) and int(prev_np[row, :, slots[-1]].argmax()) != REST_CH
-            for s in np.nonzero(used[row])[0]:
-                ch = int(choice[row, s])
-                if ch == HOLD_CH and not sounding:
-                    ch = REST_CH
-                out[row, ch, s] = 1.0
-                sounding = ch != REST_CH
+        # Whether a note sounds into the bar: the previous bar's last used slot is a note or HOLD.
+        prev_used = prev_np.sum(1) > 0  # (B, S)
+        last_slot = np.where(prev_used.any(1), SLOTS - 1 - prev_used[:, ::-1].argmax(1), 0)
+        rows = np.arange(B)
+        sounding = prev_used.any(1) & (prev_np[rows, :, last_slot].argmax(1) != REST_CH)
+        for s in range(SLOTS):
+            ch = choice[:, s].copy()
+            ch[(ch == HOLD_CH) & ~sounding] = REST_CH
+            active = used[:, s]
+            out[rows[active], ch[active], s] = 1.0
+            sounding = np.where(active, ch != REST_CH, sounding)
         return torch.from_numpy(out)
 
 
@@ -442,6 +445,69 @@ def train_gan(
     return history
 
 
+def corrupted_bars(
+    events: npt.NDArray[np.int64], cond: FloatArray, rng: np.random.Generator
+) -> dict[str, FloatArray]:
+    """Negative examples made from real bars (N, SLOTS): ``random`` (every used slot a random
+    channel), ``pitch-shuffled`` (the bar's rhythm, its pitches permuted and transposed by up to a
+    fifth) and ``wrong-chord`` (handled by the caller: the bar under another bar's conditions)."""
+    used = cond[:, 12] > 0
+    rand_channels = np.where(used, rng.integers(0, CHANNELS, size=used.shape), -1)
+    rand = np.zeros((len(events), CHANNELS, SLOTS), dtype=np.float32)
+    rows, slots = np.nonzero(rand_channels >= 0)
+    rand[rows, rand_channels[rows, slots], slots] = 1.0
+    shuffled = events.copy()
+    for row in shuffled:
+        onsets = np.nonzero(row >= mt.NOTE_BASE)[0]
+        pitches = row[onsets] + rng.integers(-7, 8)
+        row[onsets] = np.clip(rng.permutation(pitches), mt.NOTE_BASE, mt.N_EVENTS - 1)
+    return {"random": rand, "pitch-shuffled": grids(shuffled)}
+
+
+def tune_critic(
+    model: BarGAN,
+    train: Arrays,
+    *,
+    steps: int = 300,
+    batch_size: int = 128,
+    lr: float = 1e-4,
+    seed: int = 0,
+    log: Callable[[str], None] | None = None,
+) -> list[float]:
+    """Teach the critic to rank, after adversarial training: a logistic loss puts corpus bars above
+    generated bars, random bars, pitch-shuffled bars and real bars under another bar's chords.
+    (A Wasserstein critic only has to separate the corpus from the current generator; bars far
+    from both, like random ones, get arbitrary values, which makes it a poor scorer without this.)
+    Returns the loss per step."""
+    rng = np.random.default_rng(seed + 7)
+    g = torch.Generator().manual_seed(seed + 7)
+    opt = torch.optim.Adam(model.critic.parameters(), lr=lr, betas=(0.5, 0.9))
+    losses = []
+    n = len(train["bar"])
+    for step in range(steps):
+        idx = rng.choice(n, size=min(batch_size, n), replace=False)
+        real = torch.from_numpy(train["bar"][idx])
+        cond = torch.from_numpy(train["cond"][idx])
+        prev = torch.from_numpy(train["prev"][idx])
+        bad = corrupted_bars(train["events"][idx], train["cond"][idx], rng)
+        model.generator.eval()
+        fake = model.sample(cond, prev, g)
+        other = torch.from_numpy(train["cond"][rng.permutation(idx)])
+        model.critic.train()
+        pos = model.critic(real, cond, prev)
+        negs = [model.critic(fake, cond, prev), model.critic(real, other, prev)]
+        negs += [model.critic(torch.from_numpy(b), cond, prev) for b in bad.values()]
+        loss = F.softplus(-pos).mean() + sum(F.softplus(x).mean() for x in negs) / len(negs)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+        if log is not None and (step + 1) % 100 == 0:
+            log(f"critic ranking step {step + 1}/{steps}: loss {np.mean(losses[-100:]):.3f}")
+    model.eval()
+    return losses
+
+
 @torch.no_grad()
 def validation_wasserstein(model: BarGAN, val: Arrays, seed: int) -> float:
     """Critic's mean on held-out real bars minus its mean on generated bars for their conditions."""
@@ -454,6 +520,21 @@ def validation_wasserstein(model: BarGAN, val: Arrays, seed: int) -> float:
     )
     real = torch.from_numpy(val["bar"][:2048])
     return float(model.critic(real, cond, prev).mean() - model.critic(fake, cond, prev).mean())
+
+
+# ----- the composer's entry points (tunesmith.compose.engines looks these up) -----------------------
+def available() -> bool:
+    """Whether the shipped GAN checkpoint is installed."""
+    from tunesmith.models.gan_api import GAN_CHECKPOINT
+
+    return GAN_CHECKPOINT.is_file()
+
+
+def score(score: Score) -> float:
+    """The shipped critic's verdict on a Score's melody (see :func:`tunesmith.models.gan_api.score`)."""
+    from tunesmith.models.gan_api import score as critic_score
+
+    return critic_score(score)
 
 
 def _build(config: dict[str, Any]) -> nn.Module:

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-from tunesmith.models.gan import BarGAN, GANTrainConfig, bar_arrays, gan_config, train_gan
+import numpy as np
+
+from tunesmith.models.gan import (
+    BarGAN,
+    GANTrainConfig,
+    bar_arrays,
+    critic_scores,
+    gan_config,
+    train_gan,
+    tune_critic,
+)
 from tunesmith.models.phrases import corpus_bar_pieces
 from tunesmith.score import Score
 
@@ -26,8 +37,10 @@ def fit_gan(
     sources: Sequence[str] = (),
     log: Callable[[str], None] | None = None,
     plot: str | Path | None = None,
+    ranking_steps: int = 600,
 ) -> list[dict[str, float]]:
-    """Cut ``scores`` into bars and train the GAN of ``size`` into ``out``; returns the history."""
+    """Cut ``scores`` into bars, train the GAN of ``size`` into ``out`` (WGAN-GP), then teach its
+    critic to rank for ``ranking_steps`` steps; returns the adversarial training history."""
     pieces, skipped = corpus_bar_pieces(scores)
     train, val = bar_arrays(pieces)
     model = BarGAN(gan_config(size))
@@ -46,10 +59,7 @@ def fit_gan(
     }
     if log is not None:
         params = sum(p.numel() for p in model.parameters())
-        log(
-            f"gan: {bars['train']} training / {bars['val']} validation bars, "
-            f"{params:,} parameters"
-        )
+        log(f"gan: {bars['train']} training / {bars['val']} validation bars, {params:,} parameters")
     config = GANTrainConfig(
         epochs=epochs,
         batch_size=batch_size,
@@ -59,4 +69,30 @@ def fit_gan(
         max_minutes=max_minutes,
         progress=progress,
     )
-    return train_gan(model, train, val, out, config=config, resume=resume, data_info=info, plot=plot, log=log)
+    history = train_gan(
+        model, train, val, out, config=config, resume=resume, data_info=info, plot=plot, log=log
+    )
+    rank_critic(out, train, steps=10 if size == "debug" else ranking_steps, seed=seed, log=log)
+    return history
+
+
+def rank_critic(
+    out: str | Path,
+    train: dict[str, Any],
+    *,
+    steps: int,
+    seed: int = 0,
+    log: Callable[[str], None] | None = None,
+) -> None:
+    """Teach the checkpoint's critic to rank (see :func:`tunesmith.models.gan.tune_critic`) and store
+    it with its new statistics on the training bars."""
+    from tunesmith.models.train import load_checkpoint, save_checkpoint
+
+    model, ckpt = load_checkpoint(out, "gan")
+    assert isinstance(model, BarGAN)
+    losses = tune_critic(model, train, steps=steps, seed=seed, log=log)
+    scores = critic_scores(model, train["bar"][:4096], train["cond"][:4096], train["prev"][:4096])
+    ckpt["model"] = model.state_dict()
+    ckpt["critic_stats"] = {"mean": float(scores.mean()), "std": float(scores.std() + 1e-6)}
+    ckpt["critic_ranking"] = {"steps": steps, "final_loss": float(np.mean(losses[-50:])) if losses else None}
+    save_checkpoint(Path(out), ckpt)

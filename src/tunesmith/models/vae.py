@@ -24,17 +24,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import torch
 import torch.nn.functional as F
+from scipy.special import expit
 from torch import nn
 
 from tunesmith.models.phrases import SLOTS, BarPiece
+from tunesmith.score import ChordSymbol, Note
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
+
+if TYPE_CHECKING:
+    from tunesmith.theory.key import Key
 
 State = tuple[torch.Tensor, torch.Tensor]
 
@@ -214,31 +219,36 @@ class PhraseVAE(nn.Module):
         than its arithmetic on a CPU): the token part of the input projection is a lookup table and
         the other inputs of a bar are projected in one matrix product."""
         B = z.shape[0]
+        H = self.config.dec_hidden
         per_bar = np.array([ct.STEPS_PER_BAR[ct.METERS[int(m)]] for m in meter])
         conductor = self.conduct(z, n_bars)
-        w_ih = _weight(self.decoder, "weight_ih_l0")
+        # Cell-gate rows scaled by 2, so one logistic call gives all four gates (tanh z = 2 sig(2z) - 1).
+        scale = torch.ones(4 * H)
+        scale[2 * H : 3 * H] = 2.0
+        w_ih = _weight(self.decoder, "weight_ih_l0") * scale[:, None]
         d_tok = self.config.d_token
-        bias = _weight(self.decoder, "bias_ih_l0") + _weight(self.decoder, "bias_hh_l0")
+        bias = (_weight(self.decoder, "bias_ih_l0") + _weight(self.decoder, "bias_hh_l0")) * scale
         token_table = (self.token_emb.weight.detach() @ w_ih[:, :d_tok].T + bias).numpy()
-        w_hh = _weight(self.decoder, "weight_hh_l0").T.contiguous().numpy()
+        w_hh = (_weight(self.decoder, "weight_hh_l0") * scale[:, None]).T.contiguous().numpy()
         head_w = self.head.weight.detach().T.contiguous().numpy()
         head_b = self.head.bias.detach().numpy().copy()
         head_b[[mt.PAD, mt.BOS]] = -np.inf
+        hold_banned = np.zeros(self.config.vocab_size, dtype=bool)
+        hold_banned[[mt.PAD, mt.BOS, mt.REST]] = True
         out = np.full((B, n_bars, SLOTS), self.config.pad_id, dtype=np.int64)
         prev = np.full(B, mt.BOS, dtype=np.int64)
         rows = np.arange(B)
+        shortest = int(per_bar.min())
         for b in range(n_bars):
             cond = (self.step_inputs(chords[:, b], meter, conductor[:, b]) @ w_ih[:, d_tok:].T).numpy()
             h0, c0 = self.bar_state(conductor[:, b])
-            h, c = h0[0].numpy().copy(), c0[0].numpy().copy()
+            h, c = h0[0].numpy(), c0[0].numpy()
             for s in range(int(per_bar.max())):
-                gates = token_table[prev] + cond[:, s] + h @ w_hh
-                i, f, g, o = np.split(gates, 4, axis=1)
-                c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
-                h = _sigmoid(o) * np.tanh(c)
+                gates = expit(token_table[prev] + cond[:, s] + h @ w_hh)
+                c = gates[:, H : 2 * H] * c + gates[:, :H] * (2.0 * gates[:, 2 * H : 3 * H] - 1.0)
+                h = gates[:, 3 * H :] * np.tanh(c)
                 logits = h @ head_w + head_b
-                hold_ok = (prev == mt.HOLD) | (prev >= mt.NOTE_BASE)
-                logits[~hold_ok, mt.HOLD] = -np.inf
+                logits[hold_banned[prev], mt.HOLD] = -np.inf
                 if temperature <= 0:
                     nxt = logits.argmax(-1)
                 else:
@@ -247,9 +257,13 @@ class PhraseVAE(nn.Module):
                     cdf = np.cumsum(p, -1)
                     u = torch.rand(B, generator=generator, dtype=torch.float64).numpy() * cdf[:, -1]
                     nxt = (cdf < u[:, None]).sum(-1).clip(max=self.config.vocab_size - 1)
-                active = s < per_bar
-                out[rows[active], b, s] = nxt[active]
-                prev = np.where(active, nxt, prev)
+                if s < shortest:
+                    out[:, b, s] = nxt
+                    prev = nxt
+                else:  # a longer meter's slot: only its phrases move on
+                    active = s < per_bar
+                    out[rows[active], b, s] = nxt[active]
+                    prev = np.where(active, nxt, prev)
         return torch.from_numpy(out)
 
     def num_parameters(self) -> int:
@@ -260,10 +274,6 @@ def _weight(module: nn.Module, name: str) -> torch.Tensor:
     value = getattr(module, name)
     assert isinstance(value, torch.Tensor)
     return value.detach()
-
-
-def _sigmoid(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    return np.asarray(0.5 * (1.0 + np.tanh(0.5 * x)), dtype=np.float32)
 
 
 # ----- data -------------------------------------------------------------------------------------
@@ -362,6 +372,43 @@ def phrase_dataset(pieces: list[BarPiece], config: VAEConfig) -> tuple[Arrays, A
         "steps": {"train": int((train["targets"] != 0).sum()), "val": int((val["targets"] != 0).sum())},
     }
     return train, val, info
+
+
+# ----- the composer's entry points (tunesmith.compose.engines looks these up) -----------------------
+def available() -> bool:
+    """Whether the shipped VAE checkpoint is installed."""
+    from tunesmith.models.vae_api import VAE_CHECKPOINT
+
+    return VAE_CHECKPOINT.is_file()
+
+
+def vary_notes(
+    notes: list[Note],
+    *,
+    key: Key | str,
+    meter: str,
+    amount: float = 0.15,
+    seed: int = 0,
+    chords: list[ChordSymbol] | None = None,
+    phrase_bars: int = 4,
+) -> list[Note]:
+    """A variation of a melody passage at absolute ticks (bar lines at multiples of the bar length
+    from tick 0), phrase by phrase with the shipped VAE; ``chords`` at absolute ticks too."""
+    from tunesmith.models.vae_api import vary_melody
+
+    if not notes:
+        return []
+    bar = ct.STEPS_PER_BAR[ct.check_meter(meter)] * ct.STEP_TICKS
+    origin = min(n.start for n in notes) // bar * bar
+    local = [Note(n.pitch, n.start - origin, n.duration, n.velocity) for n in notes]
+    bars = -(-max(n.end for n in local) // bar)
+    local_chords = [
+        ChordSymbol(c.tick - origin, c.figure) for c in chords or [] if c.tick - origin < bars * bar
+    ]
+    varied = vary_melody(
+        local, bars, meter, amount, seed, phrase_bars=phrase_bars, key=key, chords=local_chords
+    )
+    return [Note(n.pitch, n.start + origin, n.duration, n.velocity) for n in varied]
 
 
 def _build(config: dict[str, Any]) -> nn.Module:

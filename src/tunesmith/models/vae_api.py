@@ -358,9 +358,10 @@ def vary_melody(
             attributes=attributes,
             model=vae,
         )
+        end = total_bars * bar_ticks
         out.extend(
-            Note(n.pitch, n.start + first, n.duration, n.velocity)
+            Note(n.pitch, n.start + first, min(n.end + first, end) - n.start - first, n.velocity)
             for n in varied
-            if n.start + first < total_bars * bar_ticks
+            if n.start + first < end
         )
     return out

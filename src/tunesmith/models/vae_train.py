@@ -37,9 +37,14 @@ def fit_vae(
 
     pieces, skipped = corpus_bar_pieces(scores)
     if resume and Path(out).is_file():
-        loaded, _ = load_checkpoint(out, "vae")
+        loaded, previous = load_checkpoint(out, "vae")
         assert isinstance(loaded, PhraseVAE)
         model = loaded
+        if "optimizer" not in previous:
+            # The shipped checkpoint keeps weights only (small): fine-tune them with a fresh optimiser.
+            resume = False
+            if log is not None:
+                log(f"{out}: no optimiser state (a shipped copy); fine-tuning its weights from epoch 1")
     else:
         model = PhraseVAE(vae_config(size))
     train_arrays, val_arrays, info = phrase_dataset(pieces, model.config)
