@@ -129,8 +129,7 @@ def _ridge(
     """Ridge regression with an unpenalised intercept (last column of ``x`` is ones), pulled to ``prior``."""
     penalty = np.eye(x.shape[1]) * l2
     penalty[-1, -1] = 1e-6
-    result = np.asarray(np.linalg.solve(x.T @ x + penalty, x.T @ y + penalty @ prior), dtype=np.float64)
-    return result
+    return np.asarray(np.linalg.solve(x.T @ x + penalty, x.T @ y + penalty @ prior), dtype=np.float64)
 
 
 def fit_preferences(rows: Sequence[RatingRow], *, controls_only: bool = False) -> PreferenceModel | None:

@@ -161,6 +161,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         description="Compose, play, rate and discover music. Compose runs as a job: POST /api/compose, "
         "then poll GET /api/jobs/{id}.",
         version=_version(),
+        # The interactive docs pages load their scripts from a CDN; nothing here may come from the
+        # internet, so only the schema itself is served (/openapi.json).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.ctx = ctx
     threading.Thread(target=ctx.register_corpus, name="corpus-register", daemon=True).start()
