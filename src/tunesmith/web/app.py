@@ -127,8 +127,23 @@ class Context:
                     with self.write_lock, self.store.session() as s:
                         for i in range(start, min(count, start + 100)):
                             store_corpus_piece(s, corpus, i)
+            self.cache_corpus_features()
         finally:
             self.corpus_ready.set()
+
+    def cache_corpus_features(self, batch: int = 25) -> None:
+        """Compute the corpus pieces' features now, a batch per write, so recommendations never
+        stall on them (they skip corpus pieces whose features are not cached yet)."""
+        from tunesmith.feedback.features import stored_features
+
+        with self.store.session() as s:
+            todo = list(s.scalars(select(Piece.id).where(Piece.source == "corpus", Piece.features.is_(None))))
+        for start in range(0, len(todo), batch):
+            with self.write_lock, self.store.session() as s:
+                for piece_id in todo[start : start + batch]:
+                    piece = s.get(Piece, piece_id)
+                    if piece is not None:
+                        stored_features(s, piece)
 
 
 def token_of(request: Request) -> str | None:
@@ -625,7 +640,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         from tunesmith.recommend.store import recommend_for
 
         with ctx.write_lock, ctx.store.session() as s:  # features are cached on first use (a write)
-            found = recommend_for(s, user.name, limit)
+            found = recommend_for(s, user.name, limit, features_of=features_now)
             return [
                 Recommendation(piece=piece_out(s, p, user), score=sc.score, reason=sc.reason)
                 for p, sc in found
@@ -638,6 +653,16 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def features_now(session: Any, piece: Piece) -> dict[str, float] | None:
+    """Features for a recommendation request: cached ones, and computed ones only for the few
+    pieces that are not corpus pieces (the corpus is done in the background at start-up)."""
+    from tunesmith.feedback.features import stored_features
+
+    if piece.source == "corpus" and not piece.features:
+        return None
+    return stored_features(session, piece)
 
 
 def _midi_bytes(score: Any) -> bytes:
