@@ -37,7 +37,11 @@ from tunesmith.tokens import melody as mt  # noqa: E402
 COMMANDS = {
     "melody": ".venv/bin/tunesmith train melody --corpus nottingham --epochs 40 --max-minutes 30 "
     "--patience 4 --out src/tunesmith/data/checkpoints/melody.pt "
-    "--plot benchmarks/results/rnn_melody_loss.png --no-progress",
+    "--plot benchmarks/results/rnn_melody_loss.png --no-progress` (stopped by its time budget after "
+    "epoch 11), then `.venv/bin/tunesmith train melody --corpus nottingham --resume --epochs 18 "
+    "--max-minutes 18 --patience 4 --out src/tunesmith/data/checkpoints/melody.pt "
+    "--plot benchmarks/results/rnn_melody_loss.png --no-progress` (resumed at epoch 12; the cosine "
+    "learning-rate schedule now decays over 18 epochs)",
     "chords": ".venv/bin/tunesmith train chords --corpus nottingham --epochs 40 --max-minutes 12 "
     "--patience 5 --out src/tunesmith/data/checkpoints/chords.pt "
     "--plot benchmarks/results/rnn_chords_loss.png --no-progress",
