@@ -84,14 +84,16 @@ def attribute_vectors(
     features: dict[str, Callable[[np.ndarray, int], float]],
     quantile: float = 0.25,
 ) -> dict[str, list[float]]:
-    """Per feature: mean latent of the top ``quantile`` of phrases minus that of the bottom one."""
+    """Per feature: mean latent of the top ``quantile`` of phrases minus that of the bottom one
+    (by rank, so a feature with many ties, like rests, still splits)."""
     means = posterior_means(model, arrays)
     out: dict[str, list[float]] = {}
+    k = max(1, int(len(means) * quantile))
     for name, feature in features.items():
         values = np.array([feature(arrays["targets"][i], int(arrays["bars"][i])) for i in range(len(means))])
-        lo, hi = np.quantile(values, [quantile, 1 - quantile])
-        low, high = values <= lo, values >= hi
-        if low.sum() == 0 or high.sum() == 0 or lo == hi:
+        order = np.argsort(values, kind="stable")
+        low, high = order[:k], order[-k:]
+        if values[high].mean() <= values[low].mean():
             continue
         out[name] = (means[high].mean(0) - means[low].mean(0)).astype(float).tolist()
     return out
