@@ -266,3 +266,5 @@ def test_the_composer_entry_point_varies_a_passage_in_place() -> None:
         chords=[ChordSymbol(8 * 1440, "G"), ChordSymbol(9 * 1440, "D7")],
     )
     assert varied and all(n.start >= 8 * 1440 and n.end <= 10 * 1440 for n in varied)
+    eight = vae.vary_notes(passage, key="G", meter="3/4", amount=0.0, phrase_bars=8)  # falls back to 4
+    assert eight == passage

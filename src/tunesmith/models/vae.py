@@ -393,11 +393,16 @@ def vary_notes(
     phrase_bars: int = 4,
 ) -> list[Note]:
     """A variation of a melody passage at absolute ticks (bar lines at multiples of the bar length
-    from tick 0), phrase by phrase with the shipped VAE; ``chords`` at absolute ticks too."""
-    from tunesmith.models.vae_api import vary_melody
+    from tick 0), phrase by phrase of ``phrase_bars`` bars (or the longest trained phrase length
+    below it) with the shipped VAE; ``chords`` at absolute ticks too."""
+    from tunesmith.models.vae_api import load_vae, vary_melody
 
     if not notes:
         return []
+    # A style's phrase length the model was not trained on (8 bars) is varied in its longest
+    # trained phrases that fit (4 bars).
+    lengths = load_vae().phrase_bars
+    phrase_bars = max((b for b in lengths if b <= phrase_bars), default=min(lengths))
     bar = ct.STEPS_PER_BAR[ct.check_meter(meter)] * ct.STEP_TICKS
     origin = min(n.start for n in notes) // bar * bar
     local = [Note(n.pitch, n.start - origin, n.duration, n.velocity) for n in notes]
