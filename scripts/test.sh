@@ -9,4 +9,4 @@ ensure_venv "[test]"
 
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/mypy
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest -q "$@"
