@@ -18,4 +18,6 @@ def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     from tunesmith.compose import engines
 
     monkeypatch.setattr(engines, "copied_run", lambda melody: None)
+    # The chorale harmonizer samples a frame at a time (seconds per piece): its own tests cover it.
+    monkeypatch.setattr(engines, "harmonizer_available", lambda: False)
     yield home

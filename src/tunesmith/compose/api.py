@@ -44,6 +44,7 @@ class Candidate:
     copied_run: int | None = None
     rejected_seeds: list[int] = field(default_factory=list)
     melody_source: str = ""
+    melody: list[Note] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -169,7 +170,22 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
     score = _score(plan, harmony, tracks)
     critic = engines.critic_score(score)
     total, components = combined(checks, melody.log_likelihood, critic)
-    return Candidate(score, current, total, components, copied, rejected, melody.source)
+    return Candidate(score, current, total, components, copied, rejected, melody.source, melody.notes)
+
+
+def _with_choir(plan: Plan, harmony: Harmony, best: Candidate) -> None:
+    """The winning chorale candidate sung in four parts by the chorale harmonizer (when it is
+    installed): slow (a frame at a time), so only the best candidate gets it."""
+    from tunesmith.compose import engines
+    from tunesmith.compose.arrange import arrange
+    from tunesmith.compose.humanize import humanize, note_copy
+
+    acc = plan.parts.get("accompaniment")
+    if acc is None or acc.pattern != "block" or not engines.harmonizer_available():
+        return
+    tracks = arrange(plan, harmony, note_copy(best.melody), best.seed, use_harmonizer=True)
+    humanize(plan, tracks, best.seed)
+    best.score = _score(plan, harmony, tracks)
 
 
 def _score(plan: Plan, harmony: Harmony, tracks: list[Track]) -> Score:
@@ -235,6 +251,8 @@ def compose(
             c.components["preference"] = float(preference(c.score))
             c.total += WEIGHTS["preference"] * c.components["preference"]
     candidates.sort(key=lambda c: -c.total)
+    _report(progress, "four-part setting", 0.95)
+    _with_choir(plan, harmony, candidates[0])
     _report(progress, "ranked", 1.0)
     return Composition(
         candidates[0].score, candidates, plan.request, plan, harmony.source, engines.model_versions(plan)

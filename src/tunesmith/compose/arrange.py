@@ -395,7 +395,9 @@ def drums(plan: Plan, harmony: Harmony) -> Track | None:
 # ----- the whole arrangement ----------------------------------------------------------------------------
 
 
-def arrange(plan: Plan, harmony: Harmony, melody: list[Note], seed: int) -> list[Track]:
+def arrange(
+    plan: Plan, harmony: Harmony, melody: list[Note], seed: int, *, use_harmonizer: bool = False
+) -> list[Track]:
     """Tracks in score order: melody, counter, accompaniment (or chorale voices), bass, pad, drums."""
     parts = plan.parts
     tracks = [_track("melody", parts["melody"], melody)]
@@ -404,7 +406,7 @@ def arrange(plan: Plan, harmony: Harmony, melody: list[Note], seed: int) -> list
     choir = False
     if "accompaniment" in parts:
         acc = parts["accompaniment"]
-        voices = harmonize(melody, plan, seed) if acc.pattern == "block" else None
+        voices = harmonize(melody, plan, seed) if acc.pattern == "block" and use_harmonizer else None
         if voices:
             # The harmonizer's alto, tenor and bass sing with the soprano (the melody's own voice).
             choir = True

@@ -167,18 +167,37 @@ def vary_section(plan: Plan, harmony: Harmony, notes: list[Note], seed: int) -> 
     fn = getattr(vae, "vary_notes", None)
     if fn is None:
         return None
-    varied = fn(notes, key=plan.key, meter=str(plan.meter), amount=0.15, seed=seed)
-    if not varied:
-        return None
-    # Keep bar 1 and the cadence: the variation is for the middle, the return must be recognisable.
+    from tunesmith.compose.arrange import fold_into
     from tunesmith.compose.melody import shape_section
 
+    bar = plan.bar_ticks
     section = next(
-        s
-        for s in plan.sections
-        if s.start_bar * plan.bar_ticks <= notes[0].start < (s.start_bar + s.bars) * plan.bar_ticks
+        s for s in plan.sections if s.start_bar * bar <= notes[0].start < (s.start_bar + s.bars) * bar
     )
-    return shape_section(list(varied), plan, harmony, section)
+    chords = [
+        c
+        for c in harmony.symbols()
+        if section.start_bar * bar <= c.tick < (section.start_bar + section.bars) * bar
+    ]
+    varied = fn(notes, key=plan.key, meter=str(plan.meter), amount=0.1, seed=seed, chords=chords,
+                phrase_bars=plan.style.phrase_bars)  # fmt: skip
+    if not varied:
+        return None
+    # The variation is for the second half of each phrase: every phrase opens as it did and the
+    # cadence stays, so the return is recognisable; varied notes stay in the melody's range.
+    fixed: set[int] = {section.start_bar + section.bars - 1}
+    start = section.start_bar
+    for length in section.phrases:
+        fixed |= set(range(start, start + max(1, length // 2)))
+        start += length
+    low, high = plan.melody_range
+    middle = [
+        Note(fold_into(n.pitch, low, high), n.start, n.duration, n.velocity)
+        for n in varied
+        if n.start // bar not in fixed
+    ]
+    kept = [Note(n.pitch, n.start, n.duration, n.velocity) for n in notes if n.start // bar in fixed]
+    return shape_section(kept + middle, plan, harmony, section)
 
 
 def critic_score(score: Score) -> float | None:
@@ -203,6 +222,15 @@ def voice(chord: Chord, previous: list[int] | None, low: int, high: int, n_voice
     if previous is not None and len(previous) != n_voices:
         previous = None
     return sorted(voice_chord(chord, previous, low, high, n_voices))
+
+
+def harmonizer_available() -> bool:
+    """Whether the chorale harmonizer and its checkpoint are installed."""
+    try:
+        harm = importlib.import_module("tunesmith.models.harmonize")
+    except ImportError:
+        return False
+    return Path(harm.DEFAULT_CHECKPOINT).is_file()
 
 
 def harmonize(melody: list[Note], plan: Plan, seed: int) -> list[list[Note]] | None:
