@@ -12,6 +12,7 @@ def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
     write_text_atomic(target, "new")
     assert target.read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+    assert target.stat().st_mode & 0o044 == 0o044  # readable by others, like a plain open()
 
 
 def test_failed_write_keeps_old_content_and_leaves_no_temp(tmp_path: Path) -> None:
