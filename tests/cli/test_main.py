@@ -20,7 +20,11 @@ def test_help_lists_commands_without_importing_heavy_libraries() -> None:
 
 def test_unknown_command_exits_2_without_traceback() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "tunesmith", "no-such-command"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "tunesmith", "no-such-command"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
