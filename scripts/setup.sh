@@ -11,8 +11,6 @@ ensure_venv ""
 if [ "${TUNESMITH_SETUP_ONLY:-}" = "1" ]; then
   exit 0
 fi
-# The main job, with the shipped defaults.
-mkdir -p out
-.venv/bin/tunesmith corpus list
-.venv/bin/tunesmith convert src/tunesmith/data/nottingham/waltzes.abc out/first-tune.mid
-.venv/bin/tunesmith info out/first-tune.mid
+# The main job: compose a finished piece with the shipped models and defaults.
+.venv/bin/tunesmith compose -o out/first-piece "$@"
+echo "Listen to out/first-piece/*.wav; see .venv/bin/tunesmith --help for every command."
