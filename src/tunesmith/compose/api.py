@@ -147,6 +147,8 @@ def load_primer(path: str, plan: Plan) -> list[Note]:
 
 
 def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | None) -> Candidate:
+    """One candidate; model "vae" also varies the returning sections with the VAE, model "gan" always
+    asks the GAN critic (the melody itself comes from the RNN in both: the GAN makes single bars)."""
     from tunesmith.compose import engines
     from tunesmith.compose.arrange import arrange
     from tunesmith.compose.humanize import humanize, note_copy
@@ -168,7 +170,8 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
     tracks = arrange(plan, harmony, note_copy(melody.notes), current)
     humanize(plan, tracks, current)
     score = _score(plan, harmony, tracks)
-    critic = engines.critic_score(score)
+    # The GAN critic only matters when there is something to rank (or the request asked for it).
+    critic = engines.critic_score(score) if plan.request.candidates > 1 or plan.model == "gan" else None
     total, components = combined(checks, melody.log_likelihood, critic)
     return Candidate(score, current, total, components, copied, rejected, melody.source, melody.notes)
 

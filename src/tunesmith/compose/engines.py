@@ -125,7 +125,7 @@ def generate_section_melody(
     from tunesmith.compose.melody import SectionMelody
 
     api = _api()
-    if plan.model != "rnn" or api is None or not rnn_available():
+    if plan.model not in ("rnn", "vae", "gan") or api is None or not rnn_available():
         return None
     start = section.start_bar * plan.bar_ticks
     end = start + section.bars * plan.bar_ticks
@@ -159,8 +159,10 @@ def generate_section_melody(
 
 
 def vary_section(plan: Plan, harmony: Harmony, notes: list[Note], seed: int) -> list[Note] | None:
-    """A returning section varied by the VAE (small amount) when it is installed, else None."""
-    if not family_available("vae"):
+    """A returning section varied by the VAE (small amount) when the request chose model="vae"
+    and the VAE is installed, else None (the rule-based light variation is used: it is ~100x
+    cheaper, which keeps the default compose under a second)."""
+    if plan.model != "vae" or not family_available("vae"):
         return None
     vae = importlib.import_module("tunesmith.models.vae")
 

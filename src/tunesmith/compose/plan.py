@@ -142,9 +142,9 @@ def model_available(name: str) -> bool:
 
             return rnn_available()
         if name in ("vae", "gan"):
-            from tunesmith.compose.engines import family_available
+            from tunesmith.compose.engines import family_available, rnn_available
 
-            return family_available(name)
+            return family_available(name) and rnn_available()  # the RNN writes the melody they shape
     except ImportError:
         return False
     return False
