@@ -184,7 +184,12 @@ def _with_choir(plan: Plan, harmony: Harmony, best: Candidate) -> None:
     from tunesmith.compose.humanize import humanize, note_copy
 
     acc = plan.parts.get("accompaniment")
-    if acc is None or acc.pattern != "block" or not engines.harmonizer_available():
+    if (
+        acc is None
+        or acc.pattern != "block"
+        or not plan.style.use_harmonizer
+        or not engines.harmonizer_available()
+    ):
         return
     tracks = arrange(plan, harmony, note_copy(best.melody), best.seed, use_harmonizer=True)
     humanize(plan, tracks, best.seed)

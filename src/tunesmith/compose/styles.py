@@ -76,6 +76,8 @@ class Style:
     scale: str = "diatonic"
     tags: tuple[str, ...] = ()
     source: str = ""
+    use_harmonizer: bool = False
+    """Sing a 'block' accompaniment in four parts with the chorale harmonizer (when installed)."""
 
 
 def styles_dirs(styles_path: str | None = None) -> list[Path]:
@@ -243,4 +245,5 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         scale=_choice(str(data.get("scale", "diatonic")), ("diatonic", "pentatonic"), "scale", path),
         tags=tuple(str(t) for t in data.get("tags", [name])),
         source=str(path),
+        use_harmonizer=bool(data.get("use_harmonizer", False)),
     )
