@@ -73,3 +73,24 @@ def test_absurd_numbers_are_refused_before_music21_sees_them() -> None:
     assert huge_meter != xml
     with pytest.raises(CorruptFileError, match="<beats> value 2147483648 is out of range"):
         musicxml_bytes_to_score(huge_meter, "x.musicxml")
+
+
+def test_chord_inside_a_held_note_keeps_one_voice_and_drums_get_a_percussion_clef(tmp_path: Path) -> None:
+    from tunesmith.io import load_one, save
+    from tunesmith.score import ChordSymbol, Note, Score, TimeSignature, Track
+
+    melody = Track("melody", 40, False, [Note(67, 0, 1440), Note(69, 1440, 480)])
+    drums = Track("drums", 0, True, [Note(36, 0, 120), Note(38, 960, 120)])
+    score = Score(
+        tracks=[melody, drums],
+        time_signatures=[TimeSignature(0, 4, 4)],
+        chords=[ChordSymbol(0, "C"), ChordSymbol(960, "G7")],  # G7 falls inside the held G
+    )
+    path = tmp_path / "held.musicxml"
+    save(score, path)
+    text = path.read_text()
+    assert "<voice>2</voice>" not in text and "<voice>0</voice>" not in text
+    assert "<sign>percussion</sign>" in text
+    back = load_one(path)
+    assert [(n.pitch, n.start, n.duration) for n in back.tracks[0].notes] == [(67, 0, 1440), (69, 1440, 480)]
+    assert [(c.tick, c.figure) for c in back.chords] == [(0, "C"), (960, "G7")]

@@ -306,9 +306,13 @@ def chord_symbol_to_m21(figure: str) -> Any | None:
     return cs
 
 
-def _segments(notes: list[Note]) -> list[tuple[int, int, list[tuple[Note, bool, bool]]]]:
-    """Cut the notes at every onset and end; each segment lists (note, starts_here, ends_here)."""
-    bounds = sorted({n.start for n in notes} | {n.end for n in notes})
+def _segments(
+    notes: list[Note], cuts: frozenset[int] = frozenset()
+) -> list[tuple[int, int, list[tuple[Note, bool, bool]]]]:
+    """Cut the notes at every onset and end (and at ``cuts``); each segment lists
+    (note, starts_here, ends_here)."""
+    end = max((n.end for n in notes), default=0)
+    bounds = sorted({n.start for n in notes} | {n.end for n in notes} | {c for c in cuts if c < end})
     order = sorted(notes, key=lambda n: (n.start, n.pitch))
     segments = []
     active: list[Note] = []
@@ -354,8 +358,10 @@ def _spelled(midi: int, flats: bool) -> str:
     return (_FLAT_NAMES if flats else _SHARP_NAMES)[midi % 12] + str(midi // 12 - 1)
 
 
-def _track_to_part(track: Track, index: int, grid: int = 1, score: Score | None = None) -> Any:
-    from music21 import chord, instrument, note, stream, tie
+def _track_to_part(
+    track: Track, index: int, grid: int = 1, score: Score | None = None, cuts: frozenset[int] = frozenset()
+) -> Any:
+    from music21 import chord, clef, instrument, note, stream, tie
 
     part = stream.Part(id=f"P{index + 1}")
     part.partName = track.name or f"Track {index + 1}"
@@ -363,6 +369,7 @@ def _track_to_part(track: Track, index: int, grid: int = 1, score: Score | None 
         inst: Any = instrument.Percussion()
         inst.midiChannel = 9  # MusicXML <midi-channel>10</midi-channel>: read back as a drum track
         inst.midiProgram = track.program
+        part.insert(0, clef.PercussionClef())
     else:
         try:
             inst = instrument.instrumentFromMidiProgram(track.program)
@@ -371,7 +378,7 @@ def _track_to_part(track: Track, index: int, grid: int = 1, score: Score | None 
         inst.midiProgram = track.program
     inst.partName = part.partName
     part.insert(0, inst)
-    for start, end, members in _segments(_single_sounding(track.notes, grid)):
+    for start, end, members in _segments(_single_sounding(track.notes, grid), cuts):
         ql = Fraction(end - start, TICKS_PER_QUARTER)
         pieces = []
         for n, begins, ends in members:
@@ -397,11 +404,18 @@ def score_to_m21(score: Score, grid: int = 1) -> Any:
     out.metadata.title = score.metadata.title
     out.metadata.composer = score.metadata.composer
     tracks = score.tracks or [Track("Empty")]
-    parts = [_track_to_part(t, i, grid, score) for i, t in enumerate(tracks)]
+    # A chord symbol, tempo or rehearsal mark inside a held note of the top part makes music21
+    # split the part into two voices; tie the note across that point instead.
+    marks = frozenset(
+        [c.tick for c in score.chords] + [t.tick for t in score.tempos] + [x.start for x in score.sections]
+    )
+    parts = [
+        _track_to_part(t, i, grid, score, marks if i == 0 else frozenset()) for i, t in enumerate(tracks)
+    ]
     for part_no, part in enumerate(parts):
         for ts in score.time_signatures:
             part.insert(Fraction(ts.tick, TICKS_PER_QUARTER), meter.TimeSignature(str(ts)))
-        for ks in score.key_signatures:
+        for ks in score.key_signatures if not tracks[part_no].is_drum else []:
             k = key.KeySignature(ks.fifths).asKey(ks.mode)
             part.insert(Fraction(ks.tick, TICKS_PER_QUARTER), k)
         if part_no == 0:  # tempo, chords and sections once, on the top part (as notation shows them)
