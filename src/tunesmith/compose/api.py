@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -443,7 +444,10 @@ def _report_dict(result: Any) -> dict[str, Any]:
         "duration_s": round(report.duration_s, 2),
         "target_lufs": report.target_lufs,
         "ceiling_dbtp": report.ceiling_dbtp,
-        "track_rms_dbfs": {k: round(v, 1) for k, v in report.track_rms_dbfs.items()},
+        # A silent track's RMS is -inf, which JSON cannot hold: write null.
+        "track_rms_dbfs": {
+            k: (round(v, 1) if math.isfinite(v) else None) for k, v in report.track_rms_dbfs.items()
+        },
         "warnings": list(report.warnings),
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
     }
