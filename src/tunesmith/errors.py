@@ -17,6 +17,11 @@ class InputFileError(TunesmithError):
         self.problem = problem
         super().__init__(f"{path}: {problem}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        # Errors cross process boundaries (corpus build, worker pools): pickle by the
+        # constructor's arguments, not by the formatted message.
+        return (type(self), (self.path, self.problem))
+
 
 class UnsupportedFormatError(InputFileError):
     """The suffix names no format tunesmith reads (or writes)."""
@@ -37,6 +42,9 @@ class ControlError(TunesmithError):
         self.field = field
         self.problem = problem
         super().__init__(f"{field}: {problem}")
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return (type(self), (self.field, self.problem))
 
 
 class StoreError(TunesmithError):
