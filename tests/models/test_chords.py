@@ -112,3 +112,22 @@ def test_bad_controls(model: api.LoadedModel) -> None:
         api.generate_chords("metal", "major", "4/4", 8, model=model)
     with pytest.raises(ControlError, match="bars"):
         api.generate_chords("folk", "major", "4/4", 0, model=model)
+
+
+@pytest.mark.parametrize("meter", ["4/4", "3/4", "6/8", "2/4"])
+def test_cadence_masks_always_leave_a_chord_for_every_length(meter: str) -> None:
+    # Regression: 27- or 30-bar pieces got a one-bar last phrase whose cadence rules collided.
+    import itertools
+
+    import numpy as np
+
+    from tunesmith.models.chords import cadence_mask, phrase_plan
+
+    for bars in range(1, 41):
+        for phrase_bars in (2, 4, 8):
+            for plan_name in ("alternate", "authentic"):
+                mask = cadence_mask(meter, "major", bars, phrase_bars, plan_name)
+                assert np.isfinite(mask).any(axis=1).all(), (bars, phrase_bars, plan_name)
+                ends = [end for end, _ in phrase_plan(bars, phrase_bars, plan_name)]
+                assert ends[-1] == bars - 1
+                assert all(b - a >= 2 for a, b in itertools.pairwise(ends))

@@ -77,6 +77,10 @@ def phrase_plan(bars: int, phrase_bars: int, cadences: str) -> list[tuple[int, s
         return []
     ends = list(range(phrase_bars - 1, bars, phrase_bars))
     if not ends or ends[-1] != bars - 1:
+        # A leftover shorter than half a phrase joins the last phrase instead of making a
+        # one-bar phrase whose cadence would collide with the previous one.
+        if ends and bars - 1 - ends[-1] < max(2, phrase_bars // 2):
+            ends.pop()
         ends.append(bars - 1)
     plan = []
     for k, end in enumerate(ends):
@@ -96,7 +100,11 @@ def cadence_mask(
     def only(rows: slice | int, allowed: set[int]) -> None:
         keep = np.full(ct.N_CHORD_TOKENS, -np.inf, dtype=np.float32)
         keep[list(allowed)] = 0.0
-        mask[rows] = np.minimum(mask[rows], keep)
+        merged = np.minimum(mask[rows], keep)
+        # Where two cadence rules leave no chord at all, the later (closer to the end) wins.
+        empty = ~np.isfinite(merged).any(axis=-1)
+        merged[empty] = keep
+        mask[rows] = merged
 
     plan = phrase_plan(bars, phrase_bars, cadences)
     if plan:
