@@ -167,6 +167,9 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
             break
         rejected.append(current)
         current = (current * 1103515245 + 12345) & 0x7FFFFFFF
+    if copied is not None and copied > MAX_COPIED_RUN:
+        # Every regeneration still copied: never hand back training data, so break the runs.
+        melody.notes, copied = _break_copied_runs(plan, melody.notes)
     checks = theory_checks(plan, harmony, melody.notes)
     tracks = arrange(plan, harmony, note_copy(melody.notes), current)
     humanize(plan, tracks, current)
@@ -175,6 +178,37 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
     critic = engines.critic_score(score) if plan.request.candidates > 1 or plan.model == "gan" else None
     total, components = combined(checks, melody.log_likelihood, critic)
     return Candidate(score, current, total, components, copied, rejected, melody.source, melody.notes)
+
+
+def _break_copied_runs(plan: Plan, notes: list[Note]) -> tuple[list[Note], int | None]:
+    """Move one note of each over-long copied run a scale step, until no run of more than
+    MAX_COPIED_RUN notes is left; returns the notes and the final longest run."""
+    from tunesmith.compose import engines
+
+    def longest(prefix: list[Note]) -> int:
+        run = engines.copied_run(prefix)
+        return 0 if run is None else run[0]
+
+    notes = [Note(n.pitch, n.start, n.duration, n.velocity) for n in notes]
+    scale = set(plan.key.scale_pcs())
+    for _ in range(len(notes)):
+        if longest(notes) <= MAX_COPIED_RUN:
+            break
+        # The run grows with the prefix: the shortest prefix holding a copy ends the first run.
+        lo, hi = 2, len(notes)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if longest(notes[:mid]) > MAX_COPIED_RUN:
+                hi = mid
+            else:
+                lo = mid + 1
+        target = notes[lo - 2]  # inside the run, so the run is cut in two shorter ones
+        for step in (2, -2, 1, -1, 3, -3):
+            if (target.pitch + step) % 12 in scale:
+                target.pitch += step
+                break
+    final = engines.copied_run(notes)
+    return notes, None if final is None else final[0]
 
 
 def _with_choir(plan: Plan, harmony: Harmony, best: Candidate) -> None:

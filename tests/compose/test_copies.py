@@ -1,0 +1,31 @@
+"""A melody that keeps copying after every regeneration is repaired, never handed back."""
+
+from __future__ import annotations
+
+import pytest
+
+from tunesmith.compose import engines
+from tunesmith.compose.api import MAX_COPIED_RUN, _break_copied_runs, compose
+from tunesmith.compose.plan import make_plan
+from tunesmith.compose.request import ComposeRequest
+from tunesmith.evaluate.originality import OriginalityIndex, longest_copied_run
+from tunesmith.score import Score, Track
+
+
+def test_runs_longer_than_the_limit_are_broken_with_scale_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    request = ComposeRequest(style="folk", seed=3, candidates=1, model="rules", bars=16)
+    piece = compose(request)
+    melody = next(t for t in piece.score.tracks if t.name.startswith("melody")).notes
+    training = OriginalityIndex.from_scores([Score(tracks=[Track("melody", notes=list(melody))])], ["same"])
+    monkeypatch.setattr(engines, "copied_run", lambda notes: tuple(longest_copied_run(notes, training)))
+    assert longest_copied_run(melody, training).length == len(melody)  # the whole tune is "copied"
+
+    plan = make_plan(request)
+    repaired, run = _break_copied_runs(plan, melody)
+    assert run is not None and run <= MAX_COPIED_RUN
+    assert longest_copied_run(repaired, training).length <= MAX_COPIED_RUN
+    scale = set(plan.key.scale_pcs())
+    changed = [b for a, b in zip(melody, repaired, strict=True) if a.pitch != b.pitch]
+    assert 0 < len(changed) <= len(melody) // MAX_COPIED_RUN + 1
+    assert all(n.pitch % 12 in scale for n in changed)
+    assert [(n.start, n.duration) for n in repaired] == [(n.start, n.duration) for n in melody]
