@@ -55,6 +55,17 @@ def hamming(a: np.ndarray, b: np.ndarray) -> float:
 
 
 # ----- VAE ---------------------------------------------------------------------------------------
+HISTORY = """
+The shipped vae.pt is the earlier 12-epoch model (free bits 16 nats per bar, beta 0.2) fine-tuned for 4
+more epochs (20-minute budget, 2 threads) with free bits 40 nats per bar and beta 0.1, so the latent can
+carry more of the phrase; its epoch count and `vae_finetune_loss.png` cover the fine-tuning only
+(`vae_loss.png`: the first 12 epochs). Validation loss was still falling, so longer training should help.
+Earlier shipped VAE, for comparison (same command): 2-bar 0.922 teacher-forced / 0.869 free-running,
+4-bar 0.883 / 0.815, mean KL 32.2 / 62.8 nats (at its allowance). Note that the held-out phrases here
+are the validation split that training uses to keep its best epoch (no separate test split); the
+free-bits and beta values were chosen once, before looking at these numbers, not tuned against them."""
+
+
 def eval_vae(path: str | None, pieces: list, n_phrases: int) -> str:
     model = vae_api.load_vae(path)
     net = model.net.eval()
@@ -73,6 +84,7 @@ def eval_vae(path: str | None, pieces: list, n_phrases: int) -> str:
     ]
     chosen: dict[int, np.ndarray] = {}
     accuracy: dict[int, tuple[float, float]] = {}
+    kl_per_bar: dict[int, float] = {}
     for bars in net.config.phrase_bars:
         idx = np.nonzero(val["bars"] == bars)[0]
         idx = rng.permutation(idx)[:n_phrases]
@@ -91,16 +103,19 @@ def eval_vae(path: str | None, pieces: list, n_phrases: int) -> str:
         exact = float((((out == target) | ~k).flatten(1).all(1)).float().mean())
         lines.append(f"| {bars} | {len(idx)} | {tf:.3f} | {fr:.3f} | {exact:.3f} | {kl.mean():.1f} |")
         accuracy[bars] = (tf, fr)
+        kl_per_bar[bars] = float(kl.mean()) / bars
     if 2 in accuracy and 4 in accuracy:
         two, four = accuracy[2], accuracy[4]
         lines.append(
             f"\nGoals (issue 4): 2-bar phrases >= 0.95 ({two[0]:.3f} teacher-forced, "
             f"{two[1]:.3f} free-running: "
             f"{'met' if two[0] >= 0.95 else 'not met'}); 4-bar free-running >= 0.85 ({four[1]:.3f}: "
-            f"{'met' if four[1] >= 0.85 else 'not met'}). The mean KL sits at the free-bits allowance "
-            f"({net.config.free_nats_per_bar:g} nats per bar), which caps what the latent carries; "
-            f"trained {model.info.get('epoch')} epochs, loss curve `vae_loss.png`."
+            f"{'met' if four[1] >= 0.85 else 'not met'}). Mean KL per bar: {kl_per_bar[4]:.1f} nats on "
+            f"4-bar phrases, against a free-bits allowance of {net.config.free_nats_per_bar:g} nats per bar "
+            f"(beta {net.config.beta:g}); trained {model.info.get('epoch')} epochs, loss curve "
+            "`vae_loss.png`."
         )
+        lines.append(HISTORY)
 
     lines += [
         "",
