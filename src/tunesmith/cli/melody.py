@@ -302,24 +302,14 @@ def train_command(kind: str) -> Any:
         label_chords: Annotated[bool, typer.Option(
             "--label-chords", help="Label pieces without chord symbols (one chord per bar).")] = False,
     ) -> None:
-        from tunesmith.models.recipes import corpus_scores, fit, input_scores, label_missing_chords
+        from tunesmith.models.recipes import fit, label_missing_chords, training_inputs
         from tunesmith.models.train import TrainConfig
-        from tunesmith.paths import data_dir
 
         if size not in ("default", "debug") and not (kind == "melody" and size == "large"):
             raise ControlError("size", f"unknown model size {size!r}; choose default or debug")
-        if epochs < 1:
-            raise ControlError("epochs", f"must be at least 1, got {epochs}")
-        target = out or (data_dir() / "checkpoints" / f"{kind}.pt")
-        if not target.parent.is_dir():
-            raise ControlError("out", f"{target}: folder {target.parent} does not exist")
-        if inputs:
-            scores = list(input_scores(inputs))
-            sources = [str(p) for p in inputs]
-        else:
-            scores = list(corpus_scores(corpus, limit))
-            sources = ["corpus:" + name for name in (corpus or ["nottingham"])]
-        scores = scores[:limit] if limit is not None else scores
+        target, scores, sources = training_inputs(
+            kind, epochs=epochs, out=out, inputs=inputs, corpus=corpus, limit=limit
+        )
         if label_chords:
             scores = list(label_missing_chords(scores))
         config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, threads=threads,

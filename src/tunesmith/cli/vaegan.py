@@ -213,23 +213,13 @@ def train_command(kind: str) -> Any:
         progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar.")] = True,
         plot: Annotated[Path | None, typer.Option("--plot", help="Loss-curve PNG.")] = None,
     ) -> None:
-        from tunesmith.models.recipes import corpus_scores, input_scores
-        from tunesmith.paths import data_dir
+        from tunesmith.models.recipes import training_inputs
 
         if size not in ("default", "debug"):
             raise ControlError("size", f"unknown model size {size!r}; choose default or debug")
-        if epochs < 1:
-            raise ControlError("epochs", f"must be at least 1, got {epochs}")
-        target = out or (data_dir() / "checkpoints" / f"{kind}.pt")
-        if not target.parent.is_dir():
-            raise ControlError("out", f"{target}: folder {target.parent} does not exist")
-        if inputs:
-            scores = list(input_scores(inputs))
-            sources = [str(p) for p in inputs]
-        else:
-            scores = list(corpus_scores(corpus, limit))
-            sources = ["corpus:" + name for name in (corpus or ["nottingham"])]
-        scores = scores[:limit] if limit is not None else scores
+        target, scores, sources = training_inputs(
+            kind, epochs=epochs, out=out, inputs=inputs, corpus=corpus, limit=limit
+        )
         curve = plot or target.with_suffix(".loss.png")
         if kind == "vae":
             from tunesmith.models.train import TrainConfig

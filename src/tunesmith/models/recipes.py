@@ -44,6 +44,34 @@ def corpus_scores(names: Sequence[str] | None, limit: int | None = None) -> Iter
         yield corpus[i]
 
 
+def training_inputs(
+    kind: str,
+    *,
+    epochs: int,
+    out: Path | None,
+    inputs: Sequence[Path] | None,
+    corpus: Sequence[str] | None,
+    limit: int | None,
+) -> tuple[Path, list[Score], list[str]]:
+    """Check the options shared by the `tunesmith train` commands and gather the pieces:
+    (checkpoint path, scores, their sources). ``inputs`` win over ``corpus`` (default nottingham)."""
+    from tunesmith.errors import ControlError
+    from tunesmith.paths import data_dir
+
+    if epochs < 1:
+        raise ControlError("epochs", f"must be at least 1, got {epochs}")
+    target = out or (data_dir() / "checkpoints" / f"{kind}.pt")
+    if not target.parent.is_dir():
+        raise ControlError("out", f"{target}: folder {target.parent} does not exist")
+    if inputs:
+        scores = list(input_scores(inputs))
+        sources = [str(p) for p in inputs]
+    else:
+        scores = list(corpus_scores(corpus, limit))
+        sources = ["corpus:" + name for name in (corpus or ["nottingham"])]
+    return target, scores[:limit] if limit is not None else scores, sources
+
+
 def label_missing_chords(scores: Sequence[Score] | Iterator[Score]) -> Iterator[Score]:
     """Pieces without chord symbols get one recognised chord per bar (tunesmith.theory.chordrec),
     so melody-only collections (Essen, O'Neill's) can train the chord-conditioned models."""
