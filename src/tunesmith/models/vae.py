@@ -58,8 +58,8 @@ class VAEConfig:
     z_dim: int = 64
     conductor_hidden: int = 128
     dec_hidden: int = 192
-    beta: float = 0.2
-    free_nats_per_bar: float = 16.0
+    beta: float = 0.1
+    free_nats_per_bar: float = 40.0
     anneal_steps: int = 1000
     dropout: float = 0.1
     pad_id: int = mt.PAD
