@@ -1,0 +1,126 @@
+"""What every route shares: the Context (settings, store, jobs, files, preferences) and the
+dependencies that hand it and the signed-in user to a route."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import event, select
+
+from tunesmith.errors import TunesmithError
+from tunesmith.store.models import Piece, User
+from tunesmith.web import auth
+from tunesmith.web.jobs import JobManager
+from tunesmith.web.service import Files
+from tunesmith.web.settings import WebSettings
+
+
+def _sqlite_tuning(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Context:
+    """Everything the routes share: settings, the store, jobs, files, the learned preferences."""
+
+    def __init__(self, settings: WebSettings) -> None:
+        from tunesmith.store import open_store
+
+        self.settings = settings
+        self.store = open_store(settings.db_url)
+        if self.store.engine.dialect.name == "sqlite":
+            event.listen(self.store.engine, "connect", _sqlite_tuning)
+            self.store.engine.dispose()  # reconnect with the pragmas
+        self.write_lock = threading.Lock()
+        self.jobs = JobManager(settings.workers, settings.max_queued_jobs)
+        self.files = Files(settings)
+        self.prefs: Any = None
+        self.prefs_stale = True
+        self.prefs_lock = threading.Lock()
+        self.corpus_ready = threading.Event()
+
+    def preferences(self) -> Any:
+        """The fitted preference models, refitted when ratings changed since the last fit."""
+        from tunesmith.feedback.preference import Preferences, learn_from_store
+
+        with self.prefs_lock:
+            if self.prefs_stale or self.prefs is None:
+                with self.write_lock:  # fitting caches features on the pieces (a write)
+                    try:
+                        self.prefs = learn_from_store(self.store, self.settings.resolved_preference_dir())
+                    except TunesmithError:
+                        self.prefs = Preferences(None, None)
+                self.prefs_stale = False
+            return self.prefs
+
+    def register_corpus(self) -> None:
+        """Give the configured corpus collections store rows, so they can be listed and rated."""
+        try:
+            from tunesmith.corpus import load_corpus
+            from tunesmith.corpus.library import store_corpus_piece
+
+            for name in self.settings.corpus_collections:
+                try:
+                    corpus = load_corpus([name])
+                except TunesmithError:
+                    continue
+                count = (
+                    len(corpus)
+                    if self.settings.corpus_limit is None
+                    else min(len(corpus), self.settings.corpus_limit)
+                )
+                for start in range(0, count, 100):
+                    with self.write_lock, self.store.session() as s:
+                        for i in range(start, min(count, start + 100)):
+                            store_corpus_piece(s, corpus, i)
+            self.cache_corpus_features()
+        finally:
+            self.corpus_ready.set()
+
+    def cache_corpus_features(self, batch: int = 25) -> None:
+        """Compute the corpus pieces' features now, a batch per write, so recommendations never
+        stall on them (they skip corpus pieces whose features are not cached yet)."""
+        from tunesmith.feedback.features import stored_features
+
+        with self.store.session() as s:
+            todo = list(s.scalars(select(Piece.id).where(Piece.source == "corpus", Piece.features.is_(None))))
+        for start in range(0, len(todo), batch):
+            with self.write_lock, self.store.session() as s:
+                for piece_id in todo[start : start + batch]:
+                    piece = s.get(Piece, piece_id)
+                    if piece is not None:
+                        stored_features(s, piece)
+
+
+def get_context(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[Context, Depends(get_context)]
+
+
+def token_of(request: Request) -> str | None:
+    """The sign-in token: ``Authorization: Bearer`` first, else the page's cookie."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.cookies.get(auth.COOKIE)
+
+
+def current_user(request: Request) -> User:
+    ctx: Context = request.app.state.ctx
+    token = token_of(request)
+    if not token:
+        raise auth.AuthError("not signed in: POST /api/auth/login (or /api/auth/local on loopback)")
+    with ctx.store.session() as s:
+        user = auth.user_for_token(s, token)
+        s.expunge(user)
+    return user
+
+
+Me = Annotated[User, Depends(current_user)]

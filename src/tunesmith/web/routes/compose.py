@@ -1,0 +1,128 @@
+"""The choices the page offers, compose jobs and their status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+
+from tunesmith.errors import ControlError, NotFoundError
+from tunesmith.store.models import Piece, User
+from tunesmith.web.context import Context, Ctx, Me
+from tunesmith.web.jobs import Job
+from tunesmith.web.schemas import ComposeBody, JobCreated, JobStatus
+from tunesmith.web.service import compose_pieces
+from tunesmith.web.settings import ALL_OUTPUTS
+
+router = APIRouter(prefix="/api", tags=["compose"])
+
+
+@router.get("/config")
+def config(ctx: Ctx) -> dict[str, Any]:
+    """The choices the page offers: styles, moods, meters, modes, models, ranges, outputs."""
+    from tunesmith.compose import request as r
+    from tunesmith.compose.styles import available_styles
+
+    settings = ctx.settings
+    return {
+        "local_sign_in": settings.local_sign_in,
+        "styles": available_styles(settings.extra_styles_path),
+        "moods": {k: list(v) for k, v in r.MOODS.items()},
+        "meters": list(r.METERS),
+        "modes": list(r.MODES),
+        "models": list(r.MODELS),
+        "keys": list(r.KEY_NAMES),
+        "forms": list(r.FORMS),
+        "ranges": {
+            "tempo": r.TEMPO_RANGE,
+            "bars": r.BARS_RANGE,
+            "seconds": r.SECONDS_RANGE,
+            "temperature": r.TEMPERATURE_RANGE,
+            "candidates": r.CANDIDATES_RANGE,
+        },
+        "outputs": list(ALL_OUTPUTS),
+        "default_outputs": list(settings.default_outputs),
+        "max_upload_bytes": settings.max_upload_bytes,
+    }
+
+
+@router.post("/compose", response_model=JobCreated, status_code=202)
+def compose(body: ComposeBody, user: Me, ctx: Ctx) -> JobCreated:
+    """Start composing; poll the returned status URL for progress and the result."""
+    from tunesmith.compose.request import ComposeRequest
+
+    controls = body.model_dump(exclude={"primer_piece", "outputs", "steer"})
+    outputs = [o.strip().lower() for o in (body.outputs or list(ctx.settings.default_outputs))]
+    bad = [o for o in outputs if o not in ALL_OUTPUTS]
+    if bad or not outputs:
+        raise ControlError(
+            "outputs", f"{', '.join(bad) or 'none'} not allowed; allowed: {', '.join(ALL_OUTPUTS)}"
+        )
+    if body.primer_piece is not None:
+        controls["primer"] = str(_primer_file(ctx, body.primer_piece, user))
+    request = ComposeRequest.from_dict(controls)
+    request.validate()
+    steer = body.steer
+
+    def work(job: Any, progress: Any) -> list[dict[str, Any]]:
+        req = request
+        scorer = None
+        if steer:
+            from tunesmith.feedback.steer import preference_scorer, steer_request
+
+            prefs = ctx.preferences()
+            req = steer_request(req, prefs, user.name)
+            scorer = preference_scorer(prefs, user.name)
+            job.request = req.to_dict()
+        return compose_pieces(
+            ctx.store, ctx.files, user.id, req, outputs, job.id, progress, scorer, ctx.write_lock
+        )
+
+    job = ctx.jobs.submit(user.id, request.to_dict(), work)
+    return JobCreated(job_id=job.id, status_url=f"/api/jobs/{job.id}")
+
+
+def _primer_file(ctx: Context, piece_id: int, user: User) -> Path:
+    with ctx.store.session() as s:
+        piece = s.get(Piece, piece_id)
+        if piece is None or piece.owner_id != user.id or not piece.file_data:
+            raise ControlError(
+                "primer_piece",
+                f"{piece_id} is not one of your uploads; allowed: the id of one of your uploads",
+            )
+        folder = ctx.files.root / "primers" / str(int(piece.id))
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = piece.format if piece.format in (".mid", ".musicxml", ".abc") else ".mid"
+        path = folder / f"primer{suffix}"
+        if not path.is_file():
+            from tunesmith.fileutil import write_bytes_atomic
+
+            write_bytes_atomic(path, piece.file_data)
+        return path
+
+
+def _status(job: Job) -> JobStatus:
+    return JobStatus(
+        id=job.id,
+        status=job.status,
+        stage=job.stage,
+        progress=job.progress,
+        error=job.error,
+        field=job.error_field,
+        pieces=job.pieces,
+        request=job.request,
+    )
+
+
+@router.get("/jobs/{job_id}", response_model=JobStatus)
+def job_status(job_id: str, user: Me, ctx: Ctx) -> JobStatus:
+    job = ctx.jobs.get(job_id)
+    if job is None or job.owner_id != user.id:
+        raise NotFoundError(f"no compose job {job_id!r}")
+    return _status(job)
+
+
+@router.get("/jobs", response_model=list[JobStatus])
+def my_jobs(user: Me, ctx: Ctx) -> list[JobStatus]:
+    return [_status(j) for j in ctx.jobs.owned_by(user.id)]

@@ -1,0 +1,82 @@
+"""Search, read and download the pieces a user can see; tags."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
+from sqlalchemy import func, or_, select
+
+from tunesmith.errors import NotFoundError
+from tunesmith.store.models import Piece, Tag
+from tunesmith.web.context import Ctx, Me
+from tunesmith.web.schemas import PieceList, PieceOut
+from tunesmith.web.service import KINDS
+from tunesmith.web.views import piece_out, rating_facts, visible
+
+router = APIRouter(prefix="/api", tags=["pieces"])
+
+
+@router.get("/pieces", response_model=PieceList)
+def list_pieces(  # noqa: PLR0917 (FastAPI query parameters)
+    user: Me,
+    ctx: Ctx,
+    q: Annotated[str | None, Query(max_length=200, description="words in the title")] = None,
+    tag: Annotated[list[str] | None, Query(description="only pieces with all these tags")] = None,
+    source: Annotated[str | None, Query(pattern="^(corpus|library|generated|mine)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> PieceList:
+    """Search and filter the pieces you can see: the corpus, generated pieces, your uploads."""
+    query = select(Piece).where(
+        or_(Piece.owner_id.is_(None), Piece.owner_id == user.id, Piece.source == "generated")
+    )
+    if source == "mine":
+        query = query.where(Piece.owner_id == user.id)
+    elif source:
+        query = query.where(Piece.source == source)
+    for word in (q or "").split():
+        query = query.where(Piece.title.ilike(f"%{word.replace('%', '').replace('_', '')}%"))
+    for t in tag or []:
+        query = query.where(Piece.tags.any(Tag.name == t.strip().lower()))
+    with ctx.store.session() as s:
+        total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = s.scalars(query.order_by(Piece.id.desc()).offset(offset).limit(limit)).all()
+        facts = rating_facts(s, [p.id for p in rows], user)
+        return PieceList(total=total, pieces=[piece_out(s, p, user, facts=facts) for p in rows])
+
+
+@router.get("/pieces/{piece_id}", response_model=PieceOut)
+def get_piece(piece_id: int, user: Me, ctx: Ctx) -> PieceOut:
+    with ctx.store.session() as s:
+        return piece_out(s, visible(s.get(Piece, piece_id), user), user, detail=True)
+
+
+@router.get("/tags")
+def tags(user: Me, ctx: Ctx) -> list[dict[str, Any]]:
+    """Tags with the number of pieces carrying them, most used first."""
+    del user  # signed-in only
+    with ctx.store.session() as s:
+        rows = s.execute(
+            select(Tag.name, func.count(Piece.id))
+            .join(Tag.pieces)
+            .group_by(Tag.name)
+            .order_by(func.count(Piece.id).desc(), Tag.name)
+            .limit(200)
+        )
+        return [{"name": n, "count": c} for n, c in rows]
+
+
+@router.get(
+    "/pieces/{piece_id}/files/{kind}", responses={200: {"content": {v[0]: {} for v in KINDS.values()}}}
+)
+def piece_file(piece_id: int, kind: str, user: Me, ctx: Ctx) -> FileResponse:
+    """A piece's file: mid, musicxml, wav, flac, mp3 or png (made on first request if needed)."""
+    if kind not in KINDS:
+        raise NotFoundError(f"no file kind {kind!r}; allowed: {', '.join(KINDS)}")
+    with ctx.store.session() as s:
+        piece = visible(s.get(Piece, piece_id), user)
+        s.expunge(piece)
+    path = ctx.files.path(piece, kind)
+    return FileResponse(path, media_type=KINDS[kind][0], filename=f"piece-{piece_id}{KINDS[kind][1]}")
