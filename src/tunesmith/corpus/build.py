@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 Converter = Callable[[Any, str], Score]
 """music21 stream + source label -> Score, for files only music21 reads (default: score_from_m21)."""
 
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 """Bump when parsing changes what a source file yields; caches of other versions are not reused."""
 
 ABC_CHUNK = 40
