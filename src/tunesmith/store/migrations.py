@@ -16,6 +16,7 @@ History:
   3  sessions table (web sign-in tokens, stored hashed, with expiry); pieces.owner_id (who uploaded
      or composed a piece; NULL for the shared corpus), pieces.features (cached musical features for
      the feedback model and recommendations)
+  4  exercise_results (a learner's graded answers: kind, level, score 0-1; the next level follows them)
 """
 
 from __future__ import annotations
@@ -151,7 +152,23 @@ def _v3(conn: Connection) -> None:
     sessions.create(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+def _exercise_results(conn: Connection) -> None:
+    meta = MetaData()
+    meta.reflect(conn, only=["users"])
+    Table(
+        "exercise_results", meta,
+        Column("id", Integer, primary_key=True),
+        Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+        Column("exercise_id", String(32), nullable=False),
+        Column("kind", String(40), nullable=False),
+        Column("level", Integer, nullable=False),
+        Column("score", Float, nullable=False),
+        Column("created_at", DateTime, nullable=False),
+        CheckConstraint("level BETWEEN 1 AND 5", name="ck_exercise_results_level"),
+    ).create(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _exercise_results]
 LATEST_VERSION = len(MIGRATIONS)
 
 

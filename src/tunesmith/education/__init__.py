@@ -1,0 +1,1 @@
+"""Music education: graded exercises with answer keys, automatic grading, and learner progress."""
