@@ -1,8 +1,8 @@
 """A learner's progress: graded answers kept in the store, and the level to try next.
 
-The next level follows the last three results of that kind: an average of 85% or more moves up a
-level, under 50% moves down, anything between stays (a simple staircase, as adaptive practice
-tools use); a learner with no results starts at level 1.
+The next level follows the last results of that kind at the current level (up to three): two or
+more averaging 85% or better move up a level, an average under 50% moves down, anything between
+stays (a simple staircase, as adaptive practice tools use); a learner with no results starts at 1.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def next_level(session: Session, user_id: int, kind: str) -> int:
     current = rows[0].level
     recent = [r.score for r in rows if r.level == current]
     mean = sum(recent) / len(recent)
-    if mean >= UP and len(recent) >= min(WINDOW, len(rows)):
+    if mean >= UP and len(recent) >= 2:
         return min(5, current + 1)
     if mean < DOWN:
         return max(1, current - 1)
