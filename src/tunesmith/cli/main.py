@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "tunesmith.cli.render",
     "tunesmith.cli.serve",
     "tunesmith.cli.education",
+    "tunesmith.cli.therapy",
 )
 
 

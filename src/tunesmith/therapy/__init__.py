@@ -1,0 +1,1 @@
+"""Wellbeing listening sessions that follow a mood trajectory (not a medical device)."""

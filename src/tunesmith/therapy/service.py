@@ -1,0 +1,114 @@
+"""Make a session's files (audio, MIDI, JSON with the report, report plot) and record it in the
+store as a generated piece, so it can be rated like any other and steer the next session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tunesmith.errors import ControlError
+from tunesmith.therapy.report import plot_report, session_report
+from tunesmith.therapy.session import DISCLAIMER, Progress, Session, make_session
+from tunesmith.therapy.trajectory import Trajectory
+
+AUDIO_FORMATS = ("wav", "flac", "mp3")
+
+
+def _preferences(db: str | None) -> Any:
+    from tunesmith.errors import TunesmithError
+    from tunesmith.feedback.preference import learn_from_store
+    from tunesmith.store.db import open_store
+
+    try:
+        with open_store(db) as store:
+            return learn_from_store(store)
+    except TunesmithError:
+        return None
+
+
+def write_session(
+    path: Trajectory,
+    minutes: float,
+    output: str | Path,
+    *,
+    styles: tuple[str, ...] = (),
+    style: str | None = None,
+    key: str = "C",
+    seed: int | None = None,
+    user: str | None = None,
+    audio_format: str = "wav",
+    db: str | None = None,
+    record: bool = True,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    from tunesmith.fileutil import write_text_atomic
+    from tunesmith.io import save
+    from tunesmith.render.export import render_audio, write_audio
+
+    if audio_format not in AUDIO_FORMATS:
+        raise ControlError("format", f"{audio_format!r}; allowed: {', '.join(AUDIO_FORMATS)}")
+    if style is not None:
+        from tunesmith.compose.styles import available_styles
+
+        if style not in available_styles():
+            raise ControlError("style", f"unknown style {style!r}; allowed: {', '.join(available_styles())}")
+    prefs = _preferences(db) if user and not style else None
+    session = make_session(
+        path,
+        minutes,
+        style=style,
+        styles=styles,
+        key=key,
+        seed=seed,
+        user=user,
+        preferences=prefs,
+        progress=progress,
+    )
+    if progress:
+        progress("render", 0.0)
+    rendered = render_audio(session.score)
+    report = session_report(session, rendered.audio, rendered.sample_rate)
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        "audio": write_audio(out / f"session.{audio_format}", rendered.audio, rendered.sample_rate),
+        "midi": out / "session.mid",
+        "json": out / "session.json",
+        "plot": plot_report(report, out / "report.png"),
+    }
+    save(session.score, files["midi"])
+    data: dict[str, Any] = {
+        "session": session.to_dict(),
+        "report": report,
+        "master": rendered.report.to_dict(),
+        "disclaimer": DISCLAIMER,
+        "files": {k: str(v) for k, v in files.items()},
+    }
+    write_text_atomic(files["json"], json.dumps(data, indent=1) + "\n")
+    if record:
+        data["piece_id"] = _record(session, files, db, user)
+    return data
+
+
+def _record(session: Session, files: dict[str, Path], db: str | None, user: str | None) -> int:
+    from tunesmith.store.db import open_store
+    from tunesmith.store.pieces import add_piece
+    from tunesmith.store.ratings import get_or_create_user
+
+    with open_store(db) as store, store.session() as s:
+        piece, _ = add_piece(
+            s,
+            session.score,
+            source="generated",
+            tags=["session", session.style],
+            title=session.score.metadata.title,
+            path=str(files["midi"]),
+            fmt=".mid",
+            file_data=files["midi"].read_bytes(),
+            controls={"session": session.to_dict()},
+        )
+        if user:
+            piece.owner_id = get_or_create_user(s, user).id
+        s.flush()
+        return int(piece.id)
