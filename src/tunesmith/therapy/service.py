@@ -40,8 +40,13 @@ def write_session(
     audio_format: str = "wav",
     db: str | None = None,
     record: bool = True,
+    store: Any = None,
+    write_lock: Any = None,
+    preferences: Any = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
+    """Compose, render, report and write a session into ``output``; record it in ``store`` (an open
+    Store, written under ``write_lock`` when given) or in the store ``db`` names."""
     from tunesmith.fileutil import write_text_atomic
     from tunesmith.io import save
     from tunesmith.render.export import render_audio, write_audio
@@ -53,7 +58,9 @@ def write_session(
 
         if style not in available_styles():
             raise ControlError("style", f"unknown style {style!r}; allowed: {', '.join(available_styles())}")
-    prefs = _preferences(db) if user and not style else None
+    prefs = preferences
+    if prefs is None and user and not style:
+        prefs = _preferences(db)
     session = make_session(
         path,
         minutes,
@@ -87,16 +94,23 @@ def write_session(
     }
     write_text_atomic(files["json"], json.dumps(data, indent=1) + "\n")
     if record:
-        data["piece_id"] = _record(session, files, db, user)
+        import contextlib
+
+        from tunesmith.store.db import open_store
+
+        with contextlib.ExitStack() as stack:
+            target = store if store is not None else stack.enter_context(open_store(db))
+            if write_lock is not None:
+                stack.enter_context(write_lock)
+            data["piece_id"] = _record(session, files, target, user)
     return data
 
 
-def _record(session: Session, files: dict[str, Path], db: str | None, user: str | None) -> int:
-    from tunesmith.store.db import open_store
+def _record(session: Session, files: dict[str, Path], store: Any, user: str | None) -> int:
     from tunesmith.store.pieces import add_piece
     from tunesmith.store.ratings import get_or_create_user
 
-    with open_store(db) as store, store.session() as s:
+    with store.session() as s:
         piece, _ = add_piece(
             s,
             session.score,

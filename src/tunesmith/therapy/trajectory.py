@@ -36,7 +36,7 @@ STATES: dict[str, tuple[float, float]] = {
 
 PRESETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "relax": (("anxious", "relaxed", "calm"), ("ambient", "ballad", "lullaby")),
-    "sleep": (("calm", "relaxed", "sleepy"), ("lullaby", "ambient")),
+    "sleep": (("relaxed", "calm", "sleepy"), ("lullaby", "ambient")),
     "focus": (("restless", "focused", "focused"), ("ambient", "ballad", "folk")),
     "energise": (("tired", "content", "energetic"), ("pop", "folk", "celtic")),
 }

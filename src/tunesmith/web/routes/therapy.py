@@ -1,0 +1,116 @@
+"""Wellbeing listening sessions: start one along a mood trajectory (a job), then play it and read
+its report. Not a medical device: every answer carries the disclaimer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from tunesmith.errors import ControlError, NotFoundError
+from tunesmith.store.models import Piece
+from tunesmith.web.context import Ctx, Me
+from tunesmith.web.schemas import JobCreated
+
+router = APIRouter(prefix="/api", tags=["sessions"])
+WEB_MAX_MINUTES = 20.0
+FILES = {
+    "audio": ("session.mp3", "audio/mpeg"),
+    "plot": ("report.png", "image/png"),
+    "json": ("session.json", "application/json"),
+    "midi": ("session.mid", "audio/midi"),
+}
+
+
+class SessionBody(BaseModel):
+    preset: str | None = Field(None, max_length=20, description="relax, sleep, focus or energise")
+    start: str | None = Field(
+        None, max_length=40, description="a state (anxious, tired...) or 'valence,arousal'"
+    )
+    end: str | None = Field(None, max_length=40)
+    via: list[str] = Field(default_factory=list, max_length=10)
+    minutes: float = Field(5.0, ge=0.5, le=WEB_MAX_MINUTES)
+    style: str | None = Field(None, max_length=20)
+    key: str = Field("C", max_length=12)
+    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+
+
+@router.get("/sessions/options")
+def options() -> dict[str, Any]:
+    """Presets, named states and the disclaimer the page shows."""
+    from tunesmith.therapy.session import DISCLAIMER
+    from tunesmith.therapy.trajectory import PRESETS, STATES
+
+    return {
+        "presets": {k: {"waypoints": list(v[0]), "styles": list(v[1])} for k, v in PRESETS.items()},
+        "states": {k: list(v) for k, v in STATES.items()},
+        "max_minutes": WEB_MAX_MINUTES,
+        "disclaimer": DISCLAIMER,
+    }
+
+
+@router.post("/sessions", response_model=JobCreated, status_code=202)
+def start_session(body: SessionBody, user: Me, ctx: Ctx) -> JobCreated:
+    """Start composing a session; poll the job, then fetch its files."""
+    from tunesmith.therapy.trajectory import trajectory
+
+    path, styles = trajectory(body.start, body.end, body.preset, body.via)  # bad input fails now, not later
+    if body.style is not None:
+        from tunesmith.compose.styles import available_styles
+
+        if body.style not in available_styles():
+            raise ControlError(
+                "style", f"unknown style {body.style!r}; allowed: {', '.join(available_styles())}"
+            )
+
+    def work(job: Any, progress: Any) -> list[dict[str, Any]]:
+        from tunesmith.therapy.service import write_session
+
+        folder = ctx.files.root / "sessions" / str(int(user.id)) / job.id
+        data = write_session(
+            path,
+            body.minutes,
+            folder,
+            styles=styles,
+            style=body.style,
+            key=body.key,
+            seed=body.seed,
+            user=user.name,
+            audio_format="mp3",
+            db=ctx.settings.db_url,
+            progress=progress,
+        )
+        piece_id = data["piece_id"]
+        return [
+            {
+                "piece_id": piece_id,
+                "files": {k: f"/api/sessions/{piece_id}/files/{k}" for k in FILES},
+                "correlation": data["report"]["correlation"],
+                "seams": data["report"]["seams"],
+                "disclaimer": data["disclaimer"],
+            }
+        ]
+
+    job = ctx.jobs.submit(user.id, {"session": body.model_dump()}, work)
+    return JobCreated(job_id=job.id, status_url=f"/api/jobs/{job.id}")
+
+
+@router.get("/sessions/{piece_id}/files/{kind}", response_class=FileResponse)
+def session_file(piece_id: int, kind: str, user: Me, ctx: Ctx) -> FileResponse:
+    """A session's audio (MP3), report plot (PNG), JSON report or MIDI."""
+    from pathlib import Path
+
+    if kind not in FILES or not 0 < piece_id < 2**62:
+        raise NotFoundError(f"no session file {kind[:20]!r}; allowed: {', '.join(FILES)}")
+    with ctx.store.session() as s:
+        piece = s.get(Piece, piece_id)
+        if piece is None or piece.owner_id != user.id or "session" not in (piece.controls or {}):
+            raise NotFoundError(f"no session {piece_id}")
+        midi = piece.path
+    folder = Path(midi or "").parent
+    path = folder / FILES[kind][0]
+    if not midi or not path.is_file() or not path.resolve().is_relative_to(ctx.files.root.resolve()):
+        raise NotFoundError(f"session {piece_id} has no {kind} file")
+    return FileResponse(path, media_type=FILES[kind][1], filename=f"session-{piece_id}-{FILES[kind][0]}")
