@@ -37,6 +37,7 @@ FAULT_KINDS = (
     "cadence",
 )
 
+_COMMON = ((0, 4, 7), (0, 3, 7), (0, 4, 7, 10))
 Add = Callable[[str, int, tuple[str, ...], str], None]
 Name = Callable[[int], str]
 
@@ -151,27 +152,35 @@ class _Where:
         return (tick - bar_start) % beat == 0
 
 
-def _chord_fit(pcs: set[int]) -> tuple[int, tuple[int, ...]] | None:
-    """(root, intervals) of the triad or seventh chord holding every pitch class, else None."""
-    for shapes in (_TRIADS, _SEVENTHS):
+Chord = tuple[int, tuple[int, ...]]
+"""(root pitch class, intervals above it) of a triad or seventh chord."""
+
+
+def _best_chord(pitches: tuple[int | None, ...], scale: frozenset[int] = frozenset()) -> Chord | None:
+    """The triad or seventh chord that explains the most voices of a slice: ties go to the chord
+    holding the bass, then to major, minor and dominant-seventh chords over rarer ones, then to
+    chords inside ``scale`` (the key's notes), then to the root in the bass, then to the triad.
+    None when no chord explains all but one voice (or fewer than two pitch classes sound)."""
+    sounding = [p for p in pitches if p is not None]
+    pcs = {p % 12 for p in sounding}
+    if len(pcs) < 2:
+        return None
+    bass = (pitches[-1] if pitches[-1] is not None else min(sounding)) % 12
+    best: Chord | None = None
+    best_rank: tuple[int, ...] = ()
+    for shapes, triad in ((_TRIADS, 1), (_SEVENTHS, 0)):
         for root in range(12):
             for shape in shapes:
                 tones = {(root + i) % 12 for i in shape}
-                if pcs <= tones and len(pcs) >= min(3, len(tones)) - (1 if len(shape) == 4 else 0):
-                    return root, shape
-    return None
-
-
-def _best_chord(pcs: set[int]) -> tuple[int, tuple[int, ...]] | None:
-    """The chord holding the most of ``pcs`` (all, or all but one), for non-chord-tone checks."""
-    exact = _chord_fit(pcs)
-    if exact is not None:
-        return exact
-    for drop in sorted(pcs):
-        fit = _chord_fit(pcs - {drop})
-        if fit is not None:
-            return fit
-    return None
+                covered = sum(p % 12 in tones for p in sounding)
+                if covered < len(sounding) - 1 or len(pcs & tones) < 2:
+                    continue
+                common = int(shape in _COMMON)
+                diatonic = int(tones <= scale)
+                rank = (covered, int(bass in tones), common, diatonic, int(root == bass), triad)
+                if rank > best_rank:
+                    best, best_rank = (root, shape), rank
+    return best
 
 
 def _is_dominant_seventh(pcs: set[int]) -> int | None:
@@ -205,7 +214,7 @@ def check_four_part(score: Score, key: Key | None = None) -> list[Fault]:
     for a, b in itertools.pairwise(sl):
         _parallels(a, b, add, name)
         _resolutions(a, b, key, add, name)
-    _chord_tones(sl, where, add, name)
+    _chord_tones(sl, where, key, add, name)
     _cadence(sl, key, add)
     faults.sort(key=lambda f: (f.tick, FAULT_KINDS.index(f.kind)))
     return faults
@@ -278,19 +287,18 @@ def _resolutions(a: Slice, b: Slice, key: Key, add: Add, name: Name) -> None:
     pcs_a = {p % 12 for p in a.pitches if p is not None}
     pcs_b = {p % 12 for p in b.pitches if p is not None}
     dominant = (key.tonic + 7) % 12
-    tonic_triad = {
-        key.tonic,
-        (key.tonic + (3 if key.is_minor else 4)) % 12,
-        (key.tonic + 7) % 12,
-        (key.tonic + 4) % 12,
-    }
-    # V, V7 or vii°: the leading tone with the dominant's other tones (5, 2 and 4 of the key)
+    # V, V7 or vii°, holding the leading tone, going to a tonic chord
+    scale = key_scale(key)
+    chord_a, chord_b = _best_chord(a.pitches, scale), _best_chord(b.pitches, scale)
     a_is_dominant = (
         leading in pcs_a
-        and len(pcs_a) >= 2
-        and pcs_a <= {dominant, leading, (dominant + 7) % 12, (dominant + 10) % 12}
+        and chord_a is not None
+        and (
+            (chord_a[0] == dominant and chord_a[1] in ((0, 4, 7), (0, 4, 7, 10)))
+            or (chord_a[0] == leading and chord_a[1] in ((0, 3, 6), (0, 3, 6, 9), (0, 3, 6, 10)))
+        )
     )
-    b_is_tonic = key.tonic in pcs_b and pcs_b <= tonic_triad
+    b_is_tonic = chord_b is not None and chord_b[0] == key.tonic and key.tonic in pcs_b
     lt_voices = [v for v, p in enumerate(a.pitches) if p is not None and p % 12 == leading]
     if a_is_dominant and len(lt_voices) > 1 and any(a.attacked[v] for v in lt_voices):
         add(
@@ -332,20 +340,30 @@ def leading_pitch(s: Slice, voices: list[int]) -> int:
     return pitch
 
 
-def _chord_tones(sl: list[Slice], where: _Where, add: Add, name: Name) -> None:
+def key_scale(key: Key) -> frozenset[int]:
+    """The key's pitch classes; minor keys with their raised sixth and seventh too."""
+    pcs = set(key.scale_pcs())
+    if key.is_minor:
+        pcs |= {(key.tonic + 9) % 12, (key.tonic + 11) % 12}
+    return frozenset(pcs)
+
+
+def _chord_tones(sl: list[Slice], where: _Where, key: Key, add: Add, name: Name) -> None:
     """On each beat, a note outside the chord must be a suspension or be left by step."""
+    scale = key_scale(key)
     for k, s in enumerate(sl):
         if not where.on_beat(s.tick):
             continue
-        pcs = {p % 12 for p in s.pitches if p is not None}
-        fit = _best_chord(pcs)
-        if fit is None:
+        fit = _best_chord(s.pitches, scale)
+        if fit is None and len({p % 12 for p in s.pitches if p is not None}) >= 3:
             add(
                 "chord tones",
                 s.tick,
                 VOICES,
                 "these four notes do not make a chord: use a triad or a seventh chord on the beat",
             )
+            continue
+        if fit is None:
             continue
         root, shape = fit
         tones = {(root + i) % 12 for i in shape}
