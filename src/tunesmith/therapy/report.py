@@ -142,9 +142,11 @@ def session_report(session: Session, audio: np.ndarray, rate: int) -> dict[str, 
     short = [_window_db(power, rate, max(0, i - 1), min(seconds, i + 2)) for i in range(seconds)]
     loud_valid = [v for v in short if not math.isnan(v) and v > -70]
     tempo_per_second = _tempo_per_second(score, seconds)
-    steps_loud = [abs(b - a) for a, b in itertools.pairwise(loud) if a > -70 and b > -70]
-    steps_short = [abs(b - a) for a, b in itertools.pairwise(short) if a > -70 and b > -70]
-    steps_tempo = [abs(b - a) for a, b in itertools.pairwise(tempo_per_second)]
+    # seams are looked for up to the closing cadence: the ending's ritardando and decay are meant
+    body = max(2, min(seconds, int(score.seconds_at(session.ending_tick))))
+    steps_loud = [abs(b - a) for a, b in itertools.pairwise(loud[:body]) if a > -70 and b > -70]
+    steps_short = [abs(b - a) for a, b in itertools.pairwise(short[:body]) if a > -70 and b > -70]
+    steps_tempo = [abs(b - a) for a, b in itertools.pairwise(tempo_per_second[:body])]
     first, last = rows[0]["measured"], rows[-1]["measured"]
     return {
         "segments": rows,

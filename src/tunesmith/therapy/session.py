@@ -70,6 +70,8 @@ class Session:
     meter: str
     seed: int
     minutes: float
+    ending_tick: int
+    """Where the closing cadence and ritardando begin (the end of the last segment's body)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -201,6 +203,7 @@ def make_session(
             )
         ).score
         start, end = _body(piece)
+        body_end = tick + end - start
         if k == count - 1:  # the session ends as a piece does: cadence, held chord, ritardando
             end = piece.end_tick()
         names = []
@@ -238,7 +241,7 @@ def make_session(
     score.sort()
     if progress:
         progress("done", 1.0)
-    return Session(score, segments, trajectory, chosen, key, meter, seed, float(minutes))
+    return Session(score, segments, trajectory, chosen, key, meter, seed, float(minutes), body_end)
 
 
 def _fifths(key: str) -> int:
