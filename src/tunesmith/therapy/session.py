@@ -137,7 +137,7 @@ def choose_style(
                 arousal=first.arousal,
                 key=key,
                 tempo=t.tempo_bpm,
-                bars=4,
+                bars=8,
                 seed=seed,
                 candidates=1,
             )
@@ -198,6 +198,7 @@ def make_session(
                 tempo=t.tempo_bpm,
                 meter=meter,
                 bars=bars,
+                form=None if bars >= 8 else "AB",  # short segments: two phrases
                 seed=seed + k,
                 candidates=1,
             )
