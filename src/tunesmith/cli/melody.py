@@ -286,7 +286,7 @@ def train_command(kind: str) -> Any:
         inputs: Annotated[list[Path] | None, typer.Option(
             "--input", help="Train on these files/folders instead (MIDI, MusicXML, ABC).")] = None,
         epochs: Annotated[int, typer.Option("--epochs", help="Maximum epochs.")] = 20,
-        resume: Annotated[bool, typer.Option("--resume", help="Continue from --out.")] = False,
+        resume: Annotated[bool, typer.Option("--resume", help="Continue from --output.")] = False,
         out: Annotated[Path | None, typer.Option("--output", "-o", help="Checkpoint (default: data dir).")] = None,
         size: Annotated[str, typer.Option("--size", help="Model size: default or debug (tiny).")] = "default",
         batch_size: Annotated[int, typer.Option("--batch-size", help="Sequences per batch.")] = 64,

@@ -153,7 +153,7 @@ def train_poly_command(
     corpus: Annotated[list[str] | None, typer.Option("--corpus", help="'bach' (music21's Bach chorales, "
                                                      "the default) or .mat files (train split).")] = None,
     epochs: Annotated[int, typer.Option("--epochs")] = 40,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue from the --out checkpoint.")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the --output checkpoint.")] = False,
     out: Annotated[Path | None, typer.Option("--output", "-o", help="Checkpoint (default: user data dir).")] = None,
     max_minutes: Annotated[float, typer.Option("--max-minutes")] = 0.0,
     threads: Annotated[int, typer.Option("--threads")] = 1,
