@@ -12,9 +12,6 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import numpy as np
-
-    from tunesmith.compose.api import Composition
     from tunesmith.score import Score
 
 
@@ -34,32 +31,12 @@ def save(score: Score, path: str | Path) -> None:
 
 if TYPE_CHECKING:
     from tunesmith.compose import compose_piece as compose
+    from tunesmith.render import render_to_array as render
 else:
-    # The compose package is callable with compose_piece's typed keywords (see its docstring).
+    # Both packages are callable (their functions' typed keywords), because importing any of their
+    # submodules rebinds tunesmith.compose / tunesmith.render to the package (see their docstrings).
     from tunesmith import compose as compose
-
-
-def render(
-    score: Score | Composition,
-    *,
-    soundfont: str | Path | None = None,
-    master: bool = True,
-    sample_rate: int = 44100,
-) -> tuple[np.ndarray, int]:
-    """Synthesize (FluidSynth and a General MIDI SoundFont), mix and master ``score`` in memory.
-
-    Returns ``(audio, sample_rate)``: ``audio`` is a float32 array of shape (2, samples) in -1..1
-    (stereo, channels first); a Composition is mixed with its style's mix plan. Nothing is written."""
-    from tunesmith.render.export import render_audio
-
-    mix = None
-    if hasattr(score, "plan") and hasattr(score, "score"):
-        from tunesmith.compose.api import mix_plan
-
-        mix = mix_plan(score.plan, score.score)
-        score = score.score
-    rendered = render_audio(score, soundfont=soundfont, mix=mix, do_master=master, sample_rate=sample_rate)
-    return rendered.audio, rendered.sample_rate
+    from tunesmith import render as render
 
 
 def __getattr__(name: str) -> Any:

@@ -74,7 +74,9 @@ def test_exit_codes_tell_usage_from_input_from_internal_errors(
     assert "Traceback" not in err
 
 
-def test_output_is_the_one_spelling_and_out_still_works(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_output_is_the_one_spelling_and_out_still_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     for command in (["compose"], ["train", "melody"], ["train", "vae"], ["train", "poly"], ["render"]):
         _, out, _ = _run([*command, "--help"], capsys)
         assert "--output" in out and "-o" in out, command
