@@ -34,7 +34,7 @@ WHY = {
     415: "The upload is not MIDI, MusicXML or ABC (checked by content), or it is empty",
     422: "A control, parameter or body is invalid: `field` names it, `detail` says what is allowed",
     429: "Too many requests: wait and retry",
-    503: "The compose queue is full (see the Retry-After header) or the store is unavailable",
+    503: "The compose queue is full: retry after the Retry-After header's seconds",
 }
 """What each error status means on this server (the body is always ErrorBody)."""
 
@@ -71,7 +71,12 @@ def _truthful(schema: dict[str, Any], styles: list[str]) -> dict[str, Any]:
     error_ref = {"$ref": "#/components/schemas/ErrorBody"}
     for path in schema.get("paths", {}).values():
         for operation in path.values():
-            for status, response in operation.get("responses", {}).items():
+            responses = operation.get("responses", {})
+            if responses.get("422", {}).get("description") == "Validation Error":
+                # FastAPI adds a 422 to every route with parameters; the routes list their own
+                # where one can really happen (a path id that is not a number, a bad body).
+                del responses["422"]
+            for status, response in responses.items():
                 content = response.get("content", {}).get("application/json")
                 if status == "422" and content is not None:
                     content["schema"] = error_ref  # never FastAPI's HTTPValidationError list

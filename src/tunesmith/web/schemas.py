@@ -8,9 +8,10 @@ schema carries the same limits as ``minimum``/``maximum``/``enum``.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field
 
 from tunesmith.compose import request as r
 from tunesmith.web.service import KINDS
@@ -19,14 +20,29 @@ from tunesmith.web.settings import ALL_OUTPUTS
 PieceSource = Literal["corpus", "library", "generated"]
 JobState = Literal["queued", "running", "done", "failed"]
 FILE_KINDS = tuple(KINDS)
+MAX_ID = 2**63 - 1
+"""Largest id the store can hold (SQLite and PostgreSQL BIGINT); larger ones would crash the driver."""
+PieceId = Annotated[int, Path(ge=1, le=MAX_ID, description="a piece id")]
+
+
+def _constrain(**keywords: Any) -> Any:
+    """A json_schema_extra that puts ``keywords`` on the non-null branch of an optional field (an
+    enum beside ``anyOf: [..., null]`` would forbid null)."""
+
+    def apply(schema: dict[str, Any]) -> None:
+        branches = [b for b in schema.get("anyOf", []) if b.get("type") != "null"]
+        for target in branches or [schema]:
+            target.update(keywords)
+
+    return apply
 
 
 def _range(low: float, high: float, description: str) -> Any:
-    return Field(None, description=description, json_schema_extra={"minimum": low, "maximum": high})
+    return Field(None, description=description, json_schema_extra=_constrain(minimum=low, maximum=high))
 
 
 def _one_of(values: Any, description: str) -> Any:
-    return Field(None, description=description, json_schema_extra={"enum": list(values)})
+    return Field(None, description=description, json_schema_extra=_constrain(enum=list(values)))
 
 
 class ErrorBody(BaseModel):
@@ -81,11 +97,13 @@ class ComposeBody(BaseModel):
     )
     seed: int | None = _range(0, r.MAX_SEED, "random seed (default: a fresh one, kept with the piece)")
     title: str | None = Field(None, max_length=200)
-    primer_piece: int | None = Field(None, description="id of one of your uploads to start the melody from")
+    primer_piece: int | None = Field(
+        None, ge=1, le=MAX_ID, description="id of one of your uploads to start the melody from"
+    )
     outputs: list[str] | None = Field(
         None,
         description="files to make (default: the server's)",
-        json_schema_extra={"items": {"type": "string", "enum": list(ALL_OUTPUTS)}, "minItems": 1},
+        json_schema_extra=_constrain(items={"type": "string", "enum": list(ALL_OUTPUTS)}, minItems=1),
     )
     steer: bool = Field(True, description="let your ratings choose open controls and rank candidates")
 
@@ -157,3 +175,22 @@ class Me(BaseModel):
 class TagCount(BaseModel):
     name: str
     count: int = Field(ge=0)
+
+
+class Config(BaseModel):
+    """The choices the page offers (GET /api/config)."""
+
+    model_config = ConfigDict(extra="allow")  # settings other modules add pass through
+
+    local_sign_in: bool
+    styles: list[str]
+    moods: dict[str, list[float]] = Field(description="name: [valence, arousal]")
+    meters: list[str]
+    modes: list[str]
+    models: list[str]
+    keys: list[str]
+    forms: list[str]
+    ranges: dict[str, list[float]] = Field(description="control: [minimum, maximum]")
+    outputs: list[str]
+    default_outputs: list[str]
+    max_upload_bytes: int

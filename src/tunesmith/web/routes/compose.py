@@ -12,14 +12,14 @@ from tunesmith.store.models import Piece, User
 from tunesmith.web.context import Context, Ctx, Me
 from tunesmith.web.jobs import Job
 from tunesmith.web.openapi import errors
-from tunesmith.web.schemas import ComposeBody, JobCreated, JobState, JobStatus
+from tunesmith.web.schemas import ComposeBody, Config, JobCreated, JobState, JobStatus
 from tunesmith.web.service import compose_pieces
 from tunesmith.web.settings import ALL_OUTPUTS
 
 router = APIRouter(prefix="/api", tags=["compose"])
 
 
-@router.get("/config")
+@router.get("/config", response_model=Config)
 def config(ctx: Ctx) -> dict[str, Any]:
     """The choices the page offers: styles, moods, meters, modes, models, ranges, outputs."""
     from tunesmith.compose import request as r

@@ -12,7 +12,7 @@ from tunesmith.errors import NotFoundError
 from tunesmith.store.models import Piece, Tag
 from tunesmith.web.context import Ctx, Me
 from tunesmith.web.openapi import errors
-from tunesmith.web.schemas import FILE_KINDS, PieceList, PieceOut, TagCount
+from tunesmith.web.schemas import FILE_KINDS, PieceId, PieceList, PieceOut, TagCount
 from tunesmith.web.service import KINDS
 from tunesmith.web.views import piece_out, rating_facts, visible
 
@@ -30,7 +30,7 @@ def list_pieces(  # noqa: PLR0917 (FastAPI query parameters)
         Query(description="where pieces come from; mine: your uploads and compositions"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> PieceList:
     """Search and filter the pieces you can see: the corpus, generated pieces, your uploads."""
     query = select(Piece).where(
@@ -52,7 +52,7 @@ def list_pieces(  # noqa: PLR0917 (FastAPI query parameters)
 
 
 @router.get("/pieces/{piece_id}", response_model=PieceOut, responses=errors(401, 404, 422))
-def get_piece(piece_id: int, user: Me, ctx: Ctx) -> PieceOut:
+def get_piece(piece_id: PieceId, user: Me, ctx: Ctx) -> PieceOut:
     with ctx.store.session() as s:
         return piece_out(s, visible(s.get(Piece, piece_id), user), user, detail=True)
 
@@ -81,7 +81,7 @@ def tags(user: Me, ctx: Ctx) -> list[dict[str, object]]:
     },
 )
 def piece_file(
-    piece_id: int,
+    piece_id: PieceId,
     kind: Annotated[
         str, Path(description="an unknown kind is 404", json_schema_extra={"enum": list(FILE_KINDS)})
     ],

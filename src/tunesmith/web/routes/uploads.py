@@ -11,7 +11,7 @@ from tunesmith.errors import NotFoundError, UnsupportedFormatError
 from tunesmith.store.models import Piece, User
 from tunesmith.web.context import Context, Ctx, Me
 from tunesmith.web.openapi import errors
-from tunesmith.web.schemas import PieceOut
+from tunesmith.web.schemas import PieceId, PieceOut
 from tunesmith.web.views import piece_out
 
 router = APIRouter(prefix="/api", tags=["uploads"])
@@ -79,7 +79,7 @@ def my_uploads(user: Me, ctx: Ctx) -> list[PieceOut]:
 
 
 @router.delete("/uploads/{piece_id}", status_code=204, responses=errors(401, 404, 422))
-def delete_upload(piece_id: int, user: Me, ctx: Ctx) -> Response:
+def delete_upload(piece_id: PieceId, user: Me, ctx: Ctx) -> Response:
     with ctx.write_lock, ctx.store.session() as s:
         piece = s.get(Piece, piece_id)
         if piece is None or piece.owner_id != user.id or piece.source != "library":
