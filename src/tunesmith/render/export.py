@@ -168,7 +168,7 @@ def pianoroll_figure(score: Score, heading: str) -> Any:
         # Outside the roll on the right, so it never hides notes.
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7, framealpha=0.8)
     fig.suptitle(heading)
-    fig.tight_layout(rect=(0, 0, 1, 0.94 - 0.03 * (CHORD_ROWS - 1)))
+    fig.tight_layout(rect=(0, 0, 1, 0.95))  # tight_layout makes room for the chord rows itself
     return fig
 
 
