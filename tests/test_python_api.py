@@ -80,3 +80,25 @@ def test_render_stays_callable_after_its_submodules_are_imported() -> None:
     assert callable(tunesmith.render)
     params = list(inspect.signature(tunesmith.render).parameters)
     assert params == ["score", "soundfont", "master", "sample_rate"]
+
+
+def test_cli_web_and_python_take_the_same_controls() -> None:
+    """One source: ComposeRequest's fields are the CLI's options and the web body's fields, with the
+    same types and defaults (the web takes an upload id instead of a primer path and has no styles
+    folder; the CLI reads instruments as a comma list)."""
+    import typing
+
+    from tunesmith.cli.compose import compose_command
+    from tunesmith.web.schemas import ComposeBody
+
+    hints = typing.get_type_hints(ComposeRequest)
+    names = [f.name for f in dataclasses.fields(ComposeRequest) if f.name != "extra"]
+    cli = inspect.signature(compose_command).parameters
+    assert set(names) <= set(cli), set(names) - set(cli)
+    web = ComposeBody.model_fields
+    server_side = {"primer", "styles_path"}
+    assert set(names) - server_side <= set(web), set(names) - server_side - set(web)
+    for f in dataclasses.fields(ComposeRequest):
+        if f.name in web:
+            assert web[f.name].annotation == hints[f.name], f.name
+            assert web[f.name].default == f.default, f.name
