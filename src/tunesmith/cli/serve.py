@@ -33,7 +33,7 @@ def serve_command(
         Path | None, typer.Option(help="Folder for generated files (default: data dir/web).")
     ] = None,
 ) -> None:
-    """Serve the web page and the REST API (OpenAPI schema at /openapi.json)."""
+    """Serve the web page and the REST API (docs at /docs, OpenAPI schema at /openapi.json)."""
     import uvicorn
 
     from tunesmith.web import create_app
