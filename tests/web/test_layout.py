@@ -65,3 +65,22 @@ def test_page_fits_phone_and_desktop(server: tuple[str, Path]) -> None:
         browser.close()
     for name in SIZES:
         shutil.copyfile(tmp / f"{name}.png", f"/tmp/tunesmith-{name}.png")
+
+
+def test_api_docs_render_offline(server: tuple[str, Path]) -> None:
+    """Swagger UI at /docs shows the API's operations and asks nothing of any other host."""
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        requested: list[str] = []
+        page.on("request", lambda r: requested.append(r.url))
+        page.goto(f"{url}/docs")
+        page.wait_for_selector(".opblock", timeout=30_000)
+        assert page.locator(".opblock").count() >= 15
+        assert "tunesmith" in page.inner_text(".info")
+        browser.close()
+    outside = [u for u in requested if not u.startswith(url) and not u.startswith("data:")]
+    assert outside == [], outside

@@ -41,7 +41,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         "then poll GET /api/jobs/{id}.",
         version=_version(),
         # FastAPI's docs pages load their scripts from a CDN; web/openapi.py serves Swagger UI from
-        # the pinned swagger-ui-bundle package instead (/docs).
+        # the pinned swagger-ui-bundle-v2 package instead (/docs).
         docs_url=None,
         redoc_url=None,
     )
