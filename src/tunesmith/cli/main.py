@@ -13,8 +13,8 @@ from tunesmith.errors import TunesmithError
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_CODES_HELP = (
-    "Exit status: 0 done; 1 bad input (a file that cannot be read, a control out of range, something "
-    "not found, a file that cannot be written); 2 usage error (unknown command or option, a missing "
+    "Exit status: 0 done; 1 bad input (a file that cannot be read or written, a control out of range, "
+    "something not found, no SoundFont or model to use); 2 usage error (unknown command or option, a missing "
     "or mistyped argument); 3 internal error (a bug: rerun with --verbose and report the traceback); "
     "130 interrupted."
 )
