@@ -12,7 +12,6 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from tunesmith.compose.api import Composition
     from tunesmith.score import Score
 
 
@@ -30,13 +29,14 @@ def save(score: Score, path: str | Path) -> None:
     _save(score, path)
 
 
-def compose(out_dir: str | Path | None = None, **kwargs: Any) -> Composition:
-    """Compose a piece from controls (style=, mood=, key=, tempo=, seed=, ...); with ``out_dir`` also
-    write its files (formats=, stems=, soundfont=). Returns the Composition (.score, .candidates,
-    .files). See tunesmith.compose.compose_piece for every argument."""
-    from tunesmith.compose import compose_piece
-
-    return compose_piece(out_dir, **kwargs)
+if TYPE_CHECKING:
+    from tunesmith.compose import compose_piece as compose
+    from tunesmith.render import render_to_array as render
+else:
+    # Both packages are callable (their functions' typed keywords), because importing any of their
+    # submodules rebinds tunesmith.compose / tunesmith.render to the package (see their docstrings).
+    from tunesmith import compose as compose
+    from tunesmith import render as render
 
 
 def __getattr__(name: str) -> Any:

@@ -84,10 +84,10 @@ def test_compose_then_regenerate_from_json(tmp_path: Path, capsys: pytest.Captur
         (["--format", "ogg"], "format: unknown format 'ogg'; allowed: wav, flac, mp3"),
     ],
 )
-def test_bad_controls_exit_2_with_what_is_allowed(
+def test_bad_controls_exit_1_with_what_is_allowed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
     code, _out, err = _run(["compose", "-o", str(tmp_path / "x"), "--model", "rules", *args], capsys)
-    assert code == 2
+    assert code == 1  # bad input, not a usage error (see cli.main.EXIT_CODES_HELP)
     assert message in err
     assert not (tmp_path / "x").exists() or not any((tmp_path / "x").iterdir())

@@ -65,9 +65,9 @@ def test_info_marks_drum_tracks_and_meter_changes() -> None:
         ("README.md", "suffix '.md'"),
     ],
 )
-def test_bad_input_exits_2_with_one_line_naming_the_file(name: str, problem: str) -> None:
+def test_bad_input_exits_1_with_one_line_naming_the_file(name: str, problem: str) -> None:
     out = run("info", str(DATA / name))
-    assert out.returncode == 2
+    assert out.returncode == 1
     assert "Traceback" not in out.stderr
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), out.stderr
@@ -91,7 +91,7 @@ def test_bad_input_raises_the_projects_error(name: str, problem: str) -> None:
 
 def test_verbose_shows_the_traceback() -> None:
     out = run("--verbose", "info", str(DATA / "truncated.mid"))
-    assert out.returncode == 2 and "Traceback" in out.stderr
+    assert out.returncode == 1 and "Traceback" in out.stderr
 
 
 def test_convert_midi_to_musicxml_keeps_notes(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     for kind in ("melody", "chords"):
         out = invoke("train", kind, "--input", str(DATA / "tunes.abc"),
                      "--input", str(DATA / "melody_chords.mid"), "--size", "debug", "--epochs", "2",
-                     "--batch-size", "4", "--out", str(folder / f"{kind}.pt"), "--no-progress")
+                     "--batch-size", "4", "--output", str(folder / f"{kind}.pt"), "--no-progress")
         assert "epoch 2:" in out and "best validation loss" in out
         assert (folder / f"{kind}.loss.png").is_file()
     return folder / "melody.pt", folder / "chords.pt"
@@ -90,13 +90,13 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-def test_bad_input_exits_2_with_a_clear_message(checkpoints: tuple[Path, Path]) -> None:
+def test_bad_input_exits_1_with_a_clear_message(checkpoints: tuple[Path, Path]) -> None:
     mel, chords = checkpoints
     bad_chord = run("generate", "melody", "--chords", "C Xm7", "--checkpoint", str(mel))
-    assert bad_chord.returncode == 2 and "bad chord symbol 'Xm7'" in bad_chord.stderr
+    assert bad_chord.returncode == 1 and "bad chord symbol 'Xm7'" in bad_chord.stderr
     assert "Traceback" not in bad_chord.stderr
     bad_model = run("generate", "melody", "--model", "transformer", "--checkpoint", str(mel))
-    assert bad_model.returncode == 2 and "unknown melody model 'transformer'" in bad_model.stderr
+    assert bad_model.returncode == 1 and "unknown melody model 'transformer'" in bad_model.stderr
     assert "rnn" in bad_model.stderr
     bad = run("generate", "chords", "--style", "metal", "--checkpoint", str(chords))
-    assert bad.returncode == 2 and "unknown style 'metal'" in bad.stderr and "folk" in bad.stderr
+    assert bad.returncode == 1 and "unknown style 'metal'" in bad.stderr and "folk" in bad.stderr

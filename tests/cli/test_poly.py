@@ -46,7 +46,7 @@ def test_bench_nll_trains_then_scores_the_saved_model(
 ) -> None:
     data = write_mat(tmp_path / "tiny.mat", keys=88)
     ckpt = tmp_path / "m.pt"
-    code, out, err = run(["bench", "nll", "--data", str(data), "--out", str(ckpt), *SMALL], capsys)
+    code, out, err = run(["bench", "nll", "--data", str(data), "--output", str(ckpt), *SMALL], capsys)
     assert code == 0, err
     assert "epoch   2" in out and "best valid NLL" in out
     test_line = next(line for line in out.splitlines() if line.startswith("test NLL"))
@@ -60,13 +60,13 @@ def test_bench_nll_trains_then_scores_the_saved_model(
 
 
 @pytest.mark.parametrize("content", [b"", b"hello, not matlab"])
-def test_bench_nll_bad_mat_exits_2_with_a_clear_message(
+def test_bench_nll_bad_mat_exits_1_with_a_clear_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes
 ) -> None:
     bad = tmp_path / "bad.mat"
     bad.write_bytes(content)
     code, _, err = run(["bench", "nll", "--data", str(bad), *SMALL], capsys)
-    assert code == 2
+    assert code == 1
     assert "bad.mat" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
 
@@ -75,13 +75,13 @@ def test_bench_nll_missing_file_and_missing_checkpoint(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(["bench", "nll", "--data", str(tmp_path / "none.mat")], capsys)
-    assert code == 2 and "none.mat: file not found" in err
+    assert code == 1 and "none.mat: file not found" in err
     data = write_mat(tmp_path / "tiny.mat")
     code, _, err = run(["bench", "nll", "--data", str(data), "--eval-only"], capsys)
-    assert code == 2 and "--checkpoint" in err
+    assert code == 1 and "--checkpoint" in err
     code, _, err = run(["bench", "nll", "--data", str(data), "--eval-only", "--checkpoint",
                         str(tmp_path / "none.pt")], capsys)
-    assert code == 2 and "checkpoint not found" in err
+    assert code == 1 and "checkpoint not found" in err
 
 
 @pytest.mark.slow
@@ -90,11 +90,11 @@ def test_train_poly_on_a_mat_corpus_writes_checkpoint_and_curve(
 ) -> None:
     data = write_mat(tmp_path / "tiny.mat", keys=88, sizes=(3, 2, 1))
     ckpt = tmp_path / "h.pt"
-    code, out, err = run(["train", "poly", "--corpus", str(data), "--epochs", "1", "--out", str(ckpt)],
+    code, out, err = run(["train", "poly", "--corpus", str(data), "--epochs", "1", "--output", str(ckpt)],
                          capsys)
     assert code == 0, err
     assert "valid" in out and ckpt.is_file() and ckpt.with_suffix(".png").is_file()
-    code, out, err = run(["train", "poly", "--corpus", str(data), "--epochs", "1", "--out", str(ckpt),
+    code, out, err = run(["train", "poly", "--corpus", str(data), "--epochs", "1", "--output", str(ckpt),
                           "--resume"], capsys)
     assert code == 0, err
     assert load_model(ckpt)[1]["step"] == 2  # one batch per epoch: the step count carried on

@@ -64,7 +64,7 @@ def test_tune_needs_from_feedback_and_ratings(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 's.db'}"
     with pytest.raises(SystemExit) as ex:
         main(["tune", "--db", url])
-    assert ex.value.code == 2
+    assert ex.value.code == 1
     with pytest.raises(SystemExit) as ex:
         main(["tune", "--from-feedback", "--db", url])
-    assert ex.value.code == 2
+    assert ex.value.code == 1

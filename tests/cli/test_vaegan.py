@@ -56,7 +56,7 @@ def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             "2",
             "--batch-size",
             "8",
-            "--out",
+            "--output",
             str(folder / f"{kind}.pt"),
             "--no-progress",
         )
@@ -186,5 +186,5 @@ def test_bad_inputs_get_named_errors(checkpoints: dict[str, Path], tmp_path: Pat
     assert isinstance(err, ControlError) and err.field == "n"
     err = fails("vary", str(TUNE), "--phrase-bars", "3", "--checkpoint", vae, "-o", str(tmp_path / "o"))
     assert isinstance(err, ControlError) and err.field == "phrase-bars"
-    err = fails("train", "vae", "--size", "huge", "--out", str(tmp_path / "x.pt"))
+    err = fails("train", "vae", "--size", "huge", "--output", str(tmp_path / "x.pt"))
     assert isinstance(err, ControlError) and err.field == "size"

@@ -22,7 +22,7 @@ def test_two_process_ddp_training_writes_one_loadable_checkpoint(tmp_path: Path)
         sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
         "-m", "tunesmith", "train", "melody", "--input", str(DATA / "tunes.abc"),
         "--input", str(DATA / "melody_chords.mid"), "--size", "debug", "--epochs", "2",
-        "--batch-size", "2", "--out", str(out), "--no-progress",
+        "--batch-size", "2", "--output", str(out), "--no-progress",
     ]  # fmt: skip
     env = dict(os.environ, OMP_NUM_THREADS="1")
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env, cwd=tmp_path,

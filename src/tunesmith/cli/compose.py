@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
 
 def compose_command(
     *,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if missing).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output folder (created if missing).")],
     from_json: Annotated[
         Path | None,
         typer.Option("--from", help="Regenerate the piece a JSON file (written by compose) describes."),
@@ -75,6 +75,16 @@ def compose_command(
     no_record: Annotated[
         bool, typer.Option("--no-record", help="Do not record the piece in the store.")
     ] = False,
+    keep_candidates: Annotated[
+        bool,
+        typer.Option(
+            "--keep-candidates",
+            help="Also write every other ranked candidate, to OUTPUT/candidate-2, candidate-3, ...",
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result as one JSON object (progress stays on stderr).")
+    ] = False,
 ) -> None:
     """Compose, arrange, mix and master a piece; writes audio, MIDI, MusicXML, a piano roll and JSON."""
     from tunesmith.compose.request import ComposeRequest, split_list
@@ -115,11 +125,22 @@ def compose_command(
         request = ComposeRequest.from_json(text)
     else:
         request = ComposeRequest(**given)
-    _run(request, out, split_list(formats), stems=stems, soundfont=soundfont, record=not no_record)
+    _run(
+        request, output, split_list(formats), stems=stems, soundfont=soundfont, record=not no_record,
+        keep_candidates=keep_candidates, as_json=as_json,
+    )  # fmt: skip
 
 
 def _run(
-    request: Any, out: Path, formats: list[str], *, stems: bool, soundfont: Path | None, record: bool
+    request: Any,
+    out: Path,
+    formats: list[str],
+    *,
+    stems: bool,
+    soundfont: Path | None,
+    record: bool,
+    keep_candidates: bool = False,
+    as_json: bool = False,
 ) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -152,7 +173,60 @@ def _run(
             progress=lambda stage, f: progress(stage, 0.3 + 0.7 * f),
             record=record,
         )
-    _print_summary(composition, paths)
+        others = _write_candidates(composition, out, formats, soundfont) if keep_candidates else []
+    if as_json:
+        _print_json(composition, paths, others)
+    else:
+        _print_summary(composition, paths)
+        for i, files in enumerate(others, 2):
+            typer.echo(f"candidate {i}:")
+            typer.echo("\n".join(f"  {p}" for p in files.values()))
+
+
+def _write_candidates(
+    composition: Any, out: Path, formats: list[str], soundfont: Path | None
+) -> list[dict[str, Path]]:
+    """Files of every candidate but the best (already written), each in its own folder. No JSON:
+    a piece's JSON regenerates the best candidate, not these; they are not recorded in the store."""
+    from dataclasses import replace
+
+    from tunesmith.compose.api import write_files
+
+    wanted = [f for f in formats if f != "json"] or ["mid"]
+    written = []
+    for i, candidate in enumerate(composition.candidates[1:], 2):
+        alone = replace(composition, score=candidate.score, candidates=[candidate], files={})
+        written.append(
+            write_files(alone, out / f"candidate-{i}", formats=wanted, soundfont=soundfont, record=False)
+        )
+    return written
+
+
+def _files_of(rank: int, best: dict[str, Path], others: list[dict[str, Path]]) -> dict[str, Path]:
+    if rank == 1:
+        return best
+    return others[rank - 2] if len(others) >= rank - 1 else {}
+
+
+def _print_json(composition: Any, paths: dict[str, Path], others: list[dict[str, Path]]) -> None:
+    import json
+
+    data = {
+        "summary": composition.summary(),
+        "request": composition.request.to_dict(),
+        "files": {k: str(p) for k, p in paths.items()},
+        "candidates": [
+            {
+                "rank": i,
+                "seed": c.seed,
+                "total": round(c.total, 4),
+                "components": {k: round(v, 4) for k, v in c.components.items()},
+                "files": {k: str(p) for k, p in _files_of(i, paths, others).items()},
+            }
+            for i, c in enumerate(composition.candidates, 1)
+        ],
+    }
+    typer.echo(json.dumps(data, indent=2))
 
 
 def _print_summary(composition: Any, paths: dict[str, Path]) -> None:

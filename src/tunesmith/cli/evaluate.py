@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -25,6 +25,9 @@ def evaluate_command(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the corpus sample.")] = 0,
     track: Annotated[str | None, typer.Option(
         "--track", help="Name of the melody track (default: found automatically).")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the summary as one JSON object instead of a table (files are still written).",
+    )] = False,
 ) -> None:
     """Measure pitch, rhythm, harmony, repetition and originality metrics of music files."""
     from rich.console import Console
@@ -40,7 +43,7 @@ def evaluate_command(
         write_report,
     )
 
-    console = Console()
+    console = Console(stderr=as_json)  # with --json, stdout holds only the JSON
     err_console = Console(stderr=True)
     loaded = load_scores(paths)
     for file, problem in loaded.failures:
@@ -79,13 +82,32 @@ def evaluate_command(
         if reference is not None:
             cells.append(str(ref_sum[info.name]) if info.name in ref_sum else "—")
         table.add_row(*cells)
-    console.print(table)
+    if not as_json:
+        console.print(table)
 
     notes = ""
     if reference is not None:
         notes = f"Compared with {len(reference)} pieces of the {against!r} collection (sample seed {seed})."
     written = write_report(output, generated, loaded.names, reference, labels=labels,
                            failures=loaded.failures, notes=notes)
+    if as_json:
+        import json
+
+        def plain(summary: dict[str, Any]) -> dict[str, Any]:
+            # NaN is not JSON: a metric defined for no piece is null.
+            return {k: {"mean": None if v.count == 0 else round(v.mean, 6),
+                        "std": None if v.count == 0 else round(v.std, 6), "count": v.count}
+                    for k, v in summary.items()}
+
+        sets = {labels[0]: plain(gen_sum)}
+        if reference is not None:
+            sets[labels[1]] = plain(ref_sum)
+        typer.echo(json.dumps({
+            "pieces": len(generated), "files": loaded.names, "summary": sets,
+            "skipped": [describe_problem(f, p) for f, p in loaded.failures],
+            "written": [str(p) for p in written],
+        }, indent=2))  # fmt: skip
+        return
     console.print(f"wrote {len(written)} files to {output}: report.md, report.json, histograms",
                   soft_wrap=True)
 

@@ -57,16 +57,48 @@ def describe(score: Score, chords_shown: int = 12) -> list[str]:
     return lines
 
 
+def facts(score: Score, chords_shown: int = 12) -> dict[str, object]:
+    """What `info --json` prints for one piece (the same facts as :func:`describe`)."""
+    return {
+        "title": score.metadata.title,
+        "composer": score.metadata.composer,
+        "bars": score.bar_count(),
+        "seconds": round(score.duration_seconds(), 3),
+        "key": key_name(score.key_at(0)) if score.key_at(0) is not None else None,
+        "key_changes": max(0, len(score.key_signatures) - 1),
+        "tempo": score.tempo_at(0),
+        "tempo_changes": max(0, len(score.tempos) - 1),
+        "meter": str(score.time_signature_at(0)),
+        "meter_changes": max(0, len(score.time_signatures) - 1),
+        "tracks": [
+            {"name": t.name, "program": t.program, "drums": t.is_drum, "notes": len(t.notes)}
+            for t in score.tracks
+        ],
+        "chords": [c.figure for c in score.chords[:chords_shown]],
+        "chord_count": len(score.chords),
+        "sections": [s.label for s in score.sections],
+    }
+
+
 def info_command(
     file: Annotated[Path, typer.Argument(help="A .mid/.midi, .musicxml/.xml/.mxl or .abc file.")],
     limit: Annotated[int, typer.Option(
         "--limit", "-n", min=1, help="Most pieces to describe when the file holds several (ABC).")] = 5,
     chords: Annotated[int, typer.Option("--chords", min=0, help="How many chord symbols to list.")] = 12,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
 ) -> None:
     """Show tracks, note counts, length (bars, seconds), key, tempo, meter and first chords."""
     from tunesmith.io import load
 
     scores = load(file)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps({
+            "file": str(file), "pieces": len(scores), "shown": min(limit, len(scores)),
+            "scores": [facts(s, chords) for s in scores[:limit]],
+        }, indent=2))  # fmt: skip
+        return
     header = f"{file}: {len(scores)} pieces" if len(scores) > 1 else f"{file}"
     if len(scores) > limit:
         header += f" (showing the first {limit}; --limit N for more)"

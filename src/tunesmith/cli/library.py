@@ -1,7 +1,7 @@
 """`tunesmith library add|list|show|remove`: the user's own music in the store.
 
-`library add` imports every readable file and reports each one it cannot read; it exits with status 2
-only when nothing at all could be imported (so a folder with a few broken files still imports the
+`library add` imports every readable file and reports each one it cannot read; it exits with status 1
+(bad input) only when nothing at all could be imported (so a folder with a few broken files still imports the
 rest, and a script learns that a wholly wrong path failed).
 """
 
@@ -50,24 +50,51 @@ def add_command(
         raise TunesmithError(f"{', '.join(map(str, paths))}: nothing could be imported")
 
 
+SOURCES = ("library", "generated", "corpus", "all")
+
+
 @library_app.command("list")
 def list_command(
     tag: Annotated[str | None, typer.Option("--tag", "-t", help="Only pieces with this tag.")] = None,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", "-s",
+        help="Only pieces from this source (repeatable): library (imported), generated (composed), "
+             "corpus, or all. Default: library and generated.",
+    )] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of text.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Pieces in your library: id, title, key, meter, bars, tags."""
+    """Pieces in your library and the pieces you composed: id, source, title, key, meter, bars, tags."""
+    from tunesmith.errors import ControlError
     from tunesmith.store.db import open_store
     from tunesmith.store.pieces import list_pieces
 
+    wanted = [s.strip().lower() for s in (source or ["library", "generated"])]
+    for name in wanted:
+        if name not in SOURCES:
+            raise ControlError("source", f"unknown source {name!r}; allowed: {', '.join(SOURCES)}")
+    sources: list[str | None] = [None] if "all" in wanted else list(dict.fromkeys(wanted))
     with open_store(db) as store, store.session() as session:
-        pieces = list_pieces(session, tag=tag, source="library")
+        pieces = sorted(
+            (p for src in sources for p in list_pieces(session, tag=tag, source=src)), key=lambda p: p.id
+        )
+        if as_json:
+            import json
+
+            typer.echo(json.dumps([
+                {"id": p.id, "source": p.source, "title": p.title, "key": p.key, "meter": p.meter,
+                 "tempo": p.tempo, "bars": p.bars, "seconds": p.seconds, "tags": p.tag_names,
+                 "path": p.path}
+                for p in pieces
+            ], indent=2))  # fmt: skip
+            return
         for p in pieces:
             typer.echo(
-                f"{p.id:>5}  {p.title[:40]:<40}  {p.key or '-':<9}  {p.meter or '-':<5}  "
+                f"{p.id:>5}  {p.source:<9}  {p.title[:40]:<40}  {p.key or '-':<9}  {p.meter or '-':<5}  "
                 f"{p.bars or 0:>4} bars  {', '.join(p.tag_names)}"
             )
         tagged = f" tagged {tag}" if tag else ""
-        typer.echo(f"{len(pieces)} piece{'s' if len(pieces) != 1 else ''}{tagged}")
+        typer.echo(f"{len(pieces)} piece{'s' if len(pieces) != 1 else ''}{tagged} ({', '.join(wanted)})")
 
 
 @library_app.command("show")

@@ -286,8 +286,10 @@ def train_command(kind: str) -> Any:
         inputs: Annotated[list[Path] | None, typer.Option(
             "--input", help="Train on these files/folders instead (MIDI, MusicXML, ABC).")] = None,
         epochs: Annotated[int, typer.Option("--epochs", help="Maximum epochs.")] = 20,
-        resume: Annotated[bool, typer.Option("--resume", help="Continue from --out.")] = False,
-        out: Annotated[Path | None, typer.Option("--out", help="Checkpoint (default: data dir).")] = None,
+        resume: Annotated[bool, typer.Option("--resume", help="Continue from --output.")] = False,
+        out: Annotated[
+            Path | None, typer.Option("--output", "-o", help="Checkpoint (default: data dir).")
+        ] = None,
         size: Annotated[str, typer.Option("--size", help="Model size: default or debug (tiny).")] = "default",
         batch_size: Annotated[int, typer.Option("--batch-size", help="Sequences per batch.")] = 64,
         lr: Annotated[float, typer.Option("--lr", help="Peak learning rate (AdamW, cosine decay).")] = 3e-3,

@@ -59,7 +59,9 @@ def bench_nll_command(
     data: Annotated[Path, typer.Option("--data", help="A .mat file: traindata/validdata/testdata cells of "
                                        "T×88 binary piano rolls.")],
     epochs: Annotated[int, typer.Option("--epochs", help="Most epochs (early stopping on valid).")] = 60,
-    out: Annotated[Path | None, typer.Option("--out", help="Checkpoint for the selected model.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Checkpoint for the selected model.")
+    ] = None,
     checkpoint: Annotated[list[Path] | None, typer.Option("--checkpoint", metavar="FILE",
                                                           help="A saved model: score it "
                           "(--eval-only) or continue training it. Repeat it with --eval-only to score the "
@@ -153,8 +155,10 @@ def train_poly_command(
     corpus: Annotated[list[str] | None, typer.Option("--corpus", help="'bach' (music21's Bach chorales, "
                                                      "the default) or .mat files (train split).")] = None,
     epochs: Annotated[int, typer.Option("--epochs")] = 40,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue from the --out checkpoint.")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Checkpoint (default: user data dir).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the --output checkpoint.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Checkpoint (default: user data dir).")
+    ] = None,
     max_minutes: Annotated[float, typer.Option("--max-minutes")] = 0.0,
     threads: Annotated[int, typer.Option("--threads")] = 1,
     seed: Annotated[int, typer.Option("--seed")] = 0,

@@ -33,7 +33,7 @@ def serve_command(
         Path | None, typer.Option(help="Folder for generated files (default: data dir/web).")
     ] = None,
 ) -> None:
-    """Serve the web page and the REST API (OpenAPI schema at /openapi.json)."""
+    """Serve the web page and the REST API (docs at /docs, OpenAPI schema at /openapi.json)."""
     import uvicorn
 
     from tunesmith.web import create_app
@@ -49,6 +49,7 @@ def recommend_command(
     user: Annotated[str, typer.Option("--user", help="User name whose ratings steer the list.")],
     limit: Annotated[int, typer.Option(help="How many pieces (1-100).", min=1, max=100)] = 10,
     db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of text.")] = False,
 ) -> None:
     """Pieces for USER: like what they rated highly and what listeners like them liked."""
     from tunesmith.errors import NotFoundError
@@ -62,6 +63,16 @@ def recommend_command(
         except NotFoundError:
             typer.echo(f"(no user {user!r} yet: showing popular pieces)", err=True)
         found = recommend_for(session, user, limit)
+        if as_json:
+            import json
+
+            rows = [
+                {"id": p.id, "title": p.title, "source": p.source, "score": round(sc.score, 4),
+                 "reason": sc.reason}
+                for p, sc in found
+            ]  # fmt: skip
+            typer.echo(json.dumps(rows, indent=2))
+            return
         if not found:
             typer.echo("no pieces in the store yet: `tunesmith library add` or compose some")
         for piece, scored in found:

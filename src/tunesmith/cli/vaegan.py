@@ -199,8 +199,10 @@ def train_command(kind: str) -> Any:
             ),
         ] = None,
         epochs: Annotated[int, typer.Option("--epochs", help="Maximum epochs.")] = 8 if kind == "vae" else 40,
-        resume: Annotated[bool, typer.Option("--resume", help="Continue from --out.")] = False,
-        out: Annotated[Path | None, typer.Option("--out", help="Checkpoint (default: data dir).")] = None,
+        resume: Annotated[bool, typer.Option("--resume", help="Continue from --output.")] = False,
+        out: Annotated[
+            Path | None, typer.Option("--output", "-o", help="Checkpoint (default: data dir).")
+        ] = None,
         size: Annotated[str, typer.Option("--size", help="Model size: default or debug (tiny).")] = "default",
         batch_size: Annotated[int, typer.Option("--batch-size", help="Examples per batch.")] = (
             64 if kind == "vae" else 128

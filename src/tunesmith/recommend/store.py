@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
@@ -47,5 +48,18 @@ def recommend_for(
             if values is not None:
                 features[piece.id] = [values.get(n, float("nan")) for n in FEATURES]
     key = user_id if user_id is not None else -1
-    result = recommend(key, ratings, features, list(by_id), limit)
+    candidates = list(by_id)
+    if user_id is not None and ratings.get(user_id):
+        families = {compose_family(session.get(Piece, pid)) for pid in ratings[user_id]} - {None}
+        candidates = [pid for pid in candidates if compose_family(by_id[pid]) not in families]
+    result = recommend(key, ratings, features, candidates, limit)
     return [(by_id[int(s.item)], s) for s in result]  # type: ignore[call-overload]
+
+
+def compose_family(piece: Piece | None) -> str | None:
+    """What the candidates of one compose job share: their resolved request (seed included). A
+    listener who rated one candidate has heard that job, so its siblings are not recommended."""
+    if piece is None or piece.source != "generated" or not piece.controls:
+        return None
+    request = piece.controls.get("request")
+    return json.dumps(request, sort_keys=True) if isinstance(request, dict) else None

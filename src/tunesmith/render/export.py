@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tunesmith.errors import ControlError, OutputError, UnsupportedFormatError
 from tunesmith.fileutil import atomic_path
@@ -86,15 +86,29 @@ _ROLL_LAYERS = {"pad": 0, "chords": 1, "other": 2, "bass": 3, "counter": 4, "mel
 
 def write_pianoroll(score: Score, path: str | Path, title: str | None = None) -> Path:
     """A PNG piano roll: one colour per track, bar lines, chord symbols along the top, drums below."""
+    target = Path(path)
+    if target.suffix.lower() != ".png":
+        raise UnsupportedFormatError(target, "a piano roll is written as .png")
+    fig = pianoroll_figure(score, title if title is not None else (score.metadata.title or target.stem))
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, format="png")
+    return target
+
+
+CHORD_ROWS = 2
+"""Chord symbols are staggered over this many rows above the roll; one that still has no room is
+left out (the next change shows it), so labels never overlap."""
+CHORD_FONT_POINTS = 8.0
+
+
+def pianoroll_figure(score: Score, heading: str) -> Any:
+    """The piano roll as a matplotlib Figure (what write_pianoroll saves)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
-    target = Path(path)
-    if target.suffix.lower() != ".png":
-        raise UnsupportedFormatError(target, "a piano roll is written as .png")
     end = max(score.end_tick(), 1)
     bars = score.bar_starts(end)
     tpq = score.ticks_per_quarter
@@ -138,13 +152,7 @@ def write_pianoroll(score: Score, path: str | Path, title: str | None = None) ->
     ax.set_ylabel("MIDI pitch")
     ax.set_yticks([p for p in range(0, 128, 12) if low <= p <= high])
     ax.set_yticklabels([f"C{p // 12 - 1}" for p in range(0, 128, 12) if low <= p <= high])
-    # Chord symbols above the roll, one per change.
-    last = None
-    for chord in sorted(score.chords, key=lambda c: c.tick):
-        if chord.figure != last and chord.tick < end:
-            ax.text(chord.tick / tpq + 0.05, high + 0.3, chord.figure, fontsize=8, va="bottom", ha="left",
-                    clip_on=False)
-        last = chord.figure
+    _chord_labels(ax, score, end, width)
     step = 1 if len(bars) <= 24 else 4
     (dax or ax).set_xticks([t / tpq for t in bars[::step]])
     (dax or ax).set_xticklabels([str(1 + i * step) for i in range(len(bars[::step]))])
@@ -159,12 +167,36 @@ def write_pianoroll(score: Score, path: str | Path, title: str | None = None) ->
     if handles:
         # Outside the roll on the right, so it never hides notes.
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7, framealpha=0.8)
-    heading = title if title is not None else (score.metadata.title or target.stem)
     fig.suptitle(heading)
-    fig.tight_layout(rect=(0, 0, 1, 0.94))
-    with atomic_path(target) as tmp:
-        fig.savefig(tmp, format="png")
-    return target
+    fig.tight_layout(rect=(0, 0, 1, 0.95))  # tight_layout makes room for the chord rows itself
+    return fig
+
+
+def _chord_labels(ax: Any, score: Score, end: int, fig_width_inches: float) -> None:
+    """Chord symbols above the roll, one per change, staggered over CHORD_ROWS rows by their width
+    on the page (short changes in a long piece would otherwise print over each other)."""
+    from matplotlib.transforms import blended_transform_factory
+
+    tpq = score.ticks_per_quarter
+    # Quarter notes per point of page width: the roll spans about 80 % of the figure's width.
+    beats_per_point = (end / tpq) / (fig_width_inches * 72.0 * 0.8)
+    gap = 4.0 * beats_per_point
+    row_free = [-math.inf] * CHORD_ROWS  # where each row's last label ends, in quarter notes
+    where = blended_transform_factory(ax.transData, ax.transAxes)
+    last = None
+    for chord in sorted(score.chords, key=lambda c: c.tick):
+        if chord.figure == last or chord.tick >= end:
+            continue
+        last = chord.figure
+        start = chord.tick / tpq + 0.05
+        # ~0.62 em per character of the default sans-serif font.
+        width = len(chord.figure) * CHORD_FONT_POINTS * 0.62 * beats_per_point
+        row = next((r for r in range(CHORD_ROWS) if row_free[r] + gap <= start), None)
+        if row is None:
+            continue
+        row_free[row] = start + width
+        ax.text(start, 1.005 + 0.05 * row, chord.figure, fontsize=CHORD_FONT_POINTS, va="bottom", ha="left",
+                transform=where, clip_on=False, gid="chord-label")
 
 
 @dataclass(slots=True)

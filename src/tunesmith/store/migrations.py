@@ -9,6 +9,11 @@ an old migration keeps doing exactly what it did when it was released.
 To change the schema: edit store/models.py, append a function here that brings version N to N + 1
 (ALTER TABLE / CREATE TABLE / data moves), and extend the upgrade test.
 
+Why not alembic: the schema has a handful of tables and changes rarely; these functions run on
+SQLite and PostgreSQL alike, are tested step by step (tests/store/test_migrations.py) and need no
+migration environment, ini file or generated scripts shipped to users. alembic was pinned but never
+used, so it was dropped from the dependencies (issue 11).
+
 History:
   1  pieces, tags, piece_tags, users, ratings
   2  fingerprints table; pieces.corpus_ref (corpus pieces point at their cache entry), pieces.controls

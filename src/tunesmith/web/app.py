@@ -14,8 +14,10 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from tunesmith.compose.styles import available_styles
 from tunesmith.web.context import Context
 from tunesmith.web.errors import install_error_handlers
+from tunesmith.web.openapi import install_openapi
 from tunesmith.web.routes import (
     accounts,
     compose,
@@ -49,11 +51,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         description="Compose, play, rate and discover music. Compose runs as a job: POST /api/compose, "
         "then poll GET /api/jobs/{id}.",
         version=_version(),
-        # The interactive docs pages load their scripts from a CDN; nothing here may come from the
-        # internet, so only the schema itself is served (/openapi.json).
+        # FastAPI's docs pages load their scripts from a CDN; web/openapi.py serves Swagger UI from
+        # the pinned swagger-ui-bundle-v2 package instead (/docs).
         docs_url=None,
         redoc_url=None,
     )
+    install_openapi(app, lambda: available_styles(settings.extra_styles_path))
     app.state.ctx = ctx
     threading.Thread(target=ctx.register_corpus, name="corpus-register", daemon=True).start()
     install_error_handlers(app)

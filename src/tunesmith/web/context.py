@@ -6,7 +6,8 @@ from __future__ import annotations
 import threading
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import event, select
 
 from tunesmith.errors import TunesmithError
@@ -104,6 +105,18 @@ def get_context(request: Request) -> Context:
 Ctx = Annotated[Context, Depends(get_context)]
 
 
+# Declared as security schemes so the OpenAPI schema says how to sign in (either one will do);
+# auto_error=False because current_user gives the one 401 message itself.
+cookie_scheme = APIKeyCookie(
+    name=auth.COOKIE, auto_error=False, scheme_name="session_cookie",
+    description="Set by POST /api/auth/login, /register or /local (HttpOnly, SameSite=Strict).",
+)  # fmt: skip
+bearer_scheme = HTTPBearer(
+    auto_error=False, scheme_name="bearer_token",
+    description="The `token` of POST /api/auth/login, /register or /local.",
+)  # fmt: skip
+
+
 def token_of(request: Request) -> str | None:
     """The sign-in token: ``Authorization: Bearer`` first, else the page's cookie."""
     header = request.headers.get("authorization", "")
@@ -112,7 +125,11 @@ def token_of(request: Request) -> str | None:
     return request.cookies.get(auth.COOKIE)
 
 
-def current_user(request: Request) -> User:
+def current_user(
+    request: Request,
+    _cookie: Annotated[str | None, Security(cookie_scheme)] = None,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)] = None,
+) -> User:
     ctx: Context = request.app.state.ctx
     token = token_of(request)
     if not token:

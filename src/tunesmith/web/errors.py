@@ -2,7 +2,8 @@
 
 A bad control is 422 (ControlError and pydantic's own checks alike); unknown things are 404; a
 missing or expired sign-in is 401; a full compose queue or a store failure 503; an upload of the
-wrong kind 415.
+wrong kind 415. Every body has both keys (``field`` is null when no one input is to blame), as
+web/schemas.ErrorBody documents.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tunesmith.errors import (
     ControlError,
@@ -59,23 +61,32 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotFoundError)
     async def _missing(_: Request, err: NotFoundError) -> JSONResponse:
-        return JSONResponse({"detail": str(err)}, status_code=404)
+        return JSONResponse({"detail": str(err), "field": None}, status_code=404)
 
     @app.exception_handler(StoreError)
     async def _store(_: Request, err: StoreError) -> JSONResponse:
-        return JSONResponse({"detail": str(err)}, status_code=503)
+        return JSONResponse({"detail": str(err), "field": None}, status_code=503)
 
     @app.exception_handler(TunesmithError)
     async def _other(_: Request, err: TunesmithError) -> JSONResponse:
-        return JSONResponse({"detail": str(err)}, status_code=400)
+        return JSONResponse({"detail": str(err), "field": None}, status_code=400)
 
     @app.exception_handler(auth.AuthError)
     async def _auth(_: Request, err: auth.AuthError) -> JSONResponse:
-        return JSONResponse({"detail": str(err)}, status_code=401)
+        return JSONResponse({"detail": str(err), "field": None}, status_code=401)
 
     @app.exception_handler(QueueFullError)
     async def _full(_: Request, err: QueueFullError) -> JSONResponse:
-        return JSONResponse({"detail": str(err)}, status_code=503, headers={"Retry-After": "5"})
+        body = {"detail": str(err), "field": None}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, err: StarletteHTTPException) -> JSONResponse:
+        # HTTPException from routes (403, 409, 413) and Starlette's own 404/405: the same body.
+        field = getattr(err, "field", None)
+        return JSONResponse(
+            {"detail": str(err.detail), "field": field}, status_code=err.status_code, headers=err.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, err: RequestValidationError) -> JSONResponse:

@@ -1,46 +1,110 @@
-"""Request and response bodies of the REST API (pydantic), named in the OpenAPI schema."""
+"""Request and response bodies of the REST API (pydantic), named in the OpenAPI schema.
+
+Closed sets and ranges come from where the server checks them (tunesmith.compose.request,
+web/settings.py, web/service.py), so the schema and the checks cannot drift apart. Compose controls
+are checked by ComposeRequest.validate() (one set of messages for CLI, Python and web); their
+schema carries the same limits as ``minimum``/``maximum``/``enum``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from tunesmith.compose import request as r
+from tunesmith.web.service import KINDS
+from tunesmith.web.settings import ALL_OUTPUTS
+
+PieceSource = Literal["corpus", "library", "generated"]
+JobState = Literal["queued", "running", "done", "failed"]
+FILE_KINDS = tuple(KINDS)
+MAX_ID = 2**63 - 1
+"""Largest id the store can hold (SQLite and PostgreSQL BIGINT); larger ones would crash the driver."""
+PieceId = Annotated[int, Path(ge=1, le=MAX_ID, description="a piece id")]
+
+
+def _constrain(**keywords: Any) -> Any:
+    """A json_schema_extra that puts ``keywords`` on the non-null branch of an optional field (an
+    enum beside ``anyOf: [..., null]`` would forbid null)."""
+
+    def apply(schema: dict[str, Any]) -> None:
+        branches = [b for b in schema.get("anyOf", []) if b.get("type") != "null"]
+        for target in branches or [schema]:
+            target.update(keywords)
+
+    return apply
+
+
+def _range(low: float, high: float, description: str) -> Any:
+    return Field(None, description=description, json_schema_extra=_constrain(minimum=low, maximum=high))
+
+
+def _one_of(values: Any, description: str) -> Any:
+    return Field(None, description=description, json_schema_extra=_constrain(enum=list(values)))
+
+
+class ErrorBody(BaseModel):
+    """Every error the API sends: what went wrong and, when one input is to blame, its name."""
+
+    detail: str = Field(description="one line: what is wrong and what is allowed")
+    field: str | None = Field(description="the control, parameter or form field to blame, if one is")
 
 
 class Credentials(BaseModel):
-    name: str = Field(description="2-40 letters, digits, '.', '_' or '-'")
-    password: str = Field(description="at least 8 characters")
+    name: str = Field(description="2-40 letters, digits, '.', '_' or '-'", max_length=200)
+    password: str = Field(description="at least 8 characters", max_length=1000)
 
 
 class SignedIn(BaseModel):
     user: str
-    token: str
+    token: str = Field(description="send as `Authorization: Bearer <token>`; the page uses the cookie")
     local: bool = False
 
 
 class ComposeBody(BaseModel):
     """Every compose control (tunesmith.compose.request.ComposeRequest); None lets style and mood decide."""
 
-    style: str = "folk"
-    mood: str | None = None
-    valence: float | None = Field(None, description="-1 (sad) to 1 (happy)")
-    arousal: float | None = Field(None, description="-1 (calm) to 1 (excited)")
-    key: str | None = None
-    mode: str | None = None
-    tempo: float | None = Field(None, description="quarter notes per minute, 30-240")
-    meter: str | None = None
-    bars: int | None = Field(None, description="bars of the form, 4-256")
-    seconds: float | None = Field(None, description="wanted duration, 5-900 s")
-    form: str | None = None
-    chords: str | None = None
-    instruments: list[str] | None = None
-    model: str | None = None
-    temperature: float = 1.0
-    candidates: int = 3
-    seed: int | None = None
-    title: str | None = None
-    primer_piece: int | None = Field(None, description="id of one of your uploads to start the melody from")
-    outputs: list[str] | None = Field(None, description="files to make: mid, musicxml, wav, flac, mp3, png")
+    style: str = Field(
+        "folk", description="a style name (the enum lists this server's styles)"
+    )
+    mood: str | None = _one_of(r.MOODS, "a named mood; valence and arousal override it")
+    valence: float | None = _range(-1.0, 1.0, "-1 (sad) to 1 (happy)")
+    arousal: float | None = _range(-1.0, 1.0, "-1 (calm) to 1 (excited)")
+    key: str | None = Field(
+        None, description=f"a tonic ({', '.join(r.KEY_NAMES)}), optionally with a mode: 'F# minor', 'Bbm'"
+    )
+    mode: str | None = _one_of(r.MODES, "the mode of the key")
+    tempo: float | None = _range(*r.TEMPO_RANGE, "quarter notes per minute")
+    meter: str | None = _one_of(r.METERS, "time signature")
+    bars: int | None = _range(*r.BARS_RANGE, "bars of the form (give bars or seconds, not both)")
+    seconds: float | None = _range(*r.SECONDS_RANGE, "wanted duration in seconds")
+    form: str | None = Field(
+        None,
+        description=f"{', '.join(r.FORMS)}, capital letters such as 'ABACA', or 'verse,chorus,...'",
+    )
+    chords: str | None = Field(None, description="a progression: 'C Am F G', 'I vi IV V' or 'C G | Am F'")
+    instruments: list[str] | None = Field(None, description="General MIDI names, melody first")
+    model: str | None = _one_of(r.MODELS, "the melody model (default: the best installed)")
+    temperature: float = Field(
+        1.0, json_schema_extra={"minimum": r.TEMPERATURE_RANGE[0], "maximum": r.TEMPERATURE_RANGE[1]}
+    )
+    candidates: int = Field(
+        3,
+        description="candidates made and ranked",
+        json_schema_extra={"minimum": r.CANDIDATES_RANGE[0], "maximum": r.CANDIDATES_RANGE[1]},
+    )
+    seed: int | None = _range(0, r.MAX_SEED, "random seed (default: a fresh one, kept with the piece)")
+    title: str | None = Field(None, max_length=200)
+    primer_piece: int | None = Field(
+        None, ge=1, le=MAX_ID, description="id of one of your uploads to start the melody from"
+    )
+    outputs: list[str] | None = Field(
+        None,
+        description="files to make (default: the server's)",
+        json_schema_extra=_constrain(items={"type": "string", "enum": list(ALL_OUTPUTS)}, minItems=1),
+    )
     steer: bool = Field(True, description="let your ratings choose open controls and rank candidates")
 
 
@@ -51,9 +115,9 @@ class JobCreated(BaseModel):
 
 class JobStatus(BaseModel):
     id: str
-    status: str
+    status: JobState
     stage: str
-    progress: float
+    progress: float = Field(json_schema_extra={"minimum": 0.0, "maximum": 1.0})
     error: str | None = None
     field: str | None = None
     pieces: list[dict[str, Any]] = []
@@ -61,14 +125,14 @@ class JobStatus(BaseModel):
 
 
 class RatingBody(BaseModel):
-    stars: int = Field(description="1 to 5")
+    stars: int = Field(description="1 to 5", json_schema_extra={"minimum": 1, "maximum": 5})
     comment: str = Field("", max_length=2000)
 
 
 class RatingOut(BaseModel):
     piece_id: int
     title: str
-    stars: int
+    stars: int = Field(ge=1, le=5)
     comment: str
     updated: str
 
@@ -76,7 +140,7 @@ class RatingOut(BaseModel):
 class PieceOut(BaseModel):
     id: int
     title: str
-    source: str
+    source: PieceSource
     collection: str | None
     key: str | None
     meter: str | None
@@ -85,15 +149,15 @@ class PieceOut(BaseModel):
     seconds: float | None
     tags: list[str]
     mine: bool
-    my_rating: int | None = None
-    mean_rating: float | None = None
-    ratings: int = 0
-    files: dict[str, str] = {}
+    my_rating: int | None = Field(None, ge=1, le=5)
+    mean_rating: float | None = Field(None, ge=1, le=5)
+    ratings: int = Field(0, ge=0)
+    files: dict[str, str] = Field({}, description=f"download URL per file kind ({', '.join(FILE_KINDS)})")
     controls: dict[str, Any] | None = None
 
 
 class PieceList(BaseModel):
-    total: int
+    total: int = Field(ge=0)
     pieces: list[PieceOut]
 
 
@@ -101,3 +165,32 @@ class Recommendation(BaseModel):
     piece: PieceOut
     score: float
     reason: str
+
+
+class Me(BaseModel):
+    name: str
+    local: bool = Field(description="the password-less local user of a loopback server")
+
+
+class TagCount(BaseModel):
+    name: str
+    count: int = Field(ge=0)
+
+
+class Config(BaseModel):
+    """The choices the page offers (GET /api/config)."""
+
+    model_config = ConfigDict(extra="allow")  # settings other modules add pass through
+
+    local_sign_in: bool
+    styles: list[str]
+    moods: dict[str, list[float]] = Field(description="name: [valence, arousal]")
+    meters: list[str]
+    modes: list[str]
+    models: list[str]
+    keys: list[str]
+    forms: list[str]
+    ranges: dict[str, list[float]] = Field(description="control: [minimum, maximum]")
+    outputs: list[str]
+    default_outputs: list[str]
+    max_upload_bytes: int

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 
 from tunesmith.errors import NotFoundError
 from tunesmith.store.models import Piece, Rating, User
-from tunesmith.web.schemas import PieceOut
+from tunesmith.web.schemas import PieceOut, PieceSource
 from tunesmith.web.service import KINDS
 
 RatingFacts = tuple[dict[int, int], dict[int, tuple[float, int]]]
@@ -59,7 +59,7 @@ def piece_out(
     return PieceOut(
         id=piece.id,
         title=piece.title,
-        source=piece.source,
+        source=cast(PieceSource, piece.source),  # the store's check constraint keeps it one of these
         collection=piece.collection,
         key=piece.key,
         meter=piece.meter,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from tunesmith.store.models import User
 from tunesmith.web import auth
 from tunesmith.web.context import Context, Ctx, Me, token_of
+from tunesmith.web.openapi import errors
 from tunesmith.web.schemas import Credentials, SignedIn
+from tunesmith.web.schemas import Me as MeOut
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -22,7 +22,7 @@ def _signed_in(ctx: Context, response: Response, user: User, local: bool) -> Sig
     return SignedIn(user=user.name, token=token, local=local)
 
 
-@router.post("/auth/register", response_model=SignedIn, status_code=201)
+@router.post("/auth/register", response_model=SignedIn, status_code=201, responses=errors(422))
 def register(body: Credentials, response: Response, ctx: Ctx) -> SignedIn:
     """Create an account (password stored as an argon2id hash) and sign in."""
     with ctx.write_lock, ctx.store.session() as s:
@@ -31,7 +31,7 @@ def register(body: Credentials, response: Response, ctx: Ctx) -> SignedIn:
     return _signed_in(ctx, response, user, False)
 
 
-@router.post("/auth/login", response_model=SignedIn)
+@router.post("/auth/login", response_model=SignedIn, responses=errors(401, 422))
 def login(body: Credentials, response: Response, ctx: Ctx) -> SignedIn:
     with ctx.store.session() as s:
         user = auth.authenticate(s, body.name, body.password)
@@ -39,7 +39,7 @@ def login(body: Credentials, response: Response, ctx: Ctx) -> SignedIn:
     return _signed_in(ctx, response, user, False)
 
 
-@router.post("/auth/local", response_model=SignedIn)
+@router.post("/auth/local", response_model=SignedIn, responses=errors(403))
 def local_login(response: Response, ctx: Ctx) -> SignedIn:
     """Sign in the default local user without a password: only when served on loopback."""
     if not ctx.settings.local_sign_in:
@@ -61,6 +61,6 @@ def logout(request: Request, response: Response, ctx: Ctx) -> Response:
     return response
 
 
-@router.get("/me")
-def me(user: Me) -> dict[str, Any]:
-    return {"name": user.name, "local": user.password_hash is None}
+@router.get("/me", response_model=MeOut, responses=errors(401))
+def me(user: Me) -> MeOut:
+    return MeOut(name=user.name, local=user.password_hash is None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter
 
@@ -11,14 +11,15 @@ from tunesmith.errors import ControlError, NotFoundError
 from tunesmith.store.models import Piece, User
 from tunesmith.web.context import Context, Ctx, Me
 from tunesmith.web.jobs import Job
-from tunesmith.web.schemas import ComposeBody, JobCreated, JobStatus
+from tunesmith.web.openapi import errors
+from tunesmith.web.schemas import ComposeBody, Config, JobCreated, JobState, JobStatus
 from tunesmith.web.service import compose_pieces
 from tunesmith.web.settings import ALL_OUTPUTS
 
 router = APIRouter(prefix="/api", tags=["compose"])
 
 
-@router.get("/config")
+@router.get("/config", response_model=Config)
 def config(ctx: Ctx) -> dict[str, Any]:
     """The choices the page offers: styles, moods, meters, modes, models, ranges, outputs."""
     from tunesmith.compose import request as r
@@ -47,7 +48,7 @@ def config(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-@router.post("/compose", response_model=JobCreated, status_code=202)
+@router.post("/compose", response_model=JobCreated, status_code=202, responses=errors(401, 422, 503))
 def compose(body: ComposeBody, user: Me, ctx: Ctx) -> JobCreated:
     """Start composing; poll the returned status URL for progress and the result."""
     from tunesmith.compose.request import ComposeRequest
@@ -105,7 +106,7 @@ def _primer_file(ctx: Context, piece_id: int, user: User) -> Path:
 def _status(job: Job) -> JobStatus:
     return JobStatus(
         id=job.id,
-        status=job.status,
+        status=cast(JobState, job.status),
         stage=job.stage,
         progress=job.progress,
         error=job.error,
@@ -115,7 +116,7 @@ def _status(job: Job) -> JobStatus:
     )
 
 
-@router.get("/jobs/{job_id}", response_model=JobStatus)
+@router.get("/jobs/{job_id}", response_model=JobStatus, responses=errors(401, 404))
 def job_status(job_id: str, user: Me, ctx: Ctx) -> JobStatus:
     job = ctx.jobs.get(job_id)
     if job is None or job.owner_id != user.id:
@@ -123,6 +124,6 @@ def job_status(job_id: str, user: Me, ctx: Ctx) -> JobStatus:
     return _status(job)
 
 
-@router.get("/jobs", response_model=list[JobStatus])
+@router.get("/jobs", response_model=list[JobStatus], responses=errors(401))
 def my_jobs(user: Me, ctx: Ctx) -> list[JobStatus]:
     return [_status(j) for j in ctx.jobs.owned_by(user.id)]

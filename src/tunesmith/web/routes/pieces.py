@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import FileResponse
 from sqlalchemy import func, or_, select
 
 from tunesmith.errors import NotFoundError
 from tunesmith.store.models import Piece, Tag
 from tunesmith.web.context import Ctx, Me
-from tunesmith.web.schemas import PieceList, PieceOut
+from tunesmith.web.openapi import errors
+from tunesmith.web.schemas import FILE_KINDS, PieceId, PieceList, PieceOut, TagCount
 from tunesmith.web.service import KINDS
 from tunesmith.web.views import piece_out, rating_facts, visible
 
 router = APIRouter(prefix="/api", tags=["pieces"])
 
 
-@router.get("/pieces", response_model=PieceList)
+@router.get("/pieces", response_model=PieceList, responses=errors(401, 422))
 def list_pieces(  # noqa: PLR0917 (FastAPI query parameters)
     user: Me,
     ctx: Ctx,
     q: Annotated[str | None, Query(max_length=200, description="words in the title")] = None,
     tag: Annotated[list[str] | None, Query(description="only pieces with all these tags")] = None,
-    source: Annotated[str | None, Query(pattern="^(corpus|library|generated|mine)$")] = None,
+    source: Annotated[
+        Literal["corpus", "library", "generated", "mine"] | None,
+        Query(description="where pieces come from; mine: your uploads and compositions"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> PieceList:
     """Search and filter the pieces you can see: the corpus, generated pieces, your uploads."""
     query = select(Piece).where(
@@ -47,14 +51,14 @@ def list_pieces(  # noqa: PLR0917 (FastAPI query parameters)
         return PieceList(total=total, pieces=[piece_out(s, p, user, facts=facts) for p in rows])
 
 
-@router.get("/pieces/{piece_id}", response_model=PieceOut)
-def get_piece(piece_id: int, user: Me, ctx: Ctx) -> PieceOut:
+@router.get("/pieces/{piece_id}", response_model=PieceOut, responses=errors(401, 404, 422))
+def get_piece(piece_id: PieceId, user: Me, ctx: Ctx) -> PieceOut:
     with ctx.store.session() as s:
         return piece_out(s, visible(s.get(Piece, piece_id), user), user, detail=True)
 
 
-@router.get("/tags")
-def tags(user: Me, ctx: Ctx) -> list[dict[str, Any]]:
+@router.get("/tags", response_model=list[TagCount], responses=errors(401))
+def tags(user: Me, ctx: Ctx) -> list[dict[str, object]]:
     """Tags with the number of pieces carrying them, most used first."""
     del user  # signed-in only
     with ctx.store.session() as s:
@@ -69,9 +73,21 @@ def tags(user: Me, ctx: Ctx) -> list[dict[str, Any]]:
 
 
 @router.get(
-    "/pieces/{piece_id}/files/{kind}", responses={200: {"content": {v[0]: {} for v in KINDS.values()}}}
+    "/pieces/{piece_id}/files/{kind}",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {v[0]: {"schema": {"type": "string", "format": "binary"}} for v in KINDS.values()}},
+        **errors(401, 404, 422),
+    },
 )
-def piece_file(piece_id: int, kind: str, user: Me, ctx: Ctx) -> FileResponse:
+def piece_file(
+    piece_id: PieceId,
+    kind: Annotated[
+        str, Path(description="an unknown kind is 404", json_schema_extra={"enum": list(FILE_KINDS)})
+    ],
+    user: Me,
+    ctx: Ctx,
+) -> FileResponse:
     """A piece's file: mid, musicxml, wav, flac, mp3 or png (made on first request if needed)."""
     if kind not in KINDS:
         raise NotFoundError(f"no file kind {kind!r}; allowed: {', '.join(KINDS)}")

@@ -8,13 +8,14 @@ from fastapi import APIRouter, Query
 
 from tunesmith.store.models import Piece
 from tunesmith.web.context import Ctx, Me
+from tunesmith.web.openapi import errors
 from tunesmith.web.schemas import Recommendation
 from tunesmith.web.views import piece_out
 
 router = APIRouter(prefix="/api", tags=["recommendations"])
 
 
-@router.get("/recommendations", response_model=list[Recommendation])
+@router.get("/recommendations", response_model=list[Recommendation], responses=errors(401, 422))
 def recommendations(
     user: Me, ctx: Ctx, limit: Annotated[int, Query(ge=1, le=50)] = 10
 ) -> list[Recommendation]:

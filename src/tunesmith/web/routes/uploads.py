@@ -10,13 +10,16 @@ from sqlalchemy import select
 from tunesmith.errors import NotFoundError, UnsupportedFormatError
 from tunesmith.store.models import Piece, User
 from tunesmith.web.context import Context, Ctx, Me
-from tunesmith.web.schemas import PieceOut
+from tunesmith.web.openapi import errors
+from tunesmith.web.schemas import PieceId, PieceOut
 from tunesmith.web.views import piece_out
 
 router = APIRouter(prefix="/api", tags=["uploads"])
 
 
-@router.post("/uploads", response_model=list[PieceOut], status_code=201)
+@router.post(
+    "/uploads", response_model=list[PieceOut], status_code=201, responses=errors(401, 409, 413, 415, 422)
+)
 async def upload(
     user: Me, ctx: Ctx, file: Annotated[UploadFile, File()], tags: Annotated[str, Form(max_length=500)] = ""
 ) -> list[PieceOut]:
@@ -64,7 +67,7 @@ def _store_upload(ctx: Context, data: bytes, tag_text: str, user: User) -> list[
         return [piece_out(s, p, user) for p in out]
 
 
-@router.get("/uploads", response_model=list[PieceOut])
+@router.get("/uploads", response_model=list[PieceOut], responses=errors(401))
 def my_uploads(user: Me, ctx: Ctx) -> list[PieceOut]:
     with ctx.store.session() as s:
         rows = s.scalars(
@@ -75,8 +78,8 @@ def my_uploads(user: Me, ctx: Ctx) -> list[PieceOut]:
         return [piece_out(s, p, user) for p in rows]
 
 
-@router.delete("/uploads/{piece_id}", status_code=204)
-def delete_upload(piece_id: int, user: Me, ctx: Ctx) -> Response:
+@router.delete("/uploads/{piece_id}", status_code=204, responses=errors(401, 404, 422))
+def delete_upload(piece_id: PieceId, user: Me, ctx: Ctx) -> Response:
     with ctx.write_lock, ctx.store.session() as s:
         piece = s.get(Piece, piece_id)
         if piece is None or piece.owner_id != user.id or piece.source != "library":

@@ -153,6 +153,7 @@ async function poll(id) {
     $("#job-progress").value = j.progress;
     $("#job-stage").textContent = `${j.stage} (${Math.round(j.progress * 100)}%)`;
     if (j.status === "done") {
+      $("#job").hidden = true; // no progress bar while idle
       $("#compose-btn").disabled = false;
       state.pieces = j.pieces.map((p) => p.piece_id);
       await showPiece(state.pieces[0]);
@@ -160,11 +161,17 @@ async function poll(id) {
       return;
     }
     if (j.status === "failed") {
+      $("#job").hidden = true;
       $("#compose-btn").disabled = false;
       $("#compose-error").textContent = j.error;
       return;
     }
-  } catch (e) { $("#compose-error").textContent = e.message; $("#compose-btn").disabled = false; return; }
+  } catch (e) {
+    $("#job").hidden = true;
+    $("#compose-error").textContent = e.message;
+    $("#compose-btn").disabled = false;
+    return;
+  }
   setTimeout(() => poll(id), 400);
 }
 
