@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 from tests.web.conftest import FAST, wait_job
+from tests.web.provoke_learning import LEARNING
 
 from tunesmith.web import auth
 
@@ -151,6 +152,10 @@ PROVOKERS: dict[tuple[str, str, int], Provoke] = {
     ("GET", "/api/recommendations", 401): lambda w: w.c.get("/api/recommendations", headers=NOBODY),
     ("GET", "/api/recommendations", 422): lambda w: w.c.get("/api/recommendations", params={"limit": 0}),
 }
+
+
+# Each feature's routes bring their own provokers.
+PROVOKERS.update(LEARNING)
 
 
 def _check_body(schema: dict[str, Any], documented: dict[str, Any], response: Response) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from tunesmith.education.exercises import describe_notes, read_manifest
 from tunesmith.education.levels import CHORD_NAMES, INTERVAL_NAMES, INTERVAL_SHORT
-from tunesmith.errors import InputFileError
+from tunesmith.errors import InputFileError, UnsupportedFormatError
 from tunesmith.score import TICKS_PER_QUARTER, Note, Score, TimeSignature
 from tunesmith.theory.key import Key
 from tunesmith.theory.partwriting import FAULT_KINDS, check_four_part, four_voices, slices
@@ -118,8 +118,17 @@ def _score(data: bytes, name: str) -> Score:
 
     suffix = Path(name).suffix.lower()
     if suffix not in (".mid", ".midi", ".musicxml", ".xml", ".mxl", ".abc"):
-        head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-        suffix = ".mid" if head.startswith(b"MThd") else ".musicxml" if head.startswith(b"<") else ".abc"
+        head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+        if head.startswith(b"MThd"):
+            suffix = ".mid"
+        elif head.startswith(b"<"):
+            suffix = ".musicxml"
+        elif re.search(rb"^X:", head, re.MULTILINE) and re.search(rb"^K:", head, re.MULTILINE):
+            suffix = ".abc"
+        else:
+            raise UnsupportedFormatError(
+                name, "not MIDI, MusicXML or ABC: send your answer as one of those or as text"
+            )
     scores = loads(data, suffix, name)
     if not scores:
         raise InputFileError(name, "holds no music")

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from tunesmith.errors import ControlError, NotFoundError
 from tunesmith.store.models import User
 from tunesmith.web.context import Context, Ctx, Me
+from tunesmith.web.openapi import errors
 
 router = APIRouter(prefix="/api", tags=["education"])
 _ID = re.compile(r"^[0-9a-f]{12}$")
@@ -67,7 +68,7 @@ def _public(manifest: dict[str, Any], answered: bool) -> dict[str, Any]:
     return out
 
 
-@router.post("/exercises", status_code=201)
+@router.post("/exercises", status_code=201, responses=errors(401, 422))
 def new_exercise(body: ExerciseBody, user: Me, ctx: Ctx) -> dict[str, Any]:
     """Make an exercise (with audio) at the given level, or at the level your results reach."""
     import random
@@ -87,7 +88,14 @@ def new_exercise(body: ExerciseBody, user: Me, ctx: Ctx) -> dict[str, Any]:
     return _public(ex.manifest, answered=False)
 
 
-@router.get("/exercises/{exercise_id}/files/{name}", response_class=FileResponse)
+@router.get(
+    "/exercises/{exercise_id}/files/{name}",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {m: {"schema": {"type": "string", "format": "binary"}} for _, m in FILES.values()}},
+        **errors(401, 403, 404),
+    },
+)
 def exercise_file(exercise_id: str, name: str, user: Me, ctx: Ctx) -> FileResponse:
     """The exercise's audio or score; answer files once you have answered."""
     folder = _folder(ctx, user, exercise_id)
@@ -102,7 +110,7 @@ def exercise_file(exercise_id: str, name: str, user: Me, ctx: Ctx) -> FileRespon
     return FileResponse(path, media_type=media, filename=f"{exercise_id}-{filename}")
 
 
-@router.post("/exercises/{exercise_id}/answer")
+@router.post("/exercises/{exercise_id}/answer", responses=errors(401, 404, 413, 415, 422))
 async def answer(
     exercise_id: str,
     user: Me,
@@ -141,7 +149,7 @@ def _grade(ctx: Context, user: User, exercise_id: str, data: bytes, name: str) -
     return {**result.to_dict(), "next_level": upcoming, "exercise": _public(manifest, answered=True)}
 
 
-@router.get("/progress")
+@router.get("/progress", responses=errors(401))
 def progress(user: Me, ctx: Ctx) -> dict[str, Any]:
     """Your results per kind of exercise and the level each goes on at."""
     from tunesmith.education.levels import LEVELS

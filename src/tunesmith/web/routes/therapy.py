@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 from tunesmith.errors import ControlError, NotFoundError
 from tunesmith.store.models import Piece
 from tunesmith.web.context import Ctx, Me
-from tunesmith.web.schemas import JobCreated
+from tunesmith.web.openapi import errors
+from tunesmith.web.schemas import JobCreated, PieceId
 
 router = APIRouter(prefix="/api", tags=["sessions"])
 WEB_MAX_MINUTES = 20.0
@@ -51,7 +52,7 @@ def options() -> dict[str, Any]:
     }
 
 
-@router.post("/sessions", response_model=JobCreated, status_code=202)
+@router.post("/sessions", response_model=JobCreated, status_code=202, responses=errors(401, 422, 503))
 def start_session(body: SessionBody, user: Me, ctx: Ctx) -> JobCreated:
     """Start composing a session; poll the job, then fetch its files."""
     from tunesmith.therapy.trajectory import trajectory
@@ -97,12 +98,19 @@ def start_session(body: SessionBody, user: Me, ctx: Ctx) -> JobCreated:
     return JobCreated(job_id=job.id, status_url=f"/api/jobs/{job.id}")
 
 
-@router.get("/sessions/{piece_id}/files/{kind}", response_class=FileResponse)
-def session_file(piece_id: int, kind: str, user: Me, ctx: Ctx) -> FileResponse:
+@router.get(
+    "/sessions/{piece_id}/files/{kind}",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {m: {"schema": {"type": "string", "format": "binary"}} for _, m in FILES.values()}},
+        **errors(401, 404, 422),
+    },
+)
+def session_file(piece_id: PieceId, kind: str, user: Me, ctx: Ctx) -> FileResponse:
     """A session's audio (MP3), report plot (PNG), JSON report or MIDI."""
     from pathlib import Path
 
-    if kind not in FILES or not 0 < piece_id < 2**62:
+    if kind not in FILES:
         raise NotFoundError(f"no session file {kind[:20]!r}; allowed: {', '.join(FILES)}")
     with ctx.store.session() as s:
         piece = s.get(Piece, piece_id)
