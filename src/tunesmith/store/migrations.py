@@ -16,6 +16,8 @@ History:
   3  sessions table (web sign-in tokens, stored hashed, with expiry); pieces.owner_id (who uploaded
      or composed a piece; NULL for the shared corpus), pieces.features (cached musical features for
      the feedback model and recommendations)
+  4  jobs table (compose jobs: owner, status, progress, request, result, attempts, heartbeat), so a
+     job outlives the process that accepted or ran it
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Callable
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     Connection,
@@ -151,7 +154,37 @@ def _v3(conn: Connection) -> None:
     sessions.create(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+def _v4_jobs(conn: Connection) -> None:
+    meta = MetaData()
+    Table(
+        "jobs", meta,
+        Column("id", String(32), primary_key=True),
+        Column("owner_id", Integer, nullable=False, index=True),
+        Column("kind", String(32), nullable=False),
+        Column("status", String(16), nullable=False, index=True),
+        Column("stage", String(200), nullable=False),
+        Column("progress", Float, nullable=False),
+        Column("request", JSON, nullable=False),
+        Column("outputs", JSON, nullable=False),
+        Column("steer", Boolean, nullable=False),
+        Column("primer_piece", Integer),
+        Column("pieces", JSON),
+        Column("error", Text),
+        Column("error_field", String(100)),
+        Column("attempts", Integer, nullable=False),
+        Column("max_attempts", Integer, nullable=False),
+        Column("worker", String(200)),
+        Column("created_at", DateTime, nullable=False),
+        Column("enqueued_at", DateTime, nullable=False),
+        Column("started_at", DateTime),
+        Column("heartbeat_at", DateTime),
+        Column("finished_at", DateTime),
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="ck_jobs_status"),
+    )
+    meta.create_all(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4_jobs]
 LATEST_VERSION = len(MIGRATIONS)
 
 

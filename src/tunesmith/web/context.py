@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 from tunesmith.errors import TunesmithError
 from tunesmith.store.models import Piece, User
 from tunesmith.web import auth
-from tunesmith.web.jobs import JobManager
+from tunesmith.web.jobs import JobQueue
 from tunesmith.web.service import Files
 from tunesmith.web.settings import WebSettings
 
@@ -36,12 +36,12 @@ class Context:
             event.listen(self.store.engine, "connect", _sqlite_tuning)
             self.store.engine.dispose()  # reconnect with the pragmas
         self.write_lock = threading.Lock()
-        self.jobs = JobManager(settings.workers, settings.max_queued_jobs)
         self.files = Files(settings)
         self.prefs: Any = None
         self.prefs_stale = True
         self.prefs_lock = threading.Lock()
         self.corpus_ready = threading.Event()
+        self.jobs = JobQueue(self, settings.workers)
 
     def preferences(self) -> Any:
         """The fitted preference models, refitted when ratings changed since the last fit."""
