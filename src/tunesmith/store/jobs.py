@@ -97,8 +97,9 @@ def _owned(job_id: str, attempt: int) -> Any:
     return (Job.id == job_id, Job.status == "running", Job.attempts == attempt)
 
 
-def beat(session: Session, job_id: str, attempt: int, stage: str | None = None,
-         progress: float | None = None) -> bool:
+def beat(
+    session: Session, job_id: str, attempt: int, stage: str | None = None, progress: float | None = None
+) -> bool:
     """Record that the run is alive (and its progress); False when the run no longer owns the job."""
     values: dict[str, Any] = {"heartbeat_at": utcnow()}
     if stage is not None:
@@ -106,25 +107,39 @@ def beat(session: Session, job_id: str, attempt: int, stage: str | None = None,
     if progress is not None:
         values["progress"] = progress
     result = session.execute(
-        update(Job).where(*_owned(job_id, attempt)).values(**values)
+        update(Job)
+        .where(*_owned(job_id, attempt))
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def complete(session: Session, job_id: str, attempt: int, pieces: list[dict[str, Any]],
-             request: dict[str, Any] | None = None) -> None:
+def complete(
+    session: Session,
+    job_id: str,
+    attempt: int,
+    pieces: list[dict[str, Any]],
+    request: dict[str, Any] | None = None,
+) -> None:
     """Mark the job done with its pieces, in the caller's transaction (the one that stored the
     pieces), so the pieces and the 'done' commit together or not at all. JobLostError when the
     run no longer owns the job: the caller's transaction must then roll back."""
     values: dict[str, Any] = {
-        "status": "done", "stage": "done", "progress": 1.0, "pieces": pieces,
-        "finished_at": utcnow(), "error": None, "error_field": None,
+        "status": "done",
+        "stage": "done",
+        "progress": 1.0,
+        "pieces": pieces,
+        "finished_at": utcnow(),
+        "error": None,
+        "error_field": None,
     }
     if request is not None:
         values["request"] = request
     result = session.execute(
-        update(Job).where(*_owned(job_id, attempt)).values(**values)
+        update(Job)
+        .where(*_owned(job_id, attempt))
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -133,9 +148,9 @@ def complete(session: Session, job_id: str, attempt: int, pieces: list[dict[str,
 
 def fail(session: Session, job_id: str, attempt: int, error: str, field: str | None = None) -> bool:
     result = session.execute(
-        update(Job).where(*_owned(job_id, attempt))
-        .values(status="failed", stage="failed", error=error[:2000], error_field=field,
-                finished_at=utcnow())
+        update(Job)
+        .where(*_owned(job_id, attempt))
+        .values(status="failed", stage="failed", error=error[:2000], error_field=field, finished_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
@@ -143,7 +158,8 @@ def fail(session: Session, job_id: str, attempt: int, error: str, field: str | N
 
 def fail_queued(session: Session, job_id: str, error: str) -> None:
     session.execute(
-        update(Job).where(Job.id == job_id, Job.status == "queued")
+        update(Job)
+        .where(Job.id == job_id, Job.status == "queued")
         .values(status="failed", stage="failed", error=error[:2000], finished_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -166,20 +182,27 @@ def recover(session: Session, stale_seconds: float, requeue_after: float | None 
     stale_before = now - timedelta(seconds=stale_seconds)
     out = Recovery([], [], [])
     rows = session.execute(
-        select(Job.id, Job.attempts, Job.max_attempts, Job.worker)
-        .where(Job.status == "running", Job.heartbeat_at < stale_before)
+        select(Job.id, Job.attempts, Job.max_attempts, Job.worker).where(
+            Job.status == "running", Job.heartbeat_at < stale_before
+        )
     ).all()
     for job_id, attempts, max_attempts, worker in rows:
         guard = (*_owned(job_id, attempts), Job.heartbeat_at < stale_before)
         if attempts >= max_attempts:
             values: dict[str, Any] = {
-                "status": "failed", "stage": "failed", "finished_at": now,
+                "status": "failed",
+                "stage": "failed",
+                "finished_at": now,
                 "error": f"the worker running it ({worker}) stopped during attempt {attempts} of "
                 f"{max_attempts}; not retried again",
             }
         else:
-            values = {"status": "queued", "stage": f"queued again: worker {worker} stopped",
-                      "progress": 0.0, "enqueued_at": now}
+            values = {
+                "status": "queued",
+                "stage": f"queued again: worker {worker} stopped",
+                "progress": 0.0,
+                "enqueued_at": now,
+            }
         result = session.execute(
             update(Job).where(*guard).values(**values).execution_options(synchronize_session=False)
         )
@@ -191,7 +214,9 @@ def recover(session: Session, stale_seconds: float, requeue_after: float | None 
         ids = list(session.scalars(select(Job.id).where(Job.status == "queued", Job.enqueued_at < waited)))
         if ids:
             session.execute(
-                update(Job).where(Job.id.in_(ids), Job.status == "queued").values(enqueued_at=now)
+                update(Job)
+                .where(Job.id.in_(ids), Job.status == "queued")
+                .values(enqueued_at=now)
                 .execution_options(synchronize_session=False)
             )
             out.requeued.extend(ids)

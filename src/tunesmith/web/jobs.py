@@ -66,8 +66,9 @@ def open_queue(url: str) -> Huey:
         try:
             import redis  # noqa: F401  (the optional extra; say so instead of Huey's message)
         except ImportError as err:
-            raise StoreError("a redis:// job queue needs the redis extra: pip install 'tunesmith[redis]'") \
-                from err
+            raise StoreError(
+                "a redis:// job queue needs the redis extra: pip install 'tunesmith[redis]'"
+            ) from err
         return RedisHuey("tunesmith", url=url, results=False, blocking=True, read_timeout=1)
     raise StoreError(
         f"job queue {url[:200]!r}: not a queue URL; allowed: sqlite:///path/queue.db, redis://host:port/0"
@@ -95,8 +96,15 @@ class JobQueue:
 
     # -- the web side --------------------------------------------------------------------------
 
-    def submit(self, owner_id: int, request: dict[str, Any], outputs: list[str], *, steer: bool = False,
-               primer_piece: int | None = None) -> Job:
+    def submit(
+        self,
+        owner_id: int,
+        request: dict[str, Any],
+        outputs: list[str],
+        *,
+        steer: bool = False,
+        primer_piece: int | None = None,
+    ) -> Job:
         """Store a new job and queue it; QueueFullError when too many jobs wait already."""
         with self.ctx.write_lock, self.ctx.store.session() as s:
             if job_store.active_count(s) >= self.settings.max_queued_jobs:
@@ -104,7 +112,12 @@ class JobQueue:
                     f"{self.settings.max_queued_jobs} compose jobs are already waiting; try again soon"
                 )
             job = job_store.create_job(
-                s, owner_id, request, outputs, steer=steer, primer_piece=primer_piece,
+                s,
+                owner_id,
+                request,
+                outputs,
+                steer=steer,
+                primer_piece=primer_piece,
                 max_attempts=self.settings.job_attempts,
             )
         try:
@@ -169,8 +182,9 @@ class JobQueue:
         for job_id in found.requeued:
             self.task(job_id)
         for job_id in found.requeued + found.failed:
-            log.warning("job %s: worker stopped; %s", job_id,
-                        "queued again" if job_id in found.requeued else "failed")
+            log.warning(
+                "job %s: worker stopped; %s", job_id, "queued again" if job_id in found.requeued else "failed"
+            )
         return found
 
     def _recover_loop(self) -> None:
@@ -298,6 +312,14 @@ def _compose(ctx: Context, job: Job, attempt: int, progress: Callable[[str, floa
         job_store.complete(session, job.id, attempt, pieces, record)
 
     compose_pieces(
-        ctx.store, ctx.files, job.owner_id, request, list(job.outputs),
-        attempt_folder(ctx, job.id, attempt), progress, scorer, ctx.write_lock, finish,
+        ctx.store,
+        ctx.files,
+        job.owner_id,
+        request,
+        list(job.outputs),
+        attempt_folder(ctx, job.id, attempt),
+        progress,
+        scorer,
+        ctx.write_lock,
+        finish,
     )
