@@ -65,8 +65,8 @@ def postgres_server() -> Iterator[str]:
     subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
                     "-E", "UTF8", "--no-sync"], check=True, capture_output=True, timeout=120)
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                    str(root / "log"), "-w", "-t", "60", "start"], check=True, capture_output=True, timeout=120)
+    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
+                    "-w", "-t", "60", "start"], check=True, capture_output=True, timeout=120)
     try:
         _wait_port(port, 30)
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
