@@ -64,6 +64,10 @@ def serve_command(
     ] = None,
     queue: QueueOption = None,
     stale_after: StaleOption = 30.0,
+    corpus: Annotated[
+        str,
+        typer.Option(help="Corpus collections listed in the library, comma-separated ('' for none)."),
+    ] = "nottingham",
 ) -> None:
     """Serve the web page and the REST API (OpenAPI schema at /openapi.json)."""
     import uvicorn
@@ -76,6 +80,7 @@ def serve_command(
         db_url=db,
         workers=workers,
         files_dir=files,
+        corpus_collections=tuple(c.strip() for c in corpus.split(",") if c.strip()),
         queue_url=queue,
         job_stale_s=stale_after,
         job_heartbeat_s=min(5.0, stale_after / 3),
