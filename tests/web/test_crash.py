@@ -33,8 +33,14 @@ def _all_ended(http: httpx.Client, ids: list[str], timeout: float) -> list[dict[
     raise AssertionError(f"jobs still open: {[(j['id'], j['status'], j['stage']) for j in jobs]}")
 
 
-def test_kill_9_server_and_worker_mid_job(tmp_path: Path) -> None:
-    opts = common(tmp_path)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql+redis"])
+def test_kill_9_server_and_worker_mid_job(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if backend == "sqlite":  # one machine: SQLite store, Huey's SQLite queue
+        opts = common(tmp_path)
+    else:  # many machines: PostgreSQL store, Redis queue (a message taken by the killed worker is gone)
+        opts = common(tmp_path, request.getfixturevalue("redis_url"), request.getfixturevalue("postgres_url"))
     server, url = start_server(tmp_path, [*opts, "--workers", "0"])
     worker = start_worker(tmp_path, opts)
     try:
