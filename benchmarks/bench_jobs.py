@@ -31,13 +31,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=100)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--bars", type=int, default=4)
+    parser.add_argument("--candidates", type=int, default=1)
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
     rows = []
     for workers in args.workers:
         before = os.getloadavg()[0]
         with tempfile.TemporaryDirectory(prefix="bench-jobs-") as tmp:
-            result = run_load(Path(tmp), worker_processes=workers, jobs=args.jobs)
+            job = {"style": "folk", "bars": args.bars, "form": "A" if args.bars < 8 else "AB",
+                   "candidates": args.candidates, "model": "rules"}
+            ratings = min(100, args.jobs * args.candidates)
+            result = run_load(Path(tmp), worker_processes=workers, jobs=args.jobs, ratings=ratings, job=job)
         after = os.getloadavg()[0]
         row = (
             f"| {workers} | {args.jobs} | {result['submit_s']:.1f} | {result['compose_s']:.1f} | "
@@ -46,6 +51,8 @@ def main() -> None:
         print(row, flush=True)
         rows.append(row)
     text = "\n".join([
+        f"Jobs: rules model, {args.bars} bars, {args.candidates} candidate(s), MIDI only.",
+        "",
         "| worker processes | jobs | submit all (s) | all done (s) | jobs/s | 1,000 reads + 100 ratings (s) "
         "| load avg before / after |",
         "|---|---|---|---|---|---|---|",
@@ -53,7 +60,8 @@ def main() -> None:
     ])
     print(text)
     if args.write:
-        args.write.write_text(text + "\n")
+        with args.write.open("a") as f:
+            f.write(text + "\n\n")
 
 
 if __name__ == "__main__":

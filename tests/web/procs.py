@@ -82,7 +82,8 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
 
 
 def run_load(tmp: Path, worker_processes: int, jobs: int = 100, reads: int = 1000, ratings: int = 100,
-             web_processes: int = 2, queue: str | None = None, db: str | None = None) -> dict[str, float]:
+             web_processes: int = 2, queue: str | None = None, db: str | None = None,
+             job: dict[str, Any] | None = None) -> dict[str, float]:
     """Start ``web_processes`` web processes (no compose threads) and ``worker_processes`` workers,
     then submit ``jobs`` tiny compose jobs at once, wait for all, and send ``reads`` reads together
     with ``ratings`` rating writes at once. Every request must succeed; returns the timings."""
@@ -97,8 +98,8 @@ def run_load(tmp: Path, worker_processes: int, jobs: int = 100, reads: int = 100
             token = anon.post("/api/auth/local").raise_for_status().json()["token"]
         auth = {"Authorization": f"Bearer {token}"}
         http = httpx.Client(base_url=url, timeout=120, limits=limits, headers=auth)
-        tiny = {"style": "folk", "bars": 4, "form": "A", "candidates": 1, "model": "rules"}
-        tiny["outputs"] = ["mid"]
+        tiny = job or {"style": "folk", "bars": 4, "form": "A", "candidates": 1, "model": "rules"}
+        tiny.setdefault("outputs", ["mid"])
         # Workers load their libraries on the first job: one warm-up job each, outside the timing.
         warm = [http.post("/api/compose", json={**tiny, "seed": 10_000 + i}).json()["job_id"]
                 for i in range(worker_processes)]
@@ -118,11 +119,12 @@ def run_load(tmp: Path, worker_processes: int, jobs: int = 100, reads: int = 100
         composed = time.perf_counter() - start
         failed = [j["error"] for j in done if j["status"] != "done"]
         assert not failed, failed
-        pieces = sorted({j["pieces"][0]["piece_id"] for j in done})
+        pieces = sorted({p["piece_id"] for j in done for p in j["pieces"]})
 
         paths = ["/api/pieces", "/api/jobs", "/api/ratings", "/api/config", "/api/me"]
         paths += [f"/api/pieces/{p}" for p in pieces] + [f"/api/pieces/{p}/files/mid" for p in pieces]
         wanted = {p: 1 + i % 5 for i, p in enumerate(pieces[:ratings])}
+        assert len(wanted) == ratings, f"only {len(pieces)} pieces to rate"
 
         def read(i: int) -> int:
             return http.get(paths[i % len(paths)]).status_code
