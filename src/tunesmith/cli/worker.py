@@ -29,7 +29,8 @@ def worker_command(
     ] = 1,
     stale_after: StaleOption = 30.0,
 ) -> None:
-    """Run compose jobs from the job queue until stopped (SIGTERM or Ctrl-C finish the running jobs)."""
+    """Run compose jobs from the job queue until stopped (SIGTERM or Ctrl-C finish the running jobs;
+    a second one stops at once, and the job is retried elsewhere)."""
     if processes > 1:
         _supervise(
             processes,
@@ -44,6 +45,7 @@ def worker_command(
             ],
         )
         return
+    import os
     import signal
     import threading
 
@@ -63,6 +65,8 @@ def worker_command(
     stop = threading.Event()
 
     def on_signal(_signum: int, _frame: object) -> None:
+        if stop.is_set():  # a second signal: stop now; the running job is retried by another worker
+            os._exit(1)
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)

@@ -39,6 +39,7 @@ class Context:
         self.files = Files(settings)
         self.prefs: Any = None
         self.prefs_stale = True
+        self.prefs_version: tuple[Any, ...] = ()
         self.prefs_lock = threading.Lock()
         self.corpus_ready = threading.Event()
         self.jobs = JobQueue(self, settings.workers)
@@ -48,14 +49,29 @@ class Context:
         from tunesmith.feedback.preference import Preferences, learn_from_store
 
         with self.prefs_lock:
-            if self.prefs_stale or self.prefs is None:
+            version = self.ratings_version()
+            if self.prefs_stale or self.prefs is None or version != self.prefs_version:
                 with self.write_lock:  # fitting caches features on the pieces (a write)
                     try:
                         self.prefs = learn_from_store(self.store, self.settings.resolved_preference_dir())
                     except TunesmithError:
                         self.prefs = Preferences(None, None)
                 self.prefs_stale = False
+                self.prefs_version = version
             return self.prefs
+
+    def ratings_version(self) -> tuple[Any, ...]:
+        """Changes whenever a rating is added, changed or removed, by this process or any other
+        (web processes and workers share the store, not their memory)."""
+        from sqlalchemy import func
+
+        from tunesmith.store.models import Rating
+
+        with self.store.session() as s:
+            row = s.execute(
+                select(func.count(Rating.id), func.max(Rating.created_at), func.max(Rating.updated_at))
+            ).one()
+        return tuple(row)
 
     def register_corpus(self) -> None:
         """Give the configured corpus collections store rows, so they can be listed and rated."""

@@ -175,8 +175,11 @@ class JobQueue:
     def recover(self) -> job_store.Recovery:
         """One recovery pass: requeue (or fail) jobs whose worker stopped; remove their partial files."""
         stale = self.settings.job_stale_s
+        # Queued jobs are sent again only while the queue is empty: then their message is surely
+        # lost (a server killed between storing a job and queueing it), not merely waiting.
+        lost = max(60.0, 4 * stale) if self.huey.pending_count() == 0 else None
         with self.ctx.write_lock, self.ctx.store.session() as s:
-            found = job_store.recover(s, stale, requeue_after=max(60.0, 4 * stale))
+            found = job_store.recover(s, stale, requeue_after=lost)
         for job_id, attempt in found.dead_attempts:
             remove_attempt(self.ctx, job_id, attempt)
         for job_id in found.requeued:
