@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -230,7 +230,3 @@ def get_job(session: Session, job_id: str) -> Job | None:
 def jobs_of(session: Session, owner_id: int, limit: int = 100) -> list[Job]:
     query = select(Job).where(Job.owner_id == owner_id).order_by(Job.created_at.desc()).limit(limit)
     return list(session.scalars(query))
-
-
-def age(moment: datetime | None) -> float | None:
-    return None if moment is None else (utcnow() - moment).total_seconds()
