@@ -55,3 +55,25 @@ def test_newer_database_is_refused(db_url: str) -> None:
     engine.dispose()
     with pytest.raises(StoreError, match="newer than this tunesmith knows"):
         open_store(url)
+
+
+def test_processes_starting_together_on_fresh_postgresql_migrate_once(postgres_url: str) -> None:
+    """Web processes and workers on several machines may open a fresh store at the same moment."""
+    import threading
+
+    versions: list[int] = []
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            with open_store(postgres_url) as store:
+                versions.append(store.schema_version)
+        except BaseException as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors and versions == [LATEST_VERSION] * 4

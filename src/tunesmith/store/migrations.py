@@ -203,7 +203,25 @@ def current_version(conn: Connection) -> int:
 
 
 def migrate(engine: Engine, target: int = LATEST_VERSION) -> tuple[int, int]:
-    """Upgrade the database to ``target``; returns (version before, version after)."""
+    """Upgrade the database to ``target``; returns (version before, version after).
+
+    On PostgreSQL an advisory lock makes processes that start together on a fresh database (several
+    web processes, workers on other machines) migrate one after the other instead of racing."""
+    with engine.connect() as guard:
+        locked = engine.dialect.name == "postgresql"
+        if locked:
+            guard.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK_KEY})
+        try:
+            return _migrate(engine, target)
+        finally:
+            if locked:
+                guard.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY})
+
+
+_LOCK_KEY = 0x74756E65  # 'tune'
+
+
+def _migrate(engine: Engine, target: int) -> tuple[int, int]:
     with engine.connect() as conn:
         before = current_version(conn)
     if before > LATEST_VERSION:
