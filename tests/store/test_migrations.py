@@ -57,7 +57,7 @@ def test_newer_database_is_refused(db_url: str) -> None:
         open_store(url)
 
 
-def test_processes_starting_together_on_fresh_postgresql_migrate_once(postgres_url: str) -> None:
+def test_processes_starting_together_on_a_fresh_store_migrate_once(db_url: str) -> None:
     """Web processes and workers on several machines may open a fresh store at the same moment."""
     import threading
 
@@ -66,7 +66,7 @@ def test_processes_starting_together_on_fresh_postgresql_migrate_once(postgres_u
 
     def open_it() -> None:
         try:
-            with open_store(postgres_url) as store:
+            with open_store(db_url) as store:
                 versions.append(store.schema_version)
         except BaseException as err:
             errors.append(err)

@@ -205,8 +205,17 @@ def current_version(conn: Connection) -> int:
 def migrate(engine: Engine, target: int = LATEST_VERSION) -> tuple[int, int]:
     """Upgrade the database to ``target``; returns (version before, version after).
 
-    On PostgreSQL an advisory lock makes processes that start together on a fresh database (several
-    web processes, workers on other machines) migrate one after the other instead of racing."""
+    Processes that start together on a fresh database (several web processes, workers) migrate one
+    after the other instead of racing: under an advisory lock on PostgreSQL, a lock file beside a
+    SQLite file."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
+        import fcntl
+        from pathlib import Path
+
+        with Path(f"{database}.migrate-lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return _migrate(engine, target)
     with engine.connect() as guard:
         locked = engine.dialect.name == "postgresql"
         if locked:
