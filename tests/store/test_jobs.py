@@ -110,3 +110,17 @@ def test_live_jobs_are_left_alone_and_lost_queue_messages_are_resent(store: Stor
     time.sleep(0.01)
     with store.session() as s:
         assert jobs.recover(s, stale_seconds=30, requeue_after=60).requeued == []  # not again at once
+
+
+def test_a_late_worker_known_to_be_running_keeps_its_job(store: Store) -> None:
+    job_id = _new(store)
+    with store.session() as s:
+        jobs.claim(s, job_id, "here:1")
+    with store.session() as s:
+        s.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=utcnow() - timedelta(seconds=60)))
+    with store.session() as s:
+        assert jobs.recover(s, stale_seconds=30, alive=lambda w: w == "here:1").requeued == []
+    with store.session() as s:  # ten times the limit without a beat: hung, requeued all the same
+        s.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=utcnow() - timedelta(seconds=400)))
+    with store.session() as s:
+        assert jobs.recover(s, stale_seconds=30, alive=lambda w: w == "here:1").requeued == [job_id]

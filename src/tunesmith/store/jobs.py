@@ -14,6 +14,7 @@ attempts are used up.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -174,19 +175,29 @@ class Recovery:
     """(job, attempt) runs that died: their partial files can go."""
 
 
-def recover(session: Session, stale_seconds: float, requeue_after: float | None = None) -> Recovery:
+def recover(
+    session: Session,
+    stale_seconds: float,
+    requeue_after: float | None = None,
+    alive: Callable[[str | None], bool] | None = None,
+) -> Recovery:
     """Requeue or fail the running jobs whose worker stopped beating; with ``requeue_after``, also
     hand back queued jobs that waited that long since they were last put on the queue (a server
-    that died between storing a job and queueing it leaves such a job behind)."""
+    that died between storing a job and queueing it leaves such a job behind). ``alive(worker)``
+    may say that a late worker is known to be still running (a busy machine delays heartbeats):
+    its job is left alone until its heartbeat is ten times the stale limit old."""
     now = utcnow()
     stale_before = now - timedelta(seconds=stale_seconds)
+    hung_before = now - timedelta(seconds=10 * stale_seconds)
     out = Recovery([], [], [])
     rows = session.execute(
-        select(Job.id, Job.attempts, Job.max_attempts, Job.worker).where(
+        select(Job.id, Job.attempts, Job.max_attempts, Job.worker, Job.heartbeat_at).where(
             Job.status == "running", Job.heartbeat_at < stale_before
         )
     ).all()
-    for job_id, attempts, max_attempts, worker in rows:
+    for job_id, attempts, max_attempts, worker, heartbeat in rows:
+        if alive is not None and heartbeat is not None and heartbeat >= hung_before and alive(worker):
+            continue
         guard = (*_owned(job_id, attempts), Job.heartbeat_at < stale_before)
         if attempts >= max_attempts:
             values: dict[str, Any] = {

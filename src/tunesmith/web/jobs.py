@@ -79,6 +79,20 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
 
 
+def running_here(worker: str | None) -> bool:
+    """Whether ``worker`` (a worker_name()) is a process still running on this machine; False for
+    other machines (only their heartbeats can tell) and for killed or zombie processes."""
+    host, _, rest = (worker or "").partition(":")
+    pid = rest.split(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] != ["Z"]
+
+
 class JobQueue:
     """Submit, read and run compose jobs. Runs ``workers`` in-process worker threads (0: none, for
     a web process whose jobs are run by separate ``tunesmith worker`` processes)."""
@@ -179,7 +193,7 @@ class JobQueue:
         # lost (a server killed between storing a job and queueing it), not merely waiting.
         lost = max(60.0, 4 * stale) if self.huey.pending_count() == 0 else None
         with self.ctx.write_lock, self.ctx.store.session() as s:
-            found = job_store.recover(s, stale, requeue_after=lost)
+            found = job_store.recover(s, stale, requeue_after=lost, alive=running_here)
         for job_id, attempt in found.dead_attempts:
             remove_attempt(self.ctx, job_id, attempt)
         for job_id in found.requeued:
