@@ -76,21 +76,28 @@ def open_queue(url: str) -> Huey:
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
+    """``host:pid:start:thread``: the process start time tells a restarted process that got the
+    same pid (a container's PID 1) from the one that died."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_started(pid) or 0}:{threading.get_ident() % 100000}"
+
+
+def _started(pid: int | str) -> str | None:
+    """The process's start time (clock ticks since boot) and None if it is gone or a zombie."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
+    except OSError:
+        return None
+    return None if fields[0] == "Z" else fields[19]
 
 
 def running_here(worker: str | None) -> bool:
     """Whether ``worker`` (a worker_name()) is a process still running on this machine; False for
     other machines (only their heartbeats can tell) and for killed or zombie processes."""
-    host, _, rest = (worker or "").partition(":")
-    pid = rest.split(":")[0]
+    host, pid, start, *_ = [*(worker or "").split(":"), "", "", ""]
     if host != socket.gethostname() or not pid.isdigit():
         return False
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[:1] != ["Z"]
+    return _started(pid) == start
 
 
 class JobQueue:
