@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_debian_packages fluidsynth fluid-soundfont-gm musescore3 chromium
+ensure_debian_packages fluidsynth fluid-soundfont-gm musescore3 chromium postgresql redis-server
 ensure_venv "[test]"
 
 .venv/bin/ruff check src tests benchmarks

@@ -31,9 +31,13 @@ def test_serve_requires_accounts_off_loopback(monkeypatch: pytest.MonkeyPatch) -
     from tunesmith.cli.serve import serve_command
 
     created: list[object] = []
+    from types import SimpleNamespace
+
     import tunesmith.web as web
 
-    monkeypatch.setattr(web, "create_app", lambda settings: created.append(settings) or "app")
+    jobs = SimpleNamespace(shutdown=lambda **_: None)  # serve stops the app's jobs when uvicorn returns
+    app = SimpleNamespace(state=SimpleNamespace(ctx=SimpleNamespace(jobs=jobs)))
+    monkeypatch.setattr(web, "create_app", lambda settings: created.append(settings) or app)
     serve_command(host="0.0.0.0", port=8123)
     assert seen["port"] == 8123 and created[0].local_sign_in is False  # type: ignore[attr-defined]
     serve_command(host="127.0.0.1", port=8124)

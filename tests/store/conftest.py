@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +18,9 @@ from tunesmith.store.db import Store, open_store
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+def store(db_url: str) -> Iterator[Store]:
+    """A migrated store on each backend (SQLite and a real PostgreSQL server)."""
+    s = open_store(db_url)
     yield s
     s.close()
 

@@ -27,8 +27,8 @@ def test_env_var_chooses_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert target.is_file()
 
 
-def test_migrated_schema_matches_models(tmp_path: Path) -> None:
-    with open_store(f"sqlite:///{tmp_path / 'a.db'}") as store:
+def test_migrated_schema_matches_models(db_url: str) -> None:
+    with open_store(db_url) as store:
         insp = inspect(store.engine)
         tables = set(insp.get_table_names())
         assert tables == set(Base.metadata.tables)
@@ -36,8 +36,8 @@ def test_migrated_schema_matches_models(tmp_path: Path) -> None:
             assert {c["name"] for c in insp.get_columns(name)} == {c.name for c in table.columns}, name
 
 
-def test_reopening_keeps_data(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'a.db'}"
+def test_reopening_keeps_data(db_url: str) -> None:
+    url = db_url
     with open_store(url) as store, store.session() as s:
         s.add(Piece(title="x", source="library", content_hash="h" * 64))
     with open_store(url) as store, store.session() as s:

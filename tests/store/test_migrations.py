@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
@@ -12,8 +10,8 @@ from tunesmith.store.pieces import list_pieces
 from tunesmith.store.ratings import average_stars, rate, ratings_for_piece
 
 
-def test_version_1_database_upgrades_without_loss(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+def test_version_1_database_upgrades_without_loss(db_url: str) -> None:
+    url = db_url  # SQLite and PostgreSQL: the same hand-written migrations run on both
     with open_store(url, upgrade_to=1) as old:
         assert old.schema_version == 1
         assert "fingerprints" not in inspect(old.engine).get_table_names()
@@ -48,8 +46,8 @@ def test_version_1_database_upgrades_without_loss(tmp_path: Path) -> None:
             assert average_stars(s, 1) == 2.0
 
 
-def test_newer_database_is_refused(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'future.db'}"
+def test_newer_database_is_refused(db_url: str) -> None:
+    url = db_url
     open_store(url).close()
     engine = create_engine(url)
     with engine.begin() as conn:
@@ -57,3 +55,25 @@ def test_newer_database_is_refused(tmp_path: Path) -> None:
     engine.dispose()
     with pytest.raises(StoreError, match="newer than this tunesmith knows"):
         open_store(url)
+
+
+def test_processes_starting_together_on_a_fresh_store_migrate_once(db_url: str) -> None:
+    """Web processes and workers on several machines may open a fresh store at the same moment."""
+    import threading
+
+    versions: list[int] = []
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            with open_store(db_url) as store:
+                versions.append(store.schema_version)
+        except BaseException as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors and versions == [LATEST_VERSION] * 4

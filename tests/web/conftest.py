@@ -53,11 +53,58 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp / "web.db"
 
 
+@pytest.fixture(scope="session")
+def postgres_template(postgres: str) -> str:
+    """A PostgreSQL database like template_db (migrated, six corpus pieces), copied per test with
+    CREATE DATABASE ... TEMPLATE."""
+    import tempfile
+
+    from tests.services import create_database
+
+    url = create_database(postgres, "web_template")
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(make_settings(Path(tmp), db_url=url))
+        assert app.state.ctx.corpus_ready.wait(60)
+        app.state.ctx.jobs.shutdown()
+        app.state.ctx.store.close()
+    return url
+
+
+_copies = iter(range(1, 1_000_000))
+
+
+def _store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The store of one test: a copy of the template, on SQLite unless the test asks for
+    ``postgresql`` (``@pytest.mark.parametrize("app_client", ["postgresql"], indirect=True)``)."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        shutil.copyfile(request.getfixturevalue("template_db"), tmp_path / "web.db")
+        return f"sqlite:///{tmp_path / 'web.db'}"
+    import psycopg
+
+    server: str = request.getfixturevalue("postgres")
+    request.getfixturevalue("postgres_template")
+    name = f"web{next(_copies)}"
+    port = server.rsplit(":", 1)[1]
+    with psycopg.connect(f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}" TEMPLATE web_template')  # type: ignore[arg-type]
+    request.addfinalizer(lambda: _drop(server, name))
+    return f"{server}/{name}"
+
+
+def _drop(server: str, name: str) -> None:
+    from tests.services import drop_database
+
+    drop_database(server, name)
+
+
 @pytest.fixture
-def app_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template_db: Path) -> Iterator[TestClient]:
+def app_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[TestClient]:
     monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
-    shutil.copyfile(template_db, tmp_path / "web.db")
-    app = create_app(make_settings(tmp_path, corpus_collections=()))
+    url = _store_url(request, tmp_path)
+    app = create_app(make_settings(tmp_path, corpus_collections=(), db_url=url))
     with TestClient(app) as client:
         yield client
     app.state.ctx.jobs.shutdown()

@@ -44,6 +44,7 @@ COMMAND_MODULES = (
     "tunesmith.cli.serve",
     "tunesmith.cli.education",
     "tunesmith.cli.therapy",
+    "tunesmith.cli.worker",
 )
 
 

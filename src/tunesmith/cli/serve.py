@@ -22,16 +22,52 @@ def register(app: typer.Typer) -> None:
     app.command("tune")(tune_command)
 
 
+QueueOption = Annotated[
+    str | None,
+    typer.Option(
+        "--queue",
+        help="Job queue URL: sqlite:///path/queue.db (one machine, the default: queue.db in the files "
+        "folder) or redis://host:port/0 (many machines). Default: $TUNESMITH_QUEUE_URL.",
+    ),
+]
+StaleOption = Annotated[
+    float,
+    typer.Option(
+        "--stale-after",
+        help="Seconds without a heartbeat after which a running job counts as lost and is retried (1-3600).",
+        min=1.0,
+        max=3600.0,
+    ),
+]
+
+
 def serve_command(
+    *,
     host: Annotated[
         str, typer.Option(help="Address to listen on; any non-loopback address requires accounts.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port (1-65535).", min=1, max=65535)] = 8000,
     db: DbOption = None,
-    workers: Annotated[int, typer.Option(help="Compose jobs run at once (1-16).", min=1, max=16)] = 2,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Compose jobs each web process runs at once (0-16; 0: only `tunesmith worker` runs them).",
+            min=0,
+            max=16,
+        ),
+    ] = 2,
+    processes: Annotated[
+        int, typer.Option(help="Web server processes (1-64); job status comes from the store.", min=1, max=64)
+    ] = 1,
     files: Annotated[
         Path | None, typer.Option(help="Folder for generated files (default: data dir/web).")
     ] = None,
+    queue: QueueOption = None,
+    stale_after: StaleOption = 30.0,
+    corpus: Annotated[
+        str,
+        typer.Option(help="Corpus collections listed in the library, comma-separated ('' for none)."),
+    ] = "nottingham",
 ) -> None:
     """Serve the web page and the REST API (docs at /docs, OpenAPI schema at /openapi.json)."""
     import uvicorn
@@ -39,10 +75,56 @@ def serve_command(
     from tunesmith.web import create_app
     from tunesmith.web.settings import WebSettings
 
-    settings = WebSettings.for_host(host, db_url=db, workers=workers, files_dir=files)
+    settings = WebSettings.for_host(
+        host,
+        db_url=db,
+        workers=workers,
+        files_dir=files,
+        corpus_collections=tuple(c.strip() for c in corpus.split(",") if c.strip()),
+        queue_url=queue,
+        job_stale_s=stale_after,
+        job_heartbeat_s=min(5.0, stale_after / 3),
+    )
     mode = "password-less local user allowed" if settings.local_sign_in else "accounts required"
-    typer.echo(f"tunesmith on http://{host}:{port}/ ({mode})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    typer.echo(f"tunesmith on http://{host}:{port}/ ({mode}; {processes} process(es), {workers} job(s) each)")
+    if processes == 1:
+        app = create_app(settings)
+        try:
+            uvicorn.run(app, host=host, port=port, log_level="warning")
+        finally:
+            app.state.ctx.jobs.shutdown(timeout=5.0)
+        return
+    import os
+    from dataclasses import replace
+
+    from tunesmith.web.context import Context
+    from tunesmith.web.settings import SETTINGS_ENV, settings_to_json
+
+    # The corpus is registered once here, not by every process at once (they would race on its rows).
+    first = Context(replace(settings, workers=0))
+    first.register_corpus()
+    first.jobs.shutdown()
+    first.store.close()
+    os.environ[SETTINGS_ENV] = settings_to_json(replace(settings, corpus_collections=()))
+    uvicorn.run(
+        "tunesmith.cli.serve:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=processes,
+        log_level="warning",
+    )
+
+
+def app_from_env() -> object:
+    """The app of one of several web processes, built from the settings the parent put in the
+    environment (uvicorn ``--workers`` imports this in each process)."""
+    import os
+
+    from tunesmith.web import create_app
+    from tunesmith.web.settings import SETTINGS_ENV, settings_from_json
+
+    return create_app(settings_from_json(os.environ[SETTINGS_ENV]))
 
 
 def recommend_command(

@@ -355,13 +355,20 @@ def train_gan(
     log: Callable[[str], None] | None = None,
 ) -> list[dict[str, float]]:
     """WGAN-GP training; the checkpoint at ``out`` is rewritten after every epoch (with the
-    critic's statistics on the training bars) and the curves drawn to ``plot``."""
+    critic's statistics on the training bars) and the curves drawn to ``plot``.
+
+    Under ``torchrun`` (WORLD_SIZE > 1) each process trains on its share of every epoch's batches
+    (its own noise), the critic's and the generator's gradients are averaged across processes
+    before each of their steps (tunesmith.models.distributed), and rank 0 alone writes the
+    checkpoint and the plot."""
+    from tunesmith.models import distributed as dist_tools
     from tunesmith.models.train import CHECKPOINT_FORMAT, _Progress, load_checkpoint, save_checkpoint
 
     cfg = config or GANTrainConfig()
     out = Path(out)
     plot_path = Path(plot) if plot is not None else out.with_suffix(".loss.png")
-    say = log or (lambda _m: None)
+    rank, world = dist_tools.rank_and_world()
+    say = (log or (lambda _m: None)) if rank == 0 else (lambda _m: None)
     torch.set_num_threads(max(1, cfg.threads))
     torch.manual_seed(cfg.seed)
     opt_g = torch.optim.Adam(model.generator.parameters(), lr=cfg.lr, betas=(0.5, 0.9))
@@ -376,6 +383,10 @@ def train_gan(
         step, start_epoch = int(ckpt["step"]), int(ckpt["epoch"]) + 1
         history = list(ckpt.get("history", []))
         say(f"resumed from {out} at epoch {start_epoch - 1}, step {step}")
+    if world > 1:
+        dist_tools.broadcast_parameters(model)
+        torch.manual_seed(cfg.seed * 1_000 + rank)  # each rank its own noise
+        say(f"distributed training: {world} processes (gloo), {cfg.batch_size} bars per batch each")
     n = len(train["bar"])
     started = time.perf_counter()
     c = model.config
@@ -386,11 +397,12 @@ def train_gan(
         batches = [
             order[a : a + cfg.batch_size] for a in range(0, n - cfg.batch_size + 1, cfg.batch_size)
         ] or [order]
+        batches = dist_tools.share(batches, rank, world)
         model.train()
         sums = {"wasserstein": 0.0, "critic_loss": 0.0, "generator_loss": 0.0}
         g_steps = 0
         epoch_start = time.perf_counter()
-        with _Progress(cfg.progress, len(batches), f"epoch {epoch}/{cfg.epochs}") as advance:
+        with _Progress(cfg.progress and rank == 0, len(batches), f"epoch {epoch}/{cfg.epochs}") as advance:
             for i, index in enumerate(batches):
                 idx = torch.from_numpy(index)
                 real, cond, prev = tensors["bar"][idx], tensors["cond"][idx], tensors["prev"][idx]
@@ -402,6 +414,8 @@ def train_gan(
                 d_loss = d_fake - d_real + c.gp_weight * gp
                 opt_d.zero_grad(set_to_none=True)
                 d_loss.backward()
+                if world > 1:
+                    dist_tools.sync_gradients(model.critic.parameters(), 1.0)
                 opt_d.step()
                 sums["wasserstein"] += float((d_real - d_fake).detach())
                 sums["critic_loss"] += float(d_loss.detach())
@@ -410,6 +424,8 @@ def train_gan(
                     g_loss = -model.critic(model.fake(z, cond, prev), cond, prev).mean()
                     opt_g.zero_grad(set_to_none=True)
                     g_loss.backward()
+                    if world > 1:
+                        dist_tools.sync_gradients(model.generator.parameters(), 1.0)
                     opt_g.step()
                     sums["generator_loss"] += float(g_loss.detach())
                     g_steps += 1
@@ -429,6 +445,13 @@ def train_gan(
             f"epoch {epoch}: Wasserstein estimate {record['wasserstein']:.3f} (validation {val_w:.3f}), "
             f"generator loss {record['generator_loss']:.3f}, {record['seconds']:.0f} s"
         )
+        over = cfg.max_minutes is not None and time.perf_counter() - started > cfg.max_minutes * 60
+        if world > 1:
+            over = bool(dist_tools.global_max(int(over)))  # every rank stops after the same epoch
+        if rank != 0:
+            if over:
+                break
+            continue
         scores = critic_scores(model, train["bar"][:4096], train["cond"][:4096], train["prev"][:4096])
         save_checkpoint(out, {
             "format": CHECKPOINT_FORMAT, "kind": "gan", "architecture": "bar_gan", "config": asdict(c),
@@ -439,9 +462,10 @@ def train_gan(
             "critic_stats": {"mean": float(scores.mean()), "std": float(scores.std() + 1e-6)},
         })  # fmt: skip
         plot_gan(history, plot_path)
-        if cfg.max_minutes is not None and time.perf_counter() - started > cfg.max_minutes * 60:
+        if over:
             say(f"time budget of {cfg.max_minutes} minutes reached: stopping")
             break
+    dist_tools.barrier(world)
     return history
 
 

@@ -41,6 +41,11 @@ def fit_gan(
 ) -> list[dict[str, float]]:
     """Cut ``scores`` into bars, train the GAN of ``size`` into ``out`` (WGAN-GP), then teach its
     critic to rank for ``ranking_steps`` steps; returns the adversarial training history."""
+    from tunesmith.models.distributed import rank_and_world
+
+    rank, _ = rank_and_world()
+    if rank != 0:
+        log = None  # rank 0 reports for all
     pieces, skipped = corpus_bar_pieces(scores)
     train, val = bar_arrays(pieces)
     model = BarGAN(gan_config(size))
@@ -72,7 +77,8 @@ def fit_gan(
     history = train_gan(
         model, train, val, out, config=config, resume=resume, data_info=info, plot=plot, log=log
     )
-    rank_critic(out, train, steps=10 if size == "debug" else ranking_steps, seed=seed, log=log)
+    if rank == 0:  # a short single-process fine-tune of the finished checkpoint
+        rank_critic(out, train, steps=10 if size == "debug" else ranking_steps, seed=seed, log=log)
     return history
 
 

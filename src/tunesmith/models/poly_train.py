@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from tunesmith.errors import ModelError
+from tunesmith.models import distributed as dist_tools
 from tunesmith.models.poly import PolyModel, checkpoint_dict, frame_nll, save_checkpoint
 from tunesmith.models.polydata import Roll, legal_shifts, length_batches, pad_batch, transpose_roll
 
@@ -111,32 +112,47 @@ def _augment(seqs: Sequence[Roll], max_shift: int, rng: np.random.Generator) -> 
 
 
 def _train_batch(
-    model: PolyModel, frames: torch.Tensor, mask: torch.Tensor, opt: torch.optim.Optimizer, cfg: TrainConfig
+    model: PolyModel, frames: torch.Tensor, mask: torch.Tensor, opt: torch.optim.Optimizer, cfg: TrainConfig,
+    *, world: int = 1,
 ) -> float:
-    """One optimisation pass over a padded batch, in BPTT chunks; returns its mean NLL per frame."""
+    """One optimisation pass over a padded batch, in BPTT chunks; returns its mean NLL per frame.
+    Across processes (``world`` > 1) every rank takes as many steps as the rank with the most chunks
+    and each step applies the gradient of all ranks' frames (tunesmith.models.distributed)."""
     prev = torch.cat([torch.zeros_like(frames[:, :1]), frames[:, :-1]], dim=1)
     T = frames.shape[1]
     chunk = cfg.bptt if cfg.bptt > 0 else T
+    starts = []
+    for s in range(0, T, chunk):
+        if float(mask[:, s : s + chunk].sum()) == 0:
+            break  # the rest is padding
+        starts.append(s)
+    steps = len(starts) if world == 1 else dist_tools.global_max(len(starts))
     state: tuple[torch.Tensor, torch.Tensor] | None = None
     total = 0.0
     count = 0.0
-    for s in range(0, T, chunk):
-        m = mask[:, s : s + chunk]
-        n = float(m.sum())
-        if n == 0:
-            break
-        x = frames[:, s : s + chunk]
-        ctx, state = model.context_from_previous(prev[:, s : s + chunk], state)
-        state = (state[0].detach(), state[1].detach())
-        logits = model.made(x, ctx)
-        loss_sum = frame_nll(logits, x, m).sum()
+    for k in range(steps):
         opt.zero_grad(set_to_none=True)
-        (loss_sum / n).backward()
+        n = 0.0
+        if k < len(starts):
+            s = starts[k]
+            m = mask[:, s : s + chunk]
+            n = float(m.sum())
+            x = frames[:, s : s + chunk]
+            ctx, state = model.context_from_previous(prev[:, s : s + chunk], state)
+            state = (state[0].detach(), state[1].detach())
+            logits = model.made(x, ctx)
+            loss_sum = frame_nll(logits, x, m).sum()
+            if world == 1:
+                (loss_sum / n).backward()
+            else:
+                loss_sum.backward()  # divided by every rank's frames together in sync_gradients
+            total += float(loss_sum.detach())
+            count += n
+        if world > 1 and dist_tools.sync_gradients(model.parameters(), n) == 0:
+            continue
         if cfg.clip > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
         opt.step()
-        total += float(loss_sum.detach())
-        count += n
     return total / max(1.0, count)
 
 
@@ -157,7 +173,17 @@ def train(  # noqa: PLR0917 - the loop's inputs, in the order a reader expects t
     extra: dict[str, Any] | None = None,
 ) -> TrainResult:
     """Train on ``train_seqs``, keep the weights with the best validation NLL (written to
-    ``checkpoint`` after every improvement, with optimiser state and step) and load them back."""
+    ``checkpoint`` after every improvement, with optimiser state and step) and load them back.
+
+    Under ``torchrun`` (WORLD_SIZE > 1) each process trains on its share of every epoch's batches
+    with gradients summed across processes (gloo); every rank validates on the whole validation set
+    (so all take the same early-stopping and learning-rate decisions); rank 0 alone writes the
+    checkpoint, reports progress and calls ``on_epoch``."""
+    rank, world = dist_tools.rank_and_world()
+    if world > 1:
+        dist_tools.broadcast_parameters(model)
+        if rank != 0:
+            checkpoint, on_epoch, progress = None, None, None
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     opt = optimizer or make_optimizer(model, cfg)
@@ -173,12 +199,12 @@ def train(  # noqa: PLR0917 - the loop's inputs, in the order a reader expects t
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         data = _augment(train_seqs, cfg.max_transpose, rng)
-        batches = list(length_batches(data, cfg.batch_size, rng))
+        batches = dist_tools.share(list(length_batches(data, cfg.batch_size, rng)), rank, world)
         run_sum = 0.0
         run_frames = 0
         for bi, idx in enumerate(batches):
             frames, mask = _to_model(model, *pad_batch([data[i] for i in idx]))
-            loss = _train_batch(model, frames, mask, opt, cfg)
+            loss = _train_batch(model, frames, mask, opt, cfg, world=world)
             n = int(mask.sum())
             run_sum += loss * n
             run_frames += n
@@ -207,8 +233,10 @@ def train(  # noqa: PLR0917 - the loop's inputs, in the order a reader expects t
             on_epoch(row)
         if since_best >= cfg.patience:
             break
-        if cfg.max_minutes > 0 and time.monotonic() - start > cfg.max_minutes * 60:
+        over = cfg.max_minutes > 0 and time.monotonic() - start > cfg.max_minutes * 60
+        if (dist_tools.global_max(int(over)) if world > 1 else over):  # every rank stops together
             break
+    dist_tools.barrier(world)
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()

@@ -313,7 +313,12 @@ def train(
             result.stopped_early = True
             say(f"no better validation loss for {cfg.patience} epochs: stopping early")
             break
-        if cfg.max_minutes is not None and time.perf_counter() - started > cfg.max_minutes * 60:
+        over = cfg.max_minutes is not None and time.perf_counter() - started > cfg.max_minutes * 60
+        if world > 1:  # ranks measure their own time: they must stop after the same epoch
+            from tunesmith.models.distributed import global_max
+
+            over = bool(global_max(int(over)))
+        if over:
             say(f"time budget of {cfg.max_minutes} minutes reached: stopping")
             break
     if world > 1:

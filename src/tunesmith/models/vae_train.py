@@ -33,8 +33,12 @@ def fit_vae(
     plot: str | Path | None = None,
 ) -> TrainResult:
     """Cut ``scores`` into phrases, train the VAE of ``size`` into ``out`` and add attribute vectors."""
+    from tunesmith.models.distributed import rank_and_world
     from tunesmith.models.vae_api import ATTRIBUTES, attribute_values
 
+    rank, _ = rank_and_world()  # under torchrun, train() runs data-parallel; rank 0 reports and writes
+    if rank != 0:
+        log = None
     pieces, skipped = corpus_bar_pieces(scores)
     if resume and Path(out).is_file():
         loaded, previous = load_checkpoint(out, "vae")
@@ -58,6 +62,8 @@ def fit_vae(
         model, train_arrays, val_arrays, out, kind="vae", architecture="phrase_vae",
         vocab=mt.vocabulary(), config=config, resume=resume, data_info=info, log=log, plot=plot,
     )  # fmt: skip
+    if rank != 0:
+        return result
     best, ckpt = load_checkpoint(out, "vae")
     assert isinstance(best, PhraseVAE)
     ckpt["attributes"] = attribute_vectors(best, train_arrays, {a: attribute_values(a) for a in ATTRIBUTES})

@@ -21,7 +21,9 @@ History:
   3  sessions table (web sign-in tokens, stored hashed, with expiry); pieces.owner_id (who uploaded
      or composed a piece; NULL for the shared corpus), pieces.features (cached musical features for
      the feedback model and recommendations)
-  4  exercise_results (a learner's graded answers: kind, level, score 0-1; the next level follows them)
+  4  jobs table (compose jobs: owner, status, progress, request, result, attempts, heartbeat), so a
+     job outlives the process that accepted or ran it
+  5  exercise_results (a learner's graded answers: kind, level, score 0-1; the next level follows them)
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from collections.abc import Callable
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     Connection,
@@ -157,6 +160,36 @@ def _v3(conn: Connection) -> None:
     sessions.create(conn)
 
 
+def _v4_jobs(conn: Connection) -> None:
+    meta = MetaData()
+    Table(
+        "jobs", meta,
+        Column("id", String(32), primary_key=True),
+        Column("owner_id", Integer, nullable=False, index=True),
+        Column("kind", String(32), nullable=False),
+        Column("status", String(16), nullable=False, index=True),
+        Column("stage", String(200), nullable=False),
+        Column("progress", Float, nullable=False),
+        Column("request", JSON, nullable=False),
+        Column("outputs", JSON, nullable=False),
+        Column("steer", Boolean, nullable=False),
+        Column("primer_piece", Integer),
+        Column("pieces", JSON),
+        Column("error", Text),
+        Column("error_field", String(100)),
+        Column("attempts", Integer, nullable=False),
+        Column("max_attempts", Integer, nullable=False),
+        Column("worker", String(200)),
+        Column("created_at", DateTime, nullable=False),
+        Column("enqueued_at", DateTime, nullable=False),
+        Column("started_at", DateTime),
+        Column("heartbeat_at", DateTime),
+        Column("finished_at", DateTime),
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="ck_jobs_status"),
+    )
+    meta.create_all(conn)
+
+
 def _exercise_results(conn: Connection) -> None:
     meta = MetaData()
     meta.reflect(conn, only=["users"])
@@ -173,7 +206,7 @@ def _exercise_results(conn: Connection) -> None:
     ).create(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _exercise_results]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4_jobs, _exercise_results]
 LATEST_VERSION = len(MIGRATIONS)
 
 
@@ -192,7 +225,34 @@ def current_version(conn: Connection) -> int:
 
 
 def migrate(engine: Engine, target: int = LATEST_VERSION) -> tuple[int, int]:
-    """Upgrade the database to ``target``; returns (version before, version after)."""
+    """Upgrade the database to ``target``; returns (version before, version after).
+
+    Processes that start together on a fresh database (several web processes, workers) migrate one
+    after the other instead of racing: under an advisory lock on PostgreSQL, a lock file beside a
+    SQLite file."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
+        import fcntl
+        from pathlib import Path
+
+        with Path(f"{database}.migrate-lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return _migrate(engine, target)
+    with engine.connect() as guard:
+        locked = engine.dialect.name == "postgresql"
+        if locked:
+            guard.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK_KEY})
+        try:
+            return _migrate(engine, target)
+        finally:
+            if locked:
+                guard.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY})
+
+
+_LOCK_KEY = 0x74756E65  # 'tune'
+
+
+def _migrate(engine: Engine, target: int) -> tuple[int, int]:
     with engine.connect() as conn:
         before = current_version(conn)
     if before > LATEST_VERSION:

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from tunesmith.errors import ControlError
+from tunesmith.score import Score
 from tunesmith.therapy.report import plot_report, session_report
-from tunesmith.therapy.session import DISCLAIMER, Progress, Session, make_session
+from tunesmith.therapy.session import DISCLAIMER, Progress, make_session
 from tunesmith.therapy.trajectory import Trajectory
 
 AUDIO_FORMATS = ("wav", "flac", "mp3")
@@ -40,13 +41,12 @@ def write_session(
     audio_format: str = "wav",
     db: str | None = None,
     record: bool = True,
-    store: Any = None,
-    write_lock: Any = None,
     preferences: Any = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Compose, render, report and write a session into ``output``; record it in ``store`` (an open
-    Store, written under ``write_lock`` when given) or in the store ``db`` names."""
+    """Compose, render, report and write a session into ``output``, and (``record``) record it as
+    a generated piece in the store ``db`` names. The returned dict is what session.json holds,
+    plus ``score``, ``paths`` (and ``piece_id`` when recorded) for callers that record it themselves."""
     from tunesmith.fileutil import write_text_atomic
     from tunesmith.io import save
     from tunesmith.render.export import render_audio, write_audio
@@ -94,35 +94,32 @@ def write_session(
     }
     write_text_atomic(files["json"], json.dumps(data, indent=1) + "\n")
     if record:
-        import contextlib
-
         from tunesmith.store.db import open_store
+        from tunesmith.store.ratings import get_or_create_user
 
-        with contextlib.ExitStack() as stack:
-            target = store if store is not None else stack.enter_context(open_store(db))
-            if write_lock is not None:
-                stack.enter_context(write_lock)
-            data["piece_id"] = _record(session, files, target, user)
-    return data
+        with open_store(db) as store, store.session() as s:
+            owner = get_or_create_user(s, user).id if user else None
+            data["piece_id"] = record_session(s, session.score, data["session"], files, owner)
+    return {**data, "score": session.score, "paths": files}
 
 
-def _record(session: Session, files: dict[str, Path], store: Any, user: str | None) -> int:
+def record_session(
+    s: Any, score: Score, session: dict[str, Any], files: dict[str, Path], owner_id: int | None
+) -> int:
+    """Store the session as a generated piece (in the caller's transaction); returns its id."""
     from tunesmith.store.pieces import add_piece
-    from tunesmith.store.ratings import get_or_create_user
 
-    with store.session() as s:
-        piece, _ = add_piece(
-            s,
-            session.score,
-            source="generated",
-            tags=["session", session.style],
-            title=session.score.metadata.title,
-            path=str(files["midi"]),
-            fmt=".mid",
-            file_data=files["midi"].read_bytes(),
-            controls={"session": session.to_dict()},
-        )
-        if user:
-            piece.owner_id = get_or_create_user(s, user).id
-        s.flush()
-        return int(piece.id)
+    piece, _ = add_piece(
+        s,
+        score,
+        source="generated",
+        tags=["session", str(session["style"])],
+        title=score.metadata.title,
+        path=str(files["midi"]),
+        fmt=".mid",
+        file_data=files["midi"].read_bytes(),
+        controls={"session": session},
+    )
+    piece.owner_id = owner_id
+    s.flush()
+    return int(piece.id)

@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 from tunesmith.errors import TunesmithError
 from tunesmith.store.models import Piece, User
 from tunesmith.web import auth
-from tunesmith.web.jobs import JobManager
+from tunesmith.web.jobs import JobQueue
 from tunesmith.web.service import Files
 from tunesmith.web.settings import WebSettings
 
@@ -37,26 +37,42 @@ class Context:
             event.listen(self.store.engine, "connect", _sqlite_tuning)
             self.store.engine.dispose()  # reconnect with the pragmas
         self.write_lock = threading.Lock()
-        self.jobs = JobManager(settings.workers, settings.max_queued_jobs)
         self.files = Files(settings)
         self.prefs: Any = None
         self.prefs_stale = True
+        self.prefs_version: tuple[Any, ...] = ()
         self.prefs_lock = threading.Lock()
         self.corpus_ready = threading.Event()
+        self.jobs = JobQueue(self, settings.workers)
 
     def preferences(self) -> Any:
         """The fitted preference models, refitted when ratings changed since the last fit."""
         from tunesmith.feedback.preference import Preferences, learn_from_store
 
         with self.prefs_lock:
-            if self.prefs_stale or self.prefs is None:
+            version = self.ratings_version()
+            if self.prefs_stale or self.prefs is None or version != self.prefs_version:
                 with self.write_lock:  # fitting caches features on the pieces (a write)
                     try:
                         self.prefs = learn_from_store(self.store, self.settings.resolved_preference_dir())
                     except TunesmithError:
                         self.prefs = Preferences(None, None)
                 self.prefs_stale = False
+                self.prefs_version = version
             return self.prefs
+
+    def ratings_version(self) -> tuple[Any, ...]:
+        """Changes whenever a rating is added, changed or removed, by this process or any other
+        (web processes and workers share the store, not their memory)."""
+        from sqlalchemy import func
+
+        from tunesmith.store.models import Rating
+
+        with self.store.session() as s:
+            row = s.execute(
+                select(func.count(Rating.id), func.max(Rating.created_at), func.max(Rating.updated_at))
+            ).one()
+        return tuple(row)
 
     def register_corpus(self) -> None:
         """Give the configured corpus collections store rows, so they can be listed and rated."""

@@ -66,9 +66,7 @@ class SignedIn(BaseModel):
 class ComposeBody(BaseModel):
     """Every compose control (tunesmith.compose.request.ComposeRequest); None lets style and mood decide."""
 
-    style: str = Field(
-        "folk", description="a style name (the enum lists this server's styles)"
-    )
+    style: str = Field("folk", description="a style name (the enum lists this server's styles)")
     mood: str | None = _one_of(r.MOODS, "a named mood; valence and arousal override it")
     valence: float | None = _range(-1.0, 1.0, "-1 (sad) to 1 (happy)")
     arousal: float | None = _range(-1.0, 1.0, "-1 (calm) to 1 (excited)")

@@ -14,6 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from tunesmith.errors import NotFoundError, OutputError
 from tunesmith.store.db import Store
 from tunesmith.store.models import Piece
@@ -94,27 +96,64 @@ class Files:
         return target
 
 
+def primer_file(store: Store, files: Files, piece_id: int, owner_id: int) -> Path:
+    """The file of ``owner_id``'s upload ``piece_id`` for use as a primer, written under the files
+    folder of this machine (a worker may run on another machine than the server that took the job)."""
+    from tunesmith.errors import ControlError
+
+    with store.session() as s:
+        piece = s.get(Piece, piece_id)
+        if piece is None or piece.owner_id != owner_id or not piece.file_data:
+            raise ControlError(
+                "primer_piece",
+                f"{piece_id} is not one of your uploads; allowed: the id of one of your uploads",
+            )
+        folder = files.root / "primers" / str(int(piece.id))
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = piece.format if piece.format in (".mid", ".musicxml", ".abc") else ".mid"
+        path = folder / f"primer{suffix}"
+        if not path.is_file():
+            from tunesmith.fileutil import write_bytes_atomic
+
+            write_bytes_atomic(path, piece.file_data)
+        return path
+
+
 def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
     store: Store,
     files: Files,
     owner_id: int,
     request: Any,
     outputs: list[str],
-    job_id: str,
+    out: Path,
     progress: Callable[[str, float], None],
     preference: Callable[[Any], float] | None,
     write_lock: threading.Lock,
+    finish: Callable[[Session, list[dict[str, Any]]], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Compose ``request``, write every candidate's files, record each as a generated piece."""
+    """Compose ``request``, write every candidate's files under ``out``, record each as a generated
+    piece. The pieces are recorded in one transaction, in which ``finish(session, made)`` runs
+    last (the job marks itself done there): pieces and 'done' commit together or not at all."""
     from tunesmith.compose.api import compose, write_files
     from tunesmith.feedback.features import FEATURES_VERSION, piece_features
     from tunesmith.store.pieces import add_piece
 
     composition = compose(request, lambda s, f: progress(s, 0.3 * f), preference)
     formats = sorted(set(outputs) | {"mid", "json"})
-    out = files.root / "generated" / job_id
-    made = []
+    ready = []
     count = len(composition.candidates)
+    plan = composition.plan
+    tags = [
+        plan.style.name,
+        plan.key.name,
+        str(plan.meter),
+        "minor" if plan.key.is_minor else "major",
+        *plan.style.tags,
+        f"model:{plan.model}",
+        "generated",
+    ]
+    if plan.request.mood:
+        tags.append(plan.request.mood)
     for i, cand in enumerate(composition.candidates):
         progress(f"files for candidate {i + 1}/{count}", 0.3 + 0.65 * i / count)
         single = replace(composition, score=cand.score, candidates=[cand])
@@ -122,30 +161,21 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
             single, out / f"c{i + 1}", formats=formats, soundfont=files.settings.soundfont, record=False
         )
         rel = {k: str(Path(p).resolve().relative_to(files.root)) for k, p in paths.items() if k in KINDS}
-        summary = single.summary()
-        controls = {
+        controls: dict[str, Any] = {
             "request": composition.request.to_dict(),
             "model_versions": composition.model_versions,
             "web_files": rel,
             "rank": i + 1,
             "total": round(cand.total, 4),
             "components": {k: round(v, 4) for k, v in cand.components.items()},
-            "summary": summary,
+            "summary": single.summary(),
         }
-        plan = composition.plan
-        tags = [
-            plan.style.name,
-            plan.key.name,
-            str(plan.meter),
-            "minor" if plan.key.is_minor else "major",
-            *plan.style.tags,
-            f"model:{plan.model}",
-            "generated",
-        ]
-        if plan.request.mood:
-            tags.append(plan.request.mood)
         values = piece_features(cand.score, controls)
-        with write_lock, store.session() as session:
+        ready.append((cand, controls, values, paths["mid"].read_bytes()))
+    progress("recording the pieces", 0.97)
+    made = []
+    with write_lock, store.session() as session:
+        for i, (cand, controls, values, midi) in enumerate(ready):
             piece, created = add_piece(
                 session,
                 cand.score,
@@ -153,7 +183,7 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
                 tags=sorted(set(tags)),
                 title=f"{plan.title}" + (f" #{i + 1}" if count > 1 else ""),
                 fmt=".mid",
-                file_data=paths["mid"].read_bytes(),
+                file_data=midi,
                 controls=controls,
             )
             if created:
@@ -162,15 +192,17 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
                     "version": FEATURES_VERSION,
                     "values": {k: (None if math.isnan(v) else v) for k, v in values.items()},
                 }
-            piece_id = piece.id
-        made.append(
-            {
-                "piece_id": piece_id,
-                "rank": i + 1,
-                "total": round(cand.total, 4),
-                "components": controls["components"],
-                "summary": summary,
-                "files": {k: f"/api/pieces/{piece_id}/files/{k}" for k in rel},
-            }
-        )
+            session.flush()
+            made.append(
+                {
+                    "piece_id": piece.id,
+                    "rank": i + 1,
+                    "total": controls["total"],
+                    "components": controls["components"],
+                    "summary": controls["summary"],
+                    "files": {k: f"/api/pieces/{piece.id}/files/{k}" for k in controls["web_files"]},
+                }
+            )
+        if finish is not None:
+            finish(session, made)
     return made

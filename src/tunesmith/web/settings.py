@@ -25,8 +25,18 @@ class WebSettings:
     local_sign_in: bool = True
     local_user: str = "local"
     workers: int = 2
-    """Compose jobs running at once (composing is CPU-bound: more than the cores only queues)."""
-    max_queued_jobs: int = 64
+    """Compose jobs this process runs at once, from the queue (composing is CPU-bound: more than the
+    cores only queues). 0: none here; ``tunesmith worker`` processes run them."""
+    max_queued_jobs: int = 1000
+    """Jobs waiting or running at once, all users together, before a submit gets 503."""
+    queue_url: str | None = None
+    """The job queue: ``sqlite:///path`` (one machine, no server) or ``redis://host:port/db`` (many
+    machines). Default: $TUNESMITH_QUEUE_URL, else queue.db in the files folder."""
+    job_attempts: int = 3
+    """Attempts at a job whose worker died before it is failed with that reason."""
+    job_heartbeat_s: float = 5.0
+    job_stale_s: float = 30.0
+    """A running job whose heartbeat is older than this lost its worker: it is queued again."""
     max_upload_bytes: int = 2 * 1024 * 1024
     session_hours: float = 24.0 * 14
     default_outputs: tuple[str, ...] = DEFAULT_OUTPUTS
@@ -72,3 +82,33 @@ class WebSettings:
 
 def is_loopback(host: str) -> bool:
     return host.strip().strip("[]").lower() in LOOPBACK_HOSTS
+
+
+SETTINGS_ENV = "TUNESMITH_WEB_SETTINGS"
+"""Environment variable holding the settings as JSON, for web processes started by uvicorn's
+``--workers`` (each imports the app factory and rebuilds the same settings)."""
+
+
+def settings_to_json(settings: WebSettings) -> str:
+    import json
+    from dataclasses import asdict
+
+    return json.dumps(asdict(settings), default=str)
+
+
+def settings_from_json(text: str) -> WebSettings:
+    import json
+    from dataclasses import fields
+
+    values = json.loads(text)
+    known = {f.name: str(f.type) for f in fields(WebSettings)}
+    kwargs: dict[str, object] = {}
+    for name, value in values.items():
+        if name not in known:
+            continue
+        if isinstance(value, list):
+            value = tuple(value)
+        elif isinstance(value, str) and "Path" in known[name]:
+            value = Path(value)
+        kwargs[name] = value
+    return WebSettings(**kwargs)  # type: ignore[arg-type]

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, cast
 
 from fastapi import APIRouter
 
 from tunesmith.errors import ControlError, NotFoundError
-from tunesmith.store.models import Piece, User
-from tunesmith.web.context import Context, Ctx, Me
-from tunesmith.web.jobs import Job
+from tunesmith.store.models import Job
+from tunesmith.web.context import Ctx, Me
 from tunesmith.web.openapi import errors
 from tunesmith.web.schemas import ComposeBody, Config, JobCreated, JobState, JobStatus
-from tunesmith.web.service import compose_pieces
+from tunesmith.web.service import primer_file
 from tunesmith.web.settings import ALL_OUTPUTS
 
 router = APIRouter(prefix="/api", tags=["compose"])
@@ -50,7 +48,8 @@ def config(ctx: Ctx) -> dict[str, Any]:
 
 @router.post("/compose", response_model=JobCreated, status_code=202, responses=errors(401, 422, 503))
 def compose(body: ComposeBody, user: Me, ctx: Ctx) -> JobCreated:
-    """Start composing; poll the returned status URL for progress and the result."""
+    """Start composing; poll the returned status URL for progress and the result. The job is kept
+    in the store and run by a worker from the queue, so it outlives a restart of this server."""
     from tunesmith.compose.request import ComposeRequest
 
     controls = body.model_dump(exclude={"primer_piece", "outputs", "steer"})
@@ -60,47 +59,14 @@ def compose(body: ComposeBody, user: Me, ctx: Ctx) -> JobCreated:
         raise ControlError(
             "outputs", f"{', '.join(bad) or 'none'} not allowed; allowed: {', '.join(ALL_OUTPUTS)}"
         )
-    if body.primer_piece is not None:
-        controls["primer"] = str(_primer_file(ctx, body.primer_piece, user))
+    if body.primer_piece is not None:  # checked (and written) now, so a bad primer is a 422 here
+        controls["primer"] = str(primer_file(ctx.store, ctx.files, body.primer_piece, user.id))
     request = ComposeRequest.from_dict(controls)
     request.validate()
-    steer = body.steer
-
-    def work(job: Any, progress: Any) -> list[dict[str, Any]]:
-        req = request
-        scorer = None
-        if steer:
-            from tunesmith.feedback.steer import preference_scorer, steer_request
-
-            prefs = ctx.preferences()
-            req = steer_request(req, prefs, user.name)
-            scorer = preference_scorer(prefs, user.name)
-            job.request = req.to_dict()
-        return compose_pieces(
-            ctx.store, ctx.files, user.id, req, outputs, job.id, progress, scorer, ctx.write_lock
-        )
-
-    job = ctx.jobs.submit(user.id, request.to_dict(), work)
+    stored = request.to_dict()
+    stored.pop("primer", None)  # the worker writes the primer on its own machine from primer_piece
+    job = ctx.jobs.submit(user.id, stored, outputs, steer=bool(body.steer), primer_piece=body.primer_piece)
     return JobCreated(job_id=job.id, status_url=f"/api/jobs/{job.id}")
-
-
-def _primer_file(ctx: Context, piece_id: int, user: User) -> Path:
-    with ctx.store.session() as s:
-        piece = s.get(Piece, piece_id)
-        if piece is None or piece.owner_id != user.id or not piece.file_data:
-            raise ControlError(
-                "primer_piece",
-                f"{piece_id} is not one of your uploads; allowed: the id of one of your uploads",
-            )
-        folder = ctx.files.root / "primers" / str(int(piece.id))
-        folder.mkdir(parents=True, exist_ok=True)
-        suffix = piece.format if piece.format in (".mid", ".musicxml", ".abc") else ".mid"
-        path = folder / f"primer{suffix}"
-        if not path.is_file():
-            from tunesmith.fileutil import write_bytes_atomic
-
-            write_bytes_atomic(path, piece.file_data)
-        return path
 
 
 def _status(job: Job) -> JobStatus:
@@ -111,16 +77,16 @@ def _status(job: Job) -> JobStatus:
         progress=job.progress,
         error=job.error,
         field=job.error_field,
-        pieces=job.pieces,
+        pieces=job.pieces or [],
         request=job.request,
     )
 
 
 @router.get("/jobs/{job_id}", response_model=JobStatus, responses=errors(401, 404))
 def job_status(job_id: str, user: Me, ctx: Ctx) -> JobStatus:
-    job = ctx.jobs.get(job_id)
+    job = ctx.jobs.get(job_id) if len(job_id) <= 64 else None
     if job is None or job.owner_id != user.id:
-        raise NotFoundError(f"no compose job {job_id!r}")
+        raise NotFoundError(f"no compose job {job_id[:64]!r}")
     return _status(job)
 
 

@@ -57,7 +57,7 @@ def start_session(body: SessionBody, user: Me, ctx: Ctx) -> JobCreated:
     """Start composing a session; poll the job, then fetch its files."""
     from tunesmith.therapy.trajectory import trajectory
 
-    path, styles = trajectory(body.start, body.end, body.preset, body.via)  # bad input fails now, not later
+    trajectory(body.start, body.end, body.preset, body.via)  # bad input fails now, not in the worker
     if body.style is not None:
         from tunesmith.compose.styles import available_styles
 
@@ -66,35 +66,7 @@ def start_session(body: SessionBody, user: Me, ctx: Ctx) -> JobCreated:
                 "style", f"unknown style {body.style!r}; allowed: {', '.join(available_styles())}"
             )
 
-    def work(job: Any, progress: Any) -> list[dict[str, Any]]:
-        from tunesmith.therapy.service import write_session
-
-        folder = ctx.files.root / "sessions" / str(int(user.id)) / job.id
-        data = write_session(
-            path,
-            body.minutes,
-            folder,
-            styles=styles,
-            style=body.style,
-            key=body.key,
-            seed=body.seed,
-            user=user.name,
-            audio_format="mp3",
-            db=ctx.settings.db_url,
-            progress=progress,
-        )
-        piece_id = data["piece_id"]
-        return [
-            {
-                "piece_id": piece_id,
-                "files": {k: f"/api/sessions/{piece_id}/files/{k}" for k in FILES},
-                "correlation": data["report"]["correlation"],
-                "seams": data["report"]["seams"],
-                "disclaimer": data["disclaimer"],
-            }
-        ]
-
-    job = ctx.jobs.submit(user.id, {"session": body.model_dump()}, work)
+    job = ctx.jobs.submit(user.id, body.model_dump(), [], kind="session")
     return JobCreated(job_id=job.id, status_url=f"/api/jobs/{job.id}")
 
 
