@@ -34,15 +34,14 @@ def serve_command(
     ] = None,
 ) -> None:
     """Serve the web page and the REST API (OpenAPI schema at /openapi.json)."""
-    import uvicorn
-
     from tunesmith.web import create_app
+    from tunesmith.web.server import run
     from tunesmith.web.settings import WebSettings
 
     settings = WebSettings.for_host(host, db_url=db, workers=workers, files_dir=files)
     mode = "password-less local user allowed" if settings.local_sign_in else "accounts required"
     typer.echo(f"tunesmith on http://{host}:{port}/ ({mode})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    run(create_app(settings), host=host, port=port)
 
 
 def recommend_command(

@@ -16,6 +16,8 @@ History:
   3  sessions table (web sign-in tokens, stored hashed, with expiry); pieces.owner_id (who uploaded
      or composed a piece; NULL for the shared corpus), pieces.features (cached musical features for
      the feedback model and recommendations)
+  4  pieces.private: a generated piece made from a private upload (a primer) is seen only by its
+     owner, like the upload
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Callable
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     Connection,
@@ -151,7 +154,12 @@ def _v3(conn: Connection) -> None:
     sessions.create(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+def _private_pieces(conn: Connection) -> None:
+    # NULL (every older row) reads as not private.
+    _add_column(conn, "pieces", Column("private", Boolean))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _private_pieces]
 LATEST_VERSION = len(MIGRATIONS)
 
 

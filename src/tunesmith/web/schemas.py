@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
+
+MAX_ID = 2**63 - 1
+"""Largest id or offset the store can hold (a signed 64-bit integer); larger is a 422, not a crash."""
+MAX_TITLE = 200
+MAX_INSTRUMENTS = 16
+PieceId = Annotated[int, Path(ge=0, le=MAX_ID, description="a piece id")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 
 
 class Credentials(BaseModel):
-    name: str = Field(description="2-40 letters, digits, '.', '_' or '-'")
-    password: str = Field(description="at least 8 characters")
+    name: str = Field(description="2-40 letters, digits, '.', '_' or '-'", max_length=100)
+    password: str = Field(description="at least 8 characters", max_length=1024)
+
+
+class Registered(BaseModel):
+    user: str
+    detail: str
 
 
 class SignedIn(BaseModel):
@@ -19,28 +32,36 @@ class SignedIn(BaseModel):
 
 
 class ComposeBody(BaseModel):
-    """Every compose control (tunesmith.compose.request.ComposeRequest); None lets style and mood decide."""
+    """Every compose control (tunesmith.compose.request.ComposeRequest); None lets style and mood decide.
 
-    style: str = "folk"
-    mood: str | None = None
+    Text fields are capped here, so an oversized field is a 422 before anything looks at it."""
+
+    style: str = Field("folk", max_length=60, description="a style name from GET /api/config")
+    mood: str | None = Field(None, max_length=40)
     valence: float | None = Field(None, description="-1 (sad) to 1 (happy)")
     arousal: float | None = Field(None, description="-1 (calm) to 1 (excited)")
-    key: str | None = None
-    mode: str | None = None
+    key: str | None = Field(None, max_length=20)
+    mode: str | None = Field(None, max_length=20)
     tempo: float | None = Field(None, description="quarter notes per minute, 30-240")
-    meter: str | None = None
+    meter: str | None = Field(None, max_length=10)
     bars: int | None = Field(None, description="bars of the form, 4-256")
     seconds: float | None = Field(None, description="wanted duration, 5-900 s")
-    form: str | None = None
-    chords: str | None = None
-    instruments: list[str] | None = None
-    model: str | None = None
+    form: str | None = Field(None, max_length=300)
+    chords: str | None = Field(None, max_length=2000)
+    instruments: list[Annotated[str, Field(max_length=60)]] | None = Field(
+        None, max_length=MAX_INSTRUMENTS, description=f"General MIDI names, at most {MAX_INSTRUMENTS}"
+    )
+    model: str | None = Field(None, max_length=20)
     temperature: float = 1.0
     candidates: int = 3
     seed: int | None = None
-    title: str | None = None
-    primer_piece: int | None = Field(None, description="id of one of your uploads to start the melody from")
-    outputs: list[str] | None = Field(None, description="files to make: mid, musicxml, wav, flac, mp3, png")
+    title: str | None = Field(None, max_length=MAX_TITLE)
+    primer_piece: int | None = Field(
+        None, ge=1, le=MAX_ID, description="id of one of your uploads to start the melody from"
+    )
+    outputs: list[Annotated[str, Field(max_length=10)]] | None = Field(
+        None, max_length=12, description="files to make: mid, musicxml, wav, flac, mp3, png"
+    )
     steer: bool = Field(True, description="let your ratings choose open controls and rank candidates")
 
 

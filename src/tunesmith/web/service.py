@@ -59,8 +59,12 @@ class Files:
         path = inside(self.root, self.root / rel)
         return path if path.is_file() else None
 
-    def path(self, piece: Piece, kind: str) -> Path:
-        """The file of ``kind`` for ``piece``, made now when no compose job wrote it."""
+    def path(self, piece: Piece, kind: str, gone: Callable[[], bool] | None = None) -> Path:
+        """The file of ``kind`` for ``piece``, made now when no compose job wrote it.
+
+        The piece must be within the score limits (and short enough for audio); the file is made
+        in a child process that is killed after ``convert_seconds`` or as soon as ``gone()`` says
+        the client left (tunesmith.web.sandbox)."""
         if kind not in KINDS:
             raise NotFoundError(f"no file kind {kind!r}; allowed: {', '.join(KINDS)}")
         found = self.stored(piece, kind)
@@ -76,22 +80,83 @@ class Files:
             score = load_piece_score(piece)
             if score is None:
                 raise NotFoundError(f"piece {piece.id} has no music that can be read")
+            self.check(score, piece.id, kind)
             folder.mkdir(parents=True, exist_ok=True)
-            if kind in ("mid", "musicxml"):
-                from tunesmith.io import save
+            from tunesmith.web.sandbox import run_limited
 
-                save(score, target)
-            elif kind == "png":
-                from tunesmith.render.export import write_pianoroll
-
-                write_pianoroll(score, target)
-            else:
-                from tunesmith.render.export import render_score
-
-                render_score(score, target, formats=[kind], soundfont=self.settings.soundfont)
+            run_limited(
+                make_file,
+                (score, str(target), kind, self.settings.soundfont),
+                seconds=self.settings.convert_seconds,
+                memory_bytes=self.settings.convert_memory_bytes,
+                what=f"piece {piece.id}: making the {kind} file",
+                gone=gone,
+            )
         if not target.is_file():
             raise OutputError(f"piece {piece.id}: could not make the {kind} file")
         return target
+
+    def check(self, score: Any, piece_id: int, kind: str) -> None:
+        """LimitError when the piece is too big to convert, or too long to render as audio."""
+        from tunesmith.errors import LimitError
+        from tunesmith.limits import check_score
+
+        check_score(score, self.settings.score_limits, f"piece {piece_id}")
+        longest = self.settings.max_render_seconds
+        if kind in AUDIO_KINDS and score.duration_seconds() > longest:
+            raise LimitError(
+                f"piece {piece_id}",
+                f"{score.duration_seconds() / 60:.1f} minutes is too long to render as {kind}; "
+                f"allowed: at most {longest / 60:g} minutes (MIDI and MusicXML have no such limit)",
+            )
+
+
+AUDIO_KINDS = ("wav", "flac", "mp3")
+
+
+def make_file(score: Any, target: str, kind: str, soundfont: str | None) -> None:
+    """Write ``score`` as ``kind`` to ``target`` (runs in a sandbox child process)."""
+    if kind in ("mid", "musicxml"):
+        from tunesmith.io import save
+
+        save(score, target)
+    elif kind == "png":
+        from tunesmith.render.export import write_pianoroll
+
+        write_pianoroll(score, target)
+    else:
+        from tunesmith.render.export import render_score
+
+        render_score(score, target, formats=[kind], soundfont=soundfont)
+
+
+def parse_upload(data: bytes, limits: Any) -> tuple[str, list[Any]]:
+    """The format and the scores of uploaded bytes, each within ``limits`` and holding notes (runs
+    in a sandbox child process: parsing is work a file can make long)."""
+    from tunesmith.errors import InputFileError
+    from tunesmith.io import loads
+    from tunesmith.limits import check_score
+    from tunesmith.web.uploads import sniff
+
+    suffix = sniff(data)
+    scores = loads(data, suffix, "upload")[:50]
+    for score in scores:
+        check_score(score, limits, "upload")
+        if not any(t.notes for t in score.tracks):
+            raise InputFileError(
+                "upload",
+                "holds no notes (a file with only headers, or notes that never end: note-ons "
+                "without note-offs); allowed: a file with at least one complete note",
+            )
+    return suffix, scores
+
+
+def public_request(request: dict[str, Any], primer_piece: int | None) -> dict[str, Any]:
+    """A compose request as a client may see it: the primer named by its piece id, no file paths."""
+    out = {k: v for k, v in request.items() if k not in ("primer", "styles_path")}
+    if primer_piece is not None or request.get("primer"):
+        out["primer_piece"] = primer_piece
+    return out
 
 
 def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
@@ -104,8 +169,13 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
     progress: Callable[[str, float], None],
     preference: Callable[[Any], float] | None,
     write_lock: threading.Lock,
+    *,
+    primer_piece: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Compose ``request``, write every candidate's files, record each as a generated piece."""
+    """Compose ``request``, write every candidate's files, record each as a generated piece.
+
+    A piece composed from ``primer_piece`` (one of the owner's private uploads) holds the primer's
+    notes, so it is private like the upload; its controls name the primer by id, not by file."""
     from tunesmith.compose.api import compose, write_files
     from tunesmith.feedback.features import FEATURES_VERSION, piece_features
     from tunesmith.store.pieces import add_piece
@@ -124,7 +194,7 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
         rel = {k: str(Path(p).resolve().relative_to(files.root)) for k, p in paths.items() if k in KINDS}
         summary = single.summary()
         controls = {
-            "request": composition.request.to_dict(),
+            "request": public_request(composition.request.to_dict(), primer_piece),
             "model_versions": composition.model_versions,
             "web_files": rel,
             "rank": i + 1,
@@ -158,6 +228,7 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
             )
             if created:
                 piece.owner_id = owner_id
+                piece.private = primer_piece is not None or None
                 piece.features = {
                     "version": FEATURES_VERSION,
                     "values": {k: (None if math.isnan(v) else v) for k, v in values.items()},

@@ -7,12 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from tunesmith.errors import ControlError, NotFoundError
+from tunesmith.errors import ControlError, InputFileError, NotFoundError, QuotaError, TunesmithError
 from tunesmith.store.models import Piece, User
 from tunesmith.web.context import Context, Ctx, Me
 from tunesmith.web.jobs import Job
 from tunesmith.web.schemas import ComposeBody, JobCreated, JobStatus
-from tunesmith.web.service import compose_pieces
+from tunesmith.web.service import compose_pieces, public_request
 from tunesmith.web.settings import ALL_OUTPUTS
 
 router = APIRouter(prefix="/api", tags=["compose"])
@@ -51,7 +51,13 @@ def config(ctx: Ctx) -> dict[str, Any]:
 def compose(body: ComposeBody, user: Me, ctx: Ctx) -> JobCreated:
     """Start composing; poll the returned status URL for progress and the result."""
     from tunesmith.compose.request import ComposeRequest
+    from tunesmith.compose.styles import available_styles
 
+    # Only the styles this server offers: a style is a name, never a path to a file.
+    styles = available_styles(ctx.settings.extra_styles_path)
+    if body.style.strip() not in styles:
+        raise ControlError("style", f"unknown style {body.style!r}; allowed: {', '.join(styles)}")
+    _check_job_quota(ctx, user)
     controls = body.model_dump(exclude={"primer_piece", "outputs", "steer"})
     outputs = [o.strip().lower() for o in (body.outputs or list(ctx.settings.default_outputs))]
     bad = [o for o in outputs if o not in ALL_OUTPUTS]
@@ -59,28 +65,65 @@ def compose(body: ComposeBody, user: Me, ctx: Ctx) -> JobCreated:
         raise ControlError(
             "outputs", f"{', '.join(bad) or 'none'} not allowed; allowed: {', '.join(ALL_OUTPUTS)}"
         )
-    if body.primer_piece is not None:
-        controls["primer"] = str(_primer_file(ctx, body.primer_piece, user))
+    primer_id = body.primer_piece
+    if primer_id is not None:
+        controls["primer"] = str(_primer_file(ctx, primer_id, user))
     request = ComposeRequest.from_dict(controls)
-    request.validate()
+    try:
+        request.validate()
+    except TunesmithError as err:
+        raise _public_error(err) from None
     steer = body.steer
 
     def work(job: Any, progress: Any) -> list[dict[str, Any]]:
-        req = request
-        scorer = None
-        if steer:
-            from tunesmith.feedback.steer import preference_scorer, steer_request
+        try:
+            req = request
+            scorer = None
+            if steer:
+                from tunesmith.feedback.steer import preference_scorer, steer_request
 
-            prefs = ctx.preferences()
-            req = steer_request(req, prefs, user.name)
-            scorer = preference_scorer(prefs, user.name)
-            job.request = req.to_dict()
-        return compose_pieces(
-            ctx.store, ctx.files, user.id, req, outputs, job.id, progress, scorer, ctx.write_lock
-        )
+                prefs = ctx.preferences()
+                req = steer_request(req, prefs, user.name)
+                scorer = preference_scorer(prefs, user.name)
+                job.request = public_request(req.to_dict(), primer_id)
+            return compose_pieces(
+                ctx.store,
+                ctx.files,
+                user.id,
+                req,
+                outputs,
+                job.id,
+                progress,
+                scorer,
+                ctx.write_lock,
+                primer_piece=primer_id,
+            )
+        except TunesmithError as err:  # no server path (the primer's file) in a job's error
+            raise _public_error(err) from None
 
-    job = ctx.jobs.submit(user.id, request.to_dict(), work)
+    job = ctx.jobs.submit(user.id, public_request(request.to_dict(), primer_id), work)
     return JobCreated(job_id=job.id, status_url=f"/api/jobs/{job.id}")
+
+
+def _check_job_quota(ctx: Context, user: User) -> None:
+    limit = ctx.settings.max_jobs_per_user
+    active = sum(j.status in ("queued", "running") for j in ctx.jobs.owned_by(user.id))
+    if active >= limit:
+        raise QuotaError(f"you have {active} compose jobs waiting or running; allowed: at most {limit}")
+
+
+def _public_error(err: TunesmithError) -> TunesmithError:
+    """The same error with every server path cut from its message."""
+    from tunesmith.web.errors import public
+
+    if isinstance(err, ControlError):
+        return ControlError(err.field, public(err.problem))
+    if isinstance(err, InputFileError):
+        return type(err)(public(err.path), public(err.problem))
+    try:
+        return type(err)(public(str(err)))
+    except TypeError:  # a subclass with other constructor arguments
+        return TunesmithError(public(str(err)))
 
 
 def _primer_file(ctx: Context, piece_id: int, user: User) -> Path:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+import anyio
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
-from tunesmith.errors import NotFoundError
+from tunesmith.errors import ControlError, NotFoundError
 from tunesmith.store.models import Piece, Tag
 from tunesmith.web.context import Ctx, Me
-from tunesmith.web.schemas import PieceList, PieceOut
+from tunesmith.web.schemas import Offset, PieceId, PieceList, PieceOut
 from tunesmith.web.service import KINDS
-from tunesmith.web.views import piece_out, rating_facts, visible
+from tunesmith.web.views import piece_out, rating_facts, visible, visible_clause
 
 router = APIRouter(prefix="/api", tags=["pieces"])
+MAX_TAG_FILTERS = 10
 
 
 @router.get("/pieces", response_model=PieceList)
@@ -26,12 +28,12 @@ def list_pieces(  # noqa: PLR0917 (FastAPI query parameters)
     tag: Annotated[list[str] | None, Query(description="only pieces with all these tags")] = None,
     source: Annotated[str | None, Query(pattern="^(corpus|library|generated|mine)$")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> PieceList:
     """Search and filter the pieces you can see: the corpus, generated pieces, your uploads."""
-    query = select(Piece).where(
-        or_(Piece.owner_id.is_(None), Piece.owner_id == user.id, Piece.source == "generated")
-    )
+    if len(tag or []) > MAX_TAG_FILTERS or any(len(t) > 100 for t in tag or []):
+        raise ControlError("tag", f"allowed: at most {MAX_TAG_FILTERS} tags of up to 100 characters")
+    query = select(Piece).where(visible_clause(user))
     if source == "mine":
         query = query.where(Piece.owner_id == user.id)
     elif source:
@@ -48,19 +50,20 @@ def list_pieces(  # noqa: PLR0917 (FastAPI query parameters)
 
 
 @router.get("/pieces/{piece_id}", response_model=PieceOut)
-def get_piece(piece_id: int, user: Me, ctx: Ctx) -> PieceOut:
+def get_piece(piece_id: PieceId, user: Me, ctx: Ctx) -> PieceOut:
     with ctx.store.session() as s:
         return piece_out(s, visible(s.get(Piece, piece_id), user), user, detail=True)
 
 
 @router.get("/tags")
 def tags(user: Me, ctx: Ctx) -> list[dict[str, Any]]:
-    """Tags with the number of pieces carrying them, most used first."""
-    del user  # signed-in only
+    """Tags of the pieces you can see (yours, the corpus, public generated pieces) with the number
+    of those pieces carrying them, most used first; other users' uploads count for nothing."""
     with ctx.store.session() as s:
         rows = s.execute(
             select(Tag.name, func.count(Piece.id))
             .join(Tag.pieces)
+            .where(visible_clause(user))
             .group_by(Tag.name)
             .order_by(func.count(Piece.id).desc(), Tag.name)
             .limit(200)
@@ -71,12 +74,17 @@ def tags(user: Me, ctx: Ctx) -> list[dict[str, Any]]:
 @router.get(
     "/pieces/{piece_id}/files/{kind}", responses={200: {"content": {v[0]: {} for v in KINDS.values()}}}
 )
-def piece_file(piece_id: int, kind: str, user: Me, ctx: Ctx) -> FileResponse:
-    """A piece's file: mid, musicxml, wav, flac, mp3 or png (made on first request if needed)."""
+def piece_file(piece_id: PieceId, kind: str, request: Request, user: Me, ctx: Ctx) -> FileResponse:
+    """A piece's file: mid, musicxml, wav, flac, mp3 or png (made on first request if needed,
+    within a time limit; the work stops if the client leaves)."""
     if kind not in KINDS:
         raise NotFoundError(f"no file kind {kind!r}; allowed: {', '.join(KINDS)}")
     with ctx.store.session() as s:
         piece = visible(s.get(Piece, piece_id), user)
         s.expunge(piece)
-    path = ctx.files.path(piece, kind)
+
+    def gone() -> bool:
+        return bool(anyio.from_thread.run(request.is_disconnected))
+
+    path = ctx.files.path(piece, kind, gone)
     return FileResponse(path, media_type=KINDS[kind][0], filename=f"piece-{piece_id}{KINDS[kind][1]}")

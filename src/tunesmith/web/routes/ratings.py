@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tunesmith.errors import ControlError, NotFoundError
 from tunesmith.store.models import Piece, Rating, utcnow
 from tunesmith.web.context import Ctx, Me
-from tunesmith.web.schemas import RatingBody, RatingOut
+from tunesmith.web.schemas import PieceId, RatingBody, RatingOut
 from tunesmith.web.views import visible
 
 router = APIRouter(prefix="/api", tags=["ratings"])
@@ -25,7 +25,7 @@ def _out(rating: Rating, title: str) -> RatingOut:
 
 
 @router.put("/pieces/{piece_id}/rating", response_model=RatingOut)
-def rate(piece_id: int, body: RatingBody, user: Me, ctx: Ctx) -> RatingOut:
+def rate(piece_id: PieceId, body: RatingBody, user: Me, ctx: Ctx) -> RatingOut:
     """Rate a piece 1-5 stars (rating again replaces your earlier rating)."""
     if not 1 <= body.stars <= 5:
         raise ControlError("stars", f"{body.stars} is out of range; allowed: a whole number 1-5")
@@ -44,7 +44,7 @@ def rate(piece_id: int, body: RatingBody, user: Me, ctx: Ctx) -> RatingOut:
 
 
 @router.delete("/pieces/{piece_id}/rating", status_code=204)
-def unrate(piece_id: int, user: Me, ctx: Ctx) -> Response:
+def unrate(piece_id: PieceId, user: Me, ctx: Ctx) -> Response:
     with ctx.write_lock, ctx.store.session() as s:
         rating = s.scalar(select(Rating).where(Rating.piece_id == piece_id, Rating.user_id == user.id))
         if rating is None:
