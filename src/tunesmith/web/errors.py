@@ -45,6 +45,9 @@ def _allowed(field: str) -> str:
         "stars": "a whole number 1-5",
         "primer_piece": "the id of one of your uploads",
         "outputs": ", ".join(ALL_OUTPUTS),
+        "style": "a style name listed by GET /api/config",
+        "title": "up to 200 characters",
+        "instruments": "up to 16 General MIDI instrument names",
     }
     return table.get(field, "see /openapi.json")
 
