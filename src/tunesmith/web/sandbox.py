@@ -33,6 +33,8 @@ _contexts: list[Any] = []
 _running: set[Any] = set()
 _running_lock = threading.Lock()
 _stopping = threading.Event()
+peak_child_kib = [0]
+"""The largest peak RSS (KiB) a finished child reported: what the memory test reads."""
 
 
 class ClientGoneError(TunesmithError):
@@ -53,14 +55,19 @@ def _child(conn: Connection, memory_bytes: int, fn: Callable[..., Any], args: tu
 
     if memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    def peak() -> int:
+        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
     try:
-        conn.send(("ok", fn(*args)))
+        conn.send(("ok", fn(*args), peak()))
     except TunesmithError as err:
-        conn.send(("error", err))
+        conn.send(("error", err, peak()))
     except MemoryError:
-        conn.send(("error", TunesmithError(f"needed more than {memory_bytes >> 20} MiB of memory")))
+        limit = f"needed more than {memory_bytes >> 20} MiB of memory"
+        conn.send(("error", TunesmithError(limit), peak()))
     except Exception as err:  # a bug in the work: report it, the parent turns it into an error
-        conn.send(("error", TunesmithError(f"internal error: {type(err).__name__}: {str(err)[:200]}")))
+        text = f"internal error: {type(err).__name__}: {str(err)[:200]}"
+        conn.send(("error", TunesmithError(text), peak()))
     finally:
         conn.close()
 
@@ -91,7 +98,8 @@ def run_limited(
         while True:
             if parent.poll(0.1):
                 try:
-                    status, value = parent.recv()
+                    status, value, kib = parent.recv()
+                    peak_child_kib[0] = max(peak_child_kib[0], kib)
                 except EOFError:
                     status, value = "error", _died(what, proc)
                 if status == "error":
