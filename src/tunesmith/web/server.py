@@ -11,7 +11,7 @@ import uvicorn
 
 from tunesmith.web import sandbox
 
-GRACE_SECONDS = 5.0
+GRACE_SECONDS = 5
 """How long open requests get to finish after SIGTERM before they are cancelled."""
 
 
