@@ -147,6 +147,15 @@ def test_bad_key_and_too_many_instruments_are_refused_at_submit(client: TestClie
     assert wait_job(client, r.json()["job_id"])["status"] == "done"
 
 
+def test_audio_of_a_long_piece_is_refused_at_submit(client: TestClient) -> None:
+    for controls in ({"bars": None, "seconds": 900}, {"bars": 256, "tempo": 30}):
+        r = client.post("/api/compose", json={**FAST, **controls, "outputs": ["mid", "wav"]})
+        assert r.status_code == 422 and r.json()["field"] == "outputs", r.text
+        assert "too long to render as audio" in r.json()["detail"]
+    r = client.post("/api/compose", json={**FAST, "bars": 256, "tempo": 30, "outputs": ["mid"]})
+    assert r.status_code == 202  # MIDI of the same piece is fine
+
+
 def test_text_fields_and_bodies_have_limits(client: TestClient) -> None:
     r = client.post("/api/compose", json={**FAST, "title": "t" * 201})
     assert r.status_code == 422 and r.json()["field"] == "title"

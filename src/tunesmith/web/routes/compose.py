@@ -12,7 +12,7 @@ from tunesmith.store.models import Piece, User
 from tunesmith.web.context import Context, Ctx, Me
 from tunesmith.web.jobs import Job
 from tunesmith.web.schemas import ComposeBody, JobCreated, JobStatus
-from tunesmith.web.service import compose_pieces, public_request
+from tunesmith.web.service import AUDIO_KINDS, compose_pieces, public_request
 from tunesmith.web.settings import ALL_OUTPUTS
 
 router = APIRouter(prefix="/api", tags=["compose"])
@@ -73,6 +73,8 @@ def compose(body: ComposeBody, user: Me, ctx: Ctx) -> JobCreated:
         request.validate()
     except TunesmithError as err:
         raise _public_error(err) from None
+    if any(o in AUDIO_KINDS for o in outputs):
+        _check_audio_length(ctx, request)
     steer = body.steer
 
     def work(job: Any, progress: Any) -> list[dict[str, Any]]:
@@ -103,6 +105,22 @@ def compose(body: ComposeBody, user: Me, ctx: Ctx) -> JobCreated:
 
     job = ctx.jobs.submit(user.id, public_request(request.to_dict(), primer_id), work)
     return JobCreated(job_id=job.id, status_url=f"/api/jobs/{job.id}")
+
+
+def _check_audio_length(ctx: Context, request: Any) -> None:
+    """Audio is rendered only for pieces up to ``max_render_seconds`` (rendering holds the whole
+    mix in memory: ~2 GB for 15 minutes), judged from the plan before any work is queued."""
+    from tunesmith.compose.plan import make_plan
+
+    plan = make_plan(request)
+    seconds = plan.total_bars * plan.meter.bar_ticks / 480 * 60 / plan.tempo
+    longest = ctx.settings.max_render_seconds
+    if seconds > longest:
+        raise ControlError(
+            "outputs",
+            f"a {seconds / 60:.1f}-minute piece is too long to render as audio; allowed: audio for "
+            f"pieces up to {longest / 60:g} minutes (ask for mid or musicxml, or a shorter piece)",
+        )
 
 
 def _check_job_quota(ctx: Context, user: User) -> None:
