@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,18 +75,14 @@ class Files:
         with self._lock(piece.id, kind):
             if target.is_file():
                 return target
-            from tunesmith.feedback.features import load_piece_score
-
-            score = load_piece_score(piece)
-            if score is None:
-                raise NotFoundError(f"piece {piece.id} has no music that can be read")
-            self.check(score, piece.id, kind)
             folder.mkdir(parents=True, exist_ok=True)
             from tunesmith.web.sandbox import run_limited
 
+            source = StoredMusic(int(piece.id), piece.file_data, piece.format, piece.corpus_ref)
+            limits = (self.settings.score_limits, self.settings.max_render_seconds)
             run_limited(
-                make_file,
-                (score, str(target), kind, self.settings.soundfont),
+                make_piece_file,
+                (source, str(target), kind, self.settings.soundfont, limits),
                 seconds=self.settings.convert_seconds,
                 memory_bytes=self.settings.convert_memory_bytes,
                 what=f"piece {piece.id}: making the {kind} file",
@@ -96,19 +92,51 @@ class Files:
             raise OutputError(f"piece {piece.id}: could not make the {kind} file")
         return target
 
-    def check(self, score: Any, piece_id: int, kind: str) -> None:
-        """LimitError when the piece is too big to convert, or too long to render as audio."""
-        from tunesmith.errors import LimitError
-        from tunesmith.limits import check_score
 
-        check_score(score, self.settings.score_limits, f"piece {piece_id}")
-        longest = self.settings.max_render_seconds
-        if kind in AUDIO_KINDS and score.duration_seconds() > longest:
-            raise LimitError(
-                f"piece {piece_id}",
-                f"{score.duration_seconds() / 60:.1f} minutes is too long to render as {kind}; "
-                f"allowed: at most {longest / 60:g} minutes (MIDI and MusicXML have no such limit)",
-            )
+@dataclass(frozen=True)
+class StoredMusic:
+    """What a sandbox child needs to read a stored piece again (an ORM row does not cross processes)."""
+
+    piece_id: int
+    file_data: bytes | None
+    format: str | None
+    corpus_ref: str | None
+
+
+def check_piece(score: Any, piece_id: int, kind: str, limits: Any, longest: float) -> None:
+    """LimitError when the piece is too big to convert, or too long to render as audio."""
+    from tunesmith.errors import LimitError
+    from tunesmith.limits import check_score
+
+    check_score(score, limits, f"piece {piece_id}")
+    if kind in AUDIO_KINDS and score.duration_seconds() > longest:
+        raise LimitError(
+            f"piece {piece_id}",
+            f"{score.duration_seconds() / 60:.1f} minutes is too long to render as {kind}; "
+            f"allowed: at most {longest / 60:g} minutes (MIDI and MusicXML have no such limit)",
+        )
+
+
+def make_piece_file(
+    source: StoredMusic, target: str, kind: str, soundfont: str | None, limits: tuple[Any, float]
+) -> None:
+    """Read a stored piece, check it against the limits, write it as ``kind`` (in a sandbox child:
+    reading a file is work a file can make long, too)."""
+    from tunesmith.io import loads
+
+    if source.file_data and source.format:
+        score = loads(source.file_data, source.format, f"piece {source.piece_id}")[0]
+    elif source.corpus_ref:
+        from tunesmith.feedback.features import corpus_score
+
+        found = corpus_score(source.corpus_ref)
+        if found is None:
+            raise NotFoundError(f"piece {source.piece_id} has no music that can be read")
+        score = found
+    else:
+        raise NotFoundError(f"piece {source.piece_id} has no music that can be read")
+    check_piece(score, source.piece_id, kind, *limits)
+    make_file(score, target, kind, soundfont)
 
 
 AUDIO_KINDS = ("wav", "flac", "mp3")

@@ -102,6 +102,10 @@ def compose(body: ComposeBody, user: Me, ctx: Ctx) -> JobCreated:
             )
         except TunesmithError as err:  # no server path (the primer's file) in a job's error
             raise _public_error(err) from None
+        except Exception as err:  # a bug: reported without the paths its message may hold
+            from tunesmith.web.errors import public
+
+            raise TunesmithError(public(f"internal error: {type(err).__name__}: {err}")) from err
 
     job = ctx.jobs.submit(user.id, public_request(request.to_dict(), primer_id), work)
     return JobCreated(job_id=job.id, status_url=f"/api/jobs/{job.id}")
