@@ -259,6 +259,14 @@ def test_hostile_uploads_are_refused_with_a_clear_message(
     assert client.get("/api/uploads").json() == []
 
 
+def test_a_megabyte_title_in_an_uploaded_file_is_cut(client: TestClient) -> None:
+    abc = b"X:1\nT:" + b"long " * 200_000 + b"\nM:4/4\nL:1/4\nK:C\nCDEF|GABc|\n"
+    r = _upload(client, abc, "t.abc")
+    assert r.status_code == 201, r.text
+    assert len(r.json()[0]["title"]) <= 200
+    assert len(client.get("/api/pieces").content) < 100_000
+
+
 def test_upload_body_over_the_limit_is_refused_before_reading(client: TestClient) -> None:
     limit = client.app.state.ctx.settings.max_upload_bytes  # type: ignore[attr-defined]
     r = client.post(

@@ -140,6 +140,8 @@ def make_piece_file(
 
 
 AUDIO_KINDS = ("wav", "flac", "mp3")
+MAX_TITLE = 200
+"""Longest title kept from an uploaded file (an ABC T: line may be megabytes long)."""
 
 
 def make_file(score: Any, target: str, kind: str, soundfont: str | None) -> None:
@@ -170,6 +172,7 @@ def parse_upload(data: bytes, limits: Any) -> tuple[str, list[Any]]:
     scores = loads(data, suffix, "upload")[:50]
     for score in scores:
         check_score(score, limits, "upload")
+        score.metadata.title = " ".join(score.metadata.title.split())[:MAX_TITLE]  # listed to its owner
         if not any(t.notes for t in score.tracks):
             raise InputFileError(
                 "upload",
