@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from tests.web import hostile
 
@@ -43,3 +45,17 @@ def test_nested_repeats_are_refused_before_the_notes_are_copied() -> None:
 def test_command_line_limits_refuse_what_no_music_needs() -> None:
     with pytest.raises(LimitError, match="notes; allowed: at most 200,000"):
         loads(hostile.many_notes_midi(200_001, step=10), ".mid", "big.mid")
+
+
+def test_library_import_refuses_music_without_notes(tmp_path: Path) -> None:
+    from tunesmith.corpus.library import import_paths
+    from tunesmith.store import open_store
+
+    (tmp_path / "header.mid").write_bytes(hostile.header_only_midi())
+    (tmp_path / "unended.mid").write_bytes(hostile.unended_notes_midi())
+    with open_store(f"sqlite:///{tmp_path / 's.db'}") as store:
+        report = import_paths(store, [tmp_path / "header.mid", tmp_path / "unended.mid"])
+    assert report.imported == []
+    assert {reason for _, reason in report.failed} == {
+        "holds no notes (a file with only headers, or note-ons without note-offs)"
+    }
