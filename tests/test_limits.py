@@ -59,3 +59,14 @@ def test_library_import_refuses_music_without_notes(tmp_path: Path) -> None:
     assert {reason for _, reason in report.failed} == {
         "holds no notes (a file with only headers, or note-ons without note-offs)"
     }
+
+
+def test_ids_beyond_64_bits_are_not_found_in_the_store(tmp_path: Path) -> None:
+    from tunesmith.errors import NotFoundError
+    from tunesmith.store import open_store
+    from tunesmith.store.pieces import get_piece
+
+    with open_store(f"sqlite:///{tmp_path / 's.db'}") as store, store.session() as session:
+        for piece_id in (2**63, 10**30, -(2**63) - 1):
+            with pytest.raises(NotFoundError):
+                get_piece(session, piece_id)

@@ -14,6 +14,7 @@ from tunesmith.errors import ControlError, NotFoundError
 from tunesmith.score import Score
 from tunesmith.store.models import SOURCES, Piece, Tag
 
+MAX_ID = 2**63 - 1
 _MAJOR_BY_FIFTHS = ["Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#"]
 _MINOR_BY_FIFTHS = ["Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#", "G#", "D#", "A#"]
 
@@ -142,6 +143,8 @@ def add_piece(
 
 
 def get_piece(session: Session, piece_id: int) -> Piece:
+    if not 0 <= piece_id <= MAX_ID:  # the database's integers are 64-bit: larger cannot exist
+        raise NotFoundError(f"no piece with id {piece_id} in the store")
     piece = session.get(Piece, piece_id)
     if piece is None:
         raise NotFoundError(f"no piece with id {piece_id} in the store")
