@@ -163,13 +163,18 @@ def make_file(score: Any, target: str, kind: str, soundfont: str | None) -> None
 def parse_upload(data: bytes, limits: Any) -> tuple[str, list[Any]]:
     """The format and the scores of uploaded bytes, each within ``limits`` and holding notes (runs
     in a sandbox child process: parsing is work a file can make long)."""
-    from tunesmith.errors import InputFileError
+    from tunesmith.errors import InputFileError, LimitError
     from tunesmith.io import loads
     from tunesmith.limits import check_score
     from tunesmith.web.uploads import sniff
 
     suffix = sniff(data)
     scores = loads(data, suffix, "upload")[:50]
+    total = sum(len(t.notes) for score in scores for t in score.tracks)
+    if total > 5 * limits.max_notes:  # many tunes in one file, each within the limit
+        raise LimitError(
+            "upload", f"{total:,} notes in {len(scores)} tunes; allowed: at most {5 * limits.max_notes:,}"
+        )
     for score in scores:
         check_score(score, limits, "upload")
         score.metadata.title = " ".join(score.metadata.title.split())[:MAX_TITLE]  # listed to its owner
