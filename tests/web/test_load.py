@@ -36,7 +36,7 @@ def _wait(http: httpx.Client, job_id: str) -> dict[str, Any]:
     raise AssertionError(f"job {job_id} did not finish")
 
 
-@pytest.mark.parametrize("server", [{"max_queued_jobs": 32}], indirect=True)
+@pytest.mark.parametrize("server", [{"max_queued_jobs": 32, "max_jobs_per_user": 32}], indirect=True)
 def test_concurrent_composes_reads_and_ratings(server: tuple[str, Path]) -> None:
     url, _ = server
     with _client(url) as anon:

@@ -53,7 +53,7 @@ class WebSettings:
     """Time limit of one conversion, drawing or rendering made on request; the work is killed after it."""
     convert_memory_bytes: int = 2 * 1024**3
     """Address-space cap of the process doing one conversion: it can never hold more than 2 GiB."""
-    max_jobs_per_user: int = 4
+    max_jobs_per_user: int = 8
     """Compose jobs one user may have queued or running at once."""
     max_uploads_per_user: int = 500
     max_upload_total_bytes: int = 100 * 1024 * 1024
