@@ -42,3 +42,15 @@ def test_memory_cap_refuses_a_huge_allocation() -> None:
     with pytest.raises(TunesmithError, match="more than 1024 MiB"):
         run_limited(_allocate, (3000,), seconds=60, memory_bytes=GIB, what="allocating")
     assert run_limited(_allocate, (10,), seconds=60, memory_bytes=GIB, what="allocating") == 10 * 2**20
+
+
+def test_errors_shown_to_clients_hold_no_server_paths() -> None:
+    from tunesmith.web.errors import public
+
+    assert public("/usr/lib/python3/site-packages/tunesmith/data/styles/x.toml: bad") == "x.toml: bad"
+    assert public("could not read ~/.local/share/tunesmith/web/primers/5/primer.mid") == (
+        "could not read primer.mid"
+    )
+    assert public("No such file: '/srv/web/generated/abc/c1/piece.wav'") == "No such file: 'piece.wav'"
+    kept = "not signed in: POST /api/auth/login; allowed: 1/4 note, mid/musicxml, see /openapi.json"
+    assert public(kept) == kept

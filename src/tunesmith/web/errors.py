@@ -52,12 +52,12 @@ def _allowed(field: str) -> str:
     return table.get(field, "see /openapi.json")
 
 
-_PATH = re.compile(r"(?<![\w.])(?:~|/)(?:[^\s/'\":,;()]+/)+([^\s/'\":,;()]*)")
+_PATH = re.compile(r"(?<![\w.])(?:~/|/(?!api/))(?:[^\s/'\":,;()]+/)+([^\s/'\":,;()]*)")
 
 
 def public(message: str) -> str:
     """``message`` with every absolute path cut to its last part, so no error tells where the
-    server keeps its files or where tunesmith is installed."""
+    server keeps its files or where tunesmith is installed (the API's own URLs, /api/..., stay)."""
     return _PATH.sub(lambda m: m.group(1) or "(a folder)", message)
 
 
