@@ -88,6 +88,8 @@ def compose(body: ComposeBody, user: Me, ctx: Ctx) -> JobCreated:
                 req = steer_request(req, prefs, user.name)
                 scorer = preference_scorer(prefs, user.name)
                 job.request = public_request(req.to_dict(), primer_id)
+                if any(o in AUDIO_KINDS for o in outputs):  # steering may have chosen a slower tempo
+                    _check_audio_length(ctx, req)
             return compose_pieces(
                 ctx.store,
                 ctx.files,
