@@ -46,9 +46,10 @@ class WebSettings:
     """Notes, seconds, tracks and bars an upload, primer or served piece may hold."""
     max_body_bytes: int = 256 * 1024
     """Largest request body other than an upload (JSON controls, sign-in)."""
-    max_render_seconds: float = 300.0
-    """Longest piece rendered as audio on request: rendering takes ~2.2 MB of memory per second of
-    music (1.9 GB for 15 minutes of three tracks, measured), so 5 minutes stays far under 2 GB."""
+    max_render_seconds: float = 240.0
+    """Longest piece rendered as audio (on request, or by a compose job): rendering holds the mix
+    in memory, measured at 931 MB peak RSS for 5 minutes of six tracks and 1.9 GB for 15 minutes of
+    three, so two compose workers rendering 4-minute pieces at once stay under 2 GB."""
     convert_seconds: float = 60.0
     """Time limit of one conversion, drawing or rendering made on request; the work is killed after it."""
     convert_memory_bytes: int = 2 * 1024**3
