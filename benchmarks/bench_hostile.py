@@ -103,6 +103,18 @@ def main() -> None:
     timed("GET its MIDI (made on request)", lambda: http.get(f"/api/pieces/{pid}/files/mid"))
     timed("GET its WAV (30 min of music)", lambda: http.get(f"/api/pieces/{pid}/files/wav"))
     timed("GET its MusicXML (60 s limit)", lambda: http.get(f"/api/pieces/{pid}/files/musicxml"))
+    # Two compose jobs at once, each asking for the longest audio allowed (the server's two
+    # compose workers render in the server process).
+    longest = {"style": "folk", "seconds": 235, "candidates": 1, "outputs": ["wav"], "steer": False}
+    started = time.perf_counter()
+    ids = [http.post("/api/compose", json={**longest, "seed": s}).json()["job_id"] for s in (1, 2)]
+    states = []
+    for job_id in ids:
+        while (job := http.get(f"/api/jobs/{job_id}").json())["status"] not in ("done", "failed"):
+            time.sleep(1)
+        states.append(job["status"] + (f" ({job['error']})" if job.get("error") else ""))
+    compose_seconds = time.perf_counter() - started
+    rows.append(("2 compose jobs at once, 235 s of audio each", 202, compose_seconds, ", ".join(states)))
     # SIGTERM while the piano roll is drawn.
     answer: list[object] = []
     thread = threading.Thread(
