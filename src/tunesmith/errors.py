@@ -61,3 +61,15 @@ class ModelError(TunesmithError):
 
 class SoundFontError(TunesmithError):
     """No General MIDI SoundFont was found, or it cannot be loaded."""
+
+
+class LimitError(InputFileError):
+    """Music too big to work on: too many notes, tracks, bars or seconds (tunesmith.limits)."""
+
+
+class QuotaError(TunesmithError):
+    """A user has used up a quota (compose jobs waiting, uploads kept); HTTP 429."""
+
+
+class WorkTimeoutError(TunesmithError):
+    """Conversion, rendering or drawing ran past its time limit and was stopped."""

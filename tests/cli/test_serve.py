@@ -22,12 +22,12 @@ def test_registered() -> None:
 def test_serve_requires_accounts_off_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     seen = {}
 
-    def fake_run(app: object, host: str, port: int, log_level: str) -> None:
+    def fake_run(app: object, host: str, port: int) -> None:
         seen.update(app=app, host=host, port=port)
 
-    import uvicorn
+    import tunesmith.web.server
 
-    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.setattr(tunesmith.web.server, "run", fake_run)
     from tunesmith.cli.serve import serve_command
 
     created: list[object] = []

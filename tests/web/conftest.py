@@ -16,6 +16,9 @@ from fastapi.testclient import TestClient
 from tunesmith.web import create_app
 from tunesmith.web.settings import WebSettings
 
+LOOPBACK = "http://127.0.0.1"
+"""Base URL of the test clients: the password-less local user answers only loopback Host names."""
+
 FAST = {"style": "folk", "bars": 8, "form": "AB", "candidates": 1, "model": "rules", "outputs": ["mid"]}
 """A small, fast compose request (rules melody, no audio) for tests that only need a piece."""
 
@@ -105,7 +108,7 @@ def app_client(
     monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
     url = _store_url(request, tmp_path)
     app = create_app(make_settings(tmp_path, corpus_collections=(), db_url=url))
-    with TestClient(app) as client:
+    with TestClient(app, base_url=LOOPBACK) as client:
         yield client
     app.state.ctx.jobs.shutdown()
     app.state.ctx.store.close()
@@ -116,6 +119,15 @@ def client(app_client: TestClient) -> TestClient:
     """A client signed in as the local user."""
     assert app_client.post("/api/auth/local").status_code == 200
     return app_client
+
+
+def register(client: Any, name: str, password: str) -> str:
+    """Create an account and sign in (registering answers alike for free and taken names); the token."""
+    r = client.post("/api/auth/register", json={"name": name, "password": password})
+    assert r.status_code == 202, r.text
+    r = client.post("/api/auth/login", json={"name": name, "password": password})
+    assert r.status_code == 200, r.text
+    return str(r.json()["token"])
 
 
 def wait_job(client: TestClient, job_id: str, timeout: float = 60.0) -> dict[str, Any]:

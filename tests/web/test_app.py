@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.web.conftest import FAST, compose_piece, make_settings, wait_job
+from tests.web.conftest import FAST, LOOPBACK, compose_piece, make_settings, register, wait_job
 
 from tunesmith.web import create_app
 
@@ -55,11 +55,12 @@ def test_everything_but_config_needs_sign_in(app_client: TestClient) -> None:
 
 
 def test_accounts_register_login_logout(app_client: TestClient) -> None:
-    r = app_client.post("/api/auth/register", json={"name": "ada", "password": "correct horse"})
-    assert r.status_code == 201
-    token = r.json()["token"]
+    token = register(app_client, "ada", "correct horse")
     assert app_client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).json()["name"] == "ada"
-    assert app_client.post("/api/auth/register", json={"name": "ada", "password": "x" * 9}).status_code == 422
+    # A taken name gets the same answer as a free one (no name oracle); the account is unchanged.
+    again = app_client.post("/api/auth/register", json={"name": "ada", "password": "x" * 9})
+    assert again.status_code == 202
+    assert app_client.post("/api/auth/login", json={"name": "ada", "password": "x" * 9}).status_code == 401
     short = app_client.post("/api/auth/register", json={"name": "bob", "password": "short"})
     assert short.status_code == 422 and short.json()["field"] == "password"
     bad_name = app_client.post("/api/auth/register", json={"name": "../etc", "password": "x" * 9})
@@ -84,9 +85,7 @@ def test_passwords_and_tokens_are_stored_hashed(app_client: TestClient) -> None:
 
     from tunesmith.store.models import SessionToken, User
 
-    token = app_client.post("/api/auth/register", json={"name": "cy", "password": "hunter2hunter2"}).json()[
-        "token"
-    ]
+    token = register(app_client, "cy", "hunter2hunter2")
     store = app_client.app.state.ctx.store  # type: ignore[attr-defined]
     with store.session() as s:
         user = s.scalar(select(User).where(User.name == "cy"))
@@ -103,7 +102,7 @@ def test_local_sign_in_only_on_loopback(tmp_path: Path) -> None:
     assert WebSettings.for_host("0.0.0.0").local_sign_in is False
     assert WebSettings.for_host("localhost").local_sign_in is True
     app = create_app(make_settings(tmp_path, host="192.168.1.5", local_sign_in=False))
-    with TestClient(app) as client:
+    with TestClient(app, base_url=LOOPBACK) as client:
         assert client.post("/api/auth/local").status_code == 403
         assert client.get("/api/config").json()["local_sign_in"] is False
     app.state.ctx.jobs.shutdown()
@@ -212,7 +211,7 @@ def test_ratings_are_private_and_replaced(client: TestClient) -> None:
     assert bad.status_code == 422 and bad.json()["field"] == "stars" and "1-5" in bad.json()["detail"]
     assert client.put("/api/pieces/99999/rating", json={"stars": 3}).status_code == 404
     # Another user sees none of it and cannot delete it.
-    token = client.post("/api/auth/register", json={"name": "eve", "password": "password1"}).json()["token"]
+    token = register(client, "eve", "password1")
     eve = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/ratings", headers=eve).json() == []
     assert client.delete(f"/api/pieces/{pid}/rating", headers=eve).status_code == 404
@@ -248,9 +247,7 @@ def test_uploads_checked_by_content_and_private(client: TestClient) -> None:
     job = client.post("/api/compose", json={**FAST, "primer_piece": piece["id"]})
     assert wait_job(client, job.json()["job_id"])["status"] == "done"
     # Other users cannot see, fetch, use or delete it.
-    token = client.post("/api/auth/register", json={"name": "mallory", "password": "password1"}).json()[
-        "token"
-    ]
+    token = register(client, "mallory", "password1")
     other = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/uploads", headers=other).json() == []
     assert client.get(f"/api/pieces/{piece['id']}", headers=other).status_code == 404
@@ -268,7 +265,7 @@ def test_uploads_checked_by_content_and_private(client: TestClient) -> None:
 
 def test_upload_size_limit(tmp_path: Path) -> None:
     app = create_app(make_settings(tmp_path, max_upload_bytes=1000))
-    with TestClient(app) as client:
+    with TestClient(app, base_url=LOOPBACK) as client:
         client.post("/api/auth/local")
         big = b"MThd" + b"\0" * 2000
         r = client.post("/api/uploads", files={"file": ("big.mid", big)})

@@ -7,8 +7,10 @@ downloaded.
 
 from __future__ import annotations
 
+import time
 import wave
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +34,15 @@ pytestmark = [
 ]
 
 
+def wait_until(page: Any, expression: str, timeout: float = 30_000) -> None:
+    """Poll a JavaScript expression until it is true. (Playwright's wait_for_function compiles its
+    predicate inside the page, which the page's Content-Security-Policy forbids: no eval.)"""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize("server", [{"default_outputs": ("wav", "png")}], indirect=True)
 def test_sign_up_compose_play_rate_and_see_recommendations(server: tuple[str, Path]) -> None:
     from playwright.sync_api import sync_playwright
@@ -40,6 +51,8 @@ def test_sign_up_compose_play_rate_and_see_recommendations(server: tuple[str, Pa
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        violations: list[str] = []
+        page.on("console", lambda m: violations.extend([m.text] if "Security Policy" in m.text else []))
         page.goto(url)
         page.fill("#login-name", "listener")
         page.fill("#login-password", "a long password")
@@ -57,9 +70,9 @@ def test_sign_up_compose_play_rate_and_see_recommendations(server: tuple[str, Pa
         assert float(page.inner_text("#pad-v")) > 0.5
         page.click("#compose-btn")
         page.wait_for_selector("#piece-card:not([hidden])", timeout=120_000)
-        page.wait_for_function("document.querySelectorAll('#candidates button').length === 2")
+        wait_until(page, "document.querySelectorAll('#candidates button').length === 2")
         # The audio loads, and its duration is the rendered file's.
-        page.wait_for_function("isFinite(document.querySelector('#player').duration)", timeout=30_000)
+        wait_until(page, "isFinite(document.querySelector('#player').duration)", timeout=30_000)
         duration = page.evaluate("document.querySelector('#player').duration")
         wavs = sorted((tmp / "files" / "generated").rglob("*.wav"))
         assert len(wavs) == 2
@@ -67,14 +80,14 @@ def test_sign_up_compose_play_rate_and_see_recommendations(server: tuple[str, Pa
             expected = w.getnframes() / w.getframerate()
         assert abs(duration - expected) < 0.05, (duration, expected)
         page.evaluate("document.querySelector('#player').play()")
-        page.wait_for_function("document.querySelector('#player').currentTime > 0.2", timeout=20_000)
+        wait_until(page, "document.querySelector('#player').currentTime > 0.2", timeout=20_000)
         assert page.evaluate("document.querySelector('#pianoroll').naturalWidth") > 100
         # Switch to the second candidate and back.
         first_title = page.inner_text("#piece-title")
         page.click("#candidates button:nth-child(2)")
-        page.wait_for_function(f"document.querySelector('#piece-title').textContent !== {first_title!r}")
+        wait_until(page, f"document.querySelector('#piece-title').textContent !== {first_title!r}")
         page.click("#candidates button:nth-child(1)")
-        page.wait_for_function(f"document.querySelector('#piece-title').textContent === {first_title!r}")
+        wait_until(page, f"document.querySelector('#piece-title').textContent === {first_title!r}")
         # Rate it and see the rating and a recommendation.
         page.click("#stars button[data-stars='4']")
         page.fill("#comment", "bright and bouncy")
@@ -90,6 +103,7 @@ def test_sign_up_compose_play_rate_and_see_recommendations(server: tuple[str, Pa
         page.eval_on_selector("#compose-form", "f => f.noValidate = true")
         page.click("#compose-btn")
         page.wait_for_selector("#compose-error:has-text('allowed: 30 to 240 bpm')")
+        assert violations == []  # the page works under its CSP (no inline script or style)
         browser.close()
     shot = Path("/tmp/tunesmith-web-page.png")
     shot.write_bytes((tmp / "page.png").read_bytes())

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.web.conftest import FAST
+from tests.web.conftest import FAST, register
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,7 @@ def _wait(http: httpx.Client, job_id: str) -> dict[str, Any]:
     raise AssertionError(f"job {job_id} did not finish")
 
 
-@pytest.mark.parametrize("server", [{"max_queued_jobs": 32}], indirect=True)
+@pytest.mark.parametrize("server", [{"max_queued_jobs": 32, "max_jobs_per_user": 32}], indirect=True)
 def test_concurrent_composes_reads_and_ratings(server: tuple[str, Path]) -> None:
     url, _ = server
     with _client(url) as anon:
@@ -73,8 +73,7 @@ def test_concurrent_composes_reads_and_ratings(server: tuple[str, Path]) -> None
     # 50 ratings written at once by 5 listeners on 10 pieces each: none lost.
     raters = []
     for k in range(5):
-        r = http.post("/api/auth/register", json={"name": f"rater{k}", "password": "load-test-pass"})
-        raters.append(_client(url, r.raise_for_status().json()["token"]))
+        raters.append(_client(url, register(http, f"rater{k}", "load-test-pass")))
     writes = [(k, p, 1 + (k + i) % 5) for k in range(5) for i, p in enumerate(piece_ids[:10])]
 
     def rate(item: tuple[int, int, int]) -> int:

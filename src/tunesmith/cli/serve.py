@@ -73,6 +73,7 @@ def serve_command(
     import uvicorn
 
     from tunesmith.web import create_app
+    from tunesmith.web.server import run
     from tunesmith.web.settings import WebSettings
 
     settings = WebSettings.for_host(
@@ -90,7 +91,7 @@ def serve_command(
     if processes == 1:
         app = create_app(settings)
         try:
-            uvicorn.run(app, host=host, port=port, log_level="warning")
+            run(app, host=host, port=port)  # SIGTERM stops conversions in flight at once
         finally:
             app.state.ctx.jobs.shutdown(timeout=5.0)
         return

@@ -206,6 +206,8 @@ def _resolve_key(
             mode = style.minor_mode if valence < MINOR_BELOW_VALENCE else style.default_mode
         if mode is not None:
             key = Key(key.tonic, mode, key.tonic_name)
+        if not -7 <= key.fifths <= 7:  # no such signature (D# major): spell it as one (Eb major)
+            key = Key(key.tonic, key.mode)
         return key
     if user_chords is not None and mode is None:
         implied = _key_from_chords(user_chords)

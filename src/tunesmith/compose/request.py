@@ -177,6 +177,12 @@ class ComposeRequest:
                 f"cannot read key {self.key!r}; allowed: a tonic {', '.join(KEY_NAMES)} "
                 f"optionally with a mode ('F# minor', 'Bbm')",
             ) from None
+        if sum(key.tonic_name.count(a) for a in "#b") > 1:  # 'C#####' names no key a score can hold
+            raise ControlError(
+                "key",
+                f"key {self.key!r} has more than one sharp or flat on its tonic; allowed: a tonic "
+                f"{', '.join(KEY_NAMES)} optionally with a mode ('F# minor', 'Bbm')",
+            )
         if key.mode not in MODES:
             raise ControlError(
                 "key", f"mode {key.mode!r} in key {self.key!r} is not supported; allowed: {', '.join(MODES)}"

@@ -107,6 +107,9 @@ def read_pieces(path: Path) -> tuple[list[tuple[Score, bytes, str]], list[tuple[
     return pieces, failed
 
 
+NO_NOTES = "holds no notes (a file with only headers, or note-ons without note-offs)"
+
+
 def _problem(err: TunesmithError) -> str:
     return err.problem if isinstance(err, InputFileError) else str(err)
 
@@ -136,6 +139,9 @@ def import_paths(
             continue
         with store.session() as session:
             for score, raw, label in pieces:
+                if not any(t.notes for t in score.tracks):  # header-only, or notes that never end
+                    report.failed.append((label, NO_NOTES))
+                    continue
                 existing = find_by_hash(session, content_hash(score))
                 if existing is not None:
                     added = add_tags(session, existing, clean_tags)

@@ -20,6 +20,7 @@ from tunesmith.errors import (
     TunesmithError,
     UnsupportedFormatError,
 )
+from tunesmith.limits import DEFAULT_LIMITS, check_score
 from tunesmith.score import Score
 
 READ_SUFFIXES = (".mid", ".midi", ".musicxml", ".xml", ".mxl", ".abc")
@@ -65,6 +66,7 @@ def loads(data: bytes, suffix: str, path: str | Path = "<data>") -> list[Score]:
             hours = score.end_tick() / (480 * 2 * 3600)
             problem = f"implausibly long ({hours:,.0f} hours at 120 bpm): a corrupt length field"
             raise CorruptFileError(path, problem)
+        check_score(score, DEFAULT_LIMITS, path)
     return scores
 
 

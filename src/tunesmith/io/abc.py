@@ -536,6 +536,7 @@ def _expand(voice: _Voice) -> tuple[Track, list[tuple[Fraction, str, object]]]:
     notes = sorted(voice.notes, key=lambda n: n[0])
     events = sorted(voice.events, key=lambda e: e[0])
     starts = [n[0] for n in notes]
+    _check_expansion(bars, order, starts)
     out_notes: list[tuple[Fraction, Fraction, int, bool]] = []
     out_events: list[tuple[Fraction, str, object]] = []
     played = Fraction(0)
@@ -555,6 +556,30 @@ def _expand(voice: _Voice) -> tuple[Track, list[tuple[Fraction, str, object]]]:
         played += b_end - b_start
     return Track(voice.name if voice.name != "1" else "Melody", voice.program, False,
                  _merge_ties(out_notes)), out_events
+
+
+def _check_expansion(bars: list[Bar], order: list[int], starts: list[Fraction]) -> None:
+    """Refuse repeats that play more bars or notes than tunesmith.limits allows, counted before
+    a single note is copied (nested repeats of a short file can otherwise ask for gigabytes)."""
+    import bisect
+
+    from tunesmith.limits import DEFAULT_LIMITS
+
+    if len(order) > DEFAULT_LIMITS.max_bars:
+        raise AbcError(
+            f"repeats expand to {len(order):,} bars; allowed: at most {DEFAULT_LIMITS.max_bars:,}"
+        )
+    per_bar = [
+        bisect.bisect_left(starts, b.end) - bisect.bisect_left(starts, b.start)  # type: ignore[call-overload]
+        for b in bars
+    ]
+    if per_bar:
+        per_bar[-1] = len(starts) - bisect.bisect_left(starts, bars[-1].start)  # type: ignore[call-overload]
+    played = sum(per_bar[i] for i in order)
+    if played > DEFAULT_LIMITS.max_notes:
+        raise AbcError(
+            f"repeats expand to {played:,} notes; allowed: at most {DEFAULT_LIMITS.max_notes:,}"
+        )
 
 
 def _merge_ties(notes: list[tuple[Fraction, Fraction, int, bool]]) -> list[Note]:

@@ -12,6 +12,10 @@ MAX_ENDING = 9
 """Highest ending number accepted; more passes than this is a malformed tune, not music."""
 
 
+class RepeatsTooLongError(ValueError):
+    """The repeats play more bars than tunesmith.limits allows (a repeat bomb, not music)."""
+
+
 @dataclass(slots=True)
 class Bar:
     """One written bar: its span in written time (whole notes) and the bar lines around it."""
@@ -43,6 +47,9 @@ def play_order(bars: list[Bar], member: list[set[int]] | None = None) -> list[in
     """Indices of ``bars`` in the order they are played. ``member`` gives, per bar, the ending
     numbers it belongs to (the same set object for one ending's bars) when the source marks
     them explicitly (music21 brackets); otherwise endings run as ABC notation implies."""
+    from tunesmith.limits import DEFAULT_LIMITS
+
+    max_bars = DEFAULT_LIMITS.max_bars
     member = _ending_blocks(bars) if member is None else member
     order: list[int] = []
     start = 0
@@ -69,6 +76,8 @@ def play_order(bars: list[Bar], member: list[set[int]] | None = None) -> list[in
             pass_no, start, explicit_start = 1, i, False
         skipped = False
         order.append(i)
+        if len(order) > max_bars:
+            raise RepeatsTooLongError(f"repeats expand to more than {max_bars:,} bars")
         if bar.ends_repeat:
             passes = max(2, *_section_endings(member, i)) if member[i] else 2
             if pass_no < passes:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from tunesmith.io.abc_repeats import Bar, play_order
+from tunesmith.io.abc_repeats import Bar, RepeatsTooLongError, play_order
+from tunesmith.limits import DEFAULT_LIMITS
 
 _DOUBLE_BARS = {"double", "final", "light-light", "light-heavy", "heavy-light", "heavy-heavy"}
 
@@ -68,6 +69,9 @@ def played_elements(part: Any, order: list[int]) -> list[tuple[Fraction, Any]]:
     for i in order:
         for el in measures[i].flatten():
             out.append((played + Fraction(el.offset), el))
+        if len(out) > 2 * DEFAULT_LIMITS.max_notes:  # before the notes are even counted
+            most = 2 * DEFAULT_LIMITS.max_notes
+            raise RepeatsTooLongError(f"repeats expand to more than {most:,} elements")
         played += ends[i] - starts[i]
     for el in part.getElementsNotOfClass("Measure"):  # part-level marks (instrument, tempo)
         out.append((Fraction(el.offset), el))

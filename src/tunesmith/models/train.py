@@ -179,7 +179,8 @@ def load_checkpoint(path: str | Path, kind: str | None = None) -> tuple[nn.Modul
     if not file.is_file():
         raise ModelError(f"{file}: checkpoint not found")
     try:
-        ckpt = torch.load(file, map_location="cpu", weights_only=False)
+        # weights_only: a checkpoint is data, never code (a crafted pickle runs code on load)
+        ckpt = torch.load(file, map_location="cpu", weights_only=True)
     except Exception as err:
         raise ModelError(f"{file}: not a readable checkpoint ({type(err).__name__}: {err})") from err
     if not isinstance(ckpt, dict) or "model" not in ckpt or "config" not in ckpt:

@@ -17,7 +17,11 @@ def visible_pieces(session: Session, user_id: int | None) -> list[Piece]:
     """Pieces a user may be recommended: shared ones (corpus, generated, CLI imports) and their uploads."""
     query = select(Piece).order_by(Piece.id)
     pieces = list(session.scalars(query))
-    return [p for p in pieces if p.owner_id is None or p.owner_id == user_id or p.source == "generated"]
+    return [
+        p
+        for p in pieces
+        if p.owner_id is None or p.owner_id == user_id or (p.source == "generated" and not p.private)
+    ]
 
 
 def recommend_for(

@@ -24,6 +24,8 @@ History:
   4  jobs table (compose jobs: owner, status, progress, request, result, attempts, heartbeat), so a
      job outlives the process that accepted or ran it
   5  exercise_results (a learner's graded answers: kind, level, score 0-1; the next level follows them)
+  6  pieces.private: a generated piece made from a private upload (a primer) is seen only by its
+     owner, like the upload
 """
 
 from __future__ import annotations
@@ -206,7 +208,12 @@ def _exercise_results(conn: Connection) -> None:
     ).create(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4_jobs, _exercise_results]
+def _private_pieces(conn: Connection) -> None:
+    # NULL (every older row) reads as not private.
+    _add_column(conn, "pieces", Column("private", Boolean))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4_jobs, _exercise_results, _private_pieces]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -91,6 +91,9 @@ class Piece(Base):
     owner_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     """The user who uploaded or composed the piece; None for the shared corpus and CLI imports."""
     features: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    private: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    """True for a piece only its owner may see although its source is public (a piece composed from
+    a private upload); NULL or False otherwise."""
     """Cached musical features (tunesmith.feedback.features) so ratings can be learned from quickly."""
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -14,6 +14,7 @@ from tunesmith.errors import ControlError, NotFoundError
 from tunesmith.score import Score
 from tunesmith.store.models import SOURCES, Piece, Tag
 
+MAX_ID = 2**63 - 1
 _MAJOR_BY_FIFTHS = ["Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#"]
 _MINOR_BY_FIFTHS = ["Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#", "G#", "D#", "A#"]
 
@@ -85,6 +86,12 @@ def add_tags(session: Session, piece: Piece, names: Iterable[str]) -> list[str]:
     return added
 
 
+def owned_content_key(score: Score, owner_id: int) -> str:
+    """The identity of ``score`` uploaded by user ``owner_id``: the same music uploaded by two users
+    is two private pieces, so an upload neither reveals nor joins anyone else's."""
+    return hashlib.sha256(f"upload:{int(owner_id)}:{content_hash(score)}".encode()).hexdigest()
+
+
 def find_by_hash(session: Session, digest: str) -> Piece | None:
     return session.scalar(select(Piece).where(Piece.content_hash == digest))
 
@@ -102,15 +109,18 @@ def add_piece(
     fmt: str | None = None,
     file_data: bytes | None = None,
     controls: dict[str, Any] | None = None,
+    content_key: str | None = None,
 ) -> tuple[Piece, bool]:
     """Store ``score`` unless a piece with the same content exists; either way attach ``tags``.
 
     Returns (piece, created). ``file_data``/``fmt`` keep a copy of the source so the piece can be
     re-read after its original file is gone. Corpus pieces give ``collection`` and ``corpus_ref``.
+    ``content_key`` replaces the content hash as the identity (a user's upload is theirs alone:
+    see :func:`owned_content_key`).
     """
     if source not in SOURCES:
         raise ControlError("source", f"{source!r} is not one of {', '.join(SOURCES)}")
-    digest = content_hash(score)
+    digest = content_key or content_hash(score)
     piece = find_by_hash(session, digest)
     created = piece is None
     if piece is None:
@@ -133,6 +143,8 @@ def add_piece(
 
 
 def get_piece(session: Session, piece_id: int) -> Piece:
+    if not 0 <= piece_id <= MAX_ID:  # the database's integers are 64-bit: larger cannot exist
+        raise NotFoundError(f"no piece with id {piece_id} in the store")
     piece = session.get(Piece, piece_id)
     if piece is None:
         raise NotFoundError(f"no piece with id {piece_id} in the store")

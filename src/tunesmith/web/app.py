@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from tunesmith.compose.styles import available_styles
 from tunesmith.web.context import Context
 from tunesmith.web.errors import install_error_handlers
+from tunesmith.web.guard import GuardMiddleware
 from tunesmith.web.openapi import install_openapi
 from tunesmith.web.routes import (
     accounts,
@@ -60,6 +61,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.ctx = ctx
     threading.Thread(target=ctx.register_corpus, name="corpus-register", daemon=True).start()
     install_error_handlers(app)
+    app.add_middleware(GuardMiddleware, settings=settings)  # body-size limit, security headers
     for router in ROUTERS:
         app.include_router(router)
 

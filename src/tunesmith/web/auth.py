@@ -21,6 +21,8 @@ from tunesmith.store.models import SessionToken, User, utcnow
 
 COOKIE = "tunesmith_session"
 MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+"""Longer passwords are refused before hashing (argon2 of megabytes is a denial of service)."""
 NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
 
@@ -56,13 +58,17 @@ def check_name(name: str) -> str:
     return clean
 
 
-def register(session: Session, name: str, password: str) -> User:
+def register(session: Session, name: str, password: str) -> User | None:
+    """Create an account, or None when the name is taken. The caller answers both cases alike, and
+    the password is hashed first either way, so neither the answer nor its timing tells whether a
+    name exists."""
     clean = check_name(name)
     if len(password) < MIN_PASSWORD:
         raise ControlError("password", f"too short; allowed: at least {MIN_PASSWORD} characters")
+    hashed = hash_password(password)
     if session.scalar(select(User).where(User.name == clean)) is not None:
-        raise ControlError("name", f"{clean!r} is taken; allowed: a name nobody has")
-    user = User(name=clean, password_hash=hash_password(password))
+        return None
+    user = User(name=clean, password_hash=hashed)
     session.add(user)
     session.flush()
     return user

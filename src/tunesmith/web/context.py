@@ -14,6 +14,7 @@ from tunesmith.errors import TunesmithError
 from tunesmith.store.models import Piece, User
 from tunesmith.web import auth
 from tunesmith.web.jobs import JobQueue
+from tunesmith.web.ratelimit import RateLimiter
 from tunesmith.web.service import Files
 from tunesmith.web.settings import WebSettings
 
@@ -44,6 +45,7 @@ class Context:
         self.prefs_lock = threading.Lock()
         self.corpus_ready = threading.Event()
         self.jobs = JobQueue(self, settings.workers)
+        self.logins = RateLimiter(settings.login_attempts[2])
 
     def preferences(self) -> Any:
         """The fitted preference models, refitted when ratings changed since the last fit."""

@@ -8,6 +8,8 @@ web/schemas.ErrorBody documents.
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -17,12 +19,15 @@ from tunesmith.errors import (
     ControlError,
     InputFileError,
     NotFoundError,
+    QuotaError,
     StoreError,
     TunesmithError,
     UnsupportedFormatError,
+    WorkTimeoutError,
 )
 from tunesmith.web import auth
 from tunesmith.web.jobs import QueueFullError
+from tunesmith.web.ratelimit import RateLimitedError
 from tunesmith.web.settings import ALL_OUTPUTS
 
 
@@ -42,50 +47,83 @@ def _allowed(field: str) -> str:
         "stars": "a whole number 1-5",
         "primer_piece": "the id of one of your uploads",
         "outputs": ", ".join(ALL_OUTPUTS),
+        "style": "a style name listed by GET /api/config",
+        "title": "up to 200 characters",
+        "instruments": "up to 16 General MIDI instrument names",
     }
     return table.get(field, "see /openapi.json")
+
+
+_PATH = re.compile(r"(?<![\w.])(?:~/|/(?!api/))(?:[^\s/'\":,;()]+/)+([^\s/'\":,;()]*)")
+
+
+def public(message: str) -> str:
+    """``message`` with every absolute path cut to its last part, so no error tells where the
+    server keeps its files or where tunesmith is installed (the API's own URLs, /api/..., stay)."""
+    return _PATH.sub(lambda m: m.group(1) or "(a folder)", message)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ControlError)
     async def _control(_: Request, err: ControlError) -> JSONResponse:
-        return JSONResponse({"detail": str(err), "field": err.field}, status_code=422)
+        return JSONResponse({"detail": public(str(err)), "field": err.field}, status_code=422)
 
     @app.exception_handler(UnsupportedFormatError)
     async def _unsupported(_: Request, err: UnsupportedFormatError) -> JSONResponse:
-        return JSONResponse({"detail": str(err), "field": "file"}, status_code=415)
+        return JSONResponse({"detail": public(str(err)), "field": "file"}, status_code=415)
 
     @app.exception_handler(InputFileError)
     async def _input(_: Request, err: InputFileError) -> JSONResponse:
-        return JSONResponse({"detail": str(err), "field": "file"}, status_code=422)
+        return JSONResponse({"detail": public(str(err)), "field": "file"}, status_code=422)
 
     @app.exception_handler(NotFoundError)
     async def _missing(_: Request, err: NotFoundError) -> JSONResponse:
-        return JSONResponse({"detail": str(err), "field": None}, status_code=404)
+        return JSONResponse({"detail": public(str(err)), "field": None}, status_code=404)
+
+    @app.exception_handler(QuotaError)
+    async def _quota(_: Request, err: QuotaError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": public(str(err)), "field": None}, status_code=429, headers={"Retry-After": "30"}
+        )
+
+    @app.exception_handler(RateLimitedError)
+    async def _limited(_: Request, err: RateLimitedError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(err), "field": None},
+            status_code=429,
+            headers={"Retry-After": str(err.retry_after)},
+        )
+
+    @app.exception_handler(WorkTimeoutError)
+    async def _timeout(_: Request, err: WorkTimeoutError) -> JSONResponse:
+        return JSONResponse({"detail": public(str(err)), "field": None}, status_code=503)
 
     @app.exception_handler(StoreError)
     async def _store(_: Request, err: StoreError) -> JSONResponse:
-        return JSONResponse({"detail": str(err), "field": None}, status_code=503)
+        return JSONResponse({"detail": public(str(err)), "field": None}, status_code=503)
 
     @app.exception_handler(TunesmithError)
     async def _other(_: Request, err: TunesmithError) -> JSONResponse:
-        return JSONResponse({"detail": str(err), "field": None}, status_code=400)
+        return JSONResponse({"detail": public(str(err)), "field": None}, status_code=400)
 
     @app.exception_handler(auth.AuthError)
     async def _auth(_: Request, err: auth.AuthError) -> JSONResponse:
-        return JSONResponse({"detail": str(err), "field": None}, status_code=401)
+        return JSONResponse({"detail": public(str(err)), "field": None}, status_code=401)
 
     @app.exception_handler(QueueFullError)
     async def _full(_: Request, err: QueueFullError) -> JSONResponse:
-        body = {"detail": str(err), "field": None}
-        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+        return JSONResponse(
+            {"detail": public(str(err)), "field": None}, status_code=503, headers={"Retry-After": "5"}
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, err: StarletteHTTPException) -> JSONResponse:
         # HTTPException from routes (403, 409, 413) and Starlette's own 404/405: the same body.
         field = getattr(err, "field", None)
         return JSONResponse(
-            {"detail": str(err.detail), "field": field}, status_code=err.status_code, headers=err.headers
+            {"detail": public(str(err.detail)), "field": field},
+            status_code=err.status_code,
+            headers=err.headers,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -352,6 +352,7 @@ def _compose(ctx: Context, job: Job, attempt: int, progress: Callable[[str, floa
         scorer,
         ctx.write_lock,
         finish,
+        primer_piece=job.primer_piece,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Path
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from tunesmith.compose import request as r
@@ -42,7 +42,10 @@ def _range(low: float, high: float, description: str) -> Any:
 
 
 def _one_of(values: Any, description: str) -> Any:
-    return Field(None, description=description, json_schema_extra=_constrain(enum=list(values)))
+    longest = max(len(str(v)) for v in values)
+    return Field(
+        None, max_length=longest, description=description, json_schema_extra=_constrain(enum=list(values))
+    )
 
 
 class ErrorBody(BaseModel):
@@ -52,9 +55,19 @@ class ErrorBody(BaseModel):
     field: str | None = Field(description="the control, parameter or form field to blame, if one is")
 
 
+MAX_TITLE = 200
+MAX_INSTRUMENTS = 16
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
+
+
 class Credentials(BaseModel):
-    name: str = Field(description="2-40 letters, digits, '.', '_' or '-'", max_length=200)
-    password: str = Field(description="at least 8 characters", max_length=1000)
+    name: str = Field(description="2-40 letters, digits, '.', '_' or '-'", max_length=100)
+    password: str = Field(description="at least 8 characters", max_length=1024)
+
+
+class Registered(BaseModel):
+    user: str
+    detail: str
 
 
 class SignedIn(BaseModel):
@@ -64,14 +77,20 @@ class SignedIn(BaseModel):
 
 
 class ComposeBody(BaseModel):
-    """Every compose control (tunesmith.compose.request.ComposeRequest); None lets style and mood decide."""
+    """Every compose control (tunesmith.compose.request.ComposeRequest); None lets style and mood decide.
 
-    style: str = Field("folk", description="a style name (the enum lists this server's styles)")
+    Text fields are capped here, so an oversized field is a 422 before anything looks at it."""
+
+    style: str = Field(
+        "folk", max_length=60, description="a style name (the enum lists this server's styles)"
+    )
     mood: str | None = _one_of(r.MOODS, "a named mood; valence and arousal override it")
     valence: float | None = _range(-1.0, 1.0, "-1 (sad) to 1 (happy)")
     arousal: float | None = _range(-1.0, 1.0, "-1 (calm) to 1 (excited)")
     key: str | None = Field(
-        None, description=f"a tonic ({', '.join(r.KEY_NAMES)}), optionally with a mode: 'F# minor', 'Bbm'"
+        None,
+        max_length=20,
+        description=f"a tonic ({', '.join(r.KEY_NAMES)}), optionally with a mode: 'F# minor', 'Bbm'",
     )
     mode: str | None = _one_of(r.MODES, "the mode of the key")
     tempo: float | None = _range(*r.TEMPO_RANGE, "quarter notes per minute")
@@ -80,10 +99,17 @@ class ComposeBody(BaseModel):
     seconds: float | None = _range(*r.SECONDS_RANGE, "wanted duration in seconds")
     form: str | None = Field(
         None,
+        max_length=300,
         description=f"{', '.join(r.FORMS)}, capital letters such as 'ABACA', or 'verse,chorus,...'",
     )
-    chords: str | None = Field(None, description="a progression: 'C Am F G', 'I vi IV V' or 'C G | Am F'")
-    instruments: list[str] | None = Field(None, description="General MIDI names, melody first")
+    chords: str | None = Field(
+        None, max_length=2000, description="a progression: 'C Am F G', 'I vi IV V' or 'C G | Am F'"
+    )
+    instruments: list[Annotated[str, Field(max_length=60)]] | None = Field(
+        None,
+        max_length=MAX_INSTRUMENTS,
+        description=f"General MIDI names, melody first, at most {MAX_INSTRUMENTS}",
+    )
     model: str | None = _one_of(r.MODELS, "the melody model (default: the best installed)")
     temperature: float = Field(
         1.0, json_schema_extra={"minimum": r.TEMPERATURE_RANGE[0], "maximum": r.TEMPERATURE_RANGE[1]}
@@ -94,12 +120,13 @@ class ComposeBody(BaseModel):
         json_schema_extra={"minimum": r.CANDIDATES_RANGE[0], "maximum": r.CANDIDATES_RANGE[1]},
     )
     seed: int | None = _range(0, r.MAX_SEED, "random seed (default: a fresh one, kept with the piece)")
-    title: str | None = Field(None, max_length=200)
+    title: str | None = Field(None, max_length=MAX_TITLE)
     primer_piece: int | None = Field(
         None, ge=1, le=MAX_ID, description="id of one of your uploads to start the melody from"
     )
-    outputs: list[str] | None = Field(
+    outputs: list[Annotated[str, Field(max_length=10)]] | None = Field(
         None,
+        max_length=12,
         description="files to make (default: the server's)",
         json_schema_extra=_constrain(items={"type": "string", "enum": list(ALL_OUTPUTS)}, minItems=1),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +61,12 @@ class Files:
         path = inside(self.root, self.root / rel)
         return path if path.is_file() else None
 
-    def path(self, piece: Piece, kind: str) -> Path:
-        """The file of ``kind`` for ``piece``, made now when no compose job wrote it."""
+    def path(self, piece: Piece, kind: str, gone: Callable[[], bool] | None = None) -> Path:
+        """The file of ``kind`` for ``piece``, made now when no compose job wrote it.
+
+        The piece must be within the score limits (and short enough for audio); the file is made
+        in a child process that is killed after ``convert_seconds`` or as soon as ``gone()`` says
+        the client left (tunesmith.web.sandbox)."""
         if kind not in KINDS:
             raise NotFoundError(f"no file kind {kind!r}; allowed: {', '.join(KINDS)}")
         found = self.stored(piece, kind)
@@ -73,24 +77,19 @@ class Files:
         with self._lock(piece.id, kind):
             if target.is_file():
                 return target
-            from tunesmith.feedback.features import load_piece_score
-
-            score = load_piece_score(piece)
-            if score is None:
-                raise NotFoundError(f"piece {piece.id} has no music that can be read")
             folder.mkdir(parents=True, exist_ok=True)
-            if kind in ("mid", "musicxml"):
-                from tunesmith.io import save
+            from tunesmith.web.sandbox import run_limited
 
-                save(score, target)
-            elif kind == "png":
-                from tunesmith.render.export import write_pianoroll
-
-                write_pianoroll(score, target)
-            else:
-                from tunesmith.render.export import render_score
-
-                render_score(score, target, formats=[kind], soundfont=self.settings.soundfont)
+            source = StoredMusic(int(piece.id), piece.file_data, piece.format, piece.corpus_ref)
+            limits = (self.settings.score_limits, self.settings.max_render_seconds)
+            run_limited(
+                make_piece_file,
+                (source, str(target), kind, self.settings.soundfont, limits),
+                seconds=self.settings.convert_seconds,
+                memory_bytes=self.settings.convert_memory_bytes,
+                what=f"piece {piece.id}: making the {kind} file",
+                gone=gone,
+            )
         if not target.is_file():
             raise OutputError(f"piece {piece.id}: could not make the {kind} file")
         return target
@@ -117,6 +116,106 @@ def primer_file(store: Store, files: Files, piece_id: int, owner_id: int) -> Pat
 
             write_bytes_atomic(path, piece.file_data)
         return path
+@dataclass(frozen=True)
+class StoredMusic:
+    """What a sandbox child needs to read a stored piece again (an ORM row does not cross processes)."""
+
+    piece_id: int
+    file_data: bytes | None
+    format: str | None
+    corpus_ref: str | None
+
+
+def check_piece(score: Any, piece_id: int, kind: str, limits: Any, longest: float) -> None:
+    """LimitError when the piece is too big to convert, or too long to render as audio."""
+    from tunesmith.errors import LimitError
+    from tunesmith.limits import check_score
+
+    check_score(score, limits, f"piece {piece_id}")
+    if kind in AUDIO_KINDS and score.duration_seconds() > longest:
+        raise LimitError(
+            f"piece {piece_id}",
+            f"{score.duration_seconds() / 60:.1f} minutes is too long to render as {kind}; "
+            f"allowed: at most {longest / 60:g} minutes (MIDI and MusicXML have no such limit)",
+        )
+
+
+def make_piece_file(
+    source: StoredMusic, target: str, kind: str, soundfont: str | None, limits: tuple[Any, float]
+) -> None:
+    """Read a stored piece, check it against the limits, write it as ``kind`` (in a sandbox child:
+    reading a file is work a file can make long, too)."""
+    from tunesmith.io import loads
+
+    if source.file_data and source.format:
+        score = loads(source.file_data, source.format, f"piece {source.piece_id}")[0]
+    elif source.corpus_ref:
+        from tunesmith.feedback.features import corpus_score
+
+        found = corpus_score(source.corpus_ref)
+        if found is None:
+            raise NotFoundError(f"piece {source.piece_id} has no music that can be read")
+        score = found
+    else:
+        raise NotFoundError(f"piece {source.piece_id} has no music that can be read")
+    check_piece(score, source.piece_id, kind, *limits)
+    make_file(score, target, kind, soundfont)
+
+
+AUDIO_KINDS = ("wav", "flac", "mp3")
+MAX_TITLE = 200
+"""Longest title kept from an uploaded file (an ABC T: line may be megabytes long)."""
+
+
+def make_file(score: Any, target: str, kind: str, soundfont: str | None) -> None:
+    """Write ``score`` as ``kind`` to ``target`` (runs in a sandbox child process)."""
+    if kind in ("mid", "musicxml"):
+        from tunesmith.io import save
+
+        save(score, target)
+    elif kind == "png":
+        from tunesmith.render.export import write_pianoroll
+
+        write_pianoroll(score, target)
+    else:
+        from tunesmith.render.export import render_score
+
+        render_score(score, target, formats=[kind], soundfont=soundfont)
+
+
+def parse_upload(data: bytes, limits: Any) -> tuple[str, list[Any]]:
+    """The format and the scores of uploaded bytes, each within ``limits`` and holding notes (runs
+    in a sandbox child process: parsing is work a file can make long)."""
+    from tunesmith.errors import InputFileError, LimitError
+    from tunesmith.io import loads
+    from tunesmith.limits import check_score
+    from tunesmith.web.uploads import sniff
+
+    suffix = sniff(data)
+    scores = loads(data, suffix, "upload")[:50]
+    total = sum(len(t.notes) for score in scores for t in score.tracks)
+    if total > 5 * limits.max_notes:  # many tunes in one file, each within the limit
+        raise LimitError(
+            "upload", f"{total:,} notes in {len(scores)} tunes; allowed: at most {5 * limits.max_notes:,}"
+        )
+    for score in scores:
+        check_score(score, limits, "upload")
+        score.metadata.title = " ".join(score.metadata.title.split())[:MAX_TITLE]  # listed to its owner
+        if not any(t.notes for t in score.tracks):
+            raise InputFileError(
+                "upload",
+                "holds no notes (a file with only headers, or notes that never end: note-ons "
+                "without note-offs); allowed: a file with at least one complete note",
+            )
+    return suffix, scores
+
+
+def public_request(request: dict[str, Any], primer_piece: int | None) -> dict[str, Any]:
+    """A compose request as a client may see it: the primer named by its piece id, no file paths."""
+    out = {k: v for k, v in request.items() if k not in ("primer", "styles_path")}
+    if primer_piece is not None or request.get("primer"):
+        out["primer_piece"] = primer_piece
+    return out
 
 
 def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
@@ -130,10 +229,15 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
     preference: Callable[[Any], float] | None,
     write_lock: threading.Lock,
     finish: Callable[[Session, list[dict[str, Any]]], None] | None = None,
+    *,
+    primer_piece: int | None = None,
 ) -> list[dict[str, Any]]:
     """Compose ``request``, write every candidate's files under ``out``, record each as a generated
     piece. The pieces are recorded in one transaction, in which ``finish(session, made)`` runs
-    last (the job marks itself done there): pieces and 'done' commit together or not at all."""
+    last (the job marks itself done there): pieces and 'done' commit together or not at all.
+
+    A piece composed from ``primer_piece`` (one of the owner's private uploads) holds the primer's
+    notes, so it is private like the upload; its controls name the primer by id, not by file."""
     from tunesmith.compose.api import compose, write_files
     from tunesmith.feedback.features import FEATURES_VERSION, piece_features
     from tunesmith.store.pieces import add_piece
@@ -162,7 +266,7 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
         )
         rel = {k: str(Path(p).resolve().relative_to(files.root)) for k, p in paths.items() if k in KINDS}
         controls: dict[str, Any] = {
-            "request": composition.request.to_dict(),
+            "request": public_request(composition.request.to_dict(), primer_piece),
             "model_versions": composition.model_versions,
             "web_files": rel,
             "rank": i + 1,
@@ -188,6 +292,7 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
             )
             if created:
                 piece.owner_id = owner_id
+                piece.private = primer_piece is not None or None
                 piece.features = {
                     "version": FEATURES_VERSION,
                     "values": {k: (None if math.isnan(v) else v) for k, v in values.items()},

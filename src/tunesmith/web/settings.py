@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tunesmith.limits import WEB_LIMITS, ScoreLimits
+
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 ALL_OUTPUTS = ("mid", "musicxml", "wav", "flac", "mp3", "png")
 DEFAULT_OUTPUTS = ("mid", "musicxml", "wav", "png")
@@ -49,6 +51,26 @@ class WebSettings:
     """Where the fitted preference models are kept (default: <data dir>/feedback)."""
     extra_styles_path: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # --- limits (issue 12): what one request or one user may make the server do ---
+    score_limits: ScoreLimits = WEB_LIMITS
+    """Notes, seconds, tracks and bars an upload, primer or served piece may hold."""
+    max_body_bytes: int = 256 * 1024
+    """Largest request body other than an upload (JSON controls, sign-in)."""
+    max_render_seconds: float = 240.0
+    """Longest piece rendered as audio (on request, or by a compose job): rendering holds the mix
+    in memory, measured at 931 MB peak RSS for 5 minutes of six tracks and 1.9 GB for 15 minutes of
+    three, so two compose workers rendering 4-minute pieces at once stay under 2 GB."""
+    convert_seconds: float = 60.0
+    """Time limit of one conversion, drawing or rendering made on request; the work is killed after it."""
+    convert_memory_bytes: int = 2 * 1024**3
+    """Address-space cap of the process doing one conversion: it can never hold more than 2 GiB."""
+    max_jobs_per_user: int = 8
+    """Compose jobs one user may have queued or running at once."""
+    max_uploads_per_user: int = 500
+    max_upload_total_bytes: int = 100 * 1024 * 1024
+    """Bytes of uploaded files one user may keep."""
+    login_attempts: tuple[int, int, float] = (10, 60, 300.0)
+    """Sign-in attempts allowed per user name, per client address, within this many seconds."""
 
     def __post_init__(self) -> None:
         if self.local_sign_in and not is_loopback(self.host):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from tunesmith.errors import NotFoundError
 from tunesmith.store.models import Piece, Rating, User
@@ -15,10 +15,25 @@ RatingFacts = tuple[dict[int, int], dict[int, tuple[float, int]]]
 
 
 def visible(piece: Piece | None, user: User) -> Piece:
-    """The piece if ``user`` may see it (the corpus, generated pieces, their own uploads)."""
-    if piece is None or (piece.owner_id not in (None, user.id) and piece.source != "generated"):
+    """The piece if ``user`` may see it (the corpus, public generated pieces, their own pieces)."""
+    if piece is None or not may_see(piece, user):
         raise NotFoundError("no such piece")
     return piece
+
+
+def may_see(piece: Piece, user: User) -> bool:
+    if piece.owner_id in (None, user.id):
+        return True
+    return piece.source == "generated" and not piece.private
+
+
+def visible_clause(user: User) -> Any:
+    """The SQL condition of :func:`may_see`, for queries over many pieces."""
+    return or_(
+        Piece.owner_id.is_(None),
+        Piece.owner_id == user.id,
+        and_(Piece.source == "generated", Piece.private.is_not(True)),
+    )
 
 
 def rating_facts(s: Any, ids: list[int], user: User) -> RatingFacts:
@@ -56,6 +71,10 @@ def piece_out(
     controls = None
     if detail and piece.controls:
         controls = {k: v for k, v in piece.controls.items() if k != "web_files"}
+        if isinstance(controls.get("request"), dict):  # pieces stored before paths were kept out
+            from tunesmith.web.service import public_request
+
+            controls["request"] = public_request(controls["request"], controls.get("primer_piece"))
     return PieceOut(
         id=piece.id,
         title=piece.title,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Response, UploadFile
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from tunesmith.errors import NotFoundError, UnsupportedFormatError
+from tunesmith.errors import NotFoundError, QuotaError, UnsupportedFormatError
 from tunesmith.store.models import Piece, User
 from tunesmith.web.context import Context, Ctx, Me
 from tunesmith.web.openapi import errors
@@ -36,20 +36,27 @@ async def upload(
 
 
 def _store_upload(ctx: Context, data: bytes, tag_text: str, user: User) -> list[PieceOut]:
-    from tunesmith.io import loads
     from tunesmith.io.midi import score_to_midi_bytes
-    from tunesmith.store.pieces import add_piece, content_hash, find_by_hash
-    from tunesmith.web.uploads import sniff
+    from tunesmith.store.pieces import add_piece, owned_content_key
+    from tunesmith.web.sandbox import run_limited
+    from tunesmith.web.service import parse_upload
 
-    suffix = sniff(data)
-    scores = loads(data, suffix, "upload")[:50]
+    settings = ctx.settings
+    suffix, scores = run_limited(
+        parse_upload,
+        (data, settings.score_limits),
+        seconds=settings.convert_seconds,
+        memory_bytes=settings.convert_memory_bytes,
+        what="upload: reading the file",
+    )
     clean_tags = [t for t in (p.strip() for p in tag_text.split(",")) if t][:10]
     out = []
     with ctx.write_lock, ctx.store.session() as s:
+        _check_quota(s, ctx, user, len(data))
         for score in scores:
-            existing = find_by_hash(s, content_hash(score))
-            if existing is not None and existing.owner_id not in (None, user.id):
-                raise HTTPException(409, "upload: this music is already someone else's upload")
+            # The identity is (owner, music): the same music uploaded by someone else, or found
+            # in the corpus, is a separate private piece of yours, so an upload never tells whether
+            # someone else has it and never tags a piece others see.
             piece, created = add_piece(
                 s,
                 score,
@@ -57,6 +64,7 @@ def _store_upload(ctx: Context, data: bytes, tag_text: str, user: User) -> list[
                 tags=["upload", *clean_tags],
                 fmt=suffix,
                 file_data=data if len(scores) == 1 else None,
+                content_key=owned_content_key(score, user.id),
             )
             if created:
                 piece.owner_id = user.id
@@ -65,6 +73,26 @@ def _store_upload(ctx: Context, data: bytes, tag_text: str, user: User) -> list[
             out.append(piece)
         s.flush()
         return [piece_out(s, p, user) for p in out]
+
+
+def _check_quota(s: Any, ctx: Context, user: User, size: int) -> None:
+    """Per-user quota of uploads kept: a count and a total size (HTTP 429 when used up)."""
+    count, total = s.execute(
+        select(func.count(Piece.id), func.coalesce(func.sum(func.length(Piece.file_data)), 0)).where(
+            Piece.owner_id == user.id, Piece.source == "library"
+        )
+    ).one()
+    settings = ctx.settings
+    if count >= settings.max_uploads_per_user:
+        raise QuotaError(
+            f"upload: you keep {count} uploads; allowed: at most {settings.max_uploads_per_user} "
+            "(delete some first)"
+        )
+    if total + size > settings.max_upload_total_bytes:
+        raise QuotaError(
+            f"upload: your uploads would take {(total + size) / 2**20:.1f} MiB; allowed: at most "
+            f"{settings.max_upload_total_bytes / 2**20:g} MiB (delete some first)"
+        )
 
 
 @router.get("/uploads", response_model=list[PieceOut], responses=errors(401))

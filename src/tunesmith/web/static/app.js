@@ -73,8 +73,15 @@ $("#login-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
   signIn("/api/auth/login", { name: $("#login-name").value, password: $("#login-password").value });
 });
-$("#register-btn").addEventListener("click", () =>
-  signIn("/api/auth/register", { name: $("#login-name").value, password: $("#login-password").value }));
+$("#register-btn").addEventListener("click", async () => {
+  // Registering answers alike whether or not the name was free (no name oracle): sign in after it.
+  const body = { name: $("#login-name").value, password: $("#login-password").value };
+  $("#signin-error").textContent = "";
+  try { await api("POST", "/api/auth/register", body); }
+  catch (e) { $("#signin-error").textContent = e.message; return; }
+  try { enter((await api("POST", "/api/auth/login", body)).user); }
+  catch (e) { $("#signin-error").textContent = `${e.message} (if the name was taken, choose another)`; }
+});
 $("#logout-btn").addEventListener("click", async () => { await api("POST", "/api/auth/logout"); location.reload(); });
 
 // ----- compose form ------------------------------------------------------------------------------
