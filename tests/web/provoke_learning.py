@@ -75,7 +75,7 @@ LEARNING: dict[tuple[str, str, int], Callable[[Any], Response]] = {
     ),
     ("POST", "/api/sessions", 422): lambda w: w.c.post("/api/sessions", json={"preset": "nap"}),
     ("POST", "/api/sessions", 503): lambda w: w.with_setting(
-        w.ctx.jobs, "max_queued", 0, lambda: w.c.post("/api/sessions", json={"preset": "relax"})
+        w.ctx.settings, "max_queued_jobs", 0, lambda: w.c.post("/api/sessions", json={"preset": "relax"})
     ),
     ("GET", "/api/sessions/{piece_id}/files/{kind}", 200): lambda w: w.c.get(
         f"/api/sessions/{_session_piece(w)}/files/plot"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from .conftest import wait_job
+from .conftest import register, wait_job
 
 
 def test_exercise_sheet_round_trip(client: TestClient) -> None:
@@ -56,5 +56,5 @@ def test_session_job_makes_audio_and_a_report_only_its_owner_reads(client: TestC
     assert mp3[:3] == b"ID3" or mp3[:2] in (b"\xff\xfb", b"\xff\xf3")
     assert client.get(result["files"]["plot"]).content[:4] == b"\x89PNG"
     client.post("/api/auth/logout")
-    client.post("/api/auth/register", json={"name": "eve", "password": "long enough pw"})
+    register(client, "eve", "long enough pw")
     assert client.get(result["files"]["audio"]).status_code == 404

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from tests.web.conftest import FAST, wait_job
+from tests.web.conftest import FAST, register, wait_job
 from tests.web.provoke_learning import LEARNING
 
 from tunesmith.web import auth
@@ -45,9 +45,7 @@ class World:
         self.job = job
 
     def other_user(self) -> dict[str, str]:
-        name = f"u{uuid.uuid4().hex[:8]}"
-        made = self.c.post("/api/auth/register", json={"name": name, "password": "password1"})
-        token = made.json()["token"]
+        token = register(self.c, f"u{uuid.uuid4().hex[:8]}", "password1")
         return {"Authorization": f"Bearer {token}"}
 
     def upload(self, data: bytes = MIDI, headers: dict[str, str] | None = None) -> Response:
@@ -74,7 +72,7 @@ class World:
 Provoke = Callable[[World], Response]
 P = "/api/pieces/{piece_id}"
 PROVOKERS: dict[tuple[str, str, int], Provoke] = {
-    ("POST", "/api/auth/register", 201): lambda w: w.c.post(
+    ("POST", "/api/auth/register", 202): lambda w: w.c.post(
         "/api/auth/register", json={"name": f"n{uuid.uuid4().hex[:6]}", "password": "password1"}
     ),
     ("POST", "/api/auth/register", 422): lambda w: w.c.post(
@@ -100,7 +98,7 @@ PROVOKERS: dict[tuple[str, str, int], Provoke] = {
     ("POST", "/api/compose", 401): lambda w: w.c.post("/api/compose", json=FAST, headers=NOBODY),
     ("POST", "/api/compose", 422): lambda w: w.c.post("/api/compose", json={**FAST, "tempo": 999}),
     ("POST", "/api/compose", 503): lambda w: w.with_setting(
-        w.ctx.jobs, "max_queued", 0, lambda: w.c.post("/api/compose", json=FAST)
+        w.ctx.settings, "max_queued_jobs", 0, lambda: w.c.post("/api/compose", json=FAST)
     ),
     ("GET", "/api/jobs/{job_id}", 200): lambda w: w.c.get(f"/api/jobs/{w.job}"),
     ("GET", "/api/jobs/{job_id}", 401): lambda w: w.c.get(f"/api/jobs/{w.job}", headers=NOBODY),
@@ -136,7 +134,28 @@ PROVOKERS: dict[tuple[str, str, int], Provoke] = {
     ("GET", "/api/uploads", 401): lambda w: w.c.get("/api/uploads", headers=NOBODY),
     ("POST", "/api/uploads", 201): lambda w: w.upload(),
     ("POST", "/api/uploads", 401): lambda w: w.upload(headers=NOBODY),
-    ("POST", "/api/uploads", 409): lambda w: (w.upload(), w.upload(headers=w.other_user()))[1],
+    ("POST", "/api/uploads", 429): lambda w: w.with_setting(
+        w.ctx.settings, "max_uploads_per_user", 0, w.upload
+    ),
+    ("POST", "/api/auth/login", 429): lambda w: w.with_setting(
+        w.ctx.settings,
+        "login_attempts",
+        (1, 1, 300),
+        lambda: [
+            w.c.post("/api/auth/login", json={"name": "floody", "password": "password1"}) for _ in range(3)
+        ][-1],
+    ),
+    ("POST", "/api/auth/register", 429): lambda w: w.with_setting(
+        w.ctx.settings,
+        "login_attempts",
+        (1, 1, 300),
+        lambda: [
+            w.c.post("/api/auth/register", json={"name": f"f{i}x", "password": "password1"}) for i in range(3)
+        ][-1],
+    ),
+    ("POST", "/api/compose", 429): lambda w: w.with_setting(
+        w.ctx.settings, "max_jobs_per_user", 0, lambda: w.c.post("/api/compose", json=FAST)
+    ),
     ("POST", "/api/uploads", 413): lambda w: w.with_setting(
         w.ctx.settings, "max_upload_bytes", 100, w.upload
     ),
@@ -220,7 +239,10 @@ def test_schema_declares_security_enums_ranges_and_one_error_body(app_client: Te
     schema = app_client.get("/openapi.json").json()
     schemes = schema["components"]["securitySchemes"]
     assert schemes["session_cookie"] == {
-        **schemes["session_cookie"], "type": "apiKey", "in": "cookie", "name": auth.COOKIE,
+        **schemes["session_cookie"],
+        "type": "apiKey",
+        "in": "cookie",
+        "name": auth.COOKIE,
     }
     assert schemes["bearer_token"]["type"] == "http" and schemes["bearer_token"]["scheme"] == "bearer"
     for path, ops in schema["paths"].items():

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api", tags=["uploads"])
 
 
 @router.post(
-    "/uploads", response_model=list[PieceOut], status_code=201, responses=errors(401, 409, 413, 415, 422)
+    "/uploads", response_model=list[PieceOut], status_code=201, responses=errors(401, 413, 415, 422, 429)
 )
 async def upload(
     user: Me, ctx: Ctx, file: Annotated[UploadFile, File()], tags: Annotated[str, Form(max_length=500)] = ""
