@@ -237,6 +237,7 @@ def make_session(
             style_tags=[chosen, "session"],
         ),
     )
+    _bridge_joins(score, segments)
     _shape_dynamics(score, segments)
     _fade_entries(score, segments)
     score.sort()
@@ -298,6 +299,24 @@ def _segment_at(segments: list[Segment], tick: int) -> Segment:
         if s.start_tick <= tick < s.end_tick:
             return s
     return segments[-1]
+
+
+def _bridge_joins(score: Score, segments: list[Segment]) -> None:
+    """A segment's last notes sound on to where the next begins: a cadence that ends early would
+    leave a near-silent gap at the join, heard as a seam."""
+    for seg in segments[:-1]:
+        for track in score.tracks:
+            if track.is_drum:
+                continue
+            inside = [n for n in track.notes if seg.start_tick <= n.start < seg.end_tick]
+            if not inside:
+                continue
+            last_end = max(n.end for n in inside)
+            if last_end >= seg.end_tick:
+                continue
+            for n in inside:
+                if n.end == last_end:
+                    n.duration = seg.end_tick - n.start
 
 
 def _shape_dynamics(score: Score, segments: list[Segment]) -> None:
