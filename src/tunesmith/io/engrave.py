@@ -14,6 +14,7 @@ first bar.
 from __future__ import annotations
 
 import bisect
+import itertools
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ VALUES: dict[int, tuple[str, int]] = {
 FINE = Q // 16
 """The finest binary grid kept exactly (a 64th); triplets are kept down to Q // 12 (32nd triplets)."""
 FINE_TRIPLET = Q // 12
+_TOO_LONG = "writing the notation took too long; stopped (the piece is too large)"
 _BEAMED = {"eighth": 1, "16th": 2, "32nd": 3, "64th": 4}
 
 
@@ -321,7 +323,9 @@ def _cut(rx: int, ry: int, bar: Bar, in_triplet: bool) -> int | None:
     return None
 
 
-def _segments(notes: list[Note], cuts: list[int]) -> list[tuple[int, int, list[tuple[int, bool, bool, int]]]]:
+def _segments(
+    notes: list[Note], cuts: list[int], deadline: float = float("inf")
+) -> list[tuple[int, int, list[tuple[int, bool, bool, int]]]]:
     """The part cut at every onset, end and ``cuts``: (start, end, [(pitch, tied from, tied on,
     velocity)])."""
     end = max((n.end for n in notes), default=0)
@@ -330,7 +334,9 @@ def _segments(notes: list[Note], cuts: list[int]) -> list[tuple[int, int, list[t
     segments = []
     active: list[Note] = []
     j = 0
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for k, (a, b) in enumerate(itertools.pairwise(bounds)):
+        if k % 4096 == 0 and time.monotonic() > deadline:
+            raise OutputError(_TOO_LONG)
         active = [n for n in active if n.end > a]
         while j < len(order) and order[j].start == a:
             active.append(order[j])
@@ -386,12 +392,12 @@ def _part_items(notes: list[Note], cuts: list[int], bars: list[Bar], deadline: f
                 triplet_spans.add(s)
                 span_ends.add(s + bar.beat)
     cut_points = sorted({*cuts, *(b.start for b in bars), *triplet_spans, *span_ends})
-    segments = _segments(notes, cut_points)
+    segments = _segments(notes, cut_points, deadline)
     out: list[list[Item]] = []
     si = 0
     for number, bar in enumerate(bars):
         if number % 64 == 0 and time.monotonic() > deadline:
-            raise OutputError("writing the notation took too long; stopped (the piece is too large)")
+            raise OutputError(_TOO_LONG)
         items: list[Item] = []
         pos = bar.start
         while si < len(segments) and segments[si][0] < bar.end:
