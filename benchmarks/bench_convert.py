@@ -115,7 +115,8 @@ def render(rows: list, args: argparse.Namespace) -> str:  # type: ignore[type-ar
         "",
         f"Command: `nice -n 10 .venv/bin/python benchmarks/bench_convert.py {args.folder} "
         f"--baseline-limit {args.baseline_limit:g}"
-        + (" --no-baseline" if args.no_baseline else "") + (f" --write {args.write}`" if args.write else "`"),
+        + (" --no-baseline" if args.no_baseline else "")
+        + (f" --write {args.write}`" if args.write else "`"),
         "",
         f"{len(rows)} files, {len(done)} readable. Writer: io.musicxml_writer; baseline: music21's exporter "
         "over io.m21.score_to_m21 (the writer before this change), killed after "
@@ -136,7 +137,11 @@ def render(rows: list, args: argparse.Namespace) -> str:  # type: ignore[type-ar
             f"{len(finished)} that finished; over 5 s: {sum(b is None or b > 5 for b in base)}; "
             f"killed at the {args.baseline_limit:g} s limit: {sum(b is None for b in base)}"
         )
-    lines += ["", "| file | notes read | written | merged | in XML | new s | baseline s |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| file | notes read | written | merged | in XML | new s | baseline s |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         if r[1] == "unreadable":
             lines.append(f"| {r[0]} | unreadable: {r[2]} | | | | | |")

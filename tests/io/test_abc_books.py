@@ -35,7 +35,9 @@ def test_problems_can_be_collected_instead_of_logged() -> None:
 
 
 def test_a_book_with_no_readable_tune_is_an_error() -> None:
-    with pytest.raises(CorruptFileError, match=r"tune X:1 'A': line 4: unexpected character '@' \(and 1 more"):
+    with pytest.raises(
+        CorruptFileError, match=r"tune X:1 'A': line 4: unexpected character '@' \(and 1 more"
+    ):
         parse_abc("X:1\nT:A\nK:C\nC@D|\n\nX:2\nT:B\nK:C\nE@F|\n", "two.abc")
 
 
@@ -43,10 +45,17 @@ def test_voice_overlay_is_dropped_with_a_warning_naming_tune_and_line() -> None:
     problems: list[str] = []
     scores = parse_abc((BOOKS / "split.abc").read_text(), "split.abc", problems)
     assert len(scores) == 16 and len(problems) == 22
-    assert problems[0] == "split.abc: tune X:1 'test split file 1': line 6: voice overlay (&) dropped, the first voice kept"
+    assert (
+        problems[0]
+        == "split.abc: tune X:1 'test split file 1': line 6: voice overlay (&) dropped, the first voice kept"
+    )
     first = scores[0].tracks[0].notes  # G & E & C|D|GA & EF| keeps the first voice: G|D|GA
-    assert [(n.pitch, n.start, n.duration) for n in first] == [(67, 0, 480), (62, 480, 480), (67, 960, 480),
-                                                               (69, 1440, 480)]
+    assert [(n.pitch, n.start, n.duration) for n in first] == [
+        (67, 0, 480),
+        (62, 480, 480),
+        (67, 960, 480),
+        (69, 1440, 480),
+    ]
 
 
 def test_a_repeat_sign_set_apart_from_its_bar_line() -> None:

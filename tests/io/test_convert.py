@@ -21,11 +21,16 @@ def _midi_with_a_nul_name_and_a_double_strike() -> bytes:
     mid = mido.MidiFile(type=1, ticks_per_beat=480)
     track = mido.MidiTrack([mido.MetaMessage("track_name", name="Pia\x00no", time=0)])
     events = [(0, 60, 90), (7, 60, 80)] + [(480 * i, 64, 70) for i in range(1, 8)]  # C struck twice at once
-    timeline = sorted([(t, "on", p, v) for t, p, v in events] + [(t + 400, "off", p, 0) for t, p, _ in events])
+    timeline = sorted(
+        [(t, "on", p, v) for t, p, v in events] + [(t + 400, "off", p, 0) for t, p, _ in events]
+    )
     now = 0
     for tick, kind, pitch, velocity in timeline:
-        track.append(mido.Message("note_on" if kind == "on" else "note_off", note=pitch, velocity=velocity,
-                                  time=tick - now))
+        track.append(
+            mido.Message(
+                "note_on" if kind == "on" else "note_off", note=pitch, velocity=velocity, time=tick - now
+            )
+        )
         now = tick
     mid.tracks.append(track)
     buffer = io.BytesIO()
@@ -33,7 +38,9 @@ def _midi_with_a_nul_name_and_a_double_strike() -> bytes:
     return buffer.getvalue()
 
 
-def test_convert_prints_the_written_count_and_names_the_merge(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_convert_prints_the_written_count_and_names_the_merge(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     from tunesmith.cli.main import _build
 
     source = tmp_path / "in.mid"
@@ -43,8 +50,11 @@ def test_convert_prints_the_written_count_and_names_the_merge(tmp_path: Path, ca
     assert result.exit_code == 0, result.output
     root = ET.fromstring(target.read_bytes())  # valid XML although the track name held a NUL
     assert root.findtext(".//part-name") == "Piano"
-    in_file = sum(1 for n in root.iter("note") if n.find("rest") is None
-                  and not any(t.get("type") == "stop" for t in n.findall("tie")))
+    in_file = sum(
+        1
+        for n in root.iter("note")
+        if n.find("rest") is None and not any(t.get("type") == "stop" for t in n.findall("tie"))
+    )
     assert in_file == 8
     assert re.search(r"\b8 notes\b", result.output)
     assert any("1 of 9 notes merged" in r.getMessage() for r in caplog.records)

@@ -43,20 +43,34 @@ def test_musescore_engraves_every_style_and_reads_back_the_same_notes(
 ) -> None:
     jobs = []
     for style, (_, xml, _) in pieces.items():
-        jobs.append({"in": str(xml), "out": [str(tmp_path / f"{style}.png"), str(tmp_path / f"{style}.musicxml")]})
+        jobs.append(
+            {"in": str(xml), "out": [str(tmp_path / f"{style}.png"), str(tmp_path / f"{style}.musicxml")]}
+        )
     (tmp_path / "job.json").write_text(json.dumps(jobs))
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    run = subprocess.run(["mscore3", "-j", str(tmp_path / "job.json")], env=env, capture_output=True,
-                         text=True, timeout=300, check=False)
+    run = subprocess.run(
+        ["mscore3", "-j", str(tmp_path / "job.json")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     for style, (_, xml, _) in pieces.items():
         assert (tmp_path / f"{style}-1.png").stat().st_size > 10_000, style
         ours, theirs = load_one(xml), load_one(tmp_path / f"{style}.musicxml")
-        assert [(t.is_drum, len(t.notes)) for t in theirs.tracks] == [(t.is_drum, len(t.notes)) for t in ours.tracks]
+        assert [(t.is_drum, len(t.notes)) for t in theirs.tracks] == [
+            (t.is_drum, len(t.notes)) for t in ours.tracks
+        ]
         for a, b in zip(ours.tracks, theirs.tracks, strict=True):
-            assert sorted((n.pitch, n.start) for n in a.notes) == sorted((n.pitch, n.start) for n in b.notes), style
+            assert sorted((n.pitch, n.start) for n in a.notes) == sorted(
+                (n.pitch, n.start) for n in b.notes
+            ), style
         assert theirs.time_signatures[:1] == ours.time_signatures[:1]
-        assert [(k.fifths, k.mode) for k in theirs.key_signatures[:1]] == [(k.fifths, k.mode) for k in ours.key_signatures[:1]]
+        assert [(k.fifths, k.mode) for k in theirs.key_signatures[:1]] == [
+            (k.fifths, k.mode) for k in ours.key_signatures[:1]
+        ]
 
 
 def _m21_counts(part: object) -> tuple[int, str | None, int | None]:

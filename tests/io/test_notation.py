@@ -29,13 +29,20 @@ def _steps(part: ET.Element) -> list[tuple[str, int]]:
 
 def test_a_major_chord_in_d_minor_is_spelled_with_c_sharp() -> None:
     notes = [Note(57, 0, 480), Note(61, 480, 480), Note(64, 960, 480), Note(61, 1440, 480)]
-    score = Score(tracks=[Track("guitar", 25, False, notes)], time_signatures=[TimeSignature(0, 4, 4)],
-                  key_signatures=[KeySignature(0, -1, "minor")], chords=[ChordSymbol(0, "A")])
+    score = Score(
+        tracks=[Track("guitar", 25, False, notes)],
+        time_signatures=[TimeSignature(0, 4, 4)],
+        key_signatures=[KeySignature(0, -1, "minor")],
+        chords=[ChordSymbol(0, "A")],
+    )
     steps = _steps(_part(_xml(score), 0))
     assert steps == [("A", 0), ("C", 1), ("E", 0), ("C", 1)]
     # a tone outside the chord takes the key's spelling: B-flat in F major over C7
-    score = Score(tracks=[Track("t", 0, False, [Note(70, 0, 480), Note(64, 480, 480)])],
-                  key_signatures=[KeySignature(0, -1)], chords=[ChordSymbol(0, "C7")])
+    score = Score(
+        tracks=[Track("t", 0, False, [Note(70, 0, 480), Note(64, 480, 480)])],
+        key_signatures=[KeySignature(0, -1)],
+        chords=[ChordSymbol(0, "C7")],
+    )
     assert _steps(_part(_xml(score), 0)) == [("B", -1), ("E", 0)]
 
 
@@ -48,21 +55,30 @@ def test_accidentals_are_shown_once_per_bar() -> None:
 
 def test_drums_are_unpitched_with_a_gm_map_x_noteheads_percussion_clef_and_no_key() -> None:
     drums = Track("drums", 0, True, [Note(36, 0, 60), Note(42, 0, 60), Note(38, 480, 60), Note(49, 960, 60)])
-    score = Score(tracks=[Track("tune", 0, False, [Note(60, 0, 1920)]), drums],
-                  key_signatures=[KeySignature(0, 2)])
+    score = Score(
+        tracks=[Track("tune", 0, False, [Note(60, 0, 1920)]), drums], key_signatures=[KeySignature(0, 2)]
+    )
     root = _xml(score)
     part = _part(root, 1)
     assert part.find(".//pitch") is None and part.find(".//key") is None
     assert part.findtext(".//clef/sign") == "percussion"
-    shown = [(n.findtext("unpitched/display-step"), n.findtext("unpitched/display-octave"), n.findtext("notehead"))
-             for n in part.iter("note") if n.find("unpitched") is not None]
+    shown = [
+        (n.findtext("unpitched/display-step"), n.findtext("unpitched/display-octave"), n.findtext("notehead"))
+        for n in part.iter("note")
+        if n.find("unpitched") is not None
+    ]
     assert shown == [("F", "4", None), ("G", "5", "x"), ("C", "5", None), ("A", "5", "x")]
     midi = root.findall(".//score-part")[1].findall("midi-instrument")
     assert {m.findtext("midi-channel") for m in midi} == {"10"}
     assert sorted(int(m.findtext("midi-unpitched") or 0) for m in midi) == [37, 39, 43, 50]
     back = musicxml_bytes_to_score(ET.tostring(root))
     assert back.tracks[1].is_drum
-    assert sorted((n.pitch, n.start) for n in back.tracks[1].notes) == [(36, 0), (38, 480), (42, 0), (49, 960)]
+    assert sorted((n.pitch, n.start) for n in back.tracks[1].notes) == [
+        (36, 0),
+        (38, 480),
+        (42, 0),
+        (49, 960),
+    ]
 
 
 def _clef(track: Track, first: Track | None = None) -> tuple[str, str | None]:
@@ -84,8 +100,11 @@ def test_clef_by_range_and_role() -> None:
 
 
 def test_instrument_names_come_from_the_gm_program() -> None:
-    tracks = [Track("melody (Violin)", 40, False, [Note(67, 0, 480)]),
-              Track("", 25, False, [Note(55, 0, 480)]), Track("pad", 89, False, [Note(60, 0, 480)])]
+    tracks = [
+        Track("melody (Violin)", 40, False, [Note(67, 0, 480)]),
+        Track("", 25, False, [Note(55, 0, 480)]),
+        Track("pad", 89, False, [Note(60, 0, 480)]),
+    ]
     root = _xml(Score(tracks=tracks))
     names = [e.text for e in root.iter("instrument-name")]
     assert names == ["Violin", "Acoustic Guitar", "Synth Pad"]
@@ -104,7 +123,7 @@ def test_rests_are_visible_and_every_bar_is_full() -> None:
 
 
 def test_triplets_and_a_pickup_are_written_as_such() -> None:
-    tune = "X:1\nT:Trip\nM:3/4\nL:1/8\nK:D\nA2|\"D\"(3ddd f2 a2|\"A\"g2 e2 c2|\"D\"d4|]\n"
+    tune = 'X:1\nT:Trip\nM:3/4\nL:1/8\nK:D\nA2|"D"(3ddd f2 a2|"A"g2 e2 c2|"D"d4|]\n'
     score = parse_abc(tune)[0]
     root = _xml(score)
     first = root.find(".//measure")
@@ -114,7 +133,12 @@ def test_triplets_and_a_pickup_are_written_as_such() -> None:
     assert len(mods) == 3 and mods[0].findtext("actual-notes") == "3"
     assert [t.get("type") for t in root.iter("tuplet")] == ["start", "stop"]
     back = musicxml_bytes_to_score(ET.tostring(root))
-    assert [(n.start, n.duration) for n in back.tracks[0].notes][:4] == [(0, 480), (480, 160), (640, 160), (800, 160)]
+    assert [(n.start, n.duration) for n in back.tracks[0].notes][:4] == [
+        (0, 480),
+        (480, 160),
+        (640, 160),
+        (800, 160),
+    ]
 
 
 def test_humanised_timing_is_written_on_the_grid_and_counts_are_honest() -> None:
@@ -138,10 +162,15 @@ def test_control_characters_in_names_never_break_the_xml() -> None:
 
 def test_midi_has_a_conductor_track_then_one_named_track_per_part_with_drums_on_channel_10() -> None:
     score = Score(
-        tracks=[Track("Lead", 73, False, [Note(72, 0, 480)]), Track("Bass", 33, False, [Note(40, 0, 960)]),
-                Track("Kit", 0, True, [Note(36, 0, 120)])],
-        tempos=[TempoChange(0, 90.0)], time_signatures=[TimeSignature(0, 6, 8)],
-        key_signatures=[KeySignature(0, -2, "minor")], chords=[ChordSymbol(0, "Gm")],
+        tracks=[
+            Track("Lead", 73, False, [Note(72, 0, 480)]),
+            Track("Bass", 33, False, [Note(40, 0, 960)]),
+            Track("Kit", 0, True, [Note(36, 0, 120)]),
+        ],
+        tempos=[TempoChange(0, 90.0)],
+        time_signatures=[TimeSignature(0, 6, 8)],
+        key_signatures=[KeySignature(0, -2, "minor")],
+        chords=[ChordSymbol(0, "Gm")],
     )
     score.metadata.title = "Song"
     mid = mido.MidiFile(file=io.BytesIO(score_to_midi_bytes(score)))
@@ -153,13 +182,21 @@ def test_midi_has_a_conductor_track_then_one_named_track_per_part_with_drums_on_
     ts = next(m for m in conductor if m.type == "time_signature")
     key = next(m for m in conductor if m.type == "key_signature")
     assert (ts.numerator, ts.denominator, key.key) == (6, 8, "Gm")
-    for track, name, program, channel in zip(mid.tracks[1:], ["Lead", "Bass", "Kit"], [73, 33, 0], [0, 1, 9],
-                                             strict=True):
+    for track, name, program, channel in zip(
+        mid.tracks[1:], ["Lead", "Bass", "Kit"], [73, 33, 0], [0, 1, 9], strict=True
+    ):
         assert track.name == name
         change = next(m for m in track if m.type == "program_change")
         assert (change.program, change.channel) == (program, channel)
         assert {m.channel for m in track if m.type == "note_on"} == {channel}
     back = midi_bytes_to_score(score_to_midi_bytes(score))
-    assert [(t.name, t.program, t.is_drum) for t in back.tracks] == [("Lead", 73, False), ("Bass", 33, False),
-                                                                     ("Kit", 0, True)]
-    assert (back.metadata.title, back.chords, back.key_signatures) == ("Song", score.chords, score.key_signatures)
+    assert [(t.name, t.program, t.is_drum) for t in back.tracks] == [
+        ("Lead", 73, False),
+        ("Bass", 33, False),
+        ("Kit", 0, True),
+    ]
+    assert (back.metadata.title, back.chords, back.key_signatures) == (
+        "Song",
+        score.chords,
+        score.key_signatures,
+    )

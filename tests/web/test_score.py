@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
 from tests.web.conftest import compose_piece
+
 from tunesmith.errors import OutputError
 from tunesmith.render import score_svg
 

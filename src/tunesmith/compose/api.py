@@ -9,7 +9,6 @@ rejected and regenerated with the next seed.
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
 import random

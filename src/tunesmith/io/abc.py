@@ -165,7 +165,8 @@ class _TuneParser:
     # --- driver -------------------------------------------------------------------------
     def parse(self, source: str) -> Score:
         in_header = True
-        for self.line_no, raw in _joined(self.lines, self.first_line + 1):
+        for line_no, raw in _joined(self.lines, self.first_line + 1):
+            self.line_no = line_no
             line = raw.split("%", 1)[0] if not raw.startswith("%%") else ""
             if raw.startswith("%%MIDI program"):
                 self._midi_program(raw)
@@ -387,7 +388,7 @@ class _TuneParser:
             return i + 1
         end = len(line)
         for j in range(i + 1, len(line)):
-            if line[j] == "|" or line[j] == ":" and line[j + 1 : j + 2] in ("|", ":"):
+            if line[j] == "|" or (line[j] == ":" and line[j + 1 : j + 2] in ("|", ":")):
                 end = j
                 break
         message = f"line {self.line_no}: voice overlay (&) dropped, the first voice kept"

@@ -178,7 +178,9 @@ def _quantise(
             e[0] += abs(rel - round(rel / (Q // 4)) * (Q // 4))
             e[1] += abs(rel - round(rel / (Q // 3)) * (Q // 3))
             e[2] += 1
-        triplet_beats = {s for s, (binary, triplet, count) in errors.items() if count >= 2 and triplet * 2 < binary}
+        triplet_beats = {
+            s for s, (binary, triplet, count) in errors.items() if count >= 2 and triplet * 2 < binary
+        }
 
     def place(t: int) -> int:
         span = grid.span(t)
@@ -271,7 +273,6 @@ def _values(a: int, b: int, bar: Bar, triplet_spans: set[int]) -> list[tuple[int
     stack = [(a, b)]
     origin = bar.start - bar.offset
     beat = bar.beat
-    full = bar.meter.bar_ticks
     while stack:
         x, y = stack.pop()
         span_start = origin + (x - origin) // beat * beat
@@ -279,7 +280,7 @@ def _values(a: int, b: int, bar: Bar, triplet_spans: set[int]) -> list[tuple[int
         if in_triplet and y <= span_start + beat and (y - x) * 3 % 2 == 0 and (y - x) * 3 // 2 in VALUES:
             out.append((x, y, True))
             continue
-        if not in_triplet and (y - x) in VALUES and _fits(x - origin, y - origin, beat, full, bar, triplet_spans):
+        if not in_triplet and (y - x) in VALUES and _fits(x - origin, y - origin, bar, triplet_spans):
             out.append((x, y, False))
             continue
         cut = _cut(x - origin, y - origin, bar, in_triplet)
@@ -289,7 +290,8 @@ def _values(a: int, b: int, bar: Bar, triplet_spans: set[int]) -> list[tuple[int
     return out
 
 
-def _fits(rx: int, ry: int, beat: int, full: int, bar: Bar, triplet_spans: set[int]) -> bool:
+def _fits(rx: int, ry: int, bar: Bar, triplet_spans: set[int]) -> bool:
+    beat, full = bar.beat, bar.meter.bar_ticks
     if rx // beat == (ry - 1) // beat:
         return True  # inside one beat
     if rx % beat:
@@ -447,12 +449,17 @@ def layout(score: Score, time_limit_s: float = 60.0) -> Layout:
     tracks = score.tracks or [Track("Empty")]
     end = max(
         [n.end for t in tracks for n in t.notes]
-        + [c.tick for c in score.chords] + [s.start for s in score.sections]
-        + [t.tick for t in score.tempos] + [k.tick for k in score.key_signatures] + [1]
+        + [c.tick for c in score.chords]
+        + [s.start for s in score.sections]
+        + [t.tick for t in score.tempos]
+        + [k.tick for k in score.key_signatures]
+        + [1]
     )
     bars = layout_bars(score, end)
     grid = _Grid(bars)
-    top_marks = [c.tick for c in score.chords] + [t.tick for t in score.tempos] + [s.start for s in score.sections]
+    top_marks = (
+        [c.tick for c in score.chords] + [t.tick for t in score.tempos] + [s.start for s in score.sections]
+    )
     key_ticks = [k.tick for k in score.key_signatures]
     parts: list[list[list[Item]]] = []
     marks: dict[int, int] = {}

@@ -46,8 +46,15 @@ GM_NAMES: tuple[str, ...] = (
 )  # fmt: skip
 
 
-_NOTATION_NAMES = {"Acoustic Grand Piano": "Piano", "Choir Aahs": "Choir", "Lead": "Synth Lead", "Pad": "Synth Pad", "FX": "Synth Effects",
-                   "String Ensemble": "Strings", "Synth Strings": "Synth Strings"}
+_NOTATION_NAMES = {
+    "Acoustic Grand Piano": "Piano",
+    "Choir Aahs": "Choir",
+    "Lead": "Synth Lead",
+    "Pad": "Synth Pad",
+    "FX": "Synth Effects",
+    "String Ensemble": "Strings",
+    "Synth Strings": "Synth Strings",
+}
 
 
 def notation_name(program: int) -> str:

@@ -25,6 +25,9 @@ from tunesmith.score import KeySignature, Score, Track
 DIVISIONS = 480
 _ACCIDENTAL = {-2: "flat-flat", -1: "flat", 0: "natural", 1: "sharp", 2: "double-sharp"}
 _SHARP_ORDER = "FCGDAEB"
+_TRIPLET = (
+    "<time-modification><actual-notes>3</actual-notes><normal-notes>2</normal-notes></time-modification>"
+)
 _MELODIC_ROLES = ("melody", "lead", "soprano", "alto", "counter", "solo", "voice", "tune", "descant")
 
 
@@ -92,6 +95,8 @@ class _PartWriter:
         self.chords = sorted(score.chords, key=lambda c: c.tick)
         self.chord_ticks = [lay.marks.get(c.tick, c.tick) for c in self.chords]
         self.drum_keys = sorted({n.pitch for n in track.notes}) if track.is_drum else []
+        self.events: dict[int, list[str]] = {}  # written tick -> directions and harmony there
+        self.key_events: dict[int, KeySignature] = {}
 
     def part_list_entry(self, channel: int) -> str:
         t = self.track
@@ -107,7 +112,9 @@ class _PartWriter:
                 out += "</midi-instrument>"
             if not self.drum_keys:
                 out += f'<score-instrument id="{self.pid}-I1"><instrument-name>Drum Set</instrument-name>'
-                out += f'</score-instrument><midi-instrument id="{self.pid}-I1"><midi-channel>10</midi-channel>'
+                out += (
+                    f'</score-instrument><midi-instrument id="{self.pid}-I1"><midi-channel>10</midi-channel>'
+                )
                 out += "<midi-unpitched>39</midi-unpitched></midi-instrument>"
         else:
             out += f'<score-instrument id="{self.pid}-I1"><instrument-name>{_text(notation_name(t.program))}'
@@ -152,30 +159,33 @@ class _PartWriter:
                 events.setdefault(lay.marks.get(s.start, s.start), []).append(text)
             for c in self.chords:
                 events.setdefault(lay.marks.get(c.tick, c.tick), []).append(_harmony(c.figure))
+        self.events, self.key_events = events, key_events
         parts = [f'<part id="{self.pid}">']
         clef = clef_for(track, top)
         for number, (bar, items) in enumerate(zip(lay.bars, lay.parts[self.index], strict=True)):
-            parts.append(self._measure(number, bar, items, clef, events, key_events))
+            parts.append(self._measure(number, bar, items, clef))
         parts.append("</part>")
         return "".join(parts)
 
-    def _attributes(self, number: int, bar: Bar, clef: tuple[str, int, int], key: KeySignature | None,
-                    key_changed: bool) -> str:
+    def _attributes(
+        self, number: int, bar: Bar, clef: tuple[str, int, int], key: KeySignature | None, key_changed: bool
+    ) -> str:
         out = ""
         if number == 0:
             out += f"<divisions>{DIVISIONS}</divisions>"
         if not self.track.is_drum and key is not None and (number == 0 or key_changed):
             out += f"<key><fifths>{key.fifths}</fifths><mode>{key.mode}</mode></key>"
         if bar.show_meter:
-            out += f"<time><beats>{bar.meter.numerator}</beats><beat-type>{bar.meter.denominator}</beat-type></time>"
+            meter = bar.meter
+            out += f"<time><beats>{meter.numerator}</beats><beat-type>{meter.denominator}</beat-type></time>"
         if number == 0:
             sign, line, octave = clef
             out += f"<clef><sign>{sign}</sign><line>{line}</line>"
             out += (f"<clef-octave-change>{octave}</clef-octave-change>" if octave else "") + "</clef>"
         return f"<attributes>{out}</attributes>" if out else ""
 
-    def _measure(self, number: int, bar: Bar, items: list[Item], clef: tuple[str, int, int],
-                 events: dict[int, list[str]], key_events: dict[int, KeySignature]) -> str:
+    def _measure(self, number: int, bar: Bar, items: list[Item], clef: tuple[str, int, int]) -> str:
+        events, key_events = self.events, self.key_events
         label = "0" if bar.pickup else str(number if self.lay.bars[0].pickup else number + 1)
         implicit = ' implicit="yes"' if bar.pickup else ""
         out = [f'<measure number="{label}"{implicit}>']
@@ -187,21 +197,32 @@ class _PartWriter:
         for item in items:
             if item.start != bar.start and item.start in key_events and not self.track.is_drum:
                 k = key_events[item.start]
-                out.append(f"<attributes><key><fifths>{k.fifths}</fifths><mode>{k.mode}</mode></key></attributes>")
+                out.append(
+                    f"<attributes><key><fifths>{k.fifths}</fifths><mode>{k.mode}</mode></key></attributes>"
+                )
                 key, alters, state = k, _key_alters(k.fifths), {}
             out += events.pop(item.start, [])
-            out.append(self._item(item, key, alters, state, bar))
+            out.append(self._item(item, key, alters, state))
         return "".join(out) + "</measure>"
 
-    def _item(self, item: Item, key: KeySignature | None, alters: dict[str, int],
-              state: dict[tuple[str, int], int], bar: Bar) -> str:
+    def _item(
+        self,
+        item: Item,
+        key: KeySignature | None,
+        alters: dict[str, int],
+        state: dict[tuple[str, int], int],
+    ) -> str:
         common_tail = self._tail(item)
         if not item.pitches:
             if item.whole_bar:
-                return f'<note><rest measure="yes"/><duration>{item.duration}</duration><voice>1</voice></note>'
+                return (
+                    f'<note><rest measure="yes"/><duration>{item.duration}</duration><voice>1</voice></note>'
+                )
             tuplet = f"<notations>{common_tail[1]}</notations>" if common_tail[1] else ""
-            return (f"<note><rest/><duration>{item.duration}</duration><voice>1</voice>{common_tail[0]}"
-                    f"{self._time_mod(item)}{tuplet}</note>")
+            return (
+                f"<note><rest/><duration>{item.duration}</duration><voice>1</voice>{common_tail[0]}"
+                f"{self._time_mod(item)}{tuplet}</note>"
+            )
         figure = self.chord_at(item.start)
         notes = []
         for i, (pitch, tied_from, tied_on, velocity) in enumerate(item.pitches):
@@ -240,7 +261,7 @@ class _PartWriter:
     def _time_mod(item: Item) -> str:
         if not item.triplet:
             return ""
-        return "<time-modification><actual-notes>3</actual-notes><normal-notes>2</normal-notes></time-modification>"
+        return _TRIPLET
 
     @staticmethod
     def _beams(item: Item) -> list[str]:
@@ -257,15 +278,24 @@ class _PartWriter:
 def score_to_musicxml(score: Score, time_limit_s: float = 60.0) -> tuple[bytes, int, int]:
     """(MusicXML document, notes written, notes merged into another) for ``score``."""
     tracks = score.tracks or [Track("Empty")]
-    work = Score(tracks, score.tempos, score.time_signatures, score.key_signatures, score.chords,
-                 score.sections, score.metadata)
+    work = Score(
+        tracks,
+        score.tempos,
+        score.time_signatures,
+        score.key_signatures,
+        score.chords,
+        score.sections,
+        score.metadata,
+    )
     lay = layout(work, time_limit_s)
     writers = [_PartWriter(work, t, i, lay) for i, t in enumerate(tracks)]
     channels = track_channels(tracks)
     md = score.metadata
-    head = ['<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE score-partwise PUBLIC '
-            '"-//Recordare//DTD MusicXML 4.0 Partwise//EN" "http://www.musicxml.org/dtds/partwise.dtd">\n'
-            '<score-partwise version="4.0">']
+    head = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE score-partwise PUBLIC '
+        '"-//Recordare//DTD MusicXML 4.0 Partwise//EN" "http://www.musicxml.org/dtds/partwise.dtd">\n'
+        '<score-partwise version="4.0">'
+    ]
     if md.title:
         head.append(f"<work><work-title>{_text(md.title)}</work-title></work>")
         head.append(f"<movement-title>{_text(md.title)}</movement-title>")

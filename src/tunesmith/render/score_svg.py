@@ -39,13 +39,18 @@ def score_pages(
     """(SVG of each page, up to MAX_PAGES, and the score's full page count) for a MusicXML file."""
     size = musicxml.stat().st_size
     if size > MAX_MUSICXML_BYTES:
-        raise OutputError(f"the score is too large to engrave on the page ({size // 1000:,} KB of "
-                          f"MusicXML; at most {MAX_MUSICXML_BYTES // 1000:,} KB): download the MusicXML")
+        raise OutputError(
+            f"the score is too large to engrave on the page ({size // 1000:,} KB of "
+            f"MusicXML; at most {MAX_MUSICXML_BYTES // 1000:,} KB): download the MusicXML"
+        )
     try:
         run = subprocess.run(
             [sys.executable, "-c", _CHILD, str(width), str(scale), str(MAX_PAGES)],
             input=musicxml.read_text(encoding="utf-8", errors="replace"),
-            capture_output=True, text=True, timeout=time_limit_s, check=False,
+            capture_output=True,
+            text=True,
+            timeout=time_limit_s,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         raise OutputError(f"engraving the score took longer than {time_limit_s:g} s; stopped") from None

@@ -58,10 +58,15 @@ def score_info(piece_id: PieceId, user: Me, ctx: Ctx) -> dict[str, int]:
     responses={200: {"content": {"image/svg+xml": {}}, "description": "one engraved page"}},
     response_class=Response,
 )
-def score_page(piece_id: PieceId, page: Annotated[int, Path(ge=1, le=MAX_PAGES)], user: Me, ctx: Ctx) -> Response:
+def score_page(
+    piece_id: PieceId, page: Annotated[int, Path(ge=1, le=MAX_PAGES)], user: Me, ctx: Ctx
+) -> Response:
     """Page ``page`` (1 = the first) of the engraved score, as SVG."""
     pages = _pages(piece_id, user, ctx)["pages"]
     if page > len(pages):
         raise NotFoundError(f"the score has {len(pages)} page(s); no page {page}")
-    return Response(pages[page - 1], media_type="image/svg+xml",
-                    headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        pages[page - 1],
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"},
+    )
