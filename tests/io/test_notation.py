@@ -93,6 +93,10 @@ def test_clef_by_range_and_role() -> None:
     high = [Note(p, i * 480, 480) for i, p in enumerate((67, 72, 76))]
     lead = Track("melody", 52, False, high)
     assert _clef(Track("bass", 33, False, low), lead) == ("F", None)
+    assert _clef(Track("bass", 33, False, [Note(n.pitch - 12, n.start, 480) for n in low]), lead) == (
+        "F",
+        "-1",
+    )  # very low: bass clef 8vb
     assert _clef(Track("accompaniment", 25, False, tenor), lead) == ("G", "-1")  # guitar: treble-8vb
     assert _clef(Track("tenor", 52, False, tenor), lead) == ("G", "-1")
     assert _clef(Track("melody", 52, False, low)) == ("G", "-1")  # a melody is never in bass clef

@@ -55,7 +55,7 @@ def clef_for(track: Track, first: bool) -> tuple[str, int, int]:
         return "G", 2, 0
     if melodic or (32 > track.program >= 0 and median >= 55 and "bass" not in name):
         return ("G", 2, -1) if median >= 45 or melodic else ("F", 4, 0)
-    return "F", 4, 0
+    return ("F", 4, -1) if median < 40 else ("F", 4, 0)  # bass clef 8vb below E2: fewer ledger lines
 
 
 def _key_alters(fifths: int) -> dict[str, int]:
