@@ -94,3 +94,9 @@ def test_info_and_convert_skip_a_bad_tune_with_a_warning(tmp_path: Path) -> None
     result = runner.invoke(_build(), ["convert", str(BOOKS / "demo.abc"), str(tmp_path / "out.mid")])
     assert result.exit_code == 0
     assert len(list(tmp_path.glob("out-*.mid"))) == 11
+
+
+def test_training_inputs_skip_a_bad_tune() -> None:
+    from tunesmith.models.recipes import input_scores
+
+    assert len(list(input_scores([BOOKS / "demo.abc"]))) == 11
