@@ -20,7 +20,7 @@ from tunesmith.score import Note, Score, Track
 def _midi_with_a_nul_name_and_a_double_strike() -> bytes:
     mid = mido.MidiFile(type=1, ticks_per_beat=480)
     track = mido.MidiTrack([mido.MetaMessage("track_name", name="Pia\x00no", time=0)])
-    events = [(0, 60, 90), (7, 60, 80)] + [(480 * i, 64, 70) for i in range(1, 8)]  # C struck twice at once
+    events = [(0, 60, 90), (0, 60, 80)] + [(480 * i, 64, 70) for i in range(1, 8)]  # C struck twice at once
     timeline = sorted(
         [(t, "on", p, v) for t, p, v in events] + [(t + 400, "off", p, 0) for t, p, _ in events]
     )

@@ -202,7 +202,13 @@ def _quantise(
     out: list[Note] = []
     last: dict[int, Note] = {}
     merged = 0
-    for n in sorted(notes, key=lambda n: (placed[n.start], n.pitch, -n.duration)):
+    order = sorted(notes, key=lambda n: (placed[n.start], n.pitch, -n.duration))
+    following: list[float] = [0.0] * len(order)  # the next onset of the same pitch
+    upcoming: dict[int, float] = {}
+    for i in range(len(order) - 1, -1, -1):
+        following[i] = upcoming.get(order[i].pitch, float("inf"))
+        upcoming[order[i].pitch] = placed[order[i].start]
+    for i, n in enumerate(order):
         start, end = placed[n.start], placed[n.end]
         if end <= start:
             end = start + step
@@ -212,8 +218,14 @@ def _quantise(
         held = last.get(n.pitch)
         if held is not None and held.end > start:
             if held.start == start:
-                merged += 1  # notation cannot show one pitch struck twice at once in a part
-                continue
+                # one pitch struck twice on one grid slot: played, the second goes to the next
+                # free slot; written that way already, notation cannot show both
+                slot = _slot(start, grid, triplet_beats) if performed else 0
+                if not slot or held.start + slot >= following[i]:
+                    merged += 1
+                    continue
+                start = held.start + slot
+                end = max(end, start + slot)
             held.duration = start - held.start
         note = Note(n.pitch, start, end - start, n.velocity)
         out.append(note)
@@ -221,6 +233,11 @@ def _quantise(
     if performed or drums:
         _legato(out, grid, drums)
     return out, {t: placed[t] for t in extra}, merged
+
+
+def _slot(tick: int, grid: _Grid, triplet_beats: set[int]) -> int:
+    span = grid.span(tick)
+    return Q // 3 if span is not None and span[0] in triplet_beats else Q // 4
 
 
 def _legato(notes: list[Note], grid: _Grid, drums: bool) -> None:
