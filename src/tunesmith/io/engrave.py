@@ -300,11 +300,26 @@ def _values(a: int, b: int, bar: Bar, triplet_spans: set[int]) -> list[tuple[int
         if not in_triplet and (y - x) in VALUES and _fits(x - origin, y - origin, bar, triplet_spans):
             out.append((x, y, False))
             continue
-        cut = _cut(x - origin, y - origin, bar, in_triplet)
+        cut = _longest_first(x - origin, y - origin, bar, triplet_spans) if not in_triplet else None
+        cut = cut if cut is not None else _cut(x - origin, y - origin, bar, in_triplet)
         if cut is None:
             raise OutputError(f"cannot write a note value for ticks {x}-{y}")
         stack += [(origin + cut, y), (x, origin + cut)]
     return out
+
+
+_PLAIN_VALUES = sorted((v for v, (_, dots) in VALUES.items() if dots < 2), reverse=True)
+
+
+def _longest_first(rx: int, ry: int, bar: Bar, triplet_spans: set[int]) -> int | None:
+    """From a beat, the longest value that fits goes first (half tied to an eighth, not a
+    quarter tied to a dotted quarter); None off the beat, where the metric cut reads better."""
+    if rx % bar.beat:
+        return None
+    for value in _PLAIN_VALUES:
+        if value < ry - rx and _fits(rx, rx + value, bar, triplet_spans):
+            return rx + value
+    return None
 
 
 def _fits(rx: int, ry: int, bar: Bar, triplet_spans: set[int]) -> bool:
@@ -313,6 +328,8 @@ def _fits(rx: int, ry: int, bar: Bar, triplet_spans: set[int]) -> bool:
         return True  # inside one beat
     if rx % beat:
         return False  # starts off the beat and crosses one: split it
+    if bar.compound and (ry - rx) % beat:
+        return False  # in 6/8 a note across a beat lasts whole dotted beats (or is tied)
     origin = bar.start - bar.offset
     if any(origin + s in triplet_spans for s in range(rx, ry, beat)):
         return False
