@@ -32,10 +32,6 @@ _LIMITS: dict[str, tuple[float, float]] = {
     "actual-notes": (1, 1000), "normal-notes": (1, 1000), "per-minute": (0, 10_000),
 }
 
-_GRIDS = (1, 10, 40)
-"""Snapping grids (ticks) tried in turn when notation cannot express the exact timing."""
-
-
 def read_musicxml(path: str | Path) -> Score:
     p = Path(path)
     return musicxml_bytes_to_score(p.read_bytes(), p, compressed=p.suffix.lower() == ".mxl")
