@@ -1,11 +1,12 @@
-"""MusicXML (.musicxml, .xml, and compressed .mxl) read and written through music21.
+"""MusicXML (.musicxml, .xml, and compressed .mxl): read through music21, written by
+io.musicxml_writer (engraving-ready notation, see io.engrave; drums as unpitched percussion,
+read back to their General MIDI keys).
 
 Chord symbols are written as <harmony> elements whose <kind text="..."> holds the figure's
 kind as written ("m7", "d" for a Nottingham "Cd"), so notation programs show them as in the
 source and reading gives the same figure back (a Nottingham lower-case bass, "C/e", is kept
-in the kind text rather than as <bass>; an optional chord "(E7)" is written as E7). Notes
-whose timing notation cannot express (performance MIDI) are snapped to a written grid on
-writing (see io.engrave; the writer itself is io.musicxml_writer).
+in the kind text rather than as <bass>; an optional chord "(E7)" is written as E7). Performance
+timing is written on the notation grid (io.engrave); MIDI keeps it.
 """
 
 from __future__ import annotations
