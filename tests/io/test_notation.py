@@ -215,3 +215,35 @@ def test_midi_has_a_conductor_track_then_one_named_track_per_part_with_drums_on_
         score.chords,
         score.key_signatures,
     )
+
+
+def test_random_scores_give_full_bars_in_every_part_and_honest_counts() -> None:
+    import random
+
+    rng = random.Random(5)
+    meters = [(4, 4), (3, 4), (6, 8), (2, 4), (5, 8), (7, 8), (2, 2), (12, 8), (9, 8), (3, 8)]
+    for _ in range(150):
+        sigs = [TimeSignature(0, *rng.choice(meters))]
+        if rng.random() < 0.3:  # a meter change, sometimes in the middle of a bar
+            sigs.append(TimeSignature(sigs[0].bar_ticks * rng.randint(1, 4) + rng.choice([0, 240]), 3, 4))
+        tracks = []
+        for k in range(rng.randint(1, 3)):
+            notes = []
+            for _ in range(rng.randint(0, 40)):
+                grid = rng.choice([1, 7, 30, 40, 80, 120, 160, 240])
+                start = rng.randint(0, 20000) // grid * grid
+                notes.append(Note(rng.randint(20, 100), start, max(1, rng.randint(1, 2000) // grid * grid)))
+            tracks.append(Track(f"t{k}", rng.randint(0, 127), rng.random() < 0.2, notes))
+        chords = [ChordSymbol(rng.randint(0, 20000), rng.choice(["C", "Am7", "F#dim", "Bb/D", "N.C.", "x"]))]
+        keys = [KeySignature(0, rng.randint(-7, 7), rng.choice(["major", "minor"]))]
+        score = Score(tracks=tracks, time_signatures=sigs, key_signatures=keys, chords=chords)
+        data, written, merged = write_report(score)
+        assert written + merged == sum(len(t.notes) for t in tracks)
+        bars = None
+        for part in ET.fromstring(data).findall("part"):
+            lengths = [
+                sum(int(n.findtext("duration") or 0) for n in m.iter("note") if n.find("chord") is None)
+                for m in part.findall("measure")
+            ]
+            assert bars is None or lengths == bars
+            bars = lengths

@@ -198,6 +198,7 @@ def _quantise(
 
     placed = {t: place(t) for t in {*ticks, *extra}}
     _make_beats_consistent(placed, grid)
+    triplet_spans = {s[0] for w in placed.values() if (s := grid.span(w)) is not None and (w - s[0]) % FINE}
     step = Q // 4 if performed else FINE
     out: list[Note] = []
     last: dict[int, Note] = {}
@@ -213,7 +214,7 @@ def _quantise(
         if end <= start:
             end = start + step
             span = grid.span(start)
-            if span is not None and (start - span[0]) % FINE:
+            if span is not None and span[0] in triplet_spans:
                 end = start + Q // 3 if performed else start + FINE_TRIPLET
         held = last.get(n.pitch)
         if held is not None and held.end > start:
