@@ -109,7 +109,7 @@ def layout_bars(score: Score, end: int) -> list[Bar]:
     sigs = sorted(score.time_signatures, key=lambda t: t.tick)
     if not sigs or sigs[0].tick > 0:
         sigs.insert(0, TimeSignature(0, 4, 4))
-    pickup = pickup_length(score)
+    pickup = round(pickup_length(score) / FINE) * FINE  # bars hold whole notation values
     bars: list[Bar] = []
     tick, i = 0, 0
     while tick < end or not bars:
@@ -121,7 +121,8 @@ def layout_bars(score: Score, end: int) -> list[Bar]:
         if is_pickup:
             length = pickup
         if i + 1 < len(sigs) and tick + length > sigs[i + 1].tick:
-            length = sigs[i + 1].tick - tick  # a meter change mid-bar: the bar ends there
+            # a meter change mid-bar: the bar ends there (on the finest written grid)
+            length = max(FINE, round((sigs[i + 1].tick - tick) / FINE) * FINE)
         shown = not bars or meter != bars[-1].meter
         bars.append(Bar(tick, length, meter, shown, is_pickup))
         tick += length
@@ -196,7 +197,7 @@ def _quantise(
         triplet = _snap(t, span[0], FINE_TRIPLET)
         return triplet if abs(triplet - t) < abs(binary - t) else binary
 
-    placed = {t: place(t) for t in {*ticks, *extra}}
+    placed = {t: max(0, place(t)) for t in {*ticks, *extra}}  # a pickup grid may reach before 0
     _make_beats_consistent(placed, grid)
     triplet_spans = {s[0] for w in placed.values() if (s := grid.span(w)) is not None and (w - s[0]) % FINE}
     step = Q // 4 if performed else FINE
