@@ -247,3 +247,11 @@ def test_random_scores_give_full_bars_in_every_part_and_honest_counts() -> None:
             ]
             assert bars is None or lengths == bars
             bars = lengths
+
+
+def test_chord_symbols_over_rests_are_kept() -> None:
+    melody = Track("melody", 0, False, [Note(72, 3840, 960)])  # two bars of rest first
+    chords = [ChordSymbol(0, "C"), ChordSymbol(960, "F"), ChordSymbol(1920, "G7"), ChordSymbol(3840, "C")]
+    score = Score(tracks=[melody], time_signatures=[TimeSignature(0, 4, 4)], chords=chords)
+    back = musicxml_bytes_to_score(score_to_musicxml_bytes(score))
+    assert [(c.tick, c.figure) for c in back.chords] == [(0, "C"), (960, "F"), (1920, "G7"), (3840, "C")]

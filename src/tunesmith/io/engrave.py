@@ -418,6 +418,7 @@ def _beam(items: list[Item], bar: Bar) -> None:
 
 
 def _part_items(notes: list[Note], cuts: list[int], bars: list[Bar], deadline: float) -> list[list[Item]]:
+    marks = sorted(set(cuts))
     bounds = sorted({n.start for n in notes} | {n.end for n in notes} | set(cuts))
     triplet_spans: set[int] = set()
     span_ends: set[int] = set()
@@ -442,7 +443,7 @@ def _part_items(notes: list[Note], cuts: list[int], bars: list[Bar], deadline: f
             a, b, members = segments[si]
             si += 1
             if a > pos:
-                items += _rest_items(pos, a, bar, triplet_spans)
+                items += _rest_items(pos, a, bar, triplet_spans, marks)
             pieces = _values(a, min(b, bar.end), bar, triplet_spans)
             for k, (x, y, triplet) in enumerate(pieces):
                 value, dots = VALUES[(y - x) * 3 // 2 if triplet else y - x]
@@ -450,21 +451,24 @@ def _part_items(notes: list[Note], cuts: list[int], bars: list[Bar], deadline: f
                 items.append(Item(x, y - x, value, dots, triplet, tied))
             pos = b
         if pos < bar.end:
-            if pos == bar.start:
+            inside = bisect.bisect_right(marks, bar.start) < bisect.bisect_left(marks, bar.end)
+            if pos == bar.start and not inside:
                 items.append(Item(bar.start, bar.length, "whole", 0, whole_bar=True))
-            else:
-                items += _rest_items(pos, bar.end, bar, triplet_spans)
+            else:  # rests cut where a chord, tempo, section or key mark stands
+                items += _rest_items(pos, bar.end, bar, triplet_spans, marks)
         _mark_tuplets(items, bar)
         _beam(items, bar)
         out.append(items)
     return out
 
 
-def _rest_items(a: int, b: int, bar: Bar, triplet_spans: set[int]) -> list[Item]:
+def _rest_items(a: int, b: int, bar: Bar, triplet_spans: set[int], marks: list[int]) -> list[Item]:
     items = []
-    for x, y, triplet in _values(a, b, bar, triplet_spans):
-        value, dots = VALUES[(y - x) * 3 // 2 if triplet else y - x]
-        items.append(Item(x, y - x, value, dots, triplet))
+    inner = marks[bisect.bisect_right(marks, a) : bisect.bisect_left(marks, b)]
+    for lo, hi in itertools.pairwise([a, *inner, b]):
+        for x, y, triplet in _values(lo, hi, bar, triplet_spans):
+            value, dots = VALUES[(y - x) * 3 // 2 if triplet else y - x]
+            items.append(Item(x, y - x, value, dots, triplet))
     return items
 
 
