@@ -487,12 +487,12 @@ def layout(score: Score, time_limit_s: float = 60.0) -> Layout:
     """Bars and written items of every part (see the module docstring)."""
     deadline = time.monotonic() + time_limit_s
     tracks = score.tracks or [Track("Empty")]
-    end = max(
+    end = max(  # a mark at the last barline gets a bar of its own (it stands before a rest there)
         [n.end for t in tracks for n in t.notes]
-        + [c.tick for c in score.chords]
-        + [s.start for s in score.sections]
-        + [t.tick for t in score.tempos]
-        + [k.tick for k in score.key_signatures]
+        + [c.tick + 1 for c in score.chords]
+        + [s.start + 1 for s in score.sections]
+        + [t.tick + 1 for t in score.tempos]
+        + [k.tick + 1 for k in score.key_signatures]
         + [1]
     )
     bars = layout_bars(score, end)
