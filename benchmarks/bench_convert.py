@@ -113,9 +113,8 @@ def render(rows: list, args: argparse.Namespace) -> str:  # type: ignore[type-ar
     lines = [
         "# MIDI -> MusicXML conversion",
         "",
-        f"Command: `nice -n 10 .venv/bin/python benchmarks/bench_convert.py {args.folder} "
-        f"--baseline-limit {args.baseline_limit:g}"
-        + (" --no-baseline" if args.no_baseline else "")
+        f"Command: `nice -n 10 .venv/bin/python benchmarks/bench_convert.py {args.folder}"
+        + (" --no-baseline" if args.no_baseline else f" --baseline-limit {args.baseline_limit:g}")
         + (f" --write {args.write}`" if args.write else "`"),
         "",
         f"{len(rows)} files, {len(done)} readable. Writer: io.musicxml_writer; baseline: music21's exporter "
