@@ -36,7 +36,7 @@ def test_problems_can_be_collected_instead_of_logged() -> None:
 
 def test_a_book_with_no_readable_tune_is_an_error() -> None:
     with pytest.raises(
-        CorruptFileError, match=r"tune X:1 'A': line 4: unexpected character '@' \(and 1 more"
+        CorruptFileError, match=r"tune X:1: line 4: unexpected character '@' \(and 1 more"
     ):
         parse_abc("X:1\nT:A\nK:C\nC@D|\n\nX:2\nT:B\nK:C\nE@F|\n", "two.abc")
 

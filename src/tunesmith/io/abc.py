@@ -75,24 +75,25 @@ def parse_abc(text: str, path: str | Path = "<abc>", problems: list[str] | None 
     if not tunes:
         raise CorruptFileError(path, "not an ABC file (no tune: no X: or K: field)")
     scores = []
-    failures: list[str] = []
+    failures: list[tuple[str, str]] = []  # (tune as errors name it, the same with its title)
     notes: list[str] = []
     for number, first_line, lines in tunes:
         title = next((ln[2:].strip() for ln in lines if ln.startswith("T:")), "")
-        name = f"tune X:{number}" + (f" '{title}'" if title else "")
+        titled = f"tune X:{number}" + (f" '{title}'" if title else "")
         parser = _TuneParser(lines, first_line)
         try:
             source = f"{path}#{number}" if len(tunes) > 1 else str(path)
             scores.append(parser.parse(source))
-            notes += [f"{path}: {name}: {note}" for note in parser.dropped]
+            notes += [f"{path}: {titled}: {note}" for note in parser.dropped]
         except AbcError as err:
-            failures.append(f"{name}: {err}")
+            failures.append((f"tune X:{number}: {err}", f"{titled}: {err}"))
         except (ValueError, ZeroDivisionError, OverflowError, RecursionError, IndexError) as err:
-            failures.append(f"{name}: line {parser.line_no}: malformed ABC ({err})")
+            problem = f"line {parser.line_no}: malformed ABC ({err})"
+            failures.append((f"tune X:{number}: {problem}", f"{titled}: {problem}"))
     if not scores:
         more = f" (and {len(failures) - 1} more tunes)" if len(failures) > 1 else ""
-        raise CorruptFileError(path, failures[0] + more)
-    messages = [f"{path}: skipped {failure}" for failure in failures] + notes
+        raise CorruptFileError(path, failures[0][0] + more)
+    messages = [f"{path}: skipped {named}" for _, named in failures] + notes
     if problems is not None:
         problems.extend(messages)
     else:
