@@ -2,7 +2,8 @@
 
     .mid .midi            read and write (io.midi, symusic)
     .musicxml .xml .mxl   read and write (io.musicxml, music21)
-    .abc                  read only; one Score per tune (io.abc)
+    .abc                  read only; one Score per tune (io.abc); a tune that cannot be read is
+                          skipped with a warning on the "tunesmith.io" logger naming tune and line
 
 Every failure is an InputFileError subclass (or OutputError when writing) with a one-line
 message naming the file. Format modules are imported inside the functions so importing
