@@ -36,13 +36,17 @@ def test_chord_symbols_are_harmony_elements_with_the_written_kind_text() -> None
     assert 'text="d"' in xml and "<root-alter>-1</root-alter>" in xml
 
 
-def test_performance_timing_is_snapped_so_notation_can_hold_it(tmp_path: Path) -> None:
+def test_performance_timing_is_written_on_the_sixteenth_grid(tmp_path: Path) -> None:
     notes = [Note(60 + i % 12, i * 487 + 3, 301, 90) for i in range(12)]
-    write_musicxml(Score(tracks=[Track("Played", 0, False, notes)]), tmp_path / "x.musicxml")
-    again = read_musicxml(tmp_path / "x.musicxml")
-    assert len(again.tracks[0].notes) == 12
-    for a, b in zip(notes, again.tracks[0].notes, strict=True):
-        assert a.pitch == b.pitch and abs(a.start - b.start) <= 20 and abs(a.duration - b.duration) <= 40
+    written = write_musicxml(Score(tracks=[Track("Played", 0, False, notes)]), tmp_path / "x.musicxml")
+    assert written == (12, 0)
+    again = read_musicxml(tmp_path / "x.musicxml").tracks[0].notes
+    assert len(again) == 12
+    for i, (a, b) in enumerate(zip(notes, again, strict=True)):
+        assert a.pitch == b.pitch and abs(a.start - b.start) <= 60
+        assert b.start % 120 == 0 and b.duration % 120 == 0
+        # written legato: a gap of a sixteenth or less before the next note is closed
+        assert abs(a.end - b.end) <= 60 or (i + 1 < len(again) and b.end == again[i + 1].start)
 
 
 def test_mxl_without_container_and_bad_archives(tmp_path: Path) -> None:

@@ -33,6 +33,10 @@ def test_round_trip_keeps_notes_tempos_meters_keys_chords(
         out = tmp_path / f"piece{i}{suffix}"
         save(original, out)
         (again,) = load(out)
+        if suffix not in (".mid", ".midi"):  # notation writes a drum hit lasting to the next hit in its beat
+            for track in (*original.tracks, *again.tracks):
+                for note in track.notes if track.is_drum else []:
+                    note.duration = 1
         assert summary(again) == summary(original)
 
 

@@ -136,8 +136,7 @@ def convert_command(
     else:
         jobs = [(s, target.with_name(f"{target.stem}-{i}{target.suffix}")) for i, s in enumerate(scores, 1)]
     for score, out in jobs:
-        save(score, out)
-        notes = sum(len(t.notes) for t in score.tracks)
+        notes = save(score, out)  # the notes the written file holds
         typer.echo(f"wrote {out} ({len(score.tracks)} track(s), {notes} notes, {score.bar_count()} bars)")
 
 

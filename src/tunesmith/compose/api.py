@@ -9,7 +9,6 @@ rejected and regenerated with the next seed.
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
 import random
@@ -422,22 +421,9 @@ def _file_stem(composition: Composition) -> str:
 
 
 def _notation_score(score: Score) -> Score:
-    """The score for engraving: humanised onsets and ends snapped back to a sixteenth grid, and a
-    note that would now overlap the next onset in its part cut there, so MuseScore shows one
-    readable voice per part instead of stray second-voice rests."""
-    tracks = []
-    for t in score.tracks:
-        snapped = []
-        for n in t.notes:
-            start = round(n.start / 120) * 120
-            end = max(start + 120, round(n.end / 120) * 120)
-            snapped.append(Note(n.pitch, start, end - start, n.velocity))
-        onsets = sorted({n.start for n in snapped})
-        for n in snapped:
-            later = onsets[bisect.bisect_right(onsets, n.start) :][:1]
-            if later and n.end > later[0]:
-                n.duration = later[0] - n.start
-        tracks.append(Track(t.name, t.program, t.is_drum, snapped))
+    """The score for engraving: the first tempo only (a ritardando is not a row of metronome
+    marks); the MusicXML writer puts humanised timing back on the written grid."""
+    tracks = score.tracks
     return Score(
         tracks,
         [score.tempos[0]] if score.tempos else [],

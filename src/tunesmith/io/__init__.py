@@ -2,7 +2,8 @@
 
     .mid .midi            read and write (io.midi, symusic)
     .musicxml .xml .mxl   read and write (io.musicxml, music21)
-    .abc                  read only; one Score per tune (io.abc)
+    .abc                  read only; one Score per tune (io.abc); a tune that cannot be read is
+                          skipped with a warning on the "tunesmith.io" logger naming tune and line
 
 Every failure is an InputFileError subclass (or OutputError when writing) with a one-line
 message naming the file. Format modules are imported inside the functions so importing
@@ -99,8 +100,13 @@ def load_one(path: str | Path) -> Score:
     return load(path)[0]
 
 
-def save(score: Score, path: str | Path) -> None:
-    """Write ``score`` atomically in the format named by the suffix of ``path``."""
+def save(score: Score, path: str | Path) -> int:
+    """Write ``score`` atomically in the format named by the suffix of ``path``; returns how many
+    notes the file holds. MIDI holds every note; notation cannot show one pitch struck twice at
+    the same written onset in a part, so MusicXML may hold fewer, and says so in a warning on the
+    "tunesmith.io" logger."""
+    import logging
+
     from tunesmith.score import validate
 
     p = Path(path)
@@ -113,7 +119,12 @@ def save(score: Score, path: str | Path) -> None:
         from tunesmith.io.midi import write_midi
 
         write_midi(score, p)
-    else:
-        from tunesmith.io.musicxml import write_musicxml
+        return sum(len(t.notes) for t in score.tracks)
+    from tunesmith.io.musicxml import write_musicxml
 
-        write_musicxml(score, p)
+    written, merged = write_musicxml(score, p)
+    if merged:
+        logging.getLogger("tunesmith.io").warning(
+            "%s: %d of %d notes merged into another (the same pitch struck again at the same "
+            "written onset of a part, which notation cannot show)", p, merged, written + merged)
+    return written

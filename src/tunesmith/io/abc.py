@@ -16,6 +16,7 @@ anything else the parser cannot read raises CorruptFileError naming the tune and
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -54,6 +55,7 @@ _REST = re.compile(r"([zx])(\d{0,4})(/*)(\d{0,4})")
 _BAR = re.compile(r"(:*)(\[\||\|\]|\|\||\|)(:*)|(::+)")
 _ENDING = re.compile(r"\[?(\d{1,2}(?:[,-]\d{1,2})*)")
 _INLINE_FIELD = re.compile(r"\[([A-Za-z]):([^\]]*)\]")
+_FIELD_LINE = re.compile(r"^[A-Za-z]:")
 _TUPLET = re.compile(r"\((\d{1,2})(?::(\d{0,2}))?(?::(\d{0,2}))?")
 
 
@@ -65,20 +67,38 @@ def read_abc(path: str | Path) -> list[Score]:
     return parse_abc(Path(path).read_bytes().decode("utf-8", errors="replace"), path)
 
 
-def parse_abc(text: str, path: str | Path = "<abc>") -> list[Score]:
-    """Every tune in ``text``; raises CorruptFileError if any tune is malformed or none exists."""
+def parse_abc(text: str, path: str | Path = "<abc>", problems: list[str] | None = None) -> list[Score]:
+    """Every readable tune in ``text``. A tune that cannot be read is skipped (one bad tune never
+    sinks a book): its reason, naming the tune and line, goes to ``problems`` when given, else to
+    the "tunesmith.io" logger as a warning. Raises CorruptFileError when no tune can be read."""
     tunes = _split_tunes(text)
     if not tunes:
         raise CorruptFileError(path, "not an ABC file (no tune: no X: or K: field)")
     scores = []
+    failures: list[tuple[str, str]] = []  # (tune as errors name it, the same with its title)
+    notes: list[str] = []
     for number, first_line, lines in tunes:
+        title = next((ln[2:].strip() for ln in lines if ln.startswith("T:")), "")
+        titled = f"tune X:{number}" + (f" '{title}'" if title else "")
+        parser = _TuneParser(lines, first_line)
         try:
             source = f"{path}#{number}" if len(tunes) > 1 else str(path)
-            scores.append(_TuneParser(lines, first_line).parse(source))
+            scores.append(parser.parse(source))
+            notes += [f"{path}: {titled}: {note}" for note in parser.dropped]
         except AbcError as err:
-            raise CorruptFileError(path, f"tune X:{number}: {err}") from None
+            failures.append((f"tune X:{number}: {err}", f"{titled}: {err}"))
         except (ValueError, ZeroDivisionError, OverflowError, RecursionError, IndexError) as err:
-            raise CorruptFileError(path, f"tune X:{number}: malformed ABC ({err})") from None
+            problem = f"line {parser.line_no}: malformed ABC ({err})"
+            failures.append((f"tune X:{number}: {problem}", f"{titled}: {problem}"))
+    if not scores:
+        more = f" (and {len(failures) - 1} more tunes)" if len(failures) > 1 else ""
+        raise CorruptFileError(path, failures[0][0] + more)
+    messages = [f"{path}: skipped {named}" for _, named in failures] + notes
+    if problems is not None:
+        problems.extend(messages)
+    else:
+        for message in messages:
+            logging.getLogger("tunesmith.io").warning("%s", message)
     return scores
 
 
@@ -93,6 +113,27 @@ def _split_tunes(text: str) -> list[tuple[str, int, list[str]]]:
     if not tunes and any(line.startswith("K:") for line in lines):
         tunes.append(("1", 1, lines))  # a lone tune without X: is common in hand-written files
     return tunes
+
+
+def _joined(lines: list[str], first_no: int) -> list[tuple[int, str]]:
+    """(line number, text) with field continuations joined: a "+:" line continues the field
+    before it, and a field line ending in a backslash continues on the next line."""
+    out: list[tuple[int, str]] = []
+    carry = False
+    for offset, raw in enumerate(lines):
+        if raw.startswith("+:") and out and _FIELD_LINE.match(out[-1][1]):
+            out[-1] = (out[-1][0], f"{_code(out[-1][1])} {raw[2:].strip()}")
+        elif carry and raw.strip():
+            out[-1] = (out[-1][0], f"{_code(out[-1][1]).removesuffix(chr(92)).rstrip()} {raw.strip()}")
+        else:
+            out.append((first_no + offset, raw))
+        carry = bool(_FIELD_LINE.match(out[-1][1])) and _code(out[-1][1]).endswith("\\")
+    return out
+
+
+def _code(line: str) -> str:
+    """A line without its trailing % comment."""
+    return line.split("%", 1)[0].rstrip()
 
 
 @dataclass
@@ -120,12 +161,13 @@ class _TuneParser:
         self.tuplet: tuple[Fraction, int] | None = None
         self.broken_next = Fraction(1)
         self.last_group: tuple[list[int], Fraction, Fraction] | None = None  # note idxs, start, length
+        self.dropped: list[str] = []  # what was read only in part (a voice overlay), for a warning
 
     # --- driver -------------------------------------------------------------------------
     def parse(self, source: str) -> Score:
         in_header = True
-        for offset, raw in enumerate(self.lines):
-            self.line_no = self.first_line + offset + 1
+        for line_no, raw in _joined(self.lines, self.first_line + 1):
+            self.line_no = line_no
             line = raw.split("%", 1)[0] if not raw.startswith("%%") else ""
             if raw.startswith("%%MIDI program"):
                 self._midi_program(raw)
@@ -281,6 +323,11 @@ class _TuneParser:
                 i = m.end()
             elif c == "[" and i + 1 < n and line[i + 1].isdigit():
                 i = self._ending(line, i)
+            elif c == "[" and i + 1 < n and line[i + 1] == '"':
+                end = line.find('"', i + 2)  # a text-labelled ending ["Coda": a label, no music
+                if end < 0:
+                    raise AbcError(f"line {self.line_no}: unterminated ending label")
+                i = end + 1
             elif c == "[" and not line.startswith("[|", i):
                 i = self._note_group(line, i + 1, chord=True)
             elif c in "|:[":
@@ -331,9 +378,24 @@ class _TuneParser:
             elif c.isdigit() or c in _STRAY:
                 i += 1  # a stray length or symbol left by a transcription; the notes are unaffected
             elif c == "&":
-                raise AbcError(f"line {self.line_no}: voice overlay (&) is not supported")
+                i = self._drop_overlay(line, i)
             else:
                 raise AbcError(f"line {self.line_no}: unexpected character {c!r}")
+
+    def _drop_overlay(self, line: str, i: int) -> int:
+        """Skip a voice overlay (& up to the bar line): its notes sound with the bar already read,
+        which one track cannot hold; the first voice of the bar is kept."""
+        if line.startswith("&)", i) or line.startswith("(&", i - 1):
+            return i + 1
+        end = len(line)
+        for j in range(i + 1, len(line)):
+            if line[j] == "|" or (line[j] == ":" and line[j + 1 : j + 2] in ("|", ":")):
+                end = j
+                break
+        message = f"line {self.line_no}: voice overlay (&) dropped, the first voice kept"
+        if message not in self.dropped:
+            self.dropped.append(message)
+        return end
 
     def _at_bar_start(self) -> bool:
         return self.voice.bars[-1].start == self.voice.pos and len(self.voice.bars) > 1
@@ -466,6 +528,9 @@ class _TuneParser:
 
     def _bar_line(self, line: str, i: int) -> int:
         m = _BAR.match(line, i)
+        if m is None and line[i] == ":" and self.voice.bars[-1].start == self.voice.pos:
+            self.voice.bars[-1].starts_repeat = True  # "| :a": a start repeat set apart by a space
+            return i + 1
         if m is None:
             raise AbcError(f"line {self.line_no}: malformed bar line at column {i + 1}")
         left, body, right, double = m.groups()

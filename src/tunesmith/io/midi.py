@@ -15,6 +15,7 @@ signatures keep fifths and major/minor, drum tracks are those on channel 10.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -165,28 +166,56 @@ def _read_markers(score: Score, markers: list[tuple[int, str]]) -> None:
     score.sections = sorted(closed, key=lambda s: s.start)
 
 
-def score_to_midi_bytes(score: Score) -> bytes:
-    import numpy as np
-    import symusic
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+DRUM_CHANNEL = 9
+"""Channel 10 (index 9): General MIDI's percussion channel."""
 
-    raw: Any = symusic.Score(TICKS_PER_QUARTER)
-    for track in score.tracks:
-        out: Any = symusic.Track(track.name, track.program, track.is_drum)
-        if track.notes:
-            notes = sorted(track.notes, key=lambda n: (n.start, n.pitch))
-            out.notes = symusic.Note.from_numpy(
-                np.array([n.start for n in notes], dtype=np.int32),
-                np.array([n.duration for n in notes], dtype=np.int32),
-                np.array([n.pitch for n in notes], dtype=np.int8),
-                np.array([n.velocity for n in notes], dtype=np.int8),
-            )
-        raw.tracks.append(out)
-    for tc in score.tempos or [TempoChange(0, DEFAULT_BPM)]:
-        raw.tempos.append(symusic.Tempo(tc.tick, tc.bpm))
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters (a NUL in a track name breaks XML and some DAWs)."""
+    return _CONTROL.sub("", text)
+
+
+def _vlq(value: int) -> bytes:
+    out = [value & 0x7F]
+    value >>= 7
+    while value:
+        out.append(0x80 | (value & 0x7F))
+        value >>= 7
+    return bytes(reversed(out))
+
+
+def _meta(kind: int, payload: bytes) -> bytes:
+    return bytes((0xFF, kind)) + _vlq(len(payload)) + payload
+
+
+def _chunk(events: list[tuple[int, int, bytes]]) -> bytes:
+    """An MTrk chunk from (tick, order, event bytes), sorted; order breaks ties (note-offs
+    before note-ons at the same tick, so a repeated pitch is not cut short)."""
+    body = bytearray()
+    now = 0
+    for tick, _order, data in sorted(events, key=lambda e: (e[0], e[1])):
+        body += _vlq(tick - now) + data
+        now = tick
+    body += b"\x00\xff\x2f\x00"
+    return b"MTrk" + len(body).to_bytes(4, "big") + bytes(body)
+
+
+def _conductor(score: Score) -> bytes:
+    """Track 1 as DAWs expect it: title, then tempo, meter, key and the marker convention."""
+    events: list[tuple[int, int, bytes]] = []
+    if score.metadata.title:
+        events.append((0, 0, _meta(0x03, clean_text(score.metadata.title).encode())))
     for ts in score.time_signatures:
-        raw.time_signatures.append(symusic.TimeSignature(ts.tick, ts.numerator, ts.denominator))
+        denominator_power = max(0, ts.denominator.bit_length() - 1)
+        payload = bytes((ts.numerator & 0xFF, denominator_power, 24, 8))
+        events.append((ts.tick, 1, _meta(0x58, payload)))
     for ks in score.key_signatures:
-        raw.key_signatures.append(symusic.KeySignature(ks.tick, ks.fifths, 1 if ks.mode == "minor" else 0))
+        payload = bytes((ks.fifths & 0xFF, 1 if ks.mode == "minor" else 0))
+        events.append((ks.tick, 1, _meta(0x59, payload)))
+    for tc in score.tempos or [TempoChange(0, DEFAULT_BPM)]:
+        micros = max(1, min(0xFFFFFF, round(60_000_000 / tc.bpm)))
+        events.append((tc.tick, 1, _meta(0x51, micros.to_bytes(3, "big"))))
     markers = [(0, f"{name}:{getattr(score.metadata, name)}") for name in _META_FIELDS]
     markers = [m for m in markers if not m[1].endswith(":")]
     if score.metadata.style_tags:
@@ -194,10 +223,41 @@ def score_to_midi_bytes(score: Score) -> bytes:
     markers += [(c.tick, f"chord:{c.figure}") for c in score.chords]
     for s in score.sections:
         markers += [(s.start, f"section:{s.label}"), (s.end, f"section-end:{s.label}")]
-    for tick, text in sorted(markers, key=lambda m: m[0]):
-        raw.markers.append(symusic.TextMeta(tick, text))
-    data: bytes = raw.dumps_midi()
-    return data
+    for i, (tick, text) in enumerate(sorted(markers, key=lambda m: m[0])):
+        events.append((tick, 2 + i, _meta(0x06, clean_text(text).encode())))
+    return _chunk(events)
+
+
+def track_channels(tracks: list[Track]) -> list[int]:
+    """Drums on channel 10; other parts on 1-9, 11-16 in turn (shared past 15 parts)."""
+    melodic = [c for c in range(16) if c != DRUM_CHANNEL]
+    channels, i = [], 0
+    for track in tracks:
+        if track.is_drum:
+            channels.append(DRUM_CHANNEL)
+        else:
+            channels.append(melodic[i % len(melodic)])
+            i += 1
+    return channels
+
+
+def _part(track: Track, channel: int) -> bytes:
+    events: list[tuple[int, int, bytes]] = [(0, -2, _meta(0x03, clean_text(track.name).encode()))]
+    events.append((0, -1, bytes((0xC0 | channel, track.program & 0x7F))))  # on 10: the drum kit
+    for n in track.notes:
+        events.append((n.start, 1, bytes((0x90 | channel, n.pitch & 0x7F, n.velocity & 0x7F))))
+        events.append((n.end, 0, bytes((0x80 | channel, n.pitch & 0x7F, 0))))
+    return _chunk(events)
+
+
+def score_to_midi_bytes(score: Score) -> bytes:
+    """A format-1 file laid out as DAWs expect: a conductor track first (title, tempo, meter,
+    key, markers), then one track per part with its name and program; drums on channel 10."""
+    tracks = [_conductor(score)]
+    tracks += [_part(t, c) for t, c in zip(score.tracks, track_channels(score.tracks), strict=True)]
+    header = b"MThd" + (6).to_bytes(4, "big") + (1).to_bytes(2, "big")
+    header += len(tracks).to_bytes(2, "big") + TICKS_PER_QUARTER.to_bytes(2, "big")
+    return header + b"".join(tracks)
 
 
 def write_midi(score: Score, path: str | Path) -> None:

@@ -1,10 +1,12 @@
-"""MusicXML (.musicxml, .xml, and compressed .mxl) read and written through music21.
+"""MusicXML (.musicxml, .xml, and compressed .mxl): read through music21, written by
+io.musicxml_writer (engraving-ready notation, see io.engrave; drums as unpitched percussion,
+read back to their General MIDI keys).
 
 Chord symbols are written as <harmony> elements whose <kind text="..."> holds the figure's
 kind as written ("m7", "d" for a Nottingham "Cd"), so notation programs show them as in the
 source and reading gives the same figure back (a Nottingham lower-case bass, "C/e", is kept
-in the kind text rather than as <bass>; an optional chord "(E7)" is written as E7). Notes
-whose timing notation cannot express (performance MIDI) are snapped to a fine grid on writing.
+in the kind text rather than as <bass>; an optional chord "(E7)" is written as E7). Performance
+timing is written on the notation grid (io.engrave); MIDI keeps it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from tunesmith.errors import CorruptFileError, OutputError
+from tunesmith.errors import CorruptFileError
 from tunesmith.fileutil import write_bytes_atomic
 from tunesmith.score import Score
 
@@ -30,10 +32,6 @@ _LIMITS: dict[str, tuple[float, float]] = {
     "staves": (1, 16), "lines": (0, 16), "multiple-rest": (1, 10_000),
     "actual-notes": (1, 1000), "normal-notes": (1, 1000), "per-minute": (0, 10_000),
 }
-
-_GRIDS = (1, 10, 40)
-"""Snapping grids (ticks) tried in turn when notation cannot express the exact timing."""
-
 
 def read_musicxml(path: str | Path) -> Score:
     p = Path(path)
@@ -80,6 +78,8 @@ def musicxml_bytes_to_score(data: bytes, path: str | Path = "<musicxml>", compre
     except ET.ParseError as err:
         raise CorruptFileError(path, f"malformed XML ({err})") from err
     _check_limits(root, path)
+    if b"<unpitched" in data:
+        data = _pitch_unpitched(root)
     from music21 import converter
 
     try:
@@ -95,6 +95,34 @@ def musicxml_bytes_to_score(data: bytes, path: str | Path = "<musicxml>", compre
         detail = str(err).split("\n")[0][:200] or type(err).__name__
         raise CorruptFileError(path, f"invalid MusicXML score ({detail})") from err
     return score
+
+
+def _pitch_unpitched(root: Any) -> bytes:
+    """The document with each unpitched note that names its instrument given that instrument's
+    General MIDI key as pitch (music21 keeps only a staff position, which several drums share)."""
+    import xml.etree.ElementTree as ET
+
+    keys: dict[str, int] = {}
+    for inst in root.iter("midi-instrument"):
+        unpitched = inst.find("midi-unpitched")
+        if unpitched is not None and (unpitched.text or "").strip().isdigit():
+            keys[inst.get("id", "")] = int((unpitched.text or "").strip()) - 1
+    names = ("C", "C", "D", "D", "E", "F", "F", "G", "G", "A", "A", "B")
+    for note in root.iter("note"):
+        unpitched, inst = note.find("unpitched"), note.find("instrument")
+        key = keys.get(inst.get("id", "")) if inst is not None else None
+        if unpitched is None or key is None or not 0 <= key <= 127:
+            continue
+        index = list(note).index(unpitched)
+        note.remove(unpitched)
+        pitch = ET.Element("pitch")
+        ET.SubElement(pitch, "step").text = names[key % 12]
+        if names[key % 12] == names[(key - 1) % 12] and key % 12:
+            ET.SubElement(pitch, "alter").text = "1"
+        ET.SubElement(pitch, "octave").text = str(key // 12 - 1)
+        note.insert(index, pitch)
+    data: bytes = ET.tostring(root, encoding="utf-8")
+    return data
 
 
 def _check_limits(root: Any, path: str | Path) -> None:
@@ -113,20 +141,19 @@ def _check_limits(root: Any, path: str | Path) -> None:
             raise CorruptFileError(path, f"<{el.tag}> value {text[:20]} is out of range")
 
 
-def score_to_musicxml_bytes(score: Score) -> bytes:
-    from music21.musicxml.m21ToXml import GeneralObjectExporter
-    from music21.musicxml.xmlObjects import MusicXMLExportException
+TIME_LIMIT_S = 60.0
+"""Writing stops with OutputError after this long (a hostile score must not hold a worker)."""
 
-    from tunesmith.io.m21 import score_to_m21
 
-    last: Exception | None = None
-    for grid in _GRIDS:
-        try:
-            data: bytes = GeneralObjectExporter(score_to_m21(score, grid)).parse()
-            return data
-        except MusicXMLExportException as err:
-            last = err
-    raise OutputError(f"cannot express this score in MusicXML ({last})")
+def score_to_musicxml_bytes(score: Score, time_limit_s: float = TIME_LIMIT_S) -> bytes:
+    return write_report(score, time_limit_s)[0]
+
+
+def write_report(score: Score, time_limit_s: float = TIME_LIMIT_S) -> tuple[bytes, int, int]:
+    """(document, notes written, notes merged into another note) of ``score`` as MusicXML."""
+    from tunesmith.io.musicxml_writer import score_to_musicxml
+
+    return score_to_musicxml(score, time_limit_s)
 
 
 def _zip(document: bytes) -> bytes:
@@ -144,10 +171,12 @@ def _zip(document: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def write_musicxml(score: Score, path: str | Path) -> None:
-    """Write .musicxml/.xml (plain) or .mxl (compressed), atomically."""
+def write_musicxml(score: Score, path: str | Path) -> tuple[int, int]:
+    """Write .musicxml/.xml (plain) or .mxl (compressed), atomically; returns (notes written,
+    notes merged into another because notation cannot show them apart)."""
     p = Path(path)
-    data = score_to_musicxml_bytes(score)
+    data, written, merged = write_report(score)
     write_bytes_atomic(p, _zip(data) if p.suffix.lower() == ".mxl" else data)
+    return written, merged
 
 

@@ -26,6 +26,7 @@ from tunesmith.web.routes import (
     pieces,
     ratings,
     recommendations,
+    score,
     therapy,
     uploads,
 )
@@ -41,6 +42,7 @@ ROUTERS = (
     recommendations.router,
     education.router,
     therapy.router,
+    score.router,
 )
 
 

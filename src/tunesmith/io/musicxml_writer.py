@@ -1,0 +1,310 @@
+"""MusicXML 4.0 written directly from a Score (fast, and every engraving choice is ours).
+
+Layout comes from io.engrave (grid, bars, note values, ties, triplets, beams, pickup); spelling
+from io.spelling (by chord, then key). Each part gets its General MIDI instrument name and
+channel (drums on 10), a clef by its range (bass only for low parts, treble-8vb for guitars and
+tenor-range parts, never bass for a melody), and visible rests. Drum parts are unpitched
+percussion on a percussion clef without key signature: every GM key has its staff position,
+notehead (x for cymbals and hi-hats) and its own <score-instrument>, so readers map each note
+back to its MIDI key. Chord symbols are <harmony> with the figure's kind text as written, tempo a
+metronome mark with <sound tempo>, sections rehearsal marks, all on the top part.
+"""
+
+from __future__ import annotations
+
+import statistics
+from xml.sax.saxutils import escape, quoteattr
+
+from tunesmith.io.engrave import Bar, Item, Layout, layout
+from tunesmith.io.gm import drum, notation_name
+from tunesmith.io.m21 import _FIGURE, _kind_for_text  # the one chord-kind table for both directions
+from tunesmith.io.midi import clean_text, track_channels
+from tunesmith.io.spelling import spell_pitch
+from tunesmith.score import KeySignature, Score, Track
+
+DIVISIONS = 480
+_ACCIDENTAL = {-2: "flat-flat", -1: "flat", 0: "natural", 1: "sharp", 2: "double-sharp"}
+_SHARP_ORDER = "FCGDAEB"
+_TRIPLET = (
+    "<time-modification><actual-notes>3</actual-notes><normal-notes>2</normal-notes></time-modification>"
+)
+_MELODIC_ROLES = ("melody", "lead", "soprano", "alto", "counter", "solo", "voice", "tune", "descant")
+
+
+def _text(value: str) -> str:
+    return escape(clean_text(value))
+
+
+def _attr(value: str) -> str:
+    return quoteattr(clean_text(value))
+
+
+def clef_for(track: Track, first: bool) -> tuple[str, int, int]:
+    """(sign, line, octave change) for a part: by the notes' range, its instrument and role."""
+    if track.is_drum:
+        return "percussion", 2, 0
+    if not track.notes:
+        return "G", 2, 0
+    if 24 <= track.program <= 31:
+        return "G", 2, -1  # guitars are written an octave above their sound
+    pitches = sorted(n.pitch for n in track.notes)
+    median = statistics.median_low(pitches)
+    name = track.name.lower()
+    melodic = first or name.startswith(_MELODIC_ROLES) or "tenor" in name
+    if median >= 60 or (median >= 57 and pitches[len(pitches) // 10] >= 50):
+        return "G", 2, 0
+    if melodic or (32 > track.program >= 0 and median >= 55 and "bass" not in name):
+        return ("G", 2, -1) if median >= 45 or melodic else ("F", 4, 0)
+    return ("F", 4, -1) if median < 40 else ("F", 4, 0)  # bass clef 8vb below E2: fewer ledger lines
+
+
+def _key_alters(fifths: int) -> dict[str, int]:
+    if fifths >= 0:
+        return dict.fromkeys(_SHARP_ORDER[:fifths], 1)
+    return dict.fromkeys(reversed(_SHARP_ORDER[fifths:]), -1) if fifths else {}
+
+
+def _harmony(figure: str) -> str:
+    if figure == "N.C.":
+        return '<harmony><root><root-step>C</root-step></root><kind text="N.C.">none</kind></harmony>'
+    match = _FIGURE.match(figure.strip().removeprefix("(").removesuffix(")"))
+    if match is None:
+        return f"<direction><direction-type><words>{_text(figure)}</words></direction-type></direction>"
+    letter, acc, text, bass_letter, bass_acc = match.groups()
+    if bass_letter and bass_letter.islower():  # Nottingham's lower-case bass stays in the kind text
+        text, bass_letter = f"{text}/{bass_letter}{bass_acc or ''}", None
+    alter = {"#": 1, "♯": 1, "b": -1, "♭": -1}.get(acc or "", 0)
+    root = f"<root-step>{letter.upper()}</root-step>" + (f"<root-alter>{alter}</root-alter>" if alter else "")
+    out = f"<harmony><root>{root}</root><kind text={_attr(text)}>{_kind_for_text(text)}</kind>"
+    if bass_letter:
+        b_alter = {"#": 1, "♯": 1, "b": -1, "♭": -1}.get(bass_acc or "", 0)
+        out += f"<bass><bass-step>{bass_letter.upper()}</bass-step>"
+        out += (f"<bass-alter>{b_alter}</bass-alter>" if b_alter else "") + "</bass>"
+    return out + "</harmony>"
+
+
+def _number(value: float, places: int) -> str:
+    return f"{round(value, places):.{places}f}".rstrip("0").rstrip(".")
+
+
+class _PartWriter:
+    def __init__(self, score: Score, track: Track, index: int, lay: Layout) -> None:
+        self.score, self.track, self.index, self.lay = score, track, index, lay
+        self.pid = f"P{index + 1}"
+        self.keys = sorted(score.key_signatures, key=lambda k: k.tick)
+        self.chords = sorted(score.chords, key=lambda c: c.tick)
+        self.chord_ticks = [lay.marks.get(c.tick, c.tick) for c in self.chords]
+        self.drum_keys = sorted({n.pitch for n in track.notes}) if track.is_drum else []
+        self.events: dict[int, list[str]] = {}  # written tick -> directions and harmony there
+        self.key_events: dict[int, KeySignature] = {}
+
+    def part_list_entry(self, channel: int) -> str:
+        t = self.track
+        name = t.name or ("Drums" if t.is_drum else notation_name(t.program))
+        out = f'<score-part id="{self.pid}"><part-name>{_text(name)}</part-name>'
+        if t.is_drum:
+            for k in self.drum_keys:
+                out += f'<score-instrument id="{self.pid}-I{k}"><instrument-name>{_text(drum(k).name)}'
+                out += "</instrument-name></score-instrument>"
+            for k in self.drum_keys:
+                out += f'<midi-instrument id="{self.pid}-I{k}"><midi-channel>10</midi-channel>'
+                out += f"<midi-program>{t.program + 1}</midi-program><midi-unpitched>{k + 1}</midi-unpitched>"
+                out += "</midi-instrument>"
+            if not self.drum_keys:
+                out += f'<score-instrument id="{self.pid}-I1"><instrument-name>Drum Set</instrument-name>'
+                out += (
+                    f'</score-instrument><midi-instrument id="{self.pid}-I1"><midi-channel>10</midi-channel>'
+                )
+                out += "<midi-unpitched>39</midi-unpitched></midi-instrument>"
+        else:
+            out += f'<score-instrument id="{self.pid}-I1"><instrument-name>{_text(notation_name(t.program))}'
+            out += f'</instrument-name></score-instrument><midi-instrument id="{self.pid}-I1">'
+            out += f"<midi-channel>{channel + 1}</midi-channel><midi-program>{t.program + 1}</midi-program>"
+            out += "</midi-instrument>"
+        return out + "</score-part>"
+
+    def key_at(self, tick: int) -> KeySignature | None:
+        current = self.keys[0] if self.keys else None
+        for k in self.keys:
+            if self.lay.marks.get(k.tick, k.tick) <= tick:
+                current = k
+        return current
+
+    def chord_at(self, tick: int) -> str | None:
+        import bisect
+
+        i = bisect.bisect_right(self.chord_ticks, tick) - 1
+        return self.chords[i].figure if i >= 0 else None
+
+    def write(self) -> str:
+        lay, track = self.lay, self.track
+        top = self.index == 0
+        events: dict[int, list[str]] = {}  # written tick -> directions/harmony before the item there
+        key_events: dict[int, KeySignature] = {}
+        for k in self.keys:
+            key_events[lay.marks.get(k.tick, k.tick)] = k
+        if top:
+            for tc in self.score.tempos:
+                text = (
+                    '<direction placement="above"><direction-type><metronome><beat-unit>quarter</beat-unit>'
+                    f"<per-minute>{_number(tc.bpm, 2)}</per-minute></metronome></direction-type>"
+                    f'<sound tempo="{_number(tc.bpm, 3)}"/></direction>'
+                )
+                events.setdefault(lay.marks.get(tc.tick, tc.tick), []).append(text)
+            for s in self.score.sections:
+                text = (
+                    '<direction placement="above"><direction-type>'
+                    f"<rehearsal>{_text(s.label)}</rehearsal></direction-type></direction>"
+                )
+                events.setdefault(lay.marks.get(s.start, s.start), []).append(text)
+            for c in self.chords:
+                events.setdefault(lay.marks.get(c.tick, c.tick), []).append(_harmony(c.figure))
+        self.events, self.key_events = events, key_events
+        parts = [f'<part id="{self.pid}">']
+        clef = clef_for(track, top)
+        for number, (bar, items) in enumerate(zip(lay.bars, lay.parts[self.index], strict=True)):
+            parts.append(self._measure(number, bar, items, clef))
+        parts.append("</part>")
+        return "".join(parts)
+
+    def _attributes(
+        self, number: int, bar: Bar, clef: tuple[str, int, int], key: KeySignature | None, key_changed: bool
+    ) -> str:
+        out = ""
+        if number == 0:
+            out += f"<divisions>{DIVISIONS}</divisions>"
+        if not self.track.is_drum and key is not None and (number == 0 or key_changed):
+            out += f"<key><fifths>{key.fifths}</fifths><mode>{key.mode}</mode></key>"
+        if bar.show_meter:
+            meter = bar.meter
+            out += f"<time><beats>{meter.numerator}</beats><beat-type>{meter.denominator}</beat-type></time>"
+        if number == 0:
+            sign, line, octave = clef
+            out += f"<clef><sign>{sign}</sign><line>{line}</line>"
+            out += (f"<clef-octave-change>{octave}</clef-octave-change>" if octave else "") + "</clef>"
+        return f"<attributes>{out}</attributes>" if out else ""
+
+    def _measure(self, number: int, bar: Bar, items: list[Item], clef: tuple[str, int, int]) -> str:
+        events, key_events = self.events, self.key_events
+        label = "0" if bar.pickup else str(number if self.lay.bars[0].pickup else number + 1)
+        implicit = ' implicit="yes"' if bar.pickup else ""
+        out = [f'<measure number="{label}"{implicit}>']
+        key = self.key_at(bar.start)
+        first_key = key_events.get(bar.start)
+        out.append(self._attributes(number, bar, clef, key, first_key is not None and number > 0))
+        alters = _key_alters(key.fifths if key is not None else 0)
+        state: dict[tuple[str, int], int] = {}
+        for item in items:
+            if item.start != bar.start and item.start in key_events and not self.track.is_drum:
+                k = key_events[item.start]
+                out.append(
+                    f"<attributes><key><fifths>{k.fifths}</fifths><mode>{k.mode}</mode></key></attributes>"
+                )
+                key, alters, state = k, _key_alters(k.fifths), {}
+            out += events.pop(item.start, [])
+            out.append(self._item(item, key, alters, state))
+        return "".join(out) + "</measure>"
+
+    def _item(
+        self,
+        item: Item,
+        key: KeySignature | None,
+        alters: dict[str, int],
+        state: dict[tuple[str, int], int],
+    ) -> str:
+        common_tail = self._tail(item)
+        if not item.pitches:
+            if item.whole_bar:
+                return (
+                    f'<note><rest measure="yes"/><duration>{item.duration}</duration><voice>1</voice></note>'
+                )
+            tuplet = f"<notations>{common_tail[1]}</notations>" if common_tail[1] else ""
+            return (
+                f"<note><rest/><duration>{item.duration}</duration><voice>1</voice>{common_tail[0]}"
+                f"{self._time_mod(item)}{tuplet}</note>"
+            )
+        figure = self.chord_at(item.start)
+        notes = []
+        for i, (pitch, tied_from, tied_on, velocity) in enumerate(item.pitches):
+            head = "<chord/>" if i else ""
+            ties = ('<tie type="stop"/>' if tied_from else "") + ('<tie type="start"/>' if tied_on else "")
+            tied = ('<tied type="stop"/>' if tied_from else "") + ('<tied type="start"/>' if tied_on else "")
+            accidental = notehead = instrument = ""
+            if self.track.is_drum:
+                d = drum(pitch)
+                body = f"<unpitched><display-step>{d.step}</display-step><display-octave>{d.octave}"
+                body += "</display-octave></unpitched>"
+                instrument = f'<instrument id="{self.pid}-I{pitch}"/>'
+                if d.notehead != "normal":
+                    notehead = f"<notehead>{d.notehead}</notehead>"
+            else:
+                step, alter, octave = spell_pitch(pitch, key, figure)
+                body = f"<pitch><step>{step}</step>" + (f"<alter>{alter}</alter>" if alter else "")
+                body += f"<octave>{octave}</octave></pitch>"
+                shown = state.get((step, octave), alters.get(step, 0))
+                if not tied_from and shown != alter:
+                    accidental = f"<accidental>{_ACCIDENTAL[alter]}</accidental>"
+                if not tied_from:
+                    state[(step, octave)] = alter
+            type_part, tail = common_tail
+            notations = tied + (tail if i == 0 else "")
+            notes.append(
+                f'<note dynamics="{_number(velocity * 100 / 90, 2)}">{head}{body}<duration>{item.duration}'
+                f"</duration>{ties}{instrument}<voice>1</voice>{type_part}{accidental}"
+                f"{self._time_mod(item)}{notehead}{''.join(self._beams(item) if i == 0 else [])}"
+                + (f"<notations>{notations}</notations>" if notations else "")
+                + "</note>"
+            )
+        return "".join(notes)
+
+    @staticmethod
+    def _time_mod(item: Item) -> str:
+        if not item.triplet:
+            return ""
+        return _TRIPLET
+
+    @staticmethod
+    def _beams(item: Item) -> list[str]:
+        return [f'<beam number="{k}">{state}</beam>' for k, state in enumerate(item.beams, 1)]
+
+    @staticmethod
+    def _tail(item: Item) -> tuple[str, str]:
+        """(type and dots, tuplet notation) of an item."""
+        type_part = f"<type>{item.value}</type>" + "<dot/>" * item.dots
+        tuplet = f'<tuplet type="{item.tuplet}" bracket="yes"/>' if item.tuplet else ""
+        return type_part, tuplet
+
+
+def score_to_musicxml(score: Score, time_limit_s: float = 60.0) -> tuple[bytes, int, int]:
+    """(MusicXML document, notes written, notes merged into another) for ``score``."""
+    tracks = score.tracks or [Track("Empty")]
+    work = Score(
+        tracks,
+        score.tempos,
+        score.time_signatures,
+        score.key_signatures,
+        score.chords,
+        score.sections,
+        score.metadata,
+    )
+    lay = layout(work, time_limit_s)
+    writers = [_PartWriter(work, t, i, lay) for i, t in enumerate(tracks)]
+    channels = track_channels(tracks)
+    md = score.metadata
+    head = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE score-partwise PUBLIC '
+        '"-//Recordare//DTD MusicXML 4.0 Partwise//EN" "http://www.musicxml.org/dtds/partwise.dtd">\n'
+        '<score-partwise version="4.0">'
+    ]
+    if md.title:
+        head.append(f"<work><work-title>{_text(md.title)}</work-title></work>")
+        head.append(f"<movement-title>{_text(md.title)}</movement-title>")
+    head.append("<identification>")
+    if md.composer:
+        head.append(f'<creator type="composer">{_text(md.composer)}</creator>')
+    head.append("<encoding><software>tunesmith</software></encoding></identification>")
+    head.append("<part-list>" + "".join(w.part_list_entry(c) for w, c in zip(writers, channels, strict=True)))
+    head.append("</part-list>")
+    body = [w.write() for w in writers]
+    document = "".join(head) + "".join(body) + "</score-partwise>\n"
+    return document.encode("utf-8"), lay.notes_written, lay.notes_merged
