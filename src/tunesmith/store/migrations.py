@@ -16,6 +16,8 @@ History:
   3  sessions table (web sign-in tokens, stored hashed, with expiry); pieces.owner_id (who uploaded
      or composed a piece; NULL for the shared corpus), pieces.features (cached musical features for
      the feedback model and recommendations)
+  4  piece_versions table (co-creation: which piece a revised version came from, with the
+     revision steps that made it)
 """
 
 from __future__ import annotations
@@ -151,7 +153,21 @@ def _v3(conn: Connection) -> None:
     sessions.create(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+def _cocreate_versions(conn: Connection) -> None:
+    meta = MetaData()
+    meta.reflect(conn, only=["pieces"])
+    versions = Table(
+        "piece_versions", meta,
+        Column("id", Integer, primary_key=True),
+        Column("piece_id", ForeignKey("pieces.id", ondelete="CASCADE"), nullable=False, unique=True),
+        Column("parent_id", ForeignKey("pieces.id", ondelete="SET NULL"), nullable=True, index=True),
+        Column("steps", JSON, nullable=False),
+        Column("created_at", DateTime, nullable=False),
+    )  # fmt: skip
+    versions.create(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _cocreate_versions]
 LATEST_VERSION = len(MIGRATIONS)
 
 
