@@ -16,7 +16,9 @@ def revise_command(
     piece: Annotated[Path, typer.Argument(help="The piece's JSON, as compose (or revise) wrote it.")],
     *,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if missing).")],
-    bars: Annotated[str | None, typer.Option("--bars", help="Bars to regenerate, 1-based: 9-16 or 5.")] = None,
+    bars: Annotated[
+        str | None, typer.Option("--bars", help="Bars to regenerate, 1-based: 9-16 or 5.")
+    ] = None,
     regenerate: Annotated[
         str | None, typer.Option("--regenerate", help="A section label to regenerate (every occurrence): B.")
     ] = None,
@@ -29,11 +31,15 @@ def revise_command(
     chords: Annotated[
         str | None, typer.Option("--chords", help='New chords for the span, bars split by |: "Am F | C G".')
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the revision (random if omitted).")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of the revision (random if omitted).")
+    ] = None,
     formats: Annotated[
         str, typer.Option("--format", help="Comma list of wav, flac, mp3, mid, musicxml, png, json.")
     ] = "wav,mid,musicxml,png,json",
-    no_record: Annotated[bool, typer.Option("--no-record", help="Do not record the version in the store.")] = False,
+    no_record: Annotated[
+        bool, typer.Option("--no-record", help="Do not record the version in the store.")
+    ] = False,
 ) -> None:
     """Keep what you like, regenerate the rest: everything not named stays note for note."""
     from tunesmith.cocreate import Step, revise_to_files
@@ -43,10 +49,10 @@ def revise_command(
     step = Step(track, resolve_seed(seed), bars, regenerate, tuple(keep or ()), chords)
     version, paths = revise_to_files(piece, step, out, formats=split_list(formats), record=not no_record)
     plan = version.plan
+    where = f"bars {step.bars}" if step.bars else f"section {step.section}"
     lines = [
         f"revised:  {plan.title} ({len(version.steps)} revision{'s' if len(version.steps) != 1 else ''})",
-        f"step:     track {step.track}, {'bars ' + step.bars if step.bars else 'section ' + str(step.section)}"
-        f", seed {step.seed}",
+        f"step:     track {step.track}, {where}, seed {step.seed}",
         "files:",
         *[f"  {p}" for p in paths.values()],
     ]

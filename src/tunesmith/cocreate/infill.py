@@ -81,7 +81,9 @@ def _primer(before: list[Note], c0: int, a: int) -> list[Note]:
         if n.start < c0:
             continue
         if out and out[-1].end > n.start:
-            out[-1] = Note(out[-1].pitch, out[-1].start, max(1, n.start - c0 - out[-1].start), out[-1].velocity)
+            out[-1] = Note(
+                out[-1].pitch, out[-1].start, max(1, n.start - c0 - out[-1].start), out[-1].velocity
+            )
         out.append(Note(n.pitch, n.start - c0, min(n.end, a) - n.start, n.velocity))
     if out:
         last = out[-1]
@@ -102,9 +104,9 @@ def infill_melody(
     chords: Sequence[ChordSymbol],
     key: object,
     meter: str,
+    *,
     first_bar: int,
     n_bars: int,
-    *,
     style: str = "folk",
     seed: int = 0,
     samples: int = 5,
@@ -122,7 +124,9 @@ def infill_melody(
 
     bar = bar_ticks(meter)
     if n_bars < 1 or first_bar < 0:
-        raise ControlError("bars", f"a span needs a first bar >= 0 and at least one bar, got {first_bar}+{n_bars}")
+        raise ControlError(
+            "bars", f"a span needs a first bar >= 0 and at least one bar, got {first_bar}+{n_bars}"
+        )
     if not 1 <= samples <= 64:
         raise ControlError("samples", f"must be between 1 and 64, got {samples}")
     a, b = first_bar * bar, (first_bar + n_bars) * bar
@@ -181,7 +185,7 @@ def infill_melody(
     return InfillResult(new, chosen, costs, cadence, snapped, ll)
 
 
-def _cost(
+def _cost(  # noqa: PLR0917 (one private call site)
     new: list[Note],
     prev: int | None,
     nxt: int | None,

@@ -138,8 +138,11 @@ def load_version(data: dict[str, Any], source: str = "piece JSON") -> Version:
         raise InputFileError(source, f"holds an unreadable request ({err})") from err
     composition = compose(request)
     if composition.model_versions != data.get("model_versions"):
-        raise InputFileError(source, "was made with other model checkpoints "
-                             f"({data.get('model_versions')}); this install has {composition.model_versions}")  # fmt: skip
+        raise InputFileError(
+            source,
+            f"was made with other model checkpoints ({data.get('model_versions')}); "
+            f"this install has {composition.model_versions}",
+        )
     base = {k: v for k, v in data.items() if k != "revisions"}
     plan = composition.plan
     harmony = make_harmony(plan)
@@ -189,7 +192,9 @@ def spans(step: Step, plan: Plan) -> list[tuple[int, int]]:
     found = [(s.start_bar, s.bars) for s in plan.sections if s.label == step.section]
     if not found:
         labels = ", ".join(dict.fromkeys(s.label for s in plan.sections))
-        raise ControlError("regenerate", f"the piece has no section {step.section!r} (its sections: {labels})")
+        raise ControlError(
+            "regenerate", f"the piece has no section {step.section!r} (its sections: {labels})"
+        )
     return found
 
 
@@ -215,7 +220,9 @@ def revise(version: Version, step: Step) -> Version:
     roles = {role(t) for t in version.score.tracks}
     for name in step.keep:
         if name not in roles and name != "chords":
-            raise ControlError("keep", f"the piece has no track {name!r} (its tracks: {', '.join(sorted(roles))})")
+            raise ControlError(
+                "keep", f"the piece has no track {name!r} (its tracks: {', '.join(sorted(roles))})"
+            )
     named = {"melody", "accompaniment", "drums"} if step.track == "all" else {step.track}
     if step.chords is not None:
         named.add("chords")
@@ -224,7 +231,9 @@ def revise(version: Version, step: Step) -> Version:
     named -= set(step.keep)
     for name in named - {"chords"}:
         if name not in roles:
-            raise ControlError("track", f"the piece has no {name} track (its tracks: {', '.join(sorted(roles))})")
+            raise ControlError(
+                "track", f"the piece has no {name} track (its tracks: {', '.join(sorted(roles))})"
+            )
     if not named:
         raise ControlError("keep", "every track named for regeneration is also kept: nothing to do")
     regions = spans(step, plan)
@@ -297,9 +306,9 @@ def _new_melody(plan: Plan, harmony: Harmony, melody: list[Note], regions: list[
             new = [Note(m.pitch, m.start + shift, m.duration, m.velocity) for m in first_new[1]]
         else:
             result = infill_melody(
-                kept, chords, plan.key, str(plan.meter), first, n, style=plan.style.model_style,
-                seed=seed, pitch_range=plan.melody_range, cadence=(first + n) in phrase_ends,
-                temperature=plan.request.temperature, model=model,
+                kept, chords, plan.key, str(plan.meter), first_bar=first, n_bars=n,
+                style=plan.style.model_style, seed=seed, pitch_range=plan.melody_range,
+                cadence=(first + n) in phrase_ends, temperature=plan.request.temperature, model=model,
             )  # fmt: skip
             new = [Note(m.pitch, m.start, m.duration, plan.velocity) for m in result.notes]
             if first_new is None:

@@ -57,7 +57,9 @@ def version_tree(session: Any, piece_id: int) -> dict[str, Any]:
         raise NotFoundError(f"no piece {piece_id}")
     parent_of = {v.piece_id: v for v in session.query(PieceVersion).all()}
     root, seen = piece_id, {piece_id}
-    while root in parent_of and parent_of[root].parent_id is not None and parent_of[root].parent_id not in seen:
+    while (
+        root in parent_of and parent_of[root].parent_id is not None and parent_of[root].parent_id not in seen
+    ):
         root = parent_of[root].parent_id
         seen.add(root)
     children: dict[int, list[int]] = {}
