@@ -146,18 +146,23 @@ def load_version(data: dict[str, Any], source: str = "piece JSON") -> Version:
     base = {k: v for k, v in data.items() if k != "revisions"}
     plan = composition.plan
     harmony = make_harmony(plan)
-    melody = [Note(n.pitch, n.start, n.duration, n.velocity) for n in composition.candidates[0].melody]
-    version = Version(composition.request, plan, harmony, melody, composition.score,
+    # The web app records every candidate; a file written by compose holds the best (index 0).
+    index = data.get("candidate", 0)
+    if not isinstance(index, int) or not 0 <= index < len(composition.candidates):
+        raise InputFileError(source, f"names candidate {index!r}, which the request does not make")
+    chosen = composition.candidates[index]
+    melody = [Note(n.pitch, n.start, n.duration, n.velocity) for n in chosen.melody]
+    version = Version(composition.request, plan, harmony, melody, chosen.score,
                       composition.model_versions, base)  # fmt: skip
     steps = data.get("revisions") or []
     if not isinstance(steps, list):
         raise InputFileError(source, "'revisions' must be a list")
-    if not steps and [[c.tick, c.figure] for c in composition.score.chords] != data.get("chords"):
+    if not steps and "chords" in data and [[c.tick, c.figure] for c in chosen.score.chords] != data["chords"]:
         raise InputFileError(source, "does not regenerate to the same chords here: it was made by "
                              "another tunesmith version")  # fmt: skip
     for raw in steps:
         version = revise(version, Step.from_dict(raw))
-    if steps and [[c.tick, c.figure] for c in version.score.chords] != data.get("chords"):
+    if steps and "chords" in data and [[c.tick, c.figure] for c in version.score.chords] != data["chords"]:
         raise InputFileError(source, "its revisions do not replay to the same chords here")
     return version
 
