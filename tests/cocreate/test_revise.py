@@ -169,6 +169,9 @@ def test_a_track_the_piece_does_not_have(version: Version) -> None:
                        version.model_versions, version.base)  # fmt: skip
     with pytest.raises(ControlError, match="has no drums track"):
         revise(no_drums, Step("drums", seed=1, bars="1"))
+    # "all" means every regenerable track the piece has.
+    redone = revise(no_drums, Step("all", seed=1, bars="2"))
+    assert [t.name for t in redone.score.tracks] == [t.name for t in no_drums.score.tracks]
 
 
 def test_cli_prints_one_line_errors(

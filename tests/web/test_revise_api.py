@@ -34,3 +34,5 @@ def test_revise_errors_are_clear(client: TestClient) -> None:
     assert job["status"] == "failed" and "outside the piece" in job["error"]
     assert client.post("/api/pieces/999999/revise", json={"bars": "1"}).status_code == 404
     assert client.get("/api/pieces/999999/versions").status_code == 404
+    bad = client.post(f"/api/pieces/{piece}/revise", json={"bars": "1", "track": "banjo"})
+    assert bad.status_code in (400, 422) and "banjo" in bad.text

@@ -228,7 +228,8 @@ def revise(version: Version, step: Step) -> Version:
             raise ControlError(
                 "keep", f"the piece has no track {name!r} (its tracks: {', '.join(sorted(roles))})"
             )
-    named = {"melody", "accompaniment", "drums"} if step.track == "all" else {step.track}
+    # "all": every regenerable track the piece has (a chorale has no drums, a choir no accompaniment).
+    named = {"melody", "accompaniment", "drums"} & roles if step.track == "all" else {step.track}
     if step.chords is not None:
         named.add("chords")
         if step.track == "chords" and "melody" not in step.keep:

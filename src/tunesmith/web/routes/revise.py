@@ -61,6 +61,12 @@ def revise_piece(piece_id: int, body: ReviseBody, user: Me, ctx: Ctx) -> JobCrea
         raise ControlError(
             "outputs", f"{', '.join(bad) or 'none'} not allowed; allowed: {', '.join(ALL_OUTPUTS)}"
         )
+    from tunesmith.cocreate.revise import TRACKS
+
+    if body.track not in TRACKS:
+        raise ControlError("track", f"{body.track!r} is not one of {', '.join(TRACKS)}")
+    if (body.bars is None) == (body.section is None):
+        raise ControlError("bars", "give either bars (like 9-16) or a section label to regenerate")
     with ctx.store.session() as s:
         piece = visible(s.get(Piece, piece_id), user)
         data, expected = _piece_data(piece), piece.content_hash
