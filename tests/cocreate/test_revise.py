@@ -9,6 +9,7 @@ import pytest
 
 from tunesmith.cocreate import Step, load_version, read_piece_json, revise, revise_to_files
 from tunesmith.cocreate.revise import TOLERANCE, Version, role
+from tunesmith.compose.instruments import DRUMS
 from tunesmith.errors import ControlError, InputFileError
 from tunesmith.score import Score
 
@@ -184,3 +185,15 @@ def test_cli_prints_one_line_errors(
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and "outside the piece" in err and "\n" not in err
+
+
+def test_another_style_for_the_span(version: Version) -> None:
+    new = revise(version, Step("all", seed=3, bars="5-8", style="march"))
+    _check_kept(version, new, {4, 5, 6, 7}, {"melody", "accompaniment", "drums"})
+    drums = next(t for t in new.score.tracks if t.is_drum)
+    snare = DRUMS["snare"]  # the march pattern plays eighth-note snare through the bar
+    in_span = [n for n in drums.notes if 4 <= _bar(n.start, version) <= 7 and n.pitch == snare]
+    assert len(in_span) >= 4 * 4
+    assert new.steps[-1].to_dict()["style"] == "march"
+    with pytest.raises(ControlError):
+        revise(version, Step("melody", seed=3, bars="5-8", style="no-such-style"))

@@ -31,6 +31,9 @@ def revise_command(
     chords: Annotated[
         str | None, typer.Option("--chords", help='New chords for the span, bars split by |: "Am F | C G".')
     ] = None,
+    style: Annotated[
+        str | None, typer.Option("--style", help="Another style for the span (melody, patterns): march.")
+    ] = None,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Seed of the revision (random if omitted).")
     ] = None,
@@ -46,7 +49,7 @@ def revise_command(
     from tunesmith.compose.plan import resolve_seed
     from tunesmith.compose.request import split_list
 
-    step = Step(track, resolve_seed(seed), bars, regenerate, tuple(keep or ()), chords)
+    step = Step(track, resolve_seed(seed), bars, regenerate, tuple(keep or ()), chords, style)
     version, paths = revise_to_files(piece, step, out, formats=split_list(formats), record=not no_record)
     plan = version.plan
     where = f"bars {step.bars}" if step.bars else f"section {step.section}"

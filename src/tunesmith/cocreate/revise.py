@@ -52,10 +52,12 @@ class Step:
     section: str | None = None
     keep: tuple[str, ...] = ()
     chords: str | None = None
+    style: str | None = None
+    """Another style for the span: its melody model style, accompaniment and drum patterns."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"track": self.track, "seed": self.seed, "bars": self.bars, "section": self.section,
-                "keep": list(self.keep), "chords": self.chords}  # fmt: skip
+                "keep": list(self.keep), "chords": self.chords, "style": self.style}  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: Any) -> Step:
@@ -63,7 +65,8 @@ class Step:
             raise ControlError("revisions", "each revision step must be an object")
         try:
             return cls(str(data["track"]), int(data["seed"]), data.get("bars"), data.get("section"),
-                       tuple(str(k) for k in data.get("keep") or ()), data.get("chords"))  # fmt: skip
+                       tuple(str(k) for k in data.get("keep") or ()), data.get("chords"),
+                       data.get("style"))  # fmt: skip
         except (KeyError, TypeError, ValueError) as err:
             raise ControlError("revisions", f"a revision step is malformed ({err})") from err
 
@@ -244,6 +247,11 @@ def revise(version: Version, step: Step) -> Version:
         raise ControlError("keep", "every track named for regeneration is also kept: nothing to do")
     regions = spans(step, plan)
     bar = plan.bar_ticks
+    style = plan.style
+    if step.style is not None:
+        from tunesmith.compose.styles import load_style
+
+        style = load_style(step.style, plan.request.styles_path)
     rng = random.Random(step.seed)
     harmony, melody = version.harmony, version.melody
     redo: set[str] = set()
@@ -251,17 +259,20 @@ def revise(version: Version, step: Step) -> Version:
         harmony = _new_harmony(version, regions, step, rng)
         redo |= {r for r in CHORD_PLAYERS if r in roles and r not in step.keep}
     if "melody" in named:
-        melody = _new_melody(plan, harmony, melody, regions, rng.randrange(1 << 31))
+        melody = _new_melody(plan, harmony, melody, regions, rng.randrange(1 << 31), style.model_style)
         redo.add("melody")
     parts = dict(plan.parts)
     drums = plan.drums
     if "accompaniment" in named:
         part = parts["accompaniment"]
         choices = [p for p in ACCOMPANIMENT_PATTERNS if p != part.pattern]
-        parts["accompaniment"] = replace(part, pattern=rng.choice(choices))
+        theirs = style.parts.get("accompaniment")
+        wanted = theirs.pattern if step.style and theirs and theirs.pattern != part.pattern else None
+        parts["accompaniment"] = replace(part, pattern=wanted or rng.choice(choices))
         redo.add("accompaniment")
     if "drums" in named:
-        drums = rng.choice([p for p in DRUM_PATTERNS if p != plan.drums])
+        other = rng.choice([p for p in DRUM_PATTERNS if p != plan.drums])
+        drums = style.drums if step.style and style.drums not in ("none", plan.drums) else other
         redo.add("drums")
     local = replace(plan, parts=parts, drums=drums)
     tracks = arrange(local, harmony, note_copy(melody), step.seed)
@@ -286,8 +297,14 @@ def revise(version: Version, step: Step) -> Version:
                    version.base, [*version.steps, step])  # fmt: skip
 
 
-def _new_melody(plan: Plan, harmony: Harmony, melody: list[Note], regions: list[tuple[int, int]],
-                seed: int) -> list[Note]:  # fmt: skip
+def _new_melody(  # noqa: PLR0917 (one call site)
+    plan: Plan,
+    harmony: Harmony,
+    melody: list[Note],
+    regions: list[tuple[int, int]],
+    seed: int,
+    model_style: str,
+) -> list[Note]:
     """The clean melody with each region infilled; a later region as long as the first gets the
     first one's new notes (a returning section stays a return)."""
     from tunesmith.cocreate.infill import infill_melody
@@ -313,7 +330,7 @@ def _new_melody(plan: Plan, harmony: Harmony, melody: list[Note], regions: list[
         else:
             result = infill_melody(
                 kept, chords, plan.key, str(plan.meter), first_bar=first, n_bars=n,
-                style=plan.style.model_style, seed=seed, pitch_range=plan.melody_range,
+                style=model_style, seed=seed, pitch_range=plan.melody_range,
                 cadence=(first + n) in phrase_ends, temperature=plan.request.temperature, model=model,
             )  # fmt: skip
             new = [Note(m.pitch, m.start, m.duration, plan.velocity) for m in result.notes]

@@ -28,6 +28,7 @@ class ReviseBody(BaseModel):
     track: str = Field("melody", description="melody, chords, accompaniment, drums or all")
     keep: list[str] = Field(default_factory=list, max_length=10)
     chords: str | None = Field(None, max_length=400, description='new chords for the span: "Am F | C G"')
+    style: str | None = Field(None, max_length=40, description="another style for the span")
     seed: int | None = Field(None, ge=0, le=2**31 - 1)
     outputs: list[str] | None = None
 
@@ -70,7 +71,15 @@ def revise_piece(piece_id: int, body: ReviseBody, user: Me, ctx: Ctx) -> JobCrea
     with ctx.store.session() as s:
         piece = visible(s.get(Piece, piece_id), user)
         data, expected = _piece_data(piece), piece.content_hash
-    step = Step(body.track, resolve_seed(body.seed), body.bars, body.section, tuple(body.keep), body.chords)
+    step = Step(
+        body.track,
+        resolve_seed(body.seed),
+        body.bars,
+        body.section,
+        tuple(body.keep),
+        body.chords,
+        body.style,
+    )
 
     def work(job: Any, progress: Any) -> list[dict[str, Any]]:
         return [_revise(ctx, user.id, piece_id, data, expected, step, outputs, job.id, progress)]
