@@ -197,3 +197,24 @@ def test_another_style_for_the_span(version: Version) -> None:
     assert new.steps[-1].to_dict()["style"] == "march"
     with pytest.raises(ControlError):
         revise(version, Step("melody", seed=3, bars="5-8", style="no-such-style"))
+
+
+def test_cli_revises_and_replays_the_revision_exactly(piece_json: Path, tmp_path: Path) -> None:
+    from tunesmith.cli.main import main
+
+    try:
+        main(["revise", str(piece_json), "--bars", "9-10", "--track", "all", "--seed", "4",
+              "-o", str(tmp_path / "v2"), "--format", "mid,json"])  # fmt: skip
+    except SystemExit as done:
+        assert done.code in (0, None)
+    (revised,) = (tmp_path / "v2").glob("*.json")
+    try:
+        main(["revise", str(revised), "-o", str(tmp_path / "again"), "--format", "mid,json"])
+    except SystemExit as done:
+        assert done.code in (0, None)
+    (first,) = (tmp_path / "v2").glob("*.mid")
+    (second,) = (tmp_path / "again").glob("*.mid")
+    assert first.read_bytes() == second.read_bytes()
+    with pytest.raises(SystemExit) as refused:
+        main(["compose", "--from", str(revised), "-o", str(tmp_path / "c"), "--format", "json"])
+    assert refused.value.code == 2

@@ -44,18 +44,30 @@ def revise_command(
         bool, typer.Option("--no-record", help="Do not record the version in the store.")
     ] = False,
 ) -> None:
-    """Keep what you like, regenerate the rest: everything not named stays note for note."""
+    """Keep what you like, regenerate the rest: everything not named stays note for note.
+
+    Without --bars or --regenerate the JSON is replayed as it is (a revised piece's files again)."""
     from tunesmith.cocreate import Step, revise_to_files
     from tunesmith.compose.plan import resolve_seed
     from tunesmith.compose.request import split_list
+    from tunesmith.errors import ControlError
 
-    step = Step(track, resolve_seed(seed), bars, regenerate, tuple(keep or ()), chords, style)
+    replay = bars is None and regenerate is None
+    if replay and (keep or chords or style or seed is not None):
+        raise ControlError("bars", "name the bars (--bars 9-16) or the section (--regenerate B) to revise")
+    step = (
+        None
+        if replay
+        else Step(track, resolve_seed(seed), bars, regenerate, tuple(keep or ()), chords, style)
+    )
     version, paths = revise_to_files(piece, step, out, formats=split_list(formats), record=not no_record)
     plan = version.plan
-    where = f"bars {step.bars}" if step.bars else f"section {step.section}"
-    lines = [
-        f"revised:  {plan.title} ({len(version.steps)} revision{'s' if len(version.steps) != 1 else ''})",
-        f"step:     track {step.track}, {where}, seed {step.seed}",
+    count = f"{len(version.steps)} revision{'s' if len(version.steps) != 1 else ''}"
+    lines = [f"{'replayed' if step is None else 'revised'}:  {plan.title} ({count})"]
+    if step is not None:
+        where = f"bars {step.bars}" if step.bars else f"section {step.section}"
+        lines.append(f"step:     track {step.track}, {where}, seed {step.seed}")
+    lines += [
         "files:",
         *[f"  {p}" for p in paths.values()],
     ]

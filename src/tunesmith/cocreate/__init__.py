@@ -15,7 +15,7 @@ from tunesmith.cocreate.revise import Step, Version, load_version, read_piece_js
 
 def revise_to_files(
     piece_json: str | Path,
-    step: Step,
+    step: Step | None,
     out_dir: str | Path,
     *,
     formats: tuple[str, ...] | list[str] = ("wav", "mid", "musicxml", "png", "json"),
@@ -23,14 +23,15 @@ def revise_to_files(
     record: bool = True,
 ) -> tuple[Version, dict[str, Path]]:
     """Replay ``piece_json``, apply ``step``, write the new version like compose does (its JSON is
-    the parent's plus the revision steps) and record it as a child of the parent in the store."""
+    the parent's plus the revision steps) and record it as a child of the parent in the store.
+    ``step`` None replays the JSON as it is (a revised piece, note for note) and records nothing new."""
     from tunesmith.compose.api import _check_formats, write_files
 
     _check_formats(formats)
     parent = load_version(read_piece_json(piece_json), str(piece_json))
-    child = revise(parent, step)
+    child = parent if step is None else revise(parent, step)
     paths = write_files(child.composition(), out_dir, formats=formats, soundfont=soundfont, record=False)
-    if record:
+    if record and step is not None:
         from tunesmith.cocreate.versions import record_revision
 
         record_revision(parent, child, paths)
