@@ -38,7 +38,10 @@ CHORD_PLAYERS = ("accompaniment", "bass", "pad", "counter")
 ACCOMPANIMENT_PATTERNS = ("block", "strum", "oompah", "afterbeat", "pulse", "arpeggio", "broken")
 DRUM_PATTERNS = ("backbeat", "ballad", "march", "folk", "waltz", "sparse")
 TOLERANCE = 60
-"""Ticks: humanised onsets move less than a 32nd note, so a note belongs to the bar of start + this."""
+"""Ticks: a humanised onset moves at most 2 sigma of the style's timing jitter (tempo * timing_ms *
+0.016 ticks: under 60 for every built-in style inside its own tempo range), so a note belongs to the
+bar of start + this. A tempo forced far above the style's range (over ~187 bpm at 20 ms) can move a
+bar-line note past it, and the span's edge would then be misjudged for that note."""
 HARMONY_DRAWS = 6
 
 
