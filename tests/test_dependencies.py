@@ -46,7 +46,7 @@ def test_test_only_packages_live_in_the_test_extra(module: str) -> None:
 
 def test_postgres_extra_pins_a_driver_sqlalchemy_can_use() -> None:
     extra = PROJECT["optional-dependencies"]["postgres"]
-    assert any(re.fullmatch(r"psycopg\[binary\]==3\.2\.\d+", p) for p in extra), extra
+    assert any(re.fullmatch(r"psycopg\[binary\]==3\.\d+\.\d+", p) for p in extra), extra
     pytest.importorskip("psycopg", reason="the optional postgres extra is not installed here")
     from sqlalchemy import create_engine
 

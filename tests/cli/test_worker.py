@@ -22,7 +22,7 @@ def test_bad_queue_url_is_one_line(tmp_path: Path) -> None:
          "--files", str(tmp_path), "--queue", "amqp://elsewhere/"],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
-    assert done.returncode == 2
+    assert done.returncode == 1  # a configuration (input) error, not a usage error
     assert done.stderr.strip().splitlines() == [
         "error: job queue 'amqp://elsewhere/': not a queue URL; allowed: sqlite:///path/queue.db, "
         "redis://host:port/0"

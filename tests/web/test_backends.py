@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from tests.web import test_app as on_sqlite
-from tests.web.conftest import FAST, make_settings, wait_job
+from tests.web.conftest import FAST, LOOPBACK, make_settings, wait_job
 
 from tunesmith.web import create_app
 
@@ -63,7 +63,7 @@ def test_job_taken_by_one_process_is_run_by_another_and_reported_by_both(
     front = create_app(make_settings(tmp_path / "front", workers=0, **changes))
     back = create_app(make_settings(tmp_path / "back", workers=1, **changes))
     try:
-        with TestClient(front) as a, TestClient(back) as b:
+        with TestClient(front, base_url=LOOPBACK) as a, TestClient(back, base_url=LOOPBACK) as b:
             token = a.post("/api/auth/local").json()["token"]
             a.headers["Authorization"] = b.headers["Authorization"] = f"Bearer {token}"
             job_id = a.post("/api/compose", json={**FAST, "seed": 3}).json()["job_id"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_browser import ARGS, CHROMIUM
+from .test_browser import ARGS, CHROMIUM, wait_until
 
 pytestmark = [
     pytest.mark.slow,
@@ -23,7 +23,7 @@ def test_exercise_sheet_and_session_page(server: tuple[str, Path]) -> None:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(viewport={"width": 390, "height": 844})
         page.goto(f"{url}/static/learn.html")
-        page.wait_for_function("document.querySelector('#who').textContent.includes('signed in')")
+        wait_until(page, "document.querySelector('#who').textContent.includes('signed in')")
         page.select_option("#ex-kind", "intervals")
         page.select_option("#ex-level", "1")
         page.click("#ex-new")
@@ -38,7 +38,7 @@ def test_exercise_sheet_and_session_page(server: tuple[str, Path]) -> None:
         page.screenshot(path=str(tmp / "learn.png"), full_page=True)
 
         page.goto(f"{url}/static/sessions.html")
-        page.wait_for_function("document.querySelectorAll('#s-preset option').length > 1")
+        wait_until(page, "document.querySelectorAll('#s-preset option').length > 1")
         assert "not a medical device" in page.inner_text("#disclaimer")
         page.click("#traj", position={"x": 80, "y": 40})  # tense
         page.click("#traj", position={"x": 280, "y": 230})  # calm

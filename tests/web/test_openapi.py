@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from tests.web.conftest import FAST, register, wait_job
 from tests.web.provoke_learning import LEARNING
+from tests.web.provoke_revise import REVISE
 from tests.web.provoke_score import SCORE
 
 from tunesmith.web import auth
@@ -177,6 +178,7 @@ PROVOKERS: dict[tuple[str, str, int], Provoke] = {
 # Each feature's routes bring their own provokers.
 PROVOKERS.update(LEARNING)
 PROVOKERS.update(SCORE)
+PROVOKERS.update(REVISE)
 
 
 def _check_body(schema: dict[str, Any], documented: dict[str, Any], response: Response) -> None:

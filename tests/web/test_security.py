@@ -278,15 +278,18 @@ def test_upload_body_over_the_limit_is_refused_before_reading(client: TestClient
 
 
 def test_quota_of_compose_jobs_per_user(make_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tunesmith.web.routes import compose as compose_routes
+    from tunesmith.web import service
 
     release = threading.Event()
 
-    def blocked(*_: Any, **__: Any) -> list[dict[str, Any]]:
+    def blocked(*args: Any, **__: Any) -> list[dict[str, Any]]:
         release.wait(30)
+        store, finish = args[0], args[9]  # the job is done when finish() commits
+        with store.session() as s:
+            finish(s, [])
         return []
 
-    monkeypatch.setattr(compose_routes, "compose_pieces", blocked)
+    monkeypatch.setattr(service, "compose_pieces", blocked)
     client = make_client(max_jobs_per_user=2)
     ids = [client.post("/api/compose", json={**FAST, "steer": False}).json()["job_id"] for _ in range(2)]
     r = client.post("/api/compose", json={**FAST, "steer": False})

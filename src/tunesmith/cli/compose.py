@@ -122,6 +122,10 @@ def compose_command(
             text = from_json.read_text(encoding="utf-8")
         except OSError as err:
             raise InputFileError(from_json, f"cannot read ({err.strerror or err})") from err
+        if _is_revised(text):
+            raise InputFileError(
+                from_json, "is a revised piece: replay it with `tunesmith revise FILE -o DIR`"
+            )
         request = ComposeRequest.from_json(text)
     else:
         request = ComposeRequest(**given)
@@ -129,6 +133,17 @@ def compose_command(
         request, output, split_list(formats), stems=stems, soundfont=soundfont, record=not no_record,
         keep_candidates=keep_candidates, as_json=as_json,
     )  # fmt: skip
+
+
+def _is_revised(text: str) -> bool:
+    """Whether a piece JSON carries revision steps (tunesmith revise wrote it), which --from would drop."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False  # ComposeRequest.from_json reports the broken file
+    return isinstance(data, dict) and bool(data.get("revisions"))
 
 
 def _run(

@@ -45,6 +45,7 @@ COMMAND_MODULES = (
     "tunesmith.cli.education",
     "tunesmith.cli.therapy",
     "tunesmith.cli.worker",
+    "tunesmith.cli.revise",
 )
 
 

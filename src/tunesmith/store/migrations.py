@@ -26,6 +26,8 @@ History:
   5  exercise_results (a learner's graded answers: kind, level, score 0-1; the next level follows them)
   6  pieces.private: a generated piece made from a private upload (a primer) is seen only by its
      owner, like the upload
+  7  piece_versions table (co-creation: which piece a revised version came from, with the
+     revision steps that made it)
 """
 
 from __future__ import annotations
@@ -213,7 +215,23 @@ def _private_pieces(conn: Connection) -> None:
     _add_column(conn, "pieces", Column("private", Boolean))
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4_jobs, _exercise_results, _private_pieces]
+def _cocreate_versions(conn: Connection) -> None:
+    meta = MetaData()
+    meta.reflect(conn, only=["pieces"])
+    versions = Table(
+        "piece_versions", meta,
+        Column("id", Integer, primary_key=True),
+        Column("piece_id", ForeignKey("pieces.id", ondelete="CASCADE"), nullable=False, unique=True),
+        Column("parent_id", ForeignKey("pieces.id", ondelete="SET NULL"), nullable=True, index=True),
+        Column("steps", JSON, nullable=False),
+        Column("created_at", DateTime, nullable=False),
+    )  # fmt: skip
+    versions.create(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _v1, _v2, _v3, _v4_jobs, _exercise_results, _private_pieces, _cocreate_versions,
+]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -216,4 +216,17 @@ class ExerciseResult(Base):
     kind: Mapped[str] = mapped_column(String(40))
     level: Mapped[int] = mapped_column(Integer)
     score: Mapped[float] = mapped_column(Float)
+
+
+class PieceVersion(Base):
+    """Co-creation: a revised piece, the piece it was revised from and the revision steps (the
+    versions of a piece form a tree through parent_id)."""
+
+    __tablename__ = "piece_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    piece_id: Mapped[int] = mapped_column(ForeignKey("pieces.id", ondelete="CASCADE"), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pieces.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

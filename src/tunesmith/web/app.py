@@ -26,6 +26,7 @@ from tunesmith.web.routes import (
     pieces,
     ratings,
     recommendations,
+    revise,
     score,
     therapy,
     uploads,
@@ -43,6 +44,7 @@ ROUTERS = (
     education.router,
     therapy.router,
     score.router,
+    revise.router,
 )
 
 

@@ -396,8 +396,15 @@ def _session(ctx: Context, job: Job, attempt: int, progress: Callable[[str, floa
         job_store.complete(s, job.id, attempt, [result])
 
 
+def _revise(ctx: Context, job: Job, attempt: int, progress: Callable[[str, float], None]) -> None:
+    from tunesmith.web.routes.revise import run_revise_job
+
+    run_revise_job(ctx, job, attempt, progress)
+
+
 RUNNERS: dict[str, Callable[[Context, Job, int, Callable[[str, float], None]], None]] = {
     "compose": _compose,
     "session": _session,
+    "revise": _revise,
 }
 """What each kind of job runs (job.kind)."""

@@ -132,5 +132,9 @@ def settings_from_json(text: str) -> WebSettings:
             value = tuple(value)
         elif isinstance(value, str) and "Path" in known[name]:
             value = Path(value)
+        elif isinstance(value, dict) and name == "score_limits":
+            from tunesmith.limits import ScoreLimits
+
+            value = ScoreLimits(**value)
         kwargs[name] = value
     return WebSettings(**kwargs)  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from tunesmith.store.models import Job, User
 from tunesmith.web.context import Context, Ctx, Me
 from tunesmith.web.openapi import errors
 from tunesmith.web.schemas import ComposeBody, Config, JobCreated, JobState, JobStatus
-from tunesmith.web.service import AUDIO_KINDS, primer_file, public_request
+from tunesmith.web.service import AUDIO_KINDS, primer_file
 from tunesmith.web.settings import ALL_OUTPUTS
 
 router = APIRouter(prefix="/api", tags=["compose"])
@@ -76,7 +76,7 @@ def compose(body: ComposeBody, user: Me, ctx: Ctx) -> JobCreated:
     if any(o in AUDIO_KINDS for o in outputs):
         _check_audio_length(ctx, request)
     # the worker writes the primer on its own machine from primer_piece: no server path is stored
-    stored = public_request(request.to_dict(), None)
+    stored = {k: v for k, v in request.to_dict().items() if k not in ("primer", "styles_path")}
     job = ctx.jobs.submit(user.id, stored, outputs, steer=bool(body.steer), primer_piece=body.primer_piece)
     return JobCreated(job_id=job.id, status_url=f"/api/jobs/{job.id}")
 
