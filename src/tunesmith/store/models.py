@@ -216,6 +216,7 @@ class ExerciseResult(Base):
     kind: Mapped[str] = mapped_column(String(40))
     level: Mapped[int] = mapped_column(Integer)
     score: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class PieceVersion(Base):
