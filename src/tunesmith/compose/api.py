@@ -212,23 +212,19 @@ def _break_copied_runs(plan: Plan, notes: list[Note]) -> tuple[list[Note], int |
 
 
 def _with_choir(plan: Plan, harmony: Harmony, best: Candidate) -> None:
-    """The winning chorale candidate sung in four parts by the chorale harmonizer (when it is
-    installed): slow (a frame at a time), so only the best candidate gets it."""
-    from tunesmith.compose import engines
-    from tunesmith.compose.arrange import arrange
+    """The winning chorale candidate sung in four parts (tunesmith.models.chorale's voice-leading
+    search): its alto, tenor and bass replace the organ's block chords, and the chords it chose
+    become the score's chord symbols."""
+    from tunesmith.compose.arrange import arrange, four_part
     from tunesmith.compose.humanize import humanize, note_copy
 
     acc = plan.parts.get("accompaniment")
-    if (
-        acc is None
-        or acc.pattern != "block"
-        or not plan.style.use_harmonizer
-        or not engines.harmonizer_available()
-    ):
+    if acc is None or acc.pattern != "block" or not plan.style.use_harmonizer or not best.melody:
         return
-    tracks = arrange(plan, harmony, note_copy(best.melody), best.seed, use_harmonizer=True)
+    voices, sung = four_part(plan, harmony, best.melody)
+    tracks = arrange(plan, sung, note_copy(best.melody), best.seed, choir_voices=voices)
     humanize(plan, tracks, best.seed)
-    best.score = _score(plan, harmony, tracks)
+    best.score = _score(plan, sung, tracks)
 
 
 def _score(plan: Plan, harmony: Harmony, tracks: list[Track]) -> Score:

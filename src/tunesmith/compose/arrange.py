@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tunesmith.compose.engines import harmonize, voice
+from tunesmith.compose.engines import voice
 from tunesmith.compose.harmony import ChordSpan, Harmony, chord_tones
 from tunesmith.compose.instruments import DRUMS, GM_NAMES, program_range
 from tunesmith.compose.plan import Meter, Plan
@@ -395,10 +395,66 @@ def drums(plan: Plan, harmony: Harmony) -> Track | None:
 # ----- the whole arrangement ----------------------------------------------------------------------------
 
 
+def four_part(plan: Plan, harmony: Harmony, melody: list[Note]) -> tuple[list[list[Note]], Harmony]:
+    """Alto, tenor and bass under the melody by the four-part search (tunesmith.models.chorale), the
+    planned chords as a soft preference, cadences where the plan's phrases end; and the harmony that
+    really sounds (the chord symbols of the score)."""
+    from tunesmith.models.chorale import set_melody
+    from tunesmith.theory.fourpart import label_chord
+
+    key, beat = plan.key, plan.meter.beat_ticks
+    minor = key.is_minor
+    n_beats = -(-max(n.end for n in melody) // beat) if melody else 0
+    planned: list[str | None] = []
+    for k in range(n_beats):
+        chord = harmony.at(k * beat).chord
+        planned.append(
+            label_chord(dict.fromkeys(chord.pitch_classes(), 1.0), chord.bass_pc, key.tonic, minor)
+        )
+    cadences = []
+    for section in plan.sections:
+        bar_at = section.start_bar
+        for length in section.phrases:
+            end_tick = (bar_at + length) * plan.bar_ticks
+            last = [n for n in melody if n.start < end_tick]
+            if last:
+                cadences.append(last[-1].start)
+            bar_at += length
+    setting = set_melody(
+        melody,
+        key.tonic,
+        minor,
+        beat,
+        cadence_ticks=cadences,
+        planned=planned,
+        velocity=round(plan.velocity * 0.85),
+    )
+    bars: list[list[ChordSpan]] = [[] for _ in harmony.bars]
+    for label, chord, start, duration in setting.chords:
+        tick, end = start, start + duration
+        while tick < end:  # a chord held over a bar line is one span per bar
+            bar_index = tick // plan.bar_ticks
+            if bar_index >= len(bars):
+                break
+            stop = min(end, (bar_index + 1) * plan.bar_ticks)
+            bars[bar_index].append(ChordSpan(tick, stop - tick, chord, label))
+            tick = stop
+    for i, spans in enumerate(bars):  # bars the melody does not reach keep the planned chords
+        if not spans:
+            bars[i] = list(harmony.bars[i])
+    return setting.voices, Harmony(bars, harmony.source)
+
+
 def arrange(
-    plan: Plan, harmony: Harmony, melody: list[Note], seed: int, *, use_harmonizer: bool = False
+    plan: Plan,
+    harmony: Harmony,
+    melody: list[Note],
+    seed: int,
+    *,
+    choir_voices: list[list[Note]] | None = None,
 ) -> list[Track]:
-    """Tracks in score order: melody, counter, accompaniment (or chorale voices), bass, pad, drums."""
+    """Tracks in score order: melody, counter, accompaniment (or chorale voices), bass, pad, drums.
+    ``choir_voices`` (alto, tenor, bass from :func:`four_part`) replace a 'block' accompaniment."""
     parts = plan.parts
     tracks = [_track("melody", parts["melody"], melody)]
     if "counter" in parts:
@@ -406,7 +462,7 @@ def arrange(
     choir = False
     if "accompaniment" in parts:
         acc = parts["accompaniment"]
-        voices = harmonize(melody, plan, seed) if acc.pattern == "block" and use_harmonizer else None
+        voices = choir_voices if acc.pattern == "block" else None
         if voices:
             # The harmonizer's alto, tenor and bass sing with the soprano (the melody's own voice).
             choir = True

@@ -30,10 +30,22 @@ FRAME_QL = 0.5
 N_KEYS = 88
 LOWEST = 21
 
-HARMONIZER_CONFIG = PolyConfig(n_keys=N_KEYS, lowest_pitch=LOWEST, lstm_size=192, lstm_layers=2,
-                               made_size=384, made_layers=2, dropout=0.3)
-HARMONIZER_TRAIN: dict[str, Any] = {"batch_size": 8, "lr": 2e-3, "weight_decay": 1e-4, "max_transpose": 5,
-                                    "patience": 6}
+HARMONIZER_CONFIG = PolyConfig(
+    n_keys=N_KEYS,
+    lowest_pitch=LOWEST,
+    lstm_size=192,
+    lstm_layers=2,
+    made_size=384,
+    made_layers=2,
+    dropout=0.3,
+)
+HARMONIZER_TRAIN: dict[str, Any] = {
+    "batch_size": 8,
+    "lr": 2e-3,
+    "weight_decay": 1e-4,
+    "max_transpose": 5,
+    "patience": 6,
+}
 DEFAULT_CHECKPOINT = PACKAGE_DATA / "checkpoints" / "harmonizer.pt"
 
 # Voice ranges (MIDI, inclusive) and the widest gap allowed to the voice above.
@@ -44,6 +56,7 @@ TEMPERATURE = 0.8  # < 1 sharpens each key's conditional a little: fewer stray n
 
 
 # ---- training data: the chorales as piano rolls ----------------------------------------------------
+
 
 def chorale_rolls(cache: Path | None = None) -> list[tuple[str, Roll]]:
     """(name, roll) of every Bach chorale in music21's corpus, on the eighth-note grid; parsed once and
@@ -66,9 +79,12 @@ def chorale_rolls(cache: Path | None = None) -> list[tuple[str, Roll]]:
     from tunesmith.fileutil import atomic_path
 
     with atomic_path(path) as tmp, tmp.open("wb") as fh:
-        np.savez_compressed(fh, names=np.array([n for n, _ in out]),
-                            frames=np.concatenate([r for _, r in out]),
-                            lengths=np.array([len(r) for _, r in out]))
+        np.savez_compressed(
+            fh,
+            names=np.array([n for n, _ in out]),
+            frames=np.concatenate([r for _, r in out]),
+            lengths=np.array([len(r) for _, r in out]),
+        )
     return out
 
 
@@ -120,6 +136,7 @@ def training_rolls(corpus: Sequence[str]) -> tuple[list[Roll], list[Roll], list[
 
 
 # ---- harmonisation ---------------------------------------------------------------------------------
+
 
 @functools.lru_cache(maxsize=4)
 def _cached_model(path: str, _mtime: float) -> PolyModel:
@@ -189,8 +206,10 @@ def _can_place(ranges: Ranges, v: int, above: int, ceiling: int) -> bool:
     if v == len(ranges):
         return True
     lo, hi, gap = ranges[v]
-    return any(_can_place(ranges, v + 1, q, q - 1)
-               for q in range(min(hi, ceiling), max(lo, above - gap, LOWEST) - 1, -1))
+    return any(
+        _can_place(ranges, v + 1, q, q - 1)
+        for q in range(min(hi, ceiling), max(lo, above - gap, LOWEST) - 1, -1)
+    )
 
 
 def _sample_frame(
@@ -221,8 +240,9 @@ def _sample_frame(
             else:
                 lo, hi, gap = ranges[v]
                 above = placed[i][-1]
-                on_ok = (lo <= pitch <= hi and above - pitch <= gap
-                         and _can_place(ranges, v + 1, pitch, pitch - 1))
+                on_ok = (
+                    lo <= pitch <= hi and above - pitch <= gap and _can_place(ranges, v + 1, pitch, pitch - 1)
+                )
                 off_ok = _can_place(ranges, v, above, pitch - 1)
             p_on = probs[i]
             on = draws[i] < sharp[i] if on_ok and off_ok else on_ok
@@ -239,12 +259,67 @@ def _sample_frame(
     return x[best], placed[best][1:]
 
 
-@torch.no_grad()
-def harmonize(score: Score, seed: int = 0, checkpoint: str | Path | None = None) -> Score:
-    """A four-part setting of the melody of ``score``: the melody's notes kept exactly as the soprano,
-    alto, tenor and bass sampled from the chorale model (reproducible for a given ``seed``)."""
-    model = load_harmonizer(checkpoint)
+ENGINES = ("search", "model")
+
+
+def harmonize(
+    score: Score, seed: int = 0, checkpoint: str | Path | None = None, engine: str = "search"
+) -> Score:
+    """A four-part setting of the melody of ``score``, the melody's notes kept exactly as the soprano.
+
+    engine "search" (default): one chord per beat by tunesmith.models.chorale's voice-leading search
+    (rules for the part-writing, Bach's chord transitions as the prior; deterministic). engine
+    "model": alto, tenor and bass sampled from the neural chorale model frame by frame (an eighth-note
+    grid, reproducible for a given ``seed``; it knows no part-writing rules)."""
+    if engine not in ENGINES:
+        raise ControlError("engine", f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
     melody = melody_line(score)
+    if engine == "search":
+        return _search(score, melody)
+    return _harmonize_with_model(score, melody, seed, checkpoint)
+
+
+def _search(score: Score, melody: list[Note]) -> Score:
+    from tunesmith.models.chorale import set_melody
+    from tunesmith.score import ChordSymbol
+    from tunesmith.theory.key import key_from_signature
+    from tunesmith.theory.keydetect import detect_key
+
+    if score.key_signatures:
+        key = key_from_signature(score.key_signatures[0])
+    else:
+        key = detect_key(Score(tracks=[Track("melody", 0, False, melody)]))
+    ts = score.time_signatures[0] if score.time_signatures else None
+    beat = TICKS_PER_QUARTER
+    if ts is not None:
+        compound = ts.denominator == 8 and ts.numerator % 3 == 0
+        beat = ts.bar_ticks // (ts.numerator // 3) if compound else 4 * TICKS_PER_QUARTER // ts.denominator
+    for n in melody:
+        if not 40 <= n.pitch <= 96:
+            raise ControlError("melody", f"note {n.pitch} is outside a soprano's reach (40-96)")
+    setting = set_melody(melody, key.tonic, key.is_minor, beat)
+    tracks = [Track(name="Soprano", program=CHOIR_PROGRAM, notes=melody)]
+    for name, line in zip(("Alto", "Tenor", "Bass"), setting.voices, strict=True):
+        tracks.append(Track(name=name, program=CHOIR_PROGRAM, notes=line))
+    meta = copy.deepcopy(score.metadata)
+    meta.title = f"{meta.title} (harmonized)" if meta.title else "harmonized"
+    meta.source = "tunesmith harmonize (four-part search)"
+    return Score(
+        tracks=tracks,
+        tempos=list(score.tempos),
+        time_signatures=list(score.time_signatures),
+        key_signatures=list(score.key_signatures) or [key.to_signature(0)],
+        chords=[ChordSymbol(start, chord.figure) for _, chord, start, _ in setting.chords],
+        sections=list(score.sections),
+        metadata=meta,
+    )
+
+
+@torch.no_grad()
+def _harmonize_with_model(
+    score: Score, melody: list[Note], seed: int, checkpoint: str | Path | None
+) -> Score:
+    model = load_harmonizer(checkpoint)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny per-key steps: extra threads only add synchronisation
     try:
@@ -289,5 +364,11 @@ def _build_score(source: Score, melody: list[Note], voices: np.ndarray, onsets: 
     meta = copy.deepcopy(source.metadata)
     meta.title = f"{meta.title} (harmonized)" if meta.title else "harmonized"
     meta.source = "tunesmith harmonize"
-    return Score(tracks=tracks, tempos=list(source.tempos), time_signatures=list(source.time_signatures),
-                 key_signatures=list(source.key_signatures), sections=list(source.sections), metadata=meta)
+    return Score(
+        tracks=tracks,
+        tempos=list(source.tempos),
+        time_signatures=list(source.time_signatures),
+        key_signatures=list(source.key_signatures),
+        sections=list(source.sections),
+        metadata=meta,
+    )
