@@ -23,9 +23,16 @@ from tunesmith.paths import PACKAGE_DATA
 SHIPPED_STYLES = PACKAGE_DATA / "styles"
 ROLES = ("melody", "counter", "accompaniment", "bass", "pad")
 METERS = ("4/4", "3/4", "6/8", "2/4")
-ACCOMPANIMENT_PATTERNS = ("strum", "oompah", "arpeggio", "afterbeat", "block", "sustain", "broken", "pulse")
-BASS_PATTERNS = ("root", "root-fifth", "oompah", "walking", "pedal", "sustain", "march")
-DRUM_PATTERNS = ("none", "backbeat", "ballad", "march", "folk", "waltz", "sparse")
+ACCOMPANIMENT_PATTERNS = (
+    "strum", "oompah", "arpeggio", "afterbeat", "block", "sustain", "broken", "pulse", "arpeggio-slow",
+    "ostinato", "comp", "comp-sparse", "comp-alt",
+)  # fmt: skip
+BASS_PATTERNS = (
+    "root", "root-fifth", "oompah", "walking", "pedal", "sustain", "march", "eighths", "pedal-pulse",
+)  # fmt: skip
+DRUM_PATTERNS = (
+    "none", "backbeat", "ballad", "march", "folk", "waltz", "sparse", "drive", "tense", "swing", "brushes",
+)  # fmt: skip
 COUNTER_PATTERNS = ("thirds", "sustain", "answer")
 CADENCES = ("authentic", "plagal", "half")
 
