@@ -282,7 +282,12 @@ def compose(
     _report(progress, "plan", 0.0)
     plan = make_plan(request)
     _report(progress, "harmony", 0.1)
-    harmony = make_harmony(plan)
+    if plan.style.progression == "rules:jazz" and plan.user_chords is None:
+        from tunesmith.compose.jazz import jazz_harmony
+
+        harmony = jazz_harmony(plan)
+    else:
+        harmony = make_harmony(plan)
     primer = load_primer(request.primer, plan) if request.primer else None
     seeds = [plan.seed] + [
         random.Random(plan.seed + k).randrange(1 << 31) for k in range(1, plan.request.candidates)

@@ -35,6 +35,7 @@ DRUM_PATTERNS = (
 )  # fmt: skip
 COUNTER_PATTERNS = ("thirds", "sustain", "answer")
 CADENCES = ("authentic", "plagal", "half")
+PROGRESSIONS = ("", "rules:jazz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,9 @@ class Style:
     source: str = ""
     use_harmonizer: bool = False
     """Sing a 'block' accompaniment in four parts with the chorale harmonizer (when installed)."""
+    progression: str = ""
+    """'rules:jazz': chords from the rule-based ii-V-I generator (tunesmith.compose.jazz) instead of
+    the chord model and the progression lists; empty: the usual harmony stage."""
 
 
 def styles_dirs(styles_path: str | None = None) -> list[Path]:
@@ -253,4 +257,5 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         tags=tuple(str(t) for t in data.get("tags", [name])),
         source=str(path),
         use_harmonizer=bool(data.get("use_harmonizer", False)),
+        progression=_choice(str(harmony.get("progression", "")), PROGRESSIONS, "harmony.progression", path),
     )
