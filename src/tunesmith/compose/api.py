@@ -22,7 +22,7 @@ from tunesmith.compose.harmony import Harmony, make_harmony
 from tunesmith.compose.plan import Plan, make_plan
 from tunesmith.compose.request import ComposeRequest
 from tunesmith.errors import OutputError
-from tunesmith.score import Metadata, Note, Score, Section, Track
+from tunesmith.score import TICKS_PER_QUARTER, Metadata, Note, Score, Section, Track
 
 MAX_COPIED_RUN = 11
 """Longest run of notes a melody may share with a training piece (12 or more is a copy)."""
@@ -382,7 +382,8 @@ def write_files(
         from tunesmith.io import save
 
         paths["musicxml"] = out / f"{stem}.musicxml"
-        save(_notation_score(score), paths["musicxml"])
+        swing = round(composition.plan.style.swing * TICKS_PER_QUARTER / 3)
+        save(_notation_score(score, swing), paths["musicxml"])
     if "json" in wanted:
         paths["json"] = out / f"{stem}.json"
         write_text_atomic(paths["json"], composition.to_json())
@@ -430,23 +431,39 @@ def _file_stem(composition: Composition) -> str:
     return f"{plan.style.name}-{plan.key.short_name.replace(' ', '-').replace('#', 's')}-seed{plan.seed}"
 
 
-def _notation_score(score: Score) -> Score:
-    """The score for engraving: humanised onsets and ends snapped back to a sixteenth grid, and a
-    note that would now overlap the next onset in its part cut there, so MuseScore shows one
+def _notation_score(score: Score, swing_ticks: int = 0) -> Score:
+    """The score for engraving: humanised onsets and ends snapped back to a sixteenth grid (swung
+    off-beat eighths written straight, as jazz is notated), the notes of a chord ending together,
+    and a note that would now overlap the next onset in its part cut there, so MuseScore shows one
     readable voice per part instead of stray second-voice rests."""
     tracks = []
     for t in score.tracks:
         snapped = []
         for n in t.notes:
-            start = round(n.start / 120) * 120
-            end = max(start + 120, round(n.end / 120) * 120)
+            raw_start = n.start
+            if swing_ticks and not t.is_drum:
+                offset = raw_start % TICKS_PER_QUARTER
+                if abs(offset - (TICKS_PER_QUARTER // 2 + swing_ticks)) < 60:
+                    raw_start -= swing_ticks
+            start = round(raw_start / 120) * 120
+            end = max(start + 120, round((n.end - (n.start - raw_start)) / 120) * 120)
             snapped.append(Note(n.pitch, start, end - start, n.velocity))
-        onsets = sorted({n.start for n in snapped})
+        by_start: dict[int, list[Note]] = {}
+        for n in snapped:
+            by_start.setdefault(n.start, []).append(n)
+        for chord in by_start.values():
+            end = max(n.end for n in chord)
+            for n in chord:
+                n.duration = end - n.start
+        onsets = sorted(by_start)
         for n in snapped:
             later = onsets[bisect.bisect_right(onsets, n.start) :][:1]
             if later and n.end > later[0]:
                 n.duration = later[0] - n.start
-        tracks.append(Track(t.name, t.program, t.is_drum, snapped))
+        unique = {(n.pitch, n.start): n for n in snapped}
+        tracks.append(
+            Track(t.name, t.program, t.is_drum, sorted(unique.values(), key=lambda n: (n.start, n.pitch)))
+        )
     return Score(
         tracks,
         [score.tempos[0]] if score.tempos else [],

@@ -273,6 +273,7 @@ def accompaniment(
             else:
                 voicing = voice(chord, prev, part.low, high, n_voices)
             prev = voicing
+            voicing = sorted(set(voicing))  # a doubled pitch in unison is one string, one key
             if pattern in ("block", "sustain") or ending:
                 out += [Note(p, span.start, span.duration - 10, round(base_vel)) for p in voicing]
                 continue
