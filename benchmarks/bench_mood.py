@@ -83,7 +83,12 @@ def _audio(piece: Any) -> tuple[float, float]:
 def measure(style: str, mood: str, seed: int, bars: int, audio: bool) -> dict[str, Any]:
     piece = compose(
         ComposeRequest(
-            style=style, mood=None if mood == "neutral" else mood, seed=seed, bars=bars, model="rules", candidates=1
+            style=style,
+            mood=None if mood == "neutral" else mood,
+            seed=seed,
+            bars=bars,
+            model="rules",
+            candidates=1,
         )
     )
     plan = piece.plan
@@ -130,15 +135,16 @@ def main() -> None:
         "",
         "Command:",
         "",
-        f"    TUNESMITH_HOME=/tmp/bench-home python benchmarks/bench_mood.py --seed {args.seed} --bars {args.bars}"
+        "    TUNESMITH_HOME=/tmp/bench-home python benchmarks/bench_mood.py"
+        + f" --seed {args.seed} --bars {args.bars}"
         + (" --no-audio" if not audio else ""),
         "",
-        "Rules melody (`model=rules`) and one seed, so only the mood differs. Columns: tempo (bpm; * = outside "
-        "the style's range), minor mode, mean melody pitch, mean accompaniment/bass/pad pitch, pitched notes per "
-        "beat, accompaniment/bass/drum patterns, melody legato ratio (1 = legato), dissonance (share of m2/tritone/"
-        "M7 pairs at accompaniment onsets), harmonic colour, and from the unmastered render RMS (dBFS) and "
-        "spectral centroid (Hz). `checks`: expected directions against neutral met / tested "
-        "(see EXPECTED in the script).",
+        "Rules melody (`model=rules`) and one seed, so only the mood differs. Columns: tempo (bpm; "
+        "* = outside the style's range), minor mode, mean melody pitch, mean accompaniment/bass/pad "
+        "pitch, pitched notes per beat, accompaniment/bass/drum patterns, melody legato ratio "
+        "(1 = legato), dissonance (share of m2/tritone/M7 pairs at accompaniment onsets), harmonic "
+        "colour, and from the unmastered render RMS (dBFS) and spectral centroid (Hz). `checks`: "
+        "expected directions against neutral met / tested (see EXPECTED in the script).",
         "",
     ]
     total_ok = total_n = 0

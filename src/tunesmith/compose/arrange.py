@@ -401,7 +401,7 @@ def bass(plan: Plan, harmony: Harmony, part: Part, textures: list[Texture] | Non
             prev = root
             continue
         if pattern in ("pedal", "pedal-pulse"):
-            tonic = _bass_pitch(plan.key.tonic, part.low + 6, part)
+            tonic = _bass_pitch(plan.key.tonic, part.low, part)  # a drone sits as low as it can
             if pattern == "pedal":
                 if span.start == bar_start:
                     out.append(Note(tonic, span.start, bar - 10, vel))
