@@ -51,8 +51,7 @@ def main() -> None:
         piece = compose(ComposeRequest(style=style, seed=args.seed, candidates=1, model=args.model))
         with tempfile.TemporaryDirectory() as tmp:
             files = write_files(piece, tmp, formats=["musicxml", "png"], record=False)
-            xml = OUT / f"{style}.musicxml"
-            shutil.copy(files["musicxml"], xml)
+            xml = files["musicxml"]
             shrink(files["png"], OUT / f"{style}-roll.png", 1000)
             page = Path(tmp) / "page.png"
             subprocess.run(

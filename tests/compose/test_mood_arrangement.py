@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 
@@ -71,7 +72,7 @@ def test_sections_differ_in_texture_and_on_the_notes() -> None:
     piece = _piece("pop", None, bars=None)
     textures = section_textures(piece.plan)
     sigs = [t.signature() for t in textures]
-    assert all(a != b for a, b in zip(sigs, sigs[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(sigs))
     bar = piece.plan.bar_ticks
     verse, chorus = piece.plan.sections[0], piece.plan.sections[1]
     acc = _track(piece, "accompaniment").notes

@@ -300,27 +300,33 @@ def accompaniment(
                     idx = min(int(which), len(voicing) - 1)
                     out.append(Note(voicing[idx], tick, dur, velocity))
     if plan.mood.colour != "tense" and not plan.style.name.startswith("jazz"):
-        out = _no_rubs(out, melody)
+        out = _no_rubs(out, melody, harmony)
     return _merge_held(out) if part.pattern == "sustain" else out
 
 
-def _no_rubs(notes: list[Note], melody: list[Note]) -> list[Note]:
-    """Drop a comping note a minor second (or ninth) below a melody note sounding with it: that rub
-    reads as a wrong note, not a colour (the lullaby's B4 under a held C5)."""
+def _no_rubs(notes: list[Note], melody: list[Note], harmony: Harmony) -> list[Note]:
+    """Move a comping note that sits a minor second (or ninth) below a melody note sounding with it
+    to the next chord tone below: that rub reads as a wrong note, not a colour (the lullaby's B4
+    under a held C5 becomes a G4), and an arpeggio keeps its shape."""
     starts = sorted(melody, key=lambda n: n.start)
-    out = []
-    for n in notes:
-        clash = False
+
+    def clashes(pitch: int, n: Note) -> bool:
         for m in starts:
             if m.start >= n.end:
                 break
             overlap = min(n.end, m.end) - max(n.start, m.start)
-            if overlap >= EIGHTH and (m.pitch - n.pitch) % 12 == 1 and m.pitch > n.pitch:
-                clash = True
-                break
-        if not clash:
-            out.append(n)
-    return out
+            if overlap >= EIGHTH and (m.pitch - pitch) % 12 == 1 and m.pitch > pitch:
+                return True
+        return False
+
+    for n in notes:
+        if not clashes(n.pitch, n):
+            continue
+        pcs = set(harmony.at(n.start).chord.pitch_classes())
+        below = [p for p in range(n.pitch - 1, n.pitch - 10, -1) if p % 12 in pcs and not clashes(p, n)]
+        if below:
+            n.pitch = below[0]
+    return notes
 
 
 def _melody_floor(melody: list[Note], plan: Plan) -> Callable[[int], int]:
@@ -796,13 +802,16 @@ def intro_motif(plan: Plan, harmony: Harmony, part: Part, melody: list[Note]) ->
         return []
     bar = plan.bar_ticks
     s0 = plan.sections[0].start_bar * bar
+    bars = min(plan.intro_bars, 2)
     motif = [n for n in melody if s0 <= n.start < s0 + bar]
+    if len(motif) < 3:  # a slow opening: its first two bars, played once
+        motif = [n for n in melody if s0 <= n.start < s0 + bars * bar]
+        bars = 1
     if len(motif) < 2:
         return []
-    bars = min(plan.intro_bars, 2)
     out = []
     for k in range(bars):
-        shift = (plan.intro_bars - bars + k) * bar - s0
+        shift = (plan.intro_bars - min(plan.intro_bars, 2) + k) * bar - s0
         for n in motif:
             tick = n.start + shift
             span = harmony.at(tick)
@@ -817,14 +826,11 @@ def intro_motif(plan: Plan, harmony: Harmony, part: Part, melody: list[Note]) ->
             while target < part.low:
                 target += 12
             pitch = nearest(target, pitches_in(pool, part.low, part.high))
-            out.append(
-                Note(
-                    pitch,
-                    tick,
-                    min(n.duration, (tick // bar + 1) * bar - tick - 20),
-                    round(plan.velocity * 0.7),
-                )
-            )
+            intro_end = plan.intro_bars * bar
+            if tick >= intro_end:
+                break
+            limit = intro_end if bars == 1 else (tick // bar + 1) * bar
+            out.append(Note(pitch, tick, min(n.duration, limit - tick - 20), round(plan.velocity * 0.7)))
     return out
 
 
