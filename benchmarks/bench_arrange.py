@@ -7,7 +7,9 @@ pattern or instrumentation (the set of parts that play, drums included, and the 
 differs from the section before, measured on the notes (the comping's onset grid within the bar
 and which tracks sound), not on the plan; counter-line notes per bar, and the share of them that
 start while the melody holds a note past its first beat or rests (in the tune's gaps); drum fills
-(bars with more than 4 drum hits in their last beat); intro bars made of the tune's opening motif.
+(bars whose last beat has two or more snare/tom/block strokes and more hits than their first beat).
+A part counts as playing in a section when it sounds in more than half of its bars; the kit is the
+drums struck at least once a bar on average.
 
 Jazz (each seed): swing ratio (the long to the short half of swung eighth pairs in the melody, 2.0 =
 triplet swing), share of seventh (or richer) chords, walking-bass notes per beat and the share of
@@ -41,16 +43,21 @@ def _section_signature(piece: Any, start: int, end: int) -> tuple[Any, ...]:
     acc_grid: set[int] = set()
     acc_notes = 0
     drum_keys: set[int] = set()
+    n_bars = max(1, (end - start) // bar)
     for t in piece.score.tracks:
         notes = [n for n in t.notes if start <= _grid(n.start) < end]
-        if len(notes) >= 2:
+        if len({_grid(n.start) // bar for n in notes}) * 2 > n_bars:  # plays in most of the section
             playing.append(t.name.split(" (")[0])
         if t.name.startswith("accompaniment"):
             acc_grid |= {_grid(n.start) % bar for n in notes}
             acc_notes += len(notes)
             onsets = len({_grid(n.start) for n in notes})
-        if t.is_drum:
-            drum_keys |= {n.pitch for n in notes if n.pitch != DRUMS["crash"]}
+        if t.is_drum:  # the kit in most bars (a drop-out or a lighter pattern changes it)
+            counts: dict[int, int] = {}
+            for n in notes:
+                if n.pitch != DRUMS["crash"]:
+                    counts[n.pitch] = counts.get(n.pitch, 0) + 1
+            drum_keys |= {k for k, c in counts.items() if c >= n_bars}
     per_onset = round(acc_notes / max(1, onsets), 1) if acc_notes else 0.0  # chords vs broken figures
     return tuple(sorted(playing)), tuple(sorted(acc_grid)), per_onset, tuple(sorted(drum_keys))
 
@@ -73,10 +80,13 @@ def sections(piece: Any) -> dict[str, float]:
         return True
 
     drums = next((t.notes for t in piece.score.tracks if t.is_drum), [])
+    fill_keys = {DRUMS[k] for k in ("snare", "low_tom", "mid_tom", "high_tom", "woodblock")}
     fills = 0
     for b in range(plan.total_bars):
         last_beat = [n for n in drums if (b + 1) * bar - beat <= _grid(n.start) < (b + 1) * bar]
-        fills += len(last_beat) > 4
+        first_beat = [n for n in drums if b * bar <= _grid(n.start) < b * bar + beat]
+        struck = [n for n in last_beat if n.pitch in fill_keys]
+        fills += len(struck) >= 2 and len(last_beat) > len(first_beat)
     return {
         "differ": differ / max(1, len(sigs) - 1),
         "counter_per_bar": len(body) / plan.body_bars,

@@ -22,7 +22,7 @@ from tunesmith.compose.harmony import Harmony, make_harmony
 from tunesmith.compose.plan import Plan, make_plan
 from tunesmith.compose.request import ComposeRequest
 from tunesmith.errors import OutputError
-from tunesmith.score import TICKS_PER_QUARTER, Metadata, Note, Score, Section, Track
+from tunesmith.score import TICKS_PER_QUARTER, KeySignature, Metadata, Note, Score, Section, Track
 
 MAX_COPIED_RUN = 11
 """Longest run of notes a melody may share with a training piece (12 or more is a copy)."""
@@ -162,6 +162,7 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
     from tunesmith.compose.arrange import arrange
     from tunesmith.compose.humanize import humanize, note_copy
     from tunesmith.compose.melody import make_melody
+    from tunesmith.compose.ornaments import ornament, trio
     from tunesmith.compose.rank import combined, theory_checks
 
     rejected: list[int] = []
@@ -179,9 +180,10 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
         # Every regeneration still copied: never hand back training data, so break the runs.
         melody.notes, copied = _break_copied_runs(plan, melody.notes)
     checks = theory_checks(plan, harmony, melody.notes)
-    tracks = arrange(plan, harmony, note_copy(melody.notes), current)
+    played, tune, keys = trio(plan, harmony, note_copy(melody.notes))
+    tracks = arrange(plan, played, ornament(tune, plan, current), current)
     humanize(plan, tracks, current)
-    score = _score(plan, harmony, tracks)
+    score = _score(plan, played, tracks, keys)
     # The GAN critic only matters when there is something to rank (or the request asked for it).
     critic = engines.critic_score(score) if plan.request.candidates > 1 or plan.model == "gan" else None
     total, components = combined(checks, melody.log_likelihood, critic)
@@ -235,7 +237,9 @@ def _with_choir(plan: Plan, harmony: Harmony, best: Candidate) -> None:
     best.score = _score(plan, sung, tracks)
 
 
-def _score(plan: Plan, harmony: Harmony, tracks: list[Track]) -> Score:
+def _score(
+    plan: Plan, harmony: Harmony, tracks: list[Track], keys: list[KeySignature] | None = None
+) -> Score:
     from tunesmith.compose.humanize import ritardando
     from tunesmith.score import TimeSignature
 
@@ -260,7 +264,7 @@ def _score(plan: Plan, harmony: Harmony, tracks: list[Track]) -> Score:
         tracks=tracks,
         tempos=ritardando(plan),
         time_signatures=[TimeSignature(0, plan.meter.numerator, plan.meter.denominator)],
-        key_signatures=[plan.key.to_signature(0)],
+        key_signatures=keys or [plan.key.to_signature(0)],
         chords=harmony.symbols(),
         sections=sections,
         metadata=meta,

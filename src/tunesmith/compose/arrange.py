@@ -40,9 +40,9 @@ EIGHTH = 240
 
 # Another comping pattern for a contrasting section (B, chorus): a different figure, not just louder.
 ALTERNATE = {
-    "strum": "pulse", "pulse": "broken", "arpeggio": "broken", "broken": "arpeggio",
-    "arpeggio-slow": "arpeggio", "sustain": "arpeggio-slow", "oompah": "oompah", "afterbeat": "afterbeat",
-    "block": "block", "ostinato": "ostinato", "comp": "comp-alt", "comp-sparse": "comp", "comp-alt": "comp",
+    "strum": "pulse", "pulse": "arpeggio", "arpeggio": "strum", "broken": "pulse",
+    "arpeggio-slow": "arpeggio", "sustain": "arpeggio-slow", "oompah": "arpeggio", "afterbeat": "sustain",
+    "block": "block", "ostinato": "pulse", "comp": "comp-alt", "comp-sparse": "comp", "comp-alt": "comp",
 }  # fmt: skip
 LIVELIER_BASS = {"sustain": "root", "root": "root-fifth", "pedal": "pedal-pulse", "root-fifth": "root-fifth"}
 
@@ -528,7 +528,7 @@ def counter(
     textures = textures or section_textures(plan)
     # Answers in the tune's gaps, every section (sparser where the section does not feature it).
     for section, texture in zip(plan.sections, textures, strict=True):
-        if texture.counter or part.pattern == "answer":
+        if texture.counter:
             out += answer_gaps(
                 plan, harmony, part, melody, first=section.start_bar, last=section.start_bar + section.bars
             )
@@ -691,6 +691,14 @@ def _drum_bar(pattern: str, meter: Meter, vel: int) -> list[tuple[int, int, int]
             for e in range(n_eighths)
             if e % 2 == 1 or meter.compound
         ]
+    elif pattern == "bodhran":
+        # Every eighth on the frame drum: open low tone on the beats, tipper strokes between,
+        # the bar's first beat and the off-beat "lift" before the next beat accented.
+        for e in range(n_eighths):
+            on_beat = (e * EIGHTH) % beat == 0
+            accent = e == 0 or ((e * EIGHTH + EIGHTH) % beat == 0 and not meter.compound)
+            key = DRUMS["low_tom"] if on_beat else DRUMS["mid_tom"]
+            hits.append((e * EIGHTH, key, vel - (0 if e == 0 else 8 if accent or on_beat else 22)))
     elif pattern == "waltz":
         hits += [
             (0, DRUMS["kick"], vel),

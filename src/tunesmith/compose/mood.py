@@ -34,7 +34,9 @@ _CALM_BASS = {"root-fifth": "sustain", "root": "sustain", "march": "root", "oomp
 _DRIVING_BASS = {
     "root": "root-fifth", "root-fifth": "eighths", "sustain": "root-fifth", "pedal": "pedal-pulse",
 }  # fmt: skip
-_CALM_DRUMS = {"backbeat": "ballad", "folk": "sparse", "march": "ballad", "swing": "brushes"}
+_CALM_DRUMS = {
+    "backbeat": "ballad", "folk": "sparse", "march": "ballad", "swing": "brushes", "bodhran": "sparse",
+}  # fmt: skip
 _DRIVING_DRUMS = {"ballad": "backbeat", "backbeat": "drive", "sparse": "folk"}
 
 
