@@ -6,8 +6,8 @@
   a fall), taken from the end of the note before, as a dizi or erhu player leans into a note.
 - ``dotted`` (march): pairs of equal eighths on a beat played as a dotted eighth and a sixteenth.
 - ``trio`` (march): the contrasting strain moves to the subdominant key (melody and chords a fourth
-  up, or a fifth down when the tune would leave its range), with its own key signature; marches end
-  in the trio's key.
+  up, or a fifth down when the tune would leave its range), with its own key signature, and the
+  march comes back da capo in the home key (a form without a return keeps one key).
 Grace notes are shorter than a sixteenth (GRACE ticks), so a melody metric that quantises to the
 sixteenth grid can drop them.
 """
@@ -129,7 +129,9 @@ def trio(plan: Plan, harmony: Harmony, melody: list[Note]) -> tuple[Harmony, lis
         return harmony, melody, key_sigs
     start = first_b.start_bar * bar
     back = next((s for s in plan.sections if s.start_bar > first_b.start_bar and s.label == home), None)
-    end = back.start_bar * bar if back is not None else len(harmony.bars) * bar
+    if back is None:
+        return harmony, melody, key_sigs  # a trio needs the march to come back (da capo) in its key
+    end = back.start_bar * bar
     inside = [n for n in melody if start <= n.start < end]
     high = plan.parts["melody"].high
     shift = 5 if inside and max(n.pitch for n in inside) + 5 <= high else -7
@@ -156,7 +158,5 @@ def trio(plan: Plan, harmony: Harmony, melody: list[Note]) -> tuple[Harmony, lis
                 span = ChordSpan(span.start, span.duration, chord, span.roman)
             new.append(span)
         bars.append(new)
-    key_sigs.append(subdominant.to_signature(start))
-    if back is not None:
-        key_sigs.append(plan.key.to_signature(end))
+    key_sigs += [subdominant.to_signature(start), plan.key.to_signature(end)]
     return Harmony(bars, harmony.source), moved, key_sigs
