@@ -133,3 +133,19 @@ def test_jazz_swings_with_seventh_chords_and_a_walking_bass() -> None:
     drums = next(t for t in piece.score.tracks if t.is_drum).notes
     hats = {round(n.start / 120) * 120 % plan.bar_ticks for n in drums if n.pitch == 44}
     assert hats == {480, 1440}  # hi-hat foot on 2 and 4
+
+
+def test_style_habits_celtic_cuts_chinese_graces_march_trio_and_dots() -> None:
+    celtic = _piece("celtic", None, seed=4)
+    folk = _piece("folk", None, seed=4)
+    graces = [n for n in _track(celtic, "melody").notes if n.duration < 60]
+    assert graces and not [n for n in _track(folk, "melody").notes if n.duration < 60]
+    assert str(celtic.score.time_signatures[0]) != str(folk.score.time_signatures[0])
+    assert celtic.plan.drums == "bodhran" != folk.plan.drums
+    chinese = _piece("chinese-folk", None, seed=4)
+    assert [n for n in _track(chinese, "melody").notes if n.duration <= 100]
+    march = _piece("march", None, seed=4, bars=None)
+    keys = march.score.key_signatures
+    assert len(keys) == 3 and keys[1].fifths == keys[0].fifths - 1 and keys[2] == keys[0].__class__(
+        keys[2].tick, keys[0].fifths, keys[0].mode
+    )  # the trio in the subdominant, then da capo
