@@ -269,6 +269,12 @@ def harmonize_beats(
             continue
         layers.append((cand_labels, np.array(cand_rows, dtype=np.int64), np.array(costs)))
 
+    names = list(vocab)
+    label_index = {lab: i for i, lab in enumerate(names)}
+    prior_table = np.array([[prior(a, b) for b in names] for a in names])
+    tonic_ids = [label_index[lab] for lab in names if lab in TONICS]
+    dominant_ids = [label_index[lab] for lab in names if lab in DOMINANTS]
+
     # Viterbi over the layers; a rest (empty layer) restarts the chain.
     totals: list[np.ndarray | None] = []
     back: list[np.ndarray | None] = []
@@ -289,17 +295,24 @@ def harmonize_beats(
             prev_rows[:, 0] = last[-1]
         step = _transition(prev_rows, rows)
         moved = beats[index].soprano != (last[-1] if last else beats[index - 1].soprano)
-        # Chord-to-chord terms depend only on the two labels: add them per label pair.
-        prev_idx = _groups(prev_labels)
-        cur_idx = _groups(labels)
-        for pl, pi in prev_idx.items():
-            for cl, ci in cur_idx.items():
-                block = prior(pl, cl) + _resolution_cost(pl, cl, prev_rows[pi], rows[ci], tonic)
-                if beats[index].cadence and cl in TONICS and pl not in DOMINANTS:
-                    block = block + 2.5
-                if pl == cl and moved:
-                    block = block + hold_cost
-                step[np.ix_(pi, ci)] += block
+        # Chord-to-chord terms depend only on the two labels: one table lookup for all pairs.
+        pi = np.array([label_index[lab] for lab in prev_labels])
+        ci = np.array([label_index[lab] for lab in labels])
+        same = pi[:, None] == ci[None, :]
+        step += prior_table[pi[:, None], ci[None, :]]
+        if moved:
+            step += hold_cost * same
+        if beats[index].cadence:
+            tonic_now = np.isin(ci, tonic_ids)[None, :]
+            not_dominant = ~np.isin(pi, dominant_ids)[:, None]
+            step += 2.5 * (tonic_now & not_dominant)
+        for pl, rows_of in _groups(prev_labels).items():
+            if pl in DOMINANTS or pl.endswith("7"):
+                for cl, cols in _groups(labels).items():
+                    if cl != pl:
+                        step[np.ix_(rows_of, cols)] += _resolution_cost(
+                            pl, cl, prev_rows[rows_of], rows[cols], tonic
+                        )
         candidates = prev_total[:, None] + step
         arg = np.argmin(candidates, axis=0)
         totals.append(candidates[arg, np.arange(len(labels))] + static)
