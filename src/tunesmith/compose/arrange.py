@@ -627,6 +627,29 @@ def pad(plan: Plan, harmony: Harmony, part: Part, textures: list[Texture] | None
     return _merge_held(out)
 
 
+def _apart(pad_notes: list[Note], comping: list[Note], part: Part) -> list[Note]:
+    """Pad notes moved an octave (up first) off any pitch the comping sounds at the same time, or
+    dropped: two instruments on one pitch thicken nothing and blur both."""
+    by_pitch: dict[int, list[Note]] = {}
+    for n in comping:
+        by_pitch.setdefault(n.pitch, []).append(n)
+
+    def doubled(pitch: int, n: Note) -> bool:
+        return any(a.start < n.end and n.start < a.end for a in by_pitch.get(pitch, ()))
+
+    out = []
+    for n in pad_notes:
+        if doubled(n.pitch, n):
+            options = [
+                p for p in (n.pitch + 12, n.pitch - 12) if part.low <= p <= part.high and not doubled(p, n)
+            ]
+            if not options:
+                continue
+            n = Note(options[0], n.start, n.duration, n.velocity)
+        out.append(n)
+    return out
+
+
 def _open_voicing(pcs: list[int], prev: list[int] | None, low: int, high: int) -> list[int]:
     """Each pitch class spread a fifth or more apart upwards from ``low`` (root at the bottom), the
     whole moved by octaves nearest the previous voicing."""
@@ -977,7 +1000,9 @@ def arrange(
     if "bass" in parts and not choir:
         tracks.append(_track("bass", parts["bass"], bass(plan, harmony, parts["bass"], textures)))
     if "pad" in parts:
-        tracks.append(_track("pad", parts["pad"], pad(plan, harmony, parts["pad"], textures)))
+        held = pad(plan, harmony, parts["pad"], textures)
+        comping = next((t.notes for t in tracks if t.name.startswith("accompaniment")), [])
+        tracks.append(_track("pad", parts["pad"], _apart(held, comping, parts["pad"])))
     drum_track = drums(plan, harmony, textures)
     if drum_track is not None:
         tracks.append(drum_track)
