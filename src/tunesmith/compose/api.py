@@ -181,7 +181,8 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
         melody.notes, copied = _break_copied_runs(plan, melody.notes)
     checks = theory_checks(plan, harmony, melody.notes)
     played, tune, keys = trio(plan, harmony, note_copy(melody.notes))
-    tracks = arrange(plan, played, ornament(tune, plan, current), current)
+    tracks = arrange(plan, played, tune, current)
+    tracks[0].notes = ornament(tracks[0].notes, plan, current)  # the player's ornaments on the tune
     humanize(plan, tracks, current)
     score = _score(plan, played, tracks, keys)
     # The GAN critic only matters when there is something to rank (or the request asked for it).
@@ -444,6 +445,8 @@ def _notation_score(score: Score, swing_ticks: int = 0) -> Score:
     for t in score.tracks:
         snapped = []
         for n in t.notes:
+            if not t.is_drum and n.duration < 60:
+                continue  # a grace note (cut, slide): notation has no sixteenth-grid place for it
             raw_start = n.start
             if swing_ticks and not t.is_drum:
                 offset = raw_start % TICKS_PER_QUARTER
