@@ -162,7 +162,7 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
     from tunesmith.compose.arrange import arrange
     from tunesmith.compose.humanize import humanize, note_copy
     from tunesmith.compose.melody import make_melody
-    from tunesmith.compose.ornaments import ornament, trio
+    from tunesmith.compose.ornaments import ornament, rhythm, trio
     from tunesmith.compose.rank import combined, theory_checks
 
     rejected: list[int] = []
@@ -182,8 +182,9 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
     checks = theory_checks(plan, harmony, melody.notes)
     played, tune, keys = trio(plan, harmony, note_copy(melody.notes))
     tracks = arrange(plan, played, tune, current)
-    tracks[0].notes = ornament(tracks[0].notes, plan, current)  # the player's ornaments on the tune
+    tracks[0].notes = rhythm(tracks[0].notes, plan)  # dotted pairs, as written
     humanize(plan, tracks, current)
+    tracks[0].notes = ornament(tracks[0].notes, plan, current)  # the player's grace notes
     score = _score(plan, played, tracks, keys)
     # The GAN critic only matters when there is something to rank (or the request asked for it).
     critic = engines.critic_score(score) if plan.request.candidates > 1 or plan.model == "gan" else None
@@ -441,11 +442,13 @@ def _notation_score(score: Score, swing_ticks: int = 0) -> Score:
     off-beat eighths written straight, as jazz is notated), the notes of a chord ending together,
     and a note that would now overlap the next onset in its part cut there, so MuseScore shows one
     readable voice per part instead of stray second-voice rests."""
+    from tunesmith.compose.ornaments import is_grace
+
     tracks = []
     for t in score.tracks:
         snapped = []
         for n in t.notes:
-            if not t.is_drum and n.duration < 60:
+            if not t.is_drum and is_grace(n):
                 continue  # a grace note (cut, slide): notation has no sixteenth-grid place for it
             raw_start = n.start
             if swing_ticks and not t.is_drum:

@@ -24,6 +24,11 @@ from tunesmith.theory.chord import Chord
 GRACE = 40  # ticks: about 40 ms at 120 bpm
 
 
+def _on(tick: int, beat: int) -> bool:
+    """On the beat, give or take the humanised timing."""
+    return abs(tick - round(tick / beat) * beat) < 40
+
+
 def _scale_neighbour(pitch: int, scale: set[int], direction: int) -> int:
     p = pitch + direction
     while p % 12 not in scale:
@@ -38,7 +43,8 @@ def celtic(notes: list[Note], plan: Plan, seed: int) -> list[Note]:
     out: list[Note] = []
     prev: Note | None = None
     for n in notes:
-        long_note = n.duration >= 3 * 240 and n.start % beat == 0
+        on_beat = _on(n.start, beat)
+        long_note = n.duration >= 3 * 240 - 60 and on_beat
         repeated = prev is not None and prev.pitch == n.pitch and prev.end >= n.start - 10
         if long_note and rng.random() < 0.5:
             # A roll: note, cut, note, tap, note.
@@ -50,9 +56,9 @@ def celtic(notes: list[Note], plan: Plan, seed: int) -> list[Note]:
                 Note(upper, t + 240 - GRACE, GRACE, max(1, n.velocity - 15)),
                 Note(n.pitch, t + 240, 240 - GRACE, n.velocity - 5),
                 Note(lower, t + 480 - GRACE, GRACE, max(1, n.velocity - 15)),
-                Note(n.pitch, t + 480, n.duration - 480, n.velocity - 5),
+                Note(n.pitch, t + 480, max(60, n.duration - 480), n.velocity - 5),
             ]
-        elif (repeated or (n.duration >= beat and n.start % beat == 0)) and rng.random() < 0.45:
+        elif (repeated or (n.duration >= beat - 60 and on_beat)) and rng.random() < 0.45:
             upper = (
                 _scale_neighbour(_scale_neighbour(n.pitch, scale, 1), scale, 1)
                 if rng.random() < 0.3
@@ -77,8 +83,8 @@ def chinese(notes: list[Note], plan: Plan, seed: int) -> list[Note]:
         prev = out[-1] if out else None
         if (
             prev is not None
-            and n.duration >= beat
-            and prev.end == n.start
+            and n.duration >= beat - 60
+            and abs(prev.end - n.start) < 80
             and prev.duration > 3 * GRACE
             and prev.pitch != n.pitch
             and rng.random() < 0.6
@@ -86,7 +92,7 @@ def chinese(notes: list[Note], plan: Plan, seed: int) -> list[Note]:
             direction = -1 if n.pitch > prev.pitch else 1
             grace = _scale_neighbour(n.pitch, scale, direction)
             length = 2 * GRACE
-            prev.duration -= length
+            prev.duration = max(GRACE, n.start - length - prev.start)
             out.append(Note(grace, n.start - length, length, max(1, n.velocity - 12)))
         out.append(n)
     return out
@@ -105,11 +111,20 @@ def dotted(notes: list[Note], plan: Plan) -> list[Note]:
     return sorted(notes, key=lambda n: n.start)
 
 
-def ornament(notes: list[Note], plan: Plan, seed: int) -> list[Note]:
-    """The style's ornaments and rhythm habits on the melody (a new list; the input is not changed)."""
+def rhythm(notes: list[Note], plan: Plan) -> list[Note]:
+    """The style's written rhythm habits (dotted pairs), before the performance is humanised."""
     line = [Note(n.pitch, n.start, n.duration, n.velocity) for n in notes]
-    if plan.style.dotted_rhythm:
-        line = dotted(line, plan)
+    return dotted(line, plan) if plan.style.dotted_rhythm else line
+
+
+def is_grace(note: Note) -> bool:
+    """A grace note written by :func:`ornament` (notation leaves these out)."""
+    return note.duration in (GRACE, 2 * GRACE)
+
+
+def ornament(notes: list[Note], plan: Plan, seed: int) -> list[Note]:
+    """The style's grace notes on the performed (humanised) melody: a new list."""
+    line = sorted((Note(n.pitch, n.start, n.duration, n.velocity) for n in notes), key=lambda n: n.start)
     if plan.style.ornaments == "celtic":
         line = celtic(line, plan, seed)
     elif plan.style.ornaments == "chinese":
