@@ -1,4 +1,4 @@
-"""What each named mood changes, per style, measured on the notes and on the rendered (unmastered) audio.
+"""What each named mood changes, per style, measured on the notes and on the rendered (mastered) audio.
 
     TUNESMITH_HOME=/tmp/bench-home python benchmarks/bench_mood.py [--seed 7] [--bars 16] [--no-audio]
 
@@ -6,8 +6,9 @@ Per style and mood (seed fixed, rules melody so that only the mood differs): tem
 accompaniment register (mean MIDI pitch), density (pitched notes per beat), the accompaniment, bass
 and drum patterns, the instruments, articulation (melody sounding time / time to the next onset:
 1 = legato), harmonic dissonance (share of minor-second, tritone and major-seventh pairs among the
-notes sounding at each accompaniment onset), and from the audio rendered without mastering (mastering
-would level the loudness): RMS in dBFS and the spectral centroid in Hz. Each mood's expected
+notes sounding at each accompaniment onset), and from the rendered, mastered audio (the mixer levels
+each stem and the master's loudness target follows arousal, compose.mood.mood_loudness): RMS in dBFS
+and the spectral centroid in Hz. Each mood's expected
 directions against neutral (Gabrielsson & Lindström 2010; Eerola & Vuoskoski 2013) are checked and
 counted. Writes benchmarks/results/mood.md.
 """
@@ -64,9 +65,12 @@ def _dissonance(tracks: list[Any]) -> float:
 
 
 def _audio(piece: Any) -> tuple[float, float]:
+    from tunesmith.compose.mood import mood_loudness
     from tunesmith.render.export import render_audio
 
-    result = render_audio(piece.score, mix=mix_plan(piece.plan, piece.score), do_master=False)
+    result = render_audio(
+        piece.score, mix=mix_plan(piece.plan, piece.score), target_lufs=mood_loudness(piece.plan.arousal)
+    )
     mono = result.audio.mean(axis=0)
     rms = float(np.sqrt(np.mean(mono**2)))
     frame = 4096
@@ -143,7 +147,7 @@ def main() -> None:
         "* = outside the style's range), minor mode, mean melody pitch, mean accompaniment/bass/pad "
         "pitch, pitched notes per beat, accompaniment/bass/drum patterns, melody legato ratio "
         "(1 = legato), dissonance (share of m2/tritone/M7 pairs at accompaniment onsets), harmonic "
-        "colour, and from the unmastered render RMS (dBFS) and spectral centroid (Hz). `checks`: "
+        "colour, and from the mastered render RMS (dBFS) and spectral centroid (Hz). `checks`: "
         "expected directions against neutral met / tested (see EXPECTED in the script).",
         "",
     ]

@@ -396,6 +396,7 @@ def write_files(
     audio = [f for f in wanted if f in ("wav", "flac", "mp3")]
     if audio:
         _report(progress, "rendering", 0.2)
+        from tunesmith.compose.mood import mood_loudness
         from tunesmith.render.export import render_score
 
         result = render_score(
@@ -405,6 +406,7 @@ def write_files(
             stems=stems,
             soundfont=soundfont,
             mix=mix_plan(composition.plan, score),
+            target_lufs=mood_loudness(composition.plan.arousal),
             pianoroll="png" in wanted,
         )
         paths.update({fmt: Path(p) for fmt, p in result.files.items()})

@@ -123,3 +123,10 @@ def mood_tempo(style_tempo: tuple[int, int], valence: float, arousal: float) -> 
     factor = 2 ** (0.5 * arousal - 0.12 * max(0.0, -valence) * (1 if arousal <= 0.3 else 0))
     tempo = float(round(min(TEMPO_RANGE[1], max(TEMPO_RANGE[0], mid * factor))))
     return tempo, not low <= tempo <= high
+
+
+def mood_loudness(arousal: float, target_lufs: float = -14.0) -> float:
+    """The master's loudness target: calm pieces are mastered a little quieter (down to about
+    -17 LUFS), excited ones a little louder (about -13), so loudness follows arousal from piece to
+    piece as it would on an album (each stem is levelled in the mix, so the master sets it)."""
+    return round(target_lufs + 3.0 * min(0.0, arousal) + 1.0 * max(0.0, arousal), 1)
