@@ -458,7 +458,7 @@ def _notation_score(score: Score, swing_ticks: int = 0) -> Score:
                 if abs(offset - (TICKS_PER_QUARTER // 2 + swing_ticks)) < 60:
                     raw_start -= swing_ticks
             start = round(raw_start / 120) * 120
-            end = max(start + 120, round((n.end - (n.start - raw_start)) / 120) * 120)
+            end = max(start + 120, round(n.end / 120) * 120)  # a swung note still ends where written
             snapped.append(Note(n.pitch, start, end - start, n.velocity))
         by_start: dict[int, list[Note]] = {}
         for n in snapped:
@@ -472,6 +472,8 @@ def _notation_score(score: Score, swing_ticks: int = 0) -> Score:
             later = onsets[bisect.bisect_right(onsets, n.start) :][:1]
             if later and n.end > later[0]:
                 n.duration = later[0] - n.start
+            elif later and 0 < later[0] - n.end < 240 and not t.is_drum and n.duration >= 240:
+                n.duration = later[0] - n.start  # a breath (or a dropped grace note) is not a written rest
         unique = {(n.pitch, n.start): n for n in snapped}
         tracks.append(
             Track(t.name, t.program, t.is_drum, sorted(unique.values(), key=lambda n: (n.start, n.pitch)))
