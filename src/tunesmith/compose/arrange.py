@@ -1001,6 +1001,8 @@ def arrange(
         tracks.append(_track("bass", parts["bass"], bass(plan, harmony, parts["bass"], textures)))
     if "pad" in parts:
         held = pad(plan, harmony, parts["pad"], textures)
+        if plan.mood.colour != "tense":
+            held = _no_rubs(held, melody, harmony)
         comping = next((t.notes for t in tracks if t.name.startswith("accompaniment")), [])
         tracks.append(_track("pad", parts["pad"], _apart(held, comping, parts["pad"])))
     drum_track = drums(plan, harmony, textures)
