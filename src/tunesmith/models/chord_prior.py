@@ -164,3 +164,17 @@ def load_prior(minor: bool, weight: float = 1.0, path: str = str(PRIOR_PATH)) ->
         return costs.get((prev or "^", label), 0.0)
 
     return prior
+
+
+def main() -> None:
+    """Refit the shipped prior: ``python -m tunesmith.models.chord_prior`` (parses music21's corpus
+    once, about three minutes; writes data/harmonize/chord_prior.json)."""
+    from tunesmith.fileutil import write_text_atomic
+
+    prior = fit_prior(bach_chorales())
+    write_text_atomic(PRIOR_PATH, json.dumps(prior, indent=0, sort_keys=True))
+    print(f"{prior['chorales']} training chorales -> {PRIOR_PATH}")
+
+
+if __name__ == "__main__":
+    main()
