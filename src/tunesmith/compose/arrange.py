@@ -984,6 +984,27 @@ def arrange(
             singer = parts["melody"].program
             for name, line in zip(("alto", "tenor", "bass voice"), voices, strict=True):
                 tracks.append(Track(name=f"{name} ({GM_NAMES[singer]})", program=singer, notes=line))
+            # After the first verse the organ joins the choir, colla parte (all four voices).
+            bar = plan.bar_ticks
+            joined = [
+                (s.start_bar * bar, (s.start_bar + s.bars) * bar)
+                for s, t in zip(plan.sections, textures, strict=True)
+                if t.pad
+            ]
+            organ = [
+                Note(n.pitch, n.start, n.duration, round(n.velocity * 0.8))
+                for line in (melody, *voices)
+                for n in line
+                if any(a <= n.start < b for a, b in joined)
+            ]
+            if organ:
+                tracks.append(
+                    Track(
+                        name=f"organ ({GM_NAMES[acc.program]})",
+                        program=acc.program,
+                        notes=sorted(organ, key=lambda n: (n.start, n.pitch)),
+                    )
+                )
         else:
             n_voices = 4 if acc.pattern in ("strum", "arpeggio", "pulse") else 3
             notes = accompaniment(plan, harmony, acc, melody, n_voices=n_voices, textures=textures)
