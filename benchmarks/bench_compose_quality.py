@@ -141,11 +141,8 @@ def _run(task: tuple[str, Any, Any]) -> dict[str, Any]:
     try:
         out = reference_task(a) if kind == "ref" else compose_task(a, b, bool(kind == "render"))
     except Exception as err:  # reported in the results (and as text: not every error pickles)
-        out = {
-            "error": f"{kind} {a} {b}: {type(err).__name__}: {err}",
-            "failed_style": a,
-            "failed_bars": bars_for(b) if kind != "ref" else None,
-        }
+        out = {"error": f"{kind} {a} {b}: {type(err).__name__}: {err}", "failed_style": a,
+               "failed_bars": bars_for(b) if kind != "ref" else None}
     out["task_s"] = time.perf_counter() - t0
     out["task"] = f"{kind} {a} {b}"
     return out
@@ -158,12 +155,8 @@ def _fmt(values: Sequence[float], digits: int = 3) -> str:
     return f"{statistics.fmean(vals):.{digits}f} ± {statistics.pstdev(vals):.{digits}f}"
 
 
-def report(
-    results: list[dict[str, Any]],
-    refs: dict[str, list[dict[str, float]]],
-    args: argparse.Namespace,
-    wall: float,
-) -> str:
+def report(results: list[dict[str, Any]], refs: dict[str, list[dict[str, float]]], args: argparse.Namespace,
+           wall: float) -> str:
     from tunesmith.evaluate.report import ALL_METRICS
 
     by_style = {s: [r for r in results if r.get("style") == s] for s in STYLES}
@@ -195,20 +188,14 @@ def report(
     lines += [head, "|---|---|" + "---|" * len(STYLES)]
     for info in ALL_METRICS:
         cells = [_fmt([r["row"].get(info.name, math.nan) for r in by_style[s]]) for s in STYLES]
-        lines.append(
-            f"| {info.label.replace('|', chr(92) + '|')} | {info.unit} | " + " | ".join(cells) + " |"
-        )
+        lines.append(f"| {info.label.replace('|', chr(92) + '|')} | {info.unit} | " + " | ".join(cells) + " |")
     lines += ["", "Reference collections, the same metrics:", ""]
     ref_names = list(refs)
-    lines += [
-        "| metric | unit | " + " | ".join(f"{r} (n={len(refs[r])})" for r in ref_names) + " |",
-        "|---|---|" + "---|" * len(ref_names),
-    ]
+    lines += ["| metric | unit | " + " | ".join(f"{r} (n={len(refs[r])})" for r in ref_names) + " |",
+              "|---|---|" + "---|" * len(ref_names)]
     for info in ALL_METRICS:
         cells = [_fmt([row.get(info.name, math.nan) for row in refs[r]]) for r in ref_names]
-        lines.append(
-            f"| {info.label.replace('|', chr(92) + '|')} | {info.unit} | " + " | ".join(cells) + " |"
-        )
+        lines.append(f"| {info.label.replace('|', chr(92) + '|')} | {info.unit} | " + " | ".join(cells) + " |")
 
     lines += [
         "",
@@ -236,28 +223,15 @@ def report(
             f"{sum(x >= COPY_LIMIT for x in runs)}/{len(runs)} | "
             f"{max(own) if own else '—'} | {sum(x >= COPY_LIMIT for x in own)}/{len(own)} | "
             f"{sum(r['rejected'] for r in sel)} | {sum(len(r['out_of_range']) for r in sel)} ({len(oor)}) | {len(rend)} | "
-            + (
-                f"{max(x['true_peak'] for x in rend):.2f} | {min(x['lufs'] for x in rend):.2f}..{max(x['lufs'] for x in rend):.2f} | "
-                f"{silent} | {min(x['quietest_track_dbfs'] for x in rend):.1f} | "
-                if rend
-                else "— | — | — | — | "
-            )
+            + (f"{max(x['true_peak'] for x in rend):.2f} | {min(x['lufs'] for x in rend):.2f}..{max(x['lufs'] for x in rend):.2f} | "
+               f"{silent} | {min(x['quietest_track_dbfs'] for x in rend):.1f} | " if rend else "— | — | — | — | ")
             + f"{1000 * statistics.median(r['compose_s'] for r in sel):.0f} |"
         )
     ref_runs = {r: [x for x in v if not math.isnan(x)] for r, v in ref_runs.items()}
-    lines += [
-        "",
-        "Reference copied runs (each piece against the rest of its collection): "
-        + "; ".join(
-            (
-                f"{r}: mean {statistics.fmean(v):.1f}, max {max(v):.0f}, >= 12 in {sum(x >= COPY_LIMIT for x in v)}/{len(v)}"
-                if v
-                else f"{r}: not measurable (the sample is the whole collection, so nothing is left to compare with)"
-            )
-            for r, v in ref_runs.items()
-        ),
-        "",
-    ]
+    lines += ["", "Reference copied runs (each piece against the rest of its collection): "
+              + "; ".join((f"{r}: mean {statistics.fmean(v):.1f}, max {max(v):.0f}, >= 12 in {sum(x >= COPY_LIMIT for x in v)}/{len(v)}"
+                           if v else f"{r}: not measurable (the sample is the whole collection, so nothing is left to compare with)")
+                          for r, v in ref_runs.items()), ""]
     all_rend = [r["render"] for r in results if "render" in r]
     all_oor = [x for r in results if "out_of_range" in r for x in r["out_of_range"]]
     lines += [
@@ -275,11 +249,7 @@ def report(
     errors = [r["error"] for r in results if "error" in r]
     if errors:
         kinds = sorted({e.split(": ", 1)[1] if ": " in e else e for e in errors}, key=len)[:5]
-        lines += [
-            f"Errors: {len(errors)} tasks failed; distinct messages (up to 5, shortest first): "
-            + "; ".join(kinds),
-            "",
-        ]
+        lines += [f"Errors: {len(errors)} tasks failed; distinct messages (up to 5, shortest first): " + "; ".join(kinds), ""]
     return "\n".join(lines) + "\n"
 
 
@@ -292,9 +262,7 @@ def main() -> None:
     parser.add_argument("--render", type=int, default=5, help="pieces per style rendered to audio")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--styles", default=",".join(STYLES), help="comma-separated subset (for trials)")
-    parser.add_argument(
-        "--write", default="", help="results Markdown file (reading after '## Reading' is kept)"
-    )
+    parser.add_argument("--write", default="", help="results Markdown file (reading after '## Reading' is kept)")
     args = parser.parse_args()
     styles = [s for s in args.styles.split(",") if s]
 
@@ -318,11 +286,7 @@ def main() -> None:
             for k, res in enumerate(pool.imap_unordered(_run, tasks, chunksize=1)):
                 results.append(res)
                 if (k + 1) % 50 == 0:
-                    print(
-                        f"{k + 1}/{len(tasks)} done, {time.perf_counter() - t0:.0f} s",
-                        file=sys.stderr,
-                        flush=True,
-                    )
+                    print(f"{k + 1}/{len(tasks)} done, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(home, ignore_errors=True)
     wall = time.perf_counter() - t0

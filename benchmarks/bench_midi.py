@@ -159,7 +159,7 @@ def write_report(results: dict[str, dict[str, float]], info: dict[str, str], com
     lines += [
         "",
         "tunesmith's read includes building the Score (Python objects for every note, markers decoded);",
-        'its write includes the atomic temp-file-and-rename. "symusic bare read" is the C++ parse alone.',
+        "its write includes the atomic temp-file-and-rename. \"symusic bare read\" is the C++ parse alone.",
         "",
     ]
     (RESULTS / "midi_io.md").write_text("\n".join(lines))

@@ -114,28 +114,16 @@ def excerpt_of(tune: Score) -> Excerpt | None:
     if bars < MIN_BARS:
         return None
     stop = origin + bars * bar
-    notes = [
-        Note(n.pitch, n.start - origin, min(n.end, stop) - n.start, n.velocity)
-        for n in line
-        if origin <= n.start < stop
-    ]
+    notes = [Note(n.pitch, n.start - origin, min(n.end, stop) - n.start, n.velocity)
+             for n in line if origin <= n.start < stop]
     ordered = sorted(tune.chords, key=lambda c: c.tick)
     sounding = [c for c in ordered if c.tick <= origin]
     chords = [ChordSymbol(0, sounding[-1].figure)] if sounding else []
     chords += [ChordSymbol(c.tick - origin, c.figure) for c in ordered if origin < c.tick < stop]
     if len(notes) < 8 or not chords:
         return None
-    return Excerpt(
-        tune.metadata.title,
-        notes,
-        chords,
-        key,
-        signature,
-        meter,
-        bars,
-        mt.style_of(tune.metadata),
-        "minor" if key.is_minor else "major",
-    )
+    return Excerpt(tune.metadata.title, notes, chords, key, signature, meter, bars,
+                   mt.style_of(tune.metadata), "minor" if key.is_minor else "major")
 
 
 # ----- chord progressions ------------------------------------------------------------------------
@@ -143,11 +131,8 @@ def block_chords(chords: Sequence[ChordSymbol], end: int) -> Track:
     """Close-position block chords (each pitch class at its lowest pitch from G3), one per chord
     change: a symbol repeating the previous figure (lead sheets restate it at bar lines) holds on."""
     notes = []
-    ordered = [
-        c
-        for i, c in enumerate(sorted(chords, key=lambda c: c.tick))
-        if i == 0 or c.figure != sorted(chords, key=lambda c: c.tick)[i - 1].figure
-    ]
+    ordered = [c for i, c in enumerate(sorted(chords, key=lambda c: c.tick))
+               if i == 0 or c.figure != sorted(chords, key=lambda c: c.tick)[i - 1].figure]
     for i, symbol in enumerate(ordered):
         stop = ordered[i + 1].tick if i + 1 < len(ordered) else end
         if stop <= symbol.tick:
@@ -219,10 +204,8 @@ def table(columns: Sequence[tuple[str, Sequence[Row]]], names: Sequence[str], co
     labels["copied_run"] = ("longest copied run", "notes")
     labels.update(EXTRA_LABELS)
     sums = [summarize(rows) for _, rows in columns]
-    lines = [
-        "| metric | unit | " + " | ".join(f"{c} (n={len(r)})" for c, r in columns) + " |",
-        "|---|---|" + "---|" * len(columns),
-    ]
+    lines = ["| metric | unit | " + " | ".join(f"{c} (n={len(r)})" for c, r in columns) + " |",
+             "|---|---|" + "---|" * len(columns)]
     for name in names:
         label, unit = labels[name]
         cells = [str(s[name]) if name in s else "—" for s in sums]
@@ -231,26 +214,14 @@ def table(columns: Sequence[tuple[str, Sequence[Row]]], names: Sequence[str], co
         runs = [np.array([r[copied] for r in rows if not math.isnan(r[copied])]) for _, rows in columns]
         label, unit = labels[copied]
         lines.append(f"| {label}: max | {unit} | " + " | ".join(f"{int(a.max())}" for a in runs) + " |")
-        lines.append(
-            f"| {label}: share >= {COPY_LIMIT} | | "
-            + " | ".join(f"{(a >= COPY_LIMIT).mean():.2f}" for a in runs)
-            + " |"
-        )
+        lines.append(f"| {label}: share >= {COPY_LIMIT} | | "
+                     + " | ".join(f"{(a >= COPY_LIMIT).mean():.2f}" for a in runs) + " |")
     return "\n".join(lines) + "\n"
 
 
 MELODY_METRICS = [m.name for m in METRICS] + ["copied_run"]
-CHORD_METRICS = [
-    "groove_consistency",
-    "empty_beat_rate",
-    "bar_repetition",
-    "self_similarity",
-    "note_density",
-    "changes_per_bar",
-    "distinct_chords",
-    "cadence_rate",
-    "copied_chord_run",
-]
+CHORD_METRICS = ["groove_consistency", "empty_beat_rate", "bar_repetition", "self_similarity",
+                 "note_density", "changes_per_bar", "distinct_chords", "cadence_rate", "copied_chord_run"]
 
 
 def melody_piece(ex: Excerpt, notes: list[Note]) -> Score:
@@ -298,15 +269,9 @@ def main() -> None:
     melody_model = api.load_melody_model()
 
     def lstm_pieces(top_p: float) -> list[Score]:
-        return [
-            melody_piece(
-                ex,
-                api.generate_melody(
-                    ex.chords, ex.key, ex.meter, ex.bars, ex.style, seed=seed, top_p=top_p, model=melody_model
-                ).notes,
-            )
-            for ex, seed in plan
-        ]
+        return [melody_piece(ex, api.generate_melody(ex.chords, ex.key, ex.meter, ex.bars, ex.style,
+                                                     seed=seed, top_p=top_p, model=melody_model).notes)
+                for ex, seed in plan]
 
     lstm = timed("melody LSTM", lambda: lstm_pieces(0.9), log)
     untruncated = timed("melody LSTM, top-p 1", lambda: lstm_pieces(1.0), log)
@@ -315,38 +280,26 @@ def main() -> None:
     noise = []
     for ex in excerpts:
         lo, hi = min(n.pitch for n in ex.melody), max(n.pitch for n in ex.melody)
-        noise.append(
-            melody_piece(ex, [Note(int(rng.integers(lo, hi + 1)), n.start, n.duration) for n in ex.melody])
-        )
+        noise.append(melody_piece(ex, [Note(int(rng.integers(lo, hi + 1)), n.start, n.duration)
+                                       for n in ex.melody]))
     lstm_rows = evaluate_scores(lstm, index=melody_index)
-    sections += [
-        "## Melody LSTM (melody.pt)",
-        "",
-        "Melodies generated over the chords of held-out excerpts (temperature 1, top-p 0.9: "
-        "the API's defaults; and top-p 1, sampling the full distribution). "
-        "'random pitches' keeps each excerpt's rhythm and range and draws pitches uniformly: "
-        "a floor for the pitch metrics.",
-        "",
-        table(
-            [
-                ("generated", lstm_rows),
-                ("generated, top-p 1", evaluate_scores(untruncated, index=melody_index)),
-                ("held-out tunes", ref_rows),
-                ("random pitches", evaluate_scores(noise, index=melody_index)),
-            ],
-            MELODY_METRICS,
-            "copied_run",
-        ),
-        "",
-    ]
+    sections += ["## Melody LSTM (melody.pt)", "",
+                 "Melodies generated over the chords of held-out excerpts (temperature 1, top-p 0.9: "
+                 "the API's defaults; and top-p 1, sampling the full distribution). "
+                 "'random pitches' keeps each excerpt's rhythm and range and draws pitches uniformly: "
+                 "a floor for the pitch metrics.", "",
+                 table([("generated", lstm_rows),
+                        ("generated, top-p 1", evaluate_scores(untruncated, index=melody_index)),
+                        ("held-out tunes", ref_rows),
+                        ("random pitches", evaluate_scores(noise, index=melody_index))],
+                       MELODY_METRICS, "copied_run"), ""]
 
     # ----- chord LSTM ----------------------------------------------------------------------------
     chord_model = api.load_chord_model()
 
     def progression(ex: Excerpt, seed: int, cadences: str = "alternate") -> list[ChordSymbol]:
-        pairs = api.generate_chords(
-            ex.style, ex.mode, ex.meter, ex.bars, seed, key=ex.key, cadences=cadences, model=chord_model
-        )
+        pairs = api.generate_chords(ex.style, ex.mode, ex.meter, ex.bars, seed, key=ex.key,
+                                    cadences=cadences, model=chord_model)
         out, tick = [], 0
         for figure, duration in pairs:
             out.append(ChordSymbol(tick, figure))
@@ -362,37 +315,21 @@ def main() -> None:
         return ex.score([block_chords(chords, ex.ticks)], chords)
 
     def rows_of(pairs: Sequence[tuple[Excerpt, list[ChordSymbol]]]) -> list[Row]:
-        return [
-            a | b
-            for a, b in zip(
-                evaluate_scores(chord_score(ex, c) for ex, c in pairs),
-                (chord_rows(ex, c, chord_index) for ex, c in pairs),
-                strict=True,
-            )
-        ]
+        return [a | b for a, b in zip(
+            evaluate_scores(chord_score(ex, c) for ex, c in pairs),
+            (chord_rows(ex, c, chord_index) for ex, c in pairs), strict=True)]
 
-    sections += [
-        "## Chord-progression LSTM (chords.pt)",
-        "",
-        "Progressions in each excerpt's key, meter, mode, style and length (cadence plan "
-        "'alternate', the default, which masks phrase ends to cadence; and 'none', free "
-        "sampling), realised as close block chords with their chord symbols; the "
-        "held-out column realises the excerpts' own chord symbols the same way. The melody "
-        "metrics read the top voice of the chords, so only the rhythm/structure ones are shown "
-        "(in-chord ratio would be 1 by construction). Copied chord run: longest run of "
-        "consecutive chord changes (key-relative) found in one training tune.",
-        "",
-        table(
-            [
-                ("generated", rows_of(progs)),
-                ("generated, no cadence masks", rows_of(free)),
-                ("held-out tunes", rows_of([(ex, ex.chords) for ex in excerpts])),
-            ],
-            CHORD_METRICS,
-            "copied_chord_run",
-        ),
-        "",
-    ]
+    sections += ["## Chord-progression LSTM (chords.pt)", "",
+                 "Progressions in each excerpt's key, meter, mode, style and length (cadence plan "
+                 "'alternate', the default, which masks phrase ends to cadence; and 'none', free "
+                 "sampling), realised as close block chords with their chord symbols; the "
+                 "held-out column realises the excerpts' own chord symbols the same way. The melody "
+                 "metrics read the top voice of the chords, so only the rhythm/structure ones are shown "
+                 "(in-chord ratio would be 1 by construction). Copied chord run: longest run of "
+                 "consecutive chord changes (key-relative) found in one training tune.", "",
+                 table([("generated", rows_of(progs)), ("generated, no cadence masks", rows_of(free)),
+                        ("held-out tunes", rows_of([(ex, ex.chords) for ex in excerpts]))],
+                       CHORD_METRICS, "copied_chord_run"), ""]
 
     # ----- VAE and GAN (when shipped) ------------------------------------------------------------
     from tunesmith.models import gan_api, vae_api
@@ -410,95 +347,44 @@ def main() -> None:
                 if bars not in vae.phrase_bars:
                     bars = phrase
                 opening = _last_before(ex.chords, first)
-                chords = [
-                    ChordSymbol(max(0, c.tick - first), c.figure)
-                    for c in ex.chords
-                    if c.tick < first + span and (c.tick >= first or c is opening)
-                ]
-                like = vae_api.make_phrase(
-                    [Note(60, 0, 120)], bars, ex.meter, key=ex.key, chords=chords, model=vae
-                )
+                chords = [ChordSymbol(max(0, c.tick - first), c.figure) for c in ex.chords
+                          if c.tick < first + span and (c.tick >= first or c is opening)]
+                like = vae_api.make_phrase([Note(60, 0, 120)], bars, ex.meter, key=ex.key, chords=chords,
+                                           model=vae)
                 z = z_rng.standard_normal((1, vae.net.config.z_dim))
                 decoded = vae_api.decode(z, like, vae)[0]
-                notes += [
-                    Note(n.pitch, n.start + first, n.duration, n.velocity)
-                    for n in vae_api.phrase_notes(decoded)
-                ]
+                notes += [Note(n.pitch, n.start + first, n.duration, n.velocity)
+                          for n in vae_api.phrase_notes(decoded)]
             return notes
 
-        samples = timed(
-            "VAE prior samples", lambda: [melody_piece(ex, prior_sample(ex)) for ex, _ in plan], log
-        )
-        varied = timed(
-            "VAE variations",
-            lambda: [
-                melody_piece(
-                    ex,
-                    vae_api.vary_melody(
-                        ex.melody,
-                        ex.bars,
-                        ex.meter,
-                        0.3,
-                        seed,
-                        phrase_bars=phrase,
-                        key=ex.key,
-                        chords=ex.chords,
-                        model=vae,
-                    ),
-                )
-                for ex, seed in plan
-            ],
-            log,
-        )
-        sections += [
-            f"## Phrase VAE (vae.pt, epoch {vae.info.get('epoch')})",
-            "",
-            f"Prior samples: z ~ N(0, I) per {phrase}-bar phrase, decoded greedily over the "
-            "excerpt's chords (the phrases of a piece are independent). Variations: "
-            f"`vary_melody(excerpt, amount=0.3, phrase_bars={phrase})` of the held-out melody "
-            "itself, so they start from the reference.",
-            "",
-            table(
-                [
-                    ("prior samples", evaluate_scores(samples, index=melody_index)),
-                    ("variations (0.3)", evaluate_scores(varied, index=melody_index)),
-                    ("held-out tunes", ref_rows),
-                ],
-                MELODY_METRICS,
-                "copied_run",
-            ),
-            "",
-        ]
+        samples = timed("VAE prior samples", lambda: [
+            melody_piece(ex, prior_sample(ex)) for ex, _ in plan], log)
+        varied = timed("VAE variations", lambda: [
+            melody_piece(ex, vae_api.vary_melody(ex.melody, ex.bars, ex.meter, 0.3, seed, phrase_bars=phrase,
+                                                 key=ex.key, chords=ex.chords, model=vae))
+            for ex, seed in plan], log)
+        sections += [f"## Phrase VAE (vae.pt, epoch {vae.info.get('epoch')})", "",
+                     f"Prior samples: z ~ N(0, I) per {phrase}-bar phrase, decoded greedily over the "
+                     "excerpt's chords (the phrases of a piece are independent). Variations: "
+                     f"`vary_melody(excerpt, amount=0.3, phrase_bars={phrase})` of the held-out melody "
+                     "itself, so they start from the reference.", "",
+                     table([("prior samples", evaluate_scores(samples, index=melody_index)),
+                            ("variations (0.3)", evaluate_scores(varied, index=melody_index)),
+                            ("held-out tunes", ref_rows)], MELODY_METRICS, "copied_run"), ""]
     else:
         sections += ["## Phrase VAE", "", "No shipped vae.pt: not measured.", ""]
 
     if gan_api.GAN_CHECKPOINT.is_file():
         gan = gan_api.load_gan()
-        gan_pieces = timed(
-            "GAN",
-            lambda: [
-                melody_piece(
-                    ex, gan_api.generate_melody(ex.chords, ex.key, ex.meter, ex.bars, seed=seed, model=gan)
-                )
-                for ex, seed in plan
-            ],
-            log,
-        )
-        sections += [
-            "## Bar GAN (gan.pt)",
-            "",
-            "Melodies generated bar by bar over the chords of held-out excerpts (temperature 1).",
-            "",
-            table(
-                [
-                    ("generated", evaluate_scores(gan_pieces, index=melody_index)),
-                    ("held-out tunes", ref_rows),
-                ],
-                MELODY_METRICS,
-                "copied_run",
-            ),
-            "",
-        ]
+        gan_pieces = timed("GAN", lambda: [
+            melody_piece(ex, gan_api.generate_melody(ex.chords, ex.key, ex.meter, ex.bars, seed=seed,
+                                                     model=gan))
+            for ex, seed in plan], log)
+        sections += ["## Bar GAN (gan.pt)", "",
+                     "Melodies generated bar by bar over the chords of held-out excerpts "
+                     "(temperature 1).", "",
+                     table([("generated", evaluate_scores(gan_pieces, index=melody_index)),
+                            ("held-out tunes", ref_rows)], MELODY_METRICS, "copied_run"), ""]
     else:
         sections += ["## Bar GAN", "", "No shipped gan.pt: not measured.", ""]
 

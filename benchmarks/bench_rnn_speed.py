@@ -53,13 +53,8 @@ def time_generation(model: api.LoadedModel, repeats: int, **kw: object) -> tuple
 def time_torch_steps(net: ConditionedLSTM, steps: int = 512) -> float:
     """512 single-step calls of the model's own nn.LSTM with greedy decoding (no sampling)."""
     T = steps
-    conds = {
-        "chords": torch.zeros(1, T, dtype=torch.long),
-        "positions": (torch.arange(T) % 16)[None],
-        "meter": torch.tensor([0]),
-        "mode": torch.tensor([0]),
-        "style": torch.tensor([0]),
-    }
+    conds = {"chords": torch.zeros(1, T, dtype=torch.long), "positions": (torch.arange(T) % 16)[None],
+             "meter": torch.tensor([0]), "mode": torch.tensor([0]), "style": torch.tensor([0])}
     cond = net.condition_inputs(conds)
     state = None
     token = torch.tensor([[mt.BOS]])
@@ -104,8 +99,7 @@ def training_throughput(net: ConditionedLSTM, batches: int) -> tuple[float, floa
         "targets": torch.randint(2, cfg.vocab_size, (B, T), generator=g),
         "chords": torch.randint(0, 73, (B, T), generator=g),
         "positions": torch.randint(0, 16, (B, T), generator=g),
-        "meter": torch.zeros(B, dtype=torch.long),
-        "mode": torch.zeros(B, dtype=torch.long),
+        "meter": torch.zeros(B, dtype=torch.long), "mode": torch.zeros(B, dtype=torch.long),
         "style": torch.zeros(B, dtype=torch.long),
     }
     ours = ConditionedLSTM(cfg).train()

@@ -44,16 +44,8 @@ RUNS: list[tuple[str, str, dict, dict]] = [
 ]
 
 
-def _worker(
-    name: str,
-    dataset: str,
-    model_kw: dict,
-    train_kw: dict,
-    data_dir: str,
-    tmp: str,
-    minutes: float,
-    tiny: bool,
-) -> None:
+def _worker(name: str, dataset: str, model_kw: dict, train_kw: dict, data_dir: str, tmp: str,
+            minutes: float, tiny: bool) -> None:
     import torch
 
     from tunesmith.models.poly import PolyConfig, PolyModel
@@ -65,27 +57,15 @@ def _worker(
     data = load_mat(Path(data_dir) / f"{dataset}.mat")
     tr, va = data["traindata"], data["validdata"]
     mkw = {**BASE, **model_kw}
-    tkw = {
-        **(JSB if dataset == "JSB_Chorales" else NOTT),
-        **train_kw,
-        "patience": 8,
-        "lr_patience": 2,
-        "max_minutes": minutes,
-    }
+    tkw = {**(JSB if dataset == "JSB_Chorales" else NOTT), **train_kw, "patience": 8, "lr_patience": 2,
+           "max_minutes": minutes}
     if tiny:
         tr, va = tr[:8], va[:4]
         mkw.update(lstm_size=16, made_size=32)
         tkw["epochs"] = 2
     model = PolyModel(PolyConfig(**mkw)).to(device)
-    record: dict = {
-        "name": name,
-        "dataset": dataset,
-        "model": mkw,
-        "train": tkw,
-        "device": device,
-        "params": sum(p.numel() for p in model.parameters()),
-        "history": [],
-    }
+    record: dict = {"name": name, "dataset": dataset, "model": mkw, "train": tkw, "device": device,
+                    "params": sum(p.numel() for p in model.parameters()), "history": []}
 
     def on_epoch(row: dict) -> None:
         record["history"].append(row)
@@ -109,9 +89,8 @@ def main() -> None:
     tmp.mkdir(parents=True, exist_ok=True)
     ctx = mp.get_context("spawn")
     runs = [r for r in RUNS if not args.only or r[0] in args.only.split(",")]
-    procs = [
-        ctx.Process(target=_worker, args=(*r, args.data_dir, str(tmp), args.minutes, args.tiny)) for r in runs
-    ]
+    procs = [ctx.Process(target=_worker, args=(*r, args.data_dir, str(tmp), args.minutes, args.tiny))
+             for r in runs]
     start = time.monotonic()
     for p in procs:
         p.start()
@@ -135,11 +114,9 @@ def main() -> None:
         f.unlink()
     tmp.rmdir()
     for rec in sorted(results, key=lambda x: (x["dataset"], x["best_valid"] or 99)):
-        print(
-            f"{rec['name']:12s} {rec['dataset']:13s} params={rec['params']:8d} "
-            f"epochs={len(rec['history']):3d} "
-            f"best_valid={rec['best_valid']}"
-        )
+        print(f"{rec['name']:12s} {rec['dataset']:13s} params={rec['params']:8d} "
+              f"epochs={len(rec['history']):3d} "
+              f"best_valid={rec['best_valid']}")
     print(f"total {time.monotonic() - start:.0f}s on {os.cpu_count()} cpus")
 
 

@@ -55,10 +55,8 @@ def best_accuracy(ckpt: dict) -> float:
 def history_table(ckpt: dict) -> list[str]:
     rows = ["| epoch | train loss | val loss | val accuracy | tokens/s |", "|---|---|---|---|---|"]
     for h in ckpt["history"]:
-        rows.append(
-            f"| {int(h['epoch'])} | {h['train_loss']:.4f} | {h['val_loss']:.4f} | "
-            f"{h['val_accuracy']:.3f} | {h['tokens_per_second']:,.0f} |"
-        )
+        rows.append(f"| {int(h['epoch'])} | {h['train_loss']:.4f} | {h['val_loss']:.4f} | "
+                    f"{h['val_accuracy']:.3f} | {h['tokens_per_second']:,.0f} |")
     return rows
 
 
@@ -142,11 +140,8 @@ def main() -> None:
             continue
         # 8 bars from the first full bar, shifted to start at tick 0
         start, end = origin, origin + 8 * bar
-        line = [
-            Note(n.pitch, n.start - start, n.duration)
-            for n in mt.monophonic(mt.melody_track(tune).notes)
-            if start <= n.start < end
-        ]
+        line = [Note(n.pitch, n.start - start, n.duration)
+                for n in mt.monophonic(mt.melody_track(tune).notes) if start <= n.start < end]
         chords_ = [ChordSymbol(max(0, c.tick - start), c.figure) for c in tune.chords if c.tick < end]
         if len(line) < 8:
             continue

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-corpus_app = typer.Typer(help="The built-in corpus: collections, cache build, pieces.", no_args_is_help=True)
+corpus_app = typer.Typer(help="The built-in corpus: collections, cache build, pieces.",
+                         no_args_is_help=True)
 
 
 @corpus_app.command("list")
@@ -32,14 +33,10 @@ def list_command() -> None:
 
 @corpus_app.command("build")
 def build_command(
-    collection: Annotated[
-        list[str] | None,
-        typer.Option("--collection", "-c", help="Collection to build (repeatable); default: all."),
-    ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", "-j", min=1, help="Parallel parser processes (default: every core)."),
-    ] = None,
+    collection: Annotated[list[str] | None, typer.Option(
+        "--collection", "-c", help="Collection to build (repeatable); default: all.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-j", min=1, help="Parallel parser processes (default: every core).")] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="Hide the progress bar.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Parse every file again, changed or not.")] = False,
 ) -> None:

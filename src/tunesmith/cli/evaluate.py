@@ -13,29 +13,18 @@ from tunesmith.errors import TunesmithError
 def evaluate_command(
     paths: Annotated[list[Path], typer.Argument(help="MIDI/MusicXML/ABC files or folders (recursive).")],
     *,
-    against: Annotated[
-        str | None,
-        typer.Option(
-            "--against",
-            "-a",
-            help="Corpus collection to compare with (e.g. nottingham); also checks originality against it.",
-        ),
-    ] = None,
-    output: Annotated[
-        Path,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Folder for report.json, report.md and one histogram PNG per metric.",
-        ),
-    ] = Path("evaluation"),
-    samples: Annotated[
-        int, typer.Option("--samples", min=1, help="Most corpus pieces to sample for --against (seeded).")
-    ] = 500,
+    against: Annotated[str | None, typer.Option(
+        "--against", "-a",
+        help="Corpus collection to compare with (e.g. nottingham); also checks originality against it.",
+    )] = None,
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Folder for report.json, report.md and one histogram PNG per metric.",
+    )] = Path("evaluation"),
+    samples: Annotated[int, typer.Option(
+        "--samples", min=1, help="Most corpus pieces to sample for --against (seeded).")] = 500,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the corpus sample.")] = 0,
-    track: Annotated[
-        str | None, typer.Option("--track", help="Name of the melody track (default: found automatically).")
-    ] = None,
+    track: Annotated[str | None, typer.Option(
+        "--track", help="Name of the melody track (default: found automatically).")] = None,
 ) -> None:
     """Measure pitch, rhythm, harmony, repetition and originality metrics of music files."""
     from rich.console import Console
@@ -55,12 +44,8 @@ def evaluate_command(
     err_console = Console(stderr=True)
     loaded = load_scores(paths)
     for file, problem in loaded.failures:
-        err_console.print(
-            f"[yellow]skipped[/] {describe_problem(file, problem)}",
-            highlight=False,
-            soft_wrap=True,
-            markup=True,
-        )
+        err_console.print(f"[yellow]skipped[/] {describe_problem(file, problem)}", highlight=False,
+                          soft_wrap=True, markup=True)
     if not loaded.scores:
         raise TunesmithError(f"{', '.join(map(str, paths))}: no readable music files to evaluate")
 
@@ -99,12 +84,10 @@ def evaluate_command(
     notes = ""
     if reference is not None:
         notes = f"Compared with {len(reference)} pieces of the {against!r} collection (sample seed {seed})."
-    written = write_report(
-        output, generated, loaded.names, reference, labels=labels, failures=loaded.failures, notes=notes
-    )
-    console.print(
-        f"wrote {len(written)} files to {output}: report.md, report.json, histograms", soft_wrap=True
-    )
+    written = write_report(output, generated, loaded.names, reference, labels=labels,
+                           failures=loaded.failures, notes=notes)
+    console.print(f"wrote {len(written)} files to {output}: report.md, report.json, histograms",
+                  soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

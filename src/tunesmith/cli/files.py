@@ -59,12 +59,8 @@ def describe(score: Score, chords_shown: int = 12) -> list[str]:
 
 def info_command(
     file: Annotated[Path, typer.Argument(help="A .mid/.midi, .musicxml/.xml/.mxl or .abc file.")],
-    limit: Annotated[
-        int,
-        typer.Option(
-            "--limit", "-n", min=1, help="Most pieces to describe when the file holds several (ABC)."
-        ),
-    ] = 5,
+    limit: Annotated[int, typer.Option(
+        "--limit", "-n", min=1, help="Most pieces to describe when the file holds several (ABC).")] = 5,
     chords: Annotated[int, typer.Option("--chords", min=0, help="How many chord symbols to list.")] = 12,
 ) -> None:
     """Show tracks, note counts, length (bars, seconds), key, tempo, meter and first chords."""
@@ -85,25 +81,19 @@ def info_command(
 def convert_command(
     source: Annotated[Path, typer.Argument(help="Input file: .mid/.midi, .musicxml/.xml/.mxl or .abc.")],
     target: Annotated[Path, typer.Argument(help="Output file: .mid/.midi, .musicxml/.xml or .mxl.")],
-    index: Annotated[
-        int | None,
-        typer.Option(
-            "--index",
-            "-i",
-            min=1,
-            help="For a file of several tunes (ABC): convert only tune N (1 = the first) to OUT. "
-            "Without it every tune is written, to OUT with -1, -2, ... before the suffix "
-            "(tunes.abc -> out-1.mid, out-2.mid, ...).",
-        ),
-    ] = None,
+    index: Annotated[int | None, typer.Option(
+        "--index", "-i", min=1,
+        help="For a file of several tunes (ABC): convert only tune N (1 = the first) to OUT. "
+             "Without it every tune is written, to OUT with -1, -2, ... before the suffix "
+             "(tunes.abc -> out-1.mid, out-2.mid, ...).",
+    )] = None,
 ) -> None:
     """Convert a music file to another format, chosen by the output file's suffix."""
     from tunesmith.io import WRITE_SUFFIXES, load, save
 
     if target.suffix.lower() not in WRITE_SUFFIXES:
-        raise UnsupportedFormatError(
-            target, f"cannot write suffix '{target.suffix}'; tunesmith writes {', '.join(WRITE_SUFFIXES)}"
-        )
+        raise UnsupportedFormatError(target, f"cannot write suffix '{target.suffix}'; "
+                                             f"tunesmith writes {', '.join(WRITE_SUFFIXES)}")
     scores = load(source)
     if index is not None:
         if index > len(scores):

@@ -14,22 +14,18 @@ import typer
 
 from tunesmith.errors import TunesmithError
 
-library_app = typer.Typer(help="Your music library: add, list, show, remove.", no_args_is_help=True)
+library_app = typer.Typer(help="Your music library: add, list, show, remove.",
+                          no_args_is_help=True)
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="SQLAlchemy database URL (default: $TUNESMITH_DB_URL, else SQLite in the data dir)."
-    ),
-]
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help="SQLAlchemy database URL (default: $TUNESMITH_DB_URL, else SQLite in the data dir).")]
 
 
 @library_app.command("add")
 def add_command(
     paths: Annotated[list[Path], typer.Argument(help="MIDI, MusicXML or ABC files, or folders (recursive).")],
-    tag: Annotated[
-        list[str] | None, typer.Option("--tag", "-t", help="Tag for every piece (repeatable).")
-    ] = None,
+    tag: Annotated[list[str] | None, typer.Option(
+        "--tag", "-t", help="Tag for every piece (repeatable).")] = None,
     db: DbOption = None,
 ) -> None:
     """Import files and folders into your library; the same music twice is stored once."""

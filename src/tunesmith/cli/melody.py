@@ -16,16 +16,13 @@ from tunesmith.errors import ControlError, InputFileError
 if TYPE_CHECKING:
     from tunesmith.score import ChordSymbol, Score
 
-
-def _rnn_melody(
-    progression: list[tuple[str, int]], key: Any, meter: str, bars: int, style: str, **options: Any
-) -> Any:
+def _rnn_melody(progression: list[tuple[str, int]], key: Any, meter: str, bars: int, style: str,
+                **options: Any) -> Any:
     from tunesmith.models import api
 
     checkpoint = options.pop("checkpoint")
-    return api.generate_melody(
-        progression, key, meter, bars, style, model=api.load_melody_model(checkpoint), **options
-    )
+    return api.generate_melody(progression, key, meter, bars, style, model=api.load_melody_model(checkpoint),
+                               **options)
 
 
 MELODY_GENERATORS: dict[str, Any] = {"rnn": _rnn_melody}
@@ -133,14 +130,9 @@ TempoOpt = Annotated[float, typer.Option("--tempo", help="Tempo in quarter notes
 
 def generate_melody_command(
     *,
-    chords: Annotated[
-        str,
-        typer.Option(
-            "--chords",
-            help="Chord symbols, one per bar ('C Am F G'), or bars split by '|' ('C G | Am F'); "
-            "they repeat to fill the bars.",
-        ),
-    ] = "C Am F G",
+    chords: Annotated[str, typer.Option(
+        "--chords", help="Chord symbols, one per bar ('C Am F G'), or bars split by '|' ('C G | Am F'); "
+        "they repeat to fill the bars.")] = "C Am F G",
     bars: Annotated[int, typer.Option("--bars", help="Length in bars (1-512).")] = 8,
     style: StyleOpt = "folk",
     key: Annotated[str, typer.Option("--key", help="Key, e.g. C, G, 'F# minor', Am.")] = "C",
@@ -177,12 +169,8 @@ def generate_melody_command(
     end = bars * bar_ticks
     symbols = api.layout_chords(progression, end)
     score = _piece(result.notes, symbols, key_, meter_, bpm=tempo, style=style, end=end)
-    _write_or_print(
-        score,
-        output,
-        f"{len(result.notes)} notes in {bars} bars of {meter_} in {key_}, "
-        f"log-likelihood {result.log_likelihood:.3f} per step",
-    )
+    _write_or_print(score, output, f"{len(result.notes)} notes in {bars} bars of {meter_} in {key_}, "
+                    f"log-likelihood {result.log_likelihood:.3f} per step")
 
 
 def generate_chords_command(
@@ -196,19 +184,13 @@ def generate_chords_command(
     temperature: TemperatureOpt = 1.0,
     top_p: TopPOpt = 0.9,
     phrase_bars: Annotated[int, typer.Option("--phrase-bars", help="Bars per phrase (2, 4 or 8).")] = 4,
-    cadences: Annotated[
-        str, typer.Option("--cadences", help="alternate (half cadence, then authentic), authentic, or none.")
-    ] = "alternate",
+    cadences: Annotated[str, typer.Option("--cadences", help="alternate (half cadence, then authentic), "
+                                          "authentic, or none.")] = "alternate",
     tempo: TempoOpt = 110.0,
     checkpoint: CheckpointOpt = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write block chords (.mid, .musicxml); without it the progression is printed.",
-        ),
-    ] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write block chords (.mid, .musicxml); without it the progression is printed.",
+    )] = None,
 ) -> None:
     """Generate a chord progression that ends its phrases on cadences."""
     _check_output(output)
@@ -249,9 +231,8 @@ def continue_command(
     temperature: TemperatureOpt = 1.0,
     top_p: TopPOpt = 0.9,
     checkpoint: CheckpointOpt = None,
-    chord_checkpoint: Annotated[
-        Path | None, typer.Option("--chord-checkpoint", help="Chord-model checkpoint (default: shipped).")
-    ] = None,
+    chord_checkpoint: Annotated[Path | None, typer.Option(
+        "--chord-checkpoint", help="Chord-model checkpoint (default: shipped).")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Output file (.mid, .musicxml).")],
 ) -> None:
     """Continue a melody with the LSTM. The primer's chords repeat under the new bars (if it has
@@ -275,37 +256,24 @@ def continue_command(
     if score.chords:
         spans = sorted(score.chords, key=lambda c: c.tick)
         cycle_end = max(primer_end, spans[-1].tick + 1)
-        pairs = [
-            (c.figure, (spans[i + 1].tick if i + 1 < len(spans) else cycle_end) - c.tick)
-            for i, c in enumerate(spans)
-        ]
+        pairs = [(c.figure, (spans[i + 1].tick if i + 1 < len(spans) else cycle_end) - c.tick)
+                 for i, c in enumerate(spans)]
         pairs = [p for p in pairs if p[1] > 0]
         if spans[0].tick > 0:
             pairs.insert(0, ("N.C.", spans[0].tick))
         symbols = api.layout_chords(pairs, total)
     else:
         mode = "minor" if key_.is_minor else "major"
-        progression = api.generate_chords(
-            style,
-            mode,
-            meter_,
-            -(-total // bar_ticks),
-            seed,
-            key=key_,
-            model=api.load_chord_model(chord_checkpoint),
-        )
+        progression = api.generate_chords(style, mode, meter_, -(-total // bar_ticks), seed, key=key_,
+                                          model=api.load_chord_model(chord_checkpoint))
         symbols = api.layout_chords(progression, total)
     result = api.generate_melody(
         symbols, key_, meter_, bars, style, temperature=temperature, top_p=top_p, seed=seed,
         primer=line, model=api.load_melody_model(checkpoint), bar_origin=mt.bar_origin(score),
     )  # fmt: skip
     out = _piece(line + result.notes, symbols, key_, meter_, bpm=score.tempo_at(0), style=style, end=total)
-    _write_or_print(
-        out,
-        output,
-        f"{len(line)} primer notes + {len(result.notes)} new notes "
-        f"({bars} bars), log-likelihood {result.log_likelihood:.3f} per step",
-    )
+    _write_or_print(out, output, f"{len(line)} primer notes + {len(result.notes)} new notes "
+                    f"({bars} bars), log-likelihood {result.log_likelihood:.3f} per step")
 
 
 def train_command(kind: str) -> Any:
@@ -313,16 +281,10 @@ def train_command(kind: str) -> Any:
 
     def command(
         *,
-        corpus: Annotated[
-            list[str] | None,
-            typer.Option(
-                "--corpus", help="Corpus collection(s) (default: nottingham, which has chord symbols)."
-            ),
-        ] = None,
-        inputs: Annotated[
-            list[Path] | None,
-            typer.Option("--input", help="Train on these files/folders instead (MIDI, MusicXML, ABC)."),
-        ] = None,
+        corpus: Annotated[list[str] | None, typer.Option(
+            "--corpus", help="Corpus collection(s) (default: nottingham, which has chord symbols).")] = None,
+        inputs: Annotated[list[Path] | None, typer.Option(
+            "--input", help="Train on these files/folders instead (MIDI, MusicXML, ABC).")] = None,
         epochs: Annotated[int, typer.Option("--epochs", help="Maximum epochs.")] = 20,
         resume: Annotated[bool, typer.Option("--resume", help="Continue from --out.")] = False,
         out: Annotated[Path | None, typer.Option("--out", help="Checkpoint (default: data dir).")] = None,
@@ -333,15 +295,12 @@ def train_command(kind: str) -> Any:
         max_minutes: Annotated[float | None, typer.Option("--max-minutes", help="Wall-clock budget.")] = None,
         limit: Annotated[int | None, typer.Option("--limit", help="Use only the first N pieces.")] = None,
         seed: SeedOpt = 0,
-        patience: Annotated[
-            int, typer.Option("--patience", help="Early stopping: epochs without improvement.")
-        ] = 3,
+        patience: Annotated[int, typer.Option("--patience", help="Early stopping: epochs without "
+                                              "improvement.")] = 3,
         progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar.")] = True,
         plot: Annotated[Path | None, typer.Option("--plot", help="Loss-curve PNG.")] = None,
-        label_chords: Annotated[
-            bool,
-            typer.Option("--label-chords", help="Label pieces without chord symbols (one chord per bar)."),
-        ] = False,
+        label_chords: Annotated[bool, typer.Option(
+            "--label-chords", help="Label pieces without chord symbols (one chord per bar).")] = False,
     ) -> None:
         from tunesmith.models.recipes import fit, label_missing_chords, training_inputs
         from tunesmith.models.train import TrainConfig
@@ -353,36 +312,16 @@ def train_command(kind: str) -> Any:
         )
         if label_chords:
             scores = list(label_missing_chords(scores))
-        config = TrainConfig(
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            threads=threads,
-            max_minutes=max_minutes,
-            seed=seed,
-            patience=patience,
-            progress=progress,
-        )
-        result, _ = fit(
-            kind,
-            scores,
-            target,
-            size=size,
-            config=config,
-            resume=resume,
-            sources=sources,
-            log=typer.echo,
-            plot=plot,
-        )
+        config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, threads=threads,
+                             max_minutes=max_minutes, seed=seed, patience=patience, progress=progress)
+        result, _ = fit(kind, scores, target, size=size, config=config, resume=resume, sources=sources,
+                        log=typer.echo, plot=plot)
         curve = plot or target.with_suffix(".loss.png")
-        typer.echo(
-            f"best validation loss {result.best_val:.4f} after {len(result.history)} epochs "
-            f"({result.steps} steps); checkpoint {target}, loss curve {curve}"
-        )
+        typer.echo(f"best validation loss {result.best_val:.4f} after {len(result.history)} epochs "
+                   f"({result.steps} steps); checkpoint {target}, loss curve {curve}")
 
     command.__doc__ = (
-        "Train the chord-conditioned melody LSTM."
-        if kind == "melody"
+        "Train the chord-conditioned melody LSTM." if kind == "melody"
         else "Train the chord-progression LSTM (one chord per beat; style, mode and meter conditioned)."
     )
     return command

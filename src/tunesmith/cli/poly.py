@@ -16,10 +16,8 @@ from tunesmith.errors import ControlError
 
 def _epoch_printer(label: str) -> Any:
     def show(row: dict[str, float]) -> None:
-        typer.echo(
-            f"{label} epoch {int(row['epoch']):3d}  train {row['train_loss']:.4f}  "
-            f"valid {row['val_loss']:.4f}  lr {row['lr']:.1e}  {row['seconds']:.0f}s"
-        )
+        typer.echo(f"{label} epoch {int(row['epoch']):3d}  train {row['train_loss']:.4f}  "
+                   f"valid {row['val_loss']:.4f}  lr {row['lr']:.1e}  {row['seconds']:.0f}s")
 
     return show
 
@@ -40,14 +38,9 @@ class _Bar:
         if self.bar is None:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self.bar = Progress(
-                TextColumn("training"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("nll {task.fields[loss]:.3f}"),
-                TimeRemainingColumn(),
-                transient=True,
-            )
+            self.bar = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("nll {task.fields[loss]:.3f}"), TimeRemainingColumn(),
+                                transient=True)
             self.bar.start()
             self.task = self.bar.add_task("train", total=total, loss=loss)
         self.bar.update(self.task, completed=done, total=total, loss=loss)
@@ -63,24 +56,14 @@ def _check_positive(name: str, value: float) -> None:
 
 def bench_nll_command(
     *,
-    data: Annotated[
-        Path,
-        typer.Option(
-            "--data", help="A .mat file: traindata/validdata/testdata cells of T×88 binary piano rolls."
-        ),
-    ],
+    data: Annotated[Path, typer.Option("--data", help="A .mat file: traindata/validdata/testdata cells of "
+                                       "T×88 binary piano rolls.")],
     epochs: Annotated[int, typer.Option("--epochs", help="Most epochs (early stopping on valid).")] = 60,
     out: Annotated[Path | None, typer.Option("--out", help="Checkpoint for the selected model.")] = None,
-    checkpoint: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--checkpoint",
-            metavar="FILE",
-            help="A saved model: score it "
-            "(--eval-only) or continue training it. Repeat it with --eval-only to score the "
-            "exact equal-weight mixture of several models.",
-        ),
-    ] = None,
+    checkpoint: Annotated[list[Path] | None, typer.Option("--checkpoint", metavar="FILE",
+                                                          help="A saved model: score it "
+                          "(--eval-only) or continue training it. Repeat it with --eval-only to score the "
+                          "exact equal-weight mixture of several models.")] = None,
     eval_only: Annotated[bool, typer.Option("--eval-only", help="Only score --checkpoint on test.")] = False,
     lstm_size: Annotated[int, typer.Option("--lstm-size")] = 256,
     lstm_layers: Annotated[int, typer.Option("--lstm-layers")] = 2,
@@ -93,21 +76,14 @@ def bench_nll_command(
     lr: Annotated[float, typer.Option("--lr")] = 2e-3,
     weight_decay: Annotated[float, typer.Option("--weight-decay")] = 1e-4,
     patience: Annotated[int, typer.Option("--patience")] = 8,
-    max_minutes: Annotated[
-        float, typer.Option("--max-minutes", help="Stop after the epoch that crosses this.")
-    ] = 0.0,
+    max_minutes: Annotated[float, typer.Option("--max-minutes", help="Stop after the epoch that "
+                                               "crosses this.")] = 0.0,
     threads: Annotated[int, typer.Option("--threads", help="CPU threads for torch.")] = 1,
     seed: Annotated[int, typer.Option("--seed")] = 0,
 ) -> None:
     """Train the polyphonic model on a benchmark's train split, select by valid, print the test NLL."""
-    for name, value in (
-        ("--epochs", epochs),
-        ("--lstm-size", lstm_size),
-        ("--made-size", made_size),
-        ("--batch-size", batch_size),
-        ("--lr", lr),
-        ("--threads", threads),
-    ):
+    for name, value in (("--epochs", epochs), ("--lstm-size", lstm_size), ("--made-size", made_size),
+                        ("--batch-size", batch_size), ("--lr", lr), ("--threads", threads)):
         _check_positive(name, value)
     if eval_only and not checkpoint:
         raise ControlError("--eval-only", "needs --checkpoint FILE")
@@ -148,69 +124,34 @@ def bench_nll_command(
         raise ControlError("--checkpoint", "training continues one model; give several only with --eval-only")
     resume_from = checkpoint[0] if checkpoint else None
     target = out or resume_from or Path(f"poly-{data.stem}.pt")
-    cfg = TrainConfig(
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        weight_decay=weight_decay,
-        bptt=bptt,
-        max_transpose=transpose,
-        patience=patience,
-        max_minutes=max_minutes,
-        seed=seed,
-    )
+    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, bptt=bptt,
+                      max_transpose=transpose, patience=patience, max_minutes=max_minutes, seed=seed)
     if resume_from is not None:
         model, opt, step, _ = resume_state(resume_from)
         if model.config.n_keys != n_keys:
-            raise ControlError(
-                "--checkpoint", f"{resume_from} models {model.config.n_keys} keys, {data} has {n_keys}"
-            )
+            raise ControlError("--checkpoint", f"{resume_from} models {model.config.n_keys} keys, "
+                                               f"{data} has {n_keys}")
         model.train()
     else:
-        model = PolyModel(
-            PolyConfig(
-                n_keys=n_keys,
-                lstm_size=lstm_size,
-                lstm_layers=lstm_layers,
-                made_size=made_size,
-                made_layers=made_layers,
-                dropout=dropout,
-            )
-        )
+        model = PolyModel(PolyConfig(n_keys=n_keys, lstm_size=lstm_size, lstm_layers=lstm_layers,
+                                     made_size=made_size, made_layers=made_layers, dropout=dropout))
         opt, step = None, 0
     params = sum(p.numel() for p in model.parameters())
-    typer.echo(
-        f"{data.name}: train {frame_count(splits['traindata'])} frames, valid "
-        f"{frame_count(splits['validdata'])}, test {frame_count(splits['testdata'])}; "
-        f"{params} parameters"
-    )
-    res = bench_nll(
-        splits,
-        model,
-        cfg,
-        target,
-        opt,
-        step,
-        on_epoch=_epoch_printer(data.stem),
-        progress=_Bar(),
-        extra={"data": data.name},
-    )
+    typer.echo(f"{data.name}: train {frame_count(splits['traindata'])} frames, valid "
+               f"{frame_count(splits['validdata'])}, test {frame_count(splits['testdata'])}; "
+               f"{params} parameters")
+    res = bench_nll(splits, model, cfg, target, opt, step, on_epoch=_epoch_printer(data.stem),
+                    progress=_Bar(), extra={"data": data.name})
     assert res.train is not None
-    typer.echo(
-        f"best valid NLL {res.valid_nll:.4f} nats/frame (epoch {res.train.best_epoch} of "
-        f"{res.train.epochs_run}, {res.train.seconds / 60:.1f} min); checkpoint {target}"
-    )
+    typer.echo(f"best valid NLL {res.valid_nll:.4f} nats/frame (epoch {res.train.best_epoch} of "
+               f"{res.train.epochs_run}, {res.train.seconds / 60:.1f} min); checkpoint {target}")
     typer.echo(f"test NLL {res.test_nll:.4f} nats/frame over {res.test_frames} frames")
 
 
 def train_poly_command(
     *,
-    corpus: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--corpus", help="'bach' (music21's Bach chorales, the default) or .mat files (train split)."
-        ),
-    ] = None,
+    corpus: Annotated[list[str] | None, typer.Option("--corpus", help="'bach' (music21's Bach chorales, "
+                                                     "the default) or .mat files (train split).")] = None,
     epochs: Annotated[int, typer.Option("--epochs")] = 40,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the --out checkpoint.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Checkpoint (default: user data dir).")] = None,
@@ -241,9 +182,8 @@ def train_poly_command(
         model.train()
     else:
         model, opt, step = PolyModel(HARMONIZER_CONFIG), None, 0
-    typer.echo(
-        f"training on {len(train_seqs)} pieces, validating on {len(valid_seqs)} ({', '.join(sources)})"
-    )
+    typer.echo(f"training on {len(train_seqs)} pieces, validating on {len(valid_seqs)} "
+               f"({', '.join(sources)})")
     history: list[dict[str, float]] = []
     printer = _epoch_printer("harmonizer")
     plot = target.with_suffix(".png")
@@ -253,32 +193,22 @@ def train_poly_command(
         printer(row)
         plot_history(history, plot, "polyphonic model (NLL nats per frame)")
 
-    res = train(
-        model, train_seqs, valid_seqs, cfg, target, opt, step, on_epoch, _Bar(), extra={"corpus": sources}
-    )
-    typer.echo(
-        f"best valid NLL {res.best_valid:.4f} nats/frame at epoch {res.best_epoch}; "
-        f"checkpoint {target}; loss curve {plot}"
-    )
+    res = train(model, train_seqs, valid_seqs, cfg, target, opt, step, on_epoch, _Bar(),
+                extra={"corpus": sources})
+    typer.echo(f"best valid NLL {res.best_valid:.4f} nats/frame at epoch {res.best_epoch}; "
+               f"checkpoint {target}; loss curve {plot}")
 
 
 def harmonize_command(
-    melody: Annotated[
-        Path, typer.Argument(help="A melody file (MIDI, MusicXML, ABC); its top line is the soprano.")
-    ],
+    melody: Annotated[Path, typer.Argument(help="A melody file (MIDI, MusicXML, ABC); its top line is "
+                                           "the soprano.")],
     *,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the four-part setting.")],
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    checkpoint: Annotated[
-        Path | None, typer.Option("--checkpoint", help="Harmonizer checkpoint (default: shipped).")
-    ] = None,
-    engine: Annotated[
-        str,
-        typer.Option(
-            "--engine",
-            help="search: voice-leading rules with Bach's chord habits (default); model: the neural sampler.",
-        ),
-    ] = "search",
+    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="Harmonizer checkpoint "
+                                                    "(default: shipped).")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="search: voice-leading rules with Bach's "
+                                        "chord habits (default); model: the neural sampler.")] = "search",
 ) -> None:
     """Keep the melody as the soprano and write alto, tenor and bass (four-part voice-leading)."""
     from tunesmith.io import load, save

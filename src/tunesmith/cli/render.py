@@ -13,32 +13,21 @@ from tunesmith.errors import ControlError
 def render_command(
     source: Annotated[Path, typer.Argument(help="MIDI, MusicXML or ABC file to render (first piece).")],
     *,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Audio file: .wav, .flac or .mp3 (default: input name + .wav)."),
-    ] = None,
-    fmt: Annotated[
-        str | None,
-        typer.Option("--format", "-f", help="wav, flac or mp3 (default: from the output's suffix)."),
-    ] = None,
-    stems: Annotated[
-        Path | None, typer.Option("--stems", help="Also write one 24-bit WAV per track into this folder.")
-    ] = None,
-    soundfont: Annotated[
-        Path | None,
-        typer.Option(
-            "--soundfont",
-            help="General MIDI SoundFont (.sf2); default: $TUNESMITH_SOUNDFONT or the system's.",
-        ),
-    ] = None,
-    no_master: Annotated[
-        bool, typer.Option("--no-master", help="Skip loudness mastering (the raw mix may be quiet or clip).")
-    ] = False,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Audio file: .wav, .flac or .mp3 (default: input name + .wav).")] = None,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", "-f", help="wav, flac or mp3 (default: from the output's suffix).")] = None,
+    stems: Annotated[Path | None, typer.Option(
+        "--stems", help="Also write one 24-bit WAV per track into this folder.")] = None,
+    soundfont: Annotated[Path | None, typer.Option(
+        "--soundfont", help="General MIDI SoundFont (.sf2); default: $TUNESMITH_SOUNDFONT or the system's.",
+    )] = None,
+    no_master: Annotated[bool, typer.Option(
+        "--no-master", help="Skip loudness mastering (the raw mix may be quiet or clip).")] = False,
     lufs: Annotated[float, typer.Option("--lufs", help="Loudness target in LUFS (integrated).")] = -14.0,
     bit_depth: Annotated[int, typer.Option("--bit-depth", help="16 or 24 (WAV and FLAC).")] = 16,
-    pianoroll: Annotated[
-        Path | None, typer.Option("--pianoroll", help="Also draw a piano-roll PNG here.")
-    ] = None,
+    pianoroll: Annotated[Path | None, typer.Option(
+        "--pianoroll", help="Also draw a piano-roll PNG here.")] = None,
 ) -> None:
     """Render a music file with a SoundFont synthesizer, mix it and master it to a loudness target."""
     from rich.console import Console
@@ -59,13 +48,8 @@ def render_command(
         score.metadata.title = source.stem
     with console.status(f"rendering {score.duration_seconds():.0f} s of music"):
         result = render_score(
-            score,
-            output,
-            stems=stems if stems is not None else False,
-            soundfont=soundfont,
-            do_master=not no_master,
-            target_lufs=lufs,
-            bit_depth=bit_depth,
+            score, output, stems=stems if stems is not None else False, soundfont=soundfont,
+            do_master=not no_master, target_lufs=lufs, bit_depth=bit_depth,
         )
     if pianoroll is not None:
         write_pianoroll(score, pianoroll)
@@ -79,21 +63,17 @@ def render_command(
     for line in result.report.lines():
         out.print(line, highlight=False, soft_wrap=True)
     total = sum(result.timings.values())
-    out.print(
-        f"rendered in {total:.2f} s ({result.report.duration_s / max(total, 1e-9):.0f}× real time)",
-        highlight=False,
-    )
+    out.print(f"rendered in {total:.2f} s ({result.report.duration_s / max(total, 1e-9):.0f}× real time)",
+              highlight=False)
 
 
 def pianoroll_command(
     source: Annotated[Path, typer.Argument(help="MIDI, MusicXML or ABC file (first piece).")],
     *,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="PNG file (default: the input name with .png).")
-    ] = None,
-    title: Annotated[
-        str | None, typer.Option("--title", help="Heading (default: the piece's title).")
-    ] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="PNG file (default: the input name with .png).")] = None,
+    title: Annotated[str | None, typer.Option(
+        "--title", help="Heading (default: the piece's title).")] = None,
 ) -> None:
     """Draw a piano roll of a music file: tracks in colours, bar lines, chord symbols."""
     from tunesmith import io

@@ -48,11 +48,7 @@ FORMAT_VERSION = 2
 
 NOTE_COLUMNS = ("pitch", "start", "duration", "velocity", "track")
 _DTYPES: dict[str, type[np.generic]] = {
-    "pitch": np.uint8,
-    "start": np.int32,
-    "duration": np.int32,
-    "velocity": np.uint8,
-    "track": np.uint8,
+    "pitch": np.uint8, "start": np.int32, "duration": np.int32, "velocity": np.uint8, "track": np.uint8,
 }
 MAX_TRACKS = 255
 
@@ -84,7 +80,9 @@ def encode_score(score: Score) -> PieceData:
     if len(score.tracks) > MAX_TRACKS:
         raise ValueError(f"{len(score.tracks)} tracks (the cache holds at most {MAX_TRACKS})")
     rows = [
-        (n.pitch, n.start, n.duration, n.velocity, ti) for ti, t in enumerate(score.tracks) for n in t.notes
+        (n.pitch, n.start, n.duration, n.velocity, ti)
+        for ti, t in enumerate(score.tracks)
+        for n in t.notes
     ]
     rows.sort(key=lambda r: (r[1], r[4], r[0]))
     table = np.array(rows, dtype=np.int64).reshape(-1, 5)
@@ -183,13 +181,8 @@ def write_collection(
                 columns[c].append(piece.notes[c])
             offsets.append(offsets[-1] + piece.note_count)
         file_rows.append(
-            {
-                "path": entry.path,
-                "sha256": entry.sha256,
-                "first": first,
-                "count": len(metas) - first,
-                "skipped": entry.skipped,
-            }
+            {"path": entry.path, "sha256": entry.sha256, "first": first, "count": len(metas) - first,
+             "skipped": entry.skipped}
         )
     # Column-wise summary: parsing 10 lists is ~10x faster than 10,000 small dicts, and listing or
     # filtering the corpus needs nothing else. Tag sets repeat, so each is stored once.

@@ -88,14 +88,8 @@ COLLECTIONS: tuple[Collection, ...] = (
         root=nottingham_root,
         suffixes=(".abc",),
         file_tags=(
-            ("jigs", "jig"),
-            ("reels", "reel"),
-            ("hpps", "hornpipe"),
-            ("waltzes", "waltz"),
-            ("slip", "slip-jig"),
-            ("morris", "morris"),
-            ("xmas", "christmas"),
-            ("playford", "playford"),
+            ("jigs", "jig"), ("reels", "reel"), ("hpps", "hornpipe"), ("waltzes", "waltz"),
+            ("slip", "slip-jig"), ("morris", "morris"), ("xmas", "christmas"), ("playford", "playford"),
         ),
     ),
     Collection(

@@ -142,13 +142,8 @@ def import_paths(
                     report.imported.append(Imported(existing.id, existing.title, label, False, tuple(added)))
                     continue
                 piece, _ = add_piece(
-                    session,
-                    score,
-                    source="library",
-                    tags=clean_tags,
-                    path=str(path.resolve()),
-                    fmt=path.suffix.lower(),
-                    file_data=raw,
+                    session, score, source="library", tags=clean_tags, path=str(path.resolve()),
+                    fmt=path.suffix.lower(), file_data=raw,
                 )
                 report.imported.append(Imported(piece.id, piece.title, label, True, tuple(piece.tag_names)))
     return report
@@ -173,13 +168,8 @@ def store_corpus_piece(session: Session, corpus: Corpus, index: int, tags: Seque
         add_tags(session, piece, tags)
         return piece
     piece, _ = add_piece(
-        session,
-        corpus[index],
-        source="corpus",
-        tags=[*info.tags, *tags],
-        title=info.title,
-        collection=info.collection,
-        corpus_ref=info.ref,
+        session, corpus[index], source="corpus", tags=[*info.tags, *tags], title=info.title,
+        collection=info.collection, corpus_ref=info.ref,
     )
     if piece.corpus_ref is None:  # the same music was already in the library: link it to the corpus
         piece.corpus_ref, piece.collection = info.ref, info.collection

@@ -153,18 +153,8 @@ def _infos(arrays: CollectionArrays) -> list[PieceInfo]:
     col = arrays.summary
     tag_sets = [tuple(t) for t in col["tag_sets"]]
     rows = zip(
-        col["path"],
-        col["index"],
-        col["title"],
-        col["tags"],
-        col["key"],
-        col["meter"],
-        col["tempo"],
-        col["bars"],
-        col["seconds"],
-        col["note_count"],
-        col["chord_count"],
-        strict=True,
+        col["path"], col["index"], col["title"], col["tags"], col["key"], col["meter"], col["tempo"],
+        col["bars"], col["seconds"], col["note_count"], col["chord_count"], strict=True,
     )
     name = arrays.name
     return [

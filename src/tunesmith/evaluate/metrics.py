@@ -36,56 +36,25 @@ class MetricInfo:
 
 
 METRICS: tuple[MetricInfo, ...] = (
-    MetricInfo(
-        "pitch_class_entropy",
-        "pitch-class entropy",
-        "bits",
-        "entropy of the melody's pitch-class counts (0: one pitch class; log2 12: all equally often)",
-    ),
-    MetricInfo(
-        "scale_consistency",
-        "scale consistency",
-        "",
-        "largest share of melody notes inside one of the 24 major / harmonic-minor scales",
-    ),
-    MetricInfo(
-        "groove_consistency",
-        "groove consistency",
-        "",
-        "1 − mean Hamming distance between the 16th-grid onset patterns of consecutive bars",
-    ),
-    MetricInfo(
-        "in_chord_ratio",
-        "in-chord ratio (strong beats)",
-        "",
-        "share of melody notes sounding on strong beats that belong to the sounding chord",
-    ),
-    MetricInfo("empty_beat_rate", "empty-beat rate", "", "share of beats in which no track sounds a note"),
-    MetricInfo(
-        "bar_repetition",
-        "bar repetition",
-        "",
-        "share of non-empty bars whose 16th-grid melody repeats an earlier one (or transposed)",
-    ),
-    MetricInfo(
-        "self_similarity",
-        "self-similarity",
-        "",
-        "mean over bars of the best cosine similarity of its pitch-class grid to any other bar",
-    ),
-    MetricInfo(
-        "note_density",
-        "note density",
-        "notes/quarter",
-        "melody notes per quarter note over the span of the melody",
-    ),
+    MetricInfo("pitch_class_entropy", "pitch-class entropy", "bits",
+               "entropy of the melody's pitch-class counts (0: one pitch class; log2 12: all equally often)"),
+    MetricInfo("scale_consistency", "scale consistency", "",
+               "largest share of melody notes inside one of the 24 major / harmonic-minor scales"),
+    MetricInfo("groove_consistency", "groove consistency", "",
+               "1 − mean Hamming distance between the 16th-grid onset patterns of consecutive bars"),
+    MetricInfo("in_chord_ratio", "in-chord ratio (strong beats)", "",
+               "share of melody notes sounding on strong beats that belong to the sounding chord"),
+    MetricInfo("empty_beat_rate", "empty-beat rate", "",
+               "share of beats in which no track sounds a note"),
+    MetricInfo("bar_repetition", "bar repetition", "",
+               "share of non-empty bars whose 16th-grid melody repeats an earlier one (or transposed)"),
+    MetricInfo("self_similarity", "self-similarity", "",
+               "mean over bars of the best cosine similarity of its pitch-class grid to any other bar"),
+    MetricInfo("note_density", "note density", "notes/quarter",
+               "melody notes per quarter note over the span of the melody"),
     MetricInfo("pitch_range", "pitch range", "semitones", "highest minus lowest melody pitch"),
-    MetricInfo(
-        "mean_abs_interval",
-        "mean |interval|",
-        "semitones",
-        "mean absolute pitch step between consecutive melody notes",
-    ),
+    MetricInfo("mean_abs_interval", "mean |interval|", "semitones",
+               "mean absolute pitch step between consecutive melody notes"),
 )
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 
@@ -150,9 +119,8 @@ def _recognised_lookup(score: Score, melody: Sequence[Note]) -> ChordLookup | No
     def lookup(tick: int) -> frozenset[int] | None:
         end = tick + beat_ticks(score.time_signature_at(tick))
         lo, hi = bisect.bisect_left(starts, tick - longest), bisect.bisect_left(starts, end)
-        pairs = [
-            (n.pitch, float(min(n.end, end) - max(n.start, tick))) for n in accomp[lo:hi] if n.end > tick
-        ]
+        pairs = [(n.pitch, float(min(n.end, end) - max(n.start, tick)))
+                 for n in accomp[lo:hi] if n.end > tick]
         chord = recognize_chord(pairs, key) if pairs else None
         return None if chord is None else frozenset(chord.pitch_classes())
 

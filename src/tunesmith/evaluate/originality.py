@@ -88,9 +88,8 @@ def _symbols(intervals: np.ndarray, ratios: np.ndarray | None) -> np.ndarray:
     return base * (2 * _RATIO_CLASSES + 1) + (ratios.astype(np.int64) + _RATIO_CLASSES)
 
 
-def melody_sequence(
-    notes_or_score: Score | Sequence[Note] | Sequence[int], rhythm: bool = False, track: str | None = None
-) -> np.ndarray:
+def melody_sequence(notes_or_score: Score | Sequence[Note] | Sequence[int], rhythm: bool = False,
+                    track: str | None = None) -> np.ndarray:
     """The symbol sequence of a melody (length = notes − 1): a Score (its melody line, see
     :func:`tunesmith.evaluate.melody.melody_notes`), a list of Notes in order, or a list of MIDI
     pitches (pitch-only; ``rhythm`` needs Notes)."""
@@ -200,14 +199,8 @@ class OriginalityIndex:
     inter-onset ratios (then only runs with the same rhythm count as copies).
     """
 
-    def __init__(
-        self,
-        text: np.ndarray,
-        offsets: np.ndarray,
-        ids: Sequence[str],
-        rhythm: bool,
-        sa: np.ndarray | None = None,
-    ) -> None:
+    def __init__(self, text: np.ndarray, offsets: np.ndarray, ids: Sequence[str], rhythm: bool,
+                 sa: np.ndarray | None = None) -> None:
         self.text = text.astype(np.int32)
         self.offsets = offsets.astype(np.int64)
         """offsets[p] is where piece p starts in ``text``; offsets[-1] is len(text)."""
@@ -222,9 +215,8 @@ class OriginalityIndex:
         return len(self.ids)
 
     @classmethod
-    def from_sequences(
-        cls, sequences: Sequence[np.ndarray], ids: Sequence[str], rhythm: bool = False
-    ) -> OriginalityIndex:
+    def from_sequences(cls, sequences: Sequence[np.ndarray], ids: Sequence[str],
+                       rhythm: bool = False) -> OriginalityIndex:
         """From symbol sequences made by :func:`melody_sequence` with the same ``rhythm``."""
         if len(sequences) != len(ids):
             raise ControlError("ids", f"{len(ids)} ids for {len(sequences)} sequences")
@@ -238,17 +230,15 @@ class OriginalityIndex:
         return cls(text, np.array(offsets), ids, rhythm)
 
     @classmethod
-    def from_scores(
-        cls, scores: Sequence[Score], ids: Sequence[str] | None = None, rhythm: bool = False
-    ) -> OriginalityIndex:
+    def from_scores(cls, scores: Sequence[Score], ids: Sequence[str] | None = None,
+                    rhythm: bool = False) -> OriginalityIndex:
         """From the melody lines of ``scores``; ``ids`` default to :func:`piece_id` of each."""
         labels = list(ids) if ids is not None else [piece_id(s, i) for i, s in enumerate(scores)]
         return cls.from_sequences([melody_sequence(s, rhythm) for s in scores], labels, rhythm)
 
     @classmethod
-    def from_fingerprints(
-        cls, fingerprints: Sequence[bytes], ids: Sequence[str], rhythm: bool = False
-    ) -> OriginalityIndex:
+    def from_fingerprints(cls, fingerprints: Sequence[bytes], ids: Sequence[str],
+                          rhythm: bool = False) -> OriginalityIndex:
         """From stored :func:`fingerprint` bytes (e.g. the store's fingerprints table)."""
         return cls.from_sequences([fingerprint_sequence(fp, rhythm) for fp in fingerprints], ids, rhythm)
 
@@ -274,16 +264,10 @@ class OriginalityIndex:
         with atomic_path(path) as tmp, tmp.open("wb") as fh:
             small = len(self.text) == 0 or int(np.abs(self.text).max()) < 2**15
             text = self.text.astype(np.int16) if small else self.text  # halves the file for pitch-only
-            np.savez(
-                fh,
-                format=np.array(INDEX_FORMAT),
-                text=text,
-                offsets=self.offsets,
-                sa=self.sa,
-                rhythm=np.array(self.rhythm),
-                # ids as UTF-8 JSON: a numpy string array pads every id to the longest (4 B/char)
-                ids=np.frombuffer(json.dumps(self.ids).encode("utf-8"), dtype=np.uint8),
-            )
+            np.savez(fh, format=np.array(INDEX_FORMAT), text=text, offsets=self.offsets,
+                     sa=self.sa, rhythm=np.array(self.rhythm),
+                     # ids as UTF-8 JSON: a numpy string array pads every id to the longest (4 B/char)
+                     ids=np.frombuffer(json.dumps(self.ids).encode("utf-8"), dtype=np.uint8))
 
     @classmethod
     def load(cls, path: str | Path) -> OriginalityIndex:
@@ -291,13 +275,11 @@ class OriginalityIndex:
         try:
             with np.load(path, allow_pickle=False) as data:
                 if int(data["format"]) != INDEX_FORMAT:
-                    raise CorruptFileError(
-                        path, f"originality index format {int(data['format'])}, expected {INDEX_FORMAT}"
-                    )
+                    raise CorruptFileError(path, f"originality index format {int(data['format'])}, "
+                                                 f"expected {INDEX_FORMAT}")
                 ids = json.loads(data["ids"].tobytes().decode("utf-8"))
-                return cls(
-                    data["text"], data["offsets"], [str(x) for x in ids], bool(data["rhythm"]), sa=data["sa"]
-                )
+                return cls(data["text"], data["offsets"], [str(x) for x in ids], bool(data["rhythm"]),
+                           sa=data["sa"])
         except (OSError, KeyError, ValueError, UnicodeDecodeError) as err:
             raise CorruptFileError(path, f"not a readable originality index ({err})") from err
 
@@ -395,9 +377,8 @@ def piece_id(score: Score, position: int) -> str:
     return title or source or f"piece {position}"
 
 
-def longest_copied_run(
-    notes_or_score: Score | Sequence[Note] | Sequence[int], index: OriginalityIndex, track: str | None = None
-) -> CopiedRun:
+def longest_copied_run(notes_or_score: Score | Sequence[Note] | Sequence[int],
+                       index: OriginalityIndex, track: str | None = None) -> CopiedRun:
     """The longest run of consecutive melody notes (compared by intervals, so in any key) that also
     occurs consecutively in a piece of ``index``, and that piece's id.
 
@@ -415,12 +396,8 @@ def longest_copied_run(
     return CopiedRun(length + 1, index.ids[piece])
 
 
-def is_original(
-    notes_or_score: Score | Sequence[Note] | Sequence[int],
-    index: OriginalityIndex,
-    max_run: int = 11,
-    track: str | None = None,
-) -> bool:
+def is_original(notes_or_score: Score | Sequence[Note] | Sequence[int], index: OriginalityIndex,
+                max_run: int = 11, track: str | None = None) -> bool:
     """True when no run of more than ``max_run`` consecutive notes is copied from a piece of ``index``
     (the composer rejects ≥ 12 copied notes: the default ``max_run`` is 11)."""
     return longest_copied_run(notes_or_score, index, track).length <= max_run
@@ -440,15 +417,9 @@ def _longest_common_run(a: np.ndarray, b: np.ndarray) -> int:
     return best
 
 
-def find_similar(
-    notes_or_score: Score | Sequence[Note] | Sequence[int],
-    index: OriginalityIndex,
-    top: int = 5,
-    *,
-    window: int = 6,
-    track: str | None = None,
-    max_occurrences: int = 2000,
-) -> list[Similar]:
+def find_similar(notes_or_score: Score | Sequence[Note] | Sequence[int], index: OriginalityIndex,
+                 top: int = 5, *, window: int = 6, track: str | None = None,
+                 max_occurrences: int = 2000) -> list[Similar]:
     """The ``top`` training pieces that share the most windows of ``window`` consecutive notes
     (transposition-invariant) with the query, best first, each with its longest shared run.
 
@@ -488,13 +459,9 @@ def find_similar(
     counts = np.bincount(np.concatenate(hits), minlength=len(index.ids))
     order = np.argsort(-counts, kind="stable")[:top]
     return [
-        Similar(
-            index.ids[p],
-            float(counts[p] / n_windows),
-            _longest_common_run(query, index.piece_sequence(int(p))) + 1,
-        )
-        for p in order
-        if counts[p] > 0
+        Similar(index.ids[p], float(counts[p] / n_windows),
+                _longest_common_run(query, index.piece_sequence(int(p))) + 1)
+        for p in order if counts[p] > 0
     ]
 
 
@@ -549,9 +516,8 @@ def corpus_index(names: Sequence[str] | None = None, rhythm: bool = False) -> Or
     corpus = load_corpus(list(names) if names else None)
     if len(corpus) == 0:
         # An empty index would call every melody original: refuse rather than mislead.
-        raise NotFoundError(
-            "the built-in corpus has no pieces to check originality against; run `tunesmith corpus build`"
-        )
+        raise NotFoundError("the built-in corpus has no pieces to check originality against; "
+                            "run `tunesmith corpus build`")
     path = _cache_path(names, corpus_version(corpus), rhythm)
     index = None
     if path.exists():
@@ -597,12 +563,9 @@ def _column_sequence(
         counts = np.bincount(track_of, minlength=len(tracks))
         sums = np.bincount(track_of, weights=pitch, minlength=len(tracks))
         chosen = choose_melody(
-            [str(t[0]) for t in tracks],
-            [bool(t[2]) for t in tracks],
-            [
-                float(sums[k] / counts[k]) if k < len(counts) and counts[k] else None
-                for k in range(len(tracks))
-            ],
+            [str(t[0]) for t in tracks], [bool(t[2]) for t in tracks],
+            [float(sums[k] / counts[k]) if k < len(counts) and counts[k] else None
+             for k in range(len(tracks))],
         )
         if chosen is None:
             return np.zeros(0, dtype=np.int64)

@@ -31,9 +31,7 @@ if TYPE_CHECKING:
     from tunesmith.evaluate.originality import OriginalityIndex
 
 COPIED_RUN = MetricInfo(
-    "copied_run",
-    "longest copied run",
-    "notes",
+    "copied_run", "longest copied run", "notes",
     "longest run of consecutive melody notes found in one training piece (any key)",
 )
 """Added to the rows by :func:`evaluate_scores` when an originality index is given."""
@@ -54,6 +52,8 @@ class LoadedScores:
     scores: list[Score] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
+
+
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -98,9 +98,8 @@ def sample_corpus(name: str, count: int = 500, seed: int = 0) -> tuple[list[Scor
     return [corpus[i] for i in chosen], chosen
 
 
-def evaluate_scores(
-    scores: Iterable[Score], *, track: str | None = None, index: OriginalityIndex | None = None
-) -> list[Row]:
+def evaluate_scores(scores: Iterable[Score], *, track: str | None = None,
+                    index: OriginalityIndex | None = None) -> list[Row]:
     """Per-piece metric rows (see :func:`tunesmith.evaluate.metrics.metrics`), plus ``copied_run``
     (longest run of notes copied from a piece of ``index``) when an index is given."""
     from tunesmith.evaluate.originality import longest_copied_run
@@ -119,11 +118,8 @@ def _cell(summary: Summary | None) -> str:
     return "—" if summary is None else str(summary)
 
 
-def markdown_table(
-    generated: Sequence[Row],
-    reference: Sequence[Row] | None = None,
-    labels: tuple[str, str] = ("generated", "reference"),
-) -> str:
+def markdown_table(generated: Sequence[Row], reference: Sequence[Row] | None = None,
+                   labels: tuple[str, str] = ("generated", "reference")) -> str:
     """A Markdown table of mean ± std per metric, with a reference column when rows are given."""
     gen = summarize(generated)
     ref = summarize(reference) if reference is not None else None
@@ -153,14 +149,9 @@ def describe_problem(file: str, problem: str) -> str:
     return problem if file in problem else f"{file}: {problem}"
 
 
-def compare(
-    generated: Iterable[Score],
-    reference: Iterable[Score],
-    *,
-    index: OriginalityIndex | None = None,
-    track: str | None = None,
-    labels: tuple[str, str] = ("generated", "reference"),
-) -> str:
+def compare(generated: Iterable[Score], reference: Iterable[Score], *,
+            index: OriginalityIndex | None = None, track: str | None = None,
+            labels: tuple[str, str] = ("generated", "reference")) -> str:
     """Markdown: each metric's mean ± std on ``generated`` next to ``reference`` (e.g. the held-out
     corpus), followed by what each metric means. With ``index`` (the training corpus) both sides get
     their longest copied run: keep ``reference`` out of the index, or its pieces match themselves."""
@@ -180,18 +171,12 @@ def _clean(value: float) -> float | None:
 
 
 def _summary_json(rows: Sequence[Row]) -> dict[str, dict[str, float | int | None]]:
-    return {
-        name: {"mean": _clean(s.mean), "std": _clean(s.std), "count": s.count}
-        for name, s in summarize(rows).items()
-    }
+    return {name: {"mean": _clean(s.mean), "std": _clean(s.std), "count": s.count}
+            for name, s in summarize(rows).items()}
 
 
-def write_histograms(
-    out_dir: Path,
-    generated: Sequence[Row],
-    reference: Sequence[Row] | None = None,
-    labels: tuple[str, str] = ("generated", "reference"),
-) -> list[Path]:
+def write_histograms(out_dir: Path, generated: Sequence[Row], reference: Sequence[Row] | None = None,
+                     labels: tuple[str, str] = ("generated", "reference")) -> list[Path]:
     """One PNG per metric (``<metric>.png``): the generated values' histogram, the reference's
     overlaid on the same bins, both as densities."""
     import matplotlib
@@ -231,16 +216,10 @@ def write_histograms(
     return written
 
 
-def write_report(
-    out_dir: str | Path,
-    generated: Sequence[Row],
-    names: Sequence[str],
-    reference: Sequence[Row] | None = None,
-    *,
-    labels: tuple[str, str] = ("generated", "reference"),
-    failures: Sequence[tuple[str, str]] = (),
-    notes: str = "",
-) -> list[Path]:
+def write_report(out_dir: str | Path, generated: Sequence[Row], names: Sequence[str],
+                 reference: Sequence[Row] | None = None, *,
+                 labels: tuple[str, str] = ("generated", "reference"),
+                 failures: Sequence[tuple[str, str]] = (), notes: str = "") -> list[Path]:
     """Write ``report.json`` (per-piece rows and summaries), ``report.md`` and the histograms into
     ``out_dir`` (created if missing). Returns the paths written."""
     folder = Path(out_dir)
@@ -253,10 +232,8 @@ def write_report(
         "metrics": {m.name: {"label": m.label, "unit": m.unit, "doc": m.doc} for m in ALL_METRICS},
         labels[0]: {
             "summary": _summary_json(generated),
-            "pieces": [
-                {"name": n, **{k: _clean(v) for k, v in r.items()}}
-                for n, r in zip(names, generated, strict=True)
-            ],
+            "pieces": [{"name": n, **{k: _clean(v) for k, v in r.items()}}
+                       for n, r in zip(names, generated, strict=True)],
         },
         "skipped": [{"file": f, "problem": p} for f, p in failures],
     }

@@ -27,23 +27,16 @@ WRITE_SUFFIXES = (".mid", ".midi", ".musicxml", ".xml", ".mxl")
 MAX_TICKS = 480 * 2 * 3600 * 24
 """Longest piece accepted: a day of music at 120 bpm. Longer means a corrupt length field, and
 would make bar-by-bar work on the score (info, tokenising) run for hours."""
-_FORMAT_NAMES = {
-    ".mid": "MIDI",
-    ".midi": "MIDI",
-    ".musicxml": "MusicXML",
-    ".xml": "MusicXML",
-    ".mxl": "MusicXML",
-    ".abc": "ABC",
-}
+_FORMAT_NAMES = {".mid": "MIDI", ".midi": "MIDI", ".musicxml": "MusicXML", ".xml": "MusicXML",
+                 ".mxl": "MusicXML", ".abc": "ABC"}
 
 
 def _suffix(path: Path, allowed: tuple[str, ...], verb: str) -> str:
     suffix = path.suffix.lower()
     if suffix not in allowed:
         shown = f"'{suffix}'" if suffix else "(none)"
-        raise UnsupportedFormatError(
-            path, f"cannot {verb} files with suffix {shown}; tunesmith {verb}s {', '.join(allowed)}"
-        )
+        raise UnsupportedFormatError(path, f"cannot {verb} files with suffix {shown}; "
+                                           f"tunesmith {verb}s {', '.join(allowed)}")
     return suffix
 
 

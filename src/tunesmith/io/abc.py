@@ -40,30 +40,10 @@ from tunesmith.score import (
 
 WHOLE = TICKS_PER_QUARTER * 4
 _LETTER_FIFTHS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F": -1}
-_MODE_SHIFT = {
-    "maj": 0,
-    "ion": 0,
-    "mix": -1,
-    "dor": -2,
-    "m": -3,
-    "min": -3,
-    "aeo": -3,
-    "phr": -4,
-    "loc": -5,
-    "lyd": 1,
-}
-_MODE_NAME = {
-    "maj": "major",
-    "ion": "major",
-    "mix": "mixolydian",
-    "dor": "dorian",
-    "m": "minor",
-    "min": "minor",
-    "aeo": "minor",
-    "phr": "phrygian",
-    "loc": "locrian",
-    "lyd": "lydian",
-}
+_MODE_SHIFT = {"maj": 0, "ion": 0, "mix": -1, "dor": -2, "m": -3, "min": -3, "aeo": -3,
+               "phr": -4, "loc": -5, "lyd": 1}
+_MODE_NAME = {"maj": "major", "ion": "major", "mix": "mixolydian", "dor": "dorian", "m": "minor",
+              "min": "minor", "aeo": "minor", "phr": "phrygian", "loc": "locrian", "lyd": "lydian"}
 _SHARP_ORDER = "FCGDAEB"
 _STEP_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 # ~ . and the letters H-W, h-w (ABC 2.1 reserves them for decorations; O'Neill's uses k for ">")
@@ -250,13 +230,8 @@ class _TuneParser:
             return
         m = re.match(r"([A-G])([#b]?)([A-Za-z]*)(?![A-Za-z])", tonic_word)  # "Dmix=c": accidentals follow
         mode_word = m.group(3) if m else ""
-        if (
-            m
-            and not mode_word
-            and len(words) > 1
-            and re.fullmatch(r"[A-Za-z]{3,}", words[1])
-            and words[1][:3].lower() in _MODE_SHIFT
-        ):
+        if m and not mode_word and len(words) > 1 and re.fullmatch(r"[A-Za-z]{3,}", words[1]) \
+                and words[1][:3].lower() in _MODE_SHIFT:
             mode_word = words[1]
         mode_key = "m" if mode_word == "m" else mode_word[:3].lower() if mode_word else "maj"
         if not m or mode_key not in _MODE_SHIFT:
@@ -266,7 +241,7 @@ class _TuneParser:
         if not -7 <= sharps <= 7:
             raise AbcError(f"invalid key K:{value} ({sharps} sharps)")
         self.key_alter = {}
-        for step in _SHARP_ORDER[:sharps] if sharps > 0 else _SHARP_ORDER[::-1][:-sharps]:
+        for step in (_SHARP_ORDER[:sharps] if sharps > 0 else _SHARP_ORDER[::-1][: -sharps]):
             self.key_alter[step] = 1 if sharps > 0 else -1
         tonic_pc = (_STEP_PC[letter] + {"#": 1, "b": -1, "": 0}[acc]) % 12
         key = key_from_tonic(tonic_pc, _MODE_NAME[mode_key], sharps)
@@ -554,11 +529,8 @@ def _ticks(t: Fraction) -> int:
 def _expand(voice: _Voice) -> tuple[Track, list[tuple[Fraction, str, object]]]:
     """Notes and events of a voice in played order (repeats and endings expanded)."""
     bars = [b for b in voice.bars if b.end is not None]
-    order = (
-        play_order(bars)
-        if any(b.starts_repeat or b.ends_repeat or b.endings for b in bars)
+    order = play_order(bars) if any(b.starts_repeat or b.ends_repeat or b.endings for b in bars) \
         else list(range(len(bars)))
-    )
     if len(order) > 50 * len(bars) + 100:
         raise AbcError("repeats expand to an unreasonable length")
     notes = sorted(voice.notes, key=lambda n: n[0])
@@ -578,13 +550,11 @@ def _expand(voice: _Voice) -> tuple[Track, list[tuple[Fraction, str, object]]]:
         hi = bisect.bisect_left(starts, b_end) if idx < last else len(notes)
         shift = played - b_start
         out_notes += [(s + shift, d, p, tie) for s, d, p, tie in notes[lo:hi]]
-        out_events += [
-            (t + shift, k, v) for t, k, v in events if b_start <= t < b_end or (idx == last and t >= b_start)
-        ]
+        out_events += [(t + shift, k, v) for t, k, v in events
+                       if b_start <= t < b_end or (idx == last and t >= b_start)]
         played += b_end - b_start
-    return Track(
-        voice.name if voice.name != "1" else "Melody", voice.program, False, _merge_ties(out_notes)
-    ), out_events
+    return Track(voice.name if voice.name != "1" else "Melody", voice.program, False,
+                 _merge_ties(out_notes)), out_events
 
 
 def _merge_ties(notes: list[tuple[Fraction, Fraction, int, bool]]) -> list[Note]:
@@ -614,17 +584,13 @@ def _apply_events(score: Score, events: list[tuple[Fraction, str, object]], firs
             continue
         elif kind == "meter" and isinstance(value, tuple):
             ts = TimeSignature(tick, value[0], value[1])
-            if (
-                not score.time_signatures
-                or (score.time_signatures[-1].numerator, score.time_signatures[-1].denominator) != value
-            ):
+            if not score.time_signatures or (score.time_signatures[-1].numerator,
+                                             score.time_signatures[-1].denominator) != value:
                 score.time_signatures = [x for x in score.time_signatures if x.tick != tick] + [ts]
         elif kind == "key" and isinstance(value, tuple):
             ks = KeySignature(tick, value[0], value[1])
-            if (
-                not score.key_signatures
-                or (score.key_signatures[-1].fifths, score.key_signatures[-1].mode) != value
-            ):
+            if not score.key_signatures or (score.key_signatures[-1].fifths,
+                                            score.key_signatures[-1].mode) != value:
                 score.key_signatures = [x for x in score.key_signatures if x.tick != tick] + [ks]
         elif kind == "tempo" and isinstance(value, float):
             if not score.tempos or score.tempos[-1].bpm != value:

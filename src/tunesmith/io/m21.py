@@ -247,47 +247,20 @@ def _metadata(stream: Any, source: str) -> Metadata:
 # --- writing -------------------------------------------------------------------------------
 
 _KIND_BY_TEXT = {
-    "": "major",
-    "maj": "major",
-    "M": "major",
-    "m": "minor",
-    "min": "minor",
-    "-": "minor",
-    "7": "dominant",
-    "dom7": "dominant",
-    "d": "diminished",
-    "dim": "diminished",
-    "o": "diminished",
-    "°": "diminished",
-    "a": "augmented",
-    "aug": "augmented",
-    "+": "augmented",
-    "maj7": "major-seventh",
-    "M7": "major-seventh",
-    "Δ": "major-seventh",
-    "^7": "major-seventh",
-    "m7": "minor-seventh",
-    "min7": "minor-seventh",
-    "-7": "minor-seventh",
-    "dim7": "diminished-seventh",
-    "o7": "diminished-seventh",
-    "d7": "diminished-seventh",
-    "m7b5": "half-diminished",
-    "ø": "half-diminished",
-    "ø7": "half-diminished",
-    "6": "major-sixth",
-    "m6": "minor-sixth",
-    "9": "dominant-ninth",
-    "maj9": "major-ninth",
-    "m9": "minor-ninth",
-    "11": "dominant-11th",
-    "13": "dominant-13th",
-    "sus": "suspended-fourth",
-    "sus4": "suspended-fourth",
-    "7sus4": "suspended-fourth",
-    "sus2": "suspended-second",
-    "mmaj7": "major-minor",
-    "m(maj7)": "major-minor",
+    "": "major", "maj": "major", "M": "major",
+    "m": "minor", "min": "minor", "-": "minor",
+    "7": "dominant", "dom7": "dominant",
+    "d": "diminished", "dim": "diminished", "o": "diminished", "°": "diminished",
+    "a": "augmented", "aug": "augmented", "+": "augmented",
+    "maj7": "major-seventh", "M7": "major-seventh", "Δ": "major-seventh", "^7": "major-seventh",
+    "m7": "minor-seventh", "min7": "minor-seventh", "-7": "minor-seventh",
+    "dim7": "diminished-seventh", "o7": "diminished-seventh", "d7": "diminished-seventh",
+    "m7b5": "half-diminished", "ø": "half-diminished", "ø7": "half-diminished",
+    "6": "major-sixth", "m6": "minor-sixth",
+    "9": "dominant-ninth", "maj9": "major-ninth", "m9": "minor-ninth",
+    "11": "dominant-11th", "13": "dominant-13th",
+    "sus": "suspended-fourth", "sus4": "suspended-fourth", "7sus4": "suspended-fourth",
+    "sus2": "suspended-second", "mmaj7": "major-minor", "m(maj7)": "major-minor",
 }
 _FIGURE = re.compile(r"^([A-Ga-g])([#b♯♭]?)(.*?)(?:/([A-Ga-g])([#b♯♭]?))?$")
 
@@ -457,11 +430,8 @@ def _track_to_part(
         pieces = []
         for n, begins, ends in members:
             key_sig = score.key_at(start) if score is not None else None
-            name = (
-                spell_in_key(n.pitch, key_sig.fifths, key_sig.mode)
-                if key_sig is not None
-                else _spelled(n.pitch, False)
-            )
+            name = (spell_in_key(n.pitch, key_sig.fifths, key_sig.mode) if key_sig is not None
+                    else _spelled(n.pitch, False))
             piece = note.Note(name, quarterLength=ql)
             piece.volume.velocity = n.velocity
             if not (begins and ends):

@@ -93,14 +93,8 @@ def _conductor_track_name(data: bytes) -> str:
 def _from_symusic(raw: Any, source: str) -> Score:
     score = Score(metadata=Metadata(source=source))
     for t in raw.tracks:
-        score.tracks.append(
-            Track(
-                str(t.name),
-                int(t.program) if 0 <= t.program <= 127 else 0,
-                bool(t.is_drum),
-                _notes(t.notes.numpy()),
-            )
-        )
+        score.tracks.append(Track(str(t.name), int(t.program) if 0 <= t.program <= 127 else 0,
+                                  bool(t.is_drum), _notes(t.notes.numpy())))
     tempos: dict[int, float] = {}
     for tempo in raw.tempos:
         bpm = round(float(tempo.qpm), 2)
@@ -134,10 +128,7 @@ def _notes(arrays: dict[str, Any]) -> list[Note]:
     return [
         Note(p, s, d, v)
         for s, d, p, v in zip(
-            start[order].tolist(),
-            duration[order].tolist(),
-            pitch[order].tolist(),
-            velocity[order].tolist(),
+            start[order].tolist(), duration[order].tolist(), pitch[order].tolist(), velocity[order].tolist(),
             strict=True,
         )
     ]

@@ -25,19 +25,10 @@ MAX_UNZIPPED_BYTES = 200_000_000
 _LIMITS: dict[str, tuple[float, float]] = {
     # music21 builds a list as long as <beats> (2**31 beats -> MemoryError); others keep the
     # music inside what a score can mean, so a corrupt number fails here with a clear message
-    "beats": (1, 64),
-    "beat-type": (1, 64),
-    "divisions": (1, 1_000_000),
-    "duration": (0, 100_000_000),
-    "octave": (-1, 10),
-    "alter": (-3, 3),
-    "fifths": (-14, 14),
-    "staves": (1, 16),
-    "lines": (0, 16),
-    "multiple-rest": (1, 10_000),
-    "actual-notes": (1, 1000),
-    "normal-notes": (1, 1000),
-    "per-minute": (0, 10_000),
+    "beats": (1, 64), "beat-type": (1, 64), "divisions": (1, 1_000_000),
+    "duration": (0, 100_000_000), "octave": (-1, 10), "alter": (-3, 3), "fifths": (-14, 14),
+    "staves": (1, 16), "lines": (0, 16), "multiple-rest": (1, 10_000),
+    "actual-notes": (1, 1000), "normal-notes": (1, 1000), "per-minute": (0, 10_000),
 }
 
 _GRIDS = (1, 10, 40)
@@ -158,3 +149,5 @@ def write_musicxml(score: Score, path: str | Path) -> None:
     p = Path(path)
     data = score_to_musicxml_bytes(score)
     write_bytes_atomic(p, _zip(data) if p.suffix.lower() == ".mxl" else data)
+
+

@@ -139,7 +139,9 @@ def as_meter(meter: str | TimeSignature) -> str:
     return ct.check_meter(meter)
 
 
-def layout_chords(chords: list[tuple[str, int]] | list[ChordSymbol], total_ticks: int) -> list[ChordSymbol]:
+def layout_chords(
+    chords: list[tuple[str, int]] | list[ChordSymbol], total_ticks: int
+) -> list[ChordSymbol]:
     """ChordSymbols covering ``total_ticks``: (figure, duration) pairs are laid end to end from tick 0
     and repeated until the end; ChordSymbols are kept as they are. Figures are checked."""
     from tunesmith.theory.chord import parse_chord

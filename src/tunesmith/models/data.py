@@ -40,14 +40,8 @@ def is_validation(score: Score, index: int, fraction: float = 0.05) -> bool:
 
 
 def windows(
-    tokens: npt.NDArray[np.int64],
-    step_conds: dict[str, npt.NDArray[np.int64]],
-    seq_conds: dict[str, int],
-    *,
-    length: int,
-    stride: int,
-    bos: int,
-    pad: int,
+    tokens: npt.NDArray[np.int64], step_conds: dict[str, npt.NDArray[np.int64]], seq_conds: dict[str, int],
+    *, length: int, stride: int, bos: int, pad: int,
 ) -> list[dict[str, npt.NDArray[np.int64]]]:
     """Windows of ``length`` steps every ``stride`` steps: inputs are the previous tokens (BOS first)."""
     out = []
@@ -156,13 +150,8 @@ def chord_dataset(scores: Iterable[Score], length: int = 64, stride: int = 32) -
 
 
 def _finish(
-    train: list[dict[str, npt.NDArray[np.int64]]],
-    val: list[dict[str, npt.NDArray[np.int64]]],
-    pieces: dict[str, int],
-    skipped: Counter[str],
-    styles: Counter[str],
-    *,
-    length: int,
+    train: list[dict[str, npt.NDArray[np.int64]]], val: list[dict[str, npt.NDArray[np.int64]]],
+    pieces: dict[str, int], skipped: Counter[str], styles: Counter[str], *, length: int,
 ) -> Dataset:
     if train and not val and len(train) >= 2:
         # Tiny data sets (tests, a small user library) may hash no piece into validation.

@@ -30,22 +30,10 @@ FRAME_QL = 0.5
 N_KEYS = 88
 LOWEST = 21
 
-HARMONIZER_CONFIG = PolyConfig(
-    n_keys=N_KEYS,
-    lowest_pitch=LOWEST,
-    lstm_size=192,
-    lstm_layers=2,
-    made_size=384,
-    made_layers=2,
-    dropout=0.3,
-)
-HARMONIZER_TRAIN: dict[str, Any] = {
-    "batch_size": 8,
-    "lr": 2e-3,
-    "weight_decay": 1e-4,
-    "max_transpose": 5,
-    "patience": 6,
-}
+HARMONIZER_CONFIG = PolyConfig(n_keys=N_KEYS, lowest_pitch=LOWEST, lstm_size=192, lstm_layers=2,
+                               made_size=384, made_layers=2, dropout=0.3)
+HARMONIZER_TRAIN: dict[str, Any] = {"batch_size": 8, "lr": 2e-3, "weight_decay": 1e-4, "max_transpose": 5,
+                                    "patience": 6}
 DEFAULT_CHECKPOINT = PACKAGE_DATA / "checkpoints" / "harmonizer.pt"
 
 # Voice ranges (MIDI, inclusive) and the widest gap allowed to the voice above.
@@ -56,7 +44,6 @@ TEMPERATURE = 0.8  # < 1 sharpens each key's conditional a little: fewer stray n
 
 
 # ---- training data: the chorales as piano rolls ----------------------------------------------------
-
 
 def chorale_rolls(cache: Path | None = None) -> list[tuple[str, Roll]]:
     """(name, roll) of every Bach chorale in music21's corpus, on the eighth-note grid; parsed once and
@@ -79,12 +66,9 @@ def chorale_rolls(cache: Path | None = None) -> list[tuple[str, Roll]]:
     from tunesmith.fileutil import atomic_path
 
     with atomic_path(path) as tmp, tmp.open("wb") as fh:
-        np.savez_compressed(
-            fh,
-            names=np.array([n for n, _ in out]),
-            frames=np.concatenate([r for _, r in out]),
-            lengths=np.array([len(r) for _, r in out]),
-        )
+        np.savez_compressed(fh, names=np.array([n for n, _ in out]),
+                            frames=np.concatenate([r for _, r in out]),
+                            lengths=np.array([len(r) for _, r in out]))
     return out
 
 
@@ -136,7 +120,6 @@ def training_rolls(corpus: Sequence[str]) -> tuple[list[Roll], list[Roll], list[
 
 
 # ---- harmonisation ---------------------------------------------------------------------------------
-
 
 @functools.lru_cache(maxsize=4)
 def _cached_model(path: str, _mtime: float) -> PolyModel:
@@ -206,10 +189,8 @@ def _can_place(ranges: Ranges, v: int, above: int, ceiling: int) -> bool:
     if v == len(ranges):
         return True
     lo, hi, gap = ranges[v]
-    return any(
-        _can_place(ranges, v + 1, q, q - 1)
-        for q in range(min(hi, ceiling), max(lo, above - gap, LOWEST) - 1, -1)
-    )
+    return any(_can_place(ranges, v + 1, q, q - 1)
+               for q in range(min(hi, ceiling), max(lo, above - gap, LOWEST) - 1, -1))
 
 
 def _sample_frame(
@@ -240,9 +221,8 @@ def _sample_frame(
             else:
                 lo, hi, gap = ranges[v]
                 above = placed[i][-1]
-                on_ok = (
-                    lo <= pitch <= hi and above - pitch <= gap and _can_place(ranges, v + 1, pitch, pitch - 1)
-                )
+                on_ok = (lo <= pitch <= hi and above - pitch <= gap
+                         and _can_place(ranges, v + 1, pitch, pitch - 1))
                 off_ok = _can_place(ranges, v, above, pitch - 1)
             p_on = probs[i]
             on = draws[i] < sharp[i] if on_ok and off_ok else on_ok
@@ -262,9 +242,8 @@ def _sample_frame(
 ENGINES = ("search", "model")
 
 
-def harmonize(
-    score: Score, seed: int = 0, checkpoint: str | Path | None = None, engine: str = "search"
-) -> Score:
+def harmonize(score: Score, seed: int = 0, checkpoint: str | Path | None = None,
+              engine: str = "search") -> Score:
     """A four-part setting of the melody of ``score``, the melody's notes kept exactly as the soprano.
 
     engine "search" (default): one chord per beat by tunesmith.models.chorale's voice-leading search
@@ -304,21 +283,15 @@ def _search(score: Score, melody: list[Note]) -> Score:
     meta = copy.deepcopy(score.metadata)
     meta.title = f"{meta.title} (harmonized)" if meta.title else "harmonized"
     meta.source = "tunesmith harmonize (four-part search)"
-    return Score(
-        tracks=tracks,
-        tempos=list(score.tempos),
-        time_signatures=list(score.time_signatures),
-        key_signatures=list(score.key_signatures) or [key.to_signature(0)],
-        chords=[ChordSymbol(start, chord.figure) for _, chord, start, _ in setting.chords],
-        sections=list(score.sections),
-        metadata=meta,
-    )
+    return Score(tracks=tracks, tempos=list(score.tempos), time_signatures=list(score.time_signatures),
+                 key_signatures=list(score.key_signatures) or [key.to_signature(0)],
+                 chords=[ChordSymbol(start, chord.figure) for _, chord, start, _ in setting.chords],
+                 sections=list(score.sections), metadata=meta)
 
 
 @torch.no_grad()
-def _harmonize_with_model(
-    score: Score, melody: list[Note], seed: int, checkpoint: str | Path | None
-) -> Score:
+def _harmonize_with_model(score: Score, melody: list[Note], seed: int,
+                          checkpoint: str | Path | None) -> Score:
     model = load_harmonizer(checkpoint)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny per-key steps: extra threads only add synchronisation
@@ -364,11 +337,5 @@ def _build_score(source: Score, melody: list[Note], voices: np.ndarray, onsets: 
     meta = copy.deepcopy(source.metadata)
     meta.title = f"{meta.title} (harmonized)" if meta.title else "harmonized"
     meta.source = "tunesmith harmonize"
-    return Score(
-        tracks=tracks,
-        tempos=list(source.tempos),
-        time_signatures=list(source.time_signatures),
-        key_signatures=list(source.key_signatures),
-        sections=list(source.sections),
-        metadata=meta,
-    )
+    return Score(tracks=tracks, tempos=list(source.tempos), time_signatures=list(source.time_signatures),
+                 key_signatures=list(source.key_signatures), sections=list(source.sections), metadata=meta)

@@ -98,13 +98,8 @@ class PolyModel(nn.Module):
         super().__init__()
         self.config = config
         c = config
-        self.lstm = nn.LSTM(
-            c.n_keys,
-            c.lstm_size,
-            c.lstm_layers,
-            batch_first=True,
-            dropout=c.dropout if c.lstm_layers > 1 else 0.0,
-        )
+        self.lstm = nn.LSTM(c.n_keys, c.lstm_size, c.lstm_layers, batch_first=True,
+                            dropout=c.dropout if c.lstm_layers > 1 else 0.0)
         self.drop = nn.Dropout(c.dropout)
         self.made = ConditionalMADE(c.n_keys, c.lstm_size + c.n_keys, c.made_size, c.made_layers, c.dropout)
 
@@ -182,12 +177,8 @@ def _compact_optimizer(state: dict[str, Any]) -> dict[str, Any]:
     float32 on resume (the weights themselves stay float32, so scoring is unchanged)."""
     out = dict(state)
     out["state"] = {
-        k: {
-            n: (t.detach().cpu().to(torch.bfloat16) if n in ("exp_avg", "exp_avg_sq") else t.detach().cpu())
-            if isinstance(t, torch.Tensor)
-            else t
-            for n, t in v.items()
-        }
+        k: {n: (t.detach().cpu().to(torch.bfloat16) if n in ("exp_avg", "exp_avg_sq") else t.detach().cpu())
+            if isinstance(t, torch.Tensor) else t for n, t in v.items()}
         for k, v in state["state"].items()
     }
     return out

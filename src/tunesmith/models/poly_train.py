@@ -187,13 +187,8 @@ def train(  # noqa: PLR0917 - the loop's inputs, in the order a reader expects t
                 progress(bi + 1, len(batches), run_sum / max(1, run_frames))
         valid, _ = evaluate_nll(model, valid_seqs, cfg.eval_batch_size)
         lr = opt.param_groups[0]["lr"]
-        row = {
-            "epoch": float(epoch),
-            "train_loss": run_sum / max(1, run_frames),
-            "val_loss": valid,
-            "lr": lr,
-            "seconds": time.monotonic() - start,
-        }
+        row = {"epoch": float(epoch), "train_loss": run_sum / max(1, run_frames), "val_loss": valid, "lr": lr,
+               "seconds": time.monotonic() - start}
         history.append(row)
         if valid < best - 1e-4:
             best, best_epoch, since_best, since_lr = valid, epoch, 0, 0
@@ -236,13 +231,8 @@ def resume_state(path: str | Path) -> tuple[PolyModel, torch.optim.Optimizer | N
     model, ckpt = load_model(path)
     opt = None
     if ckpt.get("optimizer"):
-        tc = TrainConfig(
-            **{
-                k: v
-                for k, v in ckpt["extra"].get("train_config", {}).items()
-                if k in TrainConfig.__dataclass_fields__
-            }
-        )
+        tc = TrainConfig(**{k: v for k, v in ckpt["extra"].get("train_config", {}).items()
+                            if k in TrainConfig.__dataclass_fields__})
         opt = make_optimizer(model, tc)
         opt.load_state_dict(ckpt["optimizer"])  # casts the bfloat16 moments back to the weights' dtype
     return model, opt, int(ckpt.get("step", 0)), ckpt
@@ -263,27 +253,12 @@ def bench_nll(  # noqa: PLR0917 - mirrors train()
     checkpoint ends up holding the selected model with its valid and test numbers."""
     from tunesmith.models.poly import read_checkpoint
 
-    res = train(
-        model,
-        data["traindata"],
-        data["validdata"],
-        cfg,
-        checkpoint,
-        optimizer,
-        start_step,
-        on_epoch,
-        progress,
-        extra,
-    )
+    res = train(model, data["traindata"], data["validdata"], cfg, checkpoint, optimizer, start_step,
+                on_epoch, progress, extra)
     test, frames = evaluate_nll(model, data["testdata"], cfg.eval_batch_size)
     ckpt = read_checkpoint(checkpoint)
-    ckpt["extra"].update(
-        test_nll=test,
-        test_frames=frames,
-        train_seconds=res.seconds,
-        epochs_run=res.epochs_run,
-        history=res.history,
-    )
+    ckpt["extra"].update(test_nll=test, test_frames=frames, train_seconds=res.seconds,
+                         epochs_run=res.epochs_run, history=res.history)
     save_checkpoint(checkpoint, ckpt)
     params = sum(p.numel() for p in model.parameters())
     return BenchResult(res.best_valid, test, frames, res, params)

@@ -32,9 +32,8 @@ def load_mat(path: str | Path) -> dict[str, list[Roll]]:
     for split in SPLITS:
         if split not in raw:
             found = sorted(k for k in raw if not k.startswith("__"))
-            raise CorruptFileError(
-                p, f"missing '{split}' (expects traindata/validdata/testdata; found {found})"
-            )
+            raise CorruptFileError(p, f"missing '{split}' (expects traindata/validdata/testdata; "
+                                      f"found {found})")
         cell = raw[split]
         if not isinstance(cell, np.ndarray) or cell.dtype != object or cell.ndim != 2 or 1 not in cell.shape:
             raise CorruptFileError(p, f"'{split}' is not a 1×N cell array of piano rolls")

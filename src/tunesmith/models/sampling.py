@@ -84,18 +84,12 @@ class StepLSTM:
             self.cond_weight = w_ih0[:, cfg.d_token :].T.contiguous()  # (d_cond, 4H), torch for one matmul
             self.w_hh0 = (_param(lstm, "weight_hh_l0") * scale[:, None]).T.contiguous().numpy()
             self.w_stack = [
-                (
-                    torch.cat([_param(lstm, f"weight_ih_l{k}"), _param(lstm, f"weight_hh_l{k}")], dim=1)
-                    * scale[:, None]
-                )
-                .T.contiguous()
-                .numpy()
+                (torch.cat([_param(lstm, f"weight_ih_l{k}"), _param(lstm, f"weight_hh_l{k}")], dim=1)
+                 * scale[:, None]).T.contiguous().numpy()
                 for k in range(1, cfg.layers)
             ]  # (2H, 4H) each
-            self.bias = [
-                ((_param(lstm, f"bias_ih_l{k}") + _param(lstm, f"bias_hh_l{k}")) * scale).numpy()
-                for k in range(1, cfg.layers)
-            ]
+            self.bias = [((_param(lstm, f"bias_ih_l{k}") + _param(lstm, f"bias_hh_l{k}")) * scale).numpy()
+                         for k in range(1, cfg.layers)]
             self.head_w = model.head.weight.detach().float().T.contiguous().numpy()
             self.head_b = model.head.bias.detach().float().numpy()
         self.hidden = H
@@ -109,9 +103,8 @@ class StepLSTM:
     def initial_state(self) -> list[npt.NDArray[np.float32]]:
         return [np.zeros(self.hidden, dtype=np.float32) for _ in range(2 * self.layers)]
 
-    def step(
-        self, token: int, cond_row: npt.NDArray[np.float32], state: list[npt.NDArray[np.float32]]
-    ) -> npt.NDArray[np.float32]:
+    def step(self, token: int, cond_row: npt.NDArray[np.float32], state: list[npt.NDArray[np.float32]]
+             ) -> npt.NDArray[np.float32]:
         """Logits of the next token; ``state`` ([h0, c0, h1, c1, ...]) is updated in place."""
         H = self.hidden
         gates = self.token_table[token] + cond_row + state[0] @ self.w_hh0

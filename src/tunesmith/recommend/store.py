@@ -42,11 +42,8 @@ def recommend_for(
         rated = [session.get(Piece, pid) for pid in ratings[user_id]]
         for piece in [*wanted, *(p for p in rated if p is not None)]:
             # The listener's own rated pieces always count: they make the profile.
-            values = (
-                stored_features(session, piece)
-                if piece.id in ratings[user_id]
-                else features_of(session, piece)
-            )
+            values = stored_features(session, piece) if piece.id in ratings[user_id] else features_of(
+                session, piece)
             if values is not None:
                 features[piece.id] = [values.get(n, float("nan")) for n in FEATURES]
     key = user_id if user_id is not None else -1

@@ -126,17 +126,8 @@ def write_pianoroll(score: Score, path: str | Path, title: str | None = None) ->
             # Sustained parts sit underneath as wide pale bars; the melody is drawn on top, narrow,
             # so parts sharing a register stay visible.
             layer = _ROLL_LAYERS.get(track_role(track), 3)
-            ax.barh(
-                [n.pitch for n in track.notes],
-                widths,
-                left=starts,
-                height=1.0 - 0.1 * layer,
-                color=rgba,
-                edgecolor=(0, 0, 0, 0.3),
-                linewidth=0.3,
-                label=label,
-                zorder=1 + layer,
-            )
+            ax.barh([n.pitch for n in track.notes], widths, left=starts, height=1.0 - 0.1 * layer,
+                    color=rgba, edgecolor=(0, 0, 0, 0.3), linewidth=0.3, label=label, zorder=1 + layer)
     for axis in (ax, dax):
         if axis is None:
             continue
@@ -151,15 +142,8 @@ def write_pianoroll(score: Score, path: str | Path, title: str | None = None) ->
     last = None
     for chord in sorted(score.chords, key=lambda c: c.tick):
         if chord.figure != last and chord.tick < end:
-            ax.text(
-                chord.tick / tpq + 0.05,
-                high + 0.3,
-                chord.figure,
-                fontsize=8,
-                va="bottom",
-                ha="left",
-                clip_on=False,
-            )
+            ax.text(chord.tick / tpq + 0.05, high + 0.3, chord.figure, fontsize=8, va="bottom", ha="left",
+                    clip_on=False)
         last = chord.figure
     step = 1 if len(bars) <= 24 else 4
     (dax or ax).set_xticks([t / tpq for t in bars[::step]])
@@ -243,12 +227,7 @@ def render_audio(
     names = [t.name or f"track {i + 1}" for i, t in enumerate(score.tracks)]
     mixed = mix_streamed(
         lambda worker, i: renderers[worker].render_track(score, score.tracks[i], length),
-        names,
-        plan,
-        sample_rate,
-        length,
-        keep_stems=keep_stems,
-        workers=workers,
+        names, plan, sample_rate, length, keep_stems=keep_stems, workers=workers,
     )
     t2 = time.perf_counter()
     timings.update(synth_mix=t2 - t0)
@@ -264,14 +243,8 @@ def render_audio(
 
         audio = mixed.audio
         report = MasterReport(
-            integrated_lufs(audio, sample_rate),
-            db(true_peak(audio)),
-            db(float(np.abs(audio).max())),
-            audio.shape[1] / sample_rate,
-            sample_rate,
-            target_lufs,
-            ceiling_dbtp,
-            mastered=False,
+            integrated_lufs(audio, sample_rate), db(true_peak(audio)), db(float(np.abs(audio).max())),
+            audio.shape[1] / sample_rate, sample_rate, target_lufs, ceiling_dbtp, mastered=False,
             track_rms_dbfs=dict(zip(_unique(mixed.names), mixed.track_rms_dbfs, strict=True)),
         )
         if report.sample_peak_dbfs > 0:
@@ -329,11 +302,7 @@ def render_score(
     if not folder.is_dir():
         raise OutputError(f"{out_path}: folder {folder} does not exist")
     rendered = render_audio(
-        score,
-        soundfont=soundfont,
-        mix=mix,
-        do_master=do_master,
-        target_lufs=target_lufs,
+        score, soundfont=soundfont, mix=mix, do_master=do_master, target_lufs=target_lufs,
         keep_stems=bool(stems),
     )
     t0 = time.perf_counter()
@@ -346,11 +315,7 @@ def render_score(
         stem_dir = folder / "stems" if stems is True else Path(stems)
         stem_dir.mkdir(parents=True, exist_ok=True)
         stem_paths = write_stems(
-            stem_dir,
-            rendered.stems,
-            rendered.stem_names,
-            rendered.sample_rate,
-            rendered.report,
+            stem_dir, rendered.stems, rendered.stem_names, rendered.sample_rate, rendered.report,
             gain=rendered.stem_gain,
         )
     roll = write_pianoroll(score, folder / f"{base}.png") if pianoroll else None
@@ -359,13 +324,8 @@ def render_score(
 
 
 def write_stems(
-    folder: Path,
-    stems: Sequence[np.ndarray],
-    names: Sequence[str],
-    sample_rate: int,
-    report: MasterReport,
-    *,
-    gain: float = 1.0,
+    folder: Path, stems: Sequence[np.ndarray], names: Sequence[str], sample_rate: int, report: MasterReport,
+    *, gain: float = 1.0,
 ) -> list[Path]:
     """24-bit WAV per track (times ``gain``), numbered in track order; scaled down together if any
     would clip."""

@@ -143,17 +143,8 @@ def master(
     loudness = integrated_lufs(x, sample_rate)
     sample_peak = float(np.abs(x).max()) if x.size else 0.0
     if not math.isfinite(loudness) or loudness < SILENT_LUFS:
-        report = MasterReport(
-            loudness,
-            db(true_peak(x)),
-            db(sample_peak),
-            duration,
-            sample_rate,
-            target_lufs,
-            ceiling_dbtp,
-            mastered=False,
-            track_rms_dbfs=tracks,
-        )
+        report = MasterReport(loudness, db(true_peak(x)), db(sample_peak), duration, sample_rate,
+                              target_lufs, ceiling_dbtp, mastered=False, track_rms_dbfs=tracks)
         report.warnings.append("the mix is silent: nothing to master, audio left unchanged")
         return x, report
 
@@ -171,42 +162,17 @@ def master(
         # re-measuring is needed: the common case costs one loudness and one true-peak pass.
         g = 10 ** (gain_db / 20)
         out = (x * np.float32(g)).astype(np.float32, copy=False)
-        report = MasterReport(
-            loudness + gain_db,
-            db(source_peak * g),
-            db(sample_peak * g),
-            duration,
-            sample_rate,
-            target_lufs,
-            ceiling_dbtp,
-            gain_db=gain_db,
-            iterations=1,
-            track_rms_dbfs=tracks,
-        )
+        report = MasterReport(loudness + gain_db, db(source_peak * g), db(sample_peak * g), duration,
+                              sample_rate, target_lufs, ceiling_dbtp, gain_db=gain_db, iterations=1,
+                              track_rms_dbfs=tracks)
         return out, report
     out, measured, peak, reduction, gain_db, iterations = _limit(
-        x,
-        env,
-        sample_rate,
-        target_lufs=target_lufs,
-        gain_db=gain_db,
-        aim=aim,
-        ceiling=ceiling,
+        x, env, sample_rate, target_lufs=target_lufs, gain_db=gain_db, aim=aim, ceiling=ceiling,
         max_iterations=max_iterations,
     )
-    report = MasterReport(
-        measured,
-        db(peak),
-        db(float(np.abs(out).max())),
-        duration,
-        sample_rate,
-        target_lufs,
-        ceiling_dbtp,
-        gain_db=gain_db,
-        max_reduction_db=reduction,
-        iterations=iterations,
-        track_rms_dbfs=tracks,
-    )
+    report = MasterReport(measured, db(peak), db(float(np.abs(out).max())), duration, sample_rate,
+                          target_lufs, ceiling_dbtp, gain_db=gain_db, max_reduction_db=reduction,
+                          iterations=iterations, track_rms_dbfs=tracks)
     if abs(measured - target_lufs) > LOUDNESS_TOLERANCE:
         report.warnings.append(f"loudness {measured:.1f} LUFS missed the target {target_lufs:g}")
     if peak > ceiling:
@@ -215,15 +181,8 @@ def master(
 
 
 def _limit(
-    x: np.ndarray,
-    env: np.ndarray,
-    sample_rate: int,
-    *,
-    target_lufs: float,
-    gain_db: float,
-    aim: float,
-    ceiling: float,
-    max_iterations: int,
+    x: np.ndarray, env: np.ndarray, sample_rate: int, *, target_lufs: float, gain_db: float, aim: float,
+    ceiling: float, max_iterations: int,
 ) -> tuple[np.ndarray, float, float, float, float, int]:
     """Gain plus look-ahead limiting, iterated until loudness and true peak both hold.
 

@@ -229,11 +229,7 @@ def mix_stems(stems: Sequence[Stem], plan: MixPlan | None = None, keep_stems: bo
     length = max(s.audio.shape[1] for s in stems)
     return mix_streamed(
         lambda _worker, i: _padded(stems[i].audio, length),
-        [s.name for s in stems],
-        plan,
-        stems[0].sample_rate,
-        length,
-        keep_stems=keep_stems,
+        [s.name for s in stems], plan, stems[0].sample_rate, length, keep_stems=keep_stems,
     )
 
 
@@ -337,13 +333,8 @@ def mix_streamed(
         reverb = pb.Pedalboard(
             [
                 pb.HighpassFilter(cutoff_frequency_hz=250.0),
-                pb.Reverb(
-                    room_size=plan.reverb_room,
-                    damping=plan.reverb_damping,
-                    wet_level=1.0,
-                    dry_level=0.0,
-                    width=1.0,
-                ),
+                pb.Reverb(room_size=plan.reverb_room, damping=plan.reverb_damping, wet_level=1.0,
+                          dry_level=0.0, width=1.0),
                 pb.Gain(gain_db=plan.reverb_return_db),
             ]
         )

@@ -73,16 +73,8 @@ class FluidRenderer:
             self._synth.delete()
             raise SoundFontError(f"{self.path}: FluidSynth cannot load this SoundFont (corrupt?)")
         self._write = lib.fluid_synth_write_float
-        self._write.argtypes = [
-            ctypes.c_void_p,
-            ctypes.c_int,
-            ctypes.c_void_p,
-            ctypes.c_int,
-            ctypes.c_int,
-            ctypes.c_void_p,
-            ctypes.c_int,
-            ctypes.c_int,
-        ]
+        self._write.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+                                ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
         self._write.restype = ctypes.c_int
         self._phase = 0  # samples synthesized so far, modulo the block size
         import numpy as np
@@ -257,11 +249,5 @@ def render_stems(
 
 
 __all__ = [
-    "INSTALL_HINT",
-    "SAMPLE_RATE",
-    "FluidRenderer",
-    "Stem",
-    "get_renderer",
-    "get_renderers",
-    "render_stems",
+    "INSTALL_HINT", "SAMPLE_RATE", "FluidRenderer", "Stem", "get_renderer", "get_renderers", "render_stems",
 ]

@@ -59,8 +59,7 @@ def _v1(conn: Connection) -> None:
     meta = MetaData()
     _version_table(meta)
     Table(
-        "pieces",
-        meta,
+        "pieces", meta,
         Column("id", Integer, primary_key=True),
         Column("title", String(300), nullable=False),
         Column("source", String(16), nullable=False),
@@ -79,28 +78,24 @@ def _v1(conn: Connection) -> None:
         CheckConstraint("source IN ('corpus', 'library', 'generated')", name="ck_pieces_source"),
     )
     Table(
-        "tags",
-        meta,
+        "tags", meta,
         Column("id", Integer, primary_key=True),
         Column("name", String(100), nullable=False, unique=True),
     )
     Table(
-        "piece_tags",
-        meta,
+        "piece_tags", meta,
         Column("piece_id", ForeignKey("pieces.id", ondelete="CASCADE"), primary_key=True),
         Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
     )
     Table(
-        "users",
-        meta,
+        "users", meta,
         Column("id", Integer, primary_key=True),
         Column("name", String(100), nullable=False, unique=True),
         Column("password_hash", String(300)),
         Column("created_at", DateTime, nullable=False),
     )
     Table(
-        "ratings",
-        meta,
+        "ratings", meta,
         Column("id", Integer, primary_key=True),
         Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
         Column("piece_id", ForeignKey("pieces.id", ondelete="CASCADE"), nullable=False, index=True),
@@ -126,8 +121,7 @@ def _v2(conn: Connection) -> None:
     meta.reflect(conn, only=["pieces"])
     Index("ix_pieces_corpus_ref", meta.tables["pieces"].c.corpus_ref).create(conn)
     fingerprints = Table(
-        "fingerprints",
-        meta,
+        "fingerprints", meta,
         Column("id", Integer, primary_key=True),
         Column("piece_id", ForeignKey("pieces.id", ondelete="CASCADE"), nullable=False, index=True),
         Column("kind", String(50), nullable=False),
@@ -147,8 +141,7 @@ def _v3(conn: Connection) -> None:
     meta.reflect(conn, only=["pieces", "users"])
     Index("ix_pieces_owner_id", meta.tables["pieces"].c.owner_id).create(conn)
     sessions = Table(
-        "sessions",
-        meta,
+        "sessions", meta,
         Column("id", Integer, primary_key=True),
         Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
         Column("token_hash", String(64), nullable=False, unique=True),

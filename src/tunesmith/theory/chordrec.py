@@ -238,9 +238,9 @@ def recognize_chord(
     return _pick(chords[int(np.argmax(scores[0]))], bass, with_bass, key)
 
 
-def _window_weights(
-    notes: Sequence[Note], bounds: Sequence[tuple[int, int]]
-) -> tuple[NDArray[np.float64], list[int | None]]:
+def _window_weights(notes: Sequence[Note], bounds: Sequence[tuple[int, int]]) -> tuple[
+    NDArray[np.float64], list[int | None]
+]:
     """Per window: pitch-class weight (sounding ticks, notes struck in the window counting 1.5x)
     and the lowest sounding pitch class."""
     weights = np.zeros((len(bounds), 12))

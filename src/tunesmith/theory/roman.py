@@ -44,7 +44,9 @@ _TRIAD_FIGURES = {1: "6", 2: "64"}
 _SEVENTH_FIGURES = {1: "65", 2: "43", 3: "42"}
 
 _NUMERAL_RE = re.compile(r"^([b#♭♯]*)(VII|VI|IV|V|III|II|I|vii|vi|iv|v|iii|ii|i)(.*)$")
-_MINOR_THIRD = frozenset({"min", "dim", "min7", "minmaj7", "dim7", "hdim7", "min9", "min6", "madd9", "min11"})
+_MINOR_THIRD = frozenset(
+    {"min", "dim", "min7", "minmaj7", "dim7", "hdim7", "min9", "min6", "madd9", "min11"}
+)
 
 
 def _seven_note(key: Key) -> Key:

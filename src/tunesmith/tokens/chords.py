@@ -150,7 +150,9 @@ def classes_per_step(
     return table[index + 1]
 
 
-def encode_chords(chords: list[ChordSymbol], key: Key, start: int, end: int) -> list[ChordEvent]:
+def encode_chords(
+    chords: list[ChordSymbol], key: Key, start: int, end: int
+) -> list[ChordEvent]:
     """Chord events from ``start`` to ``end`` ticks on the sixteenth grid (changes between grid
     steps move to the step they fall in)."""
     n_steps = max(0, -(-(end - start) // STEP_TICKS))

@@ -304,9 +304,8 @@ def encode_score(
     )
 
 
-def decode_events(
-    events: list[int] | npt.NDArray[np.int64], shift: int, start: int = 0, velocity: int = DEFAULT_VELOCITY
-) -> list[Note]:
+def decode_events(events: list[int] | npt.NDArray[np.int64], shift: int, start: int = 0,
+                  velocity: int = DEFAULT_VELOCITY) -> list[Note]:
     """Notes (absolute MIDI pitch, ticks from ``start``) of an event sequence normalised by ``shift``."""
     notes: list[Note] = []
     current: Note | None = None
@@ -353,16 +352,8 @@ def decode_score(enc: MelodyEncoding, bpm: float = 120.0, program: int = 0) -> S
 def vocabulary() -> dict[str, object]:
     """The token and condition vocabularies, stored in checkpoints so a model's inputs are known."""
     return {
-        "events": {
-            "PAD": PAD,
-            "BOS": BOS,
-            "HOLD": HOLD,
-            "REST": REST,
-            "NOTE_BASE": NOTE_BASE,
-            "PITCH_LO": PITCH_LO,
-            "PITCH_HI": PITCH_HI,
-            "n_events": N_EVENTS,
-        },
+        "events": {"PAD": PAD, "BOS": BOS, "HOLD": HOLD, "REST": REST, "NOTE_BASE": NOTE_BASE,
+                   "PITCH_LO": PITCH_LO, "PITCH_HI": PITCH_HI, "n_events": N_EVENTS},
         "step_ticks": STEP_TICKS,
         "meters": list(METERS),
         "modes": list(MODES),
