@@ -32,7 +32,8 @@ def _onset_offsets(piece, name: str) -> set[int]:
     track = next(t for t in piece.score.tracks if t.name.startswith(name))
     bar = piece.plan.bar_ticks
     first = piece.plan.sections[0].start_bar * bar
-    last = (piece.plan.intro_bars + piece.plan.body_bars) * bar
+    # The first section plays the style's own patterns (a contrasting section takes another one).
+    last = first + piece.plan.sections[0].bars * bar
     grid = [round(n.start / 120) * 120 for n in track.notes]  # undo the humanised timing
     return {t % bar for t in grid if first <= t < last}
 

@@ -250,12 +250,12 @@ def _check_voices(out: Score, melody: Score) -> None:
 
 def test_harmonize_keeps_soprano_and_fills_three_voices(tiny_harmonizer: Path) -> None:
     melody = _melody()
-    out = H.harmonize(melody, seed=1, checkpoint=tiny_harmonizer)
+    out = H.harmonize(melody, seed=1, checkpoint=tiny_harmonizer, engine="model")
     _check_voices(out, melody)
-    again = H.harmonize(melody, seed=1, checkpoint=tiny_harmonizer)
+    again = H.harmonize(melody, seed=1, checkpoint=tiny_harmonizer, engine="model")
     assert [[(n.pitch, n.start) for n in t.notes] for t in again.tracks] == \
         [[(n.pitch, n.start) for n in t.notes] for t in out.tracks]
-    other = H.harmonize(melody, seed=2, checkpoint=tiny_harmonizer)
+    other = H.harmonize(melody, seed=2, checkpoint=tiny_harmonizer, engine="model")
     lower = [[n.pitch for n in t.notes] for t in out.tracks[1:]]
     assert [[n.pitch for n in t.notes] for t in other.tracks[1:]] != lower
 
@@ -270,14 +270,14 @@ def test_voice_ranges_move_down_for_a_low_melody_and_refuse_an_impossible_one() 
 
 def test_harmonize_needs_a_checkpoint_and_notes(tmp_path: Path, tiny_harmonizer: Path) -> None:
     with pytest.raises(ModelError, match="not found"):
-        H.harmonize(_melody(), checkpoint=tmp_path / "nope.pt")
+        H.harmonize(_melody(), checkpoint=tmp_path / "nope.pt", engine="model")
     with pytest.raises(ControlError, match="no pitched notes"):
-        H.harmonize(Score(tracks=[Track("empty")]), checkpoint=tiny_harmonizer)
+        H.harmonize(Score(tracks=[Track("empty")]), checkpoint=tiny_harmonizer, engine="model")
 
 
 @pytest.mark.slow
 def test_shipped_harmonizer_writes_a_chorale() -> None:
     assert H.DEFAULT_CHECKPOINT.is_file()
     melody = _melody()
-    out = H.harmonize(melody, seed=0)
+    out = H.harmonize(melody, seed=0, engine="model")
     _check_voices(out, melody)

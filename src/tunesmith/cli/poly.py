@@ -211,15 +211,17 @@ def harmonize_command(
     seed: Annotated[int, typer.Option("--seed")] = 0,
     checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="Harmonizer checkpoint "
                                                     "(default: shipped).")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="search: voice-leading rules with Bach's "
+                                        "chord habits (default); model: the neural sampler.")] = "search",
 ) -> None:
-    """Keep the melody as the soprano and fill alto, tenor and bass with the chorale-trained model."""
+    """Keep the melody as the soprano and write alto, tenor and bass (four-part voice-leading)."""
     from tunesmith.io import load, save
     from tunesmith.models.harmonize import harmonize
 
     scores = load(melody)
     if not scores:
         raise ControlError("melody", f"{melody} holds no music")
-    result = harmonize(scores[0], seed=seed, checkpoint=checkpoint)
+    result = harmonize(scores[0], seed=seed, checkpoint=checkpoint, engine=engine)
     save(result, output)
     typer.echo(f"wrote {output}")
 

@@ -21,7 +21,7 @@ from tunesmith.compose.harmony import Harmony, make_harmony
 from tunesmith.compose.plan import Plan, make_plan
 from tunesmith.compose.request import ComposeRequest
 from tunesmith.errors import OutputError
-from tunesmith.score import Metadata, Note, Score, Section, Track
+from tunesmith.score import TICKS_PER_QUARTER, KeySignature, Metadata, Note, Score, Section, Track
 
 MAX_COPIED_RUN = 11
 """Longest run of notes a melody may share with a training piece (12 or more is a copy)."""
@@ -69,6 +69,14 @@ class Composition:
             "style": plan.style.name,
             "key": plan.key.name,
             "tempo": plan.tempo,
+            "style_tempo": list(plan.style.tempo),
+            "tempo_outside_style": plan.tempo_outside_style,
+            "mood_arrangement": {
+                **plan.mood.summary(),
+                "accompaniment": plan.parts["accompaniment"].pattern if "accompaniment" in plan.parts else "",
+                "bass": plan.parts["bass"].pattern if "bass" in plan.parts else "",
+                "drums": plan.drums,
+            },
             "meter": str(plan.meter),
             "bars": plan.total_bars,
             "form": [s.label for s in plan.sections],
@@ -153,6 +161,7 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
     from tunesmith.compose.arrange import arrange
     from tunesmith.compose.humanize import humanize, note_copy
     from tunesmith.compose.melody import make_melody
+    from tunesmith.compose.ornaments import ornament, rhythm, trio
     from tunesmith.compose.rank import combined, theory_checks
 
     rejected: list[int] = []
@@ -170,9 +179,12 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
         # Every regeneration still copied: never hand back training data, so break the runs.
         melody.notes, copied = _break_copied_runs(plan, melody.notes)
     checks = theory_checks(plan, harmony, melody.notes)
-    tracks = arrange(plan, harmony, note_copy(melody.notes), current)
+    played, tune, keys = trio(plan, harmony, note_copy(melody.notes))
+    tracks = arrange(plan, played, tune, current)
+    tracks[0].notes = rhythm(tracks[0].notes, plan)  # dotted pairs, as written
     humanize(plan, tracks, current)
-    score = _score(plan, harmony, tracks)
+    tracks[0].notes = ornament(tracks[0].notes, plan, current)  # the player's grace notes
+    score = _score(plan, played, tracks, keys)
     # The GAN critic only matters when there is something to rank (or the request asked for it).
     critic = engines.critic_score(score) if plan.request.candidates > 1 or plan.model == "gan" else None
     total, components = combined(checks, melody.log_likelihood, critic)
@@ -211,26 +223,24 @@ def _break_copied_runs(plan: Plan, notes: list[Note]) -> tuple[list[Note], int |
 
 
 def _with_choir(plan: Plan, harmony: Harmony, best: Candidate) -> None:
-    """The winning chorale candidate sung in four parts by the chorale harmonizer (when it is
-    installed): slow (a frame at a time), so only the best candidate gets it."""
-    from tunesmith.compose import engines
-    from tunesmith.compose.arrange import arrange
+    """The winning chorale candidate sung in four parts (tunesmith.models.chorale's voice-leading
+    search): its alto, tenor and bass replace the organ's block chords, and the chords it chose
+    become the score's chord symbols."""
+    from tunesmith.compose.arrange import arrange, four_part
     from tunesmith.compose.humanize import humanize, note_copy
 
     acc = plan.parts.get("accompaniment")
-    if (
-        acc is None
-        or acc.pattern != "block"
-        or not plan.style.use_harmonizer
-        or not engines.harmonizer_available()
-    ):
+    if acc is None or acc.pattern != "block" or not plan.style.use_harmonizer or not best.melody:
         return
-    tracks = arrange(plan, harmony, note_copy(best.melody), best.seed, use_harmonizer=True)
+    voices, sung = four_part(plan, harmony, best.melody)
+    tracks = arrange(plan, sung, note_copy(best.melody), best.seed, choir_voices=voices)
     humanize(plan, tracks, best.seed)
-    best.score = _score(plan, harmony, tracks)
+    best.score = _score(plan, sung, tracks)
 
 
-def _score(plan: Plan, harmony: Harmony, tracks: list[Track]) -> Score:
+def _score(
+    plan: Plan, harmony: Harmony, tracks: list[Track], keys: list[KeySignature] | None = None
+) -> Score:
     from tunesmith.compose.humanize import ritardando
     from tunesmith.score import TimeSignature
 
@@ -255,7 +265,7 @@ def _score(plan: Plan, harmony: Harmony, tracks: list[Track]) -> Score:
         tracks=tracks,
         tempos=ritardando(plan),
         time_signatures=[TimeSignature(0, plan.meter.numerator, plan.meter.denominator)],
-        key_signatures=[plan.key.to_signature(0)],
+        key_signatures=keys or [plan.key.to_signature(0)],
         chords=harmony.symbols(),
         sections=sections,
         metadata=meta,
@@ -277,7 +287,12 @@ def compose(
     _report(progress, "plan", 0.0)
     plan = make_plan(request)
     _report(progress, "harmony", 0.1)
-    harmony = make_harmony(plan)
+    if plan.style.progression == "rules:jazz" and plan.user_chords is None:
+        from tunesmith.compose.jazz import jazz_harmony
+
+        harmony = jazz_harmony(plan)
+    else:
+        harmony = make_harmony(plan)
     primer = load_primer(request.primer, plan) if request.primer else None
     seeds = [plan.seed] + [
         random.Random(plan.seed + k).randrange(1 << 31) for k in range(1, plan.request.candidates)
@@ -372,13 +387,15 @@ def write_files(
         from tunesmith.io import save
 
         paths["musicxml"] = out / f"{stem}.musicxml"
-        save(_notation_score(score), paths["musicxml"])
+        swing = round(composition.plan.style.swing * TICKS_PER_QUARTER / 3)
+        save(_notation_score(score, swing), paths["musicxml"])
     if "json" in wanted:
         paths["json"] = out / f"{stem}.json"
         write_text_atomic(paths["json"], composition.to_json())
     audio = [f for f in wanted if f in ("wav", "flac", "mp3")]
     if audio:
         _report(progress, "rendering", 0.2)
+        from tunesmith.compose.mood import mood_loudness
         from tunesmith.render.export import render_score
 
         result = render_score(
@@ -388,6 +405,7 @@ def write_files(
             stems=stems,
             soundfont=soundfont,
             mix=mix_plan(composition.plan, score),
+            target_lufs=mood_loudness(composition.plan.arousal),
             pianoroll="png" in wanted,
         )
         paths.update({fmt: Path(p) for fmt, p in result.files.items()})
@@ -420,10 +438,25 @@ def _file_stem(composition: Composition) -> str:
     return f"{plan.style.name}-{plan.key.short_name.replace(' ', '-').replace('#', 's')}-seed{plan.seed}"
 
 
-def _notation_score(score: Score) -> Score:
+def _notation_score(score: Score, swing_ticks: int = 0) -> Score:
     """The score for engraving: the first tempo only (a ritardando is not a row of metronome
-    marks); the MusicXML writer puts humanised timing back on the written grid."""
-    tracks = score.tracks
+    marks), grace notes (cuts, slides) left out, and swung off-beat eighths written straight, as
+    jazz is notated; the MusicXML writer puts the rest of the humanised timing on the grid."""
+    from tunesmith.compose.ornaments import is_grace
+
+    tracks = []
+    for t in score.tracks:
+        notes = []
+        for n in t.notes:
+            if not t.is_drum and is_grace(n):
+                continue
+            start = n.start
+            if swing_ticks and not t.is_drum:
+                offset = start % TICKS_PER_QUARTER
+                if abs(offset - (TICKS_PER_QUARTER // 2 + swing_ticks)) < 60:
+                    start -= swing_ticks
+            notes.append(Note(n.pitch, start, n.end - start, n.velocity))
+        tracks.append(Track(t.name, t.program, t.is_drum, notes))
     return Score(
         tracks,
         [score.tempos[0]] if score.tempos else [],

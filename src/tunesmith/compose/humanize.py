@@ -13,6 +13,7 @@ closing ritardando.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
@@ -84,16 +85,27 @@ def timing(plan: Plan, track: Track, rng: random.Random) -> None:
                 shift += swing
             chord_offset[n.start] = round(shift)
         shift = chord_offset[n.start]
+        if swing and n.start % TICKS_PER_QUARTER == 0 and n.duration == TICKS_PER_QUARTER // 2:
+            n.duration += swing  # the long half of a swung pair
         new_start = max(0, n.start + shift)
         n.duration = max(20, n.duration - max(0, new_start - n.start))
         n.start = new_start
 
 
 def articulate(plan: Plan, track: Track) -> None:
+    """Detached notes when excited (shorter by the plan's articulation factor, shorter still when
+    tense: staccato); legato when calm (each note held into the next)."""
     beat = plan.meter.beat_ticks
+    factor = plan.articulation * (0.75 if plan.mood.staccato else 1.0)
+    if plan.mood.legato and track.name.startswith("melody"):
+        ordered = sorted(track.notes, key=lambda n: n.start)
+        for a, b in itertools.pairwise(ordered):
+            if 0 < b.start - a.end <= beat // 2:
+                a.duration = b.start - a.start
+        return
     for n in track.notes:
         if n.duration < beat:
-            n.duration = max(60, round(n.duration * plan.articulation))
+            n.duration = max(60, round(n.duration * factor))
 
 
 def ritardando(plan: Plan) -> list[TempoChange]:

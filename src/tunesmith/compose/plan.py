@@ -13,7 +13,8 @@ import os
 import random
 from dataclasses import dataclass, field, replace
 
-from tunesmith.compose.instruments import GM_NAMES, lookup
+from tunesmith.compose.instruments import GM_NAMES, lookup, program_range
+from tunesmith.compose.mood import MoodProfile, mood_profile, mood_tempo
 from tunesmith.compose.request import MODELS, ComposeRequest, form_sections, parse_progression
 from tunesmith.compose.styles import Part, Style, load_style
 from tunesmith.errors import ControlError
@@ -108,6 +109,9 @@ class Plan:
     title: str
     drums: str
     warnings: list[str] = field(default_factory=list)
+    mood: MoodProfile = field(default_factory=MoodProfile)
+    tempo_outside_style: bool = False
+    """The mood moved the tempo out of the style's range (recorded in the piece's JSON)."""
 
     @property
     def body_bars(self) -> int:
@@ -316,15 +320,16 @@ def make_plan(request: ComposeRequest) -> Plan:
     user_chords = parse_progression(request.chords) if request.chords else None
     key = _resolve_key(request, style, valence, rng, user_chords)
     meter = Meter.parse(request.meter or style.meters[0])
-    low, high = style.tempo
-    tempo = (
-        float(request.tempo)
-        if request.tempo is not None
-        else float(round(low + (high - low) * (arousal + 1) / 2))
-    )
+    mood = mood_profile(valence, arousal)
+    outside = False
+    if request.tempo is not None:
+        tempo = float(request.tempo)
+    else:
+        tempo, outside = mood_tempo(style.tempo, valence, arousal)
     labels = form_sections(request.form or style.form)
     intro = style.intro_bars
-    ending = 1
+    # A tag bar before the held final chord, except in a chorale (its last cadence is the end).
+    ending = 2 if style.intro_bars > 0 and style.name != "chorale" else 1
     bar_seconds = meter.bar_ticks / TICKS_PER_QUARTER * 60.0 / tempo
     if request.bars is not None:
         body = request.bars
@@ -339,7 +344,7 @@ def make_plan(request: ComposeRequest) -> Plan:
             f"at least {2 * len(labels)}",
         )
     sections = _sections(labels, body, style, intro)
-    parts = _ensemble(request, style)
+    parts = _mood_parts(_ensemble(request, style), mood, bool(request.instruments))
     melody_range = _melody_range(parts["melody"], valence, style)
     density = min(1.0, max(0.1, style.melody_density * (1.0 + 0.45 * arousal)))
     velocity = round(min(112, max(40, 76 + 22 * arousal)))
@@ -367,8 +372,33 @@ def make_plan(request: ComposeRequest) -> Plan:
         seed=seed,
         model=model,
         title=title,
-        drums=style.drums,
+        drums=mood.drums(style.drums),
+        mood=mood,
+        tempo_outside_style=outside,
     )
+
+
+def _mood_parts(parts: dict[str, Part], mood: MoodProfile, user_ensemble: bool) -> dict[str, Part]:
+    """The mood's patterns and register on the style's parts; a soft string pad joins a dark or calm
+    piece that has none (not when the user named the ensemble)."""
+    out: dict[str, Part] = {}
+    for role, part in parts.items():
+        pattern = part.pattern
+        if role == "accompaniment":
+            pattern = mood.accompaniment(pattern)
+        elif role == "bass":
+            pattern = mood.bass(pattern)
+        low, high = part.low, part.high
+        if role in ("accompaniment", "bass", "pad") and mood.register:
+            inst_low, inst_high = program_range(part.program)
+            shift = mood.register
+            shift = max(inst_low - low, min(inst_high - high, shift))
+            low, high = low + shift, high + shift
+        out[role] = replace(part, pattern=pattern, low=low, high=high)
+    if mood.add_pad and "pad" not in out and not user_ensemble:
+        program = lookup("string ensemble 2").program
+        out["pad"] = Part("pad", program, 48 + mood.register, 72 + mood.register, "", -15.0, 0.25, 0.35)
+    return out
 
 
 _TITLE_WORDS = {

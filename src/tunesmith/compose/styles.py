@@ -23,11 +23,20 @@ from tunesmith.paths import PACKAGE_DATA
 SHIPPED_STYLES = PACKAGE_DATA / "styles"
 ROLES = ("melody", "counter", "accompaniment", "bass", "pad")
 METERS = ("4/4", "3/4", "6/8", "2/4")
-ACCOMPANIMENT_PATTERNS = ("strum", "oompah", "arpeggio", "afterbeat", "block", "sustain", "broken", "pulse")
-BASS_PATTERNS = ("root", "root-fifth", "oompah", "walking", "pedal", "sustain", "march")
-DRUM_PATTERNS = ("none", "backbeat", "ballad", "march", "folk", "waltz", "sparse")
+ACCOMPANIMENT_PATTERNS = (
+    "strum", "oompah", "arpeggio", "afterbeat", "block", "sustain", "broken", "pulse", "arpeggio-slow",
+    "ostinato", "comp", "comp-sparse", "comp-alt",
+)  # fmt: skip
+BASS_PATTERNS = (
+    "root", "root-fifth", "oompah", "walking", "pedal", "sustain", "march", "eighths", "pedal-pulse",
+)  # fmt: skip
+DRUM_PATTERNS = (
+    "none", "backbeat", "ballad", "march", "folk", "waltz", "sparse", "drive", "tense", "swing", "brushes",
+    "bodhran",
+)  # fmt: skip
 COUNTER_PATTERNS = ("thirds", "sustain", "answer")
 CADENCES = ("authentic", "plagal", "half")
+PROGRESSIONS = ("", "rules:jazz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +87,15 @@ class Style:
     source: str = ""
     use_harmonizer: bool = False
     """Sing a 'block' accompaniment in four parts with the chorale harmonizer (when installed)."""
+    ornaments: str = ""
+    """'celtic' (cuts and rolls) or 'chinese' (grace notes into long notes) on the melody."""
+    dotted_rhythm: bool = False
+    """Pairs of eighths on a beat played dotted (march)."""
+    trio: bool = False
+    """The contrasting strain in the subdominant key (march)."""
+    progression: str = ""
+    """'rules:jazz': chords from the rule-based ii-V-I generator (tunesmith.compose.jazz) instead of
+    the chord model and the progression lists; empty: the usual harmony stage."""
 
 
 def styles_dirs(styles_path: str | None = None) -> list[Path]:
@@ -210,6 +228,9 @@ def _build(data: dict[str, Any], path: Path) -> Style:
     if section_bars % phrase_bars or phrase_bars < 2:
         raise ControlError("style", f"{path}: section_bars must be a multiple of phrase_bars (>= 2)")
     mix = data.get("mix", {})
+    arrangement = data.get("arrangement", {})
+    if not isinstance(arrangement, dict):
+        raise ControlError("style", f"{path}: [arrangement] must be a table")
     from tunesmith.theory.key import SCALES
 
     default_mode = str(data.get("default_mode", "major"))
@@ -246,4 +267,10 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         tags=tuple(str(t) for t in data.get("tags", [name])),
         source=str(path),
         use_harmonizer=bool(data.get("use_harmonizer", False)),
+        ornaments=_choice(
+            str(arrangement.get("ornaments", "")), ("", "celtic", "chinese"), "ornaments", path
+        ),
+        dotted_rhythm=bool(arrangement.get("dotted_rhythm", False)),
+        trio=bool(arrangement.get("trio", False)),
+        progression=_choice(str(harmony.get("progression", "")), PROGRESSIONS, "harmony.progression", path),
     )

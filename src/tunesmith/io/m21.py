@@ -350,12 +350,58 @@ def _single_sounding(notes: list[Note], grid: int) -> list[Note]:
 
 _SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 _FLAT_NAMES = ("C", "D-", "D", "E-", "E", "F", "G-", "G", "A-", "A", "B-", "B")
+_LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_SHARP_ORDER = "FCGDAEB"
+_MAJOR_TONICS = "CGDAEBFCGDAEBFC"  # letters of the major tonics from 7 flats to 7 sharps
 
 
 def _spelled(midi: int, flats: bool) -> str:
-    """Name for music21: naturals carry no accidental object (else every note shows a natural
-    sign), black keys are spelled with flats in flat keys and with sharps otherwise."""
+    """Name for music21 without a key: black keys as flats or sharps."""
     return (_FLAT_NAMES if flats else _SHARP_NAMES)[midi % 12] + str(midi // 12 - 1)
+
+
+def spell_in_key(midi: int, fifths: int, mode: str = "major") -> str:
+    """music21 name of ``midi`` spelled by the key signature: the signature's own notes by their
+    letters; a chromatic note as the raised degree below it (F# in F major, not Gb; C# not Db) except
+    the lowered third and seventh of a major key (Ab, Bb in C) and the lowered second of a minor key."""
+    alter = dict.fromkeys(_LETTER_PC, 0)
+    for letter in _SHARP_ORDER[: max(0, fifths)]:
+        alter[letter] = 1
+    for letter in _SHARP_ORDER[::-1][: max(0, -fifths)]:
+        alter[letter] = -1
+    pc = midi % 12
+    tonic_letter = _MAJOR_TONICS[fifths + 7] if mode != "minor" else _MAJOR_TONICS[(fifths + 3 + 7) % 15]
+    tonic = (_LETTER_PC[tonic_letter] + alter[tonic_letter]) % 12
+    scale = {(_LETTER_PC[x] + alter[x]) % 12: x for x in _LETTER_PC}
+    if pc in scale:
+        letter, shift = scale[pc], alter[scale[pc]]
+    else:
+        rel = (pc - tonic) % 12
+        lowered = rel in ((1,) if mode == "minor" else (3, 10))
+        options = [((pc + 1) % 12, -1), ((pc - 1) % 12, 1)]
+        if not lowered:
+            options.reverse()
+        letter, shift = "", 0
+        for neighbour, step in options:
+            if neighbour in scale:
+                letter, shift = scale[neighbour], alter[scale[neighbour]] + step
+                break
+        if not letter or abs(shift) > 2:
+            return _spelled(midi, fifths < 0)
+    octave = (midi - shift - _LETTER_PC[letter]) // 12 - 1
+    return letter + ("#" * shift if shift > 0 else "-" * -shift) + str(octave)
+
+
+def _clef_for(track: Track) -> Any:
+    """Treble, treble-8vb for a tenor voice, bass for a low part (by its median pitch)."""
+    from music21 import clef
+
+    if track.name.lower().startswith("tenor"):
+        return clef.Treble8vbClef()
+    pitches = sorted(n.pitch for n in track.notes)
+    if pitches and pitches[len(pitches) // 2] < 55:
+        return clef.BassClef()
+    return clef.TrebleClef()
 
 
 def _track_to_part(
@@ -376,6 +422,7 @@ def _track_to_part(
         except Exception:  # programs music21 has no class for
             inst = instrument.Instrument()
         inst.midiProgram = track.program
+        part.insert(0, _clef_for(track))
     inst.partName = part.partName
     part.insert(0, inst)
     for start, end, members in _segments(_single_sounding(track.notes, grid), cuts):
@@ -383,7 +430,9 @@ def _track_to_part(
         pieces = []
         for n, begins, ends in members:
             key_sig = score.key_at(start) if score is not None else None
-            piece = note.Note(_spelled(n.pitch, key_sig is not None and key_sig.fifths < 0), quarterLength=ql)
+            name = (spell_in_key(n.pitch, key_sig.fifths, key_sig.mode) if key_sig is not None
+                    else _spelled(n.pitch, False))
+            piece = note.Note(name, quarterLength=ql)
             piece.volume.velocity = n.velocity
             if not (begins and ends):
                 piece.tie = tie.Tie("start" if begins else "stop" if ends else "continue")

@@ -239,12 +239,60 @@ def _sample_frame(
     return x[best], placed[best][1:]
 
 
-@torch.no_grad()
-def harmonize(score: Score, seed: int = 0, checkpoint: str | Path | None = None) -> Score:
-    """A four-part setting of the melody of ``score``: the melody's notes kept exactly as the soprano,
-    alto, tenor and bass sampled from the chorale model (reproducible for a given ``seed``)."""
-    model = load_harmonizer(checkpoint)
+ENGINES = ("search", "model")
+
+
+def harmonize(score: Score, seed: int = 0, checkpoint: str | Path | None = None,
+              engine: str = "search") -> Score:
+    """A four-part setting of the melody of ``score``, the melody's notes kept exactly as the soprano.
+
+    engine "search" (default): one chord per beat by tunesmith.models.chorale's voice-leading search
+    (rules for the part-writing, Bach's chord transitions as the prior; deterministic). engine
+    "model": alto, tenor and bass sampled from the neural chorale model frame by frame (an eighth-note
+    grid, reproducible for a given ``seed``; it knows no part-writing rules)."""
+    if engine not in ENGINES:
+        raise ControlError("engine", f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
     melody = melody_line(score)
+    if engine == "search":
+        return _search(score, melody)
+    return _harmonize_with_model(score, melody, seed, checkpoint)
+
+
+def _search(score: Score, melody: list[Note]) -> Score:
+    from tunesmith.models.chorale import set_melody
+    from tunesmith.score import ChordSymbol
+    from tunesmith.theory.key import key_from_signature
+    from tunesmith.theory.keydetect import detect_key
+
+    if score.key_signatures:
+        key = key_from_signature(score.key_signatures[0])
+    else:
+        key = detect_key(Score(tracks=[Track("melody", 0, False, melody)]))
+    ts = score.time_signatures[0] if score.time_signatures else None
+    beat = TICKS_PER_QUARTER
+    if ts is not None:
+        compound = ts.denominator == 8 and ts.numerator % 3 == 0
+        beat = ts.bar_ticks // (ts.numerator // 3) if compound else 4 * TICKS_PER_QUARTER // ts.denominator
+    for n in melody:
+        if not 40 <= n.pitch <= 96:
+            raise ControlError("melody", f"note {n.pitch} is outside a soprano's reach (40-96)")
+    setting = set_melody(melody, key.tonic, key.is_minor, beat)
+    tracks = [Track(name="Soprano", program=CHOIR_PROGRAM, notes=melody)]
+    for name, line in zip(("Alto", "Tenor", "Bass"), setting.voices, strict=True):
+        tracks.append(Track(name=name, program=CHOIR_PROGRAM, notes=line))
+    meta = copy.deepcopy(score.metadata)
+    meta.title = f"{meta.title} (harmonized)" if meta.title else "harmonized"
+    meta.source = "tunesmith harmonize (four-part search)"
+    return Score(tracks=tracks, tempos=list(score.tempos), time_signatures=list(score.time_signatures),
+                 key_signatures=list(score.key_signatures) or [key.to_signature(0)],
+                 chords=[ChordSymbol(start, chord.figure) for _, chord, start, _ in setting.chords],
+                 sections=list(score.sections), metadata=meta)
+
+
+@torch.no_grad()
+def _harmonize_with_model(score: Score, melody: list[Note], seed: int,
+                          checkpoint: str | Path | None) -> Score:
+    model = load_harmonizer(checkpoint)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny per-key steps: extra threads only add synchronisation
     try:

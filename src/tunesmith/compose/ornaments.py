@@ -1,0 +1,177 @@
+"""Style habits a player adds to the written tune: ornaments, dotted rhythms, a march's trio.
+
+- ``celtic``: cuts (a grace note a step or third above, on the beat, about 40 ms) that separate
+  repeated notes and mark long notes, and rolls on dotted-quarter notes (note, cut, note, tap, note).
+- ``chinese``: grace notes sliding into long notes from the pentatonic step below (from above after
+  a fall), taken from the end of the note before, as a dizi or erhu player leans into a note.
+- ``dotted`` (march): pairs of equal eighths on a beat played as a dotted eighth and a sixteenth.
+- ``trio`` (march): the contrasting strain moves to the subdominant key (melody and chords a fourth
+  up, or a fifth down when the tune would leave its range), with its own key signature, and the
+  march comes back da capo in the home key (a form without a return keeps one key).
+Grace notes are shorter than a sixteenth (GRACE ticks), so a melody metric that quantises to the
+sixteenth grid can drop them.
+"""
+
+from __future__ import annotations
+
+import random
+
+from tunesmith.compose.harmony import ChordSpan, Harmony
+from tunesmith.compose.plan import Plan
+from tunesmith.score import KeySignature, Note
+from tunesmith.theory.chord import Chord
+
+GRACE = 40  # ticks: about 40 ms at 120 bpm
+
+
+def _on(tick: int, beat: int) -> bool:
+    """On the beat, give or take the humanised timing."""
+    return abs(tick - round(tick / beat) * beat) < 40
+
+
+def _scale_neighbour(pitch: int, scale: set[int], direction: int) -> int:
+    p = pitch + direction
+    while p % 12 not in scale:
+        p += direction
+    return p
+
+
+def celtic(notes: list[Note], plan: Plan, seed: int) -> list[Note]:
+    rng = random.Random(seed * 17 + 3)
+    scale = set(plan.key.scale_pcs())
+    beat = plan.meter.beat_ticks
+    out: list[Note] = []
+    prev: Note | None = None
+    for n in notes:
+        on_beat = _on(n.start, beat)
+        long_note = n.duration >= 3 * 240 - 60 and on_beat
+        repeated = prev is not None and prev.pitch == n.pitch and prev.end >= n.start - 10
+        if long_note and rng.random() < 0.5:
+            # A roll: note, cut, note, tap, note.
+            upper = _scale_neighbour(n.pitch, scale, 1)
+            lower = _scale_neighbour(n.pitch, scale, -1)
+            t = n.start
+            out += [
+                Note(n.pitch, t, 240 - GRACE, n.velocity),
+                Note(upper, t + 240 - GRACE, GRACE, max(1, n.velocity - 15)),
+                Note(n.pitch, t + 240, 240 - GRACE, n.velocity - 5),
+                Note(lower, t + 480 - GRACE, GRACE, max(1, n.velocity - 15)),
+                Note(n.pitch, t + 480, max(60, n.duration - 480), n.velocity - 5),
+            ]
+        elif (repeated or (n.duration >= beat - 60 and on_beat)) and rng.random() < 0.45:
+            upper = (
+                _scale_neighbour(_scale_neighbour(n.pitch, scale, 1), scale, 1)
+                if rng.random() < 0.3
+                else (_scale_neighbour(n.pitch, scale, 1))
+            )
+            out += [
+                Note(upper, n.start, GRACE, max(1, n.velocity - 15)),
+                Note(n.pitch, n.start + GRACE, n.duration - GRACE, n.velocity),
+            ]
+        else:
+            out.append(n)
+        prev = n
+    return out
+
+
+def chinese(notes: list[Note], plan: Plan, seed: int) -> list[Note]:
+    rng = random.Random(seed * 19 + 5)
+    scale = set(plan.key.scale_pcs())
+    beat = plan.meter.beat_ticks
+    out: list[Note] = []
+    for n in notes:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and n.duration >= beat - 60
+            and abs(prev.end - n.start) < 80
+            and prev.duration > 3 * GRACE
+            and prev.pitch != n.pitch
+            and rng.random() < 0.6
+        ):
+            direction = -1 if n.pitch > prev.pitch else 1
+            grace = _scale_neighbour(n.pitch, scale, direction)
+            length = 2 * GRACE
+            prev.duration = max(GRACE, n.start - length - prev.start)
+            out.append(Note(grace, n.start - length, length, max(1, n.velocity - 12)))
+        out.append(n)
+    return out
+
+
+def dotted(notes: list[Note], plan: Plan) -> list[Note]:
+    beat = plan.meter.beat_ticks
+    by_start = {n.start: n for n in notes}
+    for n in notes:
+        if n.start % beat == 0 and n.duration == 240:
+            second = by_start.get(n.start + 240)
+            if second is not None and second.duration == 240 and second.pitch != n.pitch:
+                n.duration = 360
+                second.start += 120
+                second.duration = 120
+    return sorted(notes, key=lambda n: n.start)
+
+
+def rhythm(notes: list[Note], plan: Plan) -> list[Note]:
+    """The style's written rhythm habits (dotted pairs), before the performance is humanised."""
+    line = [Note(n.pitch, n.start, n.duration, n.velocity) for n in notes]
+    return dotted(line, plan) if plan.style.dotted_rhythm else line
+
+
+def is_grace(note: Note) -> bool:
+    """A grace note written by :func:`ornament` (notation leaves these out)."""
+    return note.duration in (GRACE, 2 * GRACE)
+
+
+def ornament(notes: list[Note], plan: Plan, seed: int) -> list[Note]:
+    """The style's grace notes on the performed (humanised) melody: a new list."""
+    line = sorted((Note(n.pitch, n.start, n.duration, n.velocity) for n in notes), key=lambda n: n.start)
+    if plan.style.ornaments == "celtic":
+        line = celtic(line, plan, seed)
+    elif plan.style.ornaments == "chinese":
+        line = chinese(line, plan, seed)
+    return line
+
+
+def trio(plan: Plan, harmony: Harmony, melody: list[Note]) -> tuple[Harmony, list[Note], list[KeySignature]]:
+    """The contrasting strain (and what follows it up to a return of the first) in the subdominant."""
+    key_sigs = [plan.key.to_signature(0)]
+    if not plan.style.trio:
+        return harmony, melody, key_sigs
+    home = plan.sections[0].label
+    bar = plan.bar_ticks
+    first_b = next((s for s in plan.sections if s.label != home), None)
+    if first_b is None:
+        return harmony, melody, key_sigs
+    start = first_b.start_bar * bar
+    back = next((s for s in plan.sections if s.start_bar > first_b.start_bar and s.label == home), None)
+    if back is None:
+        return harmony, melody, key_sigs  # a trio needs the march to come back (da capo) in its key
+    end = back.start_bar * bar
+    inside = [n for n in melody if start <= n.start < end]
+    high = plan.parts["melody"].high
+    shift = 5 if inside and max(n.pitch for n in inside) + 5 <= high else -7
+    moved = [
+        Note(n.pitch + (shift if start <= n.start < end else 0), n.start, n.duration, n.velocity)
+        for n in melody
+    ]
+    subdominant = plan.key.transpose(5)
+    bars = []
+    for spans in harmony.bars:
+        new = []
+        for span in spans:
+            if start <= span.start < end:
+                c = span.chord
+                root = (c.root + shift) % 12
+                bass = None if c.bass is None else (c.bass + shift) % 12
+                chord = Chord(
+                    root,
+                    c.quality,
+                    bass,
+                    subdominant.spell(root),
+                    "" if bass is None else subdominant.spell(bass),
+                )
+                span = ChordSpan(span.start, span.duration, chord, span.roman)
+            new.append(span)
+        bars.append(new)
+    key_sigs += [subdominant.to_signature(start), plan.key.to_signature(end)]
+    return Harmony(bars, harmony.source), moved, key_sigs

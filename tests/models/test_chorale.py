@@ -1,0 +1,79 @@
+"""Four-part setting: voice-leading rules on a fixture melody, ranges, spelling and the tenor's clef."""
+
+from __future__ import annotations
+
+import itertools
+
+from tunesmith.io.m21 import score_to_m21, spell_in_key
+from tunesmith.models.harmonize import harmonize
+from tunesmith.score import KeySignature, Note, Score, TimeSignature, Track
+from tunesmith.theory import fourpart
+
+# "Old Hundredth" in F major (quarter notes, a half note at each phrase end).
+OLD_100 = [
+    (65, 1), (65, 1), (64, 1), (62, 1), (60, 2), (65, 1), (67, 1), (69, 1), (69, 1), (69, 1), (70, 1),
+    (69, 1), (67, 1), (65, 2), (72, 1), (70, 1), (69, 1), (67, 2), (65, 1), (67, 1), (69, 1), (64, 1),
+    (62, 1), (60, 2), (65, 1), (67, 1), (69, 1), (67, 1), (65, 1), (64, 1), (65, 4),
+]  # fmt: skip
+
+
+def _melody() -> Score:
+    notes, tick = [], 0
+    for pitch, beats in OLD_100:
+        notes.append(Note(pitch, tick, beats * 480, 80))
+        tick += beats * 480
+    return Score(
+        tracks=[Track("melody", 0, False, notes)],
+        time_signatures=[TimeSignature(0, 4, 4)],
+        key_signatures=[KeySignature(0, -1, "major")],
+    )
+
+
+def _parts(score: Score) -> list[list[tuple[int, int, int]]]:
+    return [[(n.pitch, n.start, n.duration) for n in t.notes] for t in score.tracks]
+
+
+def test_harmonize_has_no_parallels_keeps_ranges_and_cadences() -> None:
+    source = _melody()
+    out = harmonize(source)
+    assert [t.name for t in out.tracks] == ["Soprano", "Alto", "Tenor", "Bass"]
+    assert [(n.pitch, n.start) for n in out.tracks[0].notes] == [
+        (n.pitch, n.start) for n in source.tracks[0].notes
+    ]
+    parts = _parts(out)
+    assert fourpart.parallels(parts) == 0
+    for part, (lo, hi) in zip(parts[1:], (fourpart.ALTO, fourpart.TENOR, fourpart.BASS), strict=True):
+        assert part and all(lo <= p <= hi for p, _, _ in part)
+    # Voices never cross at any onset, and the piece ends on the tonic chord with F in the bass.
+    for tick in sorted({s for part in parts for _, s, _ in part}):
+        s, a, t, b = fourpart.parts_at(parts, tick)
+        assert s >= a >= t >= b
+    assert parts[3][-1][0] % 12 == 5
+    labels = fourpart.beat_labels(parts, 480, 5, False)
+    assert (
+        labels[-1] == "I"
+        and sum(a != b for a, b in itertools.pairwise(labels)) >= len(labels) // 3
+    )
+    assert out.chords and out.chords[-1].figure.startswith("F")
+
+
+def test_parallels_counts_consecutive_fifths_and_octaves() -> None:
+    fifths = [[(67, 0, 480), (69, 480, 480)], [(60, 0, 480), (62, 480, 480)]]
+    contrary_octaves = [[(72, 0, 480), (74, 480, 480)], [(60, 0, 480), (50, 480, 480)]]
+    oblique = [[(67, 0, 480), (69, 480, 480)], [(60, 0, 960)]]
+    assert fourpart.parallels(fifths) == 1
+    assert fourpart.parallels(contrary_octaves) == 1
+    assert fourpart.parallels(oblique) == 0
+
+
+def test_notes_are_spelled_by_key_and_the_tenor_reads_treble_8vb() -> None:
+    f_major = [spell_in_key(p, -1) for p in range(60, 72)]
+    assert not any(name.startswith(("G-", "D-")) for name in f_major)
+    assert "F#4" in f_major and "B-4" in f_major and "C#4" in f_major
+    assert spell_in_key(68, 0, "minor") == "G#4"  # A minor's leading tone
+    out = harmonize(_melody())
+    m21 = score_to_m21(out)
+    names = {p.nameWithOctave for n in m21.recurse().notes for p in n.pitches}
+    assert not any(x.startswith(("G-", "D-")) for x in names)
+    clefs = [type(part.recurse().getElementsByClass("Clef")[0]).__name__ for part in m21.parts]
+    assert clefs[0] == "TrebleClef" and clefs[2] == "Treble8vbClef" and clefs[3] == "BassClef"
