@@ -182,7 +182,7 @@ def test_cli_prints_one_line_errors(
 
     with pytest.raises(SystemExit) as exit_info:
         main(["revise", str(piece_json), "--bars", "500-510", "-o", str(tmp_path), "--format", "json"])
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 1  # an input error (usage errors are 2)
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and "outside the piece" in err and "\n" not in err
 
@@ -217,4 +217,4 @@ def test_cli_revises_and_replays_the_revision_exactly(piece_json: Path, tmp_path
     assert first.read_bytes() == second.read_bytes()
     with pytest.raises(SystemExit) as refused:
         main(["compose", "--from", str(revised), "-o", str(tmp_path / "c"), "--format", "json"])
-    assert refused.value.code == 2
+    assert refused.value.code == 1

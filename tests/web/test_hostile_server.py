@@ -178,7 +178,7 @@ def test_hostile_inputs_against_a_server_process(live: tuple[str, subprocess.Pop
     # A client that leaves stops the drawing it asked for: the conversion child goes away.
     before = _descendants(proc.pid)
     with pytest.raises(httpx.TimeoutException):
-        httpx.get(f"{url}/api/pieces/{pid}/files/musicxml", cookies={"tunesmith_session": cookie}, timeout=3)
+        httpx.get(f"{url}/api/pieces/{pid}/files/png", cookies={"tunesmith_session": cookie}, timeout=3)
     deadline = time.monotonic() + 10
     while _descendants(proc.pid) - before and time.monotonic() < deadline:
         time.sleep(0.2)
