@@ -274,12 +274,39 @@ def shape_section(notes: list[Note], plan: Plan, harmony: Harmony, section: Sect
             last.pitch = nearest(
                 last.pitch, pitches_in(chord_tones(harmony.at(last.start), key, penta), low, high)
             )
-            last.duration = max(last.duration, b1 - last.start - EIGHTH)
+            last.duration = max(last.duration, _held_end(last.start, b1 - EIGHTH, plan) - last.start)
             first = inside[0]
             if first.start == b0:
                 first.pitch = nearest(first.pitch, pitches_in(chord_tones(span, key, penta), low, high))
         notes.sort(key=lambda n: n.start)
     return _monophonic(notes)
+
+
+def _held_end(start: int, wanted_end: int, plan: Plan) -> int:
+    """How far a note starting at ``start`` may be held towards ``wanted_end``: a note that starts
+    off the beat stops at the next beat (a held syncopation makes a 6/8 bar read as 3/4)."""
+    beat = plan.meter.beat_ticks
+    if start % beat == 0:
+        return wanted_end
+    return min(wanted_end, (start // beat + 1) * beat)
+
+
+def split_across_beats(notes: list[Note], plan: Plan) -> list[Note]:
+    """Compound meters (6/8): a note that starts off a beat and sounds past the next beat is cut at
+    that beat and struck again there, so every dotted-quarter beat is heard (jigs never tie an
+    eighth into the next beat). Other meters are returned unchanged."""
+    if not plan.meter.compound:
+        return notes
+    beat = plan.meter.beat_ticks
+    out: list[Note] = []
+    for n in notes:
+        start, end = n.start, n.end
+        while start % beat and end > (start // beat + 1) * beat:
+            boundary = (start // beat + 1) * beat
+            out.append(Note(n.pitch, start, boundary - start, n.velocity))
+            start = boundary
+        out.append(Note(n.pitch, start, end - start, n.velocity))
+    return out
 
 
 def _monophonic(notes: list[Note]) -> list[Note]:
@@ -362,7 +389,7 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
             base = shift_notes(made[ident].notes, start)
             varied = vary_section(plan, harmony, base, seed + 977 * index)
             line += varied if varied is not None else vary(base, plan, harmony, rng)
-    line = _monophonic(line)
+    line = split_across_beats(_monophonic(line), plan)
     if line:
         # The final tonic rings through the ending bars.
         end = plan.total_bars * plan.bar_ticks
