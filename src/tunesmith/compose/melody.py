@@ -8,8 +8,10 @@ sequenced). Then, whatever generated it, the section is shaped:
 - a parallel period: the consequent phrase opens with the antecedent's opening bars (refitted to
   its chords), so the motif is heard again;
 - phrase endings land on chord tones; the end of each section on the tonic, held;
-- a returning section is the first one varied lightly (weak-beat notes only; the first bar and
-  the cadences stay), so a listener recognises the return;
+- a strain repeated straight away (AA) is played again note for note, as dance tunes do; a
+  section returning after contrast is the first one varied lightly (weak-beat notes only; the
+  first bar and the cadences stay), so a listener recognises the return;
+- in compound meters no note that starts off the beat is held across the next beat;
 - everything stays inside the planned melody range.
 """
 
@@ -385,6 +387,10 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
                 lls.append(generated.log_likelihood)
             sources.add(generated.source)
             line += notes
+        elif index > 0 and plan.sections[index - 1].label == section.label and plan.model != "vae":
+            # A strain played twice in a row (the AA of AABB) comes back note for note, as dance
+            # tunes repeat their strains; variation is for a return after contrast.
+            line += shift_notes(made[ident].notes, start)
         else:
             base = shift_notes(made[ident].notes, start)
             varied = vary_section(plan, harmony, base, seed + 977 * index)

@@ -1,9 +1,10 @@
 """A conditioned LSTM language model: the melody model and the chord-progression model.
 
 One small model, two configurations. At step t the LSTM reads the previous token's embedding
-concatenated with embeddings of the step's conditions (for melodies: the chord sounding and the
-position in the bar; for chords: the beat in the bar and the bar in the phrase) and of the
-sequence's conditions (meter, mode, style), and predicts token t.
+concatenated with embeddings of the step's conditions (for melodies: the chord sounding, the
+position in the bar, the bar in the strain; for chords: the beat in the bar and the bar in the
+phrase), of the sequence's conditions (meter, mode, style) and of its lookbacks (for melodies: its
+own tokens 1, 2, 4 and 8 bars earlier, which carry the tune's form), and predicts token t.
 
 Batches are dicts of int64 tensors: ``inputs`` (B, T) = BOS + tokens[:-1], ``targets`` (B, T)
 (PAD = 0 is ignored by the loss), one (B, T) tensor per step condition and one (B,) tensor per
