@@ -16,9 +16,9 @@ from tunesmith.evaluate.twosample import c2st, overlap_area
 
 
 def _jig(held_across: bool) -> list[tuple[int, int, int]]:
-    """Two 6/8 bars (12 steps): eighths, or a quarter on the 2nd eighth tied over the middle beat."""
+    """Two 6/8 bars (12 steps): eighths, or notes on the 2nd and 6th eighths held over the next beat."""
     if held_across:
-        bar = [(0, 62, 2), (2, 64, 4), (6, 66, 2), (8, 67, 4)]
+        bar = [(0, 62, 2), (2, 64, 6), (8, 66, 2), (10, 67, 4)]
     else:
         bar = [(0, 62, 2), (2, 64, 2), (4, 66, 2), (6, 67, 4), (10, 69, 2)]
     return [(o + b * 12, p, n) for b in range(2) for o, p, n in bar]

@@ -131,9 +131,14 @@ def generate_section_melody(
     end = start + section.bars * plan.bar_ticks
     chords = [(s.figure, s.duration) for s in harmony.spans() if start <= s.start < end]
     low, high = plan.melody_range
-    # No density or scale constraint: the style-conditioned model writes its corpus's rhythm and
-    # its chromatic neighbour and passing tones (forcing a density made 6/8 bars of 2 notes);
-    # pentatonic styles keep to the key's scale.
+    # No scale constraint and, at a neutral mood, no density constraint: the style-conditioned
+    # model writes its corpus's rhythm and its chromatic neighbour and passing tones (the style's
+    # density forced on it made 6/8 bars of 2 notes). A clearly calm or excited mood still sets
+    # the onsets per beat; pentatonic styles keep to the key's scale.
+    density = None
+    if abs(plan.arousal) >= 0.3:
+        per_bar = 1 + plan.melody_density * (plan.bar_ticks // 240 - 1)
+        density = max(0.125, min(4.0, per_bar / plan.meter.beats))
     result = api.generate_melody(
         chords,
         plan.key,
@@ -146,6 +151,7 @@ def generate_section_melody(
         primer=primer,
         pitch_range=(low + max(0, register_shift), high),
         in_scale=plan.style.scale == "pentatonic",
+        density=density,
     )
     notes, ll = result.notes, result.log_likelihood
     if primer:
