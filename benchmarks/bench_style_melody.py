@@ -117,7 +117,8 @@ def composed_line(style: str, seed: int) -> tuple[Any, Any, int | None]:
     return notes, enc, best.copied_run
 
 
-def measure(sets: list[str], real_n: int, pieces: int, checkpoint: str | None, styles: list[str], log: Any) -> dict[str, Any]:
+def measure(sets: list[str], real_n: int, pieces: int, checkpoint: str | None, styles: list[str], log: Any,
+            save: Any = None) -> dict[str, Any]:
     import numpy as np
 
     from tunesmith.compose import engines
@@ -181,6 +182,8 @@ def measure(sets: list[str], real_n: int, pieces: int, checkpoint: str | None, s
         log(f"{style}: real {result['n_real']}, " + ", ".join(
             f"{k} OA {v['mean_oa']:.3f} C2ST {v['c2st']:.3f}" for k, v in result["sets"].items()))
         out[style] = result
+        if save is not None:
+            save(out)  # partial results survive an interrupted run
     return out
 
 
@@ -263,12 +266,14 @@ def main() -> None:
         print(text)
         return
     os.environ.setdefault("TUNESMITH_HOME", tempfile.mkdtemp(prefix="tunesmith-bench-"))
-    results = measure(args.sets.split(","), args.real, args.pieces, args.checkpoint, args.styles.split(","),
-                      lambda m: print(m, flush=True))
-    doc = {"label": args.label, "command": "python " + " ".join(sys.argv), "results": results,
-           "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"}
-    if args.json:
-        args.json.write_text(json.dumps(doc, indent=1))
+    def save(results: dict[str, Any]) -> None:
+        doc = {"label": args.label, "command": "python " + " ".join(sys.argv), "results": results,
+               "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"}
+        if args.json:
+            args.json.write_text(json.dumps(doc, indent=1))
+
+    measure(args.sets.split(","), args.real, args.pieces, args.checkpoint, args.styles.split(","),
+            lambda m: print(m, flush=True), save)
 
 
 if __name__ == "__main__":
