@@ -217,7 +217,7 @@ def report(before: dict[str, Any], after: dict[str, Any]) -> str:
         "",
         f"Machine: {after['machine']}",
         "",
-        "| style | set | n (real/gen) | mean OA before | mean OA after | C2ST before | C2ST after | 6/8 held across beat (real / before / after) | copied >= 12 (after) |",
+        "| style | set | n real / gen before / gen after | mean OA before | mean OA after | C2ST before | C2ST after | 6/8 held across beat (real / before / after) | copied >= 12 (after) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for style, res in after["results"].items():
@@ -229,7 +229,7 @@ def report(before: dict[str, Any], after: dict[str, Any]) -> str:
             cb_new = res["cross_beat_6_8"].get(name)
             cross = f"{_fmt(cb_real)} / {_fmt(cb_old)} / {_fmt(cb_new)}" if cb_real is not None else "–"
             lines.append(
-                f"| {style} | {name} | {res['n_real']}/{cur['n']} | {_fmt(prev.get('mean_oa'))} | {_fmt(cur['mean_oa'])} "
+                f"| {style} | {name} | {res['n_real']} / {prev.get('n', '–')} / {cur['n']} | {_fmt(prev.get('mean_oa'))} | {_fmt(cur['mean_oa'])} "
                 f"| {_fmt(prev.get('c2st'))} | {_fmt(cur['c2st'])} | {cross} | {cur['copied_12']} (longest {cur['longest_copy']}) |"
             )
     lines += ["", "## Feature means (after)", ""]
