@@ -96,7 +96,7 @@ class StepLSTM:
             self.lookback_tables: list[tuple[int, npt.NDArray[np.float32]]] = []
             offset = cfg.static_dim
             for name, bars, dim in cfg.lookback_conditions:
-                emb_w = model.cond_embs[name].weight.detach().float()
+                emb_w = _param(model.cond_embs[name], "weight")
                 self.lookback_tables.append((bars, (emb_w @ self.cond_weight[offset : offset + dim]).numpy()))
                 offset += dim
         self.static_dim = cfg.static_dim
