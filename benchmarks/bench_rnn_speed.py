@@ -54,7 +54,9 @@ def time_torch_steps(net: ConditionedLSTM, steps: int = 512) -> float:
     """512 single-step calls of the model's own nn.LSTM with greedy decoding (no sampling)."""
     T = steps
     conds = {"chords": torch.zeros(1, T, dtype=torch.long), "positions": (torch.arange(T) % 16)[None],
-             "meter": torch.tensor([0]), "mode": torch.tensor([0]), "style": torch.tensor([0])}
+             "phrase": (torch.arange(T) // 16 % mt.PHRASE_BARS)[None],
+             "meter": torch.tensor([0]), "mode": torch.tensor([0]), "style": torch.tensor([0]),
+             **{mt.lookback_name(k): torch.zeros(1, T, dtype=torch.long) for k in mt.LOOKBACK_BARS}}
     cond = net.condition_inputs(conds)
     state = None
     token = torch.tensor([[mt.BOS]])
@@ -99,8 +101,11 @@ def training_throughput(net: ConditionedLSTM, batches: int) -> tuple[float, floa
         "targets": torch.randint(2, cfg.vocab_size, (B, T), generator=g),
         "chords": torch.randint(0, 73, (B, T), generator=g),
         "positions": torch.randint(0, 16, (B, T), generator=g),
+        "phrase": torch.randint(0, mt.PHRASE_BARS, (B, T), generator=g),
         "meter": torch.zeros(B, dtype=torch.long), "mode": torch.zeros(B, dtype=torch.long),
         "style": torch.zeros(B, dtype=torch.long),
+        **{mt.lookback_name(k): torch.randint(0, cfg.vocab_size, (B, T), generator=g)
+           for k in mt.LOOKBACK_BARS},
     }
     ours = ConditionedLSTM(cfg).train()
     opt = torch.optim.AdamW(ours.parameters(), lr=1e-3)

@@ -75,3 +75,20 @@ def test_primer_opens_the_piece(tmp_path) -> None:
     start = piece.plan.sections[0].start_bar * piece.plan.bar_ticks
     opening = [n.pitch for n in piece.score.tracks[0].notes if n.start >= start - 60][:8]
     assert opening[:4] == [62, 66, 69, 74]
+
+
+def test_compound_meter_never_holds_a_note_across_the_beat() -> None:
+    from tunesmith.compose.melody import split_across_beats
+    from tunesmith.score import Note
+
+    plan = make_plan(ComposeRequest(style="folk", meter="6/8", key="D", seed=3))
+    beat = plan.meter.beat_ticks  # a dotted quarter
+    tied = [Note(62, 0, 240), Note(64, 240, 480), Note(66, 720, 240), Note(67, 960, 1200)]
+    fixed = split_across_beats(tied, plan)
+    assert [(n.pitch, n.start, n.duration) for n in fixed] == [
+        (62, 0, 240), (64, 240, 480), (66, 720, 240), (67, 960, 480), (67, 1440, 720)]
+    for seed in (3, 4):
+        plan = make_plan(ComposeRequest(style="folk", meter="6/8", key="D", seed=seed))
+        notes = make_melody(plan, make_harmony(plan), plan.seed).notes
+        crossing = [n for n in notes if n.start % beat and n.end > (n.start // beat + 1) * beat]
+        assert notes and not crossing

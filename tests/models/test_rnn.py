@@ -50,8 +50,10 @@ def test_forward_returns_logits_and_a_loss_that_ignores_padding() -> None:
     batch = {
         "inputs": torch.randint(2, mt.N_EVENTS, (B, T)), "targets": torch.randint(2, mt.N_EVENTS, (B, T)),
         "chords": torch.randint(0, 73, (B, T)), "positions": torch.randint(0, 16, (B, T)),
+        "phrase": torch.randint(0, mt.PHRASE_BARS, (B, T)),
         "meter": torch.zeros(B, dtype=torch.long), "mode": torch.ones(B, dtype=torch.long),
         "style": torch.zeros(B, dtype=torch.long),
+        **{mt.lookback_name(k): torch.randint(0, mt.N_EVENTS, (B, T)) for k in mt.LOOKBACK_BARS},
     }
     logits, loss = model(**batch)
     assert logits.shape == (B, T, mt.N_EVENTS) and loss is not None and loss.item() > 0
@@ -71,15 +73,19 @@ def test_step_runner_matches_the_torch_lstm() -> None:
     model = ConditionedLSTM(cfg).eval()
     T = 12
     conds = {"chords": torch.randint(0, 73, (1, T)), "positions": torch.arange(T)[None] % 16,
+             "phrase": torch.arange(T)[None] // 16 % mt.PHRASE_BARS,
              "meter": torch.tensor([1]), "mode": torch.tensor([0]), "style": torch.tensor([2])}
     tokens = torch.randint(2, mt.N_EVENTS, (1, T))
+    for k in mt.LOOKBACK_BARS:  # all PAD: T is under a bar, as the step runner assumes below
+        conds[mt.lookback_name(k)] = torch.zeros(1, T, dtype=torch.long)
     with torch.no_grad():
         logits, _ = model(tokens, **conds)
     runner = StepLSTM(model)
-    cond = runner.condition_projection(model.condition_inputs(conds))
+    cond = runner.condition_projection(model.condition_inputs(conds, lookbacks=False))
     state = runner.initial_state()
     for t in range(T):
-        step_logits = runner.step(int(tokens[0, t]), cond[t], state)
+        row = cond[t] + runner.lookback_row(t, [int(x) for x in tokens[0]], 16, mt.PAD)
+        step_logits = runner.step(int(tokens[0, t]), row, state)
         np.testing.assert_allclose(step_logits, logits[0, t].numpy(), atol=1e-4)
 
 
@@ -168,7 +174,9 @@ def test_checkpoint_rebuilds_the_exact_model(trained: tuple[Path, api.LoadedMode
     for (k, v), (k2, v2) in zip(net.state_dict().items(), model.net.state_dict().items(), strict=True):
         assert k == k2 and torch.equal(v, v2)
     conds = {"chords": torch.zeros(1, 4, dtype=torch.long), "positions": torch.arange(4)[None],
-             "meter": torch.tensor([0]), "mode": torch.tensor([0]), "style": torch.tensor([0])}
+             "phrase": torch.zeros(1, 4, dtype=torch.long),
+             "meter": torch.tensor([0]), "mode": torch.tensor([0]), "style": torch.tensor([0]),
+             **{mt.lookback_name(k): torch.zeros(1, 4, dtype=torch.long) for k in mt.LOOKBACK_BARS}}
     assert sequence_log_likelihood(net, conds, [4 + 24, 2, 2, 3], mt.BOS) == pytest.approx(
         sequence_log_likelihood(model.net, conds, [4 + 24, 2, 2, 3], mt.BOS))
     with pytest.raises(ModelError, match="expected 'chords'"):

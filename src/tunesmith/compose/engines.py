@@ -131,8 +131,14 @@ def generate_section_melody(
     end = start + section.bars * plan.bar_ticks
     chords = [(s.figure, s.duration) for s in harmony.spans() if start <= s.start < end]
     low, high = plan.melody_range
-    # The style's density (0..1 of the eighth-note grid) as note onsets per beat, the model's unit.
-    per_bar = 1 + plan.melody_density * (plan.bar_ticks // 240 - 1)
+    # No scale constraint and, at a neutral mood, no density constraint: the style-conditioned
+    # model writes its corpus's rhythm and its chromatic neighbour and passing tones (the style's
+    # density forced on it made 6/8 bars of 2 notes). A clearly calm or excited mood still sets
+    # the onsets per beat; pentatonic styles keep to the key's scale.
+    density = None
+    if abs(plan.arousal) >= 0.3:
+        per_bar = 1 + plan.melody_density * (plan.bar_ticks // 240 - 1)
+        density = max(0.125, min(4.0, per_bar / plan.meter.beats))
     result = api.generate_melody(
         chords,
         plan.key,
@@ -144,8 +150,8 @@ def generate_section_melody(
         seed=seed,
         primer=primer,
         pitch_range=(low + max(0, register_shift), high),
-        in_scale=True,
-        density=max(0.125, min(4.0, per_bar / plan.meter.beats)),
+        in_scale=plan.style.scale == "pentatonic",
+        density=density,
     )
     notes, ll = result.notes, result.log_likelihood
     if primer:

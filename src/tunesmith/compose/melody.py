@@ -8,8 +8,10 @@ sequenced). Then, whatever generated it, the section is shaped:
 - a parallel period: the consequent phrase opens with the antecedent's opening bars (refitted to
   its chords), so the motif is heard again;
 - phrase endings land on chord tones; the end of each section on the tonic, held;
-- a returning section is the first one varied lightly (weak-beat notes only; the first bar and
-  the cadences stay), so a listener recognises the return;
+- a strain repeated straight away (AA) is played again note for note, as dance tunes do; a
+  section returning after contrast is the first one varied lightly (weak-beat notes only; the
+  first bar and the cadences stay), so a listener recognises the return;
+- in compound meters no note that starts off the beat is held across the next beat;
 - everything stays inside the planned melody range.
 """
 
@@ -274,12 +276,39 @@ def shape_section(notes: list[Note], plan: Plan, harmony: Harmony, section: Sect
             last.pitch = nearest(
                 last.pitch, pitches_in(chord_tones(harmony.at(last.start), key, penta), low, high)
             )
-            last.duration = max(last.duration, b1 - last.start - EIGHTH)
+            last.duration = max(last.duration, _held_end(last.start, b1 - EIGHTH, plan) - last.start)
             first = inside[0]
             if first.start == b0:
                 first.pitch = nearest(first.pitch, pitches_in(chord_tones(span, key, penta), low, high))
         notes.sort(key=lambda n: n.start)
     return _monophonic(notes)
+
+
+def _held_end(start: int, wanted_end: int, plan: Plan) -> int:
+    """How far a note starting at ``start`` may be held towards ``wanted_end``: a note that starts
+    off the beat stops at the next beat (a held syncopation makes a 6/8 bar read as 3/4)."""
+    beat = plan.meter.beat_ticks
+    if start % beat == 0:
+        return wanted_end
+    return min(wanted_end, (start // beat + 1) * beat)
+
+
+def split_across_beats(notes: list[Note], plan: Plan) -> list[Note]:
+    """Compound meters (6/8): a note that starts off a beat and sounds past the next beat is cut at
+    that beat and struck again there, so every dotted-quarter beat is heard (jigs never tie an
+    eighth into the next beat). Other meters are returned unchanged."""
+    if not plan.meter.compound:
+        return notes
+    beat = plan.meter.beat_ticks
+    out: list[Note] = []
+    for n in notes:
+        start, end = n.start, n.end
+        while start % beat and end > (start // beat + 1) * beat:
+            boundary = (start // beat + 1) * beat
+            out.append(Note(n.pitch, start, boundary - start, n.velocity))
+            start = boundary
+        out.append(Note(n.pitch, start, end - start, n.velocity))
+    return out
 
 
 def _monophonic(notes: list[Note]) -> list[Note]:
@@ -358,11 +387,15 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
                 lls.append(generated.log_likelihood)
             sources.add(generated.source)
             line += notes
+        elif index > 0 and plan.sections[index - 1].label == section.label and plan.model != "vae":
+            # A strain played twice in a row (the AA of AABB) comes back note for note, as dance
+            # tunes repeat their strains; variation is for a return after contrast.
+            line += shift_notes(made[ident].notes, start)
         else:
             base = shift_notes(made[ident].notes, start)
             varied = vary_section(plan, harmony, base, seed + 977 * index)
             line += varied if varied is not None else vary(base, plan, harmony, rng)
-    line = _monophonic(line)
+    line = split_across_beats(_monophonic(line), plan)
     if line:
         # The final tonic rings through the ending bars.
         end = plan.total_bars * plan.bar_ticks

@@ -64,7 +64,7 @@ def reward_windows(
     pieces: list[tuple[Any, float]], length: int = 128, stride: int = 64
 ) -> tuple[Arrays, Any]:
     """Training windows (as tunesmith.models.data builds them) and a weight per window."""
-    from tunesmith.models.data import windows
+    from tunesmith.models.data import melody_step_conditions, windows
     from tunesmith.tokens import melody as mt
 
     items: list[dict[str, npt.NDArray[np.int64]]] = []
@@ -77,7 +77,7 @@ def reward_windows(
         if not enc.chords.any():
             continue
         made = windows(
-            enc.events, {"chords": enc.chords, "positions": enc.positions},
+            enc.events, melody_step_conditions(enc),
             {"meter": enc.meter_id, "mode": enc.mode_id, "style": enc.style_id},
             length=length, stride=stride, bos=mt.BOS, pad=mt.PAD,
         )  # fmt: skip

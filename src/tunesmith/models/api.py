@@ -44,9 +44,10 @@ STYLE_FALLBACKS: dict[str, tuple[str, ...]] = {
     "pop": ("folk",),
     "chorale": ("folk",),
     "chinese": ("folk",),
-    "lullaby": ("waltz", "folk"),
-    "ambient": ("waltz", "folk"),
+    "lullaby": ("song", "waltz", "folk"),
+    "ambient": ("song", "waltz", "folk"),
     "waltz": ("folk",),
+    "song": ("folk",),
 }
 """When a model has not seen a style in training, the closest style it has seen (in order)."""
 
@@ -59,6 +60,12 @@ class LoadedModel:
     path: Path
     styles_seen: tuple[str, ...]
     info: dict[str, Any] = field(default_factory=dict)
+    style_names: tuple[str, ...] = mt.STYLES
+    """The style vocabulary the model was trained with (its checkpoint's), index = style id."""
+
+    def style_id(self, style: str) -> int:
+        """The model's id of a style it knows (after :meth:`style`)."""
+        return self.style_names.index(style) if style in self.style_names else 0
 
     def style(self, style: str) -> str:
         """``style`` if the model was trained on it, else its fallback; ControlError if unknown."""
@@ -87,7 +94,8 @@ def _load(path: str, mtime: float, kind: str) -> LoadedModel:  # noqa: ARG001 (m
         raise ModelError(f"{path}: not an LSTM checkpoint")
     styles = tuple(s for s, count in ckpt.get("data", {}).get("styles", {}).items() if count > 0)
     info = {k: ckpt.get(k) for k in ("epoch", "step", "best_val", "data")}
-    return LoadedModel(net, Path(path), styles, info)
+    names = tuple(ckpt.get("vocab", {}).get("styles", mt.STYLES))
+    return LoadedModel(net, Path(path), styles, info, names)
 
 
 def _resolve(path: str | Path | None, default: Path, kind: str) -> LoadedModel:
@@ -175,15 +183,18 @@ def layout_chords(
 
 # ----- melody ----------------------------------------------------------------------------------
 def _melody_conditions(
-    chords: list[ChordSymbol], key: Key, meter: str, style: str, n_steps: int, *, bar_origin: int = 0
+    chords: list[ChordSymbol], key: Key, meter: str, style: str | int, n_steps: int, *, bar_origin: int = 0
 ) -> dict[str, torch.Tensor]:
+    """Step and sequence conditions (the lookbacks are filled in while sampling); ``style`` is a
+    name or the model's style id."""
     first = ((-bar_origin) // ct.STEP_TICKS) % ct.STEPS_PER_BAR[meter]
     return {
         "chords": torch.from_numpy(ct.classes_per_step(chords, key.tonic, 0, n_steps))[None],
         "positions": torch.from_numpy(mt.positions_for(meter, n_steps, first))[None],
+        "phrase": torch.from_numpy(mt.phrase_positions(meter, n_steps, first))[None],
         "meter": torch.tensor([ct.METERS.index(meter)]),
         "mode": torch.tensor([mt.mode_index(key)]),
-        "style": torch.tensor([mt.STYLES.index(style)]),
+        "style": torch.tensor([style if isinstance(style, int) else mt.STYLES.index(style)]),
     }
 
 
@@ -289,12 +300,14 @@ def generate_melody(
         primer_events = [int(e) for e in enc.events]
     n_steps = len(primer_events) + bars * ct.STEPS_PER_BAR[meter_]
     symbols = layout_chords(chords, n_steps * ct.STEP_TICKS)
-    conditions = _melody_conditions(symbols, key_, meter_, style_, n_steps, bar_origin=bar_origin)
+    conditions = _melody_conditions(
+        symbols, key_, meter_, loaded.style_id(style_), n_steps, bar_origin=bar_origin
+    )
     static = allowed_pitch_mask(key_, pitch_range, in_scale)
     rule = rhythm_rule(meter_, density, len(primer_events))
     events, loglik = sample(
-        loaded.net, conditions, n_steps, mt.BOS, options,
-        primer=primer_events, static_mask=static, dynamic_mask=rule,
+        loaded.net, conditions, n_steps, mt.BOS, options, primer=primer_events, static_mask=static,
+        dynamic_mask=rule, steps_per_bar=ct.STEPS_PER_BAR[meter_],
     )  # fmt: skip
     notes = mt.decode_events(events, mt.key_shift(key_.tonic))
     first_tick = len(primer_events) * ct.STEP_TICKS
@@ -321,7 +334,9 @@ def melody_log_likelihood(
     n_steps = -(-max(n.end for n in notes) // ct.STEP_TICKS)
     symbols = layout_chords(chords, n_steps * ct.STEP_TICKS)
     enc = mt.encode_melody(notes, symbols, key_, meter_, style_, start=0, end=n_steps * ct.STEP_TICKS)
-    conditions = _melody_conditions(symbols, key_, meter_, style_, n_steps)
+    conditions = _melody_conditions(symbols, key_, meter_, loaded.style_id(style_), n_steps)
+    for bars in mt.LOOKBACK_BARS:
+        conditions[mt.lookback_name(bars)] = torch.from_numpy(mt.lookback(enc.events, meter_, bars))[None]
     return sequence_log_likelihood(loaded.net, conditions, [int(e) for e in enc.events], mt.BOS)
 
 

@@ -2,7 +2,9 @@
 
 Every piece is key-normalised by its tokenisation (tonic -> C, see tunesmith.tokens.melody), cut
 into fixed-length windows (the last one padded with PAD), and assigned to the validation split by a
-stable hash of its title and position, so the split never changes between runs.
+stable hash, so the split never changes between runs. Melodies are split by tune
+(:func:`melody_held_out`): the hash is of the tune's opening notes, so the same tune filed twice
+under other titles (Nottingham has a few) lands on the same side.
 """
 
 from __future__ import annotations
@@ -39,6 +41,42 @@ def is_validation(score: Score, index: int, fraction: float = 0.05) -> bool:
     return (zlib.crc32(text.encode("utf-8")) % 10_000) < fraction * 10_000
 
 
+HELD_OUT_FRACTION = 0.1
+"""Share of melodies (by tune) held out: the melody model's validation set and the benchmarks' real
+tunes (benchmarks/bench_style_melody.py); never trained on."""
+FINGERPRINT_NOTES = 12
+
+
+def melody_fingerprint(enc: mt.MelodyEncoding) -> str:
+    """The tune's identity by content: the key-relative pitch classes of its first 12 notes from
+    the first downbeat, with repeated notes merged (so a pickup, octave, key, rhythm, title and
+    source do not matter)."""
+    downbeats = np.flatnonzero(enc.positions == 0)
+    first = int(downbeats[0]) if len(downbeats) else 0
+    pcs: list[int] = []
+    for event in enc.events[first:]:
+        pitch = mt.event_pitch(int(event))
+        if pitch is not None and (not pcs or pcs[-1] != pitch % 12):
+            pcs.append(pitch % 12)
+            if len(pcs) == FINGERPRINT_NOTES:
+                break
+    return ",".join(str(pc) for pc in pcs)
+
+
+def melody_held_out(enc: mt.MelodyEncoding, title: str = "", fraction: float = HELD_OUT_FRACTION) -> bool:
+    """Whether a melody belongs to the held-out split (a stable hash of :func:`melody_fingerprint`;
+    of the title for melodies too short to fingerprint)."""
+    text = melody_fingerprint(enc)
+    if text.count(",") < 5:
+        text = "title:" + title
+    return (zlib.crc32(text.encode("utf-8")) % 10_000) < fraction * 10_000
+
+
+def melody_step_conditions(enc: mt.MelodyEncoding) -> dict[str, npt.NDArray[np.int64]]:
+    """Every per-step condition of the melody model: chords, positions, phrase and the lookbacks."""
+    return {"chords": enc.chords, "positions": enc.positions, **mt.form_conditions(enc)}
+
+
 def windows(
     tokens: npt.NDArray[np.int64], step_conds: dict[str, npt.NDArray[np.int64]], seq_conds: dict[str, int],
     *, length: int, stride: int, bos: int, pad: int,
@@ -69,14 +107,15 @@ def _stack(items: list[dict[str, npt.NDArray[np.int64]]], names: Iterable[str]) 
     return {name: np.stack([it[name] for it in items]) for name in names}
 
 
-def melody_dataset(scores: Iterable[Score], length: int = 128, stride: int = 64) -> Dataset:
-    """Melody windows: inputs/targets events, chords and positions per step, meter/mode/style."""
+def melody_dataset(scores: Iterable[Score], length: int = 256, stride: int = 192) -> Dataset:
+    """Melody windows: inputs/targets events, the step conditions of :func:`melody_step_conditions`,
+    meter/mode/style. Windows are long (16 bars of 4/4) so the 8-bar lookback is seen in them."""
     train: list[dict[str, npt.NDArray[np.int64]]] = []
     val: list[dict[str, npt.NDArray[np.int64]]] = []
     skipped: Counter[str] = Counter()
     styles: Counter[str] = Counter()
     pieces = {"train": 0, "val": 0}
-    for i, score in enumerate(scores):
+    for score in scores:
         try:
             # Positions would be wrong after a change of meter: keep the part before it.
             enc = mt.encode_score(score, end=mt.meter_span_end(score))
@@ -87,11 +126,11 @@ def melody_dataset(scores: Iterable[Score], length: int = 128, stride: int = 64)
             skipped["no chord symbols"] += 1
             continue
         items = windows(
-            enc.events, {"chords": enc.chords, "positions": enc.positions},
+            enc.events, melody_step_conditions(enc),
             {"meter": enc.meter_id, "mode": enc.mode_id, "style": enc.style_id},
             length=length, stride=stride, bos=mt.BOS, pad=mt.PAD,
         )  # fmt: skip
-        split = "val" if is_validation(score, i) else "train"
+        split = "val" if melody_held_out(enc, score.metadata.title) else "train"
         (val if split == "val" else train).extend(items)
         pieces[split] += 1
         styles[enc.style] += 1

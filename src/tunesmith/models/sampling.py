@@ -92,13 +92,32 @@ class StepLSTM:
                          for k in range(1, cfg.layers)]
             self.head_w = model.head.weight.detach().float().T.contiguous().numpy()
             self.head_b = model.head.bias.detach().float().numpy()
+            # Lookback conditions: one (vocab, 4H) table each, indexed by the token that many bars back.
+            self.lookback_tables: list[tuple[int, npt.NDArray[np.float32]]] = []
+            offset = cfg.static_dim
+            for name, bars, dim in cfg.lookback_conditions:
+                emb_w = _param(model.cond_embs[name], "weight")
+                self.lookback_tables.append((bars, (emb_w @ self.cond_weight[offset : offset + dim]).numpy()))
+                offset += dim
+        self.static_dim = cfg.static_dim
         self.hidden = H
         self.layers = cfg.layers
 
     def condition_projection(self, cond: torch.Tensor) -> npt.NDArray[np.float32]:
-        """First-layer gate contributions (T, 4H) of condition inputs (1, T, d_cond)."""
+        """First-layer gate contributions (T, 4H) of condition inputs (1, T, d): all of them, or only
+        the static part (d = static_dim) when the lookbacks are added per step."""
         with torch.inference_mode():
-            return (cond[0].float() @ self.cond_weight).numpy()
+            return (cond[0].float() @ self.cond_weight[: cond.shape[-1]]).numpy()
+
+    def lookback_row(
+        self, t: int, tokens: list[int], steps_per_bar: int, pad: int
+    ) -> npt.NDArray[np.float32] | float:
+        """Gate contribution of the lookback conditions at step ``t`` given the tokens so far."""
+        total: npt.NDArray[np.float32] | float = 0.0
+        for bars, table in self.lookback_tables:
+            back = t - bars * steps_per_bar
+            total = total + table[tokens[back] if back >= 0 else pad]
+        return total
 
     def initial_state(self) -> list[npt.NDArray[np.float32]]:
         return [np.zeros(self.hidden, dtype=np.float32) for _ in range(2 * self.layers)]
@@ -130,29 +149,33 @@ def sample(
     primer: list[int] | None = None,
     static_mask: npt.NDArray[np.float32] | None = None,
     dynamic_mask: DynamicMask | None = None,
+    steps_per_bar: int = 16,
 ) -> tuple[list[int], float]:
     """Tokens for steps 0..n_steps-1 (the primer's tokens first) and the mean log-likelihood per
     generated step under the model's own distribution (no temperature, no masks).
 
     ``conditions`` hold (1, n_steps) step tensors and (1,) sequence tensors; ``static_mask`` has
-    shape (n_steps, vocab) or (vocab,).
+    shape (n_steps, vocab) or (vocab,). A model with lookback conditions reads the tokens
+    ``steps_per_bar`` x its bars back as it goes (they need not be in ``conditions``).
     """
     model.eval()
     rng = np.random.default_rng(options.seed)
     runner = step_runner(model)
-    cond = runner.condition_projection(model.condition_inputs(conditions))  # (n_steps, 4H)
+    cond = runner.condition_projection(model.condition_inputs(conditions, lookbacks=False))  # (n_steps, 4H)
+    pad = model.config.pad_id
     tokens = list(primer or [])
     if len(tokens) > n_steps:
         raise ControlError("primer", f"the primer ({len(tokens)} steps) is longer than the piece ({n_steps})")
     state = runner.initial_state()
     prev = bos
     for t, token in enumerate(tokens):
-        runner.step(prev, cond[t], state)
+        runner.step(prev, cond[t] + runner.lookback_row(t, tokens, steps_per_bar, pad), state)
         prev = token
     total_logp = 0.0
     generated = 0
     for t in range(len(tokens), n_steps):
-        raw = runner.step(prev, cond[t], state).astype(np.float64)
+        row = cond[t] + runner.lookback_row(t, tokens, steps_per_bar, pad)
+        raw = runner.step(prev, row, state).astype(np.float64)
         masked = raw
         if static_mask is not None:
             masked = masked + (static_mask[t] if static_mask.ndim == 2 else static_mask)

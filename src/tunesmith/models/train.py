@@ -169,6 +169,15 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
         torch.save(payload, tmp)
 
 
+def weights_only(path: str | Path, out: str | Path) -> Path:
+    """Copy a checkpoint without its optimiser state (a third of an LSTM checkpoint's size), as
+    shipped checkpoints are: it loads and generates the same; ``--resume`` restarts the optimiser."""
+    ckpt = torch.load(Path(path), map_location="cpu", weights_only=False)
+    ckpt.pop("optimizer", None)
+    save_checkpoint(Path(out), ckpt)
+    return Path(out)
+
+
 def load_checkpoint(path: str | Path, kind: str | None = None) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild the exact model a checkpoint was trained as; returns (model in eval mode, checkpoint).
 
@@ -236,7 +245,10 @@ def train(
     if resume and out.is_file():
         _, ckpt = load_checkpoint(out, kind)
         model.load_state_dict(ckpt["model"])
-        optimizer.load_state_dict(ckpt["optimizer"])
+        if "optimizer" in ckpt:
+            optimizer.load_state_dict(ckpt["optimizer"])
+        else:
+            say(f"{out} holds weights only (a shipped checkpoint): the optimiser starts afresh")
         step = int(ckpt["step"])
         start_epoch = int(ckpt["epoch"]) + 1
         history = list(ckpt.get("history", []))

@@ -30,6 +30,9 @@ Per-step conditions, each an int64 array as long as the events, or one value per
 - ``meter``: index into :data:`METERS` ('4/4', '3/4', '6/8', '2/4').
 - ``mode``: 0 major, 1 minor (:data:`MODES`; minor-ish modes such as dorian count as minor).
 - ``style``: index into :data:`STYLES`.
+- form (:func:`form_conditions`): ``phrase[t]``, the bar within an 8-bar strain, and ``backK[t]``,
+  the event K = 1, 2, 4, 8 bars before step t (PAD before the start): what was played a bar, a
+  phrase and a strain ago, so repetition and answers can be learned.
 
 Notes are quantised to the grid on encoding (onsets and ends rounded to the nearest step, at
 least one step long); melodies already on the grid round-trip exactly (pitch, onset, duration).
@@ -74,9 +77,19 @@ N_EVENTS = NOTE_BASE + PITCH_HI - PITCH_LO + 1
 MAX_STEPS_PER_BAR = max(STEPS_PER_BAR.values())
 
 MODES = ("major", "minor")
-STYLES = ("folk", "celtic", "waltz", "march", "chorale", "chinese", "pop", "lullaby", "ambient")
+STYLES = ("folk", "celtic", "waltz", "march", "chorale", "chinese", "pop", "lullaby", "ambient", "song")
 """Style tags the melody and chord models are conditioned on (index = style id). A trained
-checkpoint records which of them it has seen; see tunesmith.models.api for the fallbacks."""
+checkpoint records which of them it has seen; see tunesmith.models.api for the fallbacks.
+'song' is the Essen collection's European (mostly German) folk songs."""
+
+PHRASE_BARS = 8
+"""Form condition: each step's bar within an 8-bar strain (a pickup counts as the strain's last bar)."""
+LOOKBACK_BARS = (1, 2, 4, 8)
+"""Form conditions: the event 1, 2, 4 and 8 bars earlier (PAD before the start). A model that sees
+what was played a bar, a phrase and a strain ago learns to repeat and answer it (Magenta's lookback
+RNN; folk-rnn learns the same from bar lines and repeat signs)."""
+METER_ALIASES = {"2/2": "4/4"}
+"""Meters read from scores as a known one with the same sixteenth grid (cut-time reels as 4/4)."""
 
 DEFAULT_VELOCITY = 80
 
@@ -117,6 +130,7 @@ def style_of(metadata: Metadata) -> str:
     for needle, style in (
         ("waltz", "waltz"),
         ("chinese", "chinese"),
+        ("german", "song"),
         ("chorale", "chorale"),
         ("march", "march"),
         ("irish", "celtic"),
@@ -271,9 +285,43 @@ def bar_origin(score: Score) -> int:
 
 
 def score_meter(score: Score) -> str:
-    """The score's first meter, if the models know it (ControlError otherwise)."""
+    """The score's first meter, if the models know it (directly or by :data:`METER_ALIASES`;
+    ControlError otherwise)."""
     signature = score.time_signature_at(0)
-    return check_meter(f"{signature.numerator}/{signature.denominator}")
+    text = f"{signature.numerator}/{signature.denominator}"
+    return check_meter(METER_ALIASES.get(text, text))
+
+
+def phrase_positions(meter: str, n_steps: int, first_position: int = 0) -> npt.NDArray[np.int64]:
+    """Each step's bar within its 8-bar strain (:data:`PHRASE_BARS`), counted from the first full
+    bar; the steps of a pickup (``first_position`` > 0) belong to bar -1, the strain's last."""
+    per_bar = STEPS_PER_BAR[check_meter(meter)]
+    bar = (np.arange(n_steps, dtype=np.int64) + first_position) // per_bar - (1 if first_position else 0)
+    return bar % PHRASE_BARS
+
+
+def lookback_name(bars: int) -> str:
+    return f"back{bars}"
+
+
+def lookback(events: npt.NDArray[np.int64] | list[int], meter: str, bars: int) -> npt.NDArray[np.int64]:
+    """The event ``bars`` bars before each step (PAD where that is before step 0)."""
+    distance = bars * STEPS_PER_BAR[check_meter(meter)]
+    values = np.asarray(events, dtype=np.int64)
+    out = np.full(len(values), PAD, dtype=np.int64)
+    if distance < len(values):
+        out[distance:] = values[: len(values) - distance]
+    return out
+
+
+def form_conditions(enc: MelodyEncoding) -> dict[str, npt.NDArray[np.int64]]:
+    """The form-carrying step conditions of an encoding: ``phrase`` and ``back1`` .. ``back8``."""
+    per_bar = STEPS_PER_BAR[enc.meter]
+    first = int(enc.positions[0]) if len(enc.positions) else 0
+    out = {"phrase": phrase_positions(enc.meter, len(enc.events), first % per_bar)}
+    for bars in LOOKBACK_BARS:
+        out[lookback_name(bars)] = lookback(enc.events, enc.meter, bars)
+    return out
 
 
 def meter_span_end(score: Score) -> int | None:
@@ -358,4 +406,6 @@ def vocabulary() -> dict[str, object]:
         "meters": list(METERS),
         "modes": list(MODES),
         "styles": list(STYLES),
+        "phrase_bars": PHRASE_BARS,
+        "lookback_bars": list(LOOKBACK_BARS),
     }
