@@ -172,7 +172,7 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
 def weights_only(path: str | Path, out: str | Path) -> Path:
     """Copy a checkpoint without its optimiser state (a third of an LSTM checkpoint's size), as
     shipped checkpoints are: it loads and generates the same; ``--resume`` restarts the optimiser."""
-    ckpt = torch.load(Path(path), map_location="cpu", weights_only=False)
+    ckpt = torch.load(Path(path), map_location="cpu", weights_only=True)
     ckpt.pop("optimizer", None)
     save_checkpoint(Path(out), ckpt)
     return Path(out)
