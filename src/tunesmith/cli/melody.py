@@ -282,7 +282,8 @@ def train_command(kind: str) -> Any:
     def command(
         *,
         corpus: Annotated[list[str] | None, typer.Option(
-            "--corpus", help="Corpus collection(s) (default: nottingham, which has chord symbols).")] = None,
+            "--corpus", help="Corpus collection(s) (default: nottingham, which has chord symbols; for chords "
+            "every collection with a style of its own, labelled).")] = None,
         inputs: Annotated[list[Path] | None, typer.Option(
             "--input", help="Train on these files/folders instead (MIDI, MusicXML, ABC).")] = None,
         epochs: Annotated[int, typer.Option("--epochs", help="Maximum epochs.")] = 20,

@@ -28,6 +28,12 @@ BASS_PATTERNS = ("root", "root-fifth", "oompah", "walking", "pedal", "sustain", 
 DRUM_PATTERNS = ("none", "backbeat", "ballad", "march", "folk", "waltz", "sparse")
 COUNTER_PATTERNS = ("thirds", "sustain", "answer")
 CADENCES = ("authentic", "plagal", "half")
+HARMONY_GENERATORS = ("model", "progressions")
+"""Where generated chords come from: the style-conditioned chord model (styles with a corpus) or
+the style's own progressions (styles without one: pop, ballad, ambient ...)."""
+CADENCE_SCOPES = ("phrase", "section", "final")
+"""Where cadences are imposed: every phrase (half cadence after an antecedent, authentic at a
+section's end), only at section ends, or only at the end of the piece (ambient)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +84,15 @@ class Style:
     source: str = ""
     use_harmonizer: bool = False
     """Sing a 'block' accompaniment in four parts with the chorale harmonizer (when installed)."""
+    vocabulary_major: tuple[str, ...] = ()
+    """Chords the style uses in its default mode (Roman numerals read in the piece's key); empty:
+    any chord of the key. Generated harmony never leaves it (the chord model is masked to it)."""
+    vocabulary_minor: tuple[str, ...] = ()
+    harmony_generator: str = "model"
+    cadence_scope: str = "phrase"
+
+    def vocabulary(self, minor: bool) -> tuple[str, ...]:
+        return self.vocabulary_minor if minor else self.vocabulary_major
 
 
 def styles_dirs(styles_path: str | None = None) -> list[Path]:
@@ -180,6 +195,23 @@ def _progressions(value: Any, path: Path, what: str) -> tuple[tuple[str, ...], .
     return tuple(tuple(str(x) for x in p) for p in value)
 
 
+def _vocabulary(value: Any, path: Path, what: str) -> tuple[str, ...]:
+    """A list of Roman numerals, each checked by reading it in C major."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ControlError("style", f"{path}: {what} must be a list of Roman numerals")
+    from tunesmith.theory.key import Key
+    from tunesmith.theory.roman import roman_to_chord
+
+    for numeral in value:
+        try:
+            roman_to_chord(numeral.strip(), Key(0, "major"))
+        except ControlError as err:
+            raise ControlError("style", f"{path}: {what}: {err.problem}") from err
+    return tuple(v.strip() for v in value)
+
+
 def _build(data: dict[str, Any], path: Path) -> Style:
     name = str(data.get("name", path.stem))
     meters = tuple(str(m) for m in _need(data, "meters", list, path))
@@ -199,8 +231,8 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         parts[role] = _part(role, spec, path)
     harmony = _need(data, "harmony", dict, path)
     chords_per_bar = int(harmony.get("chords_per_bar", 1))
-    if chords_per_bar not in (1, 2):
-        raise ControlError("style", f"{path}: harmony.chords_per_bar must be 1 or 2")
+    if chords_per_bar not in (1, 2, 3, 4):
+        raise ControlError("style", f"{path}: harmony.chords_per_bar must be 1, 2, 3 or 4")
     human = data.get("humanize", {})
     density = float(data.get("melody_density", 0.5))
     if not 0.05 <= density <= 1.0:
@@ -246,4 +278,12 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         tags=tuple(str(t) for t in data.get("tags", [name])),
         source=str(path),
         use_harmonizer=bool(data.get("use_harmonizer", False)),
+        vocabulary_major=_vocabulary(harmony.get("vocabulary_major"), path, "harmony.vocabulary_major"),
+        vocabulary_minor=_vocabulary(harmony.get("vocabulary_minor"), path, "harmony.vocabulary_minor"),
+        harmony_generator=_choice(
+            str(harmony.get("generator", "model")), HARMONY_GENERATORS, "harmony.generator", path
+        ),
+        cadence_scope=_choice(
+            str(harmony.get("cadences", "phrase")), CADENCE_SCOPES, "harmony.cadences", path
+        ),
     )

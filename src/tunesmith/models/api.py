@@ -25,7 +25,7 @@ import numpy.typing as npt
 import torch
 
 from tunesmith.errors import ControlError, ModelError, TunesmithError
-from tunesmith.models.chords import CADENCE_PLANS, generate_chord_tokens
+from tunesmith.models.chords import CADENCE_PLANS, generate_chord_tokens, vocabulary_classes
 from tunesmith.models.rnn import ConditionedLSTM
 from tunesmith.models.sampling import DynamicMask, SamplingOptions, sample, sequence_log_likelihood
 from tunesmith.paths import PACKAGE_DATA
@@ -339,10 +339,12 @@ def generate_chords(
     phrase_bars: int = 4,
     cadences: str = "alternate",
     model: LoadedModel | None = None,
+    vocabulary: list[str] | tuple[str, ...] | None = None,
 ) -> list[tuple[str, int]]:
     """A chord progression of ``bars`` bars as (figure, duration in ticks), spelled in ``key``
     (default: C major or C minor by ``mode``; a given key sets the mode). ``cadences``: one of
-    'alternate', 'authentic', 'none' (see tunesmith.models.chords)."""
+    'alternate', 'authentic', 'none' (see tunesmith.models.chords). ``vocabulary``: Roman
+    numerals (read in the key) the progression keeps to, written as they spell them."""
     loaded = model or load_chord_model()
     if key is not None:
         key_ = as_key(key)
@@ -354,11 +356,13 @@ def generate_chords(
     if cadences not in CADENCE_PLANS:
         raise ControlError("cadences", f"unknown plan {cadences!r}; choose one of {', '.join(CADENCE_PLANS)}")
     meter_ = as_meter(meter)
+    figures = vocabulary_classes(list(vocabulary), key_) if vocabulary else None
     tokens, _ = generate_chord_tokens(
         loaded.net, loaded.style(style), mode, meter_, bars,
         options=SamplingOptions(temperature, top_p, seed), phrase_bars=phrase_bars, cadences=cadences,
+        vocabulary=set(figures) if figures else None,
     )  # fmt: skip
-    return ct.decode_beat_tokens(tokens, key_, meter_)
+    return ct.decode_beat_tokens(tokens, key_, meter_, figures)
 
 
 def bars_of(progression: list[tuple[str, int]], meter: str) -> list[list[str]]:
