@@ -200,9 +200,11 @@ def v_to_i_bars(stats: dict[str, object], beats: int) -> float:
     return hits / (BODY_BARS - 1)
 
 
-def run(pieces: int) -> dict[str, object]:
+def run(pieces: int, only: set[str] | None = None) -> dict[str, object]:
     results: dict[str, object] = {"pieces": pieces}
     for style, model_style in CORPUS_STYLES.items():
+        if only and style not in only:
+            continue
         t0 = time.perf_counter()
         ref = corpus_side(model_style)
         gen, source = composed_side(style, pieces)
@@ -228,6 +230,8 @@ def run(pieces: int) -> dict[str, object]:
         }
         print(style, json.dumps(results[style], default=float), flush=True)
     for style in RULE_STYLES:
+        if only and style not in only:
+            continue
         gen, source = composed_side(style, pieces)
         major = [s for s in gen if not s["minor"]]
         plan = make_plan(ComposeRequest(style=style, bars=BODY_BARS, seed=0, candidates=1))
@@ -260,6 +264,8 @@ def table(results: dict[str, object], before: dict[str, object] | None) -> list[
         "|---|---|---|---|---|---|---|---|---|" + ("---|" if before else ""),
     ]
     for style in CORPUS_STYLES:
+        if style not in results:
+            continue
         r = results[style]
         c, g, w = r["corpus"], r["composed"], r["window"]
         ok = abs(r["distinct_ratio"] - 1) <= 0.2 and abs(r["changes_ratio"] - 1) <= 0.2
@@ -286,13 +292,15 @@ def table(results: dict[str, object], before: dict[str, object] | None) -> list[
         "|---|---|---|---|---|---|---|" + ("---|" if before else ""),
     ]
     for style in RULE_STYLES:
+        if style not in results:
+            continue
         r = results[style]
         g = r["composed"]
         row = (
             f"| {style} | {r['harmony_source']} | {fmt(g['distinct'])} | {fmt(g['changes_per_bar'])} | "
             f"{fmt(r['major_pieces_with_vi'])} | {fmt(r['v_i_bar_share'])} | {fmt(g['out_of_scale'])} |"
         )
-        if before:
+        if before and style in before:
             b = before[style]
             row += (
                 f" {fmt(b['major_pieces_with_vi'])}, {fmt(b['v_i_bar_share'])}, "
@@ -308,8 +316,17 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--before", type=Path, help="JSON of an earlier run to show beside this one")
     parser.add_argument("--write", type=Path)
+    parser.add_argument("--styles", help="comma-separated subset (default: all)")
+    parser.add_argument("--from-log", type=Path, help="rebuild the JSON from this run's printed lines")
     args = parser.parse_args()
-    results = run(args.pieces)
+    if args.from_log:
+        results: dict[str, object] = {"pieces": args.pieces}
+        for line in args.from_log.read_text().splitlines():
+            name, _, data = line.partition(" ")
+            if name in CORPUS_STYLES or name in RULE_STYLES:
+                results[name] = json.loads(data)
+    else:
+        results = run(args.pieces, set(args.styles.split(",")) if args.styles else None)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=float))
     before = json.loads(args.before.read_text()) if args.before else None

@@ -117,9 +117,10 @@ def _style_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> list[li
     minor = plan.key.is_minor
     pool = style.progressions_minor if minor else style.progressions_major
     per_bar = style.chords_per_bar
-    tonic, dominant = ("i" if minor else "I"), "V"
+    tonic = "i" if minor else "I"
+    dominant = style.dominant_minor if minor else style.dominant_major
     subdominant = "iv" if minor else "IV"
-    predominant = ("iv", "VI") if minor else ("IV", "ii")
+    predominant = style.predominant_minor if minor else style.predominant_major
     bars: list[list[str]] = []
     for p_index, length in enumerate(section.phrases):
         # Chords for the phrase: progressions laid end to end (per_bar chords a bar).
@@ -213,7 +214,13 @@ def vocabulary_chords(plan: Plan) -> list[Chord]:
     """The style's chord vocabulary for the piece's mode, as chords in its key (empty: any chord)."""
     from tunesmith.theory.roman import roman_to_chord
 
-    return [roman_to_chord(n, plan.key) for n in plan.style.vocabulary(plan.key.is_minor)]
+    key = plain_key(plan.key)
+    return [roman_to_chord(n, key) for n in plan.style.vocabulary(plan.key.is_minor)]
+
+
+def plain_key(key: Key) -> Key:
+    """The major or natural minor of ``key``'s tonic: what style numerals are read in."""
+    return Key(key.tonic, "minor" if key.is_minor else "major", key.tonic_name)
 
 
 def fit_to_vocabulary(chord: Chord, vocabulary: list[Chord], tonic: int) -> Chord:
@@ -236,14 +243,15 @@ def fit_to_vocabulary(chord: Chord, vocabulary: list[Chord], tonic: int) -> Chor
 def _intro_tokens(plan: Plan) -> list[list[str]]:
     tonic = "i" if plan.key.is_minor else "I"
     sub = "iv" if plan.key.is_minor else "IV"
+    dominant = plan.style.dominant_minor if plan.key.is_minor else plan.style.dominant_major
     n = plan.intro_bars
     if n == 0:
         return []
     if n == 1:
         return [[tonic]]
     if n == 2:
-        return [[tonic], ["V"]]
-    return [[tonic]] * (n - 3) + [[tonic], [sub], ["V"]]
+        return [[tonic], [dominant]]
+    return [[tonic]] * (n - 3) + [[tonic], [sub], [dominant]]
 
 
 def make_harmony(plan: Plan) -> Harmony:

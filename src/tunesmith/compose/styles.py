@@ -85,11 +85,18 @@ class Style:
     use_harmonizer: bool = False
     """Sing a 'block' accompaniment in four parts with the chorale harmonizer (when installed)."""
     vocabulary_major: tuple[str, ...] = ()
-    """Chords the style uses in its default mode (Roman numerals read in the piece's key); empty:
-    any chord of the key. Generated harmony never leaves it (the chord model is masked to it)."""
+    """Chords the style uses in its default mode (Roman numerals read in the major or natural
+    minor of the piece's tonic, whatever its mode: VII is G in A dorian as in A minor); empty: any
+    chord. Generated harmony never leaves it (the chord model is masked to it)."""
     vocabulary_minor: tuple[str, ...] = ()
     harmony_generator: str = "model"
     cadence_scope: str = "phrase"
+    dominant_major: str = "V"
+    """The chord of half cadences and of the bar before the tonic at authentic ones."""
+    dominant_minor: str = "V"
+    """In minor: V, or a modal style's VII (the bVII-i close of dorian and aeolian tunes)."""
+    predominant_major: tuple[str, ...] = ("IV", "ii")
+    predominant_minor: tuple[str, ...] = ("iv", "VI")
 
     def vocabulary(self, minor: bool) -> tuple[str, ...]:
         return self.vocabulary_minor if minor else self.vocabulary_major
@@ -285,5 +292,13 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         ),
         cadence_scope=_choice(
             str(harmony.get("cadences", "phrase")), CADENCE_SCOPES, "harmony.cadences", path
+        ),
+        dominant_major=_vocabulary([harmony.get("dominant_major", "V")], path, "harmony.dominant_major")[0],
+        dominant_minor=_vocabulary([harmony.get("dominant_minor", "V")], path, "harmony.dominant_minor")[0],
+        predominant_major=_vocabulary(
+            harmony.get("predominant_major", ["IV", "ii"]), path, "harmony.predominant_major"
+        ),
+        predominant_minor=_vocabulary(
+            harmony.get("predominant_minor", ["iv", "VI"]), path, "harmony.predominant_minor"
         ),
     )

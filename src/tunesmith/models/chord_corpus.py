@@ -67,7 +67,7 @@ def tonal_key(score: Score, modes: tuple[str, ...] = _MODAL) -> Key:
 
         base = detect_key(score)
     final = final_pitch_class(score)
-    if final is None or final == base.tonic:
+    if final is None:
         return base
     for mode in modes:
         candidate = Key.from_fifths(base.fifths, mode)

@@ -91,13 +91,15 @@ def phrase_plan(bars: int, phrase_bars: int, cadences: str) -> list[tuple[int, s
 
 
 def vocabulary_classes(numerals: list[str] | tuple[str, ...], key: Key) -> dict[int, str]:
-    """Chord-class id -> chord symbol (spelled in ``key``) of every Roman numeral of a style's
-    vocabulary; the first numeral of a class names it (so 'V5' before 'Vsus4' writes G5 in C)."""
+    """Chord-class id -> chord symbol of every Roman numeral of a style's vocabulary, read in the
+    major or natural minor of ``key``'s tonic (whatever its mode); the first numeral of a class
+    names it (so 'V5' before 'Vsus4' writes G5 in C)."""
     from tunesmith.theory.roman import roman_to_chord
 
     out: dict[int, str] = {}
+    plain = Key(key.tonic, "minor" if key.is_minor else "major", key.tonic_name)
     for numeral in numerals:
-        chord = roman_to_chord(numeral, key)
+        chord = roman_to_chord(numeral, plain)
         cid = 1 + ((chord.root - key.tonic) % 12) * ct.N_QUALITIES + ct.quality_class(chord.intervals)
         out.setdefault(cid, chord.figure)
     return out
