@@ -12,8 +12,15 @@ from tunesmith.theory.key import Key
 Q = 480
 
 
-def tune(pitches: list[int], *, fifths: int, mode: str = "major", meter: tuple[int, int] = (4, 4),
-         tags: tuple[str, ...] = ("folk", "irish"), chords: list[ChordSymbol] | None = None) -> Score:  # fmt: skip
+def tune(
+    pitches: list[int],
+    *,
+    fifths: int,
+    mode: str = "major",
+    meter: tuple[int, int] = (4, 4),
+    tags: tuple[str, ...] = ("folk", "irish"),
+    chords: list[ChordSymbol] | None = None,
+) -> Score:
     notes = [Note(p, i * Q, Q) for i, p in enumerate(pitches)]
     return Score(
         tracks=[Track("melody", 73, False, notes)],

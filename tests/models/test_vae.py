@@ -3,6 +3,7 @@ train -> save -> load -> vary / interpolate / attribute moves on a debug-size mo
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -335,8 +336,8 @@ def test_interpolation_steps_are_distinct_and_move_monotonically(shipped: vae_ap
         assert len({e.tobytes() for e in events}) == steps
         to_a = [vae_api.event_distance(events[0], e) for e in events]
         to_b = [vae_api.event_distance(events[-1], e) for e in events]
-        assert all(x < y for x, y in zip(to_a, to_a[1:], strict=False)), to_a
-        assert all(x > y for x, y in zip(to_b, to_b[1:], strict=False)), to_b
+        assert all(x < y for x, y in itertools.pairwise(to_a)), to_a
+        assert all(x > y for x, y in itertools.pairwise(to_b)), to_b
 
 
 def test_monotone_path_falls_back_to_the_cheapest_candidates() -> None:
