@@ -282,6 +282,16 @@ def anchor_events(phrase: Phrase, bars: Sequence[int]) -> npt.NDArray[np.int64]:
     return forced
 
 
+def _heard_key(notes: Sequence[Note]) -> tuple[int, bool] | None:
+    """(tonic, minor) that key detection hears in ``notes``; None for no notes."""
+    if not notes:
+        return None
+    from tunesmith.theory.keydetect import detect_key
+
+    key = detect_key(list(notes))
+    return key.tonic, key.is_minor
+
+
 def notes_kept(original: npt.NDArray[np.int64], varied: npt.NDArray[np.int64]) -> float:
     """Share of the original's note onsets (slot and pitch) that the variation still has."""
     onsets = original >= mt.NOTE_BASE
@@ -329,7 +339,7 @@ def variations(  # noqa: PLR0917 (the composer calls it positionally)
     below :data:`RHYTHM_KEPT_BELOW` the rhythm is kept and only pitches move; and below 1 each
     variation is the one of :data:`CANDIDATES` decodings whose share of changed notes is nearest
     ``amount`` (so 0.3 changes about 30% of the notes outside the anchors), different from the
-    phrase and from the variations before it where one is."""
+    phrase and from the variations before it, and heard in the phrase's key, where one is."""
     vae = model or load_vae()
     if not 0.0 <= amount <= 4.0:
         raise ControlError("amount", f"must be between 0 and 4, got {amount}")
@@ -349,12 +359,14 @@ def variations(  # noqa: PLR0917 (the composer calls it positionally)
     free = np.ones(phrase.events.shape, dtype=bool)
     free[[b for b in anchors if 0 <= b < phrase.bars]] = False
     loose = np.where(free, phrase.events, mt.PAD)
+    home = _heard_key(phrase_notes(phrase))
     chosen: list[Phrase] = []
     for i in range(n):
         seen = [phrase.events, *(c.events for c in chosen)]
         costs = [
             (
                 any(np.array_equal(p.events, e) for e in seen),
+                k > 1 and _heard_key(phrase_notes(p)) != home,  # a close variation stays in its key
                 abs(1.0 - notes_kept(loose, p.events) - amount),
             )
             for p in decoded[i * k : (i + 1) * k]
