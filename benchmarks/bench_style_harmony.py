@@ -46,6 +46,7 @@ from tunesmith.compose.harmony import make_harmony  # noqa: E402
 from tunesmith.compose.plan import make_plan  # noqa: E402
 from tunesmith.compose.request import ComposeRequest  # noqa: E402
 from tunesmith.corpus.load import load_corpus  # noqa: E402
+from tunesmith.errors import TunesmithError  # noqa: E402
 from tunesmith.models.chord_corpus import STYLE_COLLECTIONS, labelled, tonal_key  # noqa: E402
 from tunesmith.models.data import chord_beats, held_out  # noqa: E402
 from tunesmith.theory.key import Key, key_from_signature  # noqa: E402
@@ -124,7 +125,7 @@ def corpus_side(model_style: str) -> list[dict[str, object]]:
             continue
         try:
             tokens, _, _ = chord_beats(piece)
-        except Exception:  # meters the models do not know: not part of the reference either
+        except TunesmithError:  # meters the models do not know: not part of the reference either
             continue
         meter = mt.score_meter(piece)
         beats = ct.BEATS_PER_BAR[meter]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Iterator
 
+from tunesmith.errors import TunesmithError
 from tunesmith.score import ChordSymbol, KeySignature, Score, TimeSignature
 from tunesmith.theory.chord import Chord
 from tunesmith.theory.key import Key, key_from_signature
@@ -49,7 +50,7 @@ def final_pitch_class(score: Score) -> int | None:
     """Pitch class of the melody's last note (the tonic of nearly every folk tune), None if none."""
     try:
         track = mt.melody_track(score)
-    except Exception:  # a score without a usable melody: no tonic from it
+    except TunesmithError:  # a score without a usable melody: no tonic from it
         return None
     notes = track.notes
     if not notes:
