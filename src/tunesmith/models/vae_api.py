@@ -522,10 +522,40 @@ def vary_melody(
     model: LoadedVAE | None = None,
 ) -> list[Note]:
     """A variation of a whole melody (bar 0 at tick 0), phrase by phrase of ``phrase_bars`` bars
-    (a shorter last phrase is padded with rest and cut back)."""
+    (a shorter last phrase is padded with rest and cut back). Below an amount of 1 a variation
+    heard in another key than the melody (key detection on the whole line) is made again with
+    the next seeds, up to :data:`KEY_RETRIES` times."""
     vae = model or load_vae()
     meter = ct.check_meter(meter)
     k = _key_of(notes, key)
+    home = _heard_key(notes)
+    tries = KEY_RETRIES + 1 if amount < 1.0 else 1
+    first_try: list[Note] = []
+    for attempt in range(tries):
+        out = _vary_once(notes, total_bars, meter, amount, seed + 7919 * attempt, phrase_bars, k,
+                         chords, attributes, vae)  # fmt: skip
+        if attempt == 0:
+            first_try = out
+        if _heard_key(out) == home:
+            return out
+    return first_try
+
+
+KEY_RETRIES = 3
+
+
+def _vary_once(  # noqa: PLR0917 (private: vary_melody's arguments in order)
+    notes: Sequence[Note],
+    total_bars: int,
+    meter: str,
+    amount: float,
+    seed: int,
+    phrase_bars: int,
+    k: Key,
+    chords: Sequence[ChordSymbol],
+    attributes: dict[str, float] | None,
+    vae: LoadedVAE,
+) -> list[Note]:
     bar_ticks = ct.STEPS_PER_BAR[meter] * ct.STEP_TICKS
     span = phrase_bars * bar_ticks
     out: list[Note] = []
