@@ -14,7 +14,8 @@ file; the shipped VAE.
 - interpolate (``interpolate_phrases``, 5 steps) between the first 4 bars of two held-out tunes in
   the same key and meter: distance of every step to both ends (share of sixteenth slots whose
   event differs), the share of morphs whose distance to A rises and to B falls strictly at every
-  step, and the share whose steps are all distinct.
+  step, the share whose steps are all distinct, and the share of middle steps that are bar-wise
+  splices of A and B (the fallback candidates) rather than decodings.
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ def bench_interpolate(items: list[dict[str, object]], steps: int = 5) -> dict[st
                 pairs.append((a, b))
                 break
     to_a, to_b, monotone, distinct = [], [], [], []
+    splices: list[bool] = []
     for a, b in pairs:
         span = 4 * a["bar"]  # type: ignore[operator]
         na = [n for n in a["notes"] if n.start < span]  # type: ignore[attr-defined]
@@ -142,6 +144,11 @@ def bench_interpolate(items: list[dict[str, object]], steps: int = 5) -> dict[st
         rising = all(x < y for x, y in itertools.pairwise(da))
         monotone.append(rising and all(x > y for x, y in itertools.pairwise(db)))
         distinct.append(len({e.tobytes() for e in events}) == len(events))
+        bars = len(events[0])
+        cuts = {
+            np.concatenate([events[0][: bars - j], events[-1][bars - j :]]).tobytes() for j in range(1, bars)
+        }
+        splices.extend(e.tobytes() in cuts for e in events[1:-1])
     return {
         "pairs": len(pairs),
         "steps": steps,
@@ -149,6 +156,7 @@ def bench_interpolate(items: list[dict[str, object]], steps: int = 5) -> dict[st
         "distance_to_b": np.mean(to_b, axis=0).tolist(),
         "strictly_monotone": float(np.mean(monotone)),
         "all_distinct": float(np.mean(distinct)),
+        "middle_steps_that_are_bar_splices": float(np.mean(splices)),
     }
 
 

@@ -432,7 +432,8 @@ def interpolate_phrases(
 
 def morph_events(pa: Phrase, pb: Phrase, steps: int, vae: LoadedVAE) -> list[Phrase]:
     """The morph's phrases: for every middle step several decodings near slerp(z_a, z_b, t) (with
-    a's rhythm, with b's, free, and nudged along the path), then the one path through them whose
+    a's rhythm, with b's, free, choosing each moment from a or b (:func:`blend_mask`), and nudged
+    along the path), then the one path through them whose
     distance to ``pa`` rises and to ``pb`` falls at every step (strictly) and stays nearest the even
     spacing t * d(a, b). Bar-wise splices of a and b (a's first bars, b's last) join the candidates
     at a cost, so a strictly monotone path exists even when the decodings bunch up."""
@@ -446,6 +447,7 @@ def morph_events(pa: Phrase, pb: Phrase, steps: int, vae: LoadedVAE) -> list[Phr
     free = decode(latents, pa, vae, mask=phrase_mask(pa, keep_rhythm=False))
     like_a = decode(latents, pa, vae, mask=phrase_mask(pa, keep_rhythm=True))
     like_b = decode(latents, pb, vae, mask=phrase_mask(pb, keep_rhythm=True))
+    blends = decode(latents, pa, vae, mask=blend_mask(pa, pb))
     total = event_distance(pa.events, pb.events)
     splices = [
         np.concatenate([pa.events[: pa.bars - j], pb.events[pa.bars - j :]]) for j in range(1, pa.bars)
@@ -453,8 +455,8 @@ def morph_events(pa: Phrase, pb: Phrase, steps: int, vae: LoadedVAE) -> list[Phr
     layers: list[list[tuple[npt.NDArray[np.int64], float]]] = []
     for i, t in enumerate(ts):
         rows = slice(i * per_step, (i + 1) * per_step)
-        cands = [(p.events, 0.0) for group in (free, like_a, like_b) for p in group[rows]]
-        cands += [(e, 0.25) for e in splices]  # a splice is less musical than a decoding
+        cands = [(p.events, 0.0) for group in (free, like_a, like_b, blends) for p in group[rows]]
+        cands += [(e, 0.5) for e in splices]  # a splice is less musical than a decoding
         unique: dict[bytes, tuple[npt.NDArray[np.int64], float]] = {}
         for events, penalty in cands:
             unique.setdefault(events.tobytes(), (events, penalty))
@@ -466,6 +468,20 @@ def morph_events(pa: Phrase, pb: Phrase, steps: int, vae: LoadedVAE) -> list[Phr
         layers.append(layer)
     chosen = _monotone_path(pa.events, pb.events, layers)
     return [pa, *(Phrase(e, pa.chords, pa.meter, pa.key) for e in chosen), pb]
+
+
+def blend_mask(pa: Phrase, pb: Phrase) -> npt.NDArray[np.float32]:
+    """(1, bars, SLOTS, vocab) mask that lets the decoder take, at every slot, a's event or b's:
+    the latent decides which phrase each moment follows, so the blend moves from a to b as the
+    latent does while every note stays one of theirs."""
+    from tunesmith.models.phrases import SLOTS
+
+    mask = np.full((1, pa.bars, SLOTS, mt.N_EVENTS), -np.inf, dtype=np.float32)
+    bars, slots = np.indices(pa.events.shape)
+    for events in (pa.events, pb.events):
+        mask[0, bars, slots, events] = 0.0
+    mask[..., mt.PAD] = -np.inf  # a slot beyond a short meter's bar is never decoded
+    return mask
 
 
 def _monotone_path(
