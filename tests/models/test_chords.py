@@ -131,3 +131,23 @@ def test_cadence_masks_always_leave_a_chord_for_every_length(meter: str) -> None
                 ends = [end for end, _ in phrase_plan(bars, phrase_bars, plan_name)]
                 assert ends[-1] == bars - 1
                 assert all(b - a >= 2 for a, b in itertools.pairwise(ends))
+
+
+def test_a_style_vocabulary_limits_every_chord(model: api.LoadedModel) -> None:
+    vocabulary = ["I", "V5", "vi", "II5"]
+    for seed in range(3):
+        progression = api.generate_chords(
+            "chinese", "major", "2/4", 8, seed, key="C", model=model, vocabulary=vocabulary
+        )
+        assert {figure for figure, _ in progression} <= {"C", "G5", "Am", "D5"}, progression
+
+
+def test_cadences_missing_from_a_vocabulary_use_its_chords_on_the_same_root() -> None:
+    from tunesmith.models.chords import vocabulary_classes
+
+    classes = vocabulary_classes(["I", "V5", "vi"], Key(0, "major"))
+    assert set(classes.values()) == {"C", "G5", "Am"}
+    mask = cadence_mask("4/4", "major", 8, 4, "alternate", vocabulary=set(classes))
+    half = np.flatnonzero(np.isfinite(mask[3 * 4]))  # the antecedent's last bar: V asked for
+    assert {ct.class_figure(ct.class_of_token(int(t)), Key(0, "major")) for t in half} == {"Gsus4"}
+    assert np.isfinite(mask).any(axis=-1).all()

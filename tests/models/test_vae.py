@@ -3,6 +3,7 @@ train -> save -> load -> vary / interpolate / attribute moves on a debug-size mo
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from tunesmith.models.vae import PhraseVAE, phrase_item, shifted_inputs, vae_con
 from tunesmith.models.vae_train import attribute_vectors, fit_vae
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import ChordSymbol, Note, Score
+from tunesmith.theory.key import Key
 from tunesmith.tokens import melody as mt
 
 torch.set_num_threads(1)
@@ -156,7 +158,10 @@ def test_amount_zero_gives_the_phrase_back_and_seeds_reproduce(
     phrase = vae_api.make_phrase(PHRASE, 2, "3/4", key="G", chords=CHORDS)
     mu = vae_api.encode(phrase, model)
     noise = np.random.default_rng(5).standard_normal((8, len(mu)))
-    expected = vae_api.decode(mu + 1.5 * noise, phrase, model)
+    expected = vae_api.decode(
+        mu + 1.5 * noise, phrase, model,
+        mask=vae_api.phrase_mask(phrase, keep_rhythm=False), forced=vae_api.anchor_events(phrase, (0,)),
+    )  # fmt: skip
     assert many == [vae_api.phrase_notes(p) for p in expected]
     for v in many:
         assert all(n.start >= 0 and n.end <= 2 * 1440 for n in v)
@@ -268,3 +273,76 @@ def test_the_composer_entry_point_varies_a_passage_in_place() -> None:
     assert varied and all(n.start >= 8 * 1440 and n.end <= 10 * 1440 for n in varied)
     eight = vae.vary_notes(passage, key="G", meter="3/4", amount=0.0, phrase_bars=8)  # falls back to 4
     assert eight == passage
+
+
+# ----- vary and interpolate on the shipped model: what small amounts keep, how morphs move --------
+TUNE = [  # 4 bars of 4/4 in D: a motif, its answer, a cadence on the tonic
+    Note(62, 0, 240), Note(66, 240, 240), Note(69, 480, 480), Note(66, 960, 480), Note(64, 1440, 480),
+    Note(62, 1920, 240), Note(66, 2160, 240), Note(69, 2400, 480), Note(71, 2880, 480), Note(69, 3360, 480),
+    Note(67, 3840, 480), Note(66, 4320, 480), Note(64, 4800, 480), Note(62, 5280, 480),
+    Note(61, 5760, 480), Note(64, 6240, 480), Note(62, 6720, 960),
+]  # fmt: skip
+OTHER = [
+    Note(74, 0, 720), Note(73, 720, 240), Note(71, 960, 960), Note(69, 1920, 480), Note(71, 2400, 480),
+    Note(73, 2880, 960), Note(74, 3840, 480), Note(76, 4320, 480), Note(78, 4800, 960),
+    Note(76, 5760, 960), Note(74, 6720, 960),
+]  # fmt: skip
+D_CHORDS = [ChordSymbol(0, "D"), ChordSymbol(1920, "A"), ChordSymbol(3840, "G"), ChordSymbol(5760, "D")]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> vae_api.LoadedVAE:
+    if not vae_api.VAE_CHECKPOINT.is_file():
+        pytest.skip("no shipped VAE checkpoint")
+    return vae_api.load_vae()
+
+
+def _onsets(notes: list[Note], lo: int, hi: int) -> set[tuple[int, int]]:
+    return {(n.start, n.pitch) for n in notes if lo <= n.start < hi}
+
+
+def test_a_close_variation_keeps_key_motif_rhythm_and_cadence(shipped: vae_api.LoadedVAE) -> None:
+    bar = 1920
+    for seed in range(2):
+        varied = vae_api.vary_melody(TUNE, 4, "4/4", 0.3, seed, key="D", chords=D_CHORDS, model=shipped)
+        assert _onsets(varied, 0, bar) == _onsets(TUNE, 0, bar)  # the opening motif
+        assert _onsets(varied, 3 * bar, 4 * bar) == _onsets(TUNE, 3 * bar, 4 * bar)  # the cadence
+        assert [n.start for n in varied] == [n.start for n in TUNE]  # the rhythm (below 0.5)
+        assert all(n.pitch % 12 in Key.parse("D").scale_pcs() or n.pitch % 12 == 1 for n in varied)
+        kept = len(_onsets(varied, 0, 4 * bar) & _onsets(TUNE, 0, 4 * bar)) / len(TUNE)
+        assert 0.5 <= kept < 1.0, kept  # changed, but most notes stay
+
+
+def test_variations_differ_from_each_other_and_grow_with_the_amount(shipped: vae_api.LoadedVAE) -> None:
+    small = vae_api.variations(TUNE, 4, "4/4", 0.2, 4, seed=1, key="D", chords=D_CHORDS, model=shipped)
+    assert len({tuple((n.start, n.pitch, n.duration) for n in v) for v in small}) == 4
+    assert all(v != TUNE for v in small)
+    big = vae_api.variations(TUNE, 4, "4/4", 0.8, 4, seed=1, key="D", chords=D_CHORDS, model=shipped)
+    original = _onsets(TUNE, 0, 8000)
+
+    def kept(vs: list[list[Note]]) -> float:
+        return float(np.mean([len(_onsets(v, 0, 8000) & original) / len(original) for v in vs]))
+
+    assert kept(big) < kept(small)
+
+
+def test_interpolation_steps_are_distinct_and_move_monotonically(shipped: vae_api.LoadedVAE) -> None:
+    for steps in (3, 6):
+        frames = vae_api.interpolate_phrases(
+            TUNE, OTHER, 4, "4/4", steps, key="D", key_b="D", chords=D_CHORDS, model=shipped
+        )
+        assert len(frames) == steps
+        events = [vae_api.make_phrase(f, 4, "4/4", key="D", model=shipped).events for f in frames]
+        assert len({e.tobytes() for e in events}) == steps
+        to_a = [vae_api.event_distance(events[0], e) for e in events]
+        to_b = [vae_api.event_distance(events[-1], e) for e in events]
+        assert all(x < y for x, y in itertools.pairwise(to_a)), to_a
+        assert all(x > y for x, y in itertools.pairwise(to_b)), to_b
+
+
+def test_monotone_path_falls_back_to_the_cheapest_candidates() -> None:
+    a = np.full((1, SLOTS), mt.REST)
+    b = np.full((1, SLOTS), E(60))
+    same = (a.copy(), 0.0)  # distance 0 to a: never strictly past the start
+    chosen = vae_api._monotone_path(a, b, [[same]])
+    assert np.array_equal(chosen[0], a)

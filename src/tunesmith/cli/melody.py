@@ -283,7 +283,8 @@ def train_command(kind: str) -> Any:
         *,
         corpus: Annotated[list[str] | None, typer.Option(
             "--corpus", help="Corpus collection(s) (default for melody: every folk and song collection, "
-                       "chords recognised where missing; for chords: nottingham).")] = None,
+                       "chords recognised where missing; for chords: every collection with a style of "
+                       "its own, labelled).")] = None,
         inputs: Annotated[list[Path] | None, typer.Option(
             "--input", help="Train on these files/folders instead (MIDI, MusicXML, ABC).")] = None,
         epochs: Annotated[int, typer.Option("--epochs", help="Maximum epochs.")] = 20,

@@ -91,7 +91,8 @@ def vary_command(
         typer.Option(
             "--amount",
             help="How far to move in latent space: 0 gives the "
-            "melody back, 0.3 close variations, 1 loose ones (0-4).",
+            "melody back, 0.3 close variations (about 30% of the notes change; key, rhythm, first and "
+            "last bar kept), 1 loose ones (0-4).",
         ),
     ] = 0.3,
     n: Annotated[int, typer.Option("-n", help="Number of variations (1-64).")] = 4,
@@ -151,7 +152,8 @@ def interpolate_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the steps (created).")],
 ) -> None:
     """A smooth morph from one melody's opening phrase to another's (slerp in latent space), written
-    in the first melody's key and meter over its chords: one file per step and morph.mid with all."""
+    in the first melody's key and meter over its chords: one file per step and morph.mid with all.
+    Every step differs from the others and moves strictly away from the first and towards the last."""
     from tunesmith.io import save
     from tunesmith.models import vae_api
     from tunesmith.score import Note

@@ -108,6 +108,8 @@ def generate_chords(plan: Plan, bars: int, seed: int) -> list[tuple[str, int]] |
         seed=seed,
         key=plan.key,
         phrase_bars=plan.style.phrase_bars,
+        cadences="none" if plan.style.cadence_scope == "final" else "alternate",
+        vocabulary=plan.style.vocabulary(plan.key.is_minor) or None,
     )
     return [(str(f), int(t)) for f, t in events]
 

@@ -99,15 +99,28 @@ def _bar_spans(tokens: list[str], key: Key, bar_start: int, plan: Plan) -> list[
     return spans
 
 
+def _cadence_kind(plan: Plan, section: SectionPlan, p_index: int) -> str | None:
+    """'half', 'authentic' or None for the end of phrase ``p_index`` of ``section``, by the style's
+    cadence scope (every phrase, section ends only, or the piece's end only)."""
+    last_phrase = p_index == len(section.phrases) - 1
+    scope = plan.style.cadence_scope
+    if scope == "final":
+        return "authentic" if last_phrase and section.is_last else None
+    if last_phrase:
+        return "authentic"
+    return "half" if scope == "phrase" else None
+
+
 def _style_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> list[list[str]]:
     """Roman numerals per bar for one section from the style's habits, cadences imposed."""
     style = plan.style
     minor = plan.key.is_minor
     pool = style.progressions_minor if minor else style.progressions_major
     per_bar = style.chords_per_bar
-    tonic, dominant = ("i" if minor else "I"), "V"
+    tonic = "i" if minor else "I"
+    dominant = style.dominant_minor if minor else style.dominant_major
     subdominant = "iv" if minor else "IV"
-    predominant = ("iv", "VI") if minor else ("IV", "ii")
+    predominant = style.predominant_minor if minor else style.predominant_major
     bars: list[list[str]] = []
     for p_index, length in enumerate(section.phrases):
         # Chords for the phrase: progressions laid end to end (per_bar chords a bar).
@@ -115,19 +128,18 @@ def _style_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> list[li
         while len(flat) < length * per_bar:
             flat += list(rng.choice(pool))
         phrase = [flat[i * per_bar : (i + 1) * per_bar] for i in range(length)]
-        last_phrase = p_index == len(section.phrases) - 1
         if p_index == 0 and section.label != plan.sections[0].label:
             pass  # a contrasting section may open away from the tonic
         elif p_index == 0:
             phrase[0][0] = tonic  # home sections open on the tonic
-        if not last_phrase:
-            if length >= 2:
-                phrase[-1] = [dominant]  # half cadence ends the antecedent
-        else:
+        kind = _cadence_kind(plan, section, p_index)
+        if kind == "half" and length >= 2:
+            phrase[-1] = [dominant]  # half cadence ends the antecedent
+        elif kind == "authentic":
             plagal = section.is_last and style.final_cadence == "plagal"
             if length >= 2:
                 if plagal:
-                    phrase[-2] = [phrase[-2][0], subdominant] if per_bar == 2 else [subdominant]
+                    phrase[-2] = [phrase[-2][0], subdominant] if per_bar >= 2 else [subdominant]
                 elif plan.meter.beats >= 2 and rng.random() < 0.6:
                     phrase[-2] = [rng.choice(predominant), dominant]
                 else:
@@ -168,39 +180,78 @@ def _impose_cadences(
     """Model chords shaped like the style's: half cadence after antecedents, V-I at the end."""
     shaped = _style_bars(plan, section, rng)
     # Chords foreign to the key (borrowed, secondary) blur the key a listener hears: the style's
-    # chord takes that bar instead. The raised leading tone of minor keys is native.
+    # chord takes that bar instead, unless the style's vocabulary has it (bVII in celtic, V/V).
+    # The raised leading tone of minor keys is native.
     key = plan.key
     native = set(Key(key.tonic, key.parent_mode).scale_pcs())
     if key.is_minor:
         native.add((key.tonic + 11) % 12)
+    idiomatic = {frozenset(c.pitch_classes()) for c in vocabulary_chords(plan)}
+    per_bar = plan.style.chords_per_bar
+
+    def fits(figure: str) -> bool:
+        pcs = chord_from_token(figure, key)[0].pitch_classes()
+        return set(pcs) <= native or frozenset(pcs) in idiomatic
+
     out = []
     for i, chords in enumerate(bars):
-        keep = [f for f in chords[:2] if set(chord_from_token(f, key)[0].pitch_classes()) <= native]
-        out.append(keep if len(keep) == len(chords[:2]) else list(shaped[i]))
+        keep = [f for f in chords[:per_bar] if fits(f)]
+        out.append(keep if len(keep) == len(chords[:per_bar]) else list(shaped[i]))
     bar = 0
     for p_index, length in enumerate(section.phrases):
-        last = p_index == len(section.phrases) - 1
         if p_index == 0 and section.label == plan.sections[0].label:
             out[bar] = [shaped[bar][0], *out[bar][1:]]
-        if length >= 2:
+        kind = _cadence_kind(plan, section, p_index)
+        if length >= 2 and kind is not None:
             out[bar + length - 1] = shaped[bar + length - 1]
-            if last:
+            if kind == "authentic":
                 out[bar + length - 2] = shaped[bar + length - 2]
         bar += length
     return out
 
 
+def vocabulary_chords(plan: Plan) -> list[Chord]:
+    """The style's chord vocabulary for the piece's mode, as chords in its key (empty: any chord)."""
+    from tunesmith.theory.roman import roman_to_chord
+
+    key = plain_key(plan.key)
+    return [roman_to_chord(n, key) for n in plan.style.vocabulary(plan.key.is_minor)]
+
+
+def plain_key(key: Key) -> Key:
+    """The major or natural minor of ``key``'s tonic: what style numerals are read in."""
+    return Key(key.tonic, "minor" if key.is_minor else "major", key.tonic_name)
+
+
+def fit_to_vocabulary(chord: Chord, vocabulary: list[Chord], tonic: int) -> Chord:
+    """``chord`` itself when the vocabulary has it (same pitch classes), else the vocabulary chord
+    sharing most of its tones (then its root, then the tonic's, then the earlier listed): a
+    pentatonic style hears D5 or Dm where a B-flat chord would leave the mode."""
+    if not vocabulary:
+        return chord
+    pcs = set(chord.pitch_classes())
+    if any(set(v.pitch_classes()) == pcs for v in vocabulary):
+        return chord
+
+    def rank(item: tuple[int, Chord]) -> tuple[int, int, int, int]:
+        i, v = item
+        return (len(pcs & set(v.pitch_classes())), v.root == chord.root, v.root == tonic, -i)
+
+    return max(enumerate(vocabulary), key=rank)[1]
+
+
 def _intro_tokens(plan: Plan) -> list[list[str]]:
     tonic = "i" if plan.key.is_minor else "I"
     sub = "iv" if plan.key.is_minor else "IV"
+    dominant = plan.style.dominant_minor if plan.key.is_minor else plan.style.dominant_major
     n = plan.intro_bars
     if n == 0:
         return []
     if n == 1:
         return [[tonic]]
     if n == 2:
-        return [[tonic], ["V"]]
-    return [[tonic]] * (n - 3) + [[tonic], [sub], ["V"]]
+        return [[tonic], [dominant]]
+    return [[tonic]] * (n - 3) + [[tonic], [sub], [dominant]]
 
 
 def make_harmony(plan: Plan) -> Harmony:
@@ -222,7 +273,7 @@ def make_harmony(plan: Plan) -> Harmony:
             ident = (section.label, section.bars)
             if ident not in by_label:
                 chords = None
-                if plan.model != "rules":
+                if plan.model != "rules" and plan.style.harmony_generator == "model":
                     chords = _model_bars(plan, section, plan.seed + 31 * len(by_label))
                 if chords is not None:
                     source = "model"
@@ -237,7 +288,31 @@ def make_harmony(plan: Plan) -> Harmony:
     bars = []
     for i, tokens in enumerate(token_bars):
         bars.append(_bar_spans(tokens, key, i * plan.bar_ticks, plan))
+    if source != "user":
+        # Generated chords keep to the style's vocabulary (the cadence rules and the intro may ask
+        # for a chord it lacks, e.g. V in a pentatonic style).
+        vocabulary = vocabulary_chords(plan)
+        bars = [
+            _merge_repeats([_refit(span, vocabulary, key.tonic) for span in spans]) for spans in bars
+        ]
     return Harmony(bars, source)
+
+
+def _refit(span: ChordSpan, vocabulary: list[Chord], tonic: int) -> ChordSpan:
+    chord = fit_to_vocabulary(span.chord, vocabulary, tonic)
+    return span if chord is span.chord else ChordSpan(span.start, span.duration, chord)
+
+
+def _merge_repeats(spans: list[ChordSpan]) -> list[ChordSpan]:
+    """Neighbouring spans of one chord inside a bar become one span."""
+    out: list[ChordSpan] = []
+    for span in spans:
+        if out and out[-1].chord == span.chord:
+            last = out[-1]
+            out[-1] = ChordSpan(last.start, last.duration + span.duration, last.chord, last.roman)
+        else:
+            out.append(span)
+    return out
 
 
 def _tonic_figure(key: Key) -> str:

@@ -37,6 +37,12 @@ DRUM_PATTERNS = (
 COUNTER_PATTERNS = ("thirds", "sustain", "answer")
 CADENCES = ("authentic", "plagal", "half")
 PROGRESSIONS = ("", "rules:jazz")
+HARMONY_GENERATORS = ("model", "progressions")
+"""Where generated chords come from: the style-conditioned chord model (styles with a corpus) or
+the style's own progressions (styles without one: pop, ballad, ambient ...)."""
+CADENCE_SCOPES = ("phrase", "section", "final")
+"""Where cadences are imposed: every phrase (half cadence after an antecedent, authentic at a
+section's end), only at section ends, or only at the end of the piece (ambient)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +102,22 @@ class Style:
     progression: str = ""
     """'rules:jazz': chords from the rule-based ii-V-I generator (tunesmith.compose.jazz) instead of
     the chord model and the progression lists; empty: the usual harmony stage."""
+    vocabulary_major: tuple[str, ...] = ()
+    """Chords the style uses in its default mode (Roman numerals read in the major or natural
+    minor of the piece's tonic, whatever its mode: VII is G in A dorian as in A minor); empty: any
+    chord. Generated harmony never leaves it (the chord model is masked to it)."""
+    vocabulary_minor: tuple[str, ...] = ()
+    harmony_generator: str = "model"
+    cadence_scope: str = "phrase"
+    dominant_major: str = "V"
+    """The chord of half cadences and of the bar before the tonic at authentic ones."""
+    dominant_minor: str = "V"
+    """In minor: V, or a modal style's VII (the bVII-i close of dorian and aeolian tunes)."""
+    predominant_major: tuple[str, ...] = ("IV", "ii")
+    predominant_minor: tuple[str, ...] = ("iv", "VI")
+
+    def vocabulary(self, minor: bool) -> tuple[str, ...]:
+        return self.vocabulary_minor if minor else self.vocabulary_major
 
 
 def styles_dirs(styles_path: str | None = None) -> list[Path]:
@@ -198,6 +220,23 @@ def _progressions(value: Any, path: Path, what: str) -> tuple[tuple[str, ...], .
     return tuple(tuple(str(x) for x in p) for p in value)
 
 
+def _vocabulary(value: Any, path: Path, what: str) -> tuple[str, ...]:
+    """A list of Roman numerals, each checked by reading it in C major."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ControlError("style", f"{path}: {what} must be a list of Roman numerals")
+    from tunesmith.theory.key import Key
+    from tunesmith.theory.roman import roman_to_chord
+
+    for numeral in value:
+        try:
+            roman_to_chord(numeral.strip(), Key(0, "major"))
+        except ControlError as err:
+            raise ControlError("style", f"{path}: {what}: {err.problem}") from err
+    return tuple(v.strip() for v in value)
+
+
 def _build(data: dict[str, Any], path: Path) -> Style:
     name = str(data.get("name", path.stem))
     meters = tuple(str(m) for m in _need(data, "meters", list, path))
@@ -217,8 +256,8 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         parts[role] = _part(role, spec, path)
     harmony = _need(data, "harmony", dict, path)
     chords_per_bar = int(harmony.get("chords_per_bar", 1))
-    if chords_per_bar not in (1, 2):
-        raise ControlError("style", f"{path}: harmony.chords_per_bar must be 1 or 2")
+    if chords_per_bar not in (1, 2, 3, 4):
+        raise ControlError("style", f"{path}: harmony.chords_per_bar must be 1, 2, 3 or 4")
     human = data.get("humanize", {})
     density = float(data.get("melody_density", 0.5))
     if not 0.05 <= density <= 1.0:
@@ -273,4 +312,20 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         dotted_rhythm=bool(arrangement.get("dotted_rhythm", False)),
         trio=bool(arrangement.get("trio", False)),
         progression=_choice(str(harmony.get("progression", "")), PROGRESSIONS, "harmony.progression", path),
+        vocabulary_major=_vocabulary(harmony.get("vocabulary_major"), path, "harmony.vocabulary_major"),
+        vocabulary_minor=_vocabulary(harmony.get("vocabulary_minor"), path, "harmony.vocabulary_minor"),
+        harmony_generator=_choice(
+            str(harmony.get("generator", "model")), HARMONY_GENERATORS, "harmony.generator", path
+        ),
+        cadence_scope=_choice(
+            str(harmony.get("cadences", "phrase")), CADENCE_SCOPES, "harmony.cadences", path
+        ),
+        dominant_major=_vocabulary([harmony.get("dominant_major", "V")], path, "harmony.dominant_major")[0],
+        dominant_minor=_vocabulary([harmony.get("dominant_minor", "V")], path, "harmony.dominant_minor")[0],
+        predominant_major=_vocabulary(
+            harmony.get("predominant_major", ["IV", "ii"]), path, "harmony.predominant_major"
+        ),
+        predominant_minor=_vocabulary(
+            harmony.get("predominant_minor", ["iv", "VI"]), path, "harmony.predominant_minor"
+        ),
     )

@@ -25,7 +25,7 @@ import numpy.typing as npt
 import torch
 
 from tunesmith.errors import ControlError, ModelError, TunesmithError
-from tunesmith.models.chords import CADENCE_PLANS, generate_chord_tokens
+from tunesmith.models.chords import CADENCE_PLANS, generate_chord_tokens, vocabulary_classes
 from tunesmith.models.rnn import ConditionedLSTM
 from tunesmith.models.sampling import DynamicMask, SamplingOptions, sample, sequence_log_likelihood
 from tunesmith.paths import PACKAGE_DATA
@@ -50,6 +50,8 @@ STYLE_FALLBACKS: dict[str, tuple[str, ...]] = {
     "song": ("folk",),
 }
 """When a model has not seen a style in training, the closest style it has seen (in order)."""
+MIN_STYLE_PIECES = 20
+"""Training pieces a style needs before a model counts it as seen."""
 
 
 @dataclass
@@ -92,7 +94,12 @@ def _load(path: str, mtime: float, kind: str) -> LoadedModel:  # noqa: ARG001 (m
     net, ckpt = load_checkpoint(path, kind)
     if not isinstance(net, ConditionedLSTM):
         raise ModelError(f"{path}: not an LSTM checkpoint")
-    styles = tuple(s for s, count in ckpt.get("data", {}).get("styles", {}).items() if count > 0)
+    counts = ckpt.get("data", {}).get("styles", {})
+    # A style seen in a handful of pieces (march: 3 in the chord corpus) has an untrained condition:
+    # it borrows its fallback instead, unless it is all the model has seen.
+    styles = tuple(s for s, count in counts.items() if count >= MIN_STYLE_PIECES) or tuple(
+        s for s, count in counts.items() if count > 0
+    )
     info = {k: ckpt.get(k) for k in ("epoch", "step", "best_val", "data")}
     names = tuple(ckpt.get("vocab", {}).get("styles", mt.STYLES))
     return LoadedModel(net, Path(path), styles, info, names)
@@ -354,10 +361,12 @@ def generate_chords(
     phrase_bars: int = 4,
     cadences: str = "alternate",
     model: LoadedModel | None = None,
+    vocabulary: list[str] | tuple[str, ...] | None = None,
 ) -> list[tuple[str, int]]:
     """A chord progression of ``bars`` bars as (figure, duration in ticks), spelled in ``key``
     (default: C major or C minor by ``mode``; a given key sets the mode). ``cadences``: one of
-    'alternate', 'authentic', 'none' (see tunesmith.models.chords)."""
+    'alternate', 'authentic', 'none' (see tunesmith.models.chords). ``vocabulary``: Roman
+    numerals (read in the key) the progression keeps to, written as they spell them."""
     loaded = model or load_chord_model()
     if key is not None:
         key_ = as_key(key)
@@ -369,11 +378,13 @@ def generate_chords(
     if cadences not in CADENCE_PLANS:
         raise ControlError("cadences", f"unknown plan {cadences!r}; choose one of {', '.join(CADENCE_PLANS)}")
     meter_ = as_meter(meter)
+    figures = vocabulary_classes(list(vocabulary), key_) if vocabulary else None
     tokens, _ = generate_chord_tokens(
         loaded.net, loaded.style(style), mode, meter_, bars,
         options=SamplingOptions(temperature, top_p, seed), phrase_bars=phrase_bars, cadences=cadences,
+        vocabulary=set(figures) if figures else None,
     )  # fmt: skip
-    return ct.decode_beat_tokens(tokens, key_, meter_)
+    return ct.decode_beat_tokens(tokens, key_, meter_, figures)
 
 
 def bars_of(progression: list[tuple[str, int]], meter: str) -> list[list[str]]:

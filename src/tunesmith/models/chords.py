@@ -26,6 +26,7 @@ from tunesmith.errors import ControlError
 from tunesmith.models.data import PHRASE_BARS
 from tunesmith.models.rnn import ConditionedLSTM, LSTMConfig
 from tunesmith.models.sampling import SamplingOptions, sample
+from tunesmith.theory.key import Key
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
 
@@ -89,15 +90,41 @@ def phrase_plan(bars: int, phrase_bars: int, cadences: str) -> list[tuple[int, s
     return plan
 
 
+def vocabulary_classes(numerals: list[str] | tuple[str, ...], key: Key) -> dict[int, str]:
+    """Chord-class id -> chord symbol of every Roman numeral of a style's vocabulary, read in the
+    major or natural minor of ``key``'s tonic (whatever its mode); the first numeral of a class
+    names it (so 'V5' before 'Vsus4' writes G5 in C)."""
+    from tunesmith.theory.roman import roman_to_chord
+
+    out: dict[int, str] = {}
+    plain = Key(key.tonic, "minor" if key.is_minor else "major", key.tonic_name)
+    for numeral in numerals:
+        chord = roman_to_chord(numeral, plain)
+        cid = 1 + ((chord.root - key.tonic) % 12) * ct.N_QUALITIES + ct.quality_class(chord.intervals)
+        out.setdefault(cid, chord.figure)
+    return out
+
+
+def _same_roots(tokens: set[int], vocabulary: set[int]) -> set[int]:
+    """Vocabulary tokens on the roots of ``tokens`` (V5 where V or V7 is asked and absent)."""
+    roots = {(t - ct.CHORD_TOKEN_BASE) // ct.N_QUALITIES for t in tokens if t >= ct.CHORD_TOKEN_BASE}
+    return {t for t in vocabulary if (t - ct.CHORD_TOKEN_BASE) // ct.N_QUALITIES in roots}
+
+
 def cadence_mask(
-    meter: str, mode: str, bars: int, phrase_bars: int, cadences: str
+    meter: str, mode: str, bars: int, phrase_bars: int, cadences: str, *, vocabulary: set[int] | None = None
 ) -> npt.NDArray[np.float32]:
-    """Additive logit mask (beats, vocab): 0 where allowed, -inf where the plan forbids a chord."""
+    """Additive logit mask (beats, vocab): 0 where allowed, -inf where the plan forbids a chord.
+    ``vocabulary`` (chord-class ids) limits every beat to a style's chords; a cadence chord outside
+    it is replaced by the vocabulary's chords on the same root, else kept."""
     beats = ct.BEATS_PER_BAR[ct.check_meter(meter)]
     mask = np.zeros((bars * beats, ct.N_CHORD_TOKENS), dtype=np.float32)
     mask[:, [ct.PAD, ct.BOS]] = -np.inf
+    in_vocab = {ct.token_of_class(c) for c in vocabulary} if vocabulary else set()
 
     def only(rows: slice | int, allowed: set[int]) -> None:
+        if in_vocab:
+            allowed = (allowed & in_vocab) or _same_roots(allowed, in_vocab) or allowed
         keep = np.full(ct.N_CHORD_TOKENS, -np.inf, dtype=np.float32)
         keep[list(allowed)] = 0.0
         merged = np.minimum(mask[rows], keep)
@@ -117,6 +144,13 @@ def cadence_mask(
             only(last_bar, tonic_tokens(mode))
             if end > 0:
                 only(end * beats - 1, predominant_tokens(mode))
+    if in_vocab:
+        keep = np.full(ct.N_CHORD_TOKENS, -np.inf, dtype=np.float32)
+        keep[list(in_vocab)] = 0.0
+        limited = np.minimum(mask, keep)
+        empty = ~np.isfinite(limited).any(axis=-1)  # a cadence chord the vocabulary lacks stays
+        limited[empty] = mask[empty]
+        mask = limited
     return mask
 
 
@@ -130,8 +164,10 @@ def generate_chord_tokens(
     options: SamplingOptions,
     phrase_bars: int = 4,
     cadences: str = "alternate",
+    vocabulary: set[int] | None = None,
 ) -> tuple[list[int], float]:
-    """Beat tokens for ``bars`` bars and their mean log-likelihood per beat."""
+    """Beat tokens for ``bars`` bars and their mean log-likelihood per beat; ``vocabulary``
+    (chord-class ids) limits the chords drawn (see :func:`cadence_mask`)."""
     meter = ct.check_meter(meter)
     if mode not in mt.MODES:
         raise ControlError("mode", f"unknown mode {mode!r}; choose one of {', '.join(mt.MODES)}")
@@ -149,7 +185,7 @@ def generate_chord_tokens(
         "mode": torch.tensor([mt.MODES.index(mode)]),
         "style": torch.tensor([mt.STYLES.index(mt.check_style(style))]),
     }
-    mask = cadence_mask(meter, mode, bars, phrase_bars, cadences)
+    mask = cadence_mask(meter, mode, bars, phrase_bars, cadences, vocabulary=vocabulary)
     return sample(model, conditions, n, ct.BOS, options.check(), static_mask=mask)
 
 

@@ -77,6 +77,13 @@ def melody_step_conditions(enc: mt.MelodyEncoding) -> dict[str, npt.NDArray[np.i
     return {"chords": enc.chords, "positions": enc.positions, **mt.form_conditions(enc)}
 
 
+def held_out(score: Score, fraction: float = HELD_OUT_FRACTION) -> bool:
+    """Whether a piece is held out of the chord model's training (and kept for its benchmarks): a
+    stable hash of its title and source, so the same piece is held out whichever collections are
+    trained together and in whatever order."""
+    return is_validation(score, 0, fraction)
+
+
 def windows(
     tokens: npt.NDArray[np.int64], step_conds: dict[str, npt.NDArray[np.int64]], seq_conds: dict[str, int],
     *, length: int, stride: int, bos: int, pad: int,
@@ -168,7 +175,7 @@ def chord_dataset(scores: Iterable[Score], length: int = 64, stride: int = 32) -
     skipped: Counter[str] = Counter()
     styles: Counter[str] = Counter()
     pieces = {"train": 0, "val": 0}
-    for i, score in enumerate(scores):
+    for score in scores:
         if not score.chords:
             skipped["no chord symbols"] += 1
             continue
@@ -181,7 +188,7 @@ def chord_dataset(scores: Iterable[Score], length: int = 64, stride: int = 32) -
             skipped["too short"] += 1
             continue
         items = windows(tokens, conds, seq, length=length, stride=stride, bos=ct.BOS, pad=ct.PAD)
-        split = "val" if is_validation(score, i) else "train"
+        split = "val" if held_out(score) else "train"
         (val if split == "val" else train).extend(items)
         pieces[split] += 1
         styles[mt.STYLES[seq["style"]]] += 1

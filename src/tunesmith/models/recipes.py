@@ -71,7 +71,9 @@ def training_inputs(
     limit: int | None,
 ) -> tuple[Path, list[Score], list[str]]:
     """Check the options shared by the `tunesmith train` commands and gather the pieces:
-    (checkpoint path, scores, their sources). ``inputs`` win over ``corpus`` (default nottingham)."""
+    (checkpoint path, scores, their sources). ``inputs`` win over ``corpus`` (default nottingham;
+    for the chord model every collection that shows a style's harmony, labelled by
+    tunesmith.models.chord_corpus)."""
     from tunesmith.errors import ControlError
     from tunesmith.paths import data_dir
 
@@ -84,9 +86,17 @@ def training_inputs(
         scores = list(input_scores(inputs))
         sources = [str(p) for p in inputs]
     else:
+        if corpus is None and kind == "chords":
+            from tunesmith.models.chord_corpus import CHORD_CORPUS
+
+            corpus = list(CHORD_CORPUS)
         names = list(corpus or (MELODY_CORPUS if kind == "melody" else DEFAULT_CORPUS))
         scores = list(corpus_scores(names, limit, MELODY_THINNING if kind == "melody" else None))
         sources = ["corpus:" + name for name in names]
+    if kind == "chords":
+        from tunesmith.models.chord_corpus import labelled_scores
+
+        scores = list(labelled_scores(scores))
     return target, scores[:limit] if limit is not None else scores, sources
 
 

@@ -211,9 +211,14 @@ class PhraseVAE(nn.Module):
         *,
         temperature: float = 0.0,
         generator: torch.Generator | None = None,
+        mask: npt.NDArray[np.float32] | None = None,
+        forced: npt.NDArray[np.int64] | None = None,
     ) -> torch.Tensor:
         """Events (B, n_bars, SLOTS) decoded from latents (B, z_dim): greedy when ``temperature`` is
         0, else sampled. Unused slots of short meters are PAD; HOLD only follows a note or HOLD.
+        ``mask`` (B or 1, n_bars, SLOTS, vocab) is added to the logits (-inf forbids an event);
+        ``forced`` (B or 1, n_bars, SLOTS) writes its events where they are >= 0 (anchor notes),
+        and the decoder reads them as if it had chosen them.
 
         The bar decoder runs step by step in NumPy (an ``nn.LSTM`` call per step costs far more
         than its arithmetic on a CPU): the token part of the input projection is a lookup table and
@@ -249,6 +254,10 @@ class PhraseVAE(nn.Module):
                 h = gates[:, 3 * H :] * np.tanh(c)
                 logits = h @ head_w + head_b
                 logits[hold_banned[prev], mt.HOLD] = -np.inf
+                if mask is not None:
+                    logits = logits + mask[:, b, s]
+                    dead = ~np.isfinite(logits).any(-1)  # a mask that leaves nothing: keep a rest
+                    logits[dead, mt.REST] = 0.0
                 if temperature <= 0:
                     nxt = logits.argmax(-1)
                 else:
@@ -257,6 +266,9 @@ class PhraseVAE(nn.Module):
                     cdf = np.cumsum(p, -1)
                     u = torch.rand(B, generator=generator, dtype=torch.float64).numpy() * cdf[:, -1]
                     nxt = (cdf < u[:, None]).sum(-1).clip(max=self.config.vocab_size - 1)
+                if forced is not None:
+                    fixed = np.broadcast_to(forced[:, b, s], nxt.shape)
+                    nxt = np.where(fixed >= 0, fixed, nxt)
                 if s < shortest:
                     out[:, b, s] = nxt
                     prev = nxt

@@ -207,15 +207,103 @@ def encode(phrase: Phrase, model: LoadedVAE | None = None) -> FloatArray:
 
 
 @torch.no_grad()
-def decode(latents: FloatArray, like: Phrase, model: LoadedVAE | None = None) -> list[Phrase]:
-    """Greedy decodings of latents (n, z_dim) with ``like``'s chords, meter, length and key."""
+def decode(
+    latents: FloatArray,
+    like: Phrase,
+    model: LoadedVAE | None = None,
+    *,
+    mask: npt.NDArray[np.float32] | None = None,
+    forced: npt.NDArray[np.int64] | None = None,
+) -> list[Phrase]:
+    """Greedy decodings of latents (n, z_dim) with ``like``'s chords, meter, length and key;
+    ``mask`` and ``forced`` constrain the events (see PhraseVAE.decode)."""
     vae = model or load_vae()
     z = torch.as_tensor(np.atleast_2d(latents), dtype=torch.float32)
     n = z.shape[0]
     chords = torch.from_numpy(like.chords)[None].expand(n, -1, -1)
     meter = torch.full((n,), ct.METERS.index(like.meter), dtype=torch.long)
-    events = vae.net.decode(z, chords, meter, like.bars).numpy()
+    events = vae.net.decode(z, chords, meter, like.bars, mask=mask, forced=forced).numpy()
     return [Phrase(e, like.chords, like.meter, like.key) for e in events]
+
+
+# ----- constraints that keep a variation close: key, rhythm, anchor bars -------------------------
+RHYTHM_KEPT_BELOW = 0.5
+"""Below this amount a variation keeps the phrase's rhythm (onsets, holds, rests): only pitches move."""
+CANDIDATES = 8
+"""Latents decoded per wanted variation; the one whose share of changed notes is nearest the amount
+is kept (so 0.3 changes about 30% of the free notes)."""
+
+
+def _note_pitches(key: Key) -> npt.NDArray[np.int64]:
+    """Absolute MIDI pitch of every event id of ``key``'s normalised phrases (-1 for non-notes)."""
+    out = np.full(mt.N_EVENTS, -1, dtype=np.int64)
+    out[mt.NOTE_BASE :] = np.arange(mt.N_EVENTS - mt.NOTE_BASE) + mt.PITCH_LO - mt.key_shift(key.tonic)
+    return out
+
+
+def _allowed_events(phrase: Phrase) -> npt.NDArray[np.bool_]:
+    """Note events in the key's scale (the raised 7th too in minor) or of a pitch class the phrase
+    itself uses (its own chromatic notes), and every non-note event."""
+    pitches = _note_pitches(phrase.key)
+    pcs = set(phrase.key.scale_pcs())
+    if phrase.key.is_minor:
+        pcs.add((phrase.key.tonic + 11) % 12)
+    used = phrase.events[phrase.events >= mt.NOTE_BASE]
+    pcs |= {int(p) % 12 for p in pitches[used]}
+    return np.array([p < 0 or p % 12 in pcs for p in pitches])
+
+
+def phrase_mask(phrase: Phrase, keep_rhythm: bool) -> npt.NDArray[np.float32]:
+    """(1, bars, SLOTS, vocab) logit mask: notes stay in the key (see :func:`_allowed_events`); with
+    ``keep_rhythm`` every slot keeps its kind (a note where the phrase has an onset, a hold where
+    it holds, a rest where it rests)."""
+    from tunesmith.models.phrases import SLOTS
+
+    allowed = _allowed_events(phrase)
+    base = np.where(allowed, 0.0, -np.inf).astype(np.float32)
+    mask = np.broadcast_to(base, (1, phrase.bars, SLOTS, mt.N_EVENTS)).copy()
+    if keep_rhythm:
+        ev = phrase.events
+        onset = ev >= mt.NOTE_BASE
+        mask[0, onset, : mt.NOTE_BASE] = -np.inf
+        for kind in (mt.HOLD, mt.REST):
+            where = ev == kind
+            mask[0, where] = -np.inf
+            mask[0, where, kind] = 0.0
+    return mask
+
+
+def anchor_events(phrase: Phrase, bars: Sequence[int]) -> npt.NDArray[np.int64]:
+    """(1, bars, SLOTS) forced events: the phrase's own in the ``bars`` listed, -1 elsewhere."""
+    forced = np.full((1, *phrase.events.shape), -1, dtype=np.int64)
+    for b in bars:
+        if 0 <= b < phrase.bars:
+            forced[0, b] = phrase.events[b]
+    return forced
+
+
+def _heard_key(notes: Sequence[Note]) -> tuple[int, bool] | None:
+    """(tonic, minor) that key detection hears in ``notes``; None for no notes."""
+    if not notes:
+        return None
+    from tunesmith.theory.keydetect import detect_key
+
+    key = detect_key(list(notes))
+    return key.tonic, key.is_minor
+
+
+def notes_kept(original: npt.NDArray[np.int64], varied: npt.NDArray[np.int64]) -> float:
+    """Share of the original's note onsets (slot and pitch) that the variation still has."""
+    onsets = original >= mt.NOTE_BASE
+    if not onsets.any():
+        return 1.0
+    return float((varied[onsets] == original[onsets]).mean())
+
+
+def event_distance(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> float:
+    """Share of used slots (not PAD) whose event differs (note, hold or rest, pitch included)."""
+    keep = (a != mt.PAD) | (b != mt.PAD)
+    return float((a[keep] != b[keep]).mean()) if keep.any() else 0.0
 
 
 def _attribute_offset(vae: LoadedVAE, attributes: dict[str, float] | None) -> FloatArray:
@@ -240,10 +328,18 @@ def variations(  # noqa: PLR0917 (the composer calls it positionally)
     chords: Sequence[ChordSymbol] = (),
     attributes: dict[str, float] | None = None,
     model: LoadedVAE | None = None,
+    anchors: Sequence[int] = (0,),
 ) -> list[list[Note]]:
-    """``n`` variations of a phrase: greedy decodings of its posterior mean, moved by ``attributes``
-    and by Gaussian noise of standard deviation ``amount``. With amount 0 and no attributes every
-    variation is the phrase itself (on the sixteenth grid)."""
+    """``n`` variations of a phrase: decodings of its posterior mean moved by ``attributes`` and by
+    Gaussian noise of standard deviation ``amount``. With amount 0 and no attributes every
+    variation is the phrase itself (on the sixteenth grid).
+
+    What keeps a variation close: its notes stay in the key (and the phrase's own chromatic
+    notes); the bars in ``anchors`` (default: the first, the opening motif) are kept note for note;
+    below :data:`RHYTHM_KEPT_BELOW` the rhythm is kept and only pitches move; and below 1 each
+    variation is the one of :data:`CANDIDATES` decodings whose share of changed notes is nearest
+    ``amount`` (so 0.3 changes about 30% of the notes outside the anchors), different from the
+    phrase and from the variations before it, and heard in the phrase's key, where one is."""
     vae = model or load_vae()
     if not 0.0 <= amount <= 4.0:
         raise ControlError("amount", f"must be between 0 and 4, got {amount}")
@@ -253,8 +349,30 @@ def variations(  # noqa: PLR0917 (the composer calls it positionally)
     if amount == 0 and not attributes:
         return [phrase_notes(phrase) for _ in range(n)]
     mu = encode(phrase, vae) + _attribute_offset(vae, attributes)
-    noise = np.random.default_rng(seed).standard_normal((n, len(mu)))
-    return [phrase_notes(p) for p in decode(mu[None] + amount * noise, phrase, vae)]
+    k = CANDIDATES if amount < 1.0 else 1
+    noise = np.random.default_rng(seed).standard_normal((n * k, len(mu)))
+    decoded = decode(
+        mu[None] + amount * noise, phrase, vae,
+        mask=phrase_mask(phrase, keep_rhythm=amount < RHYTHM_KEPT_BELOW),
+        forced=anchor_events(phrase, anchors),
+    )  # fmt: skip
+    free = np.ones(phrase.events.shape, dtype=bool)
+    free[[b for b in anchors if 0 <= b < phrase.bars]] = False
+    loose = np.where(free, phrase.events, mt.PAD)
+    home = _heard_key(phrase_notes(phrase))
+    chosen: list[Phrase] = []
+    for i in range(n):
+        seen = [phrase.events, *(c.events for c in chosen)]
+        costs = [
+            (
+                any(np.array_equal(p.events, e) for e in seen),
+                k > 1 and _heard_key(phrase_notes(p)) != home,  # a close variation stays in its key
+                abs(1.0 - notes_kept(loose, p.events) - amount),
+            )
+            for p in decoded[i * k : (i + 1) * k]
+        ]
+        chosen.append(decoded[i * k + min(range(len(costs)), key=costs.__getitem__)])
+    return [phrase_notes(p) for p in chosen]
 
 
 def vary_phrase(
@@ -268,11 +386,13 @@ def vary_phrase(
     chords: Sequence[ChordSymbol] = (),
     attributes: dict[str, float] | None = None,
     model: LoadedVAE | None = None,
+    anchors: Sequence[int] = (0,),
 ) -> list[Note]:
     """One variation of a phrase (see :func:`variations`); the same seed gives the same notes."""
     return variations(
-        notes, bars, meter, amount, 1, seed, key=key, chords=chords, attributes=attributes, model=model
-    )[0]
+        notes, bars, meter, amount, 1, seed,
+        key=key, chords=chords, attributes=attributes, model=model, anchors=anchors,
+    )[0]  # fmt: skip
 
 
 def slerp(a: FloatArray, b: FloatArray, t: float) -> FloatArray:
@@ -298,18 +418,110 @@ def interpolate_phrases(
     chords: Sequence[ChordSymbol] = (),
     model: LoadedVAE | None = None,
 ) -> list[list[Note]]:
-    """``steps`` phrases morphing from ``a`` to ``b``: the greedy decodings of slerp between their
-    latents, written in ``a``'s key (``key``; ``key_b`` is ``b``'s, each detected when not given)
-    over ``chords``; the first and last steps are ``a`` and ``b`` themselves."""
+    """``steps`` phrases morphing from ``a`` to ``b``, written in ``a``'s key (``key``; ``key_b`` is
+    ``b``'s, each detected when not given) over ``chords``; the first and last steps are ``a`` and
+    ``b`` themselves. See :func:`morph_events` for how the middle steps are chosen."""
     vae = model or load_vae()
     if not 2 <= steps <= 64:
         raise ControlError("steps", f"must be between 2 and 64, got {steps}")
     pa = make_phrase(a, bars, meter, key=_key_of(a, key), chords=chords, model=vae)
     pb = make_phrase(b, bars, meter, key=_key_of(b, key_b), chords=chords, model=vae)
+    pb = Phrase(pb.events, pa.chords, pa.meter, pa.key)  # b's melody, normalised, in a's key
+    return [phrase_notes(p) for p in morph_events(pa, pb, steps, vae)]
+
+
+def morph_events(pa: Phrase, pb: Phrase, steps: int, vae: LoadedVAE) -> list[Phrase]:
+    """The morph's phrases: for every middle step several decodings near slerp(z_a, z_b, t) (with
+    a's rhythm, with b's, free, choosing each moment from a or b (:func:`blend_mask`), and nudged
+    along the path), then the one path through them whose
+    distance to ``pa`` rises and to ``pb`` falls at every step (strictly) and stays nearest the even
+    spacing t * d(a, b). Bar-wise splices of a and b (a's first bars, b's last) join the candidates
+    at a cost, so a strictly monotone path exists even when the decodings bunch up."""
+    if steps == 2:
+        return [pa, pb]
     za, zb = encode(pa, vae), encode(pb, vae)
-    ts = np.linspace(0.0, 1.0, steps)
-    middle = decode(np.stack([slerp(za, zb, float(t)) for t in ts[1:-1]]), pa, vae) if steps > 2 else []
-    return [phrase_notes(pa), *(phrase_notes(p) for p in middle), phrase_notes(pb)]
+    ts = np.linspace(0.0, 1.0, steps)[1:-1]
+    jitter = (-0.08, -0.04, 0.0, 0.04, 0.08)
+    latents = np.stack([slerp(za, zb, float(np.clip(t + d, 0.0, 1.0))) for t in ts for d in jitter])
+    per_step = len(jitter)
+    free = decode(latents, pa, vae, mask=phrase_mask(pa, keep_rhythm=False))
+    like_a = decode(latents, pa, vae, mask=phrase_mask(pa, keep_rhythm=True))
+    like_b = decode(latents, pb, vae, mask=phrase_mask(pb, keep_rhythm=True))
+    blends = decode(latents, pa, vae, mask=blend_mask(pa, pb))
+    total = event_distance(pa.events, pb.events)
+    splices = [
+        np.concatenate([pa.events[: pa.bars - j], pb.events[pa.bars - j :]]) for j in range(1, pa.bars)
+    ]
+    layers: list[list[tuple[npt.NDArray[np.int64], float]]] = []
+    for i, t in enumerate(ts):
+        rows = slice(i * per_step, (i + 1) * per_step)
+        cands = [(p.events, 0.0) for group in (free, like_a, like_b, blends) for p in group[rows]]
+        cands += [(e, 0.5) for e in splices]  # a splice is less musical than a decoding
+        unique: dict[bytes, tuple[npt.NDArray[np.int64], float]] = {}
+        for events, penalty in cands:
+            unique.setdefault(events.tobytes(), (events, penalty))
+        layer = []
+        for events, penalty in unique.values():
+            da, db = event_distance(pa.events, events), event_distance(pb.events, events)
+            off = abs(da - t * total) + abs(db - (1 - t) * total)
+            layer.append((events, off + penalty))
+        layers.append(layer)
+    chosen = _monotone_path(pa.events, pb.events, layers)
+    return [pa, *(Phrase(e, pa.chords, pa.meter, pa.key) for e in chosen), pb]
+
+
+def blend_mask(pa: Phrase, pb: Phrase) -> npt.NDArray[np.float32]:
+    """(1, bars, SLOTS, vocab) mask that lets the decoder take, at every slot, a's event or b's:
+    the latent decides which phrase each moment follows, so the blend moves from a to b as the
+    latent does while every note stays one of theirs."""
+    from tunesmith.models.phrases import SLOTS
+
+    mask = np.full((1, pa.bars, SLOTS, mt.N_EVENTS), -np.inf, dtype=np.float32)
+    bars, slots = np.indices(pa.events.shape)
+    for events in (pa.events, pb.events):
+        mask[0, bars, slots, events] = 0.0
+    mask[..., mt.PAD] = -np.inf  # a slot beyond a short meter's bar is never decoded
+    return mask
+
+
+def _monotone_path(
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    layers: list[list[tuple[npt.NDArray[np.int64], float]]],
+) -> list[npt.NDArray[np.int64]]:
+    """One candidate per layer, distance to ``a`` strictly rising and to ``b`` strictly falling
+    along a -> candidates -> b, of least total cost (dynamic programming); where no such path
+    exists, the cheapest candidate of each layer."""
+    dist = [[(event_distance(a, e), event_distance(b, e), c) for e, c in layer] for layer in layers]
+    start = (0.0, event_distance(a, b))
+    best: list[list[tuple[float, int]]] = []  # per layer, per candidate: (cost, previous index)
+    for i, layer in enumerate(dist):
+        row = []
+        for da, db, c in layer:
+            if i == 0:
+                ok = da > start[0] and db < start[1]
+                row.append((c if ok else np.inf, -1))
+                continue
+            options = [
+                (best[i - 1][j][0] + c, j)
+                for j, (pa_, pb_, _) in enumerate(dist[i - 1])
+                if da > pa_ and db < pb_
+            ]
+            row.append(min(options, default=(np.inf, -1)))
+        best.append(row)
+    last = [
+        (cost, j)
+        for j, (cost, _) in enumerate(best[-1])
+        if dist[-1][j][0] < event_distance(a, b) and dist[-1][j][1] > 0.0
+    ]
+    cost, j = min(last, default=(np.inf, -1))
+    if not np.isfinite(cost):
+        return [min(layer, key=lambda item: item[1])[0] for layer in layers]
+    path = []
+    for i in range(len(layers) - 1, -1, -1):
+        path.append(layers[i][j][0])
+        j = best[i][j][1]
+    return path[::-1]
 
 
 def vary_melody(
@@ -326,13 +538,45 @@ def vary_melody(
     model: LoadedVAE | None = None,
 ) -> list[Note]:
     """A variation of a whole melody (bar 0 at tick 0), phrase by phrase of ``phrase_bars`` bars
-    (a shorter last phrase is padded with rest and cut back)."""
+    (a shorter last phrase is padded with rest and cut back). Below an amount of 1 a variation
+    heard in another key than the melody (key detection on the whole line) is made again with
+    the next seeds, up to :data:`KEY_RETRIES` times."""
     vae = model or load_vae()
     meter = ct.check_meter(meter)
     k = _key_of(notes, key)
+    home = _heard_key(notes)
+    tries = KEY_RETRIES + 1 if amount < 1.0 else 1
+    first_try: list[Note] = []
+    for attempt in range(tries):
+        out = _vary_once(notes, total_bars, meter, amount, seed + 7919 * attempt, phrase_bars, k,
+                         chords, attributes, vae)  # fmt: skip
+        if attempt == 0:
+            first_try = out
+        if _heard_key(out) == home:
+            return out
+    return first_try
+
+
+KEY_RETRIES = 3
+
+
+def _vary_once(  # noqa: PLR0917 (private: vary_melody's arguments in order)
+    notes: Sequence[Note],
+    total_bars: int,
+    meter: str,
+    amount: float,
+    seed: int,
+    phrase_bars: int,
+    k: Key,
+    chords: Sequence[ChordSymbol],
+    attributes: dict[str, float] | None,
+    vae: LoadedVAE,
+) -> list[Note]:
     bar_ticks = ct.STEPS_PER_BAR[meter] * ct.STEP_TICKS
     span = phrase_bars * bar_ticks
     out: list[Note] = []
+    sounding = [n for n in notes if n.start < total_bars * bar_ticks]
+    last_bar = max(n.start for n in sounding) // bar_ticks if sounding else 0
     for i, first in enumerate(range(0, total_bars * bar_ticks, span)):
         inside = [
             Note(n.pitch, n.start - first, min(n.end, first + span) - n.start, n.velocity)
@@ -347,6 +591,10 @@ def vary_melody(
             for c in sorted(chords, key=lambda c: c.tick)
             if c.tick < first + span
         ]
+        # The opening motif (the melody's first bar) and the cadence (its last bar) stay.
+        anchors = [0] if i == 0 else []
+        if first <= last_bar * bar_ticks < first + span:
+            anchors.append(last_bar - first // bar_ticks)
         varied = vary_phrase(
             inside,
             phrase_bars,
@@ -357,11 +605,15 @@ def vary_melody(
             chords=local,
             attributes=attributes,
             model=vae,
+            anchors=anchors,
         )
         end = total_bars * bar_ticks
+        # Anchor bars come back exactly as written (the decoder sees them on the sixteenth grid).
+        fixed = {first // bar_ticks + b for b in anchors}
         out.extend(
             Note(n.pitch, n.start + first, min(n.end + first, end) - n.start - first, n.velocity)
             for n in varied
-            if n.start + first < end
+            if n.start + first < end and (n.start + first) // bar_ticks not in fixed
         )
-    return out
+        out.extend(n for n in notes if n.start // bar_ticks in fixed and first <= n.start < first + span)
+    return sorted(out, key=lambda n: (n.start, n.pitch))

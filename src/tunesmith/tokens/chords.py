@@ -199,9 +199,11 @@ def beat_positions(meter: str, n_beats: int) -> npt.NDArray[np.int64]:
 
 
 def decode_beat_tokens(
-    tokens: list[int] | npt.NDArray[np.int64], key: Key, meter: str
+    tokens: list[int] | npt.NDArray[np.int64], key: Key, meter: str, figures: dict[int, str] | None = None
 ) -> list[tuple[str, int]]:
-    """(figure, duration in ticks) per chord change; held chords (repeated tokens) merge."""
+    """(figure, duration in ticks) per chord change; held chords (repeated tokens) merge.
+    ``figures`` (chord-class id -> symbol) overrides the default spelling of a class, e.g. a
+    style's 'G5' for the no-third class on V instead of 'Gsus4'."""
     beat_ticks = STEPS_PER_BEAT[check_meter(meter)] * STEP_TICKS
     out: list[tuple[str, int]] = []
     previous = -1
@@ -212,6 +214,8 @@ def decode_beat_tokens(
             figure, ticks = out[-1]
             out[-1] = (figure, ticks + beat_ticks)
         else:
-            out.append((class_figure(class_of_token(tok), key), beat_ticks))
+            cid = class_of_token(tok)
+            named = figures.get(cid) if figures else None
+            out.append((named or class_figure(cid, key), beat_ticks))
         previous = tok
     return out

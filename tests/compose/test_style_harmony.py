@@ -1,0 +1,132 @@
+"""Harmony per style: vocabularies, pentatonic modes, pop's vi, ambient's missing cadences, the
+style condition of the chord model and the style-file fields that carry them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tunesmith.compose.harmony import Harmony, fit_to_vocabulary, make_harmony, vocabulary_chords
+from tunesmith.compose.plan import Plan, make_plan
+from tunesmith.compose.request import ComposeRequest
+from tunesmith.compose.styles import load_style
+from tunesmith.errors import ControlError
+from tunesmith.theory.chord import Chord, parse_chord
+from tunesmith.theory.key import Key
+
+SEEDS = range(12)
+
+
+def harmony_of(style: str, seed: int, **kw: object) -> tuple[Plan, Harmony]:
+    plan = make_plan(ComposeRequest(style=style, seed=seed, candidates=1, **kw))  # type: ignore[arg-type]
+    return plan, make_harmony(plan)
+
+
+@pytest.mark.parametrize("model", ["rnn", "rules"])
+@pytest.mark.parametrize("mode", ["gong", "yu"])
+def test_chinese_folk_never_leaves_its_pentatonic_mode(model: str, mode: str) -> None:
+    for seed in SEEDS:
+        plan, harmony = harmony_of("chinese-folk", seed, model=model, mode=mode)
+        scale = set(plan.key.scale_pcs())
+        assert len(scale) == 5
+        for span in harmony.spans():
+            assert set(span.chord.pitch_classes()) <= scale, (seed, plan.key.name, span.figure)
+
+
+def test_a_b_flat_chord_under_f_gong_becomes_an_in_mode_chord() -> None:
+    plan, _ = harmony_of("chinese-folk", 0, key="F", mode="gong", model="rules")
+    vocabulary = vocabulary_chords(plan)
+    fitted = fit_to_vocabulary(parse_chord("Bb"), vocabulary, plan.key.tonic)
+    assert set(fitted.pitch_classes()) <= set(plan.key.scale_pcs())
+    assert fitted != parse_chord("Bb")
+
+
+def test_pop_progressions_use_vi_over_many_seeds() -> None:
+    with_vi = 0
+    for seed in range(20):
+        plan, harmony = harmony_of("pop", seed, mode="major")
+        vi = Chord((plan.key.tonic + 9) % 12, "min")
+        with_vi += any(span.chord == vi for span in harmony.spans())
+        assert harmony.source == "style"  # pop has no corpus: its own progressions
+    assert with_vi >= 16
+
+
+def test_ambient_has_no_dominant_and_cadences_only_at_the_end() -> None:
+    for seed in SEEDS:
+        plan, harmony = harmony_of("ambient", seed, mode="major")
+        dominant = {(plan.key.tonic + 7) % 12}
+        roots = [span.chord.root for span in harmony.spans()]
+        assert not dominant & set(roots), (seed, [s.figure for s in harmony.spans()])
+        # Sections other than the last do not close on a cadence: the style's plagal close is
+        # the only IV-I pair at a section end.
+        assert harmony.bars[-1][0].chord == Chord(plan.key.tonic, "maj")
+
+
+@pytest.mark.parametrize("style", ["folk", "celtic", "waltz", "chorale", "march", "lullaby", "pop", "ballad"])
+def test_generated_chords_stay_in_the_style_vocabulary(style: str) -> None:
+    for seed in range(6):
+        plan, harmony = harmony_of(style, seed)
+        allowed = {frozenset(c.pitch_classes()) for c in vocabulary_chords(plan)}
+        assert allowed
+        for span in harmony.spans():
+            assert frozenset(span.chord.pitch_classes()) in allowed, (seed, plan.key.name, span.figure)
+
+
+def test_celtic_and_folk_differ_at_the_same_seed() -> None:
+    differ = 0
+    for seed in range(8):
+        _, folk = harmony_of("folk", seed, key="D", meter="6/8", mode="major")
+        _, celtic = harmony_of("celtic", seed, key="D", meter="6/8", mode="major")
+        differ += [s.figure for s in folk.spans()] != [s.figure for s in celtic.spans()]
+    assert differ >= 6
+
+
+def test_celtic_minor_closes_phrases_on_flat_seven_not_on_v() -> None:
+    plan, harmony = harmony_of("celtic", 3, key="E", mode="dorian", model="rules")
+    flat_seven = Chord((plan.key.tonic + 10) % 12, "maj")
+    dominant = Chord((plan.key.tonic + 7) % 12, "maj")
+    section = plan.sections[0]
+    half = harmony.bars[section.start_bar + section.phrases[0] - 1][-1].chord
+    assert half == flat_seven
+    assert all(span.chord != dominant for span in harmony.spans())
+
+
+def test_chorale_harmony_moves_about_a_chord_per_beat() -> None:
+    changes = bars = 0
+    for seed in range(4):
+        plan, harmony = harmony_of("chorale", seed)
+        body = harmony.bars[plan.intro_bars : plan.intro_bars + plan.body_bars]
+        changes += sum(len(b) for b in body)
+        bars += len(body)
+    assert changes / bars > 2.0
+
+
+def test_user_chords_are_never_fitted_to_the_vocabulary() -> None:
+    _, harmony = harmony_of("chinese-folk", 1, chords="Bb C Dm", key="F", model="rules")
+    assert harmony.source == "user"
+    assert {s.figure for s in harmony.spans()} >= {"Bb", "C", "Dm"}
+
+
+def test_style_file_harmony_fields_are_checked(tmp_path: Path) -> None:
+    text = (Path(load_style("folk").source)).read_text()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace('vocabulary_major = ["I"', 'vocabulary_major = ["XIV"'))
+    with pytest.raises(ControlError, match=r"bad\.toml.*vocabulary_major"):
+        load_style("bad", str(tmp_path))
+    bad.write_text(text.replace('generator = "model"', 'generator = "dice"'))
+    with pytest.raises(ControlError, match=r"harmony\.generator"):
+        load_style("bad", str(tmp_path))
+    bad.write_text(text.replace('cadences = "phrase"', 'cadences = "never"'))
+    with pytest.raises(ControlError, match=r"harmony\.cadences"):
+        load_style("bad", str(tmp_path))
+
+
+def test_shipped_styles_declare_their_harmony() -> None:
+    for name in ("folk", "celtic", "waltz", "chorale", "chinese-folk", "pop", "ambient"):
+        style = load_style(name)
+        assert style.vocabulary_major and style.vocabulary_minor
+    assert load_style("pop").harmony_generator == "progressions"
+    assert load_style("ambient").cadence_scope == "final"
+    assert load_style("chorale").chords_per_bar == 4
+    assert Key.parse("C").scale_pcs()  # numerals are read in plain major/minor
