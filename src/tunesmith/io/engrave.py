@@ -259,8 +259,19 @@ def _legato(notes: list[Note], grid: _Grid, drums: bool) -> None:
             if span is not None and (end - n.start) % FINE and (n.start - span[0]) % FINE == 0:
                 end = n.end  # a binary hit never ends inside a triplet
             n.duration = max(1, end - n.start)
-        elif nxt is not None and (n.end > nxt or nxt - n.end <= Q // 4):
+        elif nxt is not None and n.end > nxt:
             n.duration = nxt - n.start
+        else:
+            # A played-short note (staccato, a breath, the last note) is written at its full
+            # value: a gap up to the next onset or the end of its beat, whichever comes first, is
+            # closed when it is a sixteenth or less, or under a quarter and no longer than the note.
+            bar = grid.bar_at(max(n.start, n.end - 1))
+            origin, beat = bar.start - bar.offset, bar.beat
+            beat_end = min(origin + ((n.end - 1 - origin) // beat + 1) * beat, bar.end)
+            limit = beat_end if nxt is None else min(nxt, beat_end)
+            gap = limit - n.end
+            if 0 < gap <= Q // 4 or (0 < gap < Q and gap <= n.duration):
+                n.duration = limit - n.start
 
 
 def _make_beats_consistent(placed: dict[int, int], grid: _Grid) -> None:

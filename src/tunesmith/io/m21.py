@@ -261,6 +261,10 @@ _KIND_BY_TEXT = {
     "11": "dominant-11th", "13": "dominant-13th",
     "sus": "suspended-fourth", "sus4": "suspended-fourth", "7sus4": "suspended-fourth",
     "sus2": "suspended-second", "mmaj7": "major-minor", "m(maj7)": "major-minor",
+    # no dominant seventh in these: a reader that trusts the kind must not add one
+    "5": "power", "69": "major-sixth", "6/9": "major-sixth", "add9": "major", "madd9": "minor",
+    "m69": "minor-sixth", "aug7": "augmented-seventh", "+7": "augmented-seventh",
+    "m11": "minor-11th", "maj13": "major-13th", "m13": "minor-13th",
 }
 _FIGURE = re.compile(r"^([A-Ga-g])([#b♯♭]?)(.*?)(?:/([A-Ga-g])([#b♯♭]?))?$")
 
