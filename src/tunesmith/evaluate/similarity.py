@@ -350,8 +350,11 @@ def _align_group(query_iv: np.ndarray, works_iv: Sequence[np.ndarray]) -> np.nda
     prev = np.zeros((len(works_iv), width + 1), dtype=np.int64)
     best = np.zeros(len(works_iv), dtype=np.int64)
     padded = works == _PAD
+    # A melody uses a few dozen distinct intervals: one substitution row per distinct value.
+    subs = {int(v): np.where(padded, MISMATCH * 4, _substitution(np.int64(v), works))
+            for v in np.unique(query_iv)}
     for q in query_iv:
-        sub = np.where(padded, MISMATCH * 4, _substitution(np.int64(q), works))
+        sub = subs[int(q)]
         cur = np.zeros_like(prev)
         cur[:, 1:] = np.maximum(np.maximum(prev[:, :-1] + sub, prev[:, 1:] + GAP), 0)
         cur = np.maximum.accumulate(cur - ramp, axis=1) + ramp
@@ -374,8 +377,9 @@ def focus(query_iv: np.ndarray, work_iv: np.ndarray) -> int:
             out = out * (2 * _CLIP + 1) + windows[:, j]
         return out
 
-    hits = np.isin(codes(work_iv), codes(query_iv)).astype(np.int64)
-    sums = np.convolve(hits, np.ones(width - NGRAM + 1, dtype=np.int64), mode="valid")
+    hits = np.concatenate(([0], np.cumsum(np.isin(codes(work_iv), codes(query_iv)))))
+    span = width - NGRAM + 1
+    sums = hits[span:] - hits[:-span]
     return int(np.argmax(sums)) if len(sums) else 0
 
 
@@ -385,8 +389,9 @@ def traceback(query_iv: np.ndarray, work_iv: np.ndarray) -> tuple[int, list[tupl
     n, m = len(query_iv), len(work_iv)
     h = np.zeros((n + 1, m + 1), dtype=np.int64)
     ramp = GAP * np.arange(m + 1)
+    subs = {int(v): _substitution(np.int64(v), work_iv) for v in np.unique(query_iv)}
     for i in range(1, n + 1):
-        sub = _substitution(np.int64(query_iv[i - 1]), work_iv)
+        sub = subs[int(query_iv[i - 1])]
         row = np.zeros(m + 1, dtype=np.int64)
         row[1:] = np.maximum(np.maximum(h[i - 1, :-1] + sub, h[i - 1, 1:] + GAP), 0)
         h[i] = np.maximum.accumulate(row - ramp) + ramp
@@ -413,11 +418,12 @@ def _describe(query: Melody, index: MelodyIndex, match: Match) -> Alignment | No
     pitches, bars = index.melody(match.piece)
     lo = match.work_offset
     pitches, bars = pitches[lo : lo + 2 * len(q_iv) + 65], bars[lo : lo + 2 * len(q_iv) + 65]
-    _score, pairs = traceback(q_iv, intervals(pitches))
+    w_iv = intervals(pitches)
+    _score, pairs = traceback(q_iv, w_iv)
     both = [(a, b) for a, b in pairs if a is not None and b is not None]
     if not both:
         return None
-    same = sum(1 for a, b in both if q_iv[a] == intervals(pitches)[b])
+    same = sum(1 for a, b in both if q_iv[a] == w_iv[b])
     inserted = sum(1 for a, b in pairs if b is None)
     missing = sum(1 for a, b in pairs if a is None)
     # Interval k joins notes k and k+1: the passage runs from the first pair's first note to the
