@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "tunesmith.cli.compose",
     "tunesmith.cli.render",
     "tunesmith.cli.serve",
+    "tunesmith.cli.originality",
 )
 
 
