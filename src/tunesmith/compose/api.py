@@ -49,6 +49,8 @@ class Candidate:
     rejected_seeds: list[int] = field(default_factory=list)
     melody_source: str = ""
     melody: list[Note] = field(default_factory=list, repr=False)
+    near_copy: tuple[float, str] | None = None
+    """(similarity, title) of the corpus work the melody most resembles; None when unchecked."""
 
 
 @dataclass
@@ -181,7 +183,7 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
     # The GAN critic only matters when there is something to rank (or the request asked for it).
     critic = engines.critic_score(score) if plan.request.candidates > 1 or plan.model == "gan" else None
     total, components = combined(checks, melody.log_likelihood, critic)
-    return Candidate(score, current, total, components, copied, rejected, melody.source, melody.notes)
+    return Candidate(score, current, total, components, copied, rejected, melody.source, melody.notes, near)
 
 
 def _break_copied_runs(plan: Plan, notes: list[Note]) -> tuple[list[Note], int | None]:

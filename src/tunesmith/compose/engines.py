@@ -285,6 +285,8 @@ def _melody_index() -> Any | None:
 def near_copy(melody: list[Note], meter: Any) -> tuple[float, str] | None:
     """(similarity, title) of the corpus work the melody most resembles — the same search as
     ``tunesmith check``, tolerant of changed notes, ornaments and rhythm — or None when no index."""
+    if _originality_index() is None:
+        return None  # no corpus here (or the check is switched off): skipped, like copied_run
     index = _melody_index()
     if index is None or len(melody) < 8:
         return None

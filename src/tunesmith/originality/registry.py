@@ -187,49 +187,69 @@ def registration_body(composition: Any, paths: dict[str, Path], piece_id: int | 
 
 
 def originality_report(composition: Any, piece_id: int | None, store: Store) -> dict[str, Any]:
+    """The composer's own checks against the corpus (exact copied run, nearest work by the
+    similar-work search) and a search of the store's library and generated pieces."""
     from tunesmith.errors import TunesmithError
-    from tunesmith.originality.works import check_score
+    from tunesmith.originality.works import MATCH_THRESHOLD, check_score, store_index
 
     best = composition.candidates[0]
-    out: dict[str, Any] = {"longest_exact_run_from_corpus": best.copied_run}
+    out: dict[str, Any] = {
+        "threshold": MATCH_THRESHOLD,
+        "corpus_longest_exact_run": best.copied_run,
+        "corpus_nearest": ({"similarity": round(best.near_copy[0], 4), "title": best.near_copy[1]}
+                           if best.near_copy else "not checked (no corpus index here)"),
+    }
     try:
-        rep = check_score(composition.score, top=3, store=store,
+        with store.session() as session:
+            index = store_index(session)
+        rep = check_score(composition.score, top=3, index=index,
                           exclude=(f"piece:{piece_id}",) if piece_id is not None else ())
-        out.update(verdict=rep["verdict"], threshold=rep["threshold"], indexed_works=rep["indexed_works"],
-                   nearest=[{k: m[k] for k in ("id", "title", "similarity", "explanation")} for m in rep["matches"]])
+        out["store_nearest"] = [{k: m[k] for k in ("id", "title", "similarity", "explanation")}
+                                for m in rep["matches"]]
     except TunesmithError as err:
-        out["similar_works"] = f"not checked: {err}"
+        out["store_nearest"] = f"not checked: {err}"
     return out
 
 
-def register_composition(composition: Any, paths: dict[str, Path], piece_id: int | None) -> dict[str, Any]:
+def register_composition(composition: Any, paths: dict[str, Path], piece_id: int | None,
+                         store: Store | None = None) -> dict[str, Any]:
     """Fingerprint a freshly written piece (melody, and audio when rendered) and append it to the
-    registry; returns the entry's certificate. Called by the composer after it records a piece."""
+    registry of ``store`` (default: the user's store); returns the entry's certificate. The
+    composer calls it after recording a piece (entry point ``tunesmith.record``)."""
+    from tunesmith.store import open_store
+
+    if store is None:
+        with open_store() as own:
+            return register_composition(composition, paths, piece_id, own)
+    if piece_id is not None:
+        _fingerprint_piece(composition, paths, piece_id, store)
+    body = registration_body(composition, paths, piece_id, originality_report(composition, piece_id, store))
+    with store.session() as session:
+        entry = append(session, body, piece_id)
+        return certificate(session, seq=entry.seq)
+
+
+def _fingerprint_piece(composition: Any, paths: dict[str, Path], piece_id: int, store: Store) -> None:
     from sqlalchemy import select
 
-    from tunesmith.originality.works import MELODY_KIND, encode_melody
     from tunesmith.evaluate.similarity import melody_of_score
-    from tunesmith.store import open_store
+    from tunesmith.originality.identify import AUDIO_KIND
+    from tunesmith.originality.works import MELODY_KIND, encode_melody
     from tunesmith.store.models import Fingerprint
 
-    with open_store() as store:
-        if piece_id is not None:
-            with store.session() as session:
-                have = set(session.scalars(select(Fingerprint.kind).where(Fingerprint.piece_id == piece_id)))
-                if MELODY_KIND not in have:
-                    session.add(Fingerprint(piece_id=piece_id, kind=MELODY_KIND,
-                                            data=encode_melody(melody_of_score(composition.score))))
-                audio = next((paths[f] for f in ("wav", "flac", "mp3") if f in paths), None)
-                if audio is not None and "audio-landmarks" not in have:
-                    from tunesmith.originality.audioprint import fingerprint, read_audio
+    audio = next((paths[f] for f in ("wav", "flac", "mp3") if f in paths), None)
+    landmarks = None
+    if audio is not None:  # read and hashed outside the transaction: it takes a moment
+        from tunesmith.originality.audioprint import fingerprint, read_audio
 
-                    session.add(Fingerprint(piece_id=piece_id, kind="audio-landmarks",
-                                            data=fingerprint(read_audio(audio))))
-        originality = originality_report(composition, piece_id, store)
-        body = registration_body(composition, paths, piece_id, originality)
-        with store.session() as session:
-            entry = append(session, body, piece_id)
-            return certificate(session, seq=entry.seq)
+        landmarks = fingerprint(read_audio(audio))
+    with store.session() as session:
+        have = set(session.scalars(select(Fingerprint.kind).where(Fingerprint.piece_id == piece_id)))
+        if MELODY_KIND not in have:
+            session.add(Fingerprint(piece_id=piece_id, kind=MELODY_KIND,
+                                    data=encode_melody(melody_of_score(composition.score))))
+        if landmarks is not None and AUDIO_KIND not in have:
+            session.add(Fingerprint(piece_id=piece_id, kind=AUDIO_KIND, data=landmarks))
 
 
 # --- verifying a file ----------------------------------------------------------------------------

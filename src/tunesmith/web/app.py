@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from tunesmith.web.context import Context
 from tunesmith.web.errors import install_error_handlers
-from tunesmith.web.routes import accounts, compose, pieces, ratings, recommendations, uploads
+from tunesmith.web.routes import accounts, compose, originality, pieces, ratings, recommendations, uploads
 from tunesmith.web.settings import WebSettings
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -27,6 +27,7 @@ ROUTERS = (
     ratings.router,
     uploads.router,
     recommendations.router,
+    originality.router,
 )
 
 

@@ -108,6 +108,7 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
     """Compose ``request``, write every candidate's files, record each as a generated piece."""
     from tunesmith.compose.api import compose, write_files
     from tunesmith.feedback.features import FEATURES_VERSION, piece_features
+    from tunesmith.originality.registry import register_composition
     from tunesmith.store.pieces import add_piece
 
     composition = compose(request, lambda s, f: progress(s, 0.3 * f), preference)
@@ -163,6 +164,8 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
                     "values": {k: (None if math.isnan(v) else v) for k, v in values.items()},
                 }
             piece_id = piece.id
+        with write_lock:
+            register_composition(single, paths, piece_id, store)
         made.append(
             {
                 "piece_id": piece_id,
