@@ -78,7 +78,7 @@ def identify_command(
         typer.echo(f"{clip}: {hit['title']} [{hit['id']}] from {hit['offset_seconds']:.1f} s "
                    f"({hit['matches']} landmarks agree; next best piece {hit['runner_up']}; speed ×{hit['speed']})")
     if hit is None:
-        raise typer.Exit(1)
+        raise SystemExit(1)  # click returns a typer.Exit code instead of exiting when not standalone
 
 
 def certificate_command(
@@ -138,7 +138,7 @@ def verify_command(
         for p in result.get("problems", []):
             typer.echo(f"  - {p}")
     if result["status"] in ("not registered", "certificate INVALID"):
-        raise typer.Exit(1)
+        raise SystemExit(1)  # click returns a typer.Exit code instead of exiting when not standalone
 
 
 def _certificate_in(file: Path) -> dict[str, Any] | None:
@@ -176,7 +176,7 @@ def registry_verify(
     state = "intact" if result["ok"] else f"DAMAGED ({len(result['problems'])} problems)"
     typer.echo(f"registry: {result['entries']} entries, {state}; head {result['head']['size']}:{result['head']['root']}")
     if not result["ok"]:
-        raise typer.Exit(1)
+        raise SystemExit(1)  # click returns a typer.Exit code instead of exiting when not standalone
 
 
 @registry_app.command("head")

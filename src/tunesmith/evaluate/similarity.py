@@ -307,7 +307,7 @@ def candidates(index: MelodyIndex, query: Melody, limit: int = CANDIDATES) -> tu
     if not use.any():
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     lo, hi, df = lo[use], hi[use], df[use]
-    idf = np.log(index.idf_n / df)
+    idf = np.log1p(index.idf_n / df)  # smoothed: a key in every piece of a tiny index still counts
     # Gather every posting of every used key in one go: ranges → flat positions.
     total = int(df.sum())
     starts = np.repeat(lo - np.concatenate(([0], np.cumsum(df)[:-1])), df)
