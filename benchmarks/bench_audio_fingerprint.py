@@ -2,7 +2,8 @@
 
 Usage:
     nice -n 10 .venv/bin/python benchmarks/bench_audio_fingerprint.py \
-        [--indexed 500] [--unindexed 500] [--chromaprint 150] [--write benchmarks/results/audio_fingerprint.md]
+        [--indexed 500] [--unindexed 500] [--chromaprint 150] \
+        [--write benchmarks/results/audio_fingerprint.md]
 
 Corpus pieces (seed 0; at least 15 s long, cut to their first 45 s) are rendered with the project's
 FluidSynth renderer at 16 kHz, each with a General MIDI instrument drawn at random. ``--indexed``
@@ -101,8 +102,9 @@ def write_wav(path: Path, audio: np.ndarray) -> None:
 
 
 def chromaprint(path: Path) -> np.ndarray:
-    out = subprocess.run(["fpcalc", "-raw", "-length", "120", str(path)], capture_output=True, text=True,
-                         check=False).stdout  # fpcalc exits 3 on a harmless end-of-file warning
+    out = subprocess.run(
+        ["fpcalc", "-raw", "-length", "120", str(path)], capture_output=True, text=True, check=False
+    ).stdout  # fpcalc exits 3 on a harmless end-of-file warning
     line = next(x for x in out.splitlines() if x.startswith("FINGERPRINT="))
     return np.array([int(v) for v in line.split("=", 1)[1].split(",") if v], dtype=np.int64).astype(np.uint32)
 
@@ -149,8 +151,12 @@ def main() -> None:
     t0 = time.perf_counter()
     prints = [ap.fingerprint(ap.to_rate(audios[i], RATE)) for i in indexed]
     fp_s = time.perf_counter() - t0
-    index = ap.AudioIndex.build(prints, [str(i) for i in indexed], [names[i] for i in indexed],
-                                [len(audios[i]) / RATE for i in indexed])
+    index = ap.AudioIndex.build(
+        prints,
+        [str(i) for i in indexed],
+        [names[i] for i in indexed],
+        [len(audios[i]) / RATE for i in indexed],
+    )
     minutes = sum(len(audios[i]) for i in indexed) / RATE / 60
 
     clips = {i: degrade(audios[i], 1000 + i) for i in range(total)}
@@ -213,7 +219,8 @@ def main() -> None:
         f"--indexed {args.indexed} --unindexed {args.unindexed} --chromaprint {args.chromaprint} "
         "--write benchmarks/results/audio_fingerprint.md` (2 shared CPU cores, other jobs running).",
         "",
-        f"{total} corpus pieces rendered at {RATE} Hz with FluidSynth in {render_s:.0f} s (≤ 45 s each, random "
+        f"{total} corpus pieces rendered at {RATE} Hz with FluidSynth in {render_s:.0f} s "
+        "(≤ 45 s each, random "
         f"GM instrument); {args.indexed} indexed ({minutes:.1f} min of audio), {args.unindexed} never "
         f"indexed, {args.calibration} more unindexed for calibration only. Clips: 10 s at a random offset, "
         "±2% speed (resampled), ±6 dB, white/pink noise at 10 dB SNR, MP3 128 kb/s — all at once.",
@@ -222,16 +229,20 @@ def main() -> None:
         "matched | threshold (from calibration) | index size | query ms mean / p95 |",
         "|---|---|---|---|---|---|---|",
         f"| landmarks (tunesmith) | {piece_right}/{len(indexed)} = {piece_right / len(indexed):.1%} (another "
-        f"piece named: {wrong_piece}) | {right / len(indexed):.1%} | {false}/{len(unindexed)} = {false / len(unindexed):.1%} | ≥ {min_matches} agreeing "
-        f"landmarks (calibration max {max(calib_counts)}) | {index.nbytes() / minutes / 1024:.0f} KiB per minute "
+        f"piece named: {wrong_piece}) | {right / len(indexed):.1%} | "
+        f"{false}/{len(unindexed)} = {false / len(unindexed):.1%} | ≥ {min_matches} agreeing "
+        f"landmarks (calibration max {max(calib_counts)}) | "
+        f"{index.nbytes() / minutes / 1024:.0f} KiB per minute "
         f"of audio ({len(index.hashes)} landmarks, {fp_s:.1f} s to fingerprint) | "
         f"{statistics.mean(ms):.0f} / {np.percentile(ms, 95):.0f} |",
         f"| Chromaprint (fpcalc -raw, sliding bit error rate) | {cp_right}/{nc} = {cp_right / nc:.1%} | – | "
         f"{cp_false}/{nc} = {cp_false / nc:.1%} | bit error rate ≤ {cp_threshold:.3f} (calibration min "
-        f"{min(cal):.3f}) | {cp_bytes / minutes / 1024:.1f} KiB per minute ({cp_fp_s:.0f} s to fingerprint) | "
+        f"{min(cal):.3f}) | {cp_bytes / minutes / 1024:.1f} KiB per minute "
+        f"({cp_fp_s:.0f} s to fingerprint) | "
         f"{statistics.mean(cp_ms):.0f} / {np.percentile(cp_ms, 95):.0f} (incl. fpcalc) |",
         "",
-        f"Landmark counts for the best piece: clips of indexed pieces median {statistics.median(pos_counts):.0f} "
+        "Landmark counts for the best piece: clips of indexed pieces median "
+        f"{statistics.median(pos_counts):.0f} "
         f"(5th percentile {np.percentile(pos_counts, 5):.0f}); unindexed clips median "
         f"{statistics.median(neg_counts):.0f}, max {max(neg_counts)}.",
         "",

@@ -35,7 +35,7 @@ def main() -> None:
     calls: list[tuple[float, float]] = []  # (seconds, similarity)
     original = engines.near_copy
 
-    def timed(melody, meter):  # noqa: ANN001, ANN202
+    def timed(melody, meter):
         t = time.perf_counter()
         out = original(melody, meter)
         calls.append((time.perf_counter() - t, out[0] if out else -1.0))
@@ -58,15 +58,25 @@ def main() -> None:
             rejected += hits
             changed += hits > 0
             sims += [c.near_copy[0] for c in comp.candidates if c.near_copy]
-        rows.append((style, changed, rejected, statistics.median(total_s), statistics.median(guard_s),
-                     sum(guard_s) / sum(total_s), max(sims) if sims else float("nan"),
-                     statistics.median(sims) if sims else float("nan")))
+        rows.append(
+            (
+                style,
+                changed,
+                rejected,
+                statistics.median(total_s),
+                statistics.median(guard_s),
+                sum(guard_s) / sum(total_s),
+                max(sims) if sims else float("nan"),
+                statistics.median(sims) if sims else float("nan"),
+            )
+        )
         print(rows[-1], flush=True)
     lines = [
         "# Composer's near-copy guard",
         "",
         f"Command: `nice -n 10 .venv/bin/python benchmarks/bench_originality_guard.py --pieces {args.pieces} "
-        "--write benchmarks/results/originality_guard.md` (2 shared CPU cores, heavily loaded by other jobs).",
+        "--write benchmarks/results/originality_guard.md` "
+        "(2 shared CPU cores, heavily loaded by other jobs).",
         "",
         f"{args.pieces} pieces of 32 bars per style (seeds 1..{args.pieces}, 3 candidates each, symbolic). "
         f"Near-copy: similarity ≥ {api.NEAR_COPY_SIMILARITY} to a corpus work (changed notes, ornaments, "
@@ -77,8 +87,10 @@ def main() -> None:
         "|---|---|---|---|---|---|---|",
     ]
     for style, changed, rejected, total, guard, share, top, med in rows:
-        lines.append(f"| {style} | {changed}/{args.pieces} = {changed / args.pieces:.0%} | {rejected} | {total:.3f} | "
-                     f"{guard:.3f} | {share:.0%} | {top:.2f} / {med:.2f} |")
+        lines.append(
+            f"| {style} | {changed}/{args.pieces} = {changed / args.pieces:.0%} | {rejected} | {total:.3f} | "
+            f"{guard:.3f} | {share:.0%} | {top:.2f} / {med:.2f} |"
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:

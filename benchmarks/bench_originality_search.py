@@ -57,8 +57,13 @@ ALTERATIONS = ("transposed", "changed", "ornaments", "rhythm", "8 bars")
 
 def melody_score(score: Score) -> Score:
     notes = [Note(n.pitch, n.start, n.duration, n.velocity) for n in melody_notes(score)]
-    return Score([Track("melody", 0, False, notes)], list(score.tempos), list(score.time_signatures),
-                 list(score.key_signatures), list(score.chords))
+    return Score(
+        [Track("melody", 0, False, notes)],
+        list(score.tempos),
+        list(score.time_signatures),
+        list(score.key_signatures),
+        list(score.chords),
+    )
 
 
 def alter(score: Score, how: str, rng: random.Random) -> Score:
@@ -78,11 +83,16 @@ def alter(score: Score, how: str, rng: random.Random) -> Score:
             if n.duration >= 240 and rng.random() < 0.2:
                 q = n.duration // 4
                 if rng.random() < 0.5:  # mordent
-                    out += [Note(n.pitch, n.start, q, n.velocity), Note(n.pitch + 2, n.start + q, q, n.velocity),
-                            Note(n.pitch, n.start + 2 * q, n.duration - 2 * q, n.velocity)]
+                    out += [
+                        Note(n.pitch, n.start, q, n.velocity),
+                        Note(n.pitch + 2, n.start + q, q, n.velocity),
+                        Note(n.pitch, n.start + 2 * q, n.duration - 2 * q, n.velocity),
+                    ]
                 else:  # appoggiatura from above or below
-                    out += [Note(n.pitch + rng.choice([2, -1]), n.start, q, n.velocity),
-                            Note(n.pitch, n.start + q, n.duration - q, n.velocity)]
+                    out += [
+                        Note(n.pitch + rng.choice([2, -1]), n.start, q, n.velocity),
+                        Note(n.pitch, n.start + q, n.duration - q, n.velocity),
+                    ]
             else:
                 out.append(n)
         s.tracks[0].notes = out
@@ -115,20 +125,23 @@ def main() -> None:
     queries, negatives, calibration = eligible[:n], eligible[n : 2 * n], eligible[2 * n : 2 * n + 200]
     held_out = set(negatives) | set(calibration)
     kept = [i for i in range(len(corpus)) if i not in held_out]
-    index = MelodyIndex.build([melodies[i] for i in kept], [f"corpus:{infos[i].ref}" for i in kept],
-                              [infos[i].title for i in kept])
+    index = MelodyIndex.build(
+        [melodies[i] for i in kept], [f"corpus:{infos[i].ref}" for i in kept], [infos[i].title for i in kept]
+    )
     build_s = time.perf_counter() - t0
     print(f"index of {len(index)} pieces built in {build_s:.1f} s", flush=True)
     by_sequence: dict[bytes, set[str]] = {}
     for i in kept:
         by_sequence.setdefault(intervals(melodies[i].pitches).astype(np.int8).tobytes(), set()).add(
-            f"corpus:{infos[i].ref}")
+            f"corpus:{infos[i].ref}"
+        )
 
     # Ground truth for "not in the index": a held-out tune sharing VERSION_RUN or more consecutive
     # notes exactly (any key) with an indexed piece is another copy or version of an indexed tune
     # (the collections overlap), so matching it is right; it is reported apart, never hidden.
     exact = OriginalityIndex.from_sequences(
-        [melody_sequence([int(x) for x in melodies[i].pitches]) for i in kept], [str(i) for i in kept])
+        [melody_sequence([int(x) for x in melodies[i].pitches]) for i in kept], [str(i) for i in kept]
+    )
 
     def is_version(i: int) -> bool:
         return longest_copied_run([int(x) for x in melodies[i].pitches], exact).length >= VERSION_RUN
@@ -145,8 +158,10 @@ def main() -> None:
     threshold = round(max(calib_top) + 0.02, 2)
     print(f"threshold {threshold} (calibration max {max(calib_top):.3f})", flush=True)
 
-    results: dict[str, dict[str, list[float]]] = {a: {"top1": [], "top1dup": [], "top5": [], "ms": [],
-                                                       "ms_explained": [], "above": []} for a in ALTERATIONS}
+    results: dict[str, dict[str, list[float]]] = {
+        a: {"top1": [], "top1dup": [], "top5": [], "ms": [], "ms_explained": [], "above": []}
+        for a in ALTERATIONS
+    }
     misses: list[str] = []
     for qi, i in enumerate(queries):
         source = f"corpus:{infos[i].ref}"
@@ -169,8 +184,10 @@ def main() -> None:
             r["ms_explained"].append(ms_explained)
             r["above"].append(float(any(h.id in dups and h.similarity >= threshold for h in hits)))
             if not (ids and ids[0] in dups):
-                misses.append(f"{a}: {infos[i].title or infos[i].ref} ({len(query)} notes) → "
-                              f"{hits[0].title if hits else 'nothing'}")
+                misses.append(
+                    f"{a}: {infos[i].title or infos[i].ref} ({len(query)} notes) → "
+                    f"{hits[0].title if hits else 'nothing'}"
+                )
         if qi % 50 == 0:
             print(f"{qi}/{len(queries)} queries", flush=True)
 
@@ -184,8 +201,10 @@ def main() -> None:
             continue
         neg_top.append(sim)
         if sim >= threshold:
-            neg_above.append(f"{infos[i].title} [{infos[i].ref}] → {hits[0].title} [{hits[0].id}] "
-                             f"similarity {sim:.2f}; {hits[0].explanation}")
+            neg_above.append(
+                f"{infos[i].title} [{infos[i].ref}] → {hits[0].title} [{hits[0].id}] "
+                f"similarity {sim:.2f}; {hits[0].explanation}"
+            )
 
     lines = [
         "# Similar-work search: altered corpus tunes",
@@ -199,7 +218,8 @@ def main() -> None:
         f"{len(calib_top)} held-out calibration tunes that are no version of an indexed tune "
         f"({max(calib_top):.3f}) + 0.02 ({calib_versions} of 200 were versions).",
         "",
-        "| alteration | source top-1 | top-1 (source or exact duplicate) | top-5 | source found ≥ threshold | "
+        "| alteration | source top-1 | top-1 (source or exact duplicate) | top-5 | "
+        "source found ≥ threshold | "
         "query ms mean / p95 (ranking) | mean / p95 with 5 explanations |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -211,11 +231,13 @@ def main() -> None:
             f"| {a} | {statistics.mean(r['top1']):.1%} | {statistics.mean(r['top1dup']):.1%} | "
             f"{statistics.mean(r['top5']):.1%} | {statistics.mean(r['above']):.1%} | "
             f"{statistics.mean(r['ms']):.0f} / {np.percentile(r['ms'], 95):.0f} | "
-            f"{statistics.mean(r['ms_explained']):.0f} / {np.percentile(r['ms_explained'], 95):.0f} |")
+            f"{statistics.mean(r['ms_explained']):.0f} / {np.percentile(r['ms_explained'], 95):.0f} |"
+        )
     overall1 = statistics.mean(x for a in ALTERATIONS for x in results[a]["top1dup"])
     overall5 = statistics.mean(x for a in ALTERATIONS for x in results[a]["top5"])
     lines += [
-        f"| all | {statistics.mean(x for a in ALTERATIONS for x in results[a]['top1']):.1%} | {overall1:.1%} | "
+        f"| all | {statistics.mean(x for a in ALTERATIONS for x in results[a]['top1']):.1%} | "
+        f"{overall1:.1%} | "
         f"{overall5:.1%} | {statistics.mean(x for a in ALTERATIONS for x in results[a]['above']):.1%} | | "
         f"{statistics.mean(all_ms):.0f} / {np.percentile(all_ms, 95):.0f} |",
         "",

@@ -45,20 +45,30 @@ def tune(shift: int = 0) -> Score:
     return Score([Track("melody", 0, False, notes)], time_signatures=[TimeSignature(0, 4, 4)])
 
 
-def test_check_finds_a_transposed_library_tune(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_finds_a_transposed_library_tune(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tunesmith.io import save
     from tunesmith.store.db import open_store
     from tunesmith.store.pieces import add_piece
 
     save(tune(), tmp_path / "orig.mid")
     with open_store(db) as store, store.session() as s:
-        add_piece(s, tune(), source="library", title="My Tune", fmt=".mid",
-                  file_data=(tmp_path / "orig.mid").read_bytes())
+        add_piece(
+            s,
+            tune(),
+            source="library",
+            title="My Tune",
+            fmt=".mid",
+            file_data=(tmp_path / "orig.mid").read_bytes(),
+        )
     save(tune(5), tmp_path / "query.mid")
     code, out, _ = run(capsys, "check", str(tmp_path / "query.mid"), "--json")
     report = json.loads(out)
     assert code == 0 and report["matches"][0]["title"] == "My Tune (library)"
-    assert report["matches"][0]["similarity"] == 1.0 and report["matches"][0]["alignment"]["transposition"] == 5
+    assert (
+        report["matches"][0]["similarity"] == 1.0 and report["matches"][0]["alignment"]["transposition"] == 5
+    )
     code, out, _ = run(capsys, "check", str(tmp_path / "query.mid"))
     assert "MATCH 1.00  My Tune" in out
 
@@ -81,8 +91,11 @@ def test_composed_piece_is_registered_certified_and_verified(
     from tunesmith.io import load_one, save
     from tunesmith.store.db import open_store
 
-    paths = compose_to_files(ComposeRequest(style="folk", bars=8, form="AB", candidates=1, model="rules", seed=4),
-                             tmp_path / "out", formats=["mid", "json"])
+    paths = compose_to_files(
+        ComposeRequest(style="folk", bars=8, form="AB", candidates=1, model="rules", seed=4),
+        tmp_path / "out",
+        formats=["mid", "json"],
+    )
     code, out, _ = run(capsys, "certificate", "1", "--entry")
     cert = json.loads(out)
     body = cert["certificate"]
@@ -106,7 +119,9 @@ def test_composed_piece_is_registered_certified_and_verified(
     assert run(capsys, "registry", "verify")[0] == 0
     head = run(capsys, "registry", "head")[1].strip()
     with open_store(db) as store, store.session() as s:
-        s.execute(text("UPDATE registry_entries SET payload = replace(payload, :a, :b)"),
-                  {"a": '"seed":4', "b": '"seed":5'})
+        s.execute(
+            text("UPDATE registry_entries SET payload = replace(payload, :a, :b)"),
+            {"a": '"seed":4', "b": '"seed":5'},
+        )
     code, out, _ = run(capsys, "registry", "verify", "--head", head)
     assert code == 1 and "body was edited" in out

@@ -30,7 +30,7 @@ def tune(seed: int, length: int = 64) -> list[int]:
     return pitches
 
 
-def melody(pitches: list[int], durations: list[int] | None = None):  # noqa: ANN201
+def melody(pitches: list[int], durations: list[int] | None = None):
     durations = durations or [240] * len(pitches)
     starts = np.concatenate(([0], np.cumsum(durations)[:-1]))
     return melody_from_notes(starts, np.array(pitches), FOUR_FOUR)

@@ -36,15 +36,21 @@ def tunes() -> list[np.ndarray]:
 
 @pytest.fixture(scope="module")
 def index(tunes: list[np.ndarray]) -> ap.AudioIndex:
-    return ap.AudioIndex.build([ap.fingerprint(t) for t in tunes[:5]], [f"p{i}" for i in range(5)],
-                               [f"Piece {i}" for i in range(5)], [30.0] * 5)
+    return ap.AudioIndex.build(
+        [ap.fingerprint(t) for t in tunes[:5]],
+        [f"p{i}" for i in range(5)],
+        [f"Piece {i}" for i in range(5)],
+        [30.0] * 5,
+    )
 
 
 def test_degraded_excerpt_is_identified_with_offset(tunes: list[np.ndarray], index: ap.AudioIndex) -> None:
     clip = tunes[3][12 * SR : 22 * SR]
     clip = resample_poly(clip, 100, 102)  # 2% faster
     rng = np.random.default_rng(0)
-    clip = clip * 2.0 + rng.standard_normal(len(clip)) * np.sqrt(np.mean(clip**2) * 4 / 10)  # +6 dB, 10 dB SNR
+    clip = clip * 2.0 + rng.standard_normal(len(clip)) * np.sqrt(
+        np.mean(clip**2) * 4 / 10
+    )  # +6 dB, 10 dB SNR
     hit = index.identify(clip.astype(np.float32))
     assert hit is not None and hit.id == "p3"
     assert abs(hit.offset_seconds - 12.0) < 1.0
@@ -76,8 +82,10 @@ def test_bad_audio_files_get_clear_errors(tmp_path: Path) -> None:
         ap.read_audio(tmp_path / "text.wav")
     with pytest.raises(InputFileError):
         ap.read_audio(tmp_path / "missing.wav")
-    for name, samples, problem in (("short.wav", np.full(SR, 0.1), "at least"),
-                                   ("silent.wav", np.zeros(5 * SR), "silent")):
+    for name, samples, problem in (
+        ("short.wav", np.full(SR, 0.1), "at least"),
+        ("silent.wav", np.zeros(5 * SR), "silent"),
+    ):
         with AudioFile(str(tmp_path / name), "w", SR, 1) as fh:
             fh.write(samples.astype(np.float32)[None, :])
         with pytest.raises(ControlError, match=problem):

@@ -36,8 +36,10 @@ def test_intact_log_verifies_and_certificates_prove_inclusion(store: Store) -> N
 
 def test_edited_entry_is_detected(store: Store) -> None:
     with store.session() as session:
-        session.execute(text("UPDATE registry_entries SET payload = :p WHERE seq = 2"),
-                        {"p": json.dumps({"schema": "test", "title": "stolen", "seed": 2})})
+        session.execute(
+            text("UPDATE registry_entries SET payload = :p WHERE seq = 2"),
+            {"p": json.dumps({"schema": "test", "title": "stolen", "seed": 2})},
+        )
         problems = verify_log(session)["problems"]
     assert any("entry 2: its body was edited" in p for p in problems)
 

@@ -41,7 +41,9 @@ def test_identify_rejects_bad_audio_clearly(client: TestClient) -> None:
 
     r = client.post("/api/originality/identify", files={"file": ("clip.txt", b"hello", "text/plain")})
     assert r.status_code in (400, 415, 422) and "audio must be" in r.json()["detail"]
-    r = client.post("/api/originality/identify", files={"file": ("clip.wav", b"not a wav at all", "audio/wav")})
+    r = client.post(
+        "/api/originality/identify", files={"file": ("clip.wav", b"not a wav at all", "audio/wav")}
+    )
     assert r.status_code in (400, 415, 422) and "not readable audio" in r.json()["detail"]
     buf = io.BytesIO()
     with AudioFile(buf, "w", 8000, 1, format="wav") as fh:

@@ -18,10 +18,15 @@ import typer
 
 from tunesmith.errors import ControlError, TunesmithError
 
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="SQLAlchemy database URL (default: $TUNESMITH_DB_URL, else SQLite in the data dir).")]
-registry_app = typer.Typer(help="The registry of generated works: verify the log, show its head.",
-                           no_args_is_help=True)
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="SQLAlchemy database URL (default: $TUNESMITH_DB_URL, else SQLite in the data dir)."
+    ),
+]
+registry_app = typer.Typer(
+    help="The registry of generated works: verify the log, show its head.", no_args_is_help=True
+)
 
 
 def _existing(path: Path) -> Path:
@@ -46,7 +51,10 @@ def check_command(
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
-    typer.echo(f"{file}: {report['notes']} melody notes against {report['indexed_works']} works — {report['verdict']}")
+    typer.echo(
+        f"{file}: {report['notes']} melody notes against {report['indexed_works']} works — "
+        f"{report['verdict']}"
+    )
     for rank, m in enumerate(report["matches"], start=1):
         flag = "MATCH" if m["match"] else "     "
         typer.echo(f"{rank}. {flag} {m['similarity']:.2f}  {m['title']}  [{m['id']}]")
@@ -55,7 +63,9 @@ def check_command(
 
 def identify_command(
     clip: Annotated[Path, typer.Argument(help="Audio file (WAV, FLAC, MP3, OGG), at least 3 s.")],
-    add: Annotated[bool, typer.Option("--add", help="Fingerprint this recording into the store instead.")] = False,
+    add: Annotated[
+        bool, typer.Option("--add", help="Fingerprint this recording into the store instead.")
+    ] = False,
     title: Annotated[str | None, typer.Option("--title", help="Title of an added recording.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     db: DbOption = None,
@@ -75,14 +85,18 @@ def identify_command(
     elif hit is None:
         typer.echo(f"{clip}: no stored piece or recording matches")
     else:
-        typer.echo(f"{clip}: {hit['title']} [{hit['id']}] from {hit['offset_seconds']:.1f} s "
-                   f"({hit['matches']} landmarks agree; next best piece {hit['runner_up']}; speed ×{hit['speed']})")
+        typer.echo(
+            f"{clip}: {hit['title']} [{hit['id']}] from {hit['offset_seconds']:.1f} s "
+            f"({hit['matches']} landmarks agree; next best piece {hit['runner_up']}; speed ×{hit['speed']})"
+        )
     if hit is None:
         raise SystemExit(1)  # click returns a typer.Exit code instead of exiting when not standalone
 
 
 def certificate_command(
-    piece: Annotated[int, typer.Argument(help="Piece id of a generated work (or the entry number with --entry).")],
+    piece: Annotated[
+        int, typer.Argument(help="Piece id of a generated work (or the entry number with --entry).")
+    ],
     entry: Annotated[bool, typer.Option("--entry", help="PIECE is a registry entry number.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the JSON here.")] = None,
     db: DbOption = None,
@@ -124,14 +138,21 @@ def verify_command(
                 log = verify_log(session, (int(head["size"]), str(head["root"]))) if not problems else None
             if log is not None:
                 problems += log["problems"]
-            result = {"file": str(file), "status": "certificate valid" if not problems else "certificate INVALID",
-                      "problems": problems}
+            result = {
+                "file": str(file),
+                "status": "certificate valid" if not problems else "certificate INVALID",
+                "problems": problems,
+            }
         else:
             result = verify_file(file, store)
     if as_json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        where = f" (entry {result['seq']}, piece {result['piece_id']}: {result['title']})" if result.get("seq") else ""
+        where = (
+            f" (entry {result['seq']}, piece {result['piece_id']}: {result['title']})"
+            if result.get("seq")
+            else ""
+        )
         typer.echo(f"{file}: {result['status']}{where}")
         if result.get("detail"):
             typer.echo(f"  {result['detail']}")
@@ -155,8 +176,13 @@ def _certificate_in(file: Path) -> dict[str, Any] | None:
 
 @registry_app.command("verify")
 def registry_verify(
-    head: Annotated[str | None, typer.Option(
-        "--head", help="A tree head kept from earlier, SIZE:ROOT (see `registry head`); the log must contain it.")] = None,
+    head: Annotated[
+        str | None,
+        typer.Option(
+            "--head",
+            help="A tree head kept from earlier, SIZE:ROOT (see `registry head`); the log must contain it.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Recompute every entry's hash, the chain and the Merkle tree heads; exit 1 on any problem."""
@@ -167,14 +193,19 @@ def registry_verify(
     if head:
         size, _, root = head.partition(":")
         if not size.isdigit() or len(root) != 64:
-            raise ControlError("head", "give it as SIZE:ROOT (64 hex digits), as `tunesmith registry head` prints")
+            raise ControlError(
+                "head", "give it as SIZE:ROOT (64 hex digits), as `tunesmith registry head` prints"
+            )
         given = (int(size), root)
     with open_store(db) as store, store.session() as session:
         result = verify_log(session, given)
     for p in result["problems"]:
         typer.echo(f"- {p}")
     state = "intact" if result["ok"] else f"DAMAGED ({len(result['problems'])} problems)"
-    typer.echo(f"registry: {result['entries']} entries, {state}; head {result['head']['size']}:{result['head']['root']}")
+    typer.echo(
+        f"registry: {result['entries']} entries, {state}; "
+        f"head {result['head']['size']}:{result['head']['root']}"
+    )
     if not result["ok"]:
         raise SystemExit(1)  # click returns a typer.Exit code instead of exiting when not standalone
 

@@ -173,7 +173,8 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
             break
         rejected.append(current)
         current = (current * 1103515245 + 12345) & 0x7FFFFFFF
-    if copied is not None and copied > MAX_COPIED_RUN:  # (a near-copy after every retry is kept: the best we have)
+    # (A near-copy after every retry is kept: the best there is; the registry reports it.)
+    if copied is not None and copied > MAX_COPIED_RUN:
         # Every regeneration still copied: never hand back training data, so break the runs.
         melody.notes, copied = _break_copied_runs(plan, melody.notes)
     checks = theory_checks(plan, harmony, melody.notes)

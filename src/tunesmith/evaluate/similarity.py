@@ -65,8 +65,9 @@ class Melody:
         return len(self.pitches)
 
 
-def melody_from_notes(starts: np.ndarray, pitches: np.ndarray, time_signatures: Sequence[TimeSignature],
-                      pickup: int = 0) -> Melody:
+def melody_from_notes(
+    starts: np.ndarray, pitches: np.ndarray, time_signatures: Sequence[TimeSignature], pickup: int = 0
+) -> Melody:
     """A :class:`Melody` from a monophonic line (onsets in ticks, sorted, one note per onset)."""
     starts = np.asarray(starts, dtype=np.int64)
     pitches = np.asarray(pitches, dtype=np.int64)
@@ -120,7 +121,8 @@ def melody_of_columns(cols: dict[str, np.ndarray], meta: dict[str, Any]) -> Melo
     counts = np.bincount(track_of, minlength=len(tracks))
     sums = np.bincount(track_of, weights=pitch, minlength=len(tracks))
     chosen = choose_melody(
-        [str(t[0]) for t in tracks], [bool(t[2]) for t in tracks],
+        [str(t[0]) for t in tracks],
+        [bool(t[2]) for t in tracks],
         [float(sums[k] / counts[k]) if k < len(counts) and counts[k] else None for k in range(len(tracks))],
     )
     sigs = [TimeSignature(int(t), int(n), int(d)) for t, n, d in meta.get("time_signatures", [])]
@@ -133,7 +135,9 @@ def melody_of_columns(cols: dict[str, np.ndarray], meta: dict[str, Any]) -> Melo
         starts, pitch = starts[order], pitch[order]
         first = np.concatenate(([True], starts[1:] != starts[:-1]))
         starts, pitch = starts[first], pitch[first]
-    light = Score(time_signatures=sigs, chords=[ChordSymbol(int(t), str(f)) for t, f in meta.get("chords", [])])
+    light = Score(
+        time_signatures=sigs, chords=[ChordSymbol(int(t), str(f)) for t, f in meta.get("chords", [])]
+    )
     return melody_from_notes(starts, pitch, sigs, pickup_ticks(light))
 
 
@@ -167,8 +171,17 @@ class MelodyIndex:
     say what a person sees.
     """
 
-    def __init__(self, pitches: np.ndarray, bars: np.ndarray, offsets: np.ndarray, keys: np.ndarray,
-                 postings: np.ndarray, ids: Sequence[str], titles: Sequence[str]) -> None:
+    def __init__(
+        self,
+        pitches: np.ndarray,
+        bars: np.ndarray,
+        offsets: np.ndarray,
+        keys: np.ndarray,
+        postings: np.ndarray,
+        *,
+        ids: Sequence[str],
+        titles: Sequence[str],
+    ) -> None:
         self.pitches, self.bars, self.offsets = pitches, bars, offsets
         self.keys, self.postings = keys, postings
         self.ids, self.titles = list(ids), list(titles)
@@ -193,8 +206,15 @@ class MelodyIndex:
         offsets = np.concatenate(([0], np.cumsum(lengths)))
         pitches = np.concatenate([m.pitches for m in melodies]) if melodies else np.zeros(0, np.int16)
         bars = np.concatenate([m.bars for m in melodies]) if melodies else np.zeros(0, np.int32)
-        return cls(pitches.astype(np.int16), bars.astype(np.int32), offsets, all_keys[order],
-                   all_owners[order], ids, titles)
+        return cls(
+            pitches.astype(np.int16),
+            bars.astype(np.int32),
+            offsets,
+            all_keys[order],
+            all_owners[order],
+            ids=ids,
+            titles=titles,
+        )
 
     @classmethod
     def merge(cls, parts: Sequence[MelodyIndex]) -> MelodyIndex:
@@ -209,12 +229,18 @@ class MelodyIndex:
         keys = np.concatenate([np.asarray(p.keys) for p in parts])
         postings = np.concatenate([np.asarray(p.postings) + b for p, b in zip(parts, base, strict=True)])
         order = np.argsort(keys, kind="stable")
-        offsets = np.concatenate([[0]] + [np.asarray(p.offsets[1:]) + nb
-                                          for p, nb in zip(parts, note_base, strict=True)])
-        return cls(np.concatenate([np.asarray(p.pitches) for p in parts]),
-                   np.concatenate([np.asarray(p.bars) for p in parts]), offsets, keys[order],
-                   postings[order].astype(np.int32), [i for p in parts for i in p.ids],
-                   [t for p in parts for t in p.titles])
+        offsets = np.concatenate(
+            [[0]] + [np.asarray(p.offsets[1:]) + nb for p, nb in zip(parts, note_base, strict=True)]
+        )
+        return cls(
+            np.concatenate([np.asarray(p.pitches) for p in parts]),
+            np.concatenate([np.asarray(p.bars) for p in parts]),
+            offsets,
+            keys[order],
+            postings[order].astype(np.int32),
+            ids=[i for p in parts for i in p.ids],
+            titles=[t for p in parts for t in p.titles],
+        )
 
     def melody(self, piece: int) -> tuple[np.ndarray, np.ndarray]:
         """(pitches, bars) of piece ``piece``."""
@@ -226,8 +252,13 @@ class MelodyIndex:
     def save(self, folder: str | Path) -> None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        arrays = {"pitches": self.pitches, "bars": self.bars, "offsets": self.offsets,
-                  "keys": self.keys, "postings": self.postings}
+        arrays = {
+            "pitches": self.pitches,
+            "bars": self.bars,
+            "offsets": self.offsets,
+            "keys": self.keys,
+            "postings": self.postings,
+        }
         for name, arr in arrays.items():
             with atomic_path(folder / f"{name}.npy") as tmp, tmp.open("wb") as fh:
                 np.save(fh, np.asarray(arr))
@@ -241,9 +272,13 @@ class MelodyIndex:
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             if meta.get("format") != INDEX_FORMAT:
-                raise CorruptFileError(folder, f"melody index format {meta.get('format')}, expected {INDEX_FORMAT}")
-            arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-                      for name in ("pitches", "bars", "offsets", "keys", "postings")}
+                raise CorruptFileError(
+                    folder, f"melody index format {meta.get('format')}, expected {INDEX_FORMAT}"
+                )
+            arrays = {
+                name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+                for name in ("pitches", "bars", "offsets", "keys", "postings")
+            }
             index = cls(ids=[str(i) for i in meta["ids"]], titles=[str(t) for t in meta["titles"]], **arrays)
         except (OSError, KeyError, ValueError, TypeError) as err:
             raise CorruptFileError(folder, f"not a readable melody index ({err})") from err
@@ -320,7 +355,7 @@ def candidates(index: MelodyIndex, query: Melody, limit: int = CANDIDATES) -> tu
     return best, scores[best]
 
 
-def _substitution(q: np.ndarray, t: np.ndarray) -> np.ndarray:
+def _substitution(q: np.ndarray | np.integer[Any], t: np.ndarray) -> np.ndarray:
     """Score of aligning query interval(s) ``q`` (column vector) with work intervals ``t``."""
     same_dir = np.sign(q) == np.sign(t)
     return np.where(q == t, MATCH, np.where(same_dir, MISMATCH_SAME_DIRECTION, MISMATCH))
@@ -342,7 +377,7 @@ def align_scores(query_iv: np.ndarray, works_iv: Sequence[np.ndarray]) -> np.nda
 
 
 def _align_group(query_iv: np.ndarray, works_iv: Sequence[np.ndarray]) -> np.ndarray:
-    width = max(1, max(len(w) for w in works_iv))
+    width = max(1, *(len(w) for w in works_iv))
     works = np.full((len(works_iv), width), _PAD, dtype=np.int64)
     for k, w in enumerate(works_iv):
         works[k, : len(w)] = w
@@ -351,8 +386,9 @@ def _align_group(query_iv: np.ndarray, works_iv: Sequence[np.ndarray]) -> np.nda
     best = np.zeros(len(works_iv), dtype=np.int64)
     padded = works == _PAD
     # A melody uses a few dozen distinct intervals: one substitution row per distinct value.
-    subs = {int(v): np.where(padded, MISMATCH * 4, _substitution(np.int64(v), works))
-            for v in np.unique(query_iv)}
+    subs = {
+        int(v): np.where(padded, MISMATCH * 4, _substitution(np.int64(v), works)) for v in np.unique(query_iv)
+    }
     for q in query_iv:
         sub = subs[int(q)]
         cur = np.zeros_like(prev)
@@ -433,25 +469,42 @@ def _describe(query: Melody, index: MelodyIndex, match: Match) -> Alignment | No
     shifts = [int(query.pitches[a]) - int(pitches[b]) for a, b in both]
     values, counts = np.unique(shifts, return_counts=True)
     return Alignment(
-        (q0, q1), (w0 + lo, w1 + lo), (int(query.bars[q0]), int(query.bars[q1])), (int(bars[w0]), int(bars[w1])),
-        same, len(both) - same, inserted, missing, int(values[int(np.argmax(counts))]),
+        (q0, q1),
+        (w0 + lo, w1 + lo),
+        (int(query.bars[q0]), int(query.bars[q1])),
+        (int(bars[w0]), int(bars[w1])),
+        same,
+        len(both) - same,
+        inserted,
+        missing,
+        int(values[int(np.argmax(counts))]),
     )
 
 
 def explain(match: Match) -> str:
     a = match.alignment
-    head = (f"similarity {match.similarity:.2f} = alignment score {match.score} / {match.best_possible} "
-            f"(every query interval matched, {MATCH} each)")
+    head = (
+        f"similarity {match.similarity:.2f} = alignment score {match.score} / {match.best_possible} "
+        f"(every query interval matched, {MATCH} each)"
+    )
     if a is None:
         return head
     shift = f"transposed {a.transposition:+d} semitones" if a.transposition else "same key"
-    return (f"{head}; query bars {a.query_bars[0]}-{a.query_bars[1]} ≈ bars {a.work_bars[0]}-{a.work_bars[1]} "
-            f"({shift}): {a.same} intervals identical, {a.changed} changed, {a.inserted} inserted in "
-            f"the query, {a.missing} of the work skipped; the passage covers {match.coverage:.0%} of the work")
+    return (
+        f"{head}; query bars {a.query_bars[0]}-{a.query_bars[1]} ≈ bars {a.work_bars[0]}-{a.work_bars[1]} "
+        f"({shift}): {a.same} intervals identical, {a.changed} changed, {a.inserted} inserted in "
+        f"the query, {a.missing} of the work skipped; the passage covers {match.coverage:.0%} of the work"
+    )
 
 
-def search(index: MelodyIndex, query: Melody, top: int = 5, *, explain_top: int | None = None,
-           exclude: Sequence[str] = ()) -> list[Match]:
+def search(
+    index: MelodyIndex,
+    query: Melody,
+    top: int = 5,
+    *,
+    explain_top: int | None = None,
+    exclude: Sequence[str] = (),
+) -> list[Match]:
     """The ``top`` works of ``index`` most similar to ``query``, best first (see the module docstring).
     ``explain_top`` (default: all ``top``) of them get the traceback and an explanation; ``exclude``
     drops works by id (e.g. the query's own entry)."""
@@ -475,8 +528,19 @@ def search(index: MelodyIndex, query: Melody, top: int = 5, *, explain_top: int 
     out = []
     for k in order:
         p = int(pieces[k])
-        out.append(Match(p, index.ids[p], index.titles[p], float(scores[k]) / best_possible, int(scores[k]),
-                         best_possible, 0.0, float(cand_scores[k]), offsets[k]))
+        out.append(
+            Match(
+                p,
+                index.ids[p],
+                index.titles[p],
+                float(scores[k]) / best_possible,
+                int(scores[k]),
+                best_possible,
+                0.0,
+                float(cand_scores[k]),
+                offsets[k],
+            )
+        )
     for match in out[: top if explain_top is None else explain_top]:
         match.alignment = _describe(query, index, match)
         if match.alignment is not None:
@@ -521,7 +585,9 @@ def corpus_melody_index(progress: bool = False) -> MelodyIndex:
             if progress and i % 2000 == 0:
                 print(f"melody index: {i}/{len(corpus)} pieces", flush=True)
         infos = corpus.pieces
-        index = MelodyIndex.build(melodies, [f"corpus:{p.ref}" for p in infos], [p.title or p.ref for p in infos])
+        index = MelodyIndex.build(
+            melodies, [f"corpus:{p.ref}" for p in infos], [p.title or p.ref for p in infos]
+        )
         index.save(folder)
         index = MelodyIndex.load(folder)
     _LOADED[key] = index

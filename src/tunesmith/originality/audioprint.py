@@ -5,7 +5,8 @@ peaks are paired (an anchor with a few peaks up to ~1 s after it) and each pair 
 (anchor frequency, frequency difference, time difference). A recording of the same audio shares many
 hashes *at one consistent time offset*; noise, gain and lossy coding remove some peaks but few
 enough. A tape-style speed change moves every peak in time and frequency by the same factor: the
-query's peaks are rescaled for a few factors around 1 (±2.5 %, steps of 0.42 %) and the best offset count wins.
+query's peaks are rescaled for a few factors around 1 (±2.5 %, steps of 0.42 %) and the best offset
+count wins.
 Why this and not Chromaprint: see benchmarks/results/audio_fingerprint.md (measured on the same clips).
 
 Index: all (hash, piece, frame) triples sorted by hash; a query reads them with ``searchsorted``.
@@ -68,7 +69,9 @@ def read_audio(path: str | Path) -> np.ndarray:
     except InputFileError:
         raise
     except (ValueError, RuntimeError, OSError) as err:
-        raise CorruptFileError(p, f"not readable audio ({str(err).splitlines()[0] if str(err) else err})") from err
+        raise CorruptFileError(
+            p, f"not readable audio ({str(err).splitlines()[0] if str(err) else err})"
+        ) from err
     mono = np.asarray(audio, dtype=np.float32).mean(axis=0)
     check_audio(mono, SAMPLE_RATE, str(p))
     return mono
@@ -116,7 +119,7 @@ def peaks(samples: np.ndarray) -> Peaks:
         return Peaks(np.zeros(0), np.zeros(0), len(x) / SAMPLE_RATE)
     strength = spec[f, t]
     # The strongest peaks per one-second block.
-    block = t // int(round(1 / FRAME_SECONDS))
+    block = t // round(1 / FRAME_SECONDS)
     order = np.lexsort((-strength, block))
     f, t, block = f[order], t[order], block[order]
     rank = np.arange(len(block)) - np.searchsorted(block, block, side="left")
@@ -162,8 +165,10 @@ def read_fingerprint(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     (n,) = struct.unpack("<I", data[4:8])
     if len(data) != 8 + 8 * n:
         raise ControlError("fingerprint", f"truncated: {len(data)} bytes for {n} landmarks")
-    return (np.frombuffer(data, dtype="<u4", count=n, offset=8),
-            np.frombuffer(data, dtype="<i4", count=n, offset=8 + 4 * n))
+    return (
+        np.frombuffer(data, dtype="<u4", count=n, offset=8),
+        np.frombuffer(data, dtype="<i4", count=n, offset=8 + 4 * n),
+    )
 
 
 @dataclass
@@ -183,8 +188,16 @@ class AudioMatch:
 class AudioIndex:
     """Landmarks of many recordings, searchable with :meth:`identify`."""
 
-    def __init__(self, hashes: np.ndarray, pieces: np.ndarray, times: np.ndarray, ids: Sequence[str],
-                 titles: Sequence[str], seconds: Sequence[float]) -> None:
+    def __init__(
+        self,
+        hashes: np.ndarray,
+        pieces: np.ndarray,
+        times: np.ndarray,
+        *,
+        ids: Sequence[str],
+        titles: Sequence[str],
+        seconds: Sequence[float],
+    ) -> None:
         self.hashes, self.pieces, self.times = hashes, pieces, times
         self.ids, self.titles, self.seconds = list(ids), list(titles), list(seconds)
 
@@ -192,8 +205,9 @@ class AudioIndex:
         return len(self.ids)
 
     @classmethod
-    def build(cls, prints: Sequence[bytes], ids: Sequence[str], titles: Sequence[str],
-              seconds: Sequence[float]) -> AudioIndex:
+    def build(
+        cls, prints: Sequence[bytes], ids: Sequence[str], titles: Sequence[str], seconds: Sequence[float]
+    ) -> AudioIndex:
         hs, ps, ts = [], [], []
         for p, data in enumerate(prints):
             h, a = read_fingerprint(data)
@@ -202,8 +216,14 @@ class AudioIndex:
             ps.append(np.full(len(h), p, dtype=np.int32))
         h = np.concatenate(hs) if hs else np.zeros(0, dtype=np.uint32)
         order = np.argsort(h, kind="stable")
-        return cls(h[order], (np.concatenate(ps) if ps else np.zeros(0, np.int32))[order],
-                   (np.concatenate(ts) if ts else np.zeros(0, np.int32))[order], ids, titles, seconds)
+        return cls(
+            h[order],
+            (np.concatenate(ps) if ps else np.zeros(0, np.int32))[order],
+            (np.concatenate(ts) if ts else np.zeros(0, np.int32))[order],
+            ids=ids,
+            titles=titles,
+            seconds=seconds,
+        )
 
     def nbytes(self) -> int:
         return int(self.hashes.nbytes + self.pieces.nbytes + self.times.nbytes)
@@ -252,7 +272,9 @@ class AudioIndex:
         if best is None:
             return None
         count, p, offset, speed, runner = best
-        return AudioMatch(p, self.ids[p], self.titles[p], max(0.0, offset * FRAME_SECONDS), count, speed, runner)
+        return AudioMatch(
+            p, self.ids[p], self.titles[p], max(0.0, offset * FRAME_SECONDS), count, speed, runner
+        )
 
     def save(self, path: str | Path) -> None:
         import json
@@ -260,9 +282,16 @@ class AudioIndex:
         from tunesmith.fileutil import atomic_path
 
         with atomic_path(path) as tmp, tmp.open("wb") as fh:
-            np.savez(fh, hashes=self.hashes, pieces=self.pieces, times=self.times,
-                     meta=np.frombuffer(json.dumps({"ids": self.ids, "titles": self.titles,
-                                                    "seconds": self.seconds}).encode(), dtype=np.uint8))
+            np.savez(
+                fh,
+                hashes=self.hashes,
+                pieces=self.pieces,
+                times=self.times,
+                meta=np.frombuffer(
+                    json.dumps({"ids": self.ids, "titles": self.titles, "seconds": self.seconds}).encode(),
+                    dtype=np.uint8,
+                ),
+            )
 
     @classmethod
     def load(cls, path: str | Path) -> AudioIndex:
@@ -271,7 +300,13 @@ class AudioIndex:
         try:
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(data["meta"].tobytes().decode("utf-8"))
-                return cls(data["hashes"], data["pieces"], data["times"], meta["ids"], meta["titles"],
-                           meta["seconds"])
+                return cls(
+                    data["hashes"],
+                    data["pieces"],
+                    data["times"],
+                    ids=meta["ids"],
+                    titles=meta["titles"],
+                    seconds=meta["seconds"],
+                )
         except (OSError, KeyError, ValueError) as err:
             raise CorruptFileError(path, f"not a readable audio index ({err})") from err

@@ -29,7 +29,9 @@ def audio_index(store: Store) -> ap.AudioIndex:
 
     with store.session() as session:
         state = (
-            session.scalar(select(func.count()).select_from(Fingerprint).where(Fingerprint.kind == AUDIO_KIND)),
+            session.scalar(
+                select(func.count()).select_from(Fingerprint).where(Fingerprint.kind == AUDIO_KIND)
+            ),
             session.scalar(select(func.max(Fingerprint.id)).where(Fingerprint.kind == AUDIO_KIND)),
             session.scalar(select(func.count()).select_from(AudioRecording)),
             session.scalar(select(func.max(AudioRecording.id))),
@@ -39,8 +41,10 @@ def audio_index(store: Store) -> ap.AudioIndex:
             return _CACHE[key]
         prints, ids, titles, seconds = [], [], [], []
         for fp, piece in session.execute(
-            select(Fingerprint, Piece).join(Piece, Piece.id == Fingerprint.piece_id)
-            .where(Fingerprint.kind == AUDIO_KIND).order_by(Fingerprint.id)
+            select(Fingerprint, Piece)
+            .join(Piece, Piece.id == Fingerprint.piece_id)
+            .where(Fingerprint.kind == AUDIO_KIND)
+            .order_by(Fingerprint.id)
         ).all():
             prints.append(fp.data)
             ids.append(f"piece:{piece.id}")
@@ -60,16 +64,26 @@ def audio_index(store: Store) -> ap.AudioIndex:
 def identify_samples(samples: Any, store: Store) -> dict[str, Any] | None:
     index = audio_index(store)
     if len(index) == 0:
-        raise ControlError("audio", "no audio is fingerprinted in the store yet: render pieces with "
-                                    "`tunesmith compose` or add recordings with `tunesmith identify --add`")
+        raise ControlError(
+            "audio",
+            "no audio is fingerprinted in the store yet: render pieces with "
+            "`tunesmith compose` or add recordings with `tunesmith identify --add`",
+        )
     hit = index.identify(samples)
     if hit is None:
         return None
     kind, _, number = hit.id.partition(":")
-    return {"id": hit.id, "title": hit.title, "piece_id": int(number) if kind == "piece" else None,
-            "recording_id": int(number) if kind == "recording" else None,
-            "offset_seconds": round(hit.offset_seconds, 2), "matches": hit.matches,
-            "runner_up": hit.runner_up, "speed": hit.speed, "threshold": ap.MIN_MATCHES}
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "piece_id": int(number) if kind == "piece" else None,
+        "recording_id": int(number) if kind == "recording" else None,
+        "offset_seconds": round(hit.offset_seconds, 2),
+        "matches": hit.matches,
+        "runner_up": hit.runner_up,
+        "speed": hit.speed,
+        "threshold": ap.MIN_MATCHES,
+    }
 
 
 def identify_file(path: str | Path, store: Store) -> dict[str, Any] | None:
@@ -77,8 +91,9 @@ def identify_file(path: str | Path, store: Store) -> dict[str, Any] | None:
     return identify_samples(ap.read_audio(path), store)
 
 
-def add_recording(path: str | Path, store: Store, title: str | None = None,
-                  owner_id: int | None = None) -> tuple[int, bool]:
+def add_recording(
+    path: str | Path, store: Store, title: str | None = None, owner_id: int | None = None
+) -> tuple[int, bool]:
     """Fingerprint an audio file into the store; returns (recording id, created)."""
     from sqlalchemy import select
 
@@ -91,8 +106,13 @@ def add_recording(path: str | Path, store: Store, title: str | None = None,
         existing = session.scalar(select(AudioRecording).where(AudioRecording.sha256 == digest))
         if existing is not None:
             return existing.id, False
-        rec = AudioRecording(title=(title or p.stem)[:300], sha256=digest, seconds=len(samples) / ap.SAMPLE_RATE,
-                             landmarks=ap.fingerprint(samples), owner_id=owner_id)
+        rec = AudioRecording(
+            title=(title or p.stem)[:300],
+            sha256=digest,
+            seconds=len(samples) / ap.SAMPLE_RATE,
+            landmarks=ap.fingerprint(samples),
+            owner_id=owner_id,
+        )
         session.add(rec)
         session.flush()
         return rec.id, True
@@ -105,7 +125,11 @@ def index_rendered(piece_id: int, audio_path: str | Path, store: Store) -> bool:
     from tunesmith.store.models import Fingerprint
 
     with store.session() as session:
-        if session.scalar(select(Fingerprint).where(Fingerprint.piece_id == piece_id, Fingerprint.kind == AUDIO_KIND)):
+        if session.scalar(
+            select(Fingerprint).where(Fingerprint.piece_id == piece_id, Fingerprint.kind == AUDIO_KIND)
+        ):
             return False
-        session.add(Fingerprint(piece_id=piece_id, kind=AUDIO_KIND, data=ap.fingerprint(ap.read_audio(audio_path))))
+        session.add(
+            Fingerprint(piece_id=piece_id, kind=AUDIO_KIND, data=ap.fingerprint(ap.read_audio(audio_path)))
+        )
         return True

@@ -61,11 +61,13 @@ def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
         return []
     k = _split(len(leaves))
     if index < k:
-        return inclusion_proof(leaves[:k], index) + [root(leaves[k:])]
-    return inclusion_proof(leaves[k:], index - k) + [root(leaves[:k])]
+        return [*inclusion_proof(leaves[:k], index), root(leaves[k:])]
+    return [*inclusion_proof(leaves[k:], index - k), root(leaves[:k])]
 
 
-def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], expected_root: bytes) -> bool:
+def verify_inclusion(
+    leaf: bytes, index: int, size: int, proof: Sequence[bytes], expected_root: bytes
+) -> bool:
     """True when ``proof`` shows ``leaf`` at ``index`` of a tree of ``size`` leaves with root
     ``expected_root`` (RFC 9162, 2.1.3.2)."""
     if not 0 <= index < size:

@@ -38,7 +38,7 @@ def canonical(obj: Any) -> bytes:
 
 def sha256_file(path: str | Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with Path(path).open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -62,9 +62,15 @@ def append(session: Session, body: dict[str, Any], piece_id: int | None) -> Regi
     previous = bytes.fromhex(entries[-1].chain_hash) if entries else b""
     chain = hashlib.sha256(previous + leaf).hexdigest()
     leaves = [bytes.fromhex(e.leaf_hash) for e in entries] + [leaf]
-    entry = RegistryEntry(seq=len(entries) + 1, piece_id=piece_id, payload=data.decode("utf-8"),
-                          leaf_hash=leaf.hex(), chain_hash=chain, tree_root=merkle.root(leaves).hex(),
-                          created_at=datetime.now(UTC).replace(tzinfo=None))
+    entry = RegistryEntry(
+        seq=len(entries) + 1,
+        piece_id=piece_id,
+        payload=data.decode("utf-8"),
+        leaf_hash=leaf.hex(),
+        chain_hash=chain,
+        tree_root=merkle.root(leaves).hex(),
+        created_at=datetime.now(UTC).replace(tzinfo=None),
+    )
     session.add(entry)
     session.flush()
     return entry
@@ -85,7 +91,9 @@ def verify_log(session: Session, head: tuple[int, str] | None = None) -> dict[st
             problems.append(f"entry {e.seq}: its body was edited (leaf hash differs)")
         chain = hashlib.sha256(previous + bytes.fromhex(e.leaf_hash)).hexdigest()
         if chain != e.chain_hash:
-            problems.append(f"entry {e.seq}: chain hash broken (an earlier entry was changed, removed or moved)")
+            problems.append(
+                f"entry {e.seq}: chain hash broken (an earlier entry was changed, removed or moved)"
+            )
         previous = bytes.fromhex(e.chain_hash)
         leaves.append(leaf)
     for e, r in zip(entries, merkle.roots_of_prefixes(leaves), strict=True):
@@ -97,15 +105,23 @@ def verify_log(session: Session, head: tuple[int, str] | None = None) -> dict[st
             problems.append(f"the log has {len(leaves)} entries, fewer than the {size} of the given head")
         elif merkle.root(leaves[:size]).hex() != root_hex.lower():
             problems.append(f"the first {size} entries no longer hash to the given head {root_hex[:16]}…")
-    return {"entries": len(entries), "ok": not problems, "problems": problems,
-            "head": {"size": len(leaves), "root": merkle.root(leaves).hex()}}
+    return {
+        "entries": len(entries),
+        "ok": not problems,
+        "problems": problems,
+        "head": {"size": len(leaves), "root": merkle.root(leaves).hex()},
+    }
 
 
 def certificate(session: Session, *, seq: int | None = None, piece_id: int | None = None) -> dict[str, Any]:
     """A work's certificate: its registered body and the proof of its place in the log (an
     inclusion proof against the log's current head, and the head at registration)."""
     entries = _entries(session)
-    chosen = [e for e in entries if (seq is not None and e.seq == seq) or (piece_id is not None and e.piece_id == piece_id)]
+    chosen = [
+        e
+        for e in entries
+        if (seq is not None and e.seq == seq) or (piece_id is not None and e.piece_id == piece_id)
+    ]
     if not chosen:
         what = f"entry {seq}" if seq is not None else f"piece {piece_id}"
         raise NotFoundError(f"{what} is not in the registry (only generated works are registered)")
@@ -121,8 +137,11 @@ def certificate(session: Session, *, seq: int | None = None, piece_id: int | Non
             "registered_head": {"size": entry.seq, "root": entry.tree_root},
             "head": {"size": len(leaves), "root": merkle.root(leaves).hex()},
             "inclusion_proof": [p.hex() for p in merkle.inclusion_proof(leaves, index)],
-            "registered_inclusion_proof": [p.hex() for p in merkle.inclusion_proof(leaves[: entry.seq], index)],
-            "algorithm": "RFC 6962 Merkle tree, sha256; leaf = sha256(0x00 ‖ canonical JSON of 'certificate')",
+            "registered_inclusion_proof": [
+                p.hex() for p in merkle.inclusion_proof(leaves[: entry.seq], index)
+            ],
+            "algorithm": "RFC 6962 Merkle tree, sha256; "
+            "leaf = sha256(0x00 ‖ canonical JSON of 'certificate')",
         },
     }
 
@@ -136,12 +155,19 @@ def check_certificate(cert: dict[str, Any]) -> list[str]:
         problems = []
         if leaf.hex() != log["leaf_hash"]:
             problems.append("the certificate body was changed (its hash is not the registered leaf)")
-        for head_key, proof_key in (("head", "inclusion_proof"), ("registered_head", "registered_inclusion_proof")):
+        for head_key, proof_key in (
+            ("head", "inclusion_proof"),
+            ("registered_head", "registered_inclusion_proof"),
+        ):
             head = log[head_key]
             proof = [bytes.fromhex(p) for p in log[proof_key]]
-            if not merkle.verify_inclusion(leaf, int(log["seq"]) - 1, int(head["size"]), proof,
-                                           bytes.fromhex(head["root"])):
-                problems.append(f"the {proof_key.replace('_', ' ')} does not lead to the quoted {head_key.replace('_', ' ')}")
+            if not merkle.verify_inclusion(
+                leaf, int(log["seq"]) - 1, int(head["size"]), proof, bytes.fromhex(head["root"])
+            ):
+                problems.append(
+                    f"the {proof_key.replace('_', ' ')} does not lead to the quoted "
+                    f"{head_key.replace('_', ' ')}"
+                )
         return problems
     except (KeyError, TypeError, ValueError) as err:
         return [f"not a tunesmith certificate ({err})"]
@@ -155,20 +181,27 @@ def _checkpoints(plan: Any) -> dict[str, str]:
     from tunesmith.paths import PACKAGE_DATA
 
     folder = PACKAGE_DATA / "checkpoints"
-    names = {"rules": [], "rnn": ["melody.pt", "chords.pt"], "vae": ["melody.pt", "chords.pt", "vae.pt"],
-             "gan": ["melody.pt", "chords.pt", "gan.pt"]}.get(getattr(plan, "model", ""), ["melody.pt", "chords.pt"])
+    names = {
+        "rules": [],
+        "rnn": ["melody.pt", "chords.pt"],
+        "vae": ["melody.pt", "chords.pt", "vae.pt"],
+        "gan": ["melody.pt", "chords.pt", "gan.pt"],
+    }.get(getattr(plan, "model", ""), ["melody.pt", "chords.pt"])
     if getattr(plan.style, "use_harmonizer", False):
         names = [*names, "harmonizer.pt"]
     return {n: sha256_file(folder / n) for n in names if (folder / n).is_file()}
 
 
-def registration_body(composition: Any, paths: dict[str, Path], piece_id: int | None,
-                      originality: dict[str, Any]) -> dict[str, Any]:
+def registration_body(
+    composition: Any, paths: dict[str, Path], piece_id: int | None, originality: dict[str, Any]
+) -> dict[str, Any]:
     from tunesmith.store.pieces import content_hash
 
-    files = {fmt: {"name": Path(p).name, "sha256": sha256_file(p), "bytes": Path(p).stat().st_size}
-             for fmt, p in paths.items() if fmt in ("mid", "wav", "flac", "mp3", "musicxml", "json")
-             and Path(p).is_file()}
+    files = {
+        fmt: {"name": Path(p).name, "sha256": sha256_file(p), "bytes": Path(p).stat().st_size}
+        for fmt, p in paths.items()
+        if fmt in ("mid", "wav", "flac", "mp3", "musicxml", "json") and Path(p).is_file()
+    }
     plan = composition.plan
     return {
         "schema": SCHEMA,
@@ -180,8 +213,11 @@ def registration_body(composition: Any, paths: dict[str, Path], piece_id: int | 
         "controls": composition.request.to_dict(),
         "seed": plan.seed,
         "candidate_seeds": [c.seed for c in composition.candidates],
-        "models": {"generator": plan.model, "versions": composition.model_versions,
-                   "checkpoints_sha256": _checkpoints(plan)},
+        "models": {
+            "generator": plan.model,
+            "versions": composition.model_versions,
+            "checkpoints_sha256": _checkpoints(plan),
+        },
         "originality": originality,
     }
 
@@ -196,23 +232,32 @@ def originality_report(composition: Any, piece_id: int | None, store: Store) -> 
     out: dict[str, Any] = {
         "threshold": MATCH_THRESHOLD,
         "corpus_longest_exact_run": best.copied_run,
-        "corpus_nearest": ({"similarity": round(best.near_copy[0], 4), "title": best.near_copy[1]}
-                           if best.near_copy else "not checked (no corpus index here)"),
+        "corpus_nearest": (
+            {"similarity": round(best.near_copy[0], 4), "title": best.near_copy[1]}
+            if best.near_copy
+            else "not checked (no corpus index here)"
+        ),
     }
     try:
         with store.session() as session:
             index = store_index(session)
-        rep = check_score(composition.score, top=3, index=index,
-                          exclude=(f"piece:{piece_id}",) if piece_id is not None else ())
-        out["store_nearest"] = [{k: m[k] for k in ("id", "title", "similarity", "explanation")}
-                                for m in rep["matches"]]
+        rep = check_score(
+            composition.score,
+            top=3,
+            index=index,
+            exclude=(f"piece:{piece_id}",) if piece_id is not None else (),
+        )
+        out["store_nearest"] = [
+            {k: m[k] for k in ("id", "title", "similarity", "explanation")} for m in rep["matches"]
+        ]
     except TunesmithError as err:
         out["store_nearest"] = f"not checked: {err}"
     return out
 
 
-def register_composition(composition: Any, paths: dict[str, Path], piece_id: int | None,
-                         store: Store | None = None) -> dict[str, Any]:
+def register_composition(
+    composition: Any, paths: dict[str, Path], piece_id: int | None, store: Store | None = None
+) -> dict[str, Any]:
     """Fingerprint a freshly written piece (melody, and audio when rendered) and append it to the
     registry of ``store`` (default: the user's store); returns the entry's certificate. The
     composer calls it after recording a piece (entry point ``tunesmith.record``)."""
@@ -246,8 +291,13 @@ def _fingerprint_piece(composition: Any, paths: dict[str, Path], piece_id: int, 
     with store.session() as session:
         have = set(session.scalars(select(Fingerprint.kind).where(Fingerprint.piece_id == piece_id)))
         if MELODY_KIND not in have:
-            session.add(Fingerprint(piece_id=piece_id, kind=MELODY_KIND,
-                                    data=encode_melody(melody_of_score(composition.score))))
+            session.add(
+                Fingerprint(
+                    piece_id=piece_id,
+                    kind=MELODY_KIND,
+                    data=encode_melody(melody_of_score(composition.score)),
+                )
+            )
         if landmarks is not None and AUDIO_KIND not in have:
             session.add(Fingerprint(piece_id=piece_id, kind=AUDIO_KIND, data=landmarks))
 
@@ -269,8 +319,14 @@ def verify_file(path: str | Path, store: Store) -> dict[str, Any]:
     for e, body in bodies:
         for fmt, info in body.get("files", {}).items():
             if info.get("sha256") == digest:
-                return {"file": str(p), "status": "registered, unchanged", "seq": e.seq, "piece_id": e.piece_id,
-                        "title": body.get("title"), "detail": f"identical to the registered {fmt} file {info.get('name')}"}
+                return {
+                    "file": str(p),
+                    "status": "registered, unchanged",
+                    "seq": e.seq,
+                    "piece_id": e.piece_id,
+                    "title": body.get("title"),
+                    "detail": f"identical to the registered {fmt} file {info.get('name')}",
+                }
     suffix = p.suffix.lower()
     by_piece = {e.piece_id: (e, body) for e, body in bodies if e.piece_id is not None}
     if suffix in AUDIO_SUFFIXES:
@@ -279,10 +335,15 @@ def verify_file(path: str | Path, store: Store) -> dict[str, Any]:
         hit = identify_file(p, store)
         if hit is not None and hit.get("piece_id") in by_piece:
             e, body = by_piece[hit["piece_id"]]
-            return {"file": str(p), "status": "registered, altered", "seq": e.seq, "piece_id": e.piece_id,
-                    "title": body.get("title"),
-                    "detail": f"different bytes, but the audio is this work from {hit['offset_seconds']:.1f} s "
-                              f"({hit['matches']} landmarks agree)"}
+            return {
+                "file": str(p),
+                "status": "registered, altered",
+                "seq": e.seq,
+                "piece_id": e.piece_id,
+                "title": body.get("title"),
+                "detail": f"different bytes, but the audio is this work from {hit['offset_seconds']:.1f} s "
+                f"({hit['matches']} landmarks agree)",
+            }
         return {"file": str(p), "status": "not registered", "detail": "no registered file or audio matches"}
     from tunesmith.io import READ_SUFFIXES, load
     from tunesmith.store.pieces import content_hash
@@ -293,8 +354,14 @@ def verify_file(path: str | Path, store: Store) -> dict[str, Any]:
     notes = content_hash(score)
     for e, body in bodies:
         if body.get("notes_sha256") == notes:
-            return {"file": str(p), "status": "registered, altered", "seq": e.seq, "piece_id": e.piece_id,
-                    "title": body.get("title"), "detail": "the same notes as the registered work in a different file"}
+            return {
+                "file": str(p),
+                "status": "registered, altered",
+                "seq": e.seq,
+                "piece_id": e.piece_id,
+                "title": body.get("title"),
+                "detail": "the same notes as the registered work in a different file",
+            }
     from tunesmith.originality.works import MIN_QUERY_NOTES, check_score
 
     try:
@@ -305,10 +372,19 @@ def verify_file(path: str | Path, store: Store) -> dict[str, Any]:
     if near:
         pid = int(near[0]["id"].split(":", 1)[1])
         e, body = by_piece[pid]
-        return {"file": str(p), "status": "registered, altered", "seq": e.seq, "piece_id": e.piece_id,
-                "title": body.get("title"), "detail": f"notes changed: {near[0]['explanation']}"}
-    return {"file": str(p), "status": "not registered",
-            "detail": f"no registered file, notes or melody (≥ {MIN_QUERY_NOTES} notes) matches"}
+        return {
+            "file": str(p),
+            "status": "registered, altered",
+            "seq": e.seq,
+            "piece_id": e.piece_id,
+            "title": body.get("title"),
+            "detail": f"notes changed: {near[0]['explanation']}",
+        }
+    return {
+        "file": str(p),
+        "status": "not registered",
+        "detail": f"no registered file, notes or melody (≥ {MIN_QUERY_NOTES} notes) matches",
+    }
 
 
 def _registered_index(store: Store, piece_ids: list[int]) -> Any:

@@ -8,6 +8,7 @@ passage (bars in both pieces) and an explanation (tunesmith.evaluate.similarity 
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from dataclasses import asdict
 from pathlib import Path
@@ -34,8 +35,13 @@ _MAGIC = b"TSM1"
 
 def encode_melody(m: Melody) -> bytes:
     """A melody as stored bytes: pitches (int8), bars (int16), beat skeleton (int8)."""
-    return (_MAGIC + struct.pack("<II", len(m.pitches), len(m.skeleton)) + m.pitches.astype(np.int8).tobytes()
-            + m.bars.astype("<i2").tobytes() + m.skeleton.astype(np.int8).tobytes())
+    return (
+        _MAGIC
+        + struct.pack("<II", len(m.pitches), len(m.skeleton))
+        + m.pitches.astype(np.int8).tobytes()
+        + m.bars.astype("<i2").tobytes()
+        + m.skeleton.astype(np.int8).tobytes()
+    )
 
 
 def decode_melody(data: bytes) -> Melody:
@@ -72,9 +78,10 @@ def store_index(session: Session, piece_ids: list[int] | None = None) -> MelodyI
     from tunesmith.store.models import Fingerprint, Piece
 
     rows = session.execute(
-        select(Piece, Fingerprint.data).outerjoin(
-            Fingerprint, (Fingerprint.piece_id == Piece.id) & (Fingerprint.kind == MELODY_KIND))
-        .where(Piece.source != "corpus" if piece_ids is None else Piece.id.in_(piece_ids)).order_by(Piece.id)
+        select(Piece, Fingerprint.data)
+        .outerjoin(Fingerprint, (Fingerprint.piece_id == Piece.id) & (Fingerprint.kind == MELODY_KIND))
+        .where(Piece.source != "corpus" if piece_ids is None else Piece.id.in_(piece_ids))
+        .order_by(Piece.id)
     ).all()
     melodies, ids, titles = [], [], []
     for piece, data in rows:
@@ -95,25 +102,31 @@ def work_index(store: Store | None = None, *, corpus: bool = True) -> MelodyInde
 
     parts = []
     if corpus:
-        try:
+        with contextlib.suppress(NotFoundError):  # no corpus built here: the store is still searched
             parts.append(corpus_melody_index())
-        except NotFoundError:
-            pass  # no corpus built here: the store's pieces are still searched
     if store is not None:
         with store.session() as session:
             parts.append(store_index(session))
     return MelodyIndex.merge(parts)
 
 
-def check_score(score: Score, *, top: int = 5, store: Store | None = None, index: MelodyIndex | None = None,
-                exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+def check_score(
+    score: Score,
+    *,
+    top: int = 5,
+    store: Store | None = None,
+    index: MelodyIndex | None = None,
+    exclude: tuple[str, ...] = (),
+) -> dict[str, Any]:
     """The similar-work report of ``score``'s melody: {'notes', 'threshold', 'verdict', 'matches': [...]}."""
     if not 1 <= top <= 50:
         raise ControlError("top", f"must be 1..50, not {top}")
     melody = melody_of_score(score)
     if len(melody) < MIN_QUERY_NOTES:
-        raise ControlError("melody", f"has {len(melody)} notes; at least {MIN_QUERY_NOTES} are needed to "
-                                     "compare it with other works")
+        raise ControlError(
+            "melody",
+            f"has {len(melody)} notes; at least {MIN_QUERY_NOTES} are needed to compare it with other works",
+        )
     if index is None:
         index = work_index(store)
     if len(index) == 0:
@@ -124,16 +137,25 @@ def check_score(score: Score, *, top: int = 5, store: Store | None = None, index
 
 def report(melody: Melody, index: MelodyIndex, matches: list[Match]) -> dict[str, Any]:
     near = [m for m in matches if m.similarity >= MATCH_THRESHOLD]
-    verdict = (f"near-copy of {near[0].title} (similarity {near[0].similarity:.2f})" if near
-               else f"no work above the match threshold {MATCH_THRESHOLD}")
+    verdict = (
+        f"near-copy of {near[0].title} (similarity {near[0].similarity:.2f})"
+        if near
+        else f"no work above the match threshold {MATCH_THRESHOLD}"
+    )
     return {
         "notes": len(melody),
         "indexed_works": len(index),
         "threshold": MATCH_THRESHOLD,
         "verdict": verdict,
         "matches": [
-            {"id": m.id, "title": m.title, "similarity": round(m.similarity, 4), "match": m.similarity >= MATCH_THRESHOLD,
-             "alignment": asdict(m.alignment) if m.alignment else None, "explanation": m.explanation}
+            {
+                "id": m.id,
+                "title": m.title,
+                "similarity": round(m.similarity, 4),
+                "match": m.similarity >= MATCH_THRESHOLD,
+                "alignment": asdict(m.alignment) if m.alignment else None,
+                "explanation": m.explanation,
+            }
             for m in matches
         ],
     }

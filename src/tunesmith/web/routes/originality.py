@@ -30,8 +30,9 @@ async def _read(file: UploadFile, limit: int) -> bytes:
 
 
 @router.post("/check")
-async def check_upload(_user: Me, ctx: Ctx, file: Annotated[UploadFile, File()],
-                       top: Annotated[int, Query(ge=1, le=20)] = 5) -> dict[str, Any]:
+async def check_upload(
+    _user: Me, ctx: Ctx, file: Annotated[UploadFile, File()], top: Annotated[int, Query(ge=1, le=20)] = 5
+) -> dict[str, Any]:
     """The works most similar to an uploaded melody (MIDI, MusicXML or ABC), with aligned bars."""
     data = await _read(file, ctx.settings.max_upload_bytes)
     return await run_in_threadpool(_check, ctx, data, top)
@@ -61,7 +62,9 @@ def _identify(ctx: Context, data: bytes, suffix: str) -> dict[str, Any]:
 
     allowed = (".wav", ".flac", ".mp3", ".ogg")
     if suffix not in allowed:
-        raise UnsupportedFormatError("upload", f"audio must be one of {', '.join(allowed)}, not {suffix or 'none'}")
+        raise UnsupportedFormatError(
+            "upload", f"audio must be one of {', '.join(allowed)}, not {suffix or 'none'}"
+        )
     with tempfile.TemporaryDirectory(prefix="tunesmith-clip-") as tmp:
         path = Path(tmp) / f"clip{suffix}"
         path.write_bytes(data)
