@@ -213,11 +213,17 @@ def main() -> None:
 
     # Chromaprint on the same pieces and clips.
     nc = min(args.chromaprint, args.indexed, args.unindexed)
+    cp_right = cp_false = 0
+    cp_threshold, cp_fp_s, cp_bytes, cal, cp_ms = 0.0, 0.0, 0, [0.0], []
     with tempfile.TemporaryDirectory() as tmp:
+        if nc == 0:
+            indexed_cp: list[int] = []
+        else:
+            indexed_cp = indexed
         folder = Path(tmp)
         t0 = time.perf_counter()
         piece_fps = []
-        for i in indexed:
+        for i in indexed_cp:
             write_wav(folder / "piece.wav", audios[i])
             piece_fps.append(chromaprint(folder / "piece.wav"))
         cp_fp_s = time.perf_counter() - t0
@@ -226,9 +232,9 @@ def main() -> None:
             write_wav(folder / "clip.wav", clips[i][0])
             return chromaprint(folder / "clip.wav")
 
-        cal = [chroma_best(clip_fp(i), piece_fps)[1] for i in calibration]
-        cp_threshold = min(cal) - 0.01
-        cp_right, cp_ms = 0, []
+        if nc:
+            cal = [chroma_best(clip_fp(i), piece_fps)[1] for i in calibration]
+            cp_threshold = min(cal) - 0.01
         for i in indexed[:nc]:
             t = time.perf_counter()
             p, ber = chroma_best(clip_fp(i), piece_fps)
@@ -236,6 +242,8 @@ def main() -> None:
             cp_right += p == i and ber <= cp_threshold
         cp_false = sum(chroma_best(clip_fp(i), piece_fps)[1] <= cp_threshold for i in unindexed[:nc])
         cp_bytes = sum(fp.nbytes for fp in piece_fps)
+    nc = max(nc, 1)  # (no Chromaprint run: its row reads 0/1)
+    cp_ms = cp_ms or [0.0]
 
     lines = [
         "# Audio identification: landmark fingerprints vs Chromaprint",
