@@ -276,7 +276,7 @@ def main() -> None:
         f"(≥ {VERSION_RUN} consecutive melody notes in common).",
         "",
         "| scheme | clips of indexed pieces: piece named | piece and offset ±1 s | unindexed clips falsely "
-        "matched | threshold (from calibration) | index size | query ms mean / p95 |",
+        "matched | match rule | index size | query ms mean / p95 |",
         "|---|---|---|---|---|---|---|",
         f"| landmarks (tunesmith) | {piece_right}/{len(indexed)} = {piece_right / len(indexed):.1%} (another "
         f"piece named: {wrong_piece}) | {right / len(indexed):.1%} | "
