@@ -57,7 +57,9 @@ def append(session: Session, body: dict[str, Any], piece_id: int | None) -> Regi
     from tunesmith.store.models import RegistryEntry
 
     entries = _entries(session)
-    data = canonical(body)
+    # The entry's place is part of what is hashed: the same work registered twice (a regeneration
+    # in the same second) gets two distinct leaves, and a leaf cannot be moved to another place.
+    data = canonical({**body, "seq": len(entries) + 1})
     leaf = merkle.leaf_hash(data)
     previous = bytes.fromhex(entries[-1].chain_hash) if entries else b""
     chain = hashlib.sha256(previous + leaf).hexdigest()
