@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from tests.web.conftest import FAST, register, wait_job
 from tests.web.provoke_learning import LEARNING
+from tests.web.provoke_originality import ORIGINALITY
 from tests.web.provoke_revise import REVISE
 from tests.web.provoke_score import SCORE
 
@@ -179,6 +180,19 @@ PROVOKERS: dict[tuple[str, str, int], Provoke] = {
 PROVOKERS.update(LEARNING)
 PROVOKERS.update(SCORE)
 PROVOKERS.update(REVISE)
+PROVOKERS.update(ORIGINALITY)
+
+
+@pytest.fixture(autouse=True)
+def _store_search_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Similar-work checks search the store only here: the corpus index takes tens of seconds."""
+    from tunesmith.errors import NotFoundError
+    from tunesmith.evaluate import similarity
+
+    def missing() -> None:
+        raise NotFoundError("no corpus index in this test")
+
+    monkeypatch.setattr(similarity, "corpus_melody_index", missing)
 
 
 def _check_body(schema: dict[str, Any], documented: dict[str, Any], response: Response) -> None:

@@ -46,6 +46,7 @@ COMMAND_MODULES = (
     "tunesmith.cli.therapy",
     "tunesmith.cli.worker",
     "tunesmith.cli.revise",
+    "tunesmith.cli.originality",
 )
 
 

@@ -25,6 +25,9 @@ from tunesmith.score import TICKS_PER_QUARTER, KeySignature, Metadata, Note, Sco
 
 MAX_COPIED_RUN = 11
 """Longest run of notes a melody may share with a training piece (12 or more is a copy)."""
+NEAR_COPY_SIMILARITY = 0.88
+"""A melody this similar to a corpus work (tunesmith.evaluate.similarity: changed notes, ornaments,
+rhythm forgiven) is a near-copy and is regenerated; the threshold of tunesmith.originality.works."""
 MAX_REGENERATIONS = 6
 ALL_FORMATS = ("wav", "flac", "mp3", "mid", "musicxml", "png", "json")
 DEFAULT_FORMATS = ("wav", "mid", "musicxml", "png", "json")
@@ -45,6 +48,8 @@ class Candidate:
     rejected_seeds: list[int] = field(default_factory=list)
     melody_source: str = ""
     melody: list[Note] = field(default_factory=list, repr=False)
+    near_copy: tuple[float, str] | None = None
+    """(similarity, title) of the corpus work the melody most resembles; None when unchecked."""
 
 
 @dataclass
@@ -171,10 +176,12 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
         melody = make_melody(plan, harmony, current, primer)
         run = engines.copied_run(melody.notes)
         copied = None if run is None else run[0]
-        if copied is None or copied <= MAX_COPIED_RUN:
+        near = engines.near_copy(melody.notes, plan.meter) if primer is None else None
+        if (copied is None or copied <= MAX_COPIED_RUN) and (near is None or near[0] < NEAR_COPY_SIMILARITY):
             break
         rejected.append(current)
         current = (current * 1103515245 + 12345) & 0x7FFFFFFF
+    # (A near-copy after every retry is kept: the best there is; the registry reports it.)
     if copied is not None and copied > MAX_COPIED_RUN:
         # Every regeneration still copied: never hand back training data, so break the runs.
         melody.notes, copied = _break_copied_runs(plan, melody.notes)
@@ -188,7 +195,7 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
     # The GAN critic only matters when there is something to rank (or the request asked for it).
     critic = engines.critic_score(score) if plan.request.candidates > 1 or plan.model == "gan" else None
     total, components = combined(checks, melody.log_likelihood, critic)
-    return Candidate(score, current, total, components, copied, rejected, melody.source, melody.notes)
+    return Candidate(score, current, total, components, copied, rejected, melody.source, melody.notes, near)
 
 
 def _break_copied_runs(plan: Plan, notes: list[Note]) -> tuple[list[Note], int | None]:
@@ -546,3 +553,14 @@ def _record(composition: Composition, paths: dict[str, Path]) -> None:
             session.add(
                 Fingerprint(piece_id=piece.id, kind="melody-intervals", data=fingerprint(composition.score))
             )
+        piece_id = piece.id
+    _run_record_hooks(composition, paths, piece_id)
+
+
+def _run_record_hooks(composition: Composition, paths: dict[str, Path], piece_id: int) -> None:
+    """Applications above the composer (the originality registry) hook into recording through the
+    ``tunesmith.record`` entry point group: compose never imports them, the layers stay one-way."""
+    from importlib.metadata import entry_points
+
+    for hook in entry_points(group="tunesmith.record"):
+        hook.load()(composition, paths, piece_id)

@@ -280,6 +280,36 @@ def _originality_index() -> Any | None:
         return None
 
 
+@functools.cache
+def _melody_index() -> Any | None:
+    try:
+        from tunesmith.evaluate.similarity import corpus_melody_index
+
+        return corpus_melody_index()
+    except Exception:  # no corpus cache here: the near-copy check is reported as skipped (None)
+        return None
+
+
+def near_copy(melody: list[Note], meter: Any) -> tuple[float, str] | None:
+    """(similarity, title) of the corpus work the melody most resembles — the same search as
+    ``tunesmith check``, tolerant of changed notes, ornaments and rhythm — or None when no index."""
+    if _originality_index() is None:
+        return None  # no corpus here (or the check is switched off): skipped, like copied_run
+    index = _melody_index()
+    if index is None or len(melody) < 8:
+        return None
+    import numpy as np
+
+    from tunesmith.evaluate.similarity import melody_from_notes, search
+    from tunesmith.score import TimeSignature
+
+    ordered = sorted(melody, key=lambda n: n.start)
+    query = melody_from_notes(np.array([n.start for n in ordered]), np.array([n.pitch for n in ordered]),
+                              [TimeSignature(0, meter.numerator, meter.denominator)])
+    hits = search(index, query, top=1, explain_top=0)
+    return (hits[0].similarity, hits[0].title) if hits else (0.0, "")
+
+
 def copied_run(melody: list[Note]) -> tuple[int, str | None] | None:
     """(longest run of notes copied from a training piece, that piece), or None when no index."""
     index = _originality_index()

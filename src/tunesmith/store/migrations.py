@@ -28,6 +28,8 @@ History:
      owner, like the upload
   7  piece_versions table (co-creation: which piece a revised version came from, with the
      revision steps that made it)
+  8  registry_entries (the append-only, hash-chained log of generated works) and audio_recordings
+     (audio a user adds for identification, with its landmark fingerprint)
 """
 
 from __future__ import annotations
@@ -229,8 +231,33 @@ def _cocreate_versions(conn: Connection) -> None:
     versions.create(conn)
 
 
+def _v4_originality_registry(conn: Connection) -> None:
+    meta = MetaData()
+    Table(
+        "registry_entries", meta,
+        Column("seq", Integer, primary_key=True, autoincrement=False),
+        Column("piece_id", Integer, nullable=True, index=True),
+        Column("payload", Text, nullable=False),
+        Column("leaf_hash", String(64), nullable=False, unique=True),
+        Column("chain_hash", String(64), nullable=False),
+        Column("tree_root", String(64), nullable=False),
+        Column("created_at", DateTime, nullable=False),
+    ).create(conn)
+    Table(
+        "audio_recordings", meta,
+        Column("id", Integer, primary_key=True),
+        Column("title", String(300), nullable=False),
+        Column("sha256", String(64), nullable=False, unique=True),
+        Column("seconds", Float, nullable=False),
+        Column("landmarks", LargeBinary, nullable=False),
+        Column("owner_id", Integer, nullable=True),
+        Column("created_at", DateTime, nullable=False),
+    ).create(conn)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _v1, _v2, _v3, _v4_jobs, _exercise_results, _private_pieces, _cocreate_versions,
+    _v4_originality_registry,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

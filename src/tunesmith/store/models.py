@@ -231,3 +231,34 @@ class PieceVersion(Base):
     )
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RegistryEntry(Base):
+    """One entry of the append-only registry of generated works (tunesmith.originality.registry):
+    ``payload`` is the canonical JSON of the certificate body; ``leaf_hash`` = sha256(0x00 ‖ payload),
+    ``chain_hash`` = sha256(previous chain_hash ‖ leaf_hash), ``tree_root`` the Merkle root of the log
+    of ``seq`` entries right after this one was appended (the tree head a certificate quotes).
+    ``piece_id`` is a plain integer: deleting a piece must never remove its entry."""
+
+    __tablename__ = "registry_entries"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    piece_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    leaf_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    chain_hash: Mapped[str] = mapped_column(String(64))
+    tree_root: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AudioRecording(Base):
+    """Audio a user added so clips of it can be identified: its landmark fingerprint
+    (tunesmith.originality.audioprint) and the sha256 of the file."""
+
+    __tablename__ = "audio_recordings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    seconds: Mapped[float] = mapped_column(Float)
+    landmarks: Mapped[bytes] = mapped_column(LargeBinary)
+    owner_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

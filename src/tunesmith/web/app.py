@@ -23,6 +23,7 @@ from tunesmith.web.routes import (
     accounts,
     compose,
     education,
+    originality,
     pieces,
     ratings,
     recommendations,
@@ -45,6 +46,7 @@ ROUTERS = (
     therapy.router,
     score.router,
     revise.router,
+    originality.router,
 )
 
 

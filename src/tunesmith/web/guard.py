@@ -48,8 +48,14 @@ class BodyTooLargeError(HTTPException):
 
 
 def body_limit(settings: WebSettings, path: str) -> int:
-    if path.rstrip("/") == "/api/uploads":
+    """The largest body ``path`` may be sent: a file upload's limit where a route takes a file."""
+    p = path.rstrip("/")
+    if p in ("/api/uploads", "/api/originality/check"):
         return settings.max_upload_bytes + MULTIPART_ROOM
+    if p == "/api/originality/identify":
+        return settings.max_audio_bytes + MULTIPART_ROOM
+    if p.startswith("/api/exercises/") and p.endswith("/answer"):
+        return settings.max_answer_bytes + MULTIPART_ROOM
     return settings.max_body_bytes
 
 

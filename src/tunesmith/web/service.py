@@ -240,11 +240,13 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
     notes, so it is private like the upload; its controls name the primer by id, not by file."""
     from tunesmith.compose.api import compose, write_files
     from tunesmith.feedback.features import FEATURES_VERSION, piece_features
+    from tunesmith.originality.registry import register_composition
     from tunesmith.store.pieces import add_piece
 
     composition = compose(request, lambda s, f: progress(s, 0.3 * f), preference)
     formats = sorted(set(outputs) | {"mid", "json"})
     ready = []
+    registered: list[tuple[Any, dict[str, Path]]] = []
     count = len(composition.candidates)
     plan = composition.plan
     tags = [
@@ -276,6 +278,7 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
         }
         values = piece_features(cand.score, controls)
         ready.append((cand, controls, values, paths["mid"].read_bytes()))
+        registered.append((single, paths))
     progress("recording the pieces", 0.97)
     made = []
     with write_lock, store.session() as session:
@@ -310,4 +313,8 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
             )
         if finish is not None:
             finish(session, made)
+
+    with write_lock:  # the registry is an append-only log: entries go in one at a time
+        for (single, paths), entry in zip(registered, made, strict=True):
+            register_composition(single, paths, entry["piece_id"], store)
     return made

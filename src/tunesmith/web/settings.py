@@ -55,6 +55,10 @@ class WebSettings:
     score_limits: ScoreLimits = WEB_LIMITS
     """Notes, seconds, tracks and bars an upload, primer or served piece may hold."""
     max_body_bytes: int = 256 * 1024
+    max_audio_bytes: int = 20 * 1024 * 1024
+    """An audio clip to identify (minutes of MP3, ~2 minutes of CD-quality WAV)."""
+    max_answer_bytes: int = 1_000_000
+    """A learner's answer file (MusicXML, MIDI or ABC) or text."""
     """Largest request body other than an upload (JSON controls, sign-in)."""
     max_render_seconds: float = 240.0
     """Longest piece rendered as audio (on request, or by a compose job): rendering holds the mix

@@ -21,7 +21,6 @@ from tunesmith.web.openapi import errors
 
 router = APIRouter(prefix="/api", tags=["education"])
 _ID = re.compile(r"^[0-9a-f]{12}$")
-MAX_ANSWER_BYTES = 1_000_000
 FILES = {
     "audio": ("exercise.wav", "audio/wav"),
     "score": ("exercise.musicxml", "application/vnd.recordare.musicxml+xml"),
@@ -124,9 +123,10 @@ async def answer(
     if (file is None) == (text is None):
         raise ControlError("answer", "send either a file or text")
     if file is not None:
-        data = await file.read(MAX_ANSWER_BYTES + 1)
-        if len(data) > MAX_ANSWER_BYTES:
-            raise HTTPException(413, f"answer: larger than {MAX_ANSWER_BYTES // 1000} kB")
+        limit = ctx.settings.max_answer_bytes
+        data = await file.read(limit + 1)
+        if len(data) > limit:
+            raise HTTPException(413, f"answer: larger than {limit // 1000} kB")
         name = "answer.upload"
     else:
         data, name = (text or "").encode(), "answer.txt"

@@ -1,0 +1,127 @@
+"""`tunesmith check | identify | certificate | verify | registry` on a temporary store (no corpus)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tunesmith.cli.main import main
+from tunesmith.errors import NotFoundError
+from tunesmith.score import Note, Score, TimeSignature, Track
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh store; no corpus index (the search covers the store), no corpus guard in compose."""
+    from tunesmith.compose import engines
+    from tunesmith.evaluate import similarity
+
+    def no_corpus() -> None:
+        raise NotFoundError("no corpus in this test")
+
+    monkeypatch.setattr(similarity, "corpus_melody_index", no_corpus)
+    monkeypatch.setattr(engines, "_originality_index", lambda: None)
+    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    monkeypatch.setenv("TUNESMITH_DB_URL", url)
+    return url
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as done:
+        main(list(args))
+    out = capsys.readouterr()
+    return int(done.value.code or 0), out.out, out.err
+
+
+def tune(shift: int = 0) -> Score:
+    pitches = [67, 69, 71, 72, 74, 72, 71, 69, 67, 64, 62, 64, 67, 71, 69, 67, 66, 67, 69, 71, 72, 74, 76, 74]
+    notes = [Note(p + shift, i * 240, 240) for i, p in enumerate(pitches)]
+    return Score([Track("melody", 0, False, notes)], time_signatures=[TimeSignature(0, 4, 4)])
+
+
+def test_check_finds_a_transposed_library_tune(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tunesmith.io import save
+    from tunesmith.store.db import open_store
+    from tunesmith.store.pieces import add_piece
+
+    save(tune(), tmp_path / "orig.mid")
+    with open_store(db) as store, store.session() as s:
+        add_piece(
+            s,
+            tune(),
+            source="library",
+            title="My Tune",
+            fmt=".mid",
+            file_data=(tmp_path / "orig.mid").read_bytes(),
+        )
+    save(tune(5), tmp_path / "query.mid")
+    code, out, _ = run(capsys, "check", str(tmp_path / "query.mid"), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["matches"][0]["title"] == "My Tune (library)"
+    assert (
+        report["matches"][0]["similarity"] == 1.0 and report["matches"][0]["alignment"]["transposition"] == 5
+    )
+    code, out, _ = run(capsys, "check", str(tmp_path / "query.mid"))
+    assert "MATCH 1.00  My Tune" in out
+
+
+def test_bad_inputs_get_one_line_errors(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "noise.wav").write_bytes(b"RIFF but not really")
+    code, _, err = run(capsys, "identify", str(tmp_path / "noise.wav"))
+    assert code == 2 and err.startswith("error:") and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "check", str(tmp_path / "missing.mid"))
+    assert code == 2 and "no such file" in err
+    code, _, err = run(capsys, "registry", "verify", "--head", "nonsense")
+    assert code == 2 and "SIZE:ROOT" in err
+
+
+def test_composed_piece_is_registered_certified_and_verified(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tunesmith.compose.api import compose_to_files
+    from tunesmith.compose.request import ComposeRequest
+    from tunesmith.io import load_one, save
+    from tunesmith.store.db import open_store
+
+    paths = compose_to_files(
+        ComposeRequest(style="folk", bars=8, form="AB", candidates=1, model="rules", seed=4),
+        tmp_path / "out",
+        formats=["mid", "json"],
+    )
+    code, out, _ = run(capsys, "certificate", "1", "--entry")
+    cert = json.loads(out)
+    body = cert["certificate"]
+    assert code == 0 and body["seed"] == 4 and body["controls"]["style"] == "folk"
+    assert body["files"]["mid"]["sha256"] and "originality" in body and cert["log"]["seq"] == 1
+    (tmp_path / "cert.json").write_text(out)
+    assert run(capsys, "verify", str(tmp_path / "cert.json"))[1].endswith("certificate valid\n")
+
+    code, out, _ = run(capsys, "verify", str(paths["mid"]))
+    assert code == 0 and "registered, unchanged" in out
+    altered = load_one(paths["mid"])
+    melody = max(altered.tracks, key=lambda t: len(t.notes) if not t.is_drum else 0)
+    melody.notes[3].pitch += 1
+    save(altered, tmp_path / "altered.mid")
+    code, out, _ = run(capsys, "verify", str(tmp_path / "altered.mid"))
+    assert code == 0 and "registered, altered" in out
+    save(tune(), tmp_path / "other.mid")
+    code, out, _ = run(capsys, "verify", str(tmp_path / "other.mid"))
+    assert code == 1, out
+
+    assert run(capsys, "registry", "verify")[0] == 0
+    head = run(capsys, "registry", "head")[1].strip()
+    with open_store(db) as store, store.session() as s:
+        s.execute(
+            text("UPDATE registry_entries SET payload = replace(payload, :a, :b)"),
+            {"a": '"seed":4', "b": '"seed":5'},
+        )
+    code, out, _ = run(capsys, "registry", "verify", "--head", head)
+    assert code == 1 and "body was edited" in out
