@@ -75,12 +75,13 @@ def test_check_finds_a_transposed_library_tune(
 
 def test_bad_inputs_get_one_line_errors(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "noise.wav").write_bytes(b"RIFF but not really")
+    # input errors exit 1 (2 is for usage errors: README, "Exit status")
     code, _, err = run(capsys, "identify", str(tmp_path / "noise.wav"))
-    assert code == 2 and err.startswith("error:") and len(err.strip().splitlines()) == 1
+    assert code == 1 and err.startswith("error:") and len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, "check", str(tmp_path / "missing.mid"))
-    assert code == 2 and "no such file" in err
+    assert code == 1 and "no such file" in err
     code, _, err = run(capsys, "registry", "verify", "--head", "nonsense")
-    assert code == 2 and "SIZE:ROOT" in err
+    assert code == 1 and "SIZE:ROOT" in err
 
 
 def test_composed_piece_is_registered_certified_and_verified(
