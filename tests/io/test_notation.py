@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import mido
 
@@ -255,3 +256,20 @@ def test_chord_symbols_over_rests_are_kept() -> None:
     score = Score(tracks=[melody], time_signatures=[TimeSignature(0, 4, 4)], chords=chords)
     back = musicxml_bytes_to_score(score_to_musicxml_bytes(score))
     assert [(c.tick, c.figure) for c in back.chords] == [(0, "C"), (960, "F"), (1920, "G7"), (3840, "C")]
+
+
+def test_compound_meter_tempo_is_marked_in_dotted_quarters(tmp_path: Path) -> None:
+    """6/8 at 120 quarter notes a minute is marked dotted quarter = 80 and still plays (and reads
+    back) at 120 quarters."""
+    from tunesmith.io import load_one, save
+
+    score = Score(
+        tracks=[Track("m", 0, False, [Note(60 + i % 5, i * 240, 240) for i in range(24)])],
+        tempos=[TempoChange(0, 120.0)],
+        time_signatures=[TimeSignature(0, 6, 8)],
+        key_signatures=[KeySignature(0, 0)],
+    )
+    save(score, tmp_path / "jig.musicxml")
+    text = (tmp_path / "jig.musicxml").read_text()
+    assert "<beat-unit-dot/><per-minute>80</per-minute>" in text and 'sound tempo="120"' in text
+    assert load_one(tmp_path / "jig.musicxml").tempos[0].bpm == 120.0

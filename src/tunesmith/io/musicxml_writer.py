@@ -145,9 +145,18 @@ class _PartWriter:
             key_events[lay.marks.get(k.tick, k.tick)] = k
         if top:
             for tc in self.score.tempos:
+                ts = self.score.time_signature_at(tc.tick)
+                compound = ts.denominator == 8 and ts.numerator % 3 == 0 and ts.numerator >= 6
+                # compound meters count dotted quarters (6/8 at 115 quarters is marked dotted-quarter 77)
+                unit = (
+                    "<beat-unit>quarter</beat-unit><beat-unit-dot/>"
+                    if compound
+                    else "<beat-unit>quarter</beat-unit>"
+                )
+                shown = tc.bpm / 1.5 if compound else tc.bpm
                 text = (
-                    '<direction placement="above"><direction-type><metronome><beat-unit>quarter</beat-unit>'
-                    f"<per-minute>{_number(tc.bpm, 2)}</per-minute></metronome></direction-type>"
+                    f'<direction placement="above"><direction-type><metronome>{unit}'
+                    f"<per-minute>{_number(shown, 2)}</per-minute></metronome></direction-type>"
                     f'<sound tempo="{_number(tc.bpm, 3)}"/></direction>'
                 )
                 events.setdefault(lay.marks.get(tc.tick, tc.tick), []).append(text)
