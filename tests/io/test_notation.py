@@ -273,3 +273,22 @@ def test_compound_meter_tempo_is_marked_in_dotted_quarters(tmp_path: Path) -> No
     text = (tmp_path / "jig.musicxml").read_text()
     assert "<beat-unit-dot/><per-minute>80</per-minute>" in text and 'sound tempo="120"' in text
     assert load_one(tmp_path / "jig.musicxml").tempos[0].bpm == 120.0
+
+
+def test_each_part_gets_a_dynamic_mark_that_follows_its_level(tmp_path: Path) -> None:
+    """A soft section then a loud one: p where the part starts, f where it gets loud (display only)."""
+    from tunesmith.io import save
+    from tunesmith.score import Section
+
+    soft = [Note(60 + i % 5, i * 480, 480, 45) for i in range(8)]
+    loud = [Note(60 + i % 5, 3840 + i * 480, 480, 96) for i in range(8)]
+    score = Score(
+        tracks=[Track("m", 0, False, soft + loud)],
+        tempos=[TempoChange(0, 100.0)],
+        time_signatures=[TimeSignature(0, 4, 4)],
+        key_signatures=[KeySignature(0, 0)],
+        sections=[Section(0, 3840, "A"), Section(3840, 7680, "B")],
+    )
+    save(score, tmp_path / "dyn.musicxml")
+    marks = re.findall(r"<dynamics><([a-z]+)/>", (tmp_path / "dyn.musicxml").read_text())
+    assert marks == ["p", "f"]

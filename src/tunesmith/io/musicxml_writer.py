@@ -168,6 +168,8 @@ class _PartWriter:
                 events.setdefault(lay.marks.get(s.start, s.start), []).append(text)
             for c in self.chords:
                 events.setdefault(lay.marks.get(c.tick, c.tick), []).append(_harmony(c.figure))
+        if not track.is_drum:
+            self._dynamics(events)
         self.events, self.key_events = events, key_events
         parts = [f'<part id="{self.pid}">']
         clef = clef_for(track, top)
@@ -175,6 +177,26 @@ class _PartWriter:
             parts.append(self._measure(number, bar, items, clef))
         parts.append("</part>")
         return "".join(parts)
+
+    def _dynamics(self, events: dict[int, list[str]]) -> None:
+        """A dynamic mark where the part starts and where a section changes its level: the mean
+        velocity of its notes there (display only: the notes keep their own velocities)."""
+        lay, notes = self.lay, self.track.notes
+        spans = [(s.start, s.end) for s in sorted(self.score.sections, key=lambda s: s.start)]
+        spans = spans or [(0, max((n.end for n in notes), default=0))]
+        last = ""
+        for start, end in spans:
+            inside = [n.velocity for n in notes if start <= n.start < end]
+            if not inside:
+                continue
+            mark = _dynamic_mark(sum(inside) / len(inside))
+            if mark != last:
+                at = lay.marks.get(start, start)  # a bar start: every part has an item there
+                events.setdefault(at, []).append(
+                    f'<direction placement="below"><direction-type><dynamics><{mark}/></dynamics>'
+                    "</direction-type></direction>"
+                )
+                last = mark
 
     def _attributes(
         self, number: int, bar: Bar, clef: tuple[str, int, int], key: KeySignature | None, key_changed: bool
@@ -317,3 +339,11 @@ def score_to_musicxml(score: Score, time_limit_s: float = 60.0) -> tuple[bytes, 
     body = [w.write() for w in writers]
     document = "".join(head) + "".join(body) + "</score-partwise>\n"
     return document.encode("utf-8"), lay.notes_written, lay.notes_merged
+
+
+def _dynamic_mark(velocity: float) -> str:
+    """pp ... ff for a mean MIDI velocity (the usual bands of notation programs)."""
+    for mark, below in (("pp", 40), ("p", 55), ("mp", 70), ("mf", 85), ("f", 100)):
+        if velocity < below:
+            return mark
+    return "ff"
