@@ -1,36 +1,7 @@
-// tunesmith page: plain JS over the REST API (/openapi.json). The session token lives in an
-// HttpOnly cookie set by the sign-in endpoints, so <audio> and download links work as they are.
+// tunesmith page: plain JS over the REST API (/openapi.json), with common.js's helpers. The session
+// token lives in an HttpOnly cookie set by the sign-in endpoints, so <audio> and download links work.
 "use strict";
-const $ = (sel) => document.querySelector(sel);
 const state = { config: null, pad: null, job: null, pieces: [], current: null, stars: 0, offset: 0 };
-
-async function api(method, path, body, isForm) {
-  const opts = { method, headers: {}, credentials: "same-origin" };
-  if (body !== undefined) {
-    if (isForm) opts.body = body;
-    else { opts.body = JSON.stringify(body); opts.headers["Content-Type"] = "application/json"; }
-  }
-  const res = await fetch(path, opts);
-  if (res.status === 204) return null;
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    const err = new Error(data.detail || `${res.status} ${res.statusText}`);
-    err.status = res.status;
-    throw err;
-  }
-  return data;
-}
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "onclick") node.addEventListener("click", v);
-    else if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  for (const c of children) node.append(c);
-  return node;
-}
 
 function fill(select, values, labelOf) {
   for (const v of values) select.append(el("option", { value: v, text: labelOf ? labelOf(v) : v }));

@@ -1,5 +1,5 @@
-// Helpers shared by the exercise and session pages: REST calls with the sign-in cookie, elements,
-// and signing in as the local user when the server allows it.
+// Helpers shared by every page: REST calls with the sign-in cookie, elements, and signing in as
+// the local user when the server allows it.
 "use strict";
 const $ = (sel) => document.querySelector(sel);
 
@@ -12,14 +12,19 @@ async function api(method, path, body, isForm) {
   const res = await fetch(path, opts);
   if (res.status === 204) return null;
   const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(data.detail || `${res.status} ${res.statusText}`);
+  if (!res.ok) {
+    const err = new Error(data.detail || `${res.status} ${res.statusText}`);
+    err.status = res.status;
+    throw err;
+  }
   return data;
 }
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "text") node.textContent = v;
+    if (k === "onclick") node.addEventListener("click", v);
+    else if (k === "text") node.textContent = v;
     else node.setAttribute(k, v);
   }
   for (const c of children) node.append(c);
