@@ -259,18 +259,11 @@ def trajectory_name(tr: Trajectory) -> str:
 
 def _tempo_ramp(segments: list[Segment]) -> list[TempoChange]:
     """A tempo change every beat, linear between the segments' centres: no tempo jumps."""
-    centres = [((s.start_tick + s.end_tick) / 2, s.targets.tempo_bpm) for s in segments]
+    tempo = _curve(segments, lambda s: s.targets.tempo_bpm)
     end = segments[-1].end_tick
     out: list[TempoChange] = []
     for tick in range(0, end, 480):
-        if tick <= centres[0][0]:
-            bpm = centres[0][1]
-        elif tick >= centres[-1][0]:
-            bpm = centres[-1][1]
-        else:
-            i = next(j for j in range(1, len(centres)) if centres[j][0] >= tick)
-            (x0, y0), (x1, y1) = centres[i - 1], centres[i]
-            bpm = y0 + (y1 - y0) * (tick - x0) / (x1 - x0)
+        bpm = tempo(tick)
         left = end - tick
         if left < RITARDANDO_TICKS:  # a gentle ritardando into the last chord
             bpm *= 1 - 0.2 * (1 - left / RITARDANDO_TICKS)
