@@ -144,6 +144,8 @@ def generate_section_melody(
     if abs(plan.arousal) >= 0.3:
         per_bar = 1 + plan.melody_density * (plan.bar_ticks // 240 - 1)
         density = max(0.125, min(4.0, per_bar / plan.meter.beats))
+    octaves = _octaves_above_corpus(low + max(0, register_shift), high, plan.key.tonic)
+    shift = 12 * octaves
     result = api.generate_melody(
         chords,
         plan.key,
@@ -153,12 +155,13 @@ def generate_section_melody(
         temperature=plan.request.temperature,
         top_p=0.92,
         seed=seed,
-        primer=primer,
-        pitch_range=(low + max(0, register_shift), high),
+        primer=[Note(n.pitch - shift, n.start, n.duration, n.velocity) for n in primer] if primer else None,
+        pitch_range=(low + max(0, register_shift) - shift, high - shift),
         in_scale=plan.style.scale == "pentatonic",
         density=density,
     )
-    notes, ll = result.notes, result.log_likelihood
+    notes = [Note(n.pitch + shift, n.start, n.duration, n.velocity) for n in result.notes]
+    ll = result.log_likelihood
     if primer:
         notes = [*primer, *notes]
     placed = [
@@ -167,6 +170,23 @@ def generate_section_melody(
         if n.start < section.bars * plan.bar_ticks
     ]
     return SectionMelody(placed, "rnn", None if ll is None else float(ll))
+
+
+CORPUS_MELODY_CENTRE = 73
+"""Where the training tunes' melodies sit, in the model's key-relative space (tonic moved to C):
+the median pitch of the training melodies is 74 (folk, celtic), 72 (chinese, chorale) and 69
+(Essen songs). Melody instruments often sound an octave or more above the notation the corpus
+was written in (tin whistle, piccolo, lead synth), so the model is asked for the notes an
+octave-shifted window holds and the line is moved back up: forced into a register it never saw,
+it writes a narrow line of repeated notes at the bottom of the window."""
+
+
+def _octaves_above_corpus(low: int, high: int, tonic: int) -> int:
+    """Whole octaves between the melody window's centre and the corpus register in this key."""
+    from tunesmith.tokens.melody import key_shift
+
+    natural = CORPUS_MELODY_CENTRE - key_shift(tonic)
+    return round(((low + high) / 2 - natural) / 12)
 
 
 def vary_section(plan: Plan, harmony: Harmony, notes: list[Note], seed: int) -> list[Note] | None:

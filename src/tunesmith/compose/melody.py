@@ -192,9 +192,13 @@ def rules_section(plan: Plan, harmony: Harmony, section: SectionPlan, rng: rando
 
 
 def fit_range(notes: list[Note], low: int, high: int) -> list[Note]:
-    """Move the whole line by octaves so its middle sits in the range, then fold stray notes in."""
+    """Move the whole line by octaves so its middle sits in the range, then fold stray notes in.
+    A line already inside the range is kept as it is (an octave move would fold its top or bottom
+    notes back and break its steps into leaps)."""
     if not notes:
         return notes
+    if all(low <= n.pitch <= high for n in notes):
+        return [Note(n.pitch, n.start, n.duration, n.velocity) for n in notes]
     mid = sorted(n.pitch for n in notes)[len(notes) // 2]
     centre = (low + high) / 2
     shift = 12 * round((centre - mid) / 12)
@@ -259,10 +263,16 @@ def shape_section(notes: list[Note], plan: Plan, harmony: Harmony, section: Sect
         prev = before[-1].pitch if before else (low + high) // 2
         span = harmony.at(b0)
         if end_of_section:
-            # Authentic ending: the tonic on the downbeat, held (a breath of an eighth before what follows).
+            # Authentic ending: the tonic on the downbeat, held for half the bar; the notes the
+            # generator wrote in the bar's second half stay as a pickup into what follows, as a
+            # strain of a dance tune ends ("d2 d2", "d3 dBA"). The piece's very end is held
+            # through (close_final).
             tonic = nearest(prev, pitches_in([key.tonic], low, high))
+            held = strain_close_ticks(plan)
+            pickup = [n for n in notes if b0 + held <= n.start < b1]
             notes = [n for n in notes if not b0 <= n.start < b1]
-            notes.append(Note(tonic, b0, bar_ticks - EIGHTH, plan.velocity))
+            notes.append(Note(tonic, b0, held if pickup else bar_ticks - EIGHTH, plan.velocity))
+            notes += pickup
             if before:
                 # The note before leads in by step (2nd or 7th degree) where the chord allows it.
                 lead = before[-1]
@@ -282,6 +292,40 @@ def shape_section(notes: list[Note], plan: Plan, harmony: Harmony, section: Sect
                 first.pitch = nearest(first.pitch, pitches_in(chord_tones(span, key, penta), low, high))
         notes.sort(key=lambda n: n.start)
     return _monophonic(notes)
+
+
+def strain_close_ticks(plan: Plan) -> int:
+    """How long a strain's closing tonic is held: the first half of the bar, rounded up to whole
+    beats (two beats in 4/4 and 3/4, one in 2/4, the first dotted quarter in 6/8)."""
+    beat = plan.meter.beat_ticks
+    return -(-(plan.bar_ticks // beat) // 2) * beat
+
+
+def close_final(line: list[Note], plan: Plan) -> list[Note]:
+    """The piece's last body bar holds its closing tonic through: the pickup notes a strain ending
+    keeps (see shape_section) are dropped there, and the tonic rings into the ending bars."""
+    if not line:
+        return line
+    last = plan.sections[-1]
+    b0 = (last.start_bar + last.bars - 1) * plan.bar_ticks
+    # Without a note on that downbeat (a primer or an edit moved it) the last note is held.
+    out = [n for n in line if n.start <= b0] if any(n.start == b0 for n in line) else list(line)
+    end = plan.total_bars * plan.bar_ticks
+    out[-1].duration = max(out[-1].duration, end - out[-1].start - EIGHTH // 2)
+    return out
+
+
+def first_ending(notes: list[Note], raw: list[Note], section: SectionPlan, plan: Plan,
+                 harmony: Harmony) -> list[Note]:  # fmt: skip
+    """The strain played the first time of an immediate repeat (AA): its last bar is the
+    generator's own running bar (refitted to the chords) instead of the closing tonic, so the
+    tune leads back into the repeat; the repeat takes the second ending (the closing tonic)."""
+    b0 = (section.start_bar + section.bars - 1) * plan.bar_ticks
+    b1 = b0 + plan.bar_ticks
+    running = [Note(n.pitch, n.start, n.duration, n.velocity) for n in raw if b0 <= n.start < b1]
+    if len(running) < 2:
+        return notes
+    return [n for n in notes if not b0 <= n.start < b1] + refit(running, 0, plan, harmony)
 
 
 def _held_end(start: int, wanted_end: int, plan: Plan) -> int:
@@ -378,14 +422,18 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
                     raw = _splice_primer(raw, section_primer, start, plan, harmony)
                 generated = SectionMelody(raw, "rules")
             low, high = plan.melody_range
-            notes = fit_range(generated.notes, low + max(0, shift), high)
-            notes = shape_section(notes, plan, harmony, section)
+            raw_notes = fit_range(generated.notes, low + max(0, shift), high)
+            notes = shape_section(raw_notes, plan, harmony, section)
             made[ident] = SectionMelody(
                 shift_notes(notes, -start), generated.source, generated.log_likelihood
             )
             if generated.log_likelihood is not None:
                 lls.append(generated.log_likelihood)
             sources.add(generated.source)
+            repeated_next = index + 1 < len(plan.sections) and (
+                plan.sections[index + 1].label, plan.sections[index + 1].bars) == ident
+            if repeated_next and plan.model != "vae":
+                notes = first_ending(notes, raw_notes, section, plan, harmony)
             line += notes
         elif index > 0 and plan.sections[index - 1].label == section.label and plan.model != "vae":
             # A strain played twice in a row (the AA of AABB) comes back note for note, as dance
@@ -395,11 +443,7 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
             base = shift_notes(made[ident].notes, start)
             varied = vary_section(plan, harmony, base, seed + 977 * index)
             line += varied if varied is not None else vary(base, plan, harmony, rng)
-    line = split_across_beats(_monophonic(line), plan)
-    if line:
-        # The final tonic rings through the ending bars.
-        end = plan.total_bars * plan.bar_ticks
-        line[-1].duration = max(line[-1].duration, end - line[-1].start - EIGHTH // 2)
+    line = close_final(split_across_beats(_monophonic(line), plan), plan)
     return MelodyResult(line, sum(lls) / len(lls) if lls else None, "+".join(sorted(sources)))
 
 

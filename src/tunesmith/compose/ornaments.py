@@ -40,13 +40,14 @@ def celtic(notes: list[Note], plan: Plan, seed: int) -> list[Note]:
     rng = random.Random(seed * 17 + 3)
     scale = set(plan.key.scale_pcs())
     beat = plan.meter.beat_ticks
+    top = plan.parts["melody"].high if "melody" in plan.parts else 127
     out: list[Note] = []
     prev: Note | None = None
     for n in notes:
         on_beat = _on(n.start, beat)
         long_note = n.duration >= 3 * 240 - 60 and on_beat
         repeated = prev is not None and prev.pitch == n.pitch and prev.end >= n.start - 10
-        if long_note and rng.random() < 0.5:
+        if long_note and rng.random() < 0.5 and _scale_neighbour(n.pitch, scale, 1) <= top:
             # A roll: note, cut, note, tap, note.
             upper = _scale_neighbour(n.pitch, scale, 1)
             lower = _scale_neighbour(n.pitch, scale, -1)
@@ -64,6 +65,10 @@ def celtic(notes: list[Note], plan: Plan, seed: int) -> list[Note]:
                 if rng.random() < 0.3
                 else (_scale_neighbour(n.pitch, scale, 1))
             )
+            if upper > top:  # the cut is fingered above the note: it must exist on the instrument
+                out.append(n)
+                prev = n
+                continue
             out += [
                 Note(upper, n.start, GRACE, max(1, n.velocity - 15)),
                 Note(n.pitch, n.start + GRACE, n.duration - GRACE, n.velocity),

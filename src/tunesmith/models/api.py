@@ -229,11 +229,15 @@ def allowed_pitch_mask(
     return mask
 
 
-def rhythm_rule(meter: str, density: float | None, first_generated: int) -> DynamicMask:
+def rhythm_rule(meter: str, density: float | None, first_generated: int, origin: int = 0) -> DynamicMask:
     """Per-step masks: HOLD only right after a note or a HOLD (never as the first step after a
     primer, so the primer's notes stay as they were); with ``density`` (note onsets per beat),
     onsets at least round(steps_per_beat / density) steps apart and never more than four times that
-    (a longer silence forces a note)."""
+    (a longer silence forces a note). In 6/8 a note that starts off the beat is not held across
+    the next beat (step ``origin`` is a downbeat): jigs never tie an eighth into the next beat, and
+    a bar that does reads as 3/4."""
+    compound = meter == "6/8"
+    beat_steps = ct.STEPS_PER_BEAT[meter]
     min_gap = max_gap = 0
     if density is not None:
         if not 0.125 <= density <= 4.0:
@@ -255,6 +259,8 @@ def rhythm_rule(meter: str, density: float | None, first_generated: int) -> Dyna
         elif t == first_generated:
             last_onset[0] = max((i for i, e in enumerate(tokens) if e >= mt.NOTE_BASE), default=-(10**9))
         hold_ok = (prev == mt.HOLD or prev >= mt.NOTE_BASE) and not (t == first_generated and t > 0)
+        if compound and (t - origin) % beat_steps == 0 and (last_onset[0] - origin) % beat_steps:
+            hold_ok = False
         extra = None if hold_ok else ban_hold
         if density is not None:
             gap = t - last_onset[0]
@@ -311,7 +317,7 @@ def generate_melody(
         symbols, key_, meter_, loaded.style_id(style_), n_steps, bar_origin=bar_origin
     )
     static = allowed_pitch_mask(key_, pitch_range, in_scale)
-    rule = rhythm_rule(meter_, density, len(primer_events))
+    rule = rhythm_rule(meter_, density, len(primer_events), bar_origin // ct.STEP_TICKS)
     events, loglik = sample(
         loaded.net, conditions, n_steps, mt.BOS, options, primer=primer_events, static_mask=static,
         dynamic_mask=rule, steps_per_bar=ct.STEPS_PER_BAR[meter_],
