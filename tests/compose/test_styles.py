@@ -58,6 +58,10 @@ def test_a_new_style_is_a_new_file(tmp_path: Path) -> None:
     )
     text = text.replace('instrument = "violin"', 'instrument = "accordion"')
     (tmp_path / "sea-shanty.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ControlError, match="meter_weights"):  # folk's three weights, one meter
+        load_style("sea-shanty", str(tmp_path))
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("meter_weights"))
+    (tmp_path / "sea-shanty.toml").write_text(text, encoding="utf-8")
     assert "sea-shanty" in available_styles(str(tmp_path))
     with pytest.raises(ControlError, match="unknown style"):
         load_style("sea-shanty")

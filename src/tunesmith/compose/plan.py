@@ -309,6 +309,15 @@ def _melody_range(part: Part, valence: float, style: Style) -> tuple[int, int]:
     return low, low + span
 
 
+def default_meter(style: Style, seed: int) -> str:
+    """The meter when the request names none: drawn by the seed with the style's corpus
+    proportions (a folk seed may be a jig or a reel), or the style's first meter. Its own random
+    stream, so the key and everything else drawn from the seed stay as they were."""
+    if not style.meter_weights:
+        return style.meters[0]
+    return random.Random(seed * 7919 + 17).choices(style.meters, weights=style.meter_weights)[0]
+
+
 def make_plan(request: ComposeRequest) -> Plan:
     """Validate the request and resolve every unset control (seed, model, key, tempo, ...)."""
     request.validate()
@@ -319,7 +328,7 @@ def make_plan(request: ComposeRequest) -> Plan:
     valence, arousal = request.valence_arousal()
     user_chords = parse_progression(request.chords) if request.chords else None
     key = _resolve_key(request, style, valence, rng, user_chords)
-    meter = Meter.parse(request.meter or style.meters[0])
+    meter = Meter.parse(request.meter or default_meter(style, seed))
     mood = mood_profile(valence, arousal)
     outside = False
     if request.tempo is not None:

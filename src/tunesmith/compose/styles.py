@@ -99,6 +99,9 @@ class Style:
     """Pairs of eighths on a beat played dotted (march)."""
     trio: bool = False
     """The contrasting strain in the subdominant key (march)."""
+    meter_weights: tuple[float, ...] = ()
+    """How often each of ``meters`` is chosen when the request names none (the style corpus's
+    proportions); empty: always the first."""
     progression: str = ""
     """'rules:jazz': chords from the rule-based ii-V-I generator (tunesmith.compose.jazz) instead of
     the chord model and the progression lists; empty: the usual harmony stage."""
@@ -244,6 +247,10 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         raise ControlError("style", f"{path}: 'meters' is empty; allowed: {', '.join(METERS)}")
     for m in meters:
         _choice(m, METERS, "meter", path)
+    weights = tuple(float(w) for w in data.get("meter_weights", []))
+    bad = len(weights) != len(meters) or not all(0 <= w <= 1 for w in weights) or sum(weights) <= 0
+    if weights and bad:
+        raise ControlError("style", f"{path}: 'meter_weights' needs one weight in 0-1 per meter, not all 0")
     tempo = _need(data, "tempo", list, path)
     if len(tempo) != 2 or not 20 <= tempo[0] <= tempo[1] <= 300:
         raise ControlError("style", f"{path}: 'tempo' must be [low, high] bpm within 20-300")
@@ -281,6 +288,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         description=str(data.get("description", "")),
         model_style=str(data.get("model_style", name)),
         meters=meters,
+        meter_weights=weights,
         tempo=(int(tempo[0]), int(tempo[1])),
         form=str(data.get("form", "AABB")),
         section_bars=section_bars,
