@@ -300,9 +300,9 @@ def _ensemble(req: ComposeRequest, style: Style) -> dict[str, Part]:
 
 
 def _melody_range(part: Part, valence: float, style: Style) -> tuple[int, int]:
-    """A window of about an octave and a half inside the melody instrument's range, moved up
-    with positive valence and down with negative valence."""
-    span = min(part.high - part.low, 17 if style.name != "lullaby" else 13)
+    """A window of the style's melody span (about an octave and a half) inside the melody
+    instrument's range, moved up with positive valence and down with negative valence."""
+    span = min(part.high - part.low, style.melody_span)
     centre = (part.low + part.high) / 2 + 5 * valence
     low = round(centre - span / 2)
     low = max(part.low, min(low, part.high - span))

@@ -99,6 +99,8 @@ class Style:
     """Pairs of eighths on a beat played dotted (march)."""
     trio: bool = False
     """The contrasting strain in the subdominant key (march)."""
+    melody_span: int = 17
+    """Widest melody range in semitones (the tune's compass; fiddle tunes span more than songs)."""
     meter_weights: tuple[float, ...] = ()
     """How often each of ``meters`` is chosen when the request names none (the style corpus's
     proportions); empty: always the first."""
@@ -266,6 +268,9 @@ def _build(data: dict[str, Any], path: Path) -> Style:
     if chords_per_bar not in (1, 2, 3, 4):
         raise ControlError("style", f"{path}: harmony.chords_per_bar must be 1, 2, 3 or 4")
     human = data.get("humanize", {})
+    span = int(data.get("melody_span", 17))
+    if not 7 <= span <= 28:
+        raise ControlError("style", f"{path}: melody_span {span} outside 7-28 semitones")
     density = float(data.get("melody_density", 0.5))
     if not 0.05 <= density <= 1.0:
         raise ControlError("style", f"{path}: melody_density {density} outside 0.05-1")
@@ -301,6 +306,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         keys_major=tuple(str(k) for k in data.get("keys_major", ["C", "G", "D", "F"])),
         keys_minor=tuple(str(k) for k in data.get("keys_minor", ["A", "E", "D"])),
         melody_density=density,
+        melody_span=span,
         swing=float(human.get("swing", 0.0)),
         timing_ms=float(human.get("timing_ms", 10.0)),
         velocity_spread=float(human.get("velocity", 8.0)),
