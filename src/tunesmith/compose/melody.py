@@ -223,13 +223,21 @@ def refit(notes: list[Note], shift_ticks: int, plan: Plan, harmony: Harmony) -> 
     key, penta = plan.key, plan.style.scale == "pentatonic"
     low, high = plan.melody_range
     strong = set(plan.meter.strong_beats())
-    out = []
-    for n in notes:
+    out: list[Note] = []
+    for i, n in enumerate(notes):
         start = n.start + shift_ticks
         span = harmony.at(start)
         offset = start % plan.bar_ticks
         pool = chord_tones(span, key, penta) if offset in strong else local_scale(key, span, penta)
-        out.append(Note(nearest(n.pitch, pitches_in(pool, low, high)), start, n.duration, n.velocity))
+        options = pitches_in(pool, low, high)
+        pitch = nearest(n.pitch, options)
+        if out and pitch == out[-1].pitch and n.pitch != notes[i - 1].pitch:
+            # The original moved here: keep it moving (the nearest option on the side it went),
+            # rather than let the fit turn a step into a repeated note.
+            side = [p for p in options if (p - out[-1].pitch) * (n.pitch - notes[i - 1].pitch) > 0]
+            if side:
+                pitch = nearest(n.pitch, side)
+        out.append(Note(pitch, start, n.duration, n.velocity))
     return out
 
 
@@ -283,9 +291,11 @@ def shape_section(notes: list[Note], plan: Plan, harmony: Harmony, section: Sect
         elif inside:
             # Half cadence (or any phrase end): the last note is a chord tone, held to the bar line.
             last = inside[-1]
-            last.pitch = nearest(
-                last.pitch, pitches_in(chord_tones(harmony.at(last.start), key, penta), low, high)
-            )
+            tones = pitches_in(chord_tones(harmony.at(last.start), key, penta), low, high)
+            ahead = [n for n in notes if n.start < last.start]
+            if ahead and ahead[-1].pitch != last.pitch:
+                tones = [t for t in tones if t != ahead[-1].pitch] or tones  # no new repeated note
+            last.pitch = nearest(last.pitch, tones)
             last.duration = max(last.duration, _held_end(last.start, b1 - EIGHTH, plan) - last.start)
             first = inside[0]
             if first.start == b0:
