@@ -11,7 +11,8 @@ downbeat:
   so duplicates under other titles stay on one side; never trained on), encoded exactly as the
   melody model's training data are (chords recognised where a piece has none);
 - raw: `generate melody` (tunesmith.models.api.generate_melody, CLI defaults: temperature 1, top-p
-  0.9) over each real tune's own chords, key, meter and number of bars, seed = its index;
+  0.9, and the CLI's copy guard) over each real tune's own chords, key, meter and number of bars,
+  seed = its index;
 - composed: the melody line of `tunesmith compose --style S --seed K --candidates 1` (the body
   sections, before humanisation), seeds 1..N.
 
@@ -83,6 +84,7 @@ def raw_line(enc: Any, seed: int, model: Any) -> Any:
     """`generate melody` over a real tune's chords, key, meter and bars, encoded like the tune."""
     import numpy as np
 
+    from tunesmith.cli.melody import guarded_melody
     from tunesmith.models import api
     from tunesmith.score import ChordSymbol
     from tunesmith.theory.key import Key
@@ -96,8 +98,13 @@ def raw_line(enc: Any, seed: int, model: Any) -> Any:
     symbols = [ChordSymbol(max(0, c.tick - origin), c.figure) for c in enc.chord_symbols if c.tick >= 0]
     symbols = [c for c in symbols if c.tick < bars * bar_steps * STEP_TICKS] or [ChordSymbol(0, "C")]
     key = Key(enc.tonic, enc.mode)
-    result = api.generate_melody(symbols, key, enc.meter, bars, enc.style, temperature=1.0, top_p=0.9,
-                                 seed=seed, model=model)
+
+    def generate(seed: int) -> Any:
+        return api.generate_melody(symbols, key, enc.meter, bars, enc.style, temperature=1.0, top_p=0.9,
+                                   seed=seed, model=model)
+
+    # Through the copy guard `generate melody` applies (a draw copying > 11 notes is drawn again).
+    result, _ = guarded_melody(generate, seed, set(key.scale_pcs()))
     return result.notes, mt.encode_melody(result.notes, symbols, key, enc.meter, enc.style,
                                           start=0, end=bars * bar_steps * STEP_TICKS)
 

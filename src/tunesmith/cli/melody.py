@@ -168,7 +168,7 @@ def generate_melody_command(
             pitch_range=pitch_range, in_scale=in_scale, density=density, checkpoint=checkpoint,
         )  # fmt: skip
 
-    result, note = _without_copies(generate, seed, set(key_.scale_pcs()))
+    result, note = guarded_melody(generate, seed, set(key_.scale_pcs()))
     end = bars * bar_ticks
     symbols = api.layout_chords(progression, end)
     score = _piece(result.notes, symbols, key_, meter_, bpm=tempo, style=style, end=end)
@@ -176,7 +176,7 @@ def generate_melody_command(
                     f"log-likelihood {result.log_likelihood:.3f} per step{note}")
 
 
-def _without_copies(generate: Any, seed: int, scale: set[int]) -> tuple[Any, str]:
+def guarded_melody(generate: Any, seed: int, scale: set[int]) -> tuple[Any, str]:
     """The composer's copy guard for a raw model melody: a draw that repeats a run of more than
     MAX_COPIED_RUN notes of a corpus piece is drawn again (the next seeds in a fixed sequence, so
     the output stays reproducible); if every draw copies, the runs are broken by scale steps. Also
