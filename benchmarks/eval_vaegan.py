@@ -288,7 +288,7 @@ def eval_gan(path: str | None, pieces: list, n_bars: int) -> str:
     negatives["time-reversed bars (not a training corruption)"] = gm.grids(reversed_events)
     lines += [
         "## Critic as a scorer (ROC AUC: held-out corpus bars vs ...)\n",
-        "`gan_api.score` / `gan.score` use this critic. After the adversarial training its critic "
+        "`gan_api.score` (the composer's critic) uses this critic. After the adversarial training its critic "
         "was taught to "
         "rank (`tune_critic`: a logistic loss putting training bars above generated, random, pitch-shuffled "
         "and wrong-chord bars), because a Wasserstein critic alone gave random bars about the same values as "

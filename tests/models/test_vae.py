@@ -256,8 +256,7 @@ def test_a_weights_only_checkpoint_is_fine_tuned_with_a_fresh_optimiser(
 
 
 def test_the_composer_entry_point_varies_a_passage_in_place() -> None:
-    from tunesmith.models import vae
-
+    vae = vae_api
     assert vae.available()  # the shipped checkpoint
     passage = [Note(n.pitch, n.start + 8 * 1440, n.duration) for n in PHRASE]  # bars 9-10 of a 3/4 piece
     same = vae.vary_notes(passage, key="G", meter="3/4", amount=0.0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from tunesmith.compose import engines
 from tunesmith.compose.plan import Plan, SectionPlan
 from tunesmith.compose.request import is_roman
 from tunesmith.errors import ControlError
@@ -151,9 +152,16 @@ def _style_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> list[li
 
 def _model_bars(plan: Plan, section: SectionPlan, seed: int) -> list[list[str]] | None:
     """Chord symbols per bar for one section from the chord model, or None when it is unavailable."""
-    from tunesmith.compose.engines import generate_chords
-
-    events = generate_chords(plan, section.bars, seed)
+    events = engines.generate_chords(
+        style=plan.style.model_style,
+        key=plan.key,
+        meter=str(plan.meter),
+        bars=section.bars,
+        seed=seed,
+        phrase_bars=plan.style.phrase_bars,
+        final_cadence_only=plan.style.cadence_scope == "final",
+        vocabulary=plan.style.vocabulary(plan.key.is_minor),
+    )
     if events is None:
         return None
     bar = plan.bar_ticks

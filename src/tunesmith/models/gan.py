@@ -33,7 +33,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from tunesmith.models.phrases import SLOTS, BarPiece, chroma_table
-from tunesmith.score import Score
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
 
@@ -544,21 +543,6 @@ def validation_wasserstein(model: BarGAN, val: Arrays, seed: int) -> float:
     )
     real = torch.from_numpy(val["bar"][:2048])
     return float(model.critic(real, cond, prev).mean() - model.critic(fake, cond, prev).mean())
-
-
-# ----- the composer's entry points (tunesmith.compose.engines looks these up) -----------------------
-def available() -> bool:
-    """Whether the shipped GAN checkpoint is installed."""
-    from tunesmith.models.gan_api import GAN_CHECKPOINT
-
-    return GAN_CHECKPOINT.is_file()
-
-
-def score(score: Score) -> float:
-    """The shipped critic's verdict on a Score's melody (see :func:`tunesmith.models.gan_api.score`)."""
-    from tunesmith.models.gan_api import score as critic_score
-
-    return critic_score(score)
 
 
 def _build(config: dict[str, Any]) -> nn.Module:

@@ -24,6 +24,8 @@ from tunesmith.models.poly import PolyConfig, PolyModel, load_model
 from tunesmith.models.polydata import Roll, load_mat
 from tunesmith.paths import PACKAGE_DATA, data_dir
 from tunesmith.score import TICKS_PER_QUARTER, Note, Score, Track
+from tunesmith.theory.melodyline import melody_track, top_line
+from tunesmith.theory.meter import Meter
 
 FRAME_TICKS = TICKS_PER_QUARTER // 2  # eighth-note frames
 FRAME_QL = 0.5
@@ -136,20 +138,6 @@ def load_harmonizer(checkpoint: str | Path | None = None) -> PolyModel:
     return _cached_model(str(path), path.stat().st_mtime)
 
 
-def melody_line(score: Score) -> list[Note]:
-    """The melody to harmonise: the top line of the first non-drum track that has notes (at each onset
-    the highest note), as copies of the original notes."""
-    for track in score.tracks:
-        if track.is_drum or not track.notes:
-            continue
-        top: dict[int, Note] = {}
-        for n in track.notes:
-            if n.start not in top or n.pitch > top[n.start].pitch:
-                top[n.start] = n
-        return [copy.copy(top[t]) for t in sorted(top)]
-    raise ControlError("melody", "the score has no pitched notes to harmonise")
-
-
 def soprano_frames(melody: Sequence[Note]) -> tuple[np.ndarray, np.ndarray]:
     """Per eighth-note frame: the soprano pitch (-1 for rest) and whether a melody note starts there."""
     end = max(n.end for n in melody)
@@ -252,7 +240,7 @@ def harmonize(score: Score, seed: int = 0, checkpoint: str | Path | None = None,
     grid, reproducible for a given ``seed``; it knows no part-writing rules)."""
     if engine not in ENGINES:
         raise ControlError("engine", f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
-    melody = melody_line(score)
+    melody = [copy.copy(n) for n in top_line(melody_track(score).notes)]
     if engine == "search":
         return _search(score, melody)
     return _harmonize_with_model(score, melody, seed, checkpoint)
@@ -271,8 +259,7 @@ def _search(score: Score, melody: list[Note]) -> Score:
     ts = score.time_signatures[0] if score.time_signatures else None
     beat = TICKS_PER_QUARTER
     if ts is not None:
-        compound = ts.denominator == 8 and ts.numerator % 3 == 0
-        beat = ts.bar_ticks // (ts.numerator // 3) if compound else 4 * TICKS_PER_QUARTER // ts.denominator
+        beat = Meter.of(ts).beat_ticks
     for n in melody:
         if not 40 <= n.pitch <= 96:
             raise ControlError("melody", f"note {n.pitch} is outside a soprano's reach (40-96)")
