@@ -16,10 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tunesmith.compose import engines
+from tunesmith.compose.arrange import arrange, four_part
 from tunesmith.compose.harmony import Harmony, make_harmony
+from tunesmith.compose.humanize import humanize, note_copy, ritardando
+from tunesmith.compose.jazz import jazz_harmony
+from tunesmith.compose.melody import make_melody
+from tunesmith.compose.ornaments import ornament, rhythm, trio
 from tunesmith.compose.plan import Plan, make_plan
+from tunesmith.compose.rank import WEIGHTS, combined, theory_checks
 from tunesmith.compose.request import ComposeRequest
-from tunesmith.score import KeySignature, Metadata, Note, Score, Section, Track
+from tunesmith.errors import InputFileError
+from tunesmith.io import load
+from tunesmith.score import KeySignature, Metadata, Note, Score, Section, TimeSignature, Track
+from tunesmith.theory.keydetect import detect_key
+from tunesmith.theory.melodyline import melody_notes
 
 MAX_COPIED_RUN = 11
 """Longest run of notes a melody may share with a training piece (12 or more is a copy)."""
@@ -122,19 +133,14 @@ def report_progress(progress: Progress | None, stage: str, fraction: float) -> N
 def load_primer(path: str, plan: Plan) -> list[Note]:
     """The primer's melody line, moved into the plan's key (by the nearest transposition) and cut
     to at most one phrase; ticks from 0."""
-    from tunesmith.io import load
-    from tunesmith.theory.keydetect import detect_key
-    from tunesmith.theory.melodyline import melody_notes
 
     scores = load(path)
     if not scores:
-        from tunesmith.errors import InputFileError
 
         raise InputFileError(path, "holds no music to use as a primer")
     score = scores[0]
     notes = melody_notes(score)
     if not notes:
-        from tunesmith.errors import InputFileError
 
         raise InputFileError(path, "has no melody notes to use as a primer")
     key = score.key_signatures[0] if score.key_signatures else None
@@ -159,12 +165,6 @@ def load_primer(path: str, plan: Plan) -> list[Note]:
 def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | None) -> Candidate:
     """One candidate; model "vae" also varies the returning sections with the VAE, model "gan" always
     asks the GAN critic (the melody itself comes from the RNN in both: the GAN makes single bars)."""
-    from tunesmith.compose import engines
-    from tunesmith.compose.arrange import arrange
-    from tunesmith.compose.humanize import humanize, note_copy
-    from tunesmith.compose.melody import make_melody
-    from tunesmith.compose.ornaments import ornament, rhythm, trio
-    from tunesmith.compose.rank import combined, theory_checks
 
     rejected: list[int] = []
     current = seed
@@ -198,7 +198,6 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
 def _break_copied_runs(plan: Plan, notes: list[Note]) -> tuple[list[Note], int | None]:
     """Move one note of each over-long copied run a scale step, until no run of more than
     MAX_COPIED_RUN notes is left; returns the notes and the final longest run."""
-    from tunesmith.compose import engines
 
     def longest(prefix: list[Note]) -> int:
         run = engines.copied_run(prefix)
@@ -230,8 +229,6 @@ def _with_choir(plan: Plan, harmony: Harmony, best: Candidate) -> None:
     """The winning chorale candidate sung in four parts (tunesmith.models.chorale's voice-leading
     search): its alto, tenor and bass replace the organ's block chords, and the chords it chose
     become the score's chord symbols."""
-    from tunesmith.compose.arrange import arrange, four_part
-    from tunesmith.compose.humanize import humanize, note_copy
 
     acc = plan.parts.get("accompaniment")
     if acc is None or acc.pattern != "block" or not plan.style.use_harmonizer or not best.melody:
@@ -245,8 +242,6 @@ def _with_choir(plan: Plan, harmony: Harmony, best: Candidate) -> None:
 def _score(
     plan: Plan, harmony: Harmony, tracks: list[Track], keys: list[KeySignature] | None = None
 ) -> Score:
-    from tunesmith.compose.humanize import ritardando
-    from tunesmith.score import TimeSignature
 
     sections = []
     if plan.intro_bars:
@@ -286,13 +281,11 @@ def compose(
 
     ``preference`` (e.g. tunesmith.feedback's learned listener model) maps a candidate's score to
     0..1; it joins the ranking as the 'preference' component with weight WEIGHTS['preference']."""
-    from tunesmith.compose import engines
 
     report_progress(progress, "plan", 0.0)
     plan = make_plan(request)
     report_progress(progress, "harmony", 0.1)
     if plan.style.progression == "rules:jazz" and plan.user_chords is None:
-        from tunesmith.compose.jazz import jazz_harmony
 
         harmony = jazz_harmony(plan)
     else:
@@ -306,7 +299,6 @@ def compose(
         report_progress(progress, f"candidate {i + 1}/{len(seeds)}", 0.15 + 0.8 * i / len(seeds))
         candidates.append(_candidate(plan, harmony, seed, primer))
     if preference is not None:
-        from tunesmith.compose.rank import WEIGHTS
 
         for c in candidates:
             c.components["preference"] = float(preference(c.score))

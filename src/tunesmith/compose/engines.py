@@ -102,7 +102,7 @@ def generate_chords(
     seed: int,
     phrase_bars: int,
     final_cadence_only: bool,
-    vocabulary: Sequence[str] | None,
+    vocabulary: tuple[str, ...] | list[str] | None,
 ) -> list[tuple[str, int]] | None:
     """[(chord figure, ticks)] for ``bars`` bars from the chord model, or None when unavailable."""
     if not chords_available():

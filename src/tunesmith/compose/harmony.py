@@ -20,6 +20,7 @@ from tunesmith.errors import ControlError
 from tunesmith.score import ChordSymbol
 from tunesmith.theory.chord import Chord, parse_chord
 from tunesmith.theory.key import Key
+from tunesmith.theory.roman import roman_to_chord
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,6 @@ class Harmony:
 def chord_from_token(token: str, key: Key) -> tuple[Chord, str]:
     """A progression token (Roman numeral or chord symbol) as a Chord in ``key``, with its numeral."""
     if is_roman(token):
-        from tunesmith.theory.roman import roman_to_chord
 
         try:
             return roman_to_chord(token, key), token
@@ -220,7 +220,6 @@ def _impose_cadences(
 
 def vocabulary_chords(plan: Plan) -> list[Chord]:
     """The style's chord vocabulary for the piece's mode, as chords in its key (empty: any chord)."""
-    from tunesmith.theory.roman import roman_to_chord
 
     key = plain_key(plan.key)
     return [roman_to_chord(n, key) for n in plan.style.vocabulary(plan.key.is_minor)]

@@ -14,12 +14,13 @@ import random
 from dataclasses import dataclass, field, replace
 
 from tunesmith.compose import engines
-from tunesmith.compose.instruments import GM_NAMES, lookup, program_range
+from tunesmith.compose.instruments import lookup, program_range
 from tunesmith.compose.mood import MoodProfile, mood_profile, mood_tempo
-from tunesmith.compose.request import MODELS, ComposeRequest, form_sections, parse_progression
+from tunesmith.compose.request import MODELS, ComposeRequest, form_sections, is_roman, parse_progression
 from tunesmith.compose.styles import Part, Style, load_style
 from tunesmith.errors import ControlError
 from tunesmith.score import TICKS_PER_QUARTER
+from tunesmith.theory.chord import parse_chord
 from tunesmith.theory.key import Key
 from tunesmith.theory.meter import Meter
 
@@ -121,8 +122,6 @@ def resolve_model(requested: str | None) -> str:
 
 def _key_from_chords(bars: list[list[str]]) -> Key | None:
     """Key implied by a chord-symbol progression: its first chord (major or minor)."""
-    from tunesmith.compose.request import is_roman
-    from tunesmith.theory.chord import parse_chord
 
     first = bars[0][0]
     if is_roman(first):
@@ -362,8 +361,3 @@ _TITLE_WORDS = {
 def _title(style: Style, key: Key, request: ComposeRequest, rng: random.Random) -> str:
     words = _TITLE_WORDS["negative" if request.valence_arousal()[0] < MINOR_BELOW_VALENCE else "positive"]
     return f"{rng.choice(words)} {rng.choice(_TITLE_WORDS['nouns'])} ({style.name}, {key.name})"
-
-
-def describe_parts(plan: Plan) -> list[str]:
-    """'melody: Violin' ... for summaries."""
-    return [f"{role}: {GM_NAMES[p.program]}" for role, p in plan.parts.items()]

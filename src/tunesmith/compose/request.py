@@ -17,9 +17,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import Field, asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
-from tunesmith.errors import ControlError
+from tunesmith.compose.instruments import lookup
+from tunesmith.compose.styles import available_styles, load_style
+from tunesmith.errors import ControlError, InputFileError
+from tunesmith.theory.chord import is_chord_figure
+from tunesmith.theory.key import Key
 
 METERS = ("4/4", "3/4", "6/8", "2/4")
 MODES = ("major", "minor", "dorian", "mixolydian", "gong", "shang", "jue", "zhi", "yu")
@@ -158,7 +163,6 @@ class ComposeRequest:
     # ----- validation ---------------------------------------------------------------------------
     def validate(self) -> ComposeRequest:
         """Check every control; raise ControlError naming the field and what is allowed. Returns self."""
-        from tunesmith.compose.styles import available_styles, load_style
 
         if not isinstance(self.style, str) or not self.style.strip():
             raise ControlError(
@@ -201,8 +205,6 @@ class ComposeRequest:
         if self.chords is not None:
             parse_progression(self.chords)
         if self.instruments is not None:
-            from tunesmith.compose.instruments import lookup
-
             if not self.instruments:
                 raise ControlError(
                     "instruments", "the list is empty; allowed: one or more General MIDI names"
@@ -219,13 +221,8 @@ class ComposeRequest:
             isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED
         ):
             raise ControlError("seed", f"{self.seed!r} is not allowed; allowed: a whole number 0-{MAX_SEED}")
-        if self.primer is not None:
-            from pathlib import Path
-
-            from tunesmith.errors import InputFileError
-
-            if not Path(self.primer).is_file():
-                raise InputFileError(self.primer, "primer melody file not found")
+        if self.primer is not None and not Path(self.primer).is_file():
+            raise InputFileError(self.primer, "primer melody file not found")
         return self
 
     def _check_range(self, name: str) -> None:
@@ -234,7 +231,6 @@ class ComposeRequest:
         _range(name, getattr(self, name), *control.range, control.unit)
 
     def _validate_key(self) -> None:
-        from tunesmith.theory.key import Key
 
         text = str(self.key).strip()
         try:
@@ -364,7 +360,6 @@ def parse_progression(text: str) -> list[list[str]]:
     """Bars of a progression: bars are separated by '|' or, without bars marks, one chord per bar
     ('C Am F G'); inside a bar several chords share it ('C G | Am F'). Each token is a chord symbol
     or a Roman numeral (I vi IV V7, bVII); the kind is checked, not resolved (that needs the key)."""
-    from tunesmith.theory.chord import is_chord_figure
 
     clean = text.replace(",", " ").strip()
     if not clean:

@@ -89,12 +89,6 @@ def reward_windows(
     return arrays, np.asarray(weights, dtype=np.float32)
 
 
-def tuned_checkpoints(folder: Path | None = None) -> list[Path]:
-    from tunesmith.models.api import tuned_melody_checkpoints
-
-    return tuned_melody_checkpoints(folder)
-
-
 def _weighted_loss(net: Any, batch: dict[str, Any], weights: Any, pad_id: int) -> Any:
     import torch.nn.functional as F
 

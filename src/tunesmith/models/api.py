@@ -15,7 +15,6 @@ gives the same output.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -401,8 +400,3 @@ def bars_of(progression: list[tuple[str, int]], meter: str) -> list[list[str]]:
                 out[index].append(figure)
         tick += duration
     return out
-
-
-def log_likelihood_floor() -> float:
-    """Log-likelihood of a uniform guess over the melody vocabulary (a reference for rankings)."""
-    return -math.log(mt.N_EVENTS - 2)
