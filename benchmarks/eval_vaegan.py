@@ -26,7 +26,7 @@ import torch
 
 from tunesmith.fileutil import write_bytes_atomic
 from tunesmith.models import gan as gm
-from tunesmith.models import gan_api, vae_api
+from tunesmith.models import gan_api, gan_train, vae_api
 from tunesmith.models.phrases import SLOTS, chord_class_pcs, corpus_bar_pieces
 from tunesmith.models.recipes import corpus_scores
 from tunesmith.models.vae import phrase_dataset
@@ -267,7 +267,7 @@ def eval_gan(path: str | None, pieces: list, n_bars: int) -> str:
     real_scores = gm.critic_scores(net, val["bar"][idx], val["cond"][idx], val["prev"][idx])
     # The corruptions the critic's ranking stage trains against (made afresh from held-out bars), and
     # one it never saw: the bar played backwards in time (same notes, same chord).
-    corrupted = gm.corrupted_bars(real_events, val["cond"][idx], rng)
+    corrupted = gan_train.corrupted_bars(real_events, val["cond"][idx], rng)
     negatives: dict[str, np.ndarray] = {
         "random bars": corrupted["random"],
         "pitch-shuffled bars (pitches permuted, transposed up to a fifth)": corrupted["pitch-shuffled"],

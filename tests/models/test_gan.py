@@ -12,6 +12,7 @@ import torch
 from tunesmith.errors import ControlError, ModelError
 from tunesmith.io import load
 from tunesmith.models import gan_api
+from tunesmith.models.checkpoint import load_checkpoint
 from tunesmith.models.gan import (
     CHANNELS,
     HOLD_CH,
@@ -19,13 +20,11 @@ from tunesmith.models.gan import (
     BarGAN,
     conditions,
     gan_config,
-    gradient_penalty,
     grid_events,
     grids,
 )
-from tunesmith.models.gan_train import fit_gan
+from tunesmith.models.gan_train import fit_gan, gradient_penalty
 from tunesmith.models.phrases import SLOTS
-from tunesmith.models.train import load_checkpoint
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import Score
 from tunesmith.tokens import chords as ct

@@ -12,10 +12,11 @@ import torch
 from tunesmith.errors import ControlError, ModelError
 from tunesmith.io import load
 from tunesmith.models import api
+from tunesmith.models.checkpoint import load_checkpoint
 from tunesmith.models.recipes import fit
 from tunesmith.models.rnn import ConditionedLSTM, melody_config
 from tunesmith.models.sampling import SamplingOptions, StepLSTM, draw, sequence_log_likelihood
-from tunesmith.models.train import TrainConfig, load_checkpoint
+from tunesmith.models.train import TrainConfig
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import Note, Score
 from tunesmith.theory.key import Key

@@ -13,8 +13,9 @@ import torch
 from tunesmith.errors import ControlError, ModelError
 from tunesmith.io import load
 from tunesmith.models import vae_api
+from tunesmith.models.checkpoint import load_checkpoint
 from tunesmith.models.phrases import SLOTS, from_slots, notes_to_slots, restrike_from, to_slots
-from tunesmith.models.train import TrainConfig, load_checkpoint
+from tunesmith.models.train import TrainConfig
 from tunesmith.models.vae import PhraseVAE, phrase_item, shifted_inputs, vae_config
 from tunesmith.models.vae_train import attribute_vectors, fit_vae
 from tunesmith.paths import PACKAGE_DATA

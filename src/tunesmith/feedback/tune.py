@@ -117,7 +117,7 @@ def tune_from_feedback(
     import torch
 
     from tunesmith.models.api import current_melody_checkpoint, tuned_melody_checkpoints
-    from tunesmith.models.train import load_checkpoint, save_checkpoint
+    from tunesmith.models.checkpoint import load_checkpoint, save_checkpoint
 
     if min_stars < 4:
         raise TunesmithError("min_stars: below 4 the reward (stars - 3) / 2 is not positive; allowed: 4 or 5")

@@ -88,7 +88,7 @@ class GeneratedMelody(NamedTuple):
 
 @functools.lru_cache(maxsize=8)
 def _load(path: str, mtime: float, kind: str) -> LoadedModel:  # noqa: ARG001 (mtime: cache key)
-    from tunesmith.models.train import load_checkpoint
+    from tunesmith.models.checkpoint import load_checkpoint
 
     net, ckpt = load_checkpoint(path, kind)
     if not isinstance(net, ConditionedLSTM):

@@ -44,7 +44,7 @@ class LoadedGAN:
 
 @functools.lru_cache(maxsize=4)
 def _load(path: str, mtime: float) -> LoadedGAN:  # noqa: ARG001 (mtime: cache key)
-    from tunesmith.models.train import load_checkpoint
+    from tunesmith.models.checkpoint import load_checkpoint
 
     net, ckpt = load_checkpoint(path, "gan")
     if not isinstance(net, _gan.BarGAN):

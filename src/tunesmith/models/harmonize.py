@@ -20,7 +20,8 @@ import numpy as np
 import torch
 
 from tunesmith.errors import ControlError, InputFileError, ModelError
-from tunesmith.models.poly import PolyConfig, PolyModel, load_model
+from tunesmith.models.checkpoint import load_poly
+from tunesmith.models.poly import PolyConfig, PolyModel
 from tunesmith.models.polydata import Roll, load_mat
 from tunesmith.paths import PACKAGE_DATA, data_dir
 from tunesmith.score import TICKS_PER_QUARTER, Note, Score, Track
@@ -125,7 +126,7 @@ def training_rolls(corpus: Sequence[str]) -> tuple[list[Roll], list[Roll], list[
 
 @functools.lru_cache(maxsize=4)
 def _cached_model(path: str, _mtime: float) -> PolyModel:
-    model, _ = load_model(path)
+    model, _ = load_poly(path)
     if model.config.n_keys != N_KEYS or model.config.lowest_pitch != LOWEST:
         raise ModelError(f"{path}: not an 88-key model, cannot harmonise")
     return model

@@ -383,16 +383,3 @@ def phrase_dataset(pieces: list[BarPiece], config: VAEConfig) -> tuple[Arrays, A
         "steps": {"train": int((train["targets"] != 0).sum()), "val": int((val["targets"] != 0).sum())},
     }
     return train, val, info
-
-
-def _build(config: dict[str, Any]) -> nn.Module:
-    return PhraseVAE(VAEConfig.from_dict(config))
-
-
-def register() -> None:
-    from tunesmith.models.train import register_architecture
-
-    register_architecture("phrase_vae", _build)
-
-
-register()

@@ -28,7 +28,7 @@ import numpy.typing as npt
 import torch
 
 from tunesmith.errors import ControlError, ModelError
-from tunesmith.models import vae as _vae  # registers the architecture
+from tunesmith.models import vae as _vae
 from tunesmith.models.phrases import notes_to_slots
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import ChordSymbol, Note
@@ -117,7 +117,7 @@ class LoadedVAE:
 
 @functools.lru_cache(maxsize=4)
 def _load(path: str, mtime: float) -> LoadedVAE:  # noqa: ARG001 (mtime: cache key)
-    from tunesmith.models.train import load_checkpoint
+    from tunesmith.models.checkpoint import load_checkpoint
 
     net, ckpt = load_checkpoint(path, "vae")
     if not isinstance(net, _vae.PhraseVAE):
