@@ -115,6 +115,9 @@ def generate_chords(
         meter=meter,
         bars=bars,
         seed=seed,
+        # The model's whole distribution (inside the style's vocabulary): a nucleus cut drops the
+        # rarer chords (ii, vi, secondary dominants), and the corpus uses them.
+        top_p=1.0,
         key=key,
         phrase_bars=phrase_bars,
         cadences="none" if final_cadence_only else "alternate",
