@@ -19,6 +19,9 @@ def test_melody_track_prefers_the_name_then_the_highest_pitched_track() -> None:
     assert melody_track(Score(tracks=[bass, piano, drums])) is piano
     assert melody_track(Score(tracks=[bass, piano, lead, drums])) is lead
     assert melody_track(Score(tracks=[bass, piano]), "BASS") is bass
+    canto = Track("Canto", 52, notes=[Note(67, 0, Q)])
+    alto = Track("Alto", 52, notes=[Note(69, 0, Q)])  # the alto crosses above once: still not the tune
+    assert melody_track(Score(tracks=[alto, canto])) is canto
     assert find_melody_track(Score(tracks=[drums])) is None
     with pytest.raises(ControlError, match="no pitched notes"):
         melody_track(Score(tracks=[drums, Track("empty")]))

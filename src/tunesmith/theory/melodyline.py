@@ -2,9 +2,10 @@
 
 One definition for the whole project (composing, tokenising, evaluating, harmonising):
 
-- the melody track is a non-drum track with notes whose name says melody, lead, soprano or tune;
-  else the one with the highest mean pitch (a tune sits above its accompaniment; the first of
-  equals), so a bass or pad listed first is never taken for the tune;
+- the melody track is a non-drum track with notes whose name says melody, lead, soprano or tune
+  (or canto, cantus, superius: the top voice of Renaissance and medieval part-books); else the
+  one with the highest mean pitch (a tune sits above its accompaniment; the first of equals), so a
+  bass or pad listed first is never taken for the tune, nor a horn doubling a chorale's soprano;
 - the top line keeps, at each onset, the highest sounding note (a silent, zero-length note is no
   onset); ``cut=True`` also ends each note where the next onset begins, so the line never overlaps.
 """
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from tunesmith.errors import ControlError
 from tunesmith.score import Note, Score, Track
 
-MELODY_NAMES = ("melody", "lead", "soprano", "tune")
+MELODY_NAMES = ("melody", "lead", "soprano", "tune", "canto", "cantus", "superius")
 """Words in a track name that mark the melody, checked before pitch height."""
 
 
