@@ -227,9 +227,10 @@ def directions(model: str | None) -> list[str]:
 def speed(model: str | None) -> str:
     import resource
 
-    from tunesmith.compose.api import compose, write_files
+    from tunesmith.compose.api import compose
     from tunesmith.compose.request import ComposeRequest
     from tunesmith.io import save
+    from tunesmith.render.piece import write_files
     from tunesmith.render.soundfont import find_soundfont
 
     req = lambda seed, c=1: ComposeRequest(style="pop", bars=32, seed=seed, candidates=c, model=model)  # noqa: E731

@@ -84,10 +84,11 @@ def out_of_range(score: Any) -> list[str]:
 
 
 def compose_task(style: str, i: int, render: bool) -> dict[str, Any]:
-    from tunesmith.compose.api import compose, mix_plan
+    from tunesmith.compose.api import compose
     from tunesmith.compose.request import ComposeRequest
     from tunesmith.evaluate.originality import corpus_index
     from tunesmith.evaluate.report import evaluate_scores
+    from tunesmith.render.piece import mix_plan
 
     t0 = time.perf_counter()
     piece = compose(ComposeRequest(style=style, seed=1 + i, bars=bars_for(i), candidates=1))

@@ -31,6 +31,7 @@ import torch
 from tunesmith.cocreate.infill import chord_pcs_at, infill_melody
 from tunesmith.score import ChordSymbol, Note, Score
 from tunesmith.theory.key import Key
+from tunesmith.theory.melodyline import melody_track, top_line
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
 
@@ -54,7 +55,7 @@ def tune_of(score: Score) -> Tune | None:
     try:
         meter = mt.score_meter(score)
         key = mt.score_key(score)
-        line = mt.monophonic(mt.melody_track(score).notes)
+        line = top_line(melody_track(score).notes, cut=True)
     except Exception:
         return None
     if not score.chords or meter not in ct.STEPS_PER_BAR:

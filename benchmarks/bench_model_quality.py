@@ -55,6 +55,7 @@ from tunesmith.score import (  # noqa: E402
 )
 from tunesmith.theory.chord import parse_chord  # noqa: E402
 from tunesmith.theory.key import Key  # noqa: E402
+from tunesmith.theory.melodyline import melody_track, top_line  # noqa: E402
 from tunesmith.tokens import chords as ct  # noqa: E402
 from tunesmith.tokens import melody as mt  # noqa: E402
 
@@ -101,7 +102,7 @@ def excerpt_of(tune: Score) -> Excerpt | None:
     try:
         meter = mt.score_meter(tune)
         key = mt.score_key(tune)
-        line = mt.monophonic(mt.melody_track(tune).notes)
+        line = top_line(melody_track(tune).notes, cut=True)
     except Exception:
         return None
     signature = tune.key_at(0)

@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from tunesmith.compose.api import compose, mix_plan
+from tunesmith.compose.api import compose
 from tunesmith.compose.request import ComposeRequest
 from tunesmith.compose.styles import available_styles
+from tunesmith.render.piece import mix_plan
 
 MOODS = ("neutral", "calm", "sad", "tender", "joyful", "energetic", "tense", "dark")
 # Expected sign of the change against neutral: +1 up, -1 down (features absent: no expectation).

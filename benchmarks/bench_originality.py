@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 
 from tunesmith.corpus import load_corpus
-from tunesmith.evaluate.melody import melody_notes
 from tunesmith.evaluate.metrics import metrics
 from tunesmith.evaluate.originality import (
     OriginalityIndex,
@@ -32,6 +31,7 @@ from tunesmith.evaluate.originality import (
 )
 from tunesmith.fileutil import write_text_atomic
 from tunesmith.score import Note
+from tunesmith.theory.melodyline import melody_notes
 
 RESULTS = Path(__file__).parent / "results" / "originality.md"
 Q = 480

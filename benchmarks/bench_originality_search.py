@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from tunesmith.corpus import load_corpus  # noqa: E402
-from tunesmith.evaluate.melody import melody_notes, pickup_ticks  # noqa: E402
+from tunesmith.evaluate.melody import pickup_ticks  # noqa: E402
 from tunesmith.evaluate.originality import (  # noqa: E402
     OriginalityIndex,
     longest_copied_run,
@@ -50,6 +50,7 @@ from tunesmith.evaluate.similarity import (  # noqa: E402
     search,
 )
 from tunesmith.score import Note, Score, TempoChange, Track  # noqa: E402
+from tunesmith.theory.melodyline import melody_notes  # noqa: E402
 
 VERSION_RUN = 24
 ALTERATIONS = ("transposed", "changed", "ornaments", "rhythm", "8 bars")

@@ -28,8 +28,9 @@ def main() -> None:
     torch.set_num_threads(1)
     from tunesmith.cocreate import Step, load_version, read_piece_json, revise
     from tunesmith.compose import engines
-    from tunesmith.compose.api import compose, write_files
+    from tunesmith.compose.api import compose
     from tunesmith.compose.request import ComposeRequest
+    from tunesmith.render.piece import write_files
 
     def unchecked(_melody: object) -> None:
         return None  # the corpus copy check is measured in compose's own benchmark

@@ -37,6 +37,7 @@ from tunesmith.models import vae_api  # noqa: E402
 from tunesmith.models.data import held_out  # noqa: E402
 from tunesmith.score import ChordSymbol, Note  # noqa: E402
 from tunesmith.theory.keydetect import detect_key  # noqa: E402
+from tunesmith.theory.melodyline import melody_track, top_line  # noqa: E402
 from tunesmith.tokens import chords as ct  # noqa: E402
 from tunesmith.tokens import melody as mt  # noqa: E402
 
@@ -56,7 +57,7 @@ def tunes(limit: int) -> list[dict[str, object]]:
         except Exception:  # meters the VAE does not know
             continue
         origin = mt.bar_origin(score)
-        line = mt.monophonic(mt.melody_track(score).notes)
+        line = top_line(melody_track(score).notes, cut=True)
         bar = ct.STEPS_PER_BAR[meter] * ct.STEP_TICKS
         notes = [
             Note(n.pitch, n.start - origin, n.duration, n.velocity)

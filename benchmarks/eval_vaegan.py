@@ -26,7 +26,7 @@ import torch
 
 from tunesmith.fileutil import write_bytes_atomic
 from tunesmith.models import gan as gm
-from tunesmith.models import gan_api, vae_api
+from tunesmith.models import gan_api, gan_train, vae_api
 from tunesmith.models.phrases import SLOTS, chord_class_pcs, corpus_bar_pieces
 from tunesmith.models.recipes import corpus_scores
 from tunesmith.models.vae import phrase_dataset
@@ -267,7 +267,7 @@ def eval_gan(path: str | None, pieces: list, n_bars: int) -> str:
     real_scores = gm.critic_scores(net, val["bar"][idx], val["cond"][idx], val["prev"][idx])
     # The corruptions the critic's ranking stage trains against (made afresh from held-out bars), and
     # one it never saw: the bar played backwards in time (same notes, same chord).
-    corrupted = gm.corrupted_bars(real_events, val["cond"][idx], rng)
+    corrupted = gan_train.corrupted_bars(real_events, val["cond"][idx], rng)
     negatives: dict[str, np.ndarray] = {
         "random bars": corrupted["random"],
         "pitch-shuffled bars (pitches permuted, transposed up to a fifth)": corrupted["pitch-shuffled"],
@@ -288,7 +288,7 @@ def eval_gan(path: str | None, pieces: list, n_bars: int) -> str:
     negatives["time-reversed bars (not a training corruption)"] = gm.grids(reversed_events)
     lines += [
         "## Critic as a scorer (ROC AUC: held-out corpus bars vs ...)\n",
-        "`gan_api.score` / `gan.score` use this critic. After the adversarial training its critic "
+        "`gan_api.score` (the composer's critic) uses this critic. After the adversarial training its critic "
         "was taught to "
         "rank (`tune_critic`: a logistic loss putting training bars above generated, random, pitch-shuffled "
         "and wrong-chord bars), because a Wasserstein critic alone gave random bars about the same values as "

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from tunesmith.compose.api import compose, write_files
+from tunesmith.compose.api import compose
 from tunesmith.compose.request import ComposeRequest
 from tunesmith.compose.styles import available_styles
+from tunesmith.render.piece import write_files
 
 OUT = Path(__file__).parent / "results" / "gallery"
 WIDTH = 820

@@ -31,6 +31,7 @@ from tunesmith.models.data import chord_beats, is_validation  # noqa: E402
 from tunesmith.score import ChordSymbol, Note, Score  # noqa: E402
 from tunesmith.theory.chord import parse_chord  # noqa: E402
 from tunesmith.theory.key import Key  # noqa: E402
+from tunesmith.theory.melodyline import melody_track, top_line  # noqa: E402
 from tunesmith.tokens import chords as ct  # noqa: E402
 from tunesmith.tokens import melody as mt  # noqa: E402
 
@@ -141,7 +142,7 @@ def main() -> None:
         # 8 bars from the first full bar, shifted to start at tick 0
         start, end = origin, origin + 8 * bar
         line = [Note(n.pitch, n.start - start, n.duration)
-                for n in mt.monophonic(mt.melody_track(tune).notes) if start <= n.start < end]
+                for n in top_line(melody_track(tune).notes, cut=True) if start <= n.start < end]
         chords_ = [ChordSymbol(max(0, c.tick - start), c.figure) for c in tune.chords if c.tick < end]
         if len(line) < 8:
             continue

@@ -1,5 +1,5 @@
-"""The typed Python API: compose() keywords are ComposeRequest's fields, py.typed ships, render()
-returns audio in memory, and the README's example runs as written."""
+"""The Python API: compose_piece() keywords are made from ComposeRequest's fields, py.typed ships,
+render_to_array() returns audio in memory, and the README's example runs as written."""
 
 from __future__ import annotations
 
@@ -13,34 +13,39 @@ import numpy as np
 import pytest
 
 import tunesmith
-from tunesmith.compose import compose_piece
 from tunesmith.compose.request import ComposeRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_compose_keywords_are_the_request_fields_with_their_types_and_defaults() -> None:
-    params = inspect.signature(compose_piece).parameters
+def test_compose_piece_shows_the_request_fields_as_typed_keywords() -> None:
+    params = inspect.signature(tunesmith.compose_piece).parameters
+    assert next(iter(params)) == "out_dir"
     for f in dataclasses.fields(ComposeRequest):
-        assert f.name in params, f.name
         p = params[f.name]
         assert p.kind is inspect.Parameter.KEYWORD_ONLY, f.name
-        if f.name == "extra":
+        if f.name == "extra":  # a dict field: None stands for its empty default
             assert p.annotation == "dict[str, Any] | None" and p.default is None
             continue
-        assert p.annotation == f.type, (f.name, p.annotation, f.type)
-        assert p.default == f.default, f.name
-    # tunesmith.compose shows the same signature, whichever object the name holds at the moment
-    assert inspect.signature(tunesmith.compose) == inspect.signature(compose_piece)
+        assert (p.annotation, p.default) == (f.type, f.default), f.name
+    assert {"formats", "stems", "soundfont", "record"} <= set(params)
+
+
+def test_the_package_and_the_functions_have_their_own_names() -> None:
+    import tunesmith.compose.api
+    import tunesmith.render.export
+
+    assert not callable(tunesmith.compose) and not callable(tunesmith.render)
+    assert callable(tunesmith.compose_piece) and callable(tunesmith.render_to_array)
 
 
 def test_compose_rejects_unknown_keywords_and_bad_values() -> None:
     with pytest.raises(TypeError, match="styel"):
-        tunesmith.compose(styel="waltz")  # type: ignore[call-arg]
+        tunesmith.compose_piece(styel="waltz")
     from tunesmith.errors import ControlError
 
     with pytest.raises(ControlError, match="tempo"):
-        tunesmith.compose(tempo=999.0, model="rules")
+        tunesmith.compose_piece(tempo=999.0, model="rules")
 
 
 def test_py_typed_ships_as_package_data() -> None:
@@ -68,47 +73,7 @@ def test_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 def test_render_a_plain_score_without_mastering() -> None:
     score = tunesmith.load(ROOT / "tests" / "data" / "melody_chords.mid")[0]
-    audio, rate = tunesmith.render(score, master=False, sample_rate=22050)
+    audio, rate = tunesmith.render_to_array(score, master=False, sample_rate=22050)
     assert rate == 22050 and audio.shape[0] == 2
     assert audio.shape[1] >= score.duration_seconds() * rate
     assert np.abs(audio).max() > 0.01
-
-
-def test_render_stays_callable_after_its_submodules_are_imported() -> None:
-    import tunesmith.render.export
-
-    assert callable(tunesmith.render)
-    params = list(inspect.signature(tunesmith.render).parameters)
-    assert params == ["score", "soundfont", "master", "sample_rate"]
-
-
-def test_cli_web_and_python_take_the_same_controls() -> None:
-    """One source: ComposeRequest's fields are the CLI's options and the web body's fields, with the
-    same types and defaults (the web takes an upload id instead of a primer path and has no styles
-    folder; the CLI reads instruments as a comma list)."""
-    import typing
-
-    from tunesmith.cli.compose import compose_command
-    from tunesmith.web.schemas import ComposeBody
-
-    hints = typing.get_type_hints(ComposeRequest)
-    names = [f.name for f in dataclasses.fields(ComposeRequest) if f.name != "extra"]
-    cli = inspect.signature(compose_command).parameters
-    assert set(names) <= set(cli), set(names) - set(cli)
-    web = ComposeBody.model_fields
-    server_side = {"primer", "styles_path"}
-    assert set(names) - server_side <= set(web), set(names) - server_side - set(web)
-    def plain(annotation: object) -> object:
-        """The type without its length limits (the web caps each instrument name's length)."""
-        if typing.get_origin(annotation) is typing.Annotated:
-            return plain(typing.get_args(annotation)[0])
-        args = typing.get_args(annotation)
-        if not args:
-            return annotation
-        origin = typing.get_origin(annotation)
-        return (str(origin), frozenset(map(str, map(plain, args))))
-
-    for f in dataclasses.fields(ComposeRequest):
-        if f.name in web:
-            assert plain(web[f.name].annotation) == plain(hints[f.name]), f.name
-            assert web[f.name].default == f.default, f.name

@@ -1,6 +1,7 @@
 """tunesmith: AI music composition that runs on a laptop CPU.
 
-The Python API lives here; heavy modules are imported only when their functions are called.
+The Python API: ``compose_piece``, ``render_to_array``, ``load`` and ``save``; heavy modules are
+imported only when their functions are called.
 """
 
 from __future__ import annotations
@@ -30,14 +31,16 @@ def save(score: Score, path: str | Path) -> None:
 
 
 if TYPE_CHECKING:
-    from tunesmith.compose import compose_piece as compose
-    from tunesmith.render import render_to_array as render
-else:
-    # Both packages are callable (their functions' typed keywords), because importing any of their
-    # submodules rebinds tunesmith.compose / tunesmith.render to the package (see their docstrings).
-    from tunesmith import compose as compose
-    from tunesmith import render as render
+    from tunesmith.render.piece import compose_piece, render_to_array
+
+__all__ = ["__version__", "compose_piece", "load", "render_to_array", "save"]
 
 
 def __getattr__(name: str) -> Any:
+    # compose_piece and render_to_array pull the composer and the renderer (numpy, ~0.5 s): loaded
+    # on first use, so `import tunesmith` (and the CLI's start-up) stays light.
+    if name in ("compose_piece", "render_to_array"):
+        from tunesmith.render import piece
+
+        return getattr(piece, name)
     raise AttributeError(f"module 'tunesmith' has no attribute {name!r}")

@@ -87,9 +87,9 @@ def test_bad_inputs_get_one_line_errors(db: str, tmp_path: Path, capsys: pytest.
 def test_composed_piece_is_registered_certified_and_verified(
     db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tunesmith.compose.api import compose_to_files
     from tunesmith.compose.request import ComposeRequest
     from tunesmith.io import load_one, save
+    from tunesmith.render.piece import compose_to_files
     from tunesmith.store.db import open_store
 
     paths = compose_to_files(

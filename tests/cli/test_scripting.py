@@ -24,12 +24,8 @@ def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
 
 
 @pytest.fixture(autouse=True)
-def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("TUNESMITH_DB_URL", raising=False)
-    from tunesmith.compose import engines
-
-    monkeypatch.setattr(engines, "copied_run", lambda melody: None)
+def _home(private_home: Path, no_copy_check: None) -> None:
+    """A private TUNESMITH_HOME, no corpus-wide copy check (root conftest)."""
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from tunesmith.cli import groups, melody, vaegan
 from tunesmith.errors import ControlError, InputFileError
 from tunesmith.io import load_one
-from tunesmith.tokens import melody as mt
+from tunesmith.theory.melodyline import melody_track
 
 torch.set_num_threads(1)
 pytestmark = pytest.mark.slow  # trains two debug models through the CLI first
@@ -84,8 +84,8 @@ def test_vary_writes_n_variations_and_amount_zero_is_the_melody(
     original = load_one(TUNE)
     for i in (1, 2):
         copy = load_one(tmp_path / "same" / f"melody_chords-var{i}.mid")
-        assert [(n.pitch, n.start, n.duration) for n in mt.melody_track(copy).notes] == [
-            (n.pitch, n.start, n.duration) for n in mt.melody_track(original).notes
+        assert [(n.pitch, n.start, n.duration) for n in melody_track(copy).notes] == [
+            (n.pitch, n.start, n.duration) for n in melody_track(original).notes
         ]
     invoke(
         "vary",
@@ -141,9 +141,9 @@ def test_interpolate_writes_each_step_and_the_whole_morph(
     )
     assert text.count("wrote") == 5
     first = load_one(tmp_path / "morph" / "step01.mid")
-    assert all(n.end <= 2 * 1920 for n in mt.melody_track(first).notes)
+    assert all(n.end <= 2 * 1920 for n in melody_track(first).notes)
     morph = load_one(tmp_path / "morph" / "morph.mid")
-    assert max(n.end for n in mt.melody_track(morph).notes) > 3 * 2 * 1920
+    assert max(n.end for n in melody_track(morph).notes) > 3 * 2 * 1920
 
 
 def test_generate_melody_with_the_gan(checkpoints: dict[str, Path], tmp_path: Path) -> None:
@@ -166,7 +166,7 @@ def test_generate_melody_with_the_gan(checkpoints: dict[str, Path], tmp_path: Pa
     )
     assert "wrote" in text and "8 bars" in text
     score = load_one(out)
-    notes = mt.melody_track(score).notes
+    notes = melody_track(score).notes
     assert notes and max(n.end for n in notes) <= 8 * 1920
     assert isinstance(
         fails("generate", "melody", "--model", "gan", "--in-scale", "--checkpoint", str(checkpoints["gan"])),

@@ -33,8 +33,9 @@ def no_originality_index() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def piece_json(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folk piece (melody, counter, accompaniment, bass, drums) written by compose, JSON only."""
-    from tunesmith.compose.api import compose, write_files
+    from tunesmith.compose.api import compose
     from tunesmith.compose.request import ComposeRequest
+    from tunesmith.render.piece import write_files
 
     out = tmp_path_factory.mktemp("piece")
     with pytest.MonkeyPatch.context() as mp:

@@ -9,8 +9,9 @@ import pytest
 
 import tunesmith
 from tunesmith.compose import engines
-from tunesmith.compose.api import compose, compose_to_files
+from tunesmith.compose.api import compose
 from tunesmith.compose.request import ComposeRequest
+from tunesmith.render.piece import compose_to_files
 from tunesmith.theory.key import Key
 from tunesmith.theory.keydetect import detect_key
 
@@ -108,7 +109,7 @@ def test_symbolic_files_and_the_python_api(tmp_path: Path) -> None:
     assert saved["request"]["seed"] == 3 and saved["summary"]["meter"] == "3/4"
     loaded = tunesmith.load(paths["mid"])[0]
     assert round(loaded.tempos[0].bpm, 3) == saved["summary"]["tempo"]
-    piece = tunesmith.compose(style="waltz", seed=3, model="rules", candidates=1)
+    piece = tunesmith.compose_piece(style="waltz", seed=3, model="rules", candidates=1)
     assert _notes(piece.score) == _notes(compose(ComposeRequest.from_json(paths["json"].read_text())).score)
 
 
@@ -117,7 +118,7 @@ def test_finished_piece_renders_masters_engraves_and_is_recorded(tmp_path: Path)
     from tunesmith.store import open_store
     from tunesmith.store.pieces import list_pieces
 
-    piece = tunesmith.compose(
+    piece = tunesmith.compose_piece(
         tmp_path,
         formats=("wav", "mid", "musicxml", "json", "png"),
         style="march",

@@ -1,7 +1,7 @@
 import json
 from types import SimpleNamespace
 
-from tunesmith.compose.api import _report_dict
+from tunesmith.render.piece import _report_dict
 
 
 def test_silent_track_rms_is_valid_json() -> None:

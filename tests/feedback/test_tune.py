@@ -12,8 +12,8 @@ from tunesmith.errors import TunesmithError
 from tunesmith.feedback.tune import tune_from_feedback
 from tunesmith.io import save
 from tunesmith.models import api
+from tunesmith.models.checkpoint import CHECKPOINT_FORMAT, save_checkpoint
 from tunesmith.models.rnn import ConditionedLSTM, melody_config
-from tunesmith.models.train import CHECKPOINT_FORMAT, save_checkpoint
 from tunesmith.store import open_store
 from tunesmith.store.pieces import add_piece
 from tunesmith.store.ratings import rate

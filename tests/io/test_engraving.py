@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tunesmith.compose.api import compose, write_files
+from tunesmith.compose.api import compose
 from tunesmith.compose.request import ComposeRequest
 from tunesmith.compose.styles import available_styles
 from tunesmith.io import load_one
+from tunesmith.render.piece import write_files
 from tunesmith.score import Score
 
 STYLES = available_styles()

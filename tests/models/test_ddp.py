@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tunesmith.models.train import load_checkpoint
+from tunesmith.models.checkpoint import load_checkpoint
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -13,7 +13,7 @@ import torch
 
 import tunesmith.models.gan
 import tunesmith.models.vae  # noqa: F401  (registers the architectures load_checkpoint rebuilds)
-from tunesmith.models.train import load_checkpoint
+from tunesmith.models.checkpoint import load_checkpoint
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).resolve().parent
@@ -30,7 +30,7 @@ def _torchrun(args: list[str], cwd: Path) -> str:
 
 
 def test_poly_two_processes_keep_identical_replicas_and_learn(tmp_path: Path) -> None:
-    from tunesmith.models.poly import load_model
+    from tunesmith.models.checkpoint import load_poly as load_model
 
     _torchrun([str(HERE / "ddp_poly_run.py"), str(tmp_path)], tmp_path)
     lines = [(tmp_path / f"rank{r}.txt").read_text().split() for r in (0, 1)]

@@ -12,6 +12,7 @@ import torch
 from tunesmith.errors import ControlError, ModelError
 from tunesmith.io import load
 from tunesmith.models import gan_api
+from tunesmith.models.checkpoint import load_checkpoint
 from tunesmith.models.gan import (
     CHANNELS,
     HOLD_CH,
@@ -19,13 +20,11 @@ from tunesmith.models.gan import (
     BarGAN,
     conditions,
     gan_config,
-    gradient_penalty,
     grid_events,
     grids,
 )
-from tunesmith.models.gan_train import fit_gan
+from tunesmith.models.gan_train import fit_gan, gradient_penalty
 from tunesmith.models.phrases import SLOTS
-from tunesmith.models.train import load_checkpoint
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import Score
 from tunesmith.tokens import chords as ct
@@ -136,8 +135,8 @@ def test_training_resumes_and_missing_checkpoints_are_named(waltzes: list[Score]
 
 
 def test_the_composer_entry_point_scores_with_the_shipped_critic(waltzes: list[Score]) -> None:
-    from tunesmith.models import gan
+    from tunesmith.compose import engines
 
-    assert gan.available()
-    value = gan.score(waltzes[0])
-    assert np.isfinite(value) and value == pytest.approx(gan_api.score(waltzes[0]))
+    assert gan_api.available() and engines.family_available("gan")
+    value = engines.critic_score(waltzes[0])
+    assert value is not None and np.isfinite(value) and value == pytest.approx(gan_api.score(waltzes[0]))

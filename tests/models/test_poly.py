@@ -8,17 +8,13 @@ import torch
 
 from tunesmith.errors import ControlError, CorruptFileError, InputFileError, ModelError
 from tunesmith.models import harmonize as H
-from tunesmith.models.poly import (
-    PolyConfig,
-    PolyModel,
-    checkpoint_dict,
-    frame_nll,
-    load_model,
-    save_checkpoint,
-)
+from tunesmith.models.checkpoint import load_poly as load_model
+from tunesmith.models.checkpoint import save_checkpoint
+from tunesmith.models.poly import PolyConfig, PolyModel, frame_nll
 from tunesmith.models.poly_train import (
     TrainConfig,
     bench_nll,
+    checkpoint_dict,
     evaluate_mixture_nll,
     evaluate_nll,
     resume_state,
@@ -198,7 +194,10 @@ def test_load_model_rejects_other_files(tmp_path: Path) -> None:
         load_model(tmp_path / "none.pt")
     other = tmp_path / "other.pt"
     torch.save({"kind": "melody"}, other)
-    with pytest.raises(ModelError, match="not a tunesmith polyphonic"):
+    with pytest.raises(ModelError, match="not a tunesmith checkpoint"):
+        load_model(other)
+    torch.save({"kind": "melody", "model": {}, "config": {}}, other)
+    with pytest.raises(ModelError, match="holds a 'melody' model, expected 'poly'"):
         load_model(other)
     junk = tmp_path / "junk.pt"
     junk.write_bytes(b"garbage")

@@ -12,13 +12,15 @@ import torch
 from tunesmith.errors import ControlError, ModelError
 from tunesmith.io import load
 from tunesmith.models import api
+from tunesmith.models.checkpoint import load_checkpoint
 from tunesmith.models.recipes import fit
 from tunesmith.models.rnn import ConditionedLSTM, melody_config
 from tunesmith.models.sampling import SamplingOptions, StepLSTM, draw, sequence_log_likelihood
-from tunesmith.models.train import TrainConfig, load_checkpoint
+from tunesmith.models.train import TrainConfig
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import Note, Score
 from tunesmith.theory.key import Key
+from tunesmith.theory.melodyline import melody_track, top_line
 from tunesmith.tokens import melody as mt
 from tunesmith.tokens.chords import STEP_TICKS
 
@@ -156,7 +158,7 @@ def test_log_likelihood_prefers_corpus_like_melodies(
     _, model = trained
     tune = waltzes[0]
     key = mt.score_key(tune)
-    notes = [n for n in mt.monophonic(mt.melody_track(tune).notes) if n.end <= 16 * 1440]
+    notes = [n for n in top_line(melody_track(tune).notes, cut=True) if n.end <= 16 * 1440]
     rng = np.random.default_rng(0)
     noise = [Note(int(rng.integers(48, 90)), n.start, n.duration) for n in notes]
     chords = [c for c in tune.chords if c.tick < 16 * 1440]

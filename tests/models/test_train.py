@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from tunesmith.errors import ModelError
+from tunesmith.models.checkpoint import load_checkpoint
 from tunesmith.models.rnn import ConditionedLSTM, LSTMConfig
-from tunesmith.models.train import TrainConfig, evaluate, load_checkpoint, train
+from tunesmith.models.train import TrainConfig, evaluate, train
 
 
 def _config() -> LSTMConfig:

@@ -13,8 +13,9 @@ import torch
 from tunesmith.errors import ControlError, ModelError
 from tunesmith.io import load
 from tunesmith.models import vae_api
+from tunesmith.models.checkpoint import load_checkpoint
 from tunesmith.models.phrases import SLOTS, from_slots, notes_to_slots, restrike_from, to_slots
-from tunesmith.models.train import TrainConfig, load_checkpoint
+from tunesmith.models.train import TrainConfig
 from tunesmith.models.vae import PhraseVAE, phrase_item, shifted_inputs, vae_config
 from tunesmith.models.vae_train import attribute_vectors, fit_vae
 from tunesmith.paths import PACKAGE_DATA
@@ -256,8 +257,7 @@ def test_a_weights_only_checkpoint_is_fine_tuned_with_a_fresh_optimiser(
 
 
 def test_the_composer_entry_point_varies_a_passage_in_place() -> None:
-    from tunesmith.models import vae
-
+    vae = vae_api
     assert vae.available()  # the shipped checkpoint
     passage = [Note(n.pitch, n.start + 8 * 1440, n.duration) for n in PHRASE]  # bars 9-10 of a 3/4 piece
     same = vae.vary_notes(passage, key="G", meter="3/4", amount=0.0)

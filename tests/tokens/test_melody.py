@@ -10,6 +10,7 @@ import pytest
 from tunesmith.io import load, save
 from tunesmith.score import ChordSymbol, KeySignature, Note, Score, TimeSignature, Track
 from tunesmith.theory.key import Key
+from tunesmith.theory.melodyline import melody_track, top_line
 from tunesmith.tokens import melody as mt
 from tunesmith.tokens.chords import METERS, STEP_TICKS, STEPS_PER_BAR, chord_class
 
@@ -78,7 +79,7 @@ def test_vocabulary_layout() -> None:
 
 def test_polyphony_is_reduced_to_the_top_line() -> None:
     notes = [Note(60, 0, 960), Note(64, 0, 960), Note(67, 480, 480)]
-    line = mt.monophonic(notes)
+    line = top_line(notes, cut=True)
     assert _line(line) == [(64, 0, 480), (67, 480, 480)]
 
 
@@ -93,8 +94,8 @@ ON_GRID_FIXTURES = ["melody_chords.mid", "waltz_96ppq.mid", "two_parts.musicxml"
 @pytest.mark.parametrize("name", ON_GRID_FIXTURES)
 def test_fixture_melodies_round_trip(name: str, tmp_path: Path) -> None:
     score = load(DATA / name)[0]
-    track = mt.melody_track(score)
-    line = mt.monophonic(track.notes)
+    track = melody_track(score)
+    line = top_line(track.notes, cut=True)
     assert _on_grid(line), f"{name} is meant to be an on-grid fixture"
     enc = mt.encode_score(score)
     assert _line(mt.decode(enc)) == _line(line)
@@ -118,7 +119,7 @@ def test_abc_fixture_tunes_round_trip_where_on_grid() -> None:
             enc = mt.encode_score(score)
         except Exception:  # a meter the models do not know
             continue
-        line = mt.monophonic(mt.melody_track(score).notes)
+        line = top_line(melody_track(score).notes, cut=True)
         decoded = mt.decode(enc)
         if _on_grid(line):
             assert _line(decoded) == _line(line)
@@ -152,4 +153,4 @@ def test_unknown_meter_and_style_are_control_errors() -> None:
     with pytest.raises(ControlError, match="style"):
         mt.encode_melody([Note(60, 0, 120)], [], Key(0), "4/4", "metal")
     with pytest.raises(ControlError, match="no pitched notes"):
-        mt.melody_track(Score())
+        melody_track(Score())

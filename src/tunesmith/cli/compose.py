@@ -2,68 +2,49 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 import typer
+
+from tunesmith.compose.request import ComposeRequest, controls, split_list
+from tunesmith.errors import InputFileError
 
 
 def register(app: typer.Typer) -> None:
     app.command("compose")(compose_command)
 
 
+def _with_control_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` with one option per compose control (compose.request.ComposeRequest's fields: a
+    list is a comma-separated string here) in place of its ``**values``; every option defaults to
+    None, so --from can tell which were given and the request's own defaults apply."""
+    hints = get_type_hints(ComposeRequest)
+    signature = inspect.signature(command, eval_str=True)
+    fixed = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    options = []
+    for f, control in controls(cli=True):
+        base = next(t for t in get_args(hints[f.name]) or (hints[f.name],) if t is not type(None))
+        kind = str if get_origin(base) is list else base
+        default = "" if f.default is None else f" (default {f.default})"
+        option = typer.Option(f"--{f.name.replace('_', '-')}", help=control.describe() + default + ".")
+        annotation = Annotated[kind | None, option]  # type: ignore[valid-type]
+        options.append(
+            inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+        )
+    command.__signature__ = signature.replace(parameters=[*fixed[:2], *options, *fixed[2:]])  # type: ignore[attr-defined]
+    return command
+
+
+@_with_control_options
 def compose_command(
     *,
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder (created if missing).")],
     from_json: Annotated[
         Path | None,
         typer.Option("--from", help="Regenerate the piece a JSON file (written by compose) describes."),
-    ] = None,
-    style: Annotated[
-        str | None, typer.Option(help="folk, celtic, chorale, pop, ballad, waltz, march, lullaby, ...")
-    ] = None,
-    mood: Annotated[
-        str | None, typer.Option(help="Named mood: happy, sad, calm, energetic, tense, tender, ...")
-    ] = None,
-    valence: Annotated[float | None, typer.Option(help="Mood valence -1 (negative) .. 1 (positive).")] = None,
-    arousal: Annotated[float | None, typer.Option(help="Mood arousal -1 (calm) .. 1 (excited).")] = None,
-    key: Annotated[str | None, typer.Option(help="Tonic, optionally with mode: D, F# minor, Bbm.")] = None,
-    mode: Annotated[
-        str | None, typer.Option(help="major, minor, dorian, mixolydian or a pentatonic mode.")
-    ] = None,
-    tempo: Annotated[
-        float | None, typer.Option(help="Tempo in quarter-note beats per minute (30-240).")
-    ] = None,
-    meter: Annotated[str | None, typer.Option(help="Time signature: 4/4, 3/4, 6/8 or 2/4.")] = None,
-    bars: Annotated[
-        int | None, typer.Option(help="Length of the form in bars (intro and ending extra).")
-    ] = None,
-    seconds: Annotated[float | None, typer.Option(help="Length in seconds (instead of --bars).")] = None,
-    form: Annotated[
-        str | None, typer.Option(help="AABA, ABAB, AABB, verse-chorus, rondo or 'A,B,A,C'.")
-    ] = None,
-    chords: Annotated[
-        str | None, typer.Option(help="Progression, bar by bar: 'C Am F G' or 'I vi IV V'.")
-    ] = None,
-    primer: Annotated[Path | None, typer.Option(help="Melody to develop (MIDI, ABC or MusicXML).")] = None,
-    instruments: Annotated[
-        str | None, typer.Option(help="GM names, melody first: 'violin,acoustic guitar'.")
-    ] = None,
-    model: Annotated[
-        str | None, typer.Option(help="rnn, vae, gan or rules (default: rnn when installed).")
-    ] = None,
-    temperature: Annotated[
-        float | None, typer.Option(help="Sampling temperature 0.1-2 (default 1.0).")
-    ] = None,
-    candidates: Annotated[
-        int | None, typer.Option(help="Candidates to make and rank, 1-16 (default 3).")
-    ] = None,
-    seed: Annotated[
-        int | None, typer.Option(help="Random seed (default: a fresh one, kept in the JSON).")
-    ] = None,
-    title: Annotated[str | None, typer.Option(help="Title of the piece.")] = None,
-    styles_path: Annotated[
-        str | None, typer.Option("--styles-path", help="Extra folders of style .toml files.")
     ] = None,
     formats: Annotated[
         str, typer.Option("--format", help="Comma list of wav, flac, mp3, mid, musicxml, png, json.")
@@ -85,34 +66,12 @@ def compose_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as one JSON object (progress stays on stderr).")
     ] = False,
+    **values: Any,
 ) -> None:
     """Compose, arrange, mix and master a piece; writes audio, MIDI, MusicXML, a piano roll and JSON."""
-    from tunesmith.compose.request import ComposeRequest, split_list
-    from tunesmith.errors import InputFileError
-
-    controls: dict[str, Any] = {
-        "style": style,
-        "mood": mood,
-        "valence": valence,
-        "arousal": arousal,
-        "key": key,
-        "mode": mode,
-        "tempo": tempo,
-        "meter": meter,
-        "bars": bars,
-        "seconds": seconds,
-        "form": form,
-        "chords": chords,
-        "primer": str(primer) if primer else None,
-        "instruments": split_list(instruments) if instruments else None,
-        "model": model,
-        "temperature": temperature,
-        "candidates": candidates,
-        "seed": seed,
-        "title": title,
-        "styles_path": styles_path,
-    }
-    given = {k: v for k, v in controls.items() if v is not None}
+    if values.get("instruments") is not None:
+        values["instruments"] = split_list(values["instruments"])
+    given = {k: v for k, v in values.items() if v is not None}
     if from_json is not None:
         if given:
             raise typer.BadParameter(
@@ -160,9 +119,10 @@ def _run(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from tunesmith.compose.api import _check_formats, compose, write_files
+    from tunesmith.compose.api import compose
+    from tunesmith.render.piece import check_formats, write_files
 
-    _check_formats(formats)
+    check_formats(formats)
     request.validate()
     console = Console(stderr=True)
     with Progress(
@@ -205,7 +165,7 @@ def _write_candidates(
     a piece's JSON regenerates the best candidate, not these; they are not recorded in the store."""
     from dataclasses import replace
 
-    from tunesmith.compose.api import write_files
+    from tunesmith.render.piece import write_files
 
     wanted = [f for f in formats if f != "json"] or ["mid"]
     written = []

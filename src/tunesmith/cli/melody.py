@@ -16,6 +16,7 @@ from tunesmith.errors import ControlError, InputFileError
 if TYPE_CHECKING:
     from tunesmith.score import ChordSymbol, Score
 
+
 def _rnn_melody(progression: list[tuple[str, int]], key: Any, meter: str, bars: int, style: str,
                 **options: Any) -> Any:
     from tunesmith.models import api
@@ -25,10 +26,39 @@ def _rnn_melody(progression: list[tuple[str, int]], key: Any, meter: str, bars: 
                                **options)
 
 
-MELODY_GENERATORS: dict[str, Any] = {"rnn": _rnn_melody}
+def _gan_melody(
+    progression: list[tuple[str, int]], key: Any, meter: str, bars: int, style: str, **options: Any
+) -> Any:
+    """`generate melody --model gan`: the bar GAN over the progression; the reported
+    log-likelihood is the shipped melody LSTM's (nan without it), comparable across models."""
+    from tunesmith.errors import ModelError
+    from tunesmith.models import api, gan_api
+
+    for name in ("pitch_range", "density"):
+        if options.get(name) is not None:
+            raise ControlError(name.replace("_", "-"), "not supported by the gan model (use --model rnn)")
+    if options.get("in_scale"):
+        raise ControlError("in-scale", "not supported by the gan model (use --model rnn)")
+    notes = gan_api.generate_melody(
+        progression,
+        key,
+        meter,
+        bars,
+        seed=int(options.get("seed", 0)),
+        temperature=float(options.get("temperature", 1.0)),
+        model=gan_api.load_gan(options.get("checkpoint")),
+    )
+    try:
+        loglik = api.melody_log_likelihood(notes, progression, key, meter, style) if notes else float("nan")
+    except ModelError:
+        loglik = float("nan")
+    return api.GeneratedMelody(notes, loglik)
+
+
+MELODY_GENERATORS: dict[str, Any] = {"rnn": _rnn_melody, "gan": _gan_melody}
 """`generate melody --model NAME` -> a function (progression as (figure, ticks) pairs, Key, meter,
 bars, style, *, temperature, top_p, seed, pitch_range, in_scale, density, checkpoint) that returns
-an object with ``notes`` (list[Note]) and ``log_likelihood``. Other model families add theirs."""
+an object with ``notes`` (list[Note]) and ``log_likelihood``."""
 MELODY_MODELS = tuple(MELODY_GENERATORS)
 
 
@@ -262,13 +292,14 @@ def continue_command(
     _check_output(output)
     from tunesmith.io import load_one
     from tunesmith.models import api
+    from tunesmith.theory.melodyline import melody_track, top_line
     from tunesmith.tokens import melody as mt
     from tunesmith.tokens.chords import STEP_TICKS, STEPS_PER_BAR
 
     if not primer.is_file():
         raise InputFileError(primer, "no such file")
     score = load_one(primer)
-    line = mt.monophonic(mt.melody_track(score).notes)
+    line = top_line(melody_track(score).notes, cut=True)
     meter_ = mt.score_meter(score)
     key_ = mt.score_key(score) if score.key_signatures else _detect_key(score)
     bar_ticks = STEPS_PER_BAR[meter_] * STEP_TICKS

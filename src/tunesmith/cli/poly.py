@@ -93,7 +93,8 @@ def bench_nll_command(
 
     import torch
 
-    from tunesmith.models.poly import PolyConfig, PolyModel, load_model
+    from tunesmith.models.checkpoint import load_poly
+    from tunesmith.models.poly import PolyConfig, PolyModel
     from tunesmith.models.poly_train import (
         TrainConfig,
         bench_nll,
@@ -109,7 +110,7 @@ def bench_nll_command(
     n_keys = splits["traindata"][0].shape[1]
     if eval_only:
         assert checkpoint
-        models = [load_model(c)[0] for c in checkpoint]
+        models = [load_poly(c)[0] for c in checkpoint]
         for c, m in zip(checkpoint, models, strict=True):
             if m.config.n_keys != n_keys:
                 raise ControlError("--checkpoint", f"{c} models {m.config.n_keys} keys, {data} has {n_keys}")

@@ -39,16 +39,17 @@ class _Melody:
     def __init__(self, path: Path) -> None:
         from tunesmith.io import load_one
         from tunesmith.score import Note
+        from tunesmith.theory.melodyline import melody_track, top_line
         from tunesmith.tokens import melody as mt
         from tunesmith.tokens.chords import STEP_TICKS, STEPS_PER_BAR
 
         if not path.is_file():
             raise InputFileError(path, "no such file")
         self.score = load_one(path)
-        self.track = mt.melody_track(self.score)
+        self.track = melody_track(self.score)
         self.meter = mt.score_meter(self.score)
         self.origin = mt.bar_origin(self.score)
-        line = mt.monophonic(self.track.notes)
+        line = top_line(self.track.notes, cut=True)
         self.pickup = [n for n in line if n.start < self.origin]
         self.notes = [
             Note(n.pitch, n.start - self.origin, n.duration, n.velocity)
@@ -282,42 +283,7 @@ def train_command(kind: str) -> Any:
     return command
 
 
-def gan_melody(
-    progression: list[tuple[str, int]], key: Any, meter: str, bars: int, style: str, **options: Any
-) -> Any:
-    """`generate melody --model gan`: the bar GAN over the progression; the reported
-    log-likelihood is the shipped melody LSTM's (nan without it), comparable across models."""
-    from tunesmith.errors import ModelError
-    from tunesmith.models import api, gan_api
-
-    for name in ("pitch_range", "density"):
-        if options.get(name) is not None:
-            raise ControlError(name.replace("_", "-"), "not supported by the gan model (use --model rnn)")
-    if options.get("in_scale"):
-        raise ControlError("in-scale", "not supported by the gan model (use --model rnn)")
-    notes = gan_api.generate_melody(
-        progression,
-        key,
-        meter,
-        bars,
-        seed=int(options.get("seed", 0)),
-        temperature=float(options.get("temperature", 1.0)),
-        model=gan_api.load_gan(options.get("checkpoint")),
-    )
-    try:
-        loglik = api.melody_log_likelihood(notes, progression, key, meter, style) if notes else float("nan")
-    except ModelError:
-        loglik = float("nan")
-    return api.GeneratedMelody(notes, loglik)
-
-
 def register(app: typer.Typer) -> None:
-    from tunesmith.cli import melody
-
-    # The melody command dispatches on this table (see tunesmith.cli.melody).
-    generators = getattr(melody, "MELODY_GENERATORS", None)
-    if generators is not None:
-        generators["gan"] = gan_melody
     app.command("vary")(vary_command)
     app.command("interpolate")(interpolate_command)
     train_app.command("vae")(train_command("vae"))

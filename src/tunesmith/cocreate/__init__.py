@@ -25,9 +25,9 @@ def revise_to_files(
     """Replay ``piece_json``, apply ``step``, write the new version like compose does (its JSON is
     the parent's plus the revision steps) and record it as a child of the parent in the store.
     ``step`` None replays the JSON as it is (a revised piece, note for note) and records nothing new."""
-    from tunesmith.compose.api import _check_formats, write_files
+    from tunesmith.render.piece import check_formats, write_files
 
-    _check_formats(formats)
+    check_formats(formats)
     parent = load_version(read_piece_json(piece_json), str(piece_json))
     child = parent if step is None else revise(parent, step)
     paths = write_files(child.composition(), out_dir, formats=formats, soundfont=soundfont, record=False)

@@ -89,7 +89,7 @@ class Version:
     steps: list[Step] = field(default_factory=list)
 
     def composition(self) -> Composition:
-        """A Composition for tunesmith.compose.api.write_files (whose JSON adds the revisions)."""
+        """A Composition for tunesmith.render.piece.write_files (whose JSON adds the revisions)."""
         cand = Candidate(self.score, self.plan.seed, 0.0, {}, melody=self.melody)
         return _Revised(self.score, [cand], self.request, self.plan, self.harmony.source,
                         self.model_versions, version=self)  # fmt: skip

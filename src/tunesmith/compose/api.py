@@ -1,4 +1,4 @@
-"""The composer's entry points: ``compose(request)`` and ``compose_to_files(request, out_dir, ...)``.
+"""The composer's entry point: ``compose(request)`` (its files: tunesmith.render.piece).
 
 compose: plan → harmony → (per candidate) melody → originality check → arrangement →
 humanisation → ranking. Candidates share the plan and harmony and differ in melody and performance
@@ -10,18 +10,27 @@ rejected and regenerated with the next seed.
 from __future__ import annotations
 
 import json
-import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tunesmith.compose import engines
+from tunesmith.compose.arrange import arrange, four_part
 from tunesmith.compose.harmony import Harmony, make_harmony
+from tunesmith.compose.humanize import humanize, note_copy, ritardando
+from tunesmith.compose.jazz import jazz_harmony
+from tunesmith.compose.melody import make_melody
+from tunesmith.compose.ornaments import ornament, rhythm, trio
 from tunesmith.compose.plan import Plan, make_plan
+from tunesmith.compose.rank import WEIGHTS, combined, theory_checks
 from tunesmith.compose.request import ComposeRequest
-from tunesmith.errors import OutputError
-from tunesmith.score import TICKS_PER_QUARTER, KeySignature, Metadata, Note, Score, Section, Track
+from tunesmith.errors import InputFileError
+from tunesmith.io import load
+from tunesmith.score import KeySignature, Metadata, Note, Score, Section, TimeSignature, Track
+from tunesmith.theory.keydetect import detect_key
+from tunesmith.theory.melodyline import melody_notes
 
 MAX_COPIED_RUN = 11
 """Longest run of notes a melody may share with a training piece (12 or more is a copy)."""
@@ -29,8 +38,6 @@ NEAR_COPY_SIMILARITY = 0.88
 """A melody this similar to a corpus work (tunesmith.evaluate.similarity: changed notes, ornaments,
 rhythm forgiven) is a near-copy and is regenerated; the threshold of tunesmith.originality.works."""
 MAX_REGENERATIONS = 6
-ALL_FORMATS = ("wav", "flac", "mp3", "mid", "musicxml", "png", "json")
-DEFAULT_FORMATS = ("wav", "mid", "musicxml", "png", "json")
 
 Progress = Callable[[str, float], None]
 """progress(stage, fraction done 0..1) — the CLI draws its bar from these calls."""
@@ -64,7 +71,7 @@ class Composition:
     harmony_source: str
     model_versions: dict[str, str]
     files: dict[str, Path] = field(default_factory=dict)
-    """Paths written by :func:`write_files` ({format: path})."""
+    """Paths written by :func:`tunesmith.render.piece.write_files` ({format: path})."""
 
     def summary(self) -> dict[str, Any]:
         """The facts a person (or the JSON file) wants: key, tempo, meter, bars, duration, tracks."""
@@ -117,7 +124,8 @@ class Composition:
         return json.dumps(data, indent=2)
 
 
-def _report(progress: Progress | None, stage: str, fraction: float) -> None:
+def report_progress(progress: Progress | None, stage: str, fraction: float) -> None:
+    """Tell ``progress`` (if any) the stage and the fraction done."""
     if progress is not None:
         progress(stage, fraction)
 
@@ -125,19 +133,14 @@ def _report(progress: Progress | None, stage: str, fraction: float) -> None:
 def load_primer(path: str, plan: Plan) -> list[Note]:
     """The primer's melody line, moved into the plan's key (by the nearest transposition) and cut
     to at most one phrase; ticks from 0."""
-    from tunesmith.evaluate.melody import melody_notes
-    from tunesmith.io import load
-    from tunesmith.theory.keydetect import detect_key
 
     scores = load(path)
     if not scores:
-        from tunesmith.errors import InputFileError
 
         raise InputFileError(path, "holds no music to use as a primer")
     score = scores[0]
     notes = melody_notes(score)
     if not notes:
-        from tunesmith.errors import InputFileError
 
         raise InputFileError(path, "has no melody notes to use as a primer")
     key = score.key_signatures[0] if score.key_signatures else None
@@ -162,12 +165,6 @@ def load_primer(path: str, plan: Plan) -> list[Note]:
 def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | None) -> Candidate:
     """One candidate; model "vae" also varies the returning sections with the VAE, model "gan" always
     asks the GAN critic (the melody itself comes from the RNN in both: the GAN makes single bars)."""
-    from tunesmith.compose import engines
-    from tunesmith.compose.arrange import arrange
-    from tunesmith.compose.humanize import humanize, note_copy
-    from tunesmith.compose.melody import make_melody
-    from tunesmith.compose.ornaments import ornament, rhythm, trio
-    from tunesmith.compose.rank import combined, theory_checks
 
     rejected: list[int] = []
     current = seed
@@ -202,7 +199,6 @@ def break_copied_runs(notes: list[Note], scale: set[int]) -> tuple[list[Note], i
     """Move one note of each over-long copied run a step within ``scale`` (pitch classes), until
     no run of more than MAX_COPIED_RUN notes is left; returns the notes and the final longest run
     (None when no originality index is built here)."""
-    from tunesmith.compose import engines
 
     def longest(prefix: list[Note]) -> int:
         run = engines.copied_run(prefix)
@@ -233,8 +229,6 @@ def _with_choir(plan: Plan, harmony: Harmony, best: Candidate) -> None:
     """The winning chorale candidate sung in four parts (tunesmith.models.chorale's voice-leading
     search): its alto, tenor and bass replace the organ's block chords, and the chords it chose
     become the score's chord symbols."""
-    from tunesmith.compose.arrange import arrange, four_part
-    from tunesmith.compose.humanize import humanize, note_copy
 
     acc = plan.parts.get("accompaniment")
     if acc is None or acc.pattern != "block" or not plan.style.use_harmonizer or not best.melody:
@@ -248,8 +242,6 @@ def _with_choir(plan: Plan, harmony: Harmony, best: Candidate) -> None:
 def _score(
     plan: Plan, harmony: Harmony, tracks: list[Track], keys: list[KeySignature] | None = None
 ) -> Score:
-    from tunesmith.compose.humanize import ritardando
-    from tunesmith.score import TimeSignature
 
     sections = []
     if plan.intro_bars:
@@ -289,13 +281,11 @@ def compose(
 
     ``preference`` (e.g. tunesmith.feedback's learned listener model) maps a candidate's score to
     0..1; it joins the ranking as the 'preference' component with weight WEIGHTS['preference']."""
-    from tunesmith.compose import engines
 
-    _report(progress, "plan", 0.0)
+    report_progress(progress, "plan", 0.0)
     plan = make_plan(request)
-    _report(progress, "harmony", 0.1)
+    report_progress(progress, "harmony", 0.1)
     if plan.style.progression == "rules:jazz" and plan.user_chords is None:
-        from tunesmith.compose.jazz import jazz_harmony
 
         harmony = jazz_harmony(plan)
     else:
@@ -306,261 +296,22 @@ def compose(
     ]
     candidates = []
     for i, seed in enumerate(seeds):
-        _report(progress, f"candidate {i + 1}/{len(seeds)}", 0.15 + 0.8 * i / len(seeds))
+        report_progress(progress, f"candidate {i + 1}/{len(seeds)}", 0.15 + 0.8 * i / len(seeds))
         candidates.append(_candidate(plan, harmony, seed, primer))
     if preference is not None:
-        from tunesmith.compose.rank import WEIGHTS
 
         for c in candidates:
             c.components["preference"] = float(preference(c.score))
             c.total += WEIGHTS["preference"] * c.components["preference"]
     candidates.sort(key=lambda c: -c.total)
-    _report(progress, "four-part setting", 0.95)
+    report_progress(progress, "four-part setting", 0.95)
     _with_choir(plan, harmony, candidates[0])
-    _report(progress, "ranked", 1.0)
+    report_progress(progress, "ranked", 1.0)
     return Composition(
-        candidates[0].score, candidates, plan.request, plan, harmony.source, engines.model_versions(plan)
+        candidates[0].score,
+        candidates,
+        plan.request,
+        plan,
+        harmony.source,
+        engines.model_versions(plan.model, learned_chords=plan.user_chords is None),
     )
-
-
-def compose_to_files(
-    request: ComposeRequest,
-    out_dir: str | Path,
-    *,
-    formats: tuple[str, ...] | list[str] = DEFAULT_FORMATS,
-    stems: bool = False,
-    soundfont: str | Path | None = None,
-    progress: Progress | None = None,
-    record: bool = True,
-) -> dict[str, Path]:
-    """Compose and write the piece to ``out_dir`` (created if missing) in ``formats``; returns
-    {format: path} (plus 'stem:<track>' entries and the render report when audio is made)."""
-    _check_formats(formats)
-    composition = compose(request, _scaled(progress, 0.0, 0.3))
-    return write_files(
-        composition,
-        out_dir,
-        formats=formats,
-        stems=stems,
-        soundfont=soundfont,
-        progress=_scaled(progress, 0.3, 1.0),
-        record=record,
-    )
-
-
-def _check_formats(formats: tuple[str, ...] | list[str]) -> list[str]:
-    from tunesmith.errors import ControlError
-
-    wanted = [f.strip().lower().lstrip(".") for f in formats]
-    if not wanted:
-        raise ControlError("format", f"no output format given; allowed: {', '.join(ALL_FORMATS)}")
-    for f in wanted:
-        if f not in ALL_FORMATS:
-            raise ControlError("format", f"unknown format {f!r}; allowed: {', '.join(ALL_FORMATS)}")
-    return wanted
-
-
-def write_files(
-    composition: Composition,
-    out_dir: str | Path,
-    *,
-    formats: tuple[str, ...] | list[str] = DEFAULT_FORMATS,
-    stems: bool = False,
-    soundfont: str | Path | None = None,
-    progress: Progress | None = None,
-    record: bool = True,
-) -> dict[str, Path]:
-    """Write a composed piece: MIDI and MusicXML (tunesmith.io), audio and the piano roll
-    (tunesmith.render), the JSON that regenerates it; record it in the store. Sets
-    ``composition.files`` and returns it."""
-    from tunesmith.fileutil import write_text_atomic
-
-    wanted = _check_formats(formats)
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise OutputError(f"{out}: cannot create the output folder ({err.strerror or err})") from err
-    score = composition.score
-    stem = _file_stem(composition)
-    paths: dict[str, Path] = {}
-    _report(progress, "writing files", 0.0)
-    if "mid" in wanted:
-        from tunesmith.io import save
-
-        paths["mid"] = out / f"{stem}.mid"
-        save(score, paths["mid"])
-    if "musicxml" in wanted:
-        from tunesmith.io import save
-
-        paths["musicxml"] = out / f"{stem}.musicxml"
-        swing = round(composition.plan.style.swing * TICKS_PER_QUARTER / 3)
-        save(_notation_score(score, swing), paths["musicxml"])
-    if "json" in wanted:
-        paths["json"] = out / f"{stem}.json"
-        write_text_atomic(paths["json"], composition.to_json())
-    audio = [f for f in wanted if f in ("wav", "flac", "mp3")]
-    if audio:
-        _report(progress, "rendering", 0.2)
-        from tunesmith.compose.mood import mood_loudness
-        from tunesmith.render.export import render_score
-
-        result = render_score(
-            score,
-            out / f"{stem}.{audio[0]}",
-            formats=audio,
-            stems=stems,
-            soundfont=soundfont,
-            mix=mix_plan(composition.plan, score),
-            target_lufs=mood_loudness(composition.plan.arousal),
-            pianoroll="png" in wanted,
-        )
-        paths.update({fmt: Path(p) for fmt, p in result.files.items()})
-        if result.pianoroll is not None:
-            paths["png"] = Path(result.pianoroll)
-        for i, stem_path in enumerate(result.stems):
-            paths[f"stem{i + 1:02d}"] = Path(stem_path)
-        paths["report"] = out / f"{stem}.master.json"
-        write_text_atomic(paths["report"], json.dumps(_report_dict(result), indent=2))
-    elif "png" in wanted:
-        from tunesmith.render.export import write_pianoroll
-
-        paths["png"] = write_pianoroll(score, out / f"{stem}.png")
-    if record:
-        _report(progress, "recording", 0.95)
-        _record(composition, paths)
-    _report(progress, "done", 1.0)
-    composition.files = paths
-    return paths
-
-
-def _scaled(progress: Progress | None, lo: float, hi: float) -> Progress | None:
-    if progress is None:
-        return None
-    return lambda stage, frac: progress(stage, lo + (hi - lo) * frac)
-
-
-def _file_stem(composition: Composition) -> str:
-    plan = composition.plan
-    return f"{plan.style.name}-{plan.key.short_name.replace(' ', '-').replace('#', 's')}-seed{plan.seed}"
-
-
-def _notation_score(score: Score, swing_ticks: int = 0) -> Score:
-    """The score for engraving: the first tempo only (a ritardando is not a row of metronome
-    marks), grace notes (cuts, slides) left out, and swung off-beat eighths written straight, as
-    jazz is notated; the MusicXML writer puts the rest of the humanised timing on the grid."""
-    from tunesmith.compose.ornaments import is_grace
-
-    tracks = []
-    for t in score.tracks:
-        notes = []
-        for n in t.notes:
-            if not t.is_drum and is_grace(n):
-                continue
-            start = n.start
-            if swing_ticks and not t.is_drum:
-                offset = start % TICKS_PER_QUARTER
-                if abs(offset - (TICKS_PER_QUARTER // 2 + swing_ticks)) < 60:
-                    start -= swing_ticks
-            notes.append(Note(n.pitch, start, n.end - start, n.velocity))
-        tracks.append(Track(t.name, t.program, t.is_drum, notes))
-    return Score(
-        tracks,
-        [score.tempos[0]] if score.tempos else [],
-        list(score.time_signatures),
-        list(score.key_signatures),
-        list(score.chords),
-        list(score.sections),
-        score.metadata,
-    )
-
-
-def mix_plan(plan: Plan, score: Score) -> Any:
-    """The renderer's default mix for these tracks, with the style's pans and reverb sends and a
-    reverb return that follows the style's wetness (ambient and chorale wetter, march drier)."""
-    from tunesmith.render.mix import default_mix_plan
-
-    mix = default_mix_plan(score.tracks)
-    for track, settings in zip(score.tracks, mix.tracks, strict=True):
-        if track.is_drum:
-            settings.gain_db += plan.style.drum_gain_db + 6.0
-            continue
-        part = plan.parts.get(track.name.split(" (")[0])
-        if part is None:
-            continue
-        if part.pan:
-            settings.pan = part.pan
-        settings.reverb_send = max(0.0, min(1.0, part.reverb))
-    mix.reverb_return_db = -4.0 + 12.0 * (plan.style.reverb - 0.25)
-    return mix
-
-
-def _report_dict(result: Any) -> dict[str, Any]:
-    report = result.report
-    return {
-        "integrated_lufs": round(report.integrated_lufs, 2),
-        "true_peak_dbtp": round(report.true_peak_dbtp, 2),
-        "sample_peak_dbfs": round(report.sample_peak_dbfs, 2),
-        "duration_s": round(report.duration_s, 2),
-        "target_lufs": report.target_lufs,
-        "ceiling_dbtp": report.ceiling_dbtp,
-        # A silent track's RMS is -inf, which JSON cannot hold: write null.
-        "track_rms_dbfs": {
-            k: (round(v, 1) if math.isfinite(v) else None) for k, v in report.track_rms_dbfs.items()
-        },
-        "warnings": list(report.warnings),
-        "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
-    }
-
-
-def _record(composition: Composition, paths: dict[str, Path]) -> None:
-    """Record the piece in the store with its controls, model versions and tags."""
-    from tunesmith.evaluate.originality import fingerprint
-    from tunesmith.store import open_store
-    from tunesmith.store.models import Fingerprint
-    from tunesmith.store.pieces import add_piece
-
-    plan = composition.plan
-    tags = [
-        plan.style.name,
-        plan.key.name,
-        str(plan.meter),
-        "major" if not plan.key.is_minor else "minor",
-        *plan.style.tags,
-        f"model:{plan.model}",
-    ]
-    if plan.request.mood:
-        tags.append(plan.request.mood)
-    controls = {
-        "request": composition.request.to_dict(),
-        "model_versions": composition.model_versions,
-        "files": {k: str(v) for k, v in paths.items()},
-    }
-    midi = paths.get("mid")
-    with open_store() as store, store.session() as session:
-        piece, created = add_piece(
-            session,
-            composition.score,
-            source="generated",
-            tags=sorted(set(tags)),
-            title=plan.title,
-            path=str(midi) if midi else None,
-            fmt=".mid" if midi else None,
-            file_data=midi.read_bytes() if midi else None,
-            controls=controls,
-        )
-        if created:
-            session.add(
-                Fingerprint(piece_id=piece.id, kind="melody-intervals", data=fingerprint(composition.score))
-            )
-        piece_id = piece.id
-    _run_record_hooks(composition, paths, piece_id)
-
-
-def _run_record_hooks(composition: Composition, paths: dict[str, Path], piece_id: int) -> None:
-    """Applications above the composer (the originality registry) hook into recording through the
-    ``tunesmith.record`` entry point group: compose never imports them, the layers stay one-way."""
-    from importlib.metadata import entry_points
-
-    for hook in entry_points(group="tunesmith.record"):
-        hook.load()(composition, paths, piece_id)

@@ -28,13 +28,15 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tunesmith.compose.engines import voice
+from tunesmith.compose.engines import set_melody, voice
 from tunesmith.compose.harmony import ChordSpan, Harmony, chord_tones
 from tunesmith.compose.instruments import DRUMS, GM_NAMES, program_range
-from tunesmith.compose.plan import Meter, Plan
+from tunesmith.compose.plan import Plan
 from tunesmith.compose.styles import Part
 from tunesmith.score import Note, Track
 from tunesmith.theory.chord import Chord
+from tunesmith.theory.meter import Meter
+from tunesmith.theory.pitch import fold_into
 
 EIGHTH = 240
 
@@ -905,7 +907,6 @@ def four_part(plan: Plan, harmony: Harmony, melody: list[Note]) -> tuple[list[li
     """Alto, tenor and bass under the melody by the four-part search (tunesmith.models.chorale), the
     planned chords as a soft preference, cadences where the plan's phrases end; and the harmony that
     really sounds (the chord symbols of the score)."""
-    from tunesmith.models.chorale import set_melody
     from tunesmith.theory.fourpart import label_chord
 
     key, beat = plan.key, plan.meter.beat_ticks
@@ -1038,12 +1039,3 @@ def arrange(
             for n in track.notes:
                 n.pitch = fold_into(n.pitch, low, high)
     return tracks
-
-
-def fold_into(pitch: int, low: int, high: int) -> int:
-    """``pitch`` moved by octaves into low..high (clamped when the range is under an octave)."""
-    while pitch < low:
-        pitch += 12
-    while pitch > high:
-        pitch -= 12
-    return min(max(pitch, low), high)

@@ -1,65 +1,64 @@
-"""Adapters between the composer and the layers below it: the models (RNN melody and chords, VAE
-variation, GAN critic), the chorale harmonizer, voicing, the originality index and the store.
+"""The composer's one adapter to the layers below it that it does not own: the models (RNN melody
+and chords, VAE variation, GAN critic, chorale four-part search), voicing and the originality index.
 
-Each adapter imports its layer inside the function and answers None (or False) when that layer or
-its trained checkpoint is not installed, so the composer runs with whatever exists and uses the
-models as soon as they land. Nothing here implements a model: it translates arguments and results.
+Nothing here knows the composer's types (plan, harmony, melody): each adapter takes plain values and
+answers None (or False) when a trained checkpoint is not installed, so the composer runs with
+whatever exists. Model imports stay inside the functions: they pull torch (~1 s), which a rules-only
+compose and the CLI's start-up never need.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tunesmith.score import Note
+import numpy as np
+
+import tunesmith
+from tunesmith.evaluate.originality import corpus_index, longest_copied_run
+from tunesmith.evaluate.similarity import corpus_melody_index, melody_from_notes, search
+from tunesmith.score import Note, Score, TimeSignature
+from tunesmith.theory.voicing import voice_chord
 
 if TYPE_CHECKING:
-    from tunesmith.compose.harmony import Harmony
-    from tunesmith.compose.melody import SectionMelody
-    from tunesmith.compose.plan import Plan, SectionPlan
-    from tunesmith.score import Score
+    from tunesmith.models.chorale import ChoraleSetting
+    from tunesmith.score import ChordSymbol
     from tunesmith.theory.chord import Chord
+    from tunesmith.theory.key import Key
+    from tunesmith.theory.meter import Meter
 
 
 # ----- availability ----------------------------------------------------------------------------------
 
 
-def _api() -> Any | None:
-    try:
-        from tunesmith.models import api
-    except ImportError:
-        return None
-    return api
-
-
 def rnn_available() -> bool:
     """Whether the RNN melody model's checkpoint is installed."""
-    api = _api()
-    return api is not None and Path(api.MELODY_CHECKPOINT).is_file()
+    from tunesmith.models import api
+
+    return Path(api.MELODY_CHECKPOINT).is_file()
 
 
 def chords_available() -> bool:
     """Whether the chord-progression model's checkpoint is installed."""
-    api = _api()
-    return api is not None and Path(api.CHORD_CHECKPOINT).is_file()
+    from tunesmith.models import api
+
+    return Path(api.CHORD_CHECKPOINT).is_file()
 
 
 def family_available(name: str) -> bool:
-    """Whether the VAE or GAN model is installed (module + checkpoint)."""
-    try:
-        module = importlib.import_module(f"tunesmith.models.{name}")
-    except ImportError:
-        return False
-    check = getattr(module, "available", None)
-    if check is None:
-        return False
-    try:
-        return bool(check())
-    except Exception:  # a broken checkpoint reads as "not available"
-        return False
+    """Whether the VAE or GAN model's checkpoint is installed."""
+    if name == "vae":
+        from tunesmith.models import vae_api
+
+        return vae_api.available()
+    if name == "gan":
+        from tunesmith.models import gan_api
+
+        return gan_api.available()
+    return False
 
 
 @functools.cache
@@ -77,16 +76,16 @@ def checkpoint_version(path: str | Path) -> str:
     return _file_version(str(file), file.stat().st_mtime_ns) if file.is_file() else "absent"
 
 
-def model_versions(plan: Plan) -> dict[str, str]:
-    """Versions of everything that made the piece: tunesmith, and each checkpoint it used."""
-    import tunesmith
+def model_versions(model: str, *, learned_chords: bool) -> dict[str, str]:
+    """Versions of everything that made a piece: tunesmith, and each checkpoint it used (``model``
+    the melody generator; ``learned_chords`` whether the chords came from the chord model)."""
+    out = {"tunesmith": tunesmith.__version__, "generator": model}
+    if model != "rules":
+        from tunesmith.models import api
 
-    out = {"tunesmith": tunesmith.__version__, "generator": plan.model}
-    api = _api()
-    if api is not None and plan.model != "rules":
-        if rnn_available() and plan.model == "rnn":
+        if model == "rnn" and rnn_available():
             out["melody"] = checkpoint_version(api.current_melody_checkpoint())
-        if chords_available() and plan.user_chords is None:
+        if learned_chords and chords_available():
             out["chords"] = checkpoint_version(api.CHORD_CHECKPOINT)
     return out
 
@@ -94,198 +93,109 @@ def model_versions(plan: Plan) -> dict[str, str]:
 # ----- chords and melody -------------------------------------------------------------------------------
 
 
-def generate_chords(plan: Plan, bars: int, seed: int) -> list[tuple[str, int]] | None:
+def generate_chords(
+    *,
+    style: str,
+    key: Key,
+    meter: str,
+    bars: int,
+    seed: int,
+    phrase_bars: int,
+    final_cadence_only: bool,
+    vocabulary: tuple[str, ...] | list[str] | None,
+) -> list[tuple[str, int]] | None:
     """[(chord figure, ticks)] for ``bars`` bars from the chord model, or None when unavailable."""
-    api = _api()
-    if api is None or not chords_available():
+    if not chords_available():
         return None
-    mode = "minor" if plan.key.is_minor else "major"
+    from tunesmith.models import api
+
     events = api.generate_chords(
-        style=plan.style.model_style,
-        mode=mode,
-        meter=str(plan.meter),
+        style=style,
+        mode="minor" if key.is_minor else "major",
+        meter=meter,
         bars=bars,
         seed=seed,
         # The model's whole distribution (inside the style's vocabulary): a nucleus cut drops the
         # rarer chords (ii, vi, secondary dominants), and the corpus uses them.
         top_p=1.0,
-        key=plan.key,
-        phrase_bars=plan.style.phrase_bars,
-        cadences="none" if plan.style.cadence_scope == "final" else "alternate",
-        vocabulary=plan.style.vocabulary(plan.key.is_minor) or None,
+        key=key,
+        phrase_bars=phrase_bars,
+        cadences="none" if final_cadence_only else "alternate",
+        vocabulary=vocabulary or None,
     )
     return [(str(f), int(t)) for f, t in events]
 
 
-def generate_section_melody(
-    plan: Plan,
-    harmony: Harmony,
-    section: SectionPlan,
-    seed: int,
+def generate_melody(
+    chords: list[tuple[str, int]],
+    key: Key,
+    meter: str,
+    bars: int,
+    style: str,
     *,
-    register_shift: int,
+    temperature: float,
+    seed: int,
     primer: list[Note] | None,
-) -> SectionMelody | None:
-    """One section's melody from the RNN over its chords, or None when the model is unavailable."""
-    from tunesmith.compose.melody import SectionMelody
-
-    api = _api()
-    if plan.model not in ("rnn", "vae", "gan") or api is None or not rnn_available():
+    pitch_range: tuple[int, int],
+    in_scale: bool,
+    density: float | None,
+) -> tuple[list[Note], float | None] | None:
+    """(notes from tick 0, mean log-likelihood) of ``bars`` bars from the RNN over ``chords``
+    [(figure, ticks)], or None when the model is not installed."""
+    if not rnn_available():
         return None
-    start = section.start_bar * plan.bar_ticks
-    end = start + section.bars * plan.bar_ticks
-    chords = [(s.figure, s.duration) for s in harmony.spans() if start <= s.start < end]
-    low, high = plan.melody_range
-    # No scale constraint and, at a neutral mood, no density constraint: the style-conditioned
-    # model writes its corpus's rhythm and its chromatic neighbour and passing tones (the style's
-    # density forced on it made 6/8 bars of 2 notes). A clearly calm or excited mood still sets
-    # the onsets per beat; pentatonic styles keep to the key's scale.
-    density = None
-    if abs(plan.arousal) >= 0.3:
-        per_bar = 1 + plan.melody_density * (plan.bar_ticks // 240 - 1)
-        density = max(0.125, min(4.0, per_bar / plan.meter.beats))
-    octaves = _octaves_above_corpus(low + max(0, register_shift), high, plan.key.tonic)
-    shift = 12 * octaves
+    from tunesmith.models import api
+
     result = api.generate_melody(
-        chords,
-        plan.key,
-        str(plan.meter),
-        section.bars,
-        plan.style.model_style,
-        temperature=plan.request.temperature,
-        top_p=0.92,
-        seed=seed,
-        primer=[Note(n.pitch - shift, n.start, n.duration, n.velocity) for n in primer] if primer else None,
-        pitch_range=(low + max(0, register_shift) - shift, high - shift),
-        in_scale=plan.style.scale == "pentatonic",
-        density=density,
-    )
-    notes = [Note(n.pitch + shift, n.start, n.duration, n.velocity) for n in result.notes]
-    ll = result.log_likelihood
-    if primer:
-        notes = [*primer, *notes]
-    placed = [
-        Note(n.pitch, n.start + start, n.duration, n.velocity)
-        for n in notes
-        if n.start < section.bars * plan.bar_ticks
-    ]
-    return SectionMelody(placed, "rnn", None if ll is None else float(ll))
+        chords, key, meter, bars, style, temperature=temperature, top_p=0.92, seed=seed, primer=primer,
+        pitch_range=pitch_range, in_scale=in_scale, density=density,
+    )  # fmt: skip
+    return result.notes, None if result.log_likelihood is None else float(result.log_likelihood)
 
 
-CORPUS_MELODY_CENTRE = 73
-"""Where the training tunes' melodies sit, in the model's key-relative space (tonic moved to C):
-the median pitch of the training melodies is 74 (folk, celtic), 72 (chinese, chorale) and 69
-(Essen songs). Melody instruments often sound an octave or more above the notation the corpus
-was written in (tin whistle, piccolo, lead synth), so the model is asked for the notes an
-octave-shifted window holds and the line is moved back up: forced into a register it never saw,
-it writes a narrow line of repeated notes at the bottom of the window."""
-
-
-def _octaves_above_corpus(low: int, high: int, tonic: int) -> int:
-    """Whole octaves between the melody window's centre and the corpus register in this key."""
-    from tunesmith.tokens.melody import key_shift
-
-    natural = CORPUS_MELODY_CENTRE - key_shift(tonic)
-    return round(((low + high) / 2 - natural) / 12)
-
-
-def vary_section(plan: Plan, harmony: Harmony, notes: list[Note], seed: int) -> list[Note] | None:
-    """A returning section varied by the VAE (small amount) when the request chose model="vae"
-    and the VAE is installed, else None (the rule-based light variation is used: it is ~100x
-    cheaper, which keeps the default compose under a second)."""
-    if plan.model != "vae" or not family_available("vae"):
+def vary_notes(
+    notes: list[Note], *, key: Key, meter: str, chords: list[ChordSymbol], seed: int, phrase_bars: int
+) -> list[Note] | None:
+    """A small VAE variation of a passage (absolute ticks), or None when the VAE is not installed
+    or varied nothing."""
+    if not family_available("vae"):
         return None
-    vae = importlib.import_module("tunesmith.models.vae")
+    from tunesmith.models import vae_api
 
-    fn = getattr(vae, "vary_notes", None)
-    if fn is None:
-        return None
-    from tunesmith.compose.arrange import fold_into
-    from tunesmith.compose.melody import shape_section
-
-    bar = plan.bar_ticks
-    section = next(
-        s for s in plan.sections if s.start_bar * bar <= notes[0].start < (s.start_bar + s.bars) * bar
-    )
-    chords = [
-        c
-        for c in harmony.symbols()
-        if section.start_bar * bar <= c.tick < (section.start_bar + section.bars) * bar
-    ]
-    varied = fn(notes, key=plan.key, meter=str(plan.meter), amount=0.1, seed=seed, chords=chords,
-                phrase_bars=plan.style.phrase_bars)  # fmt: skip
-    if not varied:
-        return None
-    # The variation is for the second half of each phrase: every phrase opens as it did and the
-    # cadence stays, so the return is recognisable; varied notes stay in the melody's range.
-    fixed: set[int] = {section.start_bar + section.bars - 1}
-    start = section.start_bar
-    for length in section.phrases:
-        fixed |= set(range(start, start + max(1, length // 2)))
-        start += length
-    low, high = plan.melody_range
-    middle = [
-        Note(fold_into(n.pitch, low, high), n.start, n.duration, n.velocity)
-        for n in varied
-        if n.start // bar not in fixed
-    ]
-    kept = [Note(n.pitch, n.start, n.duration, n.velocity) for n in notes if n.start // bar in fixed]
-    return shape_section(kept + middle, plan, harmony, section)
+    varied = vae_api.vary_notes(notes, key=key, meter=meter, amount=0.1, seed=seed, chords=chords,
+                            phrase_bars=phrase_bars)  # fmt: skip
+    return varied or None
 
 
 def critic_score(score: Score) -> float | None:
     """The GAN critic's judgement of a piece (higher = more like the corpus), None when absent."""
     if not family_available("gan"):
         return None
-    gan = importlib.import_module("tunesmith.models.gan")
+    from tunesmith.models import gan_api
 
-    fn = getattr(gan, "score", None)
-    return None if fn is None else float(fn(score))
+    return float(gan_api.score(score))
 
 
-# ----- voicing and harmonisation ----------------------------------------------------------------------
+# ----- voicing and four-part setting ---------------------------------------------------------------
 
 
 def voice(chord: Chord, previous: list[int] | None, low: int, high: int, n_voices: int) -> list[int]:
     """A voice-led voicing of ``chord`` (MIDI pitches, low to high) near ``previous``, from
     theory.voicing; the register is widened downwards to the octave it needs."""
-    from tunesmith.theory.voicing import voice_chord
-
     low = max(0, min(low, high - 12))
     if previous is not None and len(previous) != n_voices:
         previous = None
     return sorted(voice_chord(chord, previous, low, high, n_voices))
 
 
-def harmonizer_available() -> bool:
-    """Whether the chorale harmonizer and its checkpoint are installed."""
-    try:
-        harm = importlib.import_module("tunesmith.models.harmonize")
-    except ImportError:
-        return False
-    return Path(harm.DEFAULT_CHECKPOINT).is_file()
+def set_melody(
+    melody: Sequence[Note], tonic: int, minor: bool, beat_ticks: int, **options: Any
+) -> ChoraleSetting:
+    """Alto, tenor and bass under ``melody`` by the chorale four-part search
+    (:func:`tunesmith.models.chorale.set_melody`, whose keyword options pass through)."""
+    from tunesmith.models import chorale
 
-
-def harmonize(melody: list[Note], plan: Plan, seed: int) -> list[list[Note]] | None:
-    """Alto, tenor and bass under a soprano from the chorale harmonizer (tunesmith.models.harmonize),
-    or None when it or its checkpoint is not installed."""
-    try:
-        harm = importlib.import_module("tunesmith.models.harmonize")
-    except ImportError:
-        return None
-    if not Path(harm.DEFAULT_CHECKPOINT).is_file():
-        return None
-    from tunesmith.score import Score, TempoChange, TimeSignature, Track
-
-    source = Score(
-        tracks=[Track("melody", plan.parts["melody"].program, False, list(melody))],
-        tempos=[TempoChange(0, plan.tempo)],
-        time_signatures=[TimeSignature(0, plan.meter.numerator, plan.meter.denominator)],
-        key_signatures=[plan.key.to_signature(0)],
-    )
-    result = harm.harmonize(source, seed=seed)
-    voices = [list(t.notes) for t in result.tracks[1:4]]
-    return voices if len(voices) == 3 and all(voices) else None
+    return chorale.set_melody(melody, tonic, minor, beat_ticks, **options)
 
 
 # ----- originality -------------------------------------------------------------------------------------
@@ -293,10 +203,6 @@ def harmonize(melody: list[Note], plan: Plan, seed: int) -> list[list[Note]] | N
 
 @functools.cache
 def _originality_index() -> Any | None:
-    try:
-        from tunesmith.evaluate.originality import corpus_index
-    except ImportError:
-        return None
     try:
         return corpus_index()  # every built collection: the models' training corpora among them
     except Exception:  # no corpus cache here: the check is reported as skipped (None), never faked
@@ -306,14 +212,12 @@ def _originality_index() -> Any | None:
 @functools.cache
 def _melody_index() -> Any | None:
     try:
-        from tunesmith.evaluate.similarity import corpus_melody_index
-
         return corpus_melody_index()
     except Exception:  # no corpus cache here: the near-copy check is reported as skipped (None)
         return None
 
 
-def near_copy(melody: list[Note], meter: Any) -> tuple[float, str] | None:
+def near_copy(melody: list[Note], meter: Meter) -> tuple[float, str] | None:
     """(similarity, title) of the corpus work the melody most resembles — the same search as
     ``tunesmith check``, tolerant of changed notes, ornaments and rhythm — or None when no index."""
     if _originality_index() is None:
@@ -321,11 +225,6 @@ def near_copy(melody: list[Note], meter: Any) -> tuple[float, str] | None:
     index = _melody_index()
     if index is None or len(melody) < 8:
         return None
-    import numpy as np
-
-    from tunesmith.evaluate.similarity import melody_from_notes, search
-    from tunesmith.score import TimeSignature
-
     ordered = sorted(melody, key=lambda n: n.start)
     query = melody_from_notes(np.array([n.start for n in ordered]), np.array([n.pitch for n in ordered]),
                               [TimeSignature(0, meter.numerator, meter.denominator)])
@@ -338,7 +237,5 @@ def copied_run(melody: list[Note]) -> tuple[int, str | None] | None:
     index = _originality_index()
     if index is None or len(index.text) == 0:
         return None  # no corpus built here: unchecked, never reported as original
-    from tunesmith.evaluate.originality import longest_copied_run
-
     run = longest_copied_run(melody, index)
     return run.length, run.piece

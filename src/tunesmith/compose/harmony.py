@@ -13,12 +13,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from tunesmith.compose import engines
 from tunesmith.compose.plan import Plan, SectionPlan
 from tunesmith.compose.request import is_roman
 from tunesmith.errors import ControlError
 from tunesmith.score import ChordSymbol
 from tunesmith.theory.chord import Chord, parse_chord
 from tunesmith.theory.key import Key
+from tunesmith.theory.roman import roman_to_chord
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,6 @@ class Harmony:
 def chord_from_token(token: str, key: Key) -> tuple[Chord, str]:
     """A progression token (Roman numeral or chord symbol) as a Chord in ``key``, with its numeral."""
     if is_roman(token):
-        from tunesmith.theory.roman import roman_to_chord
 
         try:
             return roman_to_chord(token, key), token
@@ -151,9 +152,16 @@ def _style_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> list[li
 
 def _model_bars(plan: Plan, section: SectionPlan, seed: int) -> list[list[str]] | None:
     """Chord symbols per bar for one section from the chord model, or None when it is unavailable."""
-    from tunesmith.compose.engines import generate_chords
-
-    events = generate_chords(plan, section.bars, seed)
+    events = engines.generate_chords(
+        style=plan.style.model_style,
+        key=plan.key,
+        meter=str(plan.meter),
+        bars=section.bars,
+        seed=seed,
+        phrase_bars=plan.style.phrase_bars,
+        final_cadence_only=plan.style.cadence_scope == "final",
+        vocabulary=plan.style.vocabulary(plan.key.is_minor),
+    )
     if events is None:
         return None
     bar = plan.bar_ticks
@@ -212,7 +220,6 @@ def _impose_cadences(
 
 def vocabulary_chords(plan: Plan) -> list[Chord]:
     """The style's chord vocabulary for the piece's mode, as chords in its key (empty: any chord)."""
-    from tunesmith.theory.roman import roman_to_chord
 
     key = plain_key(plan.key)
     return [roman_to_chord(n, key) for n in plan.style.vocabulary(plan.key.is_minor)]

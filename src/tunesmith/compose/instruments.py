@@ -113,11 +113,6 @@ def lookup(name: str) -> Instrument:
     return instrument(_BY_NAME[key])
 
 
-def known_names() -> list[str]:
-    """Every accepted name (GM names, short names and aliases), sorted."""
-    return sorted(_BY_NAME)
-
-
 # General MIDI percussion key map (channel 10) for the drum parts the arranger writes.
 DRUMS: dict[str, int] = {
     "kick": 36, "side_stick": 37, "snare": 38, "clap": 39, "snare2": 40, "low_tom": 45,

@@ -21,10 +21,14 @@ import math
 import random
 from dataclasses import dataclass
 
+from tunesmith.compose import engines
 from tunesmith.compose.harmony import ChordSpan, Harmony, chord_tones
 from tunesmith.compose.plan import Plan, SectionPlan
 from tunesmith.score import Note
 from tunesmith.theory.key import Key
+from tunesmith.theory.melodyline import top_line
+from tunesmith.theory.pitch import fold_into
+from tunesmith.tokens.melody import key_shift
 
 EIGHTH = 240  # ticks (480 per quarter)
 
@@ -301,7 +305,7 @@ def shape_section(notes: list[Note], plan: Plan, harmony: Harmony, section: Sect
             if first.start == b0:
                 first.pitch = nearest(first.pitch, pitches_in(chord_tones(span, key, penta), low, high))
         notes.sort(key=lambda n: n.start)
-    return _monophonic(notes)
+    return top_line(notes, cut=True)
 
 
 def strain_close_ticks(plan: Plan) -> int:
@@ -365,18 +369,6 @@ def split_across_beats(notes: list[Note], plan: Plan) -> list[Note]:
     return out
 
 
-def _monophonic(notes: list[Note]) -> list[Note]:
-    """One note at a time: a note ends where the next begins; duplicates at one onset are dropped."""
-    out: list[Note] = []
-    for n in sorted(notes, key=lambda n: (n.start, -n.pitch)):
-        if out and out[-1].start == n.start:
-            continue
-        if out and out[-1].end > n.start:
-            out[-1].duration = max(1, n.start - out[-1].start)
-        out.append(n)
-    return out
-
-
 def vary(
     notes: list[Note], plan: Plan, harmony: Harmony, rng: random.Random, amount: float = 0.2
 ) -> list[Note]:
@@ -407,8 +399,6 @@ def shift_notes(notes: list[Note], ticks: int) -> list[Note]:
 
 def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | None = None) -> MelodyResult:
     """The melody of the whole piece (see the module docstring). ``seed`` varies per candidate."""
-    from tunesmith.compose.engines import generate_section_melody, vary_section
-
     rng = random.Random(seed)
     made: dict[tuple[str, int], SectionMelody] = {}
     line: list[Note] = []
@@ -423,7 +413,7 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
             section_primer = primer if index == 0 else None
             generated = None
             if plan.model != "rules":
-                generated = generate_section_melody(
+                generated = _model_section(
                     plan, harmony, section, seed + 101 * index, register_shift=shift, primer=section_primer
                 )
             if generated is None:
@@ -451,10 +441,113 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
             line += shift_notes(made[ident].notes, start)
         else:
             base = shift_notes(made[ident].notes, start)
-            varied = vary_section(plan, harmony, base, seed + 977 * index)
+            varied = _model_variation(plan, harmony, base, seed + 977 * index)
             line += varied if varied is not None else vary(base, plan, harmony, rng)
-    line = close_final(split_across_beats(_monophonic(line), plan), plan)
+    line = close_final(split_across_beats(top_line(line, cut=True), plan), plan)
     return MelodyResult(line, sum(lls) / len(lls) if lls else None, "+".join(sorted(sources)))
+
+
+CORPUS_MELODY_CENTRE = 73
+"""Where the training tunes' melodies sit, in the model's key-relative space (tonic moved to C):
+the median pitch of the training melodies is 74 (folk, celtic), 72 (chinese, chorale) and 69
+(Essen songs). Melody instruments often sound an octave or more above the notation the corpus
+was written in (tin whistle, piccolo, lead synth), so the model is asked for the notes an
+octave-shifted window holds and the line is moved back up: forced into a register it never saw,
+it writes a narrow line of repeated notes at the bottom of the window."""
+
+
+def _octaves_above_corpus(low: int, high: int, tonic: int) -> int:
+    """Whole octaves between the melody window's centre and the corpus register in this key."""
+    natural = CORPUS_MELODY_CENTRE - key_shift(tonic)
+    return round(((low + high) / 2 - natural) / 12)
+
+
+def _model_section(
+    plan: Plan,
+    harmony: Harmony,
+    section: SectionPlan,
+    seed: int,
+    *,
+    register_shift: int,
+    primer: list[Note] | None,
+) -> SectionMelody | None:
+    """One section's melody from the RNN over its chords, or None when the model is unavailable."""
+    if plan.model not in ("rnn", "vae", "gan"):
+        return None
+    start = section.start_bar * plan.bar_ticks
+    end = start + section.bars * plan.bar_ticks
+    chords = [(s.figure, s.duration) for s in harmony.spans() if start <= s.start < end]
+    low, high = plan.melody_range
+    # No scale constraint and, at a neutral mood, no density constraint: the style-conditioned
+    # model writes its corpus's rhythm and its chromatic neighbour and passing tones (the style's
+    # density forced on it made 6/8 bars of 2 notes). A clearly calm or excited mood still sets
+    # the onsets per beat; pentatonic styles keep to the key's scale.
+    density = None
+    if abs(plan.arousal) >= 0.3:
+        per_bar = 1 + plan.melody_density * (plan.bar_ticks // 240 - 1)
+        density = max(0.125, min(4.0, per_bar / plan.meter.beats))
+    shift = 12 * _octaves_above_corpus(low + max(0, register_shift), high, plan.key.tonic)
+    result = engines.generate_melody(
+        chords,
+        plan.key,
+        str(plan.meter),
+        section.bars,
+        plan.style.model_style,
+        temperature=plan.request.temperature,
+        seed=seed,
+        primer=[Note(n.pitch - shift, n.start, n.duration, n.velocity) for n in primer] if primer else None,
+        pitch_range=(low + max(0, register_shift) - shift, high - shift),
+        in_scale=plan.style.scale == "pentatonic",
+        density=density,
+    )
+    if result is None:
+        return None
+    notes = [Note(n.pitch + shift, n.start, n.duration, n.velocity) for n in result[0]]
+    ll = result[1]
+    if primer:
+        notes = [*primer, *notes]
+    placed = [
+        Note(n.pitch, n.start + start, n.duration, n.velocity)
+        for n in notes
+        if n.start < section.bars * plan.bar_ticks
+    ]
+    return SectionMelody(placed, "rnn", ll)
+
+
+def _model_variation(plan: Plan, harmony: Harmony, notes: list[Note], seed: int) -> list[Note] | None:
+    """A returning section varied by the VAE when the request chose model="vae" and the VAE is
+    installed, else None (the rule-based light variation is used: it is ~100x cheaper, which keeps
+    the default compose under a second)."""
+    if plan.model != "vae":
+        return None
+    bar = plan.bar_ticks
+    section = next(
+        s for s in plan.sections if s.start_bar * bar <= notes[0].start < (s.start_bar + s.bars) * bar
+    )
+    chords = [
+        c
+        for c in harmony.symbols()
+        if section.start_bar * bar <= c.tick < (section.start_bar + section.bars) * bar
+    ]
+    varied = engines.vary_notes(notes, key=plan.key, meter=str(plan.meter), chords=chords, seed=seed,
+                                phrase_bars=plan.style.phrase_bars)  # fmt: skip
+    if varied is None:
+        return None
+    # The variation is for the second half of each phrase: every phrase opens as it did and the
+    # cadence stays, so the return is recognisable; varied notes stay in the melody's range.
+    fixed: set[int] = {section.start_bar + section.bars - 1}
+    start = section.start_bar
+    for length in section.phrases:
+        fixed |= set(range(start, start + max(1, length // 2)))
+        start += length
+    low, high = plan.melody_range
+    middle = [
+        Note(fold_into(n.pitch, low, high), n.start, n.duration, n.velocity)
+        for n in varied
+        if n.start // bar not in fixed
+    ]
+    kept = [Note(n.pitch, n.start, n.duration, n.velocity) for n in notes if n.start // bar in fixed]
+    return shape_section(kept + middle, plan, harmony, section)
 
 
 def _splice_primer(

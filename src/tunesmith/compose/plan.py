@@ -13,60 +13,19 @@ import os
 import random
 from dataclasses import dataclass, field, replace
 
-from tunesmith.compose.instruments import GM_NAMES, lookup, program_range
+from tunesmith.compose import engines
+from tunesmith.compose.instruments import lookup, program_range
 from tunesmith.compose.mood import MoodProfile, mood_profile, mood_tempo
-from tunesmith.compose.request import MODELS, ComposeRequest, form_sections, parse_progression
+from tunesmith.compose.request import MODELS, ComposeRequest, form_sections, is_roman, parse_progression
 from tunesmith.compose.styles import Part, Style, load_style
 from tunesmith.errors import ControlError
 from tunesmith.score import TICKS_PER_QUARTER
+from tunesmith.theory.chord import parse_chord
 from tunesmith.theory.key import Key
+from tunesmith.theory.meter import Meter
 
 MINOR_BELOW_VALENCE = -0.15
 """Valence below which an unset mode becomes the style's minor mode."""
-
-
-@dataclass(frozen=True, slots=True)
-class Meter:
-    """A time signature with its beat grouping: 6/8 has 2 dotted-quarter beats of 3 eighths."""
-
-    numerator: int
-    denominator: int
-
-    @classmethod
-    def parse(cls, text: str) -> Meter:
-        num, den = text.split("/")
-        return cls(int(num), int(den))
-
-    @property
-    def bar_ticks(self) -> int:
-        return self.numerator * TICKS_PER_QUARTER * 4 // self.denominator
-
-    @property
-    def compound(self) -> bool:
-        return self.denominator == 8 and self.numerator % 3 == 0
-
-    @property
-    def beats(self) -> int:
-        return self.numerator // 3 if self.compound else self.numerator
-
-    @property
-    def beat_ticks(self) -> int:
-        return self.bar_ticks // self.beats
-
-    @property
-    def eighth(self) -> int:
-        return TICKS_PER_QUARTER // 2
-
-    def strong_beats(self) -> tuple[int, ...]:
-        """Tick offsets in a bar of the strong beats (1 and 3 in 4/4; 1 elsewhere plus 4 in 6/8)."""
-        if self.numerator == 4 and not self.compound:
-            return (0, 2 * self.beat_ticks)
-        if self.compound:
-            return tuple(b * self.beat_ticks for b in range(self.beats))
-        return (0,)
-
-    def __str__(self) -> str:
-        return f"{self.numerator}/{self.denominator}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,17 +99,10 @@ def model_available(name: str) -> bool:
     """Whether the named generator can run here (its module and checkpoint are present)."""
     if name == "rules":
         return True
-    try:
-        if name == "rnn":
-            from tunesmith.compose.engines import rnn_available
-
-            return rnn_available()
-        if name in ("vae", "gan"):
-            from tunesmith.compose.engines import family_available, rnn_available
-
-            return family_available(name) and rnn_available()  # the RNN writes the melody they shape
-    except ImportError:
-        return False
+    if name == "rnn":
+        return engines.rnn_available()
+    if name in ("vae", "gan"):
+        return engines.family_available(name) and engines.rnn_available()  # the RNN writes their melody
     return False
 
 
@@ -170,8 +122,6 @@ def resolve_model(requested: str | None) -> str:
 
 def _key_from_chords(bars: list[list[str]]) -> Key | None:
     """Key implied by a chord-symbol progression: its first chord (major or minor)."""
-    from tunesmith.compose.request import is_roman
-    from tunesmith.theory.chord import parse_chord
 
     first = bars[0][0]
     if is_roman(first):
@@ -420,8 +370,3 @@ _TITLE_WORDS = {
 def _title(style: Style, key: Key, request: ComposeRequest, rng: random.Random) -> str:
     words = _TITLE_WORDS["negative" if request.valence_arousal()[0] < MINOR_BELOW_VALENCE else "positive"]
     return f"{rng.choice(words)} {rng.choice(_TITLE_WORDS['nouns'])} ({style.name}, {key.name})"
-
-
-def describe_parts(plan: Plan) -> list[str]:
-    """'melody: Violin' ... for summaries."""
-    return [f"{role}: {GM_NAMES[p.program]}" for role, p in plan.parts.items()]

@@ -1,5 +1,10 @@
 """One request type holding every compose control, shared by the CLI, the Python API and the web API.
 
+Each control is defined once, as a field of ``ComposeRequest`` with its type, default and a
+:class:`Control` (help, unit, range, choices, text cap): the CLI's options (cli/compose.py), the
+web's ComposeBody (web/schemas.py) and the signature of ``tunesmith.compose_piece`` are generated
+from these fields, so a new control is one field here.
+
 ``ComposeRequest`` is a plain dataclass: ``validate()`` checks every field and raises ControlError
 (field, "... allowed: ...") for the first bad one; ``to_dict``/``from_dict`` (and ``to_json``/
 ``from_json``) round-trip it exactly. Unset controls (None) are resolved by the planner from the
@@ -11,10 +16,15 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import Field, asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
-from tunesmith.errors import ControlError
+from tunesmith.compose.instruments import lookup
+from tunesmith.compose.styles import available_styles, load_style
+from tunesmith.errors import ControlError, InputFileError
+from tunesmith.theory.chord import is_chord_figure
+from tunesmith.theory.key import Key
 
 METERS = ("4/4", "3/4", "6/8", "2/4")
 MODES = ("major", "minor", "dorian", "mixolydian", "gong", "shang", "jue", "zhi", "yu")
@@ -60,6 +70,43 @@ MAX_SEED = 2**31 - 1
 KEY_NAMES = ("C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G", "G#", "Ab", "A", "A#", "Bb", "B")
 
 
+@dataclass(frozen=True, slots=True)
+class Control:
+    """How one control is described and bounded (the field itself gives its name, type and default)."""
+
+    help: str
+    unit: str = ""
+    range: tuple[float, float] | None = None
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    """Longest text the web accepts (a list: its most items; a list's items get ITEM_MAX_LENGTH)."""
+    web: bool = True
+    """Offered by the web API (a server path is never a web control)."""
+    cli: bool = True
+
+    def describe(self) -> str:
+        """The help with the allowed range or choices, as the CLI and the web schema show it."""
+        if self.range is not None:
+            low, high = self.range
+            unit = f" {self.unit}" if self.unit else ""
+            return f"{self.help} ({_number_text(low)} to {_number_text(high)}{unit})"
+        if self.choices:
+            return f"{self.help}: {', '.join(self.choices)}"
+        return self.help
+
+
+ITEM_MAX_LENGTH = 60
+
+
+def _number_text(value: float) -> str:
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
+def control(default: Any, help: str, **details: Any) -> Any:
+    """A ComposeRequest field: its default and its :class:`Control`."""
+    return field(default=default, metadata={"control": Control(help, **details)})
+
+
 @dataclass
 class ComposeRequest:
     """Every control of a composition; None means 'let the style and mood decide'.
@@ -69,33 +116,53 @@ class ComposeRequest:
     ``seconds`` is the wanted total duration and is turned into bars; valence and arousal in [-1, 1].
     """
 
-    style: str = "folk"
-    mood: str | None = None
-    valence: float | None = None
-    arousal: float | None = None
-    key: str | None = None
-    mode: str | None = None
-    tempo: float | None = None
-    meter: str | None = None
-    bars: int | None = None
-    seconds: float | None = None
-    form: str | None = None
-    chords: str | None = None
-    primer: str | None = None
-    instruments: list[str] | None = None
-    model: str | None = None
-    temperature: float = 1.0
-    candidates: int = 3
-    seed: int | None = None
-    title: str | None = None
-    styles_path: str | None = None
+    style: str = control(
+        "folk", "Style: folk, celtic, chorale, pop, ballad, waltz, march, lullaby, ...", max_length=60
+    )
+    mood: str | None = control(None, "Named mood; valence and arousal override it", choices=tuple(MOODS))
+    valence: float | None = control(None, "Mood valence, -1 negative to 1 positive", range=(-1.0, 1.0))
+    arousal: float | None = control(None, "Mood arousal, -1 calm to 1 excited", range=(-1.0, 1.0))
+    key: str | None = control(None, "Tonic, optionally with a mode: D, F# minor, Bbm", max_length=20)
+    mode: str | None = control(None, "Mode of the key", choices=MODES)
+    tempo: float | None = control(
+        None, "Tempo in quarter notes per minute", unit="bpm", range=TEMPO_RANGE
+    )
+    meter: str | None = control(None, "Time signature", choices=METERS)
+    bars: int | None = control(
+        None,
+        "Length of the form (intro and ending extra; bars or seconds, not both)",
+        unit="bars",
+        range=BARS_RANGE,
+    )
+    seconds: float | None = control(
+        None, "Wanted length (instead of bars)", unit="seconds", range=SECONDS_RANGE
+    )
+    form: str | None = control(
+        None,
+        "AABA, ABAB, AABB, verse-chorus, rondo, letters such as ABACA, or 'A,B,A,C'",
+        max_length=300,
+    )
+    chords: str | None = control(
+        None, "Progression, bar by bar: 'C Am F G', 'I vi IV V' or 'C G | Am F'", max_length=2000
+    )
+    primer: str | None = control(None, "Melody file to develop (MIDI, ABC or MusicXML)", web=False)
+    instruments: list[str] | None = control(  # noqa: RUF009 (the default is None)
+        None, "General MIDI names, melody first: 'violin,acoustic guitar'", max_length=16
+    )
+    model: str | None = control(None, "Melody model (default: the best installed)", choices=MODELS)
+    temperature: float = control(1.0, "Sampling temperature", range=TEMPERATURE_RANGE)
+    candidates: int = control(3, "Candidates to make and rank", range=CANDIDATES_RANGE)
+    seed: int | None = control(
+        None, "Random seed (default: a fresh one, kept with the piece)", range=(0, MAX_SEED)
+    )
+    title: str | None = control(None, "Title of the piece", max_length=200)
+    styles_path: str | None = control(None, "Extra folders of style .toml files", web=False)
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form notes carried into the JSON (e.g. model versions); never read by the composer."""
 
     # ----- validation ---------------------------------------------------------------------------
     def validate(self) -> ComposeRequest:
         """Check every control; raise ControlError naming the field and what is allowed. Returns self."""
-        from tunesmith.compose.styles import available_styles, load_style
 
         if not isinstance(self.style, str) or not self.style.strip():
             raise ControlError(
@@ -114,7 +181,7 @@ class ComposeRequest:
             self._validate_key()
         if self.mode is not None and self.mode.strip().lower() not in MODES:
             raise ControlError("mode", f"unknown mode {self.mode!r}; allowed: {', '.join(MODES)}")
-        _range("tempo", self.tempo, *TEMPO_RANGE, "bpm")
+        self._check_range("tempo")
         if self.meter is not None and self.meter.strip() not in METERS:
             raise ControlError(
                 "meter", f"unsupported time signature {self.meter!r}; allowed: {', '.join(METERS)}"
@@ -125,8 +192,8 @@ class ComposeRequest:
             raise ControlError(
                 "bars", f"{self.bars!r} is not a whole number; allowed: {BARS_RANGE[0]}-{BARS_RANGE[1]}"
             )
-        _range("bars", self.bars, *BARS_RANGE, "bars")
-        _range("seconds", self.seconds, *SECONDS_RANGE, "seconds")
+        self._check_range("bars")
+        self._check_range("seconds")
         if self.form is not None:
             sections = form_sections(self.form)
             if self.bars is not None and self.bars < 2 * len(sections):
@@ -138,8 +205,6 @@ class ComposeRequest:
         if self.chords is not None:
             parse_progression(self.chords)
         if self.instruments is not None:
-            from tunesmith.compose.instruments import lookup
-
             if not self.instruments:
                 raise ControlError(
                     "instruments", "the list is empty; allowed: one or more General MIDI names"
@@ -148,25 +213,24 @@ class ComposeRequest:
                 lookup(name)
         if self.model is not None and self.model not in MODELS:
             raise ControlError("model", f"unknown model {self.model!r}; allowed: {', '.join(MODELS)}")
-        _range("temperature", self.temperature, *TEMPERATURE_RANGE, "")
+        self._check_range("temperature")
         if isinstance(self.candidates, bool) or not isinstance(self.candidates, int):
             raise ControlError("candidates", f"{self.candidates!r} is not a whole number; allowed: 1-16")
-        _range("candidates", self.candidates, *CANDIDATES_RANGE, "")
+        self._check_range("candidates")
         if self.seed is not None and (
             isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED
         ):
             raise ControlError("seed", f"{self.seed!r} is not allowed; allowed: a whole number 0-{MAX_SEED}")
-        if self.primer is not None:
-            from pathlib import Path
-
-            from tunesmith.errors import InputFileError
-
-            if not Path(self.primer).is_file():
-                raise InputFileError(self.primer, "primer melody file not found")
+        if self.primer is not None and not Path(self.primer).is_file():
+            raise InputFileError(self.primer, "primer melody file not found")
         return self
 
+    def _check_range(self, name: str) -> None:
+        control = _CONTROLS[name]
+        assert control.range is not None
+        _range(name, getattr(self, name), *control.range, control.unit)
+
     def _validate_key(self) -> None:
-        from tunesmith.theory.key import Key
 
         text = str(self.key).strip()
         try:
@@ -230,11 +294,22 @@ class ComposeRequest:
         except json.JSONDecodeError as err:
             raise ControlError("request", f"not valid JSON ({err})") from err
         if isinstance(data, dict) and "request" in data and isinstance(data["request"], dict):
-            data = data["request"]  # a piece JSON written by compose_to_files
+            data = data["request"]  # a piece JSON written by render.piece.write_files
         return cls.from_dict(data)
 
-    def with_updates(self, **changes: Any) -> ComposeRequest:
-        return replace(self, **changes)
+
+def controls(*, web: bool = False, cli: bool = False) -> list[tuple[Field[Any], Control]]:
+    """The compose controls in order (those the web or the CLI offers, when asked), each with its
+    field (name, type, default) and description."""
+    out = []
+    for f in fields(ComposeRequest):
+        control = f.metadata.get("control")
+        if control is not None and (not web or control.web) and (not cli or control.cli):
+            out.append((f, control))
+    return out
+
+
+_CONTROLS = {f.name: c for f, c in controls()}
 
 
 def split_list(text: str) -> list[str]:
@@ -285,7 +360,6 @@ def parse_progression(text: str) -> list[list[str]]:
     """Bars of a progression: bars are separated by '|' or, without bars marks, one chord per bar
     ('C Am F G'); inside a bar several chords share it ('C G | Am F'). Each token is a chord symbol
     or a Roman numeral (I vi IV V7, bVII); the kind is checked, not resolved (that needs the key)."""
-    from tunesmith.theory.chord import is_chord_figure
 
     clean = text.replace(",", " ").strip()
     if not clean:

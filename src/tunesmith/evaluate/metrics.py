@@ -18,11 +18,13 @@ from functools import lru_cache
 import numpy as np
 
 from tunesmith.errors import TunesmithError
-from tunesmith.evaluate.melody import STEP, bars, beat_ticks, melody_notes, strong_beat_offsets
+from tunesmith.evaluate.melody import STEP, bars
 from tunesmith.score import TICKS_PER_QUARTER, Note, Score
 from tunesmith.theory.chord import parse_chord
 from tunesmith.theory.chordrec import recognize_chord
 from tunesmith.theory.key import key_from_signature
+from tunesmith.theory.melodyline import melody_notes
+from tunesmith.theory.meter import Meter
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def _recognised_lookup(score: Score, melody: Sequence[Note]) -> ChordLookup | No
     longest = max(n.duration for n in accomp)
 
     def lookup(tick: int) -> frozenset[int] | None:
-        end = tick + beat_ticks(score.time_signature_at(tick))
+        end = tick + Meter.of(score.time_signature_at(tick)).beat_ticks
         lo, hi = bisect.bisect_left(starts, tick - longest), bisect.bisect_left(starts, end)
         pairs = [(n.pitch, float(min(n.end, end) - max(n.start, tick)))
                  for n in accomp[lo:hi] if n.end > tick]
@@ -181,7 +183,7 @@ def in_chord_ratio(score: Score, melody: Sequence[Note], lookup: ChordLookup | N
     starts = [n.start for n in melody]
     hits = total = 0
     for start, _length, sig in bars(score, melody[-1].end):
-        for offset in strong_beat_offsets(sig):
+        for offset in Meter.of(sig).strong_beats():
             tick = start + offset
             i = bisect.bisect_right(starts, tick) - 1
             if i < 0 or melody[i].end <= tick:
@@ -202,7 +204,7 @@ def empty_beat_rate(score: Score) -> float:
     beat_starts: list[int] = []
     beat_ends: list[int] = []
     for start, length, sig in bars(score, end):
-        beat = beat_ticks(sig)
+        beat = Meter.of(sig).beat_ticks
         for b in range(start, min(start + length, end), beat):
             beat_starts.append(b)
             beat_ends.append(min(b + beat, start + length))

@@ -30,9 +30,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tunesmith.errors import ControlError, CorruptFileError, NotFoundError
-from tunesmith.evaluate.melody import choose_melody, melody_notes
 from tunesmith.fileutil import atomic_path
 from tunesmith.score import Note, Score
+from tunesmith.theory.melodyline import choose_melody, melody_notes
 
 INDEX_FORMAT = 1
 """Bump when the saved index layout or the symbol alphabet changes (old caches are then rebuilt)."""
@@ -91,7 +91,7 @@ def _symbols(intervals: np.ndarray, ratios: np.ndarray | None) -> np.ndarray:
 def melody_sequence(notes_or_score: Score | Sequence[Note] | Sequence[int], rhythm: bool = False,
                     track: str | None = None) -> np.ndarray:
     """The symbol sequence of a melody (length = notes − 1): a Score (its melody line, see
-    :func:`tunesmith.evaluate.melody.melody_notes`), a list of Notes in order, or a list of MIDI
+    :func:`tunesmith.theory.melodyline.melody_notes`), a list of Notes in order, or a list of MIDI
     pitches (pitch-only; ``rhythm`` needs Notes)."""
     if isinstance(notes_or_score, Score):
         items: Sequence[Note] | Sequence[int] = melody_notes(notes_or_score, track)

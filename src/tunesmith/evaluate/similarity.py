@@ -34,9 +34,11 @@ from typing import Any
 import numpy as np
 
 from tunesmith.errors import CorruptFileError
-from tunesmith.evaluate.melody import beat_ticks, choose_melody, melody_notes, pickup_ticks
+from tunesmith.evaluate.melody import pickup_ticks
 from tunesmith.fileutil import atomic_path
 from tunesmith.score import ChordSymbol, Score, TimeSignature
+from tunesmith.theory.melodyline import choose_melody, melody_notes
+from tunesmith.theory.meter import Meter
 
 INDEX_FORMAT = 1
 """Bump when the saved layout, the n-grams or the melody reduction change (caches are rebuilt)."""
@@ -88,7 +90,7 @@ def melody_from_notes(
         inside = (starts >= (0 if i == 0 else sig.tick)) & (starts < stop)
         bar_of[inside] = first_bar + np.floor_divide(starts[inside] - origin, length)
         first_bar += max(0, -(-(stop - origin) // length))
-        beat = max(1, beat_ticks(sig))
+        beat = max(1, Meter.of(sig).beat_ticks)
         beat_ticks_list.append(np.arange(origin % beat if i == 0 else sig.tick, stop, beat))
     bar_of = np.maximum(bar_of, 1 if pickup == 0 else 0)
     grid = np.concatenate(beat_ticks_list) if beat_ticks_list else np.zeros(0, dtype=np.int64)
@@ -101,7 +103,7 @@ def melody_from_notes(
 
 
 def melody_of_score(score: Score, track: str | None = None) -> Melody:
-    """The melody line of a Score (see :func:`tunesmith.evaluate.melody.melody_notes`)."""
+    """The melody line of a Score (see :func:`tunesmith.theory.melodyline.melody_notes`)."""
     notes = melody_notes(score, track)
     return melody_from_notes(
         np.array([n.start for n in notes], dtype=np.int64),

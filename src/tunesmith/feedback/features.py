@@ -39,7 +39,7 @@ FEATURES_VERSION = 1
 
 
 def _melody_register(score: Score) -> float:
-    from tunesmith.evaluate.melody import melody_notes
+    from tunesmith.theory.melodyline import melody_notes
 
     notes = melody_notes(score)
     return float(sum(n.pitch for n in notes) / len(notes)) if notes else math.nan

@@ -89,12 +89,6 @@ def reward_windows(
     return arrays, np.asarray(weights, dtype=np.float32)
 
 
-def tuned_checkpoints(folder: Path | None = None) -> list[Path]:
-    from tunesmith.models.api import tuned_melody_checkpoints
-
-    return tuned_melody_checkpoints(folder)
-
-
 def _weighted_loss(net: Any, batch: dict[str, Any], weights: Any, pad_id: int) -> Any:
     import torch.nn.functional as F
 
@@ -123,7 +117,7 @@ def tune_from_feedback(
     import torch
 
     from tunesmith.models.api import current_melody_checkpoint, tuned_melody_checkpoints
-    from tunesmith.models.train import load_checkpoint, save_checkpoint
+    from tunesmith.models.checkpoint import load_checkpoint, save_checkpoint
 
     if min_stars < 4:
         raise TunesmithError("min_stars: below 4 the reward (stars - 3) / 2 is not positive; allowed: 4 or 5")

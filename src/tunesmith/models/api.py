@@ -15,7 +15,6 @@ gives the same output.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -89,7 +88,7 @@ class GeneratedMelody(NamedTuple):
 
 @functools.lru_cache(maxsize=8)
 def _load(path: str, mtime: float, kind: str) -> LoadedModel:  # noqa: ARG001 (mtime: cache key)
-    from tunesmith.models.train import load_checkpoint
+    from tunesmith.models.checkpoint import load_checkpoint
 
     net, ckpt = load_checkpoint(path, kind)
     if not isinstance(net, ConditionedLSTM):
@@ -407,8 +406,3 @@ def bars_of(progression: list[tuple[str, int]], meter: str) -> list[list[str]]:
                 out[index].append(figure)
         tick += duration
     return out
-
-
-def log_likelihood_floor() -> float:
-    """Log-likelihood of a uniform guess over the melody vocabulary (a reference for rankings)."""
-    return -math.log(mt.N_EVENTS - 2)

@@ -27,6 +27,7 @@ from tunesmith.errors import TunesmithError
 from tunesmith.score import ChordSymbol, KeySignature, Score, TimeSignature
 from tunesmith.theory.chord import Chord
 from tunesmith.theory.key import Key, key_from_signature
+from tunesmith.theory.melodyline import melody_track
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
 
@@ -49,7 +50,7 @@ _PENTATONIC = ("gong", "zhi", "shang", "yu", "jue")
 def final_pitch_class(score: Score) -> int | None:
     """Pitch class of the melody's last note (the tonic of nearly every folk tune), None if none."""
     try:
-        track = mt.melody_track(score)
+        track = melody_track(score)
     except TunesmithError:  # a score without a usable melody: no tonic from it
         return None
     notes = track.notes

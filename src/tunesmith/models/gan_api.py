@@ -26,6 +26,7 @@ from tunesmith.models.phrases import SLOTS, from_slots, notes_to_slots, to_slots
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import ChordSymbol, KeySignature, Note, Score, TimeSignature
 from tunesmith.theory.key import Key
+from tunesmith.theory.melodyline import melody_track
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
 
@@ -43,7 +44,7 @@ class LoadedGAN:
 
 @functools.lru_cache(maxsize=4)
 def _load(path: str, mtime: float) -> LoadedGAN:  # noqa: ARG001 (mtime: cache key)
-    from tunesmith.models.train import load_checkpoint
+    from tunesmith.models.checkpoint import load_checkpoint
 
     net, ckpt = load_checkpoint(path, "gan")
     if not isinstance(net, _gan.BarGAN):
@@ -122,7 +123,7 @@ def _score_arrays(
         origin = mt.bar_origin(score)
         line = [
             Note(n.pitch, n.start - origin, n.duration, n.velocity)
-            for n in mt.melody_track(score).notes
+            for n in melody_track(score).notes
             if n.start >= origin
         ]
         if not line:
@@ -154,3 +155,8 @@ def score(score: Score, model: LoadedGAN | None = None) -> float:
     """How corpus-like the critic finds a Score's melody: the mean standardised critic value of its
     bars (0 = a typical corpus bar; higher is better)."""
     return float(bar_scores(score, model).mean())
+
+
+def available() -> bool:
+    """Whether the shipped GAN checkpoint is installed (tunesmith.compose.engines asks)."""
+    return GAN_CHECKPOINT.is_file()

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+import torch
+import torch.nn.functional as F
 
 from tunesmith.models.gan import (
+    CHANNELS,
+    Arrays,
     BarGAN,
-    GANTrainConfig,
+    Critic,
+    FloatArray,
     bar_arrays,
     critic_scores,
     gan_config,
-    train_gan,
-    tune_critic,
+    grids,
 )
-from tunesmith.models.phrases import corpus_bar_pieces
+from tunesmith.models.phrases import SLOTS, corpus_bar_pieces
 from tunesmith.score import Score
+from tunesmith.tokens import melody as mt
 
 
 def fit_gan(
@@ -50,7 +58,7 @@ def fit_gan(
     train, val = bar_arrays(pieces)
     model = BarGAN(gan_config(size))
     if resume and Path(out).is_file():
-        from tunesmith.models.train import load_checkpoint
+        from tunesmith.models.checkpoint import load_checkpoint
 
         loaded, _ = load_checkpoint(out, "gan")
         assert isinstance(loaded, BarGAN)
@@ -90,9 +98,9 @@ def rank_critic(
     seed: int = 0,
     log: Callable[[str], None] | None = None,
 ) -> None:
-    """Teach the checkpoint's critic to rank (see :func:`tunesmith.models.gan.tune_critic`) and store
+    """Teach the checkpoint's critic to rank (see :func:`tune_critic`) and store
     it with its new statistics on the training bars."""
-    from tunesmith.models.train import load_checkpoint, save_checkpoint
+    from tunesmith.models.checkpoint import load_checkpoint, save_checkpoint
 
     model, ckpt = load_checkpoint(out, "gan")
     assert isinstance(model, BarGAN)
@@ -102,3 +110,254 @@ def rank_critic(
     ckpt["critic_stats"] = {"mean": float(scores.mean()), "std": float(scores.std() + 1e-6)}
     ckpt["critic_ranking"] = {"steps": steps, "final_loss": float(np.mean(losses[-50:])) if losses else None}
     save_checkpoint(Path(out), ckpt)
+
+
+# ----- training ----------------------------------------------------------------------------------
+@dataclass
+class GANTrainConfig:
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 2e-4
+    seed: int = 0
+    threads: int = 1
+    max_minutes: float | None = None
+    progress: bool = True
+
+
+def gradient_penalty(
+    critic: Critic, real: torch.Tensor, fake: torch.Tensor, cond: torch.Tensor, prev: torch.Tensor
+) -> torch.Tensor:
+    alpha = torch.rand(real.shape[0], 1, 1)
+    mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    grad = torch.autograd.grad(critic(mixed, cond, prev).sum(), mixed, create_graph=True)[0]
+    return ((grad.flatten(1).norm(dim=1) - 1.0) ** 2).mean()
+
+
+def plot_gan(history: list[dict[str, float]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tunesmith.fileutil import atomic_path
+
+    epochs = [h["epoch"] for h in history]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(epochs, [h["wasserstein"] for h in history], marker="o", label="Wasserstein estimate (train)")
+    ax.plot(
+        epochs, [h["val_wasserstein"] for h in history], marker="o", label="Wasserstein estimate (validation)"
+    )
+    ax.plot(epochs, [h["generator_loss"] for h in history], marker=".", label="generator loss")
+    ax.set_xlabel("epoch")
+    ax.set_title("bar GAN (WGAN-GP)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+
+
+def train_gan(
+    model: BarGAN,
+    train: Arrays,
+    val: Arrays,
+    out: str | Path,
+    *,
+    config: GANTrainConfig | None = None,
+    resume: bool = False,
+    data_info: dict[str, Any] | None = None,
+    plot: str | Path | None = None,
+    log: Callable[[str], None] | None = None,
+) -> list[dict[str, float]]:
+    """WGAN-GP training; the checkpoint at ``out`` is rewritten after every epoch (with the
+    critic's statistics on the training bars) and the curves drawn to ``plot``.
+
+    Under ``torchrun`` (WORLD_SIZE > 1) each process trains on its share of every epoch's batches
+    (its own noise), the critic's and the generator's gradients are averaged across processes
+    before each of their steps (tunesmith.models.distributed), and rank 0 alone writes the
+    checkpoint and the plot."""
+    from tunesmith.models import distributed as dist_tools
+    from tunesmith.models.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, save_checkpoint
+    from tunesmith.models.train import _Progress
+
+    cfg = config or GANTrainConfig()
+    out = Path(out)
+    plot_path = Path(plot) if plot is not None else out.with_suffix(".loss.png")
+    rank, world = dist_tools.rank_and_world()
+    say = (log or (lambda _m: None)) if rank == 0 else (lambda _m: None)
+    torch.set_num_threads(max(1, cfg.threads))
+    torch.manual_seed(cfg.seed)
+    opt_g = torch.optim.Adam(model.generator.parameters(), lr=cfg.lr, betas=(0.5, 0.9))
+    opt_d = torch.optim.Adam(model.critic.parameters(), lr=cfg.lr, betas=(0.5, 0.9))
+    history: list[dict[str, float]] = []
+    step, start_epoch = 0, 1
+    if resume and out.is_file():
+        _, ckpt = load_checkpoint(out, "gan")
+        model.load_state_dict(ckpt["model"])
+        opt_g.load_state_dict(ckpt["optimizer"]["generator"])
+        opt_d.load_state_dict(ckpt["optimizer"]["critic"])
+        step, start_epoch = int(ckpt["step"]), int(ckpt["epoch"]) + 1
+        history = list(ckpt.get("history", []))
+        say(f"resumed from {out} at epoch {start_epoch - 1}, step {step}")
+    if world > 1:
+        dist_tools.broadcast_parameters(model)
+        torch.manual_seed(cfg.seed * 1_000 + rank)  # each rank its own noise
+        say(f"distributed training: {world} processes (gloo), {cfg.batch_size} bars per batch each")
+    n = len(train["bar"])
+    started = time.perf_counter()
+    c = model.config
+    tensors = {k: torch.from_numpy(train[k]) for k in ("bar", "cond", "prev")}
+    for epoch in range(start_epoch, cfg.epochs + 1):
+        rng = np.random.default_rng(cfg.seed * 100_003 + epoch)
+        order = rng.permutation(n)
+        batches = [
+            order[a : a + cfg.batch_size] for a in range(0, n - cfg.batch_size + 1, cfg.batch_size)
+        ] or [order]
+        batches = dist_tools.share(batches, rank, world)
+        model.train()
+        sums = {"wasserstein": 0.0, "critic_loss": 0.0, "generator_loss": 0.0}
+        g_steps = 0
+        epoch_start = time.perf_counter()
+        with _Progress(cfg.progress and rank == 0, len(batches), f"epoch {epoch}/{cfg.epochs}") as advance:
+            for i, index in enumerate(batches):
+                idx = torch.from_numpy(index)
+                real, cond, prev = tensors["bar"][idx], tensors["cond"][idx], tensors["prev"][idx]
+                z = torch.randn(len(idx), c.z_dim)
+                with torch.no_grad():
+                    fake = model.fake(z, cond, prev)
+                d_real, d_fake = model.critic(real, cond, prev).mean(), model.critic(fake, cond, prev).mean()
+                gp = gradient_penalty(model.critic, real, fake, cond, prev)
+                d_loss = d_fake - d_real + c.gp_weight * gp
+                opt_d.zero_grad(set_to_none=True)
+                d_loss.backward()
+                if world > 1:
+                    dist_tools.sync_gradients(model.critic.parameters(), 1.0)
+                opt_d.step()
+                sums["wasserstein"] += float((d_real - d_fake).detach())
+                sums["critic_loss"] += float(d_loss.detach())
+                if (i + 1) % c.n_critic == 0:
+                    z = torch.randn(len(idx), c.z_dim)
+                    g_loss = -model.critic(model.fake(z, cond, prev), cond, prev).mean()
+                    opt_g.zero_grad(set_to_none=True)
+                    g_loss.backward()
+                    if world > 1:
+                        dist_tools.sync_gradients(model.generator.parameters(), 1.0)
+                    opt_g.step()
+                    sums["generator_loss"] += float(g_loss.detach())
+                    g_steps += 1
+                step += 1
+                advance(float((d_real - d_fake).detach()))
+        val_w = validation_wasserstein(model, val, cfg.seed)
+        record = {
+            "epoch": float(epoch),
+            "wasserstein": sums["wasserstein"] / len(batches),
+            "critic_loss": sums["critic_loss"] / len(batches),
+            "generator_loss": sums["generator_loss"] / max(1, g_steps),
+            "val_wasserstein": val_w,
+            "seconds": time.perf_counter() - epoch_start,
+        }
+        history.append(record)
+        say(
+            f"epoch {epoch}: Wasserstein estimate {record['wasserstein']:.3f} (validation {val_w:.3f}), "
+            f"generator loss {record['generator_loss']:.3f}, {record['seconds']:.0f} s"
+        )
+        over = cfg.max_minutes is not None and time.perf_counter() - started > cfg.max_minutes * 60
+        if world > 1:
+            over = bool(dist_tools.global_max(int(over)))  # every rank stops after the same epoch
+        if rank != 0:
+            if over:
+                break
+            continue
+        scores = critic_scores(model, train["bar"][:4096], train["cond"][:4096], train["prev"][:4096])
+        save_checkpoint(out, {
+            "format": CHECKPOINT_FORMAT, "kind": "gan", "architecture": "bar_gan", "config": asdict(c),
+            "model": model.state_dict(),
+            "optimizer": {"generator": opt_g.state_dict(), "critic": opt_d.state_dict()},
+            "step": step, "epoch": epoch, "best_val": val_w, "history": list(history),
+            "vocab": mt.vocabulary(), "train_config": asdict(cfg), "data": data_info or {},
+            "critic_stats": {"mean": float(scores.mean()), "std": float(scores.std() + 1e-6)},
+        })  # fmt: skip
+        plot_gan(history, plot_path)
+        if over:
+            say(f"time budget of {cfg.max_minutes} minutes reached: stopping")
+            break
+    dist_tools.barrier(world)
+    return history
+
+
+def corrupted_bars(
+    events: npt.NDArray[np.int64], cond: FloatArray, rng: np.random.Generator
+) -> dict[str, FloatArray]:
+    """Negative examples made from real bars (N, SLOTS): ``random`` (every used slot a random
+    channel), ``pitch-shuffled`` (the bar's rhythm, its pitches permuted and transposed by up to a
+    fifth) and ``wrong-chord`` (handled by the caller: the bar under another bar's conditions)."""
+    used = cond[:, 12] > 0
+    rand_channels = np.where(used, rng.integers(0, CHANNELS, size=used.shape), -1)
+    rand = np.zeros((len(events), CHANNELS, SLOTS), dtype=np.float32)
+    rows, slots = np.nonzero(rand_channels >= 0)
+    rand[rows, rand_channels[rows, slots], slots] = 1.0
+    shuffled = events.copy()
+    for row in shuffled:
+        onsets = np.nonzero(row >= mt.NOTE_BASE)[0]
+        pitches = row[onsets] + rng.integers(-7, 8)
+        row[onsets] = np.clip(rng.permutation(pitches), mt.NOTE_BASE, mt.N_EVENTS - 1)
+    return {"random": rand, "pitch-shuffled": grids(shuffled)}
+
+
+def tune_critic(
+    model: BarGAN,
+    train: Arrays,
+    *,
+    steps: int = 300,
+    batch_size: int = 128,
+    lr: float = 1e-4,
+    seed: int = 0,
+    log: Callable[[str], None] | None = None,
+) -> list[float]:
+    """Teach the critic to rank, after adversarial training: a logistic loss puts corpus bars above
+    generated bars, random bars, pitch-shuffled bars and real bars under another bar's chords.
+    (A Wasserstein critic only has to separate the corpus from the current generator; bars far
+    from both, like random ones, get arbitrary values, which makes it a poor scorer without this.)
+    Returns the loss per step."""
+    rng = np.random.default_rng(seed + 7)
+    g = torch.Generator().manual_seed(seed + 7)
+    opt = torch.optim.Adam(model.critic.parameters(), lr=lr, betas=(0.5, 0.9))
+    losses = []
+    n = len(train["bar"])
+    for step in range(steps):
+        idx = rng.choice(n, size=min(batch_size, n), replace=False)
+        real = torch.from_numpy(train["bar"][idx])
+        cond = torch.from_numpy(train["cond"][idx])
+        prev = torch.from_numpy(train["prev"][idx])
+        bad = corrupted_bars(train["events"][idx], train["cond"][idx], rng)
+        model.generator.eval()
+        fake = model.sample(cond, prev, g)
+        other = torch.from_numpy(train["cond"][rng.permutation(idx)])
+        model.critic.train()
+        pos = model.critic(real, cond, prev)
+        negs = [model.critic(fake, cond, prev), model.critic(real, other, prev)]
+        negs += [model.critic(torch.from_numpy(b), cond, prev) for b in bad.values()]
+        loss = F.softplus(-pos).mean() + sum(F.softplus(x).mean() for x in negs) / len(negs)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+        if log is not None and (step + 1) % 100 == 0:
+            log(f"critic ranking step {step + 1}/{steps}: loss {np.mean(losses[-100:]):.3f}")
+    model.eval()
+    return losses
+
+
+@torch.no_grad()
+def validation_wasserstein(model: BarGAN, val: Arrays, seed: int) -> float:
+    """Critic's mean on held-out real bars minus its mean on generated bars for their conditions."""
+    model.eval()
+    g = torch.Generator().manual_seed(seed)
+    cond, prev = torch.from_numpy(val["cond"][:2048]), torch.from_numpy(val["prev"][:2048])
+    z = torch.randn(len(cond), model.config.z_dim, generator=g)
+    fake = (
+        F.one_hot(model.generator(z, cond, prev).argmax(1), CHANNELS).transpose(1, 2).float() * cond[:, 12:13]
+    )
+    real = torch.from_numpy(val["bar"][:2048])
+    return float(model.critic(real, cond, prev).mean() - model.critic(fake, cond, prev).mean())

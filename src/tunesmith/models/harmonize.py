@@ -20,10 +20,13 @@ import numpy as np
 import torch
 
 from tunesmith.errors import ControlError, InputFileError, ModelError
-from tunesmith.models.poly import PolyConfig, PolyModel, load_model
+from tunesmith.models.checkpoint import load_poly
+from tunesmith.models.poly import PolyConfig, PolyModel
 from tunesmith.models.polydata import Roll, load_mat
 from tunesmith.paths import PACKAGE_DATA, data_dir
 from tunesmith.score import TICKS_PER_QUARTER, Note, Score, Track
+from tunesmith.theory.melodyline import melody_track, top_line
+from tunesmith.theory.meter import Meter
 
 FRAME_TICKS = TICKS_PER_QUARTER // 2  # eighth-note frames
 FRAME_QL = 0.5
@@ -123,7 +126,7 @@ def training_rolls(corpus: Sequence[str]) -> tuple[list[Roll], list[Roll], list[
 
 @functools.lru_cache(maxsize=4)
 def _cached_model(path: str, _mtime: float) -> PolyModel:
-    model, _ = load_model(path)
+    model, _ = load_poly(path)
     if model.config.n_keys != N_KEYS or model.config.lowest_pitch != LOWEST:
         raise ModelError(f"{path}: not an 88-key model, cannot harmonise")
     return model
@@ -134,20 +137,6 @@ def load_harmonizer(checkpoint: str | Path | None = None) -> PolyModel:
     if not path.is_file():
         raise ModelError(f"{path}: harmonizer checkpoint not found (train one with `tunesmith train poly`)")
     return _cached_model(str(path), path.stat().st_mtime)
-
-
-def melody_line(score: Score) -> list[Note]:
-    """The melody to harmonise: the top line of the first non-drum track that has notes (at each onset
-    the highest note), as copies of the original notes."""
-    for track in score.tracks:
-        if track.is_drum or not track.notes:
-            continue
-        top: dict[int, Note] = {}
-        for n in track.notes:
-            if n.start not in top or n.pitch > top[n.start].pitch:
-                top[n.start] = n
-        return [copy.copy(top[t]) for t in sorted(top)]
-    raise ControlError("melody", "the score has no pitched notes to harmonise")
 
 
 def soprano_frames(melody: Sequence[Note]) -> tuple[np.ndarray, np.ndarray]:
@@ -252,7 +241,7 @@ def harmonize(score: Score, seed: int = 0, checkpoint: str | Path | None = None,
     grid, reproducible for a given ``seed``; it knows no part-writing rules)."""
     if engine not in ENGINES:
         raise ControlError("engine", f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
-    melody = melody_line(score)
+    melody = [copy.copy(n) for n in top_line(melody_track(score).notes)]
     if engine == "search":
         return _search(score, melody)
     return _harmonize_with_model(score, melody, seed, checkpoint)
@@ -271,8 +260,7 @@ def _search(score: Score, melody: list[Note]) -> Score:
     ts = score.time_signatures[0] if score.time_signatures else None
     beat = TICKS_PER_QUARTER
     if ts is not None:
-        compound = ts.denominator == 8 and ts.numerator % 3 == 0
-        beat = ts.bar_ticks // (ts.numerator // 3) if compound else 4 * TICKS_PER_QUARTER // ts.denominator
+        beat = Meter.of(ts).beat_ticks
     for n in melody:
         if not 40 <= n.pitch <= 96:
             raise ControlError("melody", f"note {n.pitch} is outside a soprano's reach (40-96)")

@@ -17,7 +17,8 @@ import torch
 
 from tunesmith.errors import ModelError
 from tunesmith.models import distributed as dist_tools
-from tunesmith.models.poly import PolyModel, checkpoint_dict, frame_nll, save_checkpoint
+from tunesmith.models.checkpoint import CHECKPOINT_FORMAT, load_poly, read_checkpoint, save_checkpoint
+from tunesmith.models.poly import PolyModel, frame_nll
 from tunesmith.models.polydata import Roll, legal_shifts, length_batches, pad_batch, transpose_roll
 
 Progress = Callable[[int, int, float], None]  # (batch index, batches, running loss)
@@ -254,9 +255,7 @@ class BenchResult:
 
 def resume_state(path: str | Path) -> tuple[PolyModel, torch.optim.Optimizer | None, int, dict[str, Any]]:
     """Model, optimiser (with its stored state, or None if the file has none) and step of a checkpoint."""
-    from tunesmith.models.poly import load_model
-
-    model, ckpt = load_model(path)
+    model, ckpt = load_poly(path)
     opt = None
     if ckpt.get("optimizer"):
         tc = TrainConfig(**{k: v for k, v in ckpt["extra"].get("train_config", {}).items()
@@ -279,8 +278,6 @@ def bench_nll(  # noqa: PLR0917 - mirrors train()
 ) -> BenchResult:
     """The benchmark protocol: train on train, keep the best model by valid, score test once; the
     checkpoint ends up holding the selected model with its valid and test numbers."""
-    from tunesmith.models.poly import read_checkpoint
-
     res = train(model, data["traindata"], data["validdata"], cfg, checkpoint, optimizer, start_step,
                 on_epoch, progress, extra)
     test, frames = evaluate_nll(model, data["testdata"], cfg.eval_batch_size)
@@ -290,3 +287,38 @@ def bench_nll(  # noqa: PLR0917 - mirrors train()
     save_checkpoint(checkpoint, ckpt)
     params = sum(p.numel() for p in model.parameters())
     return BenchResult(res.best_valid, test, frames, res, params)
+
+
+# ---- checkpoints -------------------------------------------------------------------------------------
+
+
+def checkpoint_dict(
+    model: PolyModel,
+    optimizer: torch.optim.Optimizer | None,
+    step: int,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything needed to rebuild the exact model and resume training, in the one checkpoint
+    format (tunesmith.models.checkpoint)."""
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "kind": "poly",
+        "architecture": "poly",
+        "config": model.config.to_dict(),
+        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "optimizer": _compact_optimizer(optimizer.state_dict()) if optimizer is not None else None,
+        "step": step,
+        "extra": extra or {},
+    }
+
+
+def _compact_optimizer(state: dict[str, Any]) -> dict[str, Any]:
+    """Adam's moment estimates stored as bfloat16: halves the file; load_state_dict casts them back to
+    float32 on resume (the weights themselves stay float32, so scoring is unchanged)."""
+    out = dict(state)
+    out["state"] = {
+        k: {n: (t.detach().cpu().to(torch.bfloat16) if n in ("exp_avg", "exp_avg_sq") else t.detach().cpu())
+            if isinstance(t, torch.Tensor) else t for n, t in v.items()}
+        for k, v in state["state"].items()
+    }
+    return out

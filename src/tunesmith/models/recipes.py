@@ -158,7 +158,7 @@ def fit(
             f"{tokens['train']} / {tokens['val']} tokens"
         )
     if resume and Path(out).is_file():
-        from tunesmith.models.train import load_checkpoint
+        from tunesmith.models.checkpoint import load_checkpoint
 
         loaded, _ = load_checkpoint(out, kind)  # the exact architecture the run started with
         assert isinstance(loaded, ConditionedLSTM)

@@ -10,11 +10,9 @@ validation loss. The checkpoint file is rewritten (atomically) each time validat
 always holds the best model; training stops early after ``patience`` epochs without improvement.
 The loss curve is drawn to a PNG after every epoch.
 
-Checkpoint (``torch.save`` dict): ``format``, ``kind`` (e.g. 'melody'), ``architecture`` (how to
-rebuild: see :data:`ARCHITECTURES`), ``config`` (the model config as a dict), ``model`` (weights),
-``optimizer`` (AdamW state), ``step``, ``epoch``, ``best_val``, ``history`` (per-epoch numbers),
-``vocab`` (the token vocabularies the model was trained with), ``train_config``, ``data`` (dataset
-sizes and sources).
+Checkpoint: the one format of tunesmith.models.checkpoint; this loop adds ``optimizer`` (AdamW
+state), ``step``, ``epoch``, ``best_val``, ``history`` (per-epoch numbers), ``vocab`` (the token
+vocabularies the model was trained with), ``train_config`` and ``data`` (dataset sizes and sources).
 
 Multi-process: started under ``torchrun`` (WORLD_SIZE > 1) the loop joins a gloo process group,
 wraps the model in DistributedDataParallel and gives each rank its share of every epoch's batches;
@@ -36,28 +34,10 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
-from tunesmith.errors import ModelError
 from tunesmith.fileutil import atomic_path
+from tunesmith.models.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, save_checkpoint
 
 Arrays = dict[str, npt.NDArray[Any]]
-CHECKPOINT_FORMAT = 1
-
-
-def _build_conditioned_lstm(config: dict[str, Any]) -> nn.Module:
-    from tunesmith.models.rnn import ConditionedLSTM, LSTMConfig
-
-    return ConditionedLSTM(LSTMConfig.from_dict(config))
-
-
-ARCHITECTURES: dict[str, Callable[[dict[str, Any]], nn.Module]] = {
-    "conditioned_lstm": _build_conditioned_lstm,
-}
-"""Architecture name -> builder from a stored config dict. Other model families add theirs with
-:func:`register_architecture`."""
-
-
-def register_architecture(name: str, builder: Callable[[dict[str, Any]], nn.Module]) -> None:
-    ARCHITECTURES[name] = builder
 
 
 @dataclass
@@ -162,50 +142,6 @@ def plot_history(history: list[dict[str, float]], path: Path, title: str) -> Non
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
     plt.close(fig)
-
-
-def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
-
-
-def weights_only(path: str | Path, out: str | Path) -> Path:
-    """Copy a checkpoint without its optimiser state (a third of an LSTM checkpoint's size), as
-    shipped checkpoints are: it loads and generates the same; ``--resume`` restarts the optimiser."""
-    ckpt = torch.load(Path(path), map_location="cpu", weights_only=True)
-    ckpt.pop("optimizer", None)
-    save_checkpoint(Path(out), ckpt)
-    return Path(out)
-
-
-def load_checkpoint(path: str | Path, kind: str | None = None) -> tuple[nn.Module, dict[str, Any]]:
-    """Rebuild the exact model a checkpoint was trained as; returns (model in eval mode, checkpoint).
-
-    ModelError when the file is missing, unreadable, of another kind than ``kind``, or its weights
-    do not fit its stored config.
-    """
-    file = Path(path)
-    if not file.is_file():
-        raise ModelError(f"{file}: checkpoint not found")
-    try:
-        # weights_only: a checkpoint is data, never code (a crafted pickle runs code on load)
-        ckpt = torch.load(file, map_location="cpu", weights_only=True)
-    except Exception as err:
-        raise ModelError(f"{file}: not a readable checkpoint ({type(err).__name__}: {err})") from err
-    if not isinstance(ckpt, dict) or "model" not in ckpt or "config" not in ckpt:
-        raise ModelError(f"{file}: not a tunesmith checkpoint (no model weights or config)")
-    if kind is not None and ckpt.get("kind") != kind:
-        raise ModelError(f"{file}: holds a {ckpt.get('kind')!r} model, expected {kind!r}")
-    builder = ARCHITECTURES.get(ckpt.get("architecture", ""))
-    if builder is None:
-        raise ModelError(f"{file}: unknown architecture {ckpt.get('architecture')!r}")
-    try:
-        model = builder(ckpt["config"])
-        model.load_state_dict(ckpt["model"])
-    except (RuntimeError, TypeError, KeyError, ValueError) as err:
-        raise ModelError(f"{file}: weights do not match the stored config ({err})") from err
-    model.eval()
-    return model, ckpt
 
 
 def train(

@@ -34,12 +34,11 @@ from scipy.special import expit
 from torch import nn
 
 from tunesmith.models.phrases import SLOTS, BarPiece
-from tunesmith.score import ChordSymbol, Note
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
 
 if TYPE_CHECKING:
-    from tunesmith.theory.key import Key
+    pass
 
 State = tuple[torch.Tensor, torch.Tensor]
 
@@ -384,58 +383,3 @@ def phrase_dataset(pieces: list[BarPiece], config: VAEConfig) -> tuple[Arrays, A
         "steps": {"train": int((train["targets"] != 0).sum()), "val": int((val["targets"] != 0).sum())},
     }
     return train, val, info
-
-
-# ----- the composer's entry points (tunesmith.compose.engines looks these up) -----------------------
-def available() -> bool:
-    """Whether the shipped VAE checkpoint is installed."""
-    from tunesmith.models.vae_api import VAE_CHECKPOINT
-
-    return VAE_CHECKPOINT.is_file()
-
-
-def vary_notes(
-    notes: list[Note],
-    *,
-    key: Key | str,
-    meter: str,
-    amount: float = 0.15,
-    seed: int = 0,
-    chords: list[ChordSymbol] | None = None,
-    phrase_bars: int = 4,
-) -> list[Note]:
-    """A variation of a melody passage at absolute ticks (bar lines at multiples of the bar length
-    from tick 0), phrase by phrase of ``phrase_bars`` bars (or the longest trained phrase length
-    below it) with the shipped VAE; ``chords`` at absolute ticks too."""
-    from tunesmith.models.vae_api import load_vae, vary_melody
-
-    if not notes:
-        return []
-    # A style's phrase length the model was not trained on (8 bars) is varied in its longest
-    # trained phrases that fit (4 bars).
-    lengths = load_vae().phrase_bars
-    phrase_bars = max((b for b in lengths if b <= phrase_bars), default=min(lengths))
-    bar = ct.STEPS_PER_BAR[ct.check_meter(meter)] * ct.STEP_TICKS
-    origin = min(n.start for n in notes) // bar * bar
-    local = [Note(n.pitch, n.start - origin, n.duration, n.velocity) for n in notes]
-    bars = -(-max(n.end for n in local) // bar)
-    local_chords = [
-        ChordSymbol(c.tick - origin, c.figure) for c in chords or [] if c.tick - origin < bars * bar
-    ]
-    varied = vary_melody(
-        local, bars, meter, amount, seed, phrase_bars=phrase_bars, key=key, chords=local_chords
-    )
-    return [Note(n.pitch, n.start + origin, n.duration, n.velocity) for n in varied]
-
-
-def _build(config: dict[str, Any]) -> nn.Module:
-    return PhraseVAE(VAEConfig.from_dict(config))
-
-
-def register() -> None:
-    from tunesmith.models.train import register_architecture
-
-    register_architecture("phrase_vae", _build)
-
-
-register()

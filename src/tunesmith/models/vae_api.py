@@ -28,7 +28,7 @@ import numpy.typing as npt
 import torch
 
 from tunesmith.errors import ControlError, ModelError
-from tunesmith.models import vae as _vae  # registers the architecture
+from tunesmith.models import vae as _vae
 from tunesmith.models.phrases import notes_to_slots
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import ChordSymbol, Note
@@ -117,7 +117,7 @@ class LoadedVAE:
 
 @functools.lru_cache(maxsize=4)
 def _load(path: str, mtime: float) -> LoadedVAE:  # noqa: ARG001 (mtime: cache key)
-    from tunesmith.models.train import load_checkpoint
+    from tunesmith.models.checkpoint import load_checkpoint
 
     net, ckpt = load_checkpoint(path, "vae")
     if not isinstance(net, _vae.PhraseVAE):
@@ -617,3 +617,41 @@ def _vary_once(  # noqa: PLR0917 (private: vary_melody's arguments in order)
         )
         out.extend(n for n in notes if n.start // bar_ticks in fixed and first <= n.start < first + span)
     return sorted(out, key=lambda n: (n.start, n.pitch))
+
+
+# ----- the composer's entry points (tunesmith.compose.engines) ----------------------------------------
+def available() -> bool:
+    """Whether the shipped VAE checkpoint is installed."""
+    return VAE_CHECKPOINT.is_file()
+
+
+def vary_notes(
+    notes: list[Note],
+    *,
+    key: Key | str,
+    meter: str,
+    amount: float = 0.15,
+    seed: int = 0,
+    chords: list[ChordSymbol] | None = None,
+    phrase_bars: int = 4,
+) -> list[Note]:
+    """A variation of a melody passage at absolute ticks (bar lines at multiples of the bar length
+    from tick 0), phrase by phrase of ``phrase_bars`` bars (or the longest trained phrase length
+    below it) with the shipped VAE; ``chords`` at absolute ticks too."""
+    if not notes:
+        return []
+    # A style's phrase length the model was not trained on (8 bars) is varied in its longest
+    # trained phrases that fit (4 bars).
+    lengths = load_vae().phrase_bars
+    phrase_bars = max((b for b in lengths if b <= phrase_bars), default=min(lengths))
+    bar = ct.STEPS_PER_BAR[ct.check_meter(meter)] * ct.STEP_TICKS
+    origin = min(n.start for n in notes) // bar * bar
+    local = [Note(n.pitch, n.start - origin, n.duration, n.velocity) for n in notes]
+    bars = -(-max(n.end for n in local) // bar)
+    local_chords = [
+        ChordSymbol(c.tick - origin, c.figure) for c in chords or [] if c.tick - origin < bars * bar
+    ]
+    varied = vary_melody(
+        local, bars, meter, amount, seed, phrase_bars=phrase_bars, key=key, chords=local_chords
+    )
+    return [Note(n.pitch, n.start + origin, n.duration, n.velocity) for n in varied]

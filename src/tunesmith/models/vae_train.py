@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from tunesmith.models.checkpoint import load_checkpoint, save_checkpoint
 from tunesmith.models.phrases import corpus_bar_pieces
-from tunesmith.models.train import TrainConfig, TrainResult, load_checkpoint, save_checkpoint, train
+from tunesmith.models.train import TrainConfig, TrainResult, train
 from tunesmith.models.vae import PhraseVAE, phrase_dataset, vae_config
 from tunesmith.score import Score
 from tunesmith.tokens import melody as mt

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from tunesmith.errors import InputFileError
 from tunesmith.score import TICKS_PER_QUARTER, Note, Score
 from tunesmith.theory.key import Key
+from tunesmith.theory.meter import Meter
 from tunesmith.theory.pitch import pitch_name
 
 VOICES = ("soprano", "alto", "tenor", "bass")
@@ -146,8 +147,7 @@ class _Where:
         import bisect
 
         ts = self.score.time_signature_at(tick)
-        unit = TICKS_PER_QUARTER * 4 // ts.denominator
-        beat = unit * (3 if ts.denominator == 8 and ts.numerator % 3 == 0 else 1)
+        beat = Meter.of(ts).beat_ticks
         bar_start = self.bars[max(0, bisect.bisect_right(self.bars, tick) - 1)]
         return (tick - bar_start) % beat == 0
 

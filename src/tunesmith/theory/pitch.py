@@ -127,3 +127,12 @@ def parse_pitch_name(text: str) -> int:
     if not 0 <= midi <= 127:
         raise ControlError("pitch", f"pitch {text!r} is MIDI {midi}, outside 0-127")
     return midi
+
+
+def fold_into(pitch: int, low: int, high: int) -> int:
+    """``pitch`` moved by octaves into low..high (clamped when the range is under an octave)."""
+    while pitch < low:
+        pitch += 12
+    while pitch > high:
+        pitch -= 12
+    return min(max(pitch, low), high)

@@ -58,6 +58,7 @@ from tunesmith.score import (
     TimeSignature,
     Track,
 )
+from tunesmith.theory.melodyline import melody_track, top_line
 from tunesmith.tokens.chords import (
     METERS,
     STEP_TICKS,
@@ -179,23 +180,6 @@ class MelodyEncoding:
         return len(self.events)
 
 
-def monophonic(notes: list[Note]) -> list[Note]:
-    """The top line: at each onset the highest note, each cut where the next onset begins."""
-    by_onset: dict[int, Note] = {}
-    for n in notes:
-        if n.duration <= 0:
-            continue
-        best = by_onset.get(n.start)
-        if best is None or n.pitch > best.pitch:
-            by_onset[n.start] = n
-    line = [by_onset[t] for t in sorted(by_onset)]
-    out: list[Note] = []
-    for i, n in enumerate(line):
-        end = n.end if i + 1 == len(line) else min(n.end, line[i + 1].start)
-        out.append(Note(n.pitch, n.start, end - n.start, n.velocity))
-    return out
-
-
 def _grid(tick: int, start: int) -> int:
     return round((tick - start) / STEP_TICKS)
 
@@ -224,7 +208,7 @@ def encode_melody(
     """
     meter = check_meter(meter)
     check_style(style)
-    line = monophonic([n for n in notes if n.end > start and (end is None or n.start < end)])
+    line = top_line([n for n in notes if n.end > start and (end is None or n.start < end)], cut=True)
     last = max((n.end for n in line), default=start) if end is None else end
     n_steps = max(0, _grid(last, start))
     events = np.full(n_steps, REST, dtype=np.int64)
@@ -256,18 +240,6 @@ def score_key(score: Score) -> Key:
 
     signature = score.key_at(0)
     return key_from_signature(signature) if signature is not None else Key(0, "major")
-
-
-def melody_track(score: Score) -> Track:
-    """The track holding the melody: one named 'melody' if present, else the first non-drum track
-    with notes. ControlError when the score has no notes."""
-    tracks = [t for t in score.tracks if not t.is_drum and t.notes]
-    if not tracks:
-        raise ControlError("melody", "the score has no pitched notes to take a melody from")
-    for t in tracks:
-        if t.name.lower() == "melody":
-            return t
-    return tracks[0]
 
 
 def bar_origin(score: Score) -> int:
@@ -336,8 +308,8 @@ def meter_span_end(score: Score) -> int | None:
 def encode_score(
     score: Score, style: str | None = None, track: Track | None = None, end: int | None = None
 ) -> MelodyEncoding:
-    """Encode a Score's melody (``track`` or :func:`melody_track`) with its chords, first key and
-    first meter, up to ``end`` ticks (default: the last note); ``style`` defaults to
+    """Encode a Score's melody (``track`` or theory.melodyline's :func:`melody_track`) with its
+    chords, first key and first meter, up to ``end`` ticks (default: the last note); ``style`` defaults to
     :func:`style_of` its metadata; bar positions follow :func:`bar_origin`."""
     source = track if track is not None else melody_track(score)
     return encode_melody(

@@ -1,17 +1,18 @@
 """Request and response bodies of the REST API (pydantic), named in the OpenAPI schema.
 
 Closed sets and ranges come from where the server checks them (tunesmith.compose.request,
-web/settings.py, web/service.py), so the schema and the checks cannot drift apart. Compose controls
-are checked by ComposeRequest.validate() (one set of messages for CLI, Python and web); their
-schema carries the same limits as ``minimum``/``maximum``/``enum``.
+web/settings.py, web/service.py), so the schema and the checks cannot drift apart. The compose
+controls of ComposeBody are made from ComposeRequest's fields (checked by ComposeRequest.validate(),
+one set of messages for CLI, Python and web); their schema carries the same limits as
+``minimum``/``maximum``/``enum``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_type_hints
 
 from fastapi import Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from tunesmith.compose import request as r
 from tunesmith.web.service import KINDS
@@ -37,17 +38,6 @@ def _constrain(**keywords: Any) -> Any:
     return apply
 
 
-def _range(low: float, high: float, description: str) -> Any:
-    return Field(None, description=description, json_schema_extra=_constrain(minimum=low, maximum=high))
-
-
-def _one_of(values: Any, description: str) -> Any:
-    longest = max(len(str(v)) for v in values)
-    return Field(
-        None, max_length=longest, description=description, json_schema_extra=_constrain(enum=list(values))
-    )
-
-
 class ErrorBody(BaseModel):
     """Every error the API sends: what went wrong and, when one input is to blame, its name."""
 
@@ -55,8 +45,6 @@ class ErrorBody(BaseModel):
     field: str | None = Field(description="the control, parameter or form field to blame, if one is")
 
 
-MAX_TITLE = 200
-MAX_INSTRUMENTS = 16
 Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 
 
@@ -76,51 +64,9 @@ class SignedIn(BaseModel):
     local: bool = False
 
 
-class ComposeBody(BaseModel):
-    """Every compose control (tunesmith.compose.request.ComposeRequest); None lets style and mood decide.
+class _ComposeOptions(BaseModel):
+    """What a web compose job takes besides the controls."""
 
-    Text fields are capped here, so an oversized field is a 422 before anything looks at it."""
-
-    style: str = Field(
-        "folk", max_length=60, description="a style name (the enum lists this server's styles)"
-    )
-    mood: str | None = _one_of(r.MOODS, "a named mood; valence and arousal override it")
-    valence: float | None = _range(-1.0, 1.0, "-1 (sad) to 1 (happy)")
-    arousal: float | None = _range(-1.0, 1.0, "-1 (calm) to 1 (excited)")
-    key: str | None = Field(
-        None,
-        max_length=20,
-        description=f"a tonic ({', '.join(r.KEY_NAMES)}), optionally with a mode: 'F# minor', 'Bbm'",
-    )
-    mode: str | None = _one_of(r.MODES, "the mode of the key")
-    tempo: float | None = _range(*r.TEMPO_RANGE, "quarter notes per minute")
-    meter: str | None = _one_of(r.METERS, "time signature")
-    bars: int | None = _range(*r.BARS_RANGE, "bars of the form (give bars or seconds, not both)")
-    seconds: float | None = _range(*r.SECONDS_RANGE, "wanted duration in seconds")
-    form: str | None = Field(
-        None,
-        max_length=300,
-        description=f"{', '.join(r.FORMS)}, capital letters such as 'ABACA', or 'verse,chorus,...'",
-    )
-    chords: str | None = Field(
-        None, max_length=2000, description="a progression: 'C Am F G', 'I vi IV V' or 'C G | Am F'"
-    )
-    instruments: list[Annotated[str, Field(max_length=60)]] | None = Field(
-        None,
-        max_length=MAX_INSTRUMENTS,
-        description=f"General MIDI names, melody first, at most {MAX_INSTRUMENTS}",
-    )
-    model: str | None = _one_of(r.MODELS, "the melody model (default: the best installed)")
-    temperature: float = Field(
-        1.0, json_schema_extra={"minimum": r.TEMPERATURE_RANGE[0], "maximum": r.TEMPERATURE_RANGE[1]}
-    )
-    candidates: int = Field(
-        3,
-        description="candidates made and ranked",
-        json_schema_extra={"minimum": r.CANDIDATES_RANGE[0], "maximum": r.CANDIDATES_RANGE[1]},
-    )
-    seed: int | None = _range(0, r.MAX_SEED, "random seed (default: a fresh one, kept with the piece)")
-    title: str | None = Field(None, max_length=MAX_TITLE)
     primer_piece: int | None = Field(
         None, ge=1, le=MAX_ID, description="id of one of your uploads to start the melody from"
     )
@@ -131,6 +77,46 @@ class ComposeBody(BaseModel):
         json_schema_extra=_constrain(items={"type": "string", "enum": list(ALL_OUTPUTS)}, minItems=1),
     )
     steer: bool = Field(True, description="let your ratings choose open controls and rank candidates")
+
+
+def _control_fields() -> dict[str, Any]:
+    """(type, Field) of every web compose control, from its definition in ComposeRequest."""
+    hints = get_type_hints(r.ComposeRequest)
+    out: dict[str, Any] = {}
+    for f, control in r.controls(web=True):
+        kind = hints[f.name]
+        if f.name == "instruments":
+            kind = list[Annotated[str, Field(max_length=r.ITEM_MAX_LENGTH)]] | None
+        extra: dict[str, Any] = {}
+        if control.range is not None:
+            extra = {"minimum": control.range[0], "maximum": control.range[1]}
+        elif control.choices:
+            extra = {"enum": list(control.choices)}
+        longest = max((len(c) for c in control.choices), default=None) or control.max_length
+        field = Field(
+            f.default,
+            description=control.describe(),
+            max_length=longest,
+            json_schema_extra=_constrain(**extra) if extra else None,
+        )
+        out[f.name] = (kind, field)
+    return out
+
+
+if TYPE_CHECKING:
+
+    class ComposeBody(_ComposeOptions):
+        style: str
+
+else:
+    ComposeBody = create_model(
+        "ComposeBody",
+        __base__=_ComposeOptions,
+        __doc__="Every compose control (tunesmith.compose.request.ComposeRequest, whose fields this "
+        "body is made from); None lets style and mood decide. Text fields are capped here, so an "
+        "oversized field is a 422 before anything looks at it.",
+        **_control_fields(),
+    )
 
 
 class JobCreated(BaseModel):

@@ -238,9 +238,10 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
 
     A piece composed from ``primer_piece`` (one of the owner's private uploads) holds the primer's
     notes, so it is private like the upload; its controls name the primer by id, not by file."""
-    from tunesmith.compose.api import compose, write_files
+    from tunesmith.compose.api import compose
     from tunesmith.feedback.features import FEATURES_VERSION, piece_features
     from tunesmith.originality.registry import register_composition
+    from tunesmith.render.piece import write_files
     from tunesmith.store.pieces import add_piece
 
     composition = compose(request, lambda s, f: progress(s, 0.3 * f), preference)

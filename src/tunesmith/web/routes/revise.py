@@ -127,9 +127,9 @@ def _revise(  # noqa: PLR0917 (one call site)
     finish: Any,
 ) -> dict[str, Any]:
     from tunesmith.cocreate import load_version, revise
-    from tunesmith.compose.api import write_files
     from tunesmith.errors import InputFileError
     from tunesmith.feedback.features import FEATURES_VERSION, piece_features
+    from tunesmith.render.piece import write_files
     from tunesmith.store.models import PieceVersion
     from tunesmith.store.pieces import add_piece, content_hash
 
