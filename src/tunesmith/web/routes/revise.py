@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from tunesmith.errors import ControlError
@@ -192,3 +193,132 @@ def versions(piece_id: PieceId, user: Me, ctx: Ctx) -> dict[str, Any]:
     with ctx.store.session() as s:
         visible(s.get(Piece, piece_id), user)
         return version_tree(s, piece_id)
+
+
+# ----- the page editor: the notes to draw, hand edits, the JSON that regenerates a version ----------
+
+
+class EditOp(BaseModel):
+    """add a note (pitch, start, duration); delete, move (to_pitch, to_start) or resize (duration)
+    the note at (pitch, start) of the version being edited."""
+
+    op: Literal["add", "delete", "move", "resize"]
+    pitch: int = Field(ge=0, le=127)
+    start: int = Field(ge=0, le=10_000_000, description="onset in ticks (480 per quarter)")
+    duration: int | None = Field(None, ge=1, le=100_000)
+    velocity: int | None = Field(None, ge=1, le=127)
+    to_pitch: int | None = Field(None, ge=0, le=127)
+    to_start: int | None = Field(None, ge=0, le=10_000_000)
+
+
+class EditBody(BaseModel):
+    """Hand edits of one track of a piece, applied in order as one new version."""
+
+    track: str = Field(max_length=80, description="a track's name, or its role (melody, bass, ...)")
+    edits: list[EditOp] = Field(min_length=1, max_length=200)
+    outputs: list[str] | None = None
+
+
+def _stored_score(piece: Piece) -> Any:
+    """The piece's notes as recorded (its MIDI, which keeps every tick and track of the version)."""
+    from tunesmith.io import loads
+
+    if not piece.file_data or piece.format != ".mid":
+        raise ControlError("piece", "only pieces tunesmith composed (or revised) can be edited")
+    return loads(piece.file_data, ".mid", f"piece {piece.id}")[0]
+
+
+def _outputs(body_outputs: list[str] | None, ctx: Context) -> list[str]:
+    outputs = [o.strip().lower() for o in (body_outputs or list(ctx.settings.default_outputs))]
+    bad = [o for o in outputs if o not in ALL_OUTPUTS]
+    if bad or not outputs:
+        raise ControlError(
+            "outputs", f"{', '.join(bad) or 'none'} not allowed; allowed: {', '.join(ALL_OUTPUTS)}"
+        )
+    return outputs
+
+
+@router.post(
+    "/pieces/{piece_id}/edit",
+    response_model=JobCreated,
+    status_code=202,
+    responses=errors(401, 404, 422, 503),
+)
+def edit_piece(piece_id: PieceId, body: EditBody, user: Me, ctx: Ctx) -> JobCreated:
+    """Start a job that applies hand edits to one track and records the result as a child version
+    (re-rendered like a revision); poll the status URL. Notes are named by pitch and onset tick as
+    GET /pieces/{id}/notes lists them; an edit that names no such note, or goes outside the piece,
+    is refused here (422) before any job starts."""
+    from tunesmith.cocreate import Step
+    from tunesmith.cocreate.edit import apply_edits, find_track, parse_edits
+
+    outputs = _outputs(body.outputs, ctx)
+    edits = parse_edits([e.model_dump(exclude_none=True) for e in body.edits])
+    with ctx.store.session() as s:
+        piece = visible(s.get(Piece, piece_id), user)
+        _piece_data(piece)
+        score = _stored_score(piece)
+    bar = score.time_signatures[0].bar_ticks if score.time_signatures else 1920
+    end = _bars(score, bar) * bar
+    track = score.tracks[find_track(score.tracks, body.track)]
+    apply_edits(track, edits, end, bar, 80)  # the same checks the job makes on the replayed version
+    step = Step(track.name, 0, edits=edits)
+    job = ctx.jobs.submit(user.id, {"piece_id": piece_id, "step": step.to_dict()}, outputs, kind="revise")
+    return JobCreated(job_id=job.id, status_url=f"/api/jobs/{job.id}")
+
+
+def _bars(score: Any, bar: int) -> int:
+    """The piece's bars: to the end of its last section (its form), else of its last onset."""
+    if score.sections:
+        return max(1, -(-max(s.end for s in score.sections) // bar))
+    return 1 + max((n.start // bar for t in score.tracks for n in t.notes), default=0)
+
+
+@router.get("/pieces/{piece_id}/notes", responses=errors(401, 404, 422))
+def notes(piece_id: PieceId, user: Me, ctx: Ctx) -> dict[str, Any]:
+    """The notes of every track of a generated piece, for a piano roll: tracks [{name, role, drum,
+    notes: [[pitch, start, duration, velocity]]}], bar and quarter ticks, bars, sections, tempo,
+    the parent version's id."""
+    from tunesmith.cocreate.revise import role
+
+    with ctx.store.session() as s:
+        piece = visible(s.get(Piece, piece_id), user)
+        controls = piece.controls or {}
+        _piece_data(piece)
+        score = _stored_score(piece)
+        title, parent = piece.title, controls.get("parent_id")
+    bar = score.time_signatures[0].bar_ticks if score.time_signatures else 1920
+    bars = _bars(score, bar)
+    sections = [{"label": s.label, "bar": s.start // bar, "bars": max(1, (s.end - s.start) // bar)}
+                for s in score.sections]  # fmt: skip
+    return {
+        "id": piece_id,
+        "title": title,
+        "parent_id": parent,
+        "ticks_per_quarter": score.ticks_per_quarter,
+        "bar_ticks": bar,
+        "bars": bars,
+        "bpm": score.tempos[0].bpm if score.tempos else 120.0,
+        "sections": sections,
+        "tracks": [
+            {"name": t.name, "role": role(t), "drum": t.is_drum,
+             "notes": [[n.pitch, n.start, n.duration, n.velocity] for n in t.notes]}  # fmt: skip
+            for t in score.tracks
+        ],
+    }
+
+
+@router.get("/pieces/{piece_id}/piece.json", responses=errors(401, 404, 422))
+def piece_json(piece_id: PieceId, user: Me, ctx: Ctx) -> Response:
+    """The JSON that regenerates this version note for note (`tunesmith revise PIECE.json`
+    replays it): the compose request, model versions, candidate and revision steps."""
+    import json
+
+    with ctx.store.session() as s:
+        piece = visible(s.get(Piece, piece_id), user)
+        data = _piece_data(piece)
+    return Response(
+        json.dumps(data, indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="piece-{piece_id}.json"'},
+    )
