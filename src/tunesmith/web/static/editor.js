@@ -119,8 +119,9 @@ function showTracks() {
     pick.disabled = t.drum;
     pick.checked = i === ed.editTrack;
     pick.addEventListener("change", () => chooseEditTrack(i));
-    box.append(el("span", { class: "ed-track" },
-      el("span", { class: "swatch", style: `background:${t.drum ? "#8a8f9c" : COLOURS[i % COLOURS.length]}` }),
+    const swatch = el("span", { class: "swatch" });
+    swatch.style.background = t.drum ? "#8a8f9c" : COLOURS[i % COLOURS.length]; // CSSOM: the CSP forbids style attributes
+    box.append(el("span", { class: "ed-track" }, swatch,
       el("strong", { text: t.name }), el("span", { class: "small", text: ` ${t.notes.length} notes` }),
       el("label", { class: "check" }, lock, "lock"), el("label", { class: "check", title: "edit this track's notes" }, pick, "edit")));
   });
@@ -161,7 +162,8 @@ async function showVersions() {
   const walk = (node, depth) => {
     const steps = node.steps.length ? describe(node.steps[node.steps.length - 1]) : "original";
     const title = el("span", { class: "title", text: `${"↳ ".repeat(Math.min(depth, 1))}v${node.id}: ${steps}`,
-                               style: `padding-left:${Math.min(depth, 12) * 0.8}rem`, onclick: () => open(node.id, true) });
+                               onclick: () => open(node.id, true) });
+    title.style.paddingLeft = `${Math.min(depth, 12) * 0.8}rem`;
     if (node.id === ed.piece.id) title.classList.add("current");
     const links = el("span", { class: "downloads" });
     for (const k of ["wav", "mid", "musicxml"]) links.append(el("a", { href: `/api/pieces/${node.id}/files/${k}`, download: "", "data-kind": k, text: names[k] }));
@@ -247,7 +249,7 @@ function record(op, note, extra) {
 
 function snap(tick) { // to the eighth note
   const step = ed.piece.ticks_per_quarter / 2;
-  return Math.max(0, Math.round(tick / step) * step);
+  return Math.round(tick / step) * step;
 }
 
 function noteAt(x, y) {
@@ -268,7 +270,7 @@ roll.addEventListener("pointerdown", (ev) => {
       const endX = geo.xOf(hit.start + hit.duration);
       drag = { kind: endX - x < 6 ? "resize" : "move", note: hit, from: { ...hit }, x, y };
     } else {
-      const tick = snap(geo.tickAt(x) - ed.piece.ticks_per_quarter / 4);
+      const tick = Math.max(0, snap(geo.tickAt(x) - ed.piece.ticks_per_quarter / 4));
       const pitch = geo.pitchAt(y);
       if (tick >= ed.piece.bars * ed.piece.bar_ticks || pitch < 0 || pitch > 127) return;
       const n = { pitch, start: tick, duration: ed.piece.ticks_per_quarter, velocity: 80 };
@@ -292,10 +294,11 @@ roll.addEventListener("pointermove", (ev) => {
     ed.sel = [Math.min(drag.first, b), Math.max(drag.first, b)];
     showSelection();
   } else if (drag.kind === "move") {
-    drag.note.start = snap(drag.from.start + (x - drag.x) / geo.pxPerTick);
+    // the drag's distance snaps to the grid, not the note: a humanised onset keeps its nuance
+    drag.note.start = Math.max(0, drag.from.start + snap((x - drag.x) / geo.pxPerTick));
     drag.note.pitch = Math.max(0, Math.min(127, drag.from.pitch + geo.pitchAt(y) - geo.pitchAt(drag.y)));
   } else {
-    drag.note.duration = Math.max(ed.piece.ticks_per_quarter / 4, snap(drag.from.start + drag.from.duration + (x - drag.x) / geo.pxPerTick) - drag.from.start);
+    drag.note.duration = Math.max(ed.piece.ticks_per_quarter / 4, drag.from.duration + snap((x - drag.x) / geo.pxPerTick));
   }
   draw();
 });
