@@ -86,7 +86,8 @@ async function open(id, push) {
   $("#ed-facts").textContent = [`version ${id}`, `${piece.bars} bars`, `${Math.round(piece.bpm)} bpm`,
     piece.parent_id ? `from version ${piece.parent_id}` : "the original"].join(" · ");
   if (piece.parent_id) ed.parentInfo = await api("GET", `/api/pieces/${piece.parent_id}`).catch(() => null);
-  ed.sel = null; ed.editTrack = null; resetEdits();
+  ed.sel = null; ed.section = null; ed.editTrack = null; resetEdits();
+  $("#ed-editmode").checked = false; $("#ed-editbar").hidden = true;
   showTracks(); showSections(); showSelection(); playVersion("B");
   $("#ed-undo").disabled = !piece.parent_id;
   $("#ed-ab").disabled = !ed.parentInfo;
