@@ -21,7 +21,7 @@ def _melody(v: Version) -> list[tuple[int, int, int, int]]:
 
 def test_each_kind_of_edit_changes_only_its_note_and_replays(version: Version, tmp_path: Path) -> None:
     before = _melody(version)
-    (p0, s0, d0, v0), (p1, s1, d1, v1), (p2, s2, _, _) = before[:3]
+    (p0, s0, _, _), (p1, s1, d1, v1), (p2, s2, _, _) = before[:3]
     bar = version.plan.bar_ticks
     edits = parse_edits([
         {"op": "delete", "pitch": p0, "start": s0},

@@ -43,10 +43,11 @@ REVISE: dict[tuple[str, str, int], Callable[[Any], Response]] = {
         0,
         lambda: w.c.post(f"/api/pieces/{_generated(w)}/revise", json={"bars": "1-2"}),
     ),
-    ("POST", E, 202): lambda w: _edit(w),
+    ("POST", E, 202): _edit,
     ("POST", E, 401): lambda w: _edit(w, headers=NOBODY),
     ("POST", E, 404): lambda w: w.c.post(
-        "/api/pieces/987654/edit", json={"track": "melody", "edits": [{"op": "delete", "pitch": 60, "start": 0}]}
+        "/api/pieces/987654/edit",
+        json={"track": "melody", "edits": [{"op": "delete", "pitch": 60, "start": 0}]},
     ),
     ("POST", E, 422): lambda w: w.c.post(
         f"/api/pieces/{_generated(w)}/edit",

@@ -32,7 +32,9 @@ def _drag(page: Any, start: tuple[float, float], end: tuple[float, float]) -> No
 
 
 def _open_version(page: Any, previous: int) -> int:
-    wait_until(page, f"editor.ed.piece && editor.ed.piece.id !== {previous} && !editor.ed.busy", timeout=180_000)
+    wait_until(
+        page, f"editor.ed.piece && editor.ed.piece.id !== {previous} && !editor.ed.busy", timeout=180_000
+    )
     return int(page.evaluate("editor.ed.piece.id"))
 
 
@@ -87,9 +89,13 @@ def test_select_regenerate_play_edit_undo_download(server: tuple[str, Path]) -> 
         wait_until(page, "document.querySelector('#ed-player').currentTime > 0.2", timeout=20_000)
         assert f"/api/pieces/{revised}/files/wav" in page.evaluate("document.querySelector('#ed-player').src")
         page.click("#ed-ab")
-        wait_until(page, f"document.querySelector('#ed-player').src.includes('/api/pieces/{original}/files/wav')")
+        wait_until(
+            page, f"document.querySelector('#ed-player').src.includes('/api/pieces/{original}/files/wav')"
+        )
         page.click("#ed-ab")
-        wait_until(page, f"document.querySelector('#ed-player').src.includes('/api/pieces/{revised}/files/wav')")
+        wait_until(
+            page, f"document.querySelector('#ed-player').src.includes('/api/pieces/{revised}/files/wav')"
+        )
 
         # Edit a note by hand: drag the melody's first note up two semitones and save.
         page.check("#ed-editmode")

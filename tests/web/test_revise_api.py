@@ -59,7 +59,9 @@ def test_edit_notes_by_hand_makes_a_child_that_replays(client: TestClient) -> No
     assert job["status"] == "done", job
     child = job["pieces"][0]["piece_id"]
     after = _melody(client, child)
-    expected = sorted([[p1 - 1, s1, d1, v1], [72, last_bar, 240, 70], *before[2:]], key=lambda n: (n[1], n[0]))
+    expected = sorted(
+        [[p1 - 1, s1, d1, v1], [72, last_bar, 240, 70], *before[2:]], key=lambda n: (n[1], n[0])
+    )
     assert after == expected
     assert client.get(f"/api/pieces/{child}/notes").json()["parent_id"] == piece
     # The JSON download names the edit step; revising the child again replays the edit first.
@@ -76,7 +78,7 @@ def test_edit_errors_are_refused_before_any_job(client: TestClient) -> None:
     info = client.get(f"/api/pieces/{piece}/notes").json()
     end = info["bars"] * info["bar_ticks"]
     cases = [
-        ({"track": "banjo", "edits": [{"op": "add", "pitch": 60, "start": 0, "duration": 10}]}, "no track 'banjo'"),
+        ({"track": "banjo", "edits": [{"op": "delete", "pitch": 60, "start": 0}]}, "no track 'banjo'"),
         ({"track": "melody", "edits": [{"op": "delete", "pitch": 1, "start": 7}]}, "no note of pitch 1"),
         ({"track": "melody", "edits": [{"op": "add", "pitch": 60, "start": end, "duration": 10}]},
          "outside the piece"),
@@ -90,3 +92,17 @@ def test_edit_errors_are_refused_before_any_job(client: TestClient) -> None:
     corpus = client.get("/api/pieces", params={"source": "corpus"}).json()["pieces"][0]["id"]
     r = client.post(f"/api/pieces/{corpus}/edit", json=cases[0][0])
     assert r.status_code == 422 and "only pieces tunesmith composed" in r.text
+
+
+def test_a_revision_through_the_api_teaches_the_preference_model(client: TestClient) -> None:
+    from tunesmith.feedback.implicit import WEIGHT
+    from tunesmith.feedback.preference import rows_from_store
+
+    piece = compose_piece(client, seed=6)
+    r = client.post(f"/api/pieces/{piece}/revise", json={"bars": "5-6", "outputs": ["mid"], "seed": 1})
+    assert wait_job(client, r.json()["job_id"])["status"] == "done"
+    ctx = client.app.state.ctx  # type: ignore[attr-defined]
+    with ctx.store.session() as s:
+        rows = [row for row in rows_from_store(s) if row.relative]
+    me = client.get("/api/me").json()["name"]
+    assert [(row.user, row.stars, row.weight) for row in rows[-2:]] == [(me, -1.0, WEIGHT), (me, 1.0, WEIGHT)]

@@ -43,7 +43,9 @@ class Edit:
             raise ControlError("edits", "each edit must be an object like {op, pitch, start, ...}")
         unknown = set(data) - {"op", "pitch", "start", "duration", "velocity", "to_pitch", "to_start"}
         if unknown:
-            raise ControlError("edits", f"unknown edit field(s): {', '.join(sorted(map(str, unknown)))[:200]}")
+            raise ControlError(
+                "edits", f"unknown edit field(s): {', '.join(sorted(map(str, unknown)))[:200]}"
+            )
         op = data.get("op")
         if op not in OPS:
             raise ControlError("edits", f"op {str(op)[:40]!r} is not one of {', '.join(OPS)}")
@@ -59,7 +61,7 @@ class Edit:
         missing = [n for n in need if values[n] is None]
         if missing:
             raise ControlError("edits", f"{op}: {', '.join(missing)} required")
-        return cls(op, values["pitch"], values["start"], values["duration"], values["velocity"],  # type: ignore[arg-type]
+        return cls(op, values["pitch"], values["start"], values["duration"], values["velocity"],
                    values["to_pitch"], values["to_start"])  # fmt: skip
 
 
@@ -72,7 +74,7 @@ def parse_edits(raw: Any) -> tuple[Edit, ...]:
     return tuple(e if isinstance(e, Edit) else Edit.from_dict(e) for e in raw)
 
 
-def _check_note(i: int, pitch: int, start: int, duration: int, velocity: int, end: int, bar: int) -> None:
+def _check_note(i: int, pitch: int, start: int, duration: int, velocity: int, end: int, bar: int) -> None:  # noqa: PLR0917 (one note's fields)
     where = f"edit {i + 1}"
     if not 0 <= pitch <= 127:
         raise ControlError("edits", f"{where}: pitch {pitch} is outside 0-127")
@@ -100,7 +102,8 @@ def apply_edits(track: Track, edits: tuple[Edit, ...], end: int, bar: int, veloc
         found = next((n for n in notes if n.pitch == e.pitch and n.start == e.start), None)
         if found is None:
             raise ControlError(
-                "edits", f"edit {i + 1} ({e.op}): the {track.name} track has no note of pitch {e.pitch} "
+                "edits",
+                f"edit {i + 1} ({e.op}): the {track.name} track has no note of pitch {e.pitch} "
                 f"starting at tick {e.start} in this version",
             )
         if e.op == "delete":

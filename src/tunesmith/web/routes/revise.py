@@ -301,8 +301,12 @@ def notes(piece_id: PieceId, user: Me, ctx: Ctx) -> dict[str, Any]:
         "bpm": score.tempos[0].bpm if score.tempos else 120.0,
         "sections": sections,
         "tracks": [
-            {"name": t.name, "role": role(t), "drum": t.is_drum,
-             "notes": [[n.pitch, n.start, n.duration, n.velocity] for n in t.notes]}  # fmt: skip
+            {
+                "name": t.name,
+                "role": role(t),
+                "drum": t.is_drum,
+                "notes": [[n.pitch, n.start, n.duration, n.velocity] for n in t.notes],
+            }
             for t in score.tracks
         ],
     }
