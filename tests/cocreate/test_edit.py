@@ -78,3 +78,34 @@ def test_bad_edit_lists_and_tracks(version: Version) -> None:
     # A step from a JSON with a malformed edit list is one clear error too.
     with pytest.raises(ControlError, match="each edit must be an object"):
         Step.from_dict({"track": "melody", "seed": 0, "edits": ["x"]})
+
+
+def test_cli_edits_and_its_errors(
+    piece_json: Path, version: Version, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tunesmith.cli.main import main
+
+    (pitch, start, *_), *_ = _melody(version)
+    good = tmp_path / "edits.json"
+    good.write_text(
+        json.dumps([{"op": "move", "pitch": pitch, "start": start, "to_pitch": pitch + 1, "to_start": start}])
+    )
+    with pytest.raises(SystemExit) as done:
+        main(["revise", str(piece_json), "--track", "melody", "--edits", str(good), "-o", str(tmp_path / "v2"),
+              "--format", "json", "--no-record"])  # fmt: skip
+    assert done.value.code == 0
+    written = json.loads(next((tmp_path / "v2").glob("*.json")).read_text())
+    assert _melody(load_version(written))[0][:2] == (pitch + 1, start)
+    bad = tmp_path / "bad.json"
+    for content, message in [
+        ('[{"op": "add", "pitch": 60, "start": 99999999, "duration": 5}]', "outside the piece"),
+        ('[{"op": "delete", "pitch": 3, "start": 0}]', "no note of pitch 3"),
+        ("{nope", "is not a JSON list of edits"),
+        ('{"op": "add"}', "non-empty list"),
+    ]:
+        bad.write_text(content)
+        with pytest.raises(SystemExit) as exit_info:
+            main(["revise", str(piece_json), "--track", "melody", "--edits", str(bad), "-o", str(tmp_path)])
+        assert exit_info.value.code == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error:") and message in err and "\n" not in err, err

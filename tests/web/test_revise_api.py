@@ -29,9 +29,14 @@ def test_revise_a_composed_candidate_and_see_the_version_tree(client: TestClient
 
 def test_revise_errors_are_clear(client: TestClient) -> None:
     piece = compose_piece(client)
-    r = client.post(f"/api/pieces/{piece}/revise", json={"bars": "90-99", "outputs": ["mid"]})
-    job = wait_job(client, r.json()["job_id"])
-    assert job["status"] == "failed" and "outside the piece" in job["error"]
+    for body, message in [
+        ({"bars": "90-99"}, "outside the piece, which has"),
+        ({"bars": "0-2"}, "bars count from 1"),
+        ({"section": "Z"}, "no section 'Z' (its sections:"),
+        ({"bars": "1", "keep": ["pad"]}, "no pad track"),
+    ]:
+        r = client.post(f"/api/pieces/{piece}/revise", json={**body, "outputs": ["mid"]})
+        assert r.status_code == 422 and message in r.text, (body, r.text)
     assert client.post("/api/pieces/999999/revise", json={"bars": "1"}).status_code == 404
     assert client.get("/api/pieces/999999/versions").status_code == 404
     bad = client.post(f"/api/pieces/{piece}/revise", json={"bars": "1", "track": "banjo"})

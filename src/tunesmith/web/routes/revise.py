@@ -78,6 +78,8 @@ def revise_piece(piece_id: PieceId, body: ReviseBody, user: Me, ctx: Ctx) -> Job
     with ctx.store.session() as s:
         piece = visible(s.get(Piece, piece_id), user)
         data, expected = _piece_data(piece), piece.content_hash
+        score = _stored_score(piece)
+    _check_span(score, body)
     step = Step(
         body.track,
         resolve_seed(body.seed),
@@ -91,6 +93,27 @@ def revise_piece(piece_id: PieceId, body: ReviseBody, user: Me, ctx: Ctx) -> Job
     del data, expected  # checked now so a bad piece is a 4xx here; the worker reads them again
     job = ctx.jobs.submit(user.id, {"piece_id": piece_id, "step": step.to_dict()}, outputs, kind="revise")
     return JobCreated(job_id=job.id, status_url=f"/api/jobs/{job.id}")
+
+
+def _check_span(score: Any, body: ReviseBody) -> None:
+    """Bars outside the piece, a section or a track it does not have: a 422 now, not a failed job
+    later (the job checks again on the replayed version)."""
+    from tunesmith.cocreate.revise import parse_bars, role
+
+    bar = score.time_signatures[0].bar_ticks if score.time_signatures else 1920
+    if body.bars is not None:
+        parse_bars(body.bars, _bars(score, bar))
+    labels = list(dict.fromkeys(s.label for s in score.sections))
+    if body.section is not None and body.section not in labels:
+        raise ControlError(
+            "section", f"the piece has no section {body.section!r} (its sections: {', '.join(labels)})"
+        )
+    roles = {role(t) for t in score.tracks}
+    for name in [body.track, *body.keep]:
+        if name not in roles and name not in ("chords", "all"):
+            raise ControlError(
+                "track", f"the piece has no {name} track (its tracks: {', '.join(sorted(roles))})"
+            )
 
 
 def run_revise_job(ctx: Context, job: Any, attempt: int, progress: Any) -> None:
