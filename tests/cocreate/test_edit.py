@@ -91,8 +91,8 @@ def test_cli_edits_and_its_errors(
         json.dumps([{"op": "move", "pitch": pitch, "start": start, "to_pitch": pitch + 1, "to_start": start}])
     )
     with pytest.raises(SystemExit) as done:
-        main(["revise", str(piece_json), "--track", "melody", "--edits", str(good), "-o", str(tmp_path / "v2"),
-              "--format", "json", "--no-record"])  # fmt: skip
+        main(["revise", str(piece_json), "--track", "melody", "--edits", str(good),
+              "-o", str(tmp_path / "v2"), "--format", "json", "--no-record"])  # fmt: skip
     assert done.value.code == 0
     written = json.loads(next((tmp_path / "v2").glob("*.json")).read_text())
     assert _melody(load_version(written))[0][:2] == (pitch + 1, start)

@@ -67,9 +67,11 @@ def revise_command(
     if edits is not None:
         if bars is not None or regenerate is not None or keep or chords or style:
             raise ControlError("edits", "hand edits are a step of their own: give --edits with --track only")
-        step: Step | None = Step(track, 0, edits=_read_edits(edits))
-        version, paths = revise_to_files(piece, step, out, formats=split_list(formats), record=not no_record)
-        typer.echo(f"edited:   {version.plan.title} ({len(step.edits)} edits of {track})\nfiles:\n"
+        edit_step = Step(track, 0, edits=_read_edits(edits))
+        version, paths = revise_to_files(
+            piece, edit_step, out, formats=split_list(formats), record=not no_record
+        )
+        typer.echo(f"edited:   {version.plan.title} ({len(edit_step.edits)} edits of {track})\nfiles:\n"
                    + "\n".join(f"  {p}" for p in paths.values()))  # fmt: skip
         return
     replay = bars is None and regenerate is None

@@ -129,13 +129,14 @@ def run_revise_job(ctx: Context, job: Any, attempt: int, progress: Any) -> None:
         if piece is None:
             raise ControlError("piece", f"piece {parent_id} is gone")
         data, expected = _piece_data(piece), piece.content_hash
+        parent_audio = ctx.files.stored(piece, "wav") if SPLICE else None
     step = Step.from_dict(job.request["step"])
 
     def finish(session: Any, result: dict[str, Any]) -> None:
         job_store.complete(session, job.id, attempt, [result])
 
     _revise(ctx, job.owner_id, parent_id, data, expected, step, list(job.outputs),
-            attempt_folder(ctx, job.id, attempt), progress, finish)  # fmt: skip
+            attempt_folder(ctx, job.id, attempt), progress, finish, parent_audio)  # fmt: skip
 
 
 def _revise(  # noqa: PLR0917 (one call site)
@@ -149,9 +150,9 @@ def _revise(  # noqa: PLR0917 (one call site)
     out: Path,
     progress: Any,
     finish: Any,
+    parent_audio: Path | None = None,
 ) -> dict[str, Any]:
     from tunesmith.cocreate import load_version, revise
-    from tunesmith.compose.api import write_files
     from tunesmith.errors import InputFileError
     from tunesmith.feedback.features import FEATURES_VERSION, piece_features
     from tunesmith.store.models import PieceVersion
@@ -167,8 +168,10 @@ def _revise(  # noqa: PLR0917 (one call site)
     child = revise(parent, step)
     progress("writing files", 0.6)
     formats = sorted(set(outputs) | {"mid", "json"})
-    paths = write_files(child.composition(), out, formats=formats, soundfont=ctx.files.settings.soundfont,
-                        record=False)  # fmt: skip
+    from tunesmith.cocreate.splice import write_version_files
+
+    paths = write_version_files(child, parent, formats, out, ctx.files.settings.soundfont, parent_audio,
+                                f"piece {parent_id}")  # fmt: skip
     rel = {k: str(Path(p).resolve().relative_to(ctx.files.root)) for k, p in paths.items() if k in KINDS}
     steps = [s.to_dict() for s in child.steps]
     controls = {
@@ -206,6 +209,11 @@ def _revise(  # noqa: PLR0917 (one call site)
         finish(session, result)
     progress("done", 1.0)
     return result
+
+
+SPLICE = True
+"""Re-render only the changed bars into the parent's audio when it can (tunesmith.cocreate.splice);
+the benchmark switches it off for its baseline."""
 
 
 @router.get("/pieces/{piece_id}/versions", responses=errors(401, 404, 422))
