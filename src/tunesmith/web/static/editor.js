@@ -188,7 +188,7 @@ async function runJob(post) {
   $("#ed-job").hidden = false;
   try {
     const started = await post();
-    const job = await waitJob(started.job_id, (j) => { $("#ed-progress").value = j.progress || 0; $("#ed-stage").textContent = j.stage || j.status; });
+    const job = await pollJob(started.job_id);
     if (job.status !== "done") throw new Error(job.error || "the job failed");
     ed.busy = false;
     await open(job.pieces[0].piece_id, true);
@@ -196,6 +196,16 @@ async function runJob(post) {
     $("#ed-error").textContent = err.message;
   } finally {
     ed.busy = false; $("#ed-job").hidden = true; showSelection(); updatePending();
+  }
+}
+
+async function pollJob(id) { // every 250 ms: a revision takes a second or two, not a minute
+  for (;;) {
+    const j = await api("GET", `/api/jobs/${id}`);
+    $("#ed-progress").value = j.progress || 0;
+    $("#ed-stage").textContent = j.stage || j.status;
+    if (j.status === "done" || j.status === "failed") return j;
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
