@@ -41,8 +41,8 @@ def main() -> None:
                                preference_dir=Path(tmp) / "feedback", corpus_collections=(),
                                default_outputs=("wav",))  # fmt: skip
         app = create_app(settings)
-        with TestClient(app) as client:
-            client.post("/api/auth/local")
+        with TestClient(app, base_url="http://127.0.0.1") as client:  # local sign-in is loopback only
+            assert client.post("/api/auth/local").status_code == 200
 
             def wait(job_id: str) -> dict[str, object]:
                 while True:

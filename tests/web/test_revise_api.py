@@ -111,3 +111,20 @@ def test_a_revision_through_the_api_teaches_the_preference_model(client: TestCli
         rows = [row for row in rows_from_store(s) if row.relative]
     me = client.get("/api/me").json()["name"]
     assert [(row.user, row.stars, row.weight) for row in rows[-2:]] == [(me, -1.0, WEIGHT), (me, 1.0, WEIGHT)]
+
+
+def test_a_finished_revision_keeps_its_files(client: TestClient) -> None:
+    """The job's files stay where the job wrote them (no late heartbeat reads the done job as lost)."""
+    import time
+
+    piece = compose_piece(client, seed=8)
+    r = client.post(f"/api/pieces/{piece}/revise", json={"bars": "3-4", "outputs": ["mid"], "seed": 1})
+    job = wait_job(client, r.json()["job_id"])
+    assert job["status"] == "done"
+    time.sleep(0.6)  # past the heartbeat's half-second throttle
+    ctx = client.app.state.ctx  # type: ignore[attr-defined]
+    from tunesmith.store.models import Piece
+
+    with ctx.store.session() as s:
+        stored = ctx.files.stored(s.get(Piece, job["pieces"][0]["piece_id"]), "mid")
+    assert stored is not None and stored.is_file()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,9 +142,11 @@ def fit_preferences(rows: Sequence[RatingRow], *, controls_only: bool = False) -
         return None
     names = CONTROL_FEATURES if controls_only else FEATURES
     raw = np.array([[float(r.features.get(n, math.nan)) for n in names] for r in rows], dtype=np.float64)
-    mean = np.nanmean(np.where(np.isfinite(raw), raw, np.nan), axis=0)
-    mean = np.where(np.isfinite(mean), mean, 0.0)
-    scale = np.nanstd(np.where(np.isfinite(raw), raw, np.nan), axis=0)
+    with warnings.catch_warnings():  # a feature no row has (an excerpt's length) is all NaN: average
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(np.where(np.isfinite(raw), raw, np.nan), axis=0)
+        mean = np.where(np.isfinite(mean), mean, 0.0)
+        scale = np.nanstd(np.where(np.isfinite(raw), raw, np.nan), axis=0)
     scale = np.where(np.isfinite(scale) & (scale > 1e-9), scale, 1.0)
     z = (raw - mean) / scale
     z = np.where(np.isfinite(z), z, 0.0)

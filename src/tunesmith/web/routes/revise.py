@@ -187,6 +187,7 @@ def _revise(  # noqa: PLR0917 (one call site)
         {plan.style.name, plan.key.name, str(plan.meter), f"model:{plan.model}", "generated", "revised"}
     )
     values = piece_features(child.score, controls)
+    progress("recording the version", 0.95)
     with ctx.write_lock, ctx.store.session() as session:
         piece, created = add_piece(session, child.score, source="generated", tags=tags,
                                    title=f"{plan.title} (v{len(steps) + 1})", fmt=".mid",
@@ -207,7 +208,8 @@ def _revise(  # noqa: PLR0917 (one call site)
             "files": {k: f"/api/pieces/{piece_id}/files/{k}" for k in rel},
         }
         finish(session, result)
-    progress("done", 1.0)
+    # No progress report after finish: the job is done then, and a heartbeat on a finished job
+    # reads as "taken over", which removed the new version's files.
     return result
 
 
