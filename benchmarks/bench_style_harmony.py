@@ -14,7 +14,8 @@ to the tonic + quality class, tunesmith.tokens.chords), over whole pieces: corpu
 first full bar (repeats written out, at least 8 bars), composed pieces at the style's own length
 (its form and section length), body only (intro and final held bar left out).
 
-- distinct chords per piece, chord changes per bar: goal within 20% of the corpus.
+- distinct chords per piece, chord changes per bar: goal within 20% of the corpus. Styles that
+  sing in four parts (chorale) are read from the finished piece's chords, the harmonizer's.
 - the same distinct-chord count for 16-bar pieces (``bars=16``) against the corpus tunes' first 16
   bars (the issue's "a 16-bar folk piece uses two chords").
 - JSD (base 2, 0 = same, 1 = disjoint) of the pooled key-relative chord bigrams (successive
@@ -42,6 +43,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import numpy as np  # noqa: E402
 
+from tunesmith.compose.api import compose  # noqa: E402
 from tunesmith.compose.harmony import make_harmony  # noqa: E402
 from tunesmith.compose.plan import make_plan  # noqa: E402
 from tunesmith.compose.request import ComposeRequest  # noqa: E402
@@ -158,7 +160,14 @@ def composed_side(style: str, pieces: int, bars: int | None = None) -> tuple[lis
         beats = ct.BEATS_PER_BAR[meter]
         start = plan.intro_bars * plan.bar_ticks
         body = plan.body_bars
-        tokens = ct.beat_tokens(harmony.symbols(), plan.key, meter, start, body * beats)
+        symbols = harmony.symbols()
+        if plan.style.use_harmonizer:
+            # The chorale's sung harmony is the four-part harmonizer's (it replaces the planned
+            # chords in the finished piece), so its chords are read from the composed score.
+            piece = compose(ComposeRequest(style=style, bars=bars, seed=seed, candidates=1))
+            symbols = list(piece.score.chords)
+            source = "harmonizer"
+        tokens = ct.beat_tokens(symbols, plan.key, meter, start, body * beats)
         stats = piece_stats(tokens, beats, body)
         stats["bars"] = body
         stats["full"] = stats

@@ -100,3 +100,25 @@ def test_bad_input_exits_1_with_a_clear_message(checkpoints: tuple[Path, Path]) 
     assert "rnn" in bad_model.stderr
     bad = run("generate", "chords", "--style", "metal", "--checkpoint", str(chords))
     assert bad.returncode == 1 and "unknown style 'metal'" in bad.stderr and "folk" in bad.stderr
+
+
+def test_generate_melody_never_hands_back_a_copied_run(
+    checkpoints: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The raw model's output passes the composer's copy guard: here the "corpus" holds the very
+    melody seed 1 draws, so that draw is rejected and another seed's melody is written."""
+    from tunesmith.compose import engines
+    from tunesmith.evaluate.originality import OriginalityIndex, longest_copied_run
+    from tunesmith.score import Score, Track
+
+    mel, _ = checkpoints
+    args = ["generate", "melody", "--bars", "16", "--seed", "1", "--checkpoint", str(mel)]
+    invoke(*args, "-o", str(tmp_path / "free.mid"))
+    drawn = load_one(tmp_path / "free.mid").tracks[0].notes
+    corpus = OriginalityIndex.from_scores([Score(tracks=[Track("melody", notes=list(drawn))])], ["tune"])
+    monkeypatch.setattr(engines, "copied_run", lambda notes: tuple(longest_copied_run(notes, corpus)))
+    out = invoke(*args, "-o", str(tmp_path / "guarded.mid"))
+    guarded = load_one(tmp_path / "guarded.mid").tracks[0].notes
+    assert len(drawn) > 12
+    assert "earlier draws copied the corpus" in out or "copied runs broken" in out
+    assert longest_copied_run(guarded, corpus).length <= 11

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tunesmith.compose import engines
-from tunesmith.compose.api import MAX_COPIED_RUN, _break_copied_runs, compose
+from tunesmith.compose.api import MAX_COPIED_RUN, break_copied_runs, compose
 from tunesmith.compose.plan import make_plan
 from tunesmith.compose.request import ComposeRequest
 from tunesmith.evaluate.originality import OriginalityIndex, longest_copied_run
@@ -21,7 +21,7 @@ def test_runs_longer_than_the_limit_are_broken_with_scale_steps(monkeypatch: pyt
     assert longest_copied_run(melody, training).length == len(melody)  # the whole tune is "copied"
 
     plan = make_plan(request)
-    repaired, run = _break_copied_runs(plan, melody)
+    repaired, run = break_copied_runs(melody, set(plan.key.scale_pcs()))
     assert run is not None and run <= MAX_COPIED_RUN
     assert longest_copied_run(repaired, training).length <= MAX_COPIED_RUN
     scale = set(plan.key.scale_pcs())

@@ -162,15 +162,37 @@ def generate_melody_command(
     pitch_range = None
     if low is not None or high is not None:
         pitch_range = (low if low is not None else 0, high if high is not None else 127)
-    result = MELODY_GENERATORS[model](
-        progression, key_, meter_, bars, style, temperature=temperature, top_p=top_p, seed=seed,
-        pitch_range=pitch_range, in_scale=in_scale, density=density, checkpoint=checkpoint,
-    )  # fmt: skip
+    def generate(seed: int) -> Any:
+        return MELODY_GENERATORS[model](
+            progression, key_, meter_, bars, style, temperature=temperature, top_p=top_p, seed=seed,
+            pitch_range=pitch_range, in_scale=in_scale, density=density, checkpoint=checkpoint,
+        )  # fmt: skip
+
+    result, note = _without_copies(generate, seed, set(key_.scale_pcs()))
     end = bars * bar_ticks
     symbols = api.layout_chords(progression, end)
     score = _piece(result.notes, symbols, key_, meter_, bpm=tempo, style=style, end=end)
     _write_or_print(score, output, f"{len(result.notes)} notes in {bars} bars of {meter_} in {key_}, "
-                    f"log-likelihood {result.log_likelihood:.3f} per step")
+                    f"log-likelihood {result.log_likelihood:.3f} per step{note}")
+
+
+def _without_copies(generate: Any, seed: int, scale: set[int]) -> tuple[Any, str]:
+    """The composer's copy guard for a raw model melody: a draw that repeats a run of more than
+    MAX_COPIED_RUN notes of a corpus piece is drawn again (the next seeds in a fixed sequence, so
+    the output stays reproducible); if every draw copies, the runs are broken by scale steps. Also
+    answers a note for the summary line when the guard acted."""
+    from tunesmith.compose import engines
+    from tunesmith.compose.api import MAX_COPIED_RUN, MAX_REGENERATIONS, break_copied_runs
+
+    current = seed
+    for attempt in range(MAX_REGENERATIONS):
+        result = generate(current)
+        run = engines.copied_run(result.notes)
+        if run is None or run[0] <= MAX_COPIED_RUN:
+            return result, (f" (seed {current}: earlier draws copied the corpus)" if attempt else "")
+        current = (current * 1103515245 + 12345) & 0x7FFFFFFF
+    notes, longest = break_copied_runs(result.notes, scale)
+    return result._replace(notes=notes), f" (copied runs broken; longest now {longest} notes)"
 
 
 def generate_chords_command(

@@ -184,7 +184,7 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
     # (A near-copy after every retry is kept: the best there is; the registry reports it.)
     if copied is not None and copied > MAX_COPIED_RUN:
         # Every regeneration still copied: never hand back training data, so break the runs.
-        melody.notes, copied = _break_copied_runs(plan, melody.notes)
+        melody.notes, copied = break_copied_runs(melody.notes, set(plan.key.scale_pcs()))
     checks = theory_checks(plan, harmony, melody.notes)
     played, tune, keys = trio(plan, harmony, note_copy(melody.notes))
     tracks = arrange(plan, played, tune, current)
@@ -198,9 +198,10 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
     return Candidate(score, current, total, components, copied, rejected, melody.source, melody.notes, near)
 
 
-def _break_copied_runs(plan: Plan, notes: list[Note]) -> tuple[list[Note], int | None]:
-    """Move one note of each over-long copied run a scale step, until no run of more than
-    MAX_COPIED_RUN notes is left; returns the notes and the final longest run."""
+def break_copied_runs(notes: list[Note], scale: set[int]) -> tuple[list[Note], int | None]:
+    """Move one note of each over-long copied run a step within ``scale`` (pitch classes), until
+    no run of more than MAX_COPIED_RUN notes is left; returns the notes and the final longest run
+    (None when no originality index is built here)."""
     from tunesmith.compose import engines
 
     def longest(prefix: list[Note]) -> int:
@@ -208,7 +209,6 @@ def _break_copied_runs(plan: Plan, notes: list[Note]) -> tuple[list[Note], int |
         return 0 if run is None else run[0]
 
     notes = [Note(n.pitch, n.start, n.duration, n.velocity) for n in notes]
-    scale = set(plan.key.scale_pcs())
     for _ in range(len(notes)):
         if longest(notes) <= MAX_COPIED_RUN:
             break

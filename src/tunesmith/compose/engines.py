@@ -106,6 +106,9 @@ def generate_chords(plan: Plan, bars: int, seed: int) -> list[tuple[str, int]] |
         meter=str(plan.meter),
         bars=bars,
         seed=seed,
+        # The model's whole distribution (inside the style's vocabulary): a nucleus cut drops the
+        # rarer chords (ii, vi, secondary dominants), and the corpus uses them.
+        top_p=1.0,
         key=plan.key,
         phrase_bars=plan.style.phrase_bars,
         cadences="none" if plan.style.cadence_scope == "final" else "alternate",
