@@ -105,7 +105,12 @@ def test_a_revision_through_the_api_teaches_the_preference_model(client: TestCli
 
     piece = compose_piece(client, seed=6)
     r = client.post(f"/api/pieces/{piece}/revise", json={"bars": "5-6", "outputs": ["mid"], "seed": 1})
-    assert wait_job(client, r.json()["job_id"])["status"] == "done"
+    job = wait_job(client, r.json()["job_id"])
+    assert job["status"] == "done"
+    # A rating attaches to the version: each version is a piece of its own.
+    child = job["pieces"][0]["piece_id"]
+    assert client.put(f"/api/pieces/{child}/rating", json={"stars": 4}).status_code == 200
+    assert client.get(f"/api/pieces/{child}").json()["my_rating"] == 4
     ctx = client.app.state.ctx  # type: ignore[attr-defined]
     with ctx.store.session() as s:
         rows = [row for row in rows_from_store(s) if row.relative]
