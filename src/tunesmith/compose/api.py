@@ -511,8 +511,8 @@ def _report_dict(result: Any) -> dict[str, Any]:
         "warnings": list(report.warnings),
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
         # What re-rendering part of the piece needs to match this render (tunesmith.cocreate.splice).
-        "gain_db": report.gain_db if report.mastered else 0.0,
-        "stem_levels": [float(v) for v in result.levels],
+        "gain_db": float(getattr(report, "gain_db", 0.0)) if getattr(report, "mastered", False) else 0.0,
+        "stem_levels": [float(v) for v in getattr(result, "levels", [])],
     }
 
 
