@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from tunesmith.cocreate.edit import Edit
 
 
 def register(app: typer.Typer) -> None:
@@ -40,6 +43,15 @@ def revise_command(
     formats: Annotated[
         str, typer.Option("--format", help="Comma list of wav, flac, mp3, mid, musicxml, png, json.")
     ] = "wav,mid,musicxml,png,json",
+    edits: Annotated[
+        Path | None,
+        typer.Option(
+            "--edits",
+            help="A JSON list of hand edits of the --track named (its full name or role): "
+            '[{"op": "move", "pitch": 62, "start": 960, "to_pitch": 64, "to_start": 960}]; '
+            "ops add, delete, move, resize.",
+        ),
+    ] = None,
     no_record: Annotated[
         bool, typer.Option("--no-record", help="Do not record the version in the store.")
     ] = False,
@@ -52,6 +64,16 @@ def revise_command(
     from tunesmith.compose.request import split_list
     from tunesmith.errors import ControlError
 
+    if edits is not None:
+        if bars is not None or regenerate is not None or keep or chords or style:
+            raise ControlError("edits", "hand edits are a step of their own: give --edits with --track only")
+        edit_step = Step(track, 0, edits=_read_edits(edits))
+        version, paths = revise_to_files(
+            piece, edit_step, out, formats=split_list(formats), record=not no_record
+        )
+        typer.echo(f"edited:   {version.plan.title} ({len(edit_step.edits)} edits of {track})\nfiles:\n"
+                   + "\n".join(f"  {p}" for p in paths.values()))  # fmt: skip
+        return
     replay = bars is None and regenerate is None
     if replay and (keep or chords or style or seed is not None):
         raise ControlError("bars", "name the bars (--bars 9-16) or the section (--regenerate B) to revise")
@@ -72,3 +94,26 @@ def revise_command(
         *[f"  {p}" for p in paths.values()],
     ]
     typer.echo("\n".join(lines))
+
+
+MAX_EDITS_BYTES = 1 << 20
+
+
+def _read_edits(path: Path) -> tuple[Edit, ...]:
+    """The edits file as checked Edits (tunesmith.cocreate.edit); InputFileError when unreadable."""
+    import json
+
+    from tunesmith.cocreate.edit import parse_edits
+    from tunesmith.errors import InputFileError
+
+    try:
+        if path.stat().st_size > MAX_EDITS_BYTES:
+            raise InputFileError(
+                str(path), f"is larger than {MAX_EDITS_BYTES // 1024} KiB; an edits file is a short list"
+            )
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise InputFileError(str(path), "no such file") from err
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputFileError(str(path), f"is not a JSON list of edits ({err})") from err
+    return parse_edits(data)

@@ -25,12 +25,18 @@ def revise_to_files(
     """Replay ``piece_json``, apply ``step``, write the new version like compose does (its JSON is
     the parent's plus the revision steps) and record it as a child of the parent in the store.
     ``step`` None replays the JSON as it is (a revised piece, note for note) and records nothing new."""
-    from tunesmith.render.piece import check_formats, write_files
+    from tunesmith.cocreate.splice import write_version_files
+    from tunesmith.render.piece import check_formats
 
     check_formats(formats)
     parent = load_version(read_piece_json(piece_json), str(piece_json))
     child = parent if step is None else revise(parent, step)
-    paths = write_files(child.composition(), out_dir, formats=formats, soundfont=soundfont, record=False)
+    # compose and revise write the audio beside the JSON: only the changed bars are rendered again
+    beside = Path(piece_json).with_suffix(".wav")
+    audio = beside if step is not None and beside.is_file() else None
+    paths = write_version_files(
+        child, parent, list(formats), Path(out_dir), soundfont, audio, str(piece_json)
+    )
     if record and step is not None:
         from tunesmith.cocreate.versions import record_revision
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from tunesmith.cocreate.edit import Edit, apply_edits, find_track, parse_edits, role
 from tunesmith.compose.api import Candidate, Composition
 from tunesmith.compose.harmony import Harmony
 from tunesmith.compose.plan import Plan
@@ -57,19 +58,26 @@ class Step:
     chords: str | None = None
     style: str | None = None
     """Another style for the span: its melody model style, accompaniment and drum patterns."""
+    edits: tuple[Edit, ...] = ()
+    """Hand edits of the track named by ``track`` (tunesmith.cocreate.edit): then nothing is
+    regenerated and bars, section, keep, chords and style are unused."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"track": self.track, "seed": self.seed, "bars": self.bars, "section": self.section,
-                "keep": list(self.keep), "chords": self.chords, "style": self.style}  # fmt: skip
+        out = {"track": self.track, "seed": self.seed, "bars": self.bars, "section": self.section,
+               "keep": list(self.keep), "chords": self.chords, "style": self.style}  # fmt: skip
+        if self.edits:
+            out["edits"] = [e.to_dict() for e in self.edits]
+        return out
 
     @classmethod
     def from_dict(cls, data: Any) -> Step:
         if not isinstance(data, dict):
             raise ControlError("revisions", "each revision step must be an object")
         try:
+            edits = parse_edits(data["edits"]) if data.get("edits") is not None else ()
             return cls(str(data["track"]), int(data["seed"]), data.get("bars"), data.get("section"),
                        tuple(str(k) for k in data.get("keep") or ()), data.get("chords"),
-                       data.get("style"))  # fmt: skip
+                       data.get("style"), edits)  # fmt: skip
         except (KeyError, TypeError, ValueError) as err:
             raise ControlError("revisions", f"a revision step is malformed ({err})") from err
 
@@ -209,10 +217,6 @@ def spans(step: Step, plan: Plan) -> list[tuple[int, int]]:
     return found
 
 
-def role(track: Track) -> str:
-    return "drums" if track.is_drum else track.name.split(" (")[0]
-
-
 def _bar_of(tick: int, bar: int) -> int:
     return (tick + TOLERANCE) // bar
 
@@ -225,6 +229,8 @@ def revise(version: Version, step: Step) -> Version:
     from tunesmith.compose.arrange import arrange
     from tunesmith.compose.humanize import humanize, note_copy
 
+    if step.edits:
+        return _edit(version, step)
     plan = version.plan
     if step.track not in TRACKS:
         raise ControlError("track", f"{step.track!r} is not one of {', '.join(TRACKS)}")
@@ -297,6 +303,23 @@ def revise(version: Version, step: Step) -> Version:
     score = Score(out_tracks, list(old.tempos), list(old.time_signatures), list(old.key_signatures),
                   harmony.symbols(), list(old.sections), old.metadata)  # fmt: skip
     return Version(version.request, plan, harmony, melody, score, version.model_versions,
+                   version.base, [*version.steps, step])  # fmt: skip
+
+
+def _edit(version: Version, step: Step) -> Version:
+    """The version with ``step.edits`` applied to the named track; every other track kept."""
+    plan = version.plan
+    tracks = [Track(t.name, t.program, t.is_drum, list(t.notes)) for t in version.score.tracks]
+    i = find_track(tracks, step.track)
+    tracks[i] = apply_edits(tracks[i], step.edits, plan.total_bars * plan.bar_ticks, plan.bar_ticks,
+                            plan.velocity)  # fmt: skip
+    melody = version.melody
+    if role(tracks[i]) == "melody":  # later infills fit the line as the person left it
+        melody = [Note(n.pitch, n.start, n.duration, n.velocity) for n in tracks[i].notes]
+    old = version.score
+    score = Score(tracks, list(old.tempos), list(old.time_signatures), list(old.key_signatures),
+                  list(old.chords), list(old.sections), old.metadata)  # fmt: skip
+    return Version(version.request, plan, version.harmony, melody, score, version.model_versions,
                    version.base, [*version.steps, step])  # fmt: skip
 
 

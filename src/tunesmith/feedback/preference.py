@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,9 @@ class RatingRow:
     user: str
     features: Mapping[str, float]
     stars: float
+    weight: float = 1.0
+    relative: bool = False
+    """``stars`` is an offset from the user's mean (a keep or redo: tunesmith.feedback.implicit)."""
 
 
 @dataclass
@@ -138,17 +142,27 @@ def fit_preferences(rows: Sequence[RatingRow], *, controls_only: bool = False) -
         return None
     names = CONTROL_FEATURES if controls_only else FEATURES
     raw = np.array([[float(r.features.get(n, math.nan)) for n in names] for r in rows], dtype=np.float64)
-    mean = np.nanmean(np.where(np.isfinite(raw), raw, np.nan), axis=0)
-    mean = np.where(np.isfinite(mean), mean, 0.0)
-    scale = np.nanstd(np.where(np.isfinite(raw), raw, np.nan), axis=0)
+    with warnings.catch_warnings():  # a feature no row has (an excerpt's length) is all NaN: average
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(np.where(np.isfinite(raw), raw, np.nan), axis=0)
+        mean = np.where(np.isfinite(mean), mean, 0.0)
+        scale = np.nanstd(np.where(np.isfinite(raw), raw, np.nan), axis=0)
     scale = np.where(np.isfinite(scale) & (scale > 1e-9), scale, 1.0)
     z = (raw - mean) / scale
     z = np.where(np.isfinite(z), z, 0.0)
     users = sorted({r.user for r in rows})
-    stars = np.array([float(r.stars) for r in rows])
-    user_means = {u: float(np.mean(stars[[r.user == u for r in rows]])) for u in users}
-    centred = stars - np.array([user_means[r.user] for r in rows])
-    x = np.hstack([z, np.ones((len(rows), 1))])
+    # A user's mean is over their ratings; keeps and redos are already relative to it.
+    user_means = {}
+    for u in users:
+        own = [float(r.stars) for r in rows if r.user == u and not r.relative]
+        user_means[u] = float(np.mean(own)) if own else 3.0
+    centred = np.array(
+        [r.stars if r.relative else r.stars - user_means[r.user] for r in rows], dtype=np.float64
+    )
+    # Weighted least squares: a row of weight w counts as w rows (sqrt(w) on both sides).
+    root = np.sqrt(np.array([max(0.0, float(r.weight)) for r in rows]))
+    x = np.hstack([z, np.ones((len(rows), 1))]) * root[:, None]
+    centred = centred * root
     global_w = _ridge(x, centred, GLOBAL_L2 * len(names) ** 0.5, np.zeros(x.shape[1]))
     per_user: dict[str, tuple[list[float], float]] = {}
     counts: dict[str, int] = {}
@@ -169,8 +183,9 @@ def fit_preferences(rows: Sequence[RatingRow], *, controls_only: bool = False) -
     )
 
 
-def rows_from_store(session: Any, *, source: str | None = None) -> list[RatingRow]:
-    """Every rating in the store with its piece's (cached) features."""
+def rows_from_store(session: Any, *, source: str | None = None, revisions: bool = True) -> list[RatingRow]:
+    """Every rating in the store with its piece's (cached) features, and (``revisions``) the weak
+    keep/redo rows of recent revisions (tunesmith.feedback.implicit)."""
     from sqlalchemy import select
 
     from tunesmith.feedback.features import stored_features
@@ -183,6 +198,11 @@ def rows_from_store(session: Any, *, source: str | None = None) -> list[RatingRo
         features = stored_features(session, rating.piece)
         if features is not None:
             out.append(RatingRow(rating.user.name, features, float(rating.stars)))
+    if revisions and source in (None, "generated"):
+        from tunesmith.feedback.implicit import revision_rows
+
+        out.extend(RatingRow(user, features, offset, weight=weight, relative=True)
+                   for user, features, offset, weight in revision_rows(session))
     return out
 
 

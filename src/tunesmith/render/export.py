@@ -208,6 +208,7 @@ class RenderResult:
     stems: list[Path] = field(default_factory=list)
     pianoroll: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    levels: list[float] = field(default_factory=list)  # raw stems' gated RMS (RenderedAudio.levels)
 
 
 @dataclass(slots=True)
@@ -224,6 +225,8 @@ class RenderedAudio:
     sample_rate: int
     stem_gain: float = 1.0
     timings: dict[str, float] = field(default_factory=dict)
+    levels: list[float] = field(default_factory=list)
+    """Each raw stem's gated RMS (see tunesmith.render.mix.MixResult.levels)."""
 
 
 def render_audio(
@@ -285,7 +288,8 @@ def render_audio(
     timings["master"] = time.perf_counter() - t2
     for name in report.silent_tracks:
         report.warnings.append(f"track '{name}' is silent")
-    return RenderedAudio(audio, mixed.stems, _unique(mixed.names), report, sample_rate, stem_gain, timings)
+    return RenderedAudio(audio, mixed.stems, _unique(mixed.names), report, sample_rate, stem_gain, timings,
+                         mixed.levels)  # fmt: skip
 
 
 def _unique(names: Sequence[str]) -> list[str]:
@@ -352,7 +356,7 @@ def render_score(
         )
     roll = write_pianoroll(score, folder / f"{base}.png") if pianoroll else None
     timings = dict(rendered.timings, export=time.perf_counter() - t0)
-    return RenderResult(files, rendered.report, stem_paths, roll, timings)
+    return RenderResult(files, rendered.report, stem_paths, roll, timings, rendered.levels)
 
 
 def write_stems(

@@ -138,6 +138,9 @@ class MixResult:
     names: list[str]
     track_rms_dbfs: list[float]
     sample_rate: int
+    levels: list[float] = field(default_factory=list)
+    """Each raw stem's gated RMS (what auto-levelling divided by): lets a re-render of part of the
+    piece (tunesmith.cocreate.splice) level its stems as the whole piece's were."""
 
 
 def gated_rms(
@@ -290,6 +293,7 @@ def mix_streamed(
     send_bus: np.ndarray | None = None
     processed_list: list[np.ndarray] = []
     rms_db: list[float] = []
+    levels: list[float] = []
     try:
         for i in range(count):
             worker = i % n_workers
@@ -301,6 +305,7 @@ def mix_streamed(
                     raise value  # type: ignore[misc]
                 result = value  # type: ignore[assignment]
             processed, level = result
+            levels.append(level)
             if processed is None:
                 rms_db.append(float("-inf") if level <= 1e-7 else 20 * math.log10(level))
                 if keep_stems:
@@ -344,4 +349,4 @@ def mix_streamed(
     fade = min(length, int(0.25 * sample_rate))
     if fade > 0:
         bus[:, length - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32) ** 2
-    return MixResult(bus, processed_list, list(names), rms_db, sample_rate)
+    return MixResult(bus, processed_list, list(names), rms_db, sample_rate, levels)

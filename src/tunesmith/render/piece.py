@@ -86,7 +86,7 @@ def write_files(
     except OSError as err:
         raise OutputError(f"{out}: cannot create the output folder ({err.strerror or err})") from err
     score = composition.score
-    stem = _file_stem(composition)
+    stem = file_stem(composition)
     paths: dict[str, Path] = {}
     report_progress(progress, "writing files", 0.0)
     if "mid" in wanted:
@@ -135,7 +135,7 @@ def _scaled(progress: Progress | None, lo: float, hi: float) -> Progress | None:
     return lambda stage, frac: progress(stage, lo + (hi - lo) * frac)
 
 
-def _file_stem(composition: Composition) -> str:
+def file_stem(composition: Composition) -> str:
     plan = composition.plan
     return f"{plan.style.name}-{plan.key.short_name.replace(' ', '-').replace('#', 's')}-seed{plan.seed}"
 
@@ -201,6 +201,9 @@ def _report_dict(result: Any) -> dict[str, Any]:
         },
         "warnings": list(report.warnings),
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
+        # What re-rendering part of the piece needs to match this render (tunesmith.cocreate.splice).
+        "gain_db": float(getattr(report, "gain_db", 0.0)) if getattr(report, "mastered", False) else 0.0,
+        "stem_levels": [float(v) for v in getattr(result, "levels", [])],
     }
 
 

@@ -68,13 +68,14 @@ class Context:
         (web processes and workers share the store, not their memory)."""
         from sqlalchemy import func
 
-        from tunesmith.store.models import Rating
+        from tunesmith.store.models import PieceVersion, Rating
 
         with self.store.session() as s:
             row = s.execute(
                 select(func.count(Rating.id), func.max(Rating.created_at), func.max(Rating.updated_at))
             ).one()
-        return tuple(row)
+            revisions = s.scalar(select(func.max(PieceVersion.id)))  # keeps and redos teach it too
+        return (*tuple(row), revisions)
 
     def register_corpus(self) -> None:
         """Give the configured corpus collections store rows, so they can be listed and rated."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from tunesmith.errors import ControlError
@@ -77,6 +78,8 @@ def revise_piece(piece_id: PieceId, body: ReviseBody, user: Me, ctx: Ctx) -> Job
     with ctx.store.session() as s:
         piece = visible(s.get(Piece, piece_id), user)
         data, expected = _piece_data(piece), piece.content_hash
+        score = _stored_score(piece)
+    _check_span(score, body)
     step = Step(
         body.track,
         resolve_seed(body.seed),
@@ -92,6 +95,27 @@ def revise_piece(piece_id: PieceId, body: ReviseBody, user: Me, ctx: Ctx) -> Job
     return JobCreated(job_id=job.id, status_url=f"/api/jobs/{job.id}")
 
 
+def _check_span(score: Any, body: ReviseBody) -> None:
+    """Bars outside the piece, a section or a track it does not have: a 422 now, not a failed job
+    later (the job checks again on the replayed version)."""
+    from tunesmith.cocreate.revise import parse_bars, role
+
+    bar = score.time_signatures[0].bar_ticks if score.time_signatures else 1920
+    if body.bars is not None:
+        parse_bars(body.bars, _bars(score, bar))
+    labels = list(dict.fromkeys(s.label for s in score.sections))
+    if body.section is not None and body.section not in labels:
+        raise ControlError(
+            "section", f"the piece has no section {body.section!r} (its sections: {', '.join(labels)})"
+        )
+    roles = {role(t) for t in score.tracks}
+    for name in [body.track, *body.keep]:
+        if name not in roles and name not in ("chords", "all"):
+            raise ControlError(
+                "track", f"the piece has no {name} track (its tracks: {', '.join(sorted(roles))})"
+            )
+
+
 def run_revise_job(ctx: Context, job: Any, attempt: int, progress: Any) -> None:
     """The worker's side of POST /pieces/{id}/revise: the child version's piece and the job's
     'done' commit together (tunesmith.web.jobs runs it for jobs of kind 'revise')."""
@@ -105,13 +129,14 @@ def run_revise_job(ctx: Context, job: Any, attempt: int, progress: Any) -> None:
         if piece is None:
             raise ControlError("piece", f"piece {parent_id} is gone")
         data, expected = _piece_data(piece), piece.content_hash
+        parent_audio = ctx.files.stored(piece, "wav") if SPLICE else None
     step = Step.from_dict(job.request["step"])
 
     def finish(session: Any, result: dict[str, Any]) -> None:
         job_store.complete(session, job.id, attempt, [result])
 
     _revise(ctx, job.owner_id, parent_id, data, expected, step, list(job.outputs),
-            attempt_folder(ctx, job.id, attempt), progress, finish)  # fmt: skip
+            attempt_folder(ctx, job.id, attempt), progress, finish, parent_audio)  # fmt: skip
 
 
 def _revise(  # noqa: PLR0917 (one call site)
@@ -125,11 +150,11 @@ def _revise(  # noqa: PLR0917 (one call site)
     out: Path,
     progress: Any,
     finish: Any,
+    parent_audio: Path | None = None,
 ) -> dict[str, Any]:
     from tunesmith.cocreate import load_version, revise
     from tunesmith.errors import InputFileError
     from tunesmith.feedback.features import FEATURES_VERSION, piece_features
-    from tunesmith.render.piece import write_files
     from tunesmith.store.models import PieceVersion
     from tunesmith.store.pieces import add_piece, content_hash
 
@@ -143,8 +168,10 @@ def _revise(  # noqa: PLR0917 (one call site)
     child = revise(parent, step)
     progress("writing files", 0.6)
     formats = sorted(set(outputs) | {"mid", "json"})
-    paths = write_files(child.composition(), out, formats=formats, soundfont=ctx.files.settings.soundfont,
-                        record=False)  # fmt: skip
+    from tunesmith.cocreate.splice import write_version_files
+
+    paths = write_version_files(child, parent, formats, out, ctx.files.settings.soundfont, parent_audio,
+                                f"piece {parent_id}")  # fmt: skip
     rel = {k: str(Path(p).resolve().relative_to(ctx.files.root)) for k, p in paths.items() if k in KINDS}
     steps = [s.to_dict() for s in child.steps]
     controls = {
@@ -160,6 +187,7 @@ def _revise(  # noqa: PLR0917 (one call site)
         {plan.style.name, plan.key.name, str(plan.meter), f"model:{plan.model}", "generated", "revised"}
     )
     values = piece_features(child.score, controls)
+    progress("recording the version", 0.95)
     with ctx.write_lock, ctx.store.session() as session:
         piece, created = add_piece(session, child.score, source="generated", tags=tags,
                                    title=f"{plan.title} (v{len(steps) + 1})", fmt=".mid",
@@ -180,8 +208,14 @@ def _revise(  # noqa: PLR0917 (one call site)
             "files": {k: f"/api/pieces/{piece_id}/files/{k}" for k in rel},
         }
         finish(session, result)
-    progress("done", 1.0)
+    # No progress report after finish: the job is done then, and a heartbeat on a finished job
+    # reads as "taken over", which removed the new version's files.
     return result
+
+
+SPLICE = True
+"""Re-render only the changed bars into the parent's audio when it can (tunesmith.cocreate.splice);
+the benchmark switches it off for its baseline."""
 
 
 @router.get("/pieces/{piece_id}/versions", responses=errors(401, 404, 422))
@@ -192,3 +226,136 @@ def versions(piece_id: PieceId, user: Me, ctx: Ctx) -> dict[str, Any]:
     with ctx.store.session() as s:
         visible(s.get(Piece, piece_id), user)
         return version_tree(s, piece_id)
+
+
+# ----- the page editor: the notes to draw, hand edits, the JSON that regenerates a version ----------
+
+
+class EditOp(BaseModel):
+    """add a note (pitch, start, duration); delete, move (to_pitch, to_start) or resize (duration)
+    the note at (pitch, start) of the version being edited."""
+
+    op: Literal["add", "delete", "move", "resize"]
+    pitch: int = Field(ge=0, le=127)
+    start: int = Field(ge=0, le=10_000_000, description="onset in ticks (480 per quarter)")
+    duration: int | None = Field(None, ge=1, le=100_000)
+    velocity: int | None = Field(None, ge=1, le=127)
+    to_pitch: int | None = Field(None, ge=0, le=127)
+    to_start: int | None = Field(None, ge=0, le=10_000_000)
+
+
+class EditBody(BaseModel):
+    """Hand edits of one track of a piece, applied in order as one new version."""
+
+    track: str = Field(max_length=80, description="a track's name, or its role (melody, bass, ...)")
+    edits: list[EditOp] = Field(min_length=1, max_length=200)
+    outputs: list[str] | None = None
+
+
+def _stored_score(piece: Piece) -> Any:
+    """The piece's notes as recorded (its MIDI, which keeps every tick and track of the version)."""
+    from tunesmith.io import loads
+
+    if not piece.file_data or piece.format != ".mid":
+        raise ControlError("piece", "only pieces tunesmith composed (or revised) can be edited")
+    return loads(piece.file_data, ".mid", f"piece {piece.id}")[0]
+
+
+def _outputs(body_outputs: list[str] | None, ctx: Context) -> list[str]:
+    outputs = [o.strip().lower() for o in (body_outputs or list(ctx.settings.default_outputs))]
+    bad = [o for o in outputs if o not in ALL_OUTPUTS]
+    if bad or not outputs:
+        raise ControlError(
+            "outputs", f"{', '.join(bad) or 'none'} not allowed; allowed: {', '.join(ALL_OUTPUTS)}"
+        )
+    return outputs
+
+
+@router.post(
+    "/pieces/{piece_id}/edit",
+    response_model=JobCreated,
+    status_code=202,
+    responses=errors(401, 404, 422, 503),
+)
+def edit_piece(piece_id: PieceId, body: EditBody, user: Me, ctx: Ctx) -> JobCreated:
+    """Start a job that applies hand edits to one track and records the result as a child version
+    (re-rendered like a revision); poll the status URL. Notes are named by pitch and onset tick as
+    GET /pieces/{id}/notes lists them; an edit that names no such note, or goes outside the piece,
+    is refused here (422) before any job starts."""
+    from tunesmith.cocreate import Step
+    from tunesmith.cocreate.edit import apply_edits, find_track, parse_edits
+
+    outputs = _outputs(body.outputs, ctx)
+    edits = parse_edits([e.model_dump(exclude_none=True) for e in body.edits])
+    with ctx.store.session() as s:
+        piece = visible(s.get(Piece, piece_id), user)
+        _piece_data(piece)
+        score = _stored_score(piece)
+    bar = score.time_signatures[0].bar_ticks if score.time_signatures else 1920
+    end = _bars(score, bar) * bar
+    track = score.tracks[find_track(score.tracks, body.track)]
+    apply_edits(track, edits, end, bar, 80)  # the same checks the job makes on the replayed version
+    step = Step(track.name, 0, edits=edits)
+    job = ctx.jobs.submit(user.id, {"piece_id": piece_id, "step": step.to_dict()}, outputs, kind="revise")
+    return JobCreated(job_id=job.id, status_url=f"/api/jobs/{job.id}")
+
+
+def _bars(score: Any, bar: int) -> int:
+    """The piece's bars: to the end of its last section (its form), else of its last onset."""
+    if score.sections:
+        return max(1, -(-max(s.end for s in score.sections) // bar))
+    return 1 + max((n.start // bar for t in score.tracks for n in t.notes), default=0)
+
+
+@router.get("/pieces/{piece_id}/notes", responses=errors(401, 404, 422))
+def notes(piece_id: PieceId, user: Me, ctx: Ctx) -> dict[str, Any]:
+    """The notes of every track of a generated piece, for a piano roll: tracks [{name, role, drum,
+    notes: [[pitch, start, duration, velocity]]}], bar and quarter ticks, bars, sections, tempo,
+    the parent version's id."""
+    from tunesmith.cocreate.revise import role
+
+    with ctx.store.session() as s:
+        piece = visible(s.get(Piece, piece_id), user)
+        controls = piece.controls or {}
+        _piece_data(piece)
+        score = _stored_score(piece)
+        title, parent = piece.title, controls.get("parent_id")
+    bar = score.time_signatures[0].bar_ticks if score.time_signatures else 1920
+    bars = _bars(score, bar)
+    sections = [{"label": s.label, "bar": s.start // bar, "bars": max(1, (s.end - s.start) // bar)}
+                for s in score.sections]  # fmt: skip
+    return {
+        "id": piece_id,
+        "title": title,
+        "parent_id": parent,
+        "ticks_per_quarter": score.ticks_per_quarter,
+        "bar_ticks": bar,
+        "bars": bars,
+        "bpm": score.tempos[0].bpm if score.tempos else 120.0,
+        "sections": sections,
+        "tracks": [
+            {
+                "name": t.name,
+                "role": role(t),
+                "drum": t.is_drum,
+                "notes": [[n.pitch, n.start, n.duration, n.velocity] for n in t.notes],
+            }
+            for t in score.tracks
+        ],
+    }
+
+
+@router.get("/pieces/{piece_id}/piece.json", responses=errors(401, 404, 422))
+def piece_json(piece_id: PieceId, user: Me, ctx: Ctx) -> Response:
+    """The JSON that regenerates this version note for note (`tunesmith revise PIECE.json`
+    replays it): the compose request, model versions, candidate and revision steps."""
+    import json
+
+    with ctx.store.session() as s:
+        piece = visible(s.get(Piece, piece_id), user)
+        data = _piece_data(piece)
+    return Response(
+        json.dumps(data, indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="piece-{piece_id}.json"'},
+    )

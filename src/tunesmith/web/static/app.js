@@ -176,6 +176,7 @@ async function showPiece(id) {
   dl.replaceChildren();
   const names = { mid: "MIDI", musicxml: "MusicXML", wav: "WAV", flac: "FLAC", mp3: "MP3", png: "piano roll" };
   for (const [k, url] of Object.entries(p.files)) dl.append(el("a", { href: url, download: "", text: `⬇ ${names[k] || k}` }));
+  if (p.source === "generated") dl.append(el("a", { href: `/static/editor.html?piece=${p.id}`, id: "edit-link", text: "✎ Edit & regenerate" }));
   setStars(p.my_rating || 0);
   $("#comment").value = "";
   $("#rate-status").textContent = p.my_rating ? "rated" : "";
