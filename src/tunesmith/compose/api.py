@@ -166,7 +166,7 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
     from tunesmith.compose.arrange import arrange
     from tunesmith.compose.humanize import humanize, note_copy
     from tunesmith.compose.melody import make_melody
-    from tunesmith.compose.ornaments import ornament, rhythm, trio
+    from tunesmith.compose.ornaments import ornament_track, rhythm, trio
     from tunesmith.compose.rank import combined, theory_checks
 
     rejected: list[int] = []
@@ -190,7 +190,9 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
     tracks = arrange(plan, played, tune, current)
     tracks[0].notes = rhythm(tracks[0].notes, plan)  # dotted pairs, as written
     humanize(plan, tracks, current)
-    tracks[0].notes = ornament(tracks[0].notes, plan, current)  # the player's grace notes
+    for track in tracks:  # the soloist's grace notes and slides (a dizi counter-line slides too)
+        if track is tracks[0] or (plan.style.ornaments == "chinese" and track.name.startswith("counter")):
+            ornament_track(track, plan, current)
     score = _score(plan, played, tracks, keys)
     # The GAN critic only matters when there is something to rank (or the request asked for it).
     critic = engines.critic_score(score) if plan.request.candidates > 1 or plan.model == "gan" else None
