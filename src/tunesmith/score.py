@@ -242,7 +242,9 @@ def validate(score: Score) -> list[str]:
                 problems.append(f"track {ti} note velocity {note.velocity} outside 1-127")
         for bend in track.bends:
             if bend.tick < 0 or not BEND_MIN <= bend.value <= BEND_MAX:
-                problems.append(f"track {ti} pitch bend {bend.value} at {bend.tick} outside {BEND_MIN}-{BEND_MAX}")
+                problems.append(
+                    f"track {ti} pitch bend {bend.value} at {bend.tick} outside {BEND_MIN}-{BEND_MAX}"
+                )
     for tempo in score.tempos:
         if not 1.0 <= tempo.bpm <= 1000.0:
             problems.append(f"tempo {tempo.bpm} bpm outside 1-1000")

@@ -106,7 +106,8 @@ def test_title_from_a_conductor_track_name() -> None:
 def test_pitch_bends_round_trip_and_a_bent_part_is_reset() -> None:
     from tunesmith.score import PitchBend
 
-    bends = [PitchBend(0, -8192), PitchBend(60, -4096), PitchBend(120, 0), PitchBend(700, 8191), PitchBend(900, 1)]
+    bends = [PitchBend(0, -8192), PitchBend(60, -4096), PitchBend(120, 0), PitchBend(700, 8191),
+             PitchBend(900, 1)]
     score = Score(tracks=[Track("erhu", 40, notes=[Note(62, 0, 960, 90)], bends=bends)])
     back = midi_bytes_to_score(score_to_midi_bytes(score))
     # The last bend left the pitch bent: the writer resets it where the last note ends.

@@ -166,7 +166,8 @@ def ornament(notes: list[Note], plan: Plan, seed: int) -> list[Note]:
 
 def ornament_track(track: Track, plan: Plan, seed: int) -> None:
     """The style's grace notes and slides on a performed (humanised) solo part, in place."""
-    line = sorted((Note(n.pitch, n.start, n.duration, n.velocity) for n in track.notes), key=lambda n: n.start)
+    line = sorted((Note(n.pitch, n.start, n.duration, n.velocity) for n in track.notes),
+                  key=lambda n: n.start)
     if plan.style.ornaments == "celtic":
         track.notes = celtic(line, plan, seed)
     elif plan.style.ornaments == "chinese":

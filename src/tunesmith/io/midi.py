@@ -11,8 +11,9 @@ Markers without one of these prefixes (written by other programs) are read as se
 without a title marker, the name of a note-less first (conductor) track is taken as the title.
 Pitch bends (a part's pitch-wheel events, 4096 per semitone at the General MIDI range of +-2)
 travel as they are; a part whose last bend leaves the pitch bent gets a reset where its last note
-ends, so the next piece on the channel is in tune. Tempos are read rounded to 0.01 bpm (MIDI stores whole microseconds per quarter), key
-signatures keep fifths and major/minor, drum tracks are those on channel 10.
+ends, so the next piece on the channel is in tune. Tempos are read rounded to 0.01 bpm (MIDI
+stores whole microseconds per quarter), key signatures keep fifths and major/minor, drum tracks
+are those on channel 10.
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ def _from_symusic(raw: Any, source: str) -> Score:
         bends = [PitchBend(int(b.time), int(b.value)) for b in t.pitch_bends
                  if b.time >= 0 and BEND_MIN <= b.value <= BEND_MAX]
         score.tracks.append(Track(str(t.name), int(t.program) if 0 <= t.program <= 127 else 0,
-                                  bool(t.is_drum), _notes(t.notes.numpy()), sorted(bends, key=lambda b: b.tick)))
+                                  bool(t.is_drum), _notes(t.notes.numpy()),
+                                  sorted(bends, key=lambda b: b.tick)))
     tempos: dict[int, float] = {}
     for tempo in raw.tempos:
         bpm = round(float(tempo.qpm), 2)

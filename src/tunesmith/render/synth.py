@@ -185,7 +185,7 @@ def _note_events(score: Score, track: Track, sample_rate: int) -> list[tuple[int
         if not track.is_drum:
             # j keeps bends at one sample in the order they were written
             events.append((at(max(0, bend.tick)), 1, max(-8192, min(8191, bend.value)), 0, j))
-    events.sort(key=lambda e: e[:2] + (e[4],) if e[1] == 1 else e)
+    events.sort(key=lambda e: (*e[:2], e[4]) if e[1] == 1 else e)
     return events
 
 
