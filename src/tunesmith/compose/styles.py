@@ -99,6 +99,9 @@ class Style:
     """Pairs of eighths on a beat played dotted (march)."""
     trio: bool = False
     """The contrasting strain in the subdominant key (march)."""
+    articulation: str = ""
+    """'staccato' (short notes played detached: march) or 'legato' (the melody held note into
+    note: lullaby, ballad); empty: the mood decides alone."""
     progression: str = ""
     """'rules:jazz': chords from the rule-based ii-V-I generator (tunesmith.compose.jazz) instead of
     the chord model and the progression lists; empty: the usual harmony stage."""
@@ -311,6 +314,9 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         ),
         dotted_rhythm=bool(arrangement.get("dotted_rhythm", False)),
         trio=bool(arrangement.get("trio", False)),
+        articulation=_choice(
+            str(arrangement.get("articulation", "")), ("", "staccato", "legato"), "articulation", path
+        ),
         progression=_choice(str(harmony.get("progression", "")), PROGRESSIONS, "harmony.progression", path),
         vocabulary_major=_vocabulary(harmony.get("vocabulary_major"), path, "harmony.vocabulary_major"),
         vocabulary_minor=_vocabulary(harmony.get("vocabulary_minor"), path, "harmony.vocabulary_minor"),
