@@ -480,6 +480,7 @@ def _notation_score(score: Score, swing_ticks: int = 0) -> Score:
 def mix_plan(plan: Plan, score: Score) -> Any:
     """The renderer's default mix for these tracks, with the style's pans and reverb sends and a
     reverb return that follows the style's wetness (ambient and chorale wetter, march drier)."""
+    from tunesmith.compose.instruments import role_of
     from tunesmith.render.mix import default_mix_plan
 
     mix = default_mix_plan(score.tracks)
@@ -487,7 +488,7 @@ def mix_plan(plan: Plan, score: Score) -> Any:
         if track.is_drum:
             settings.gain_db += plan.style.drum_gain_db + 6.0
             continue
-        part = plan.parts.get(track.name.split(" (")[0])
+        part = plan.parts.get(role_of(track.name))
         if part is None:
             continue
         if part.pan:

@@ -17,6 +17,7 @@ import itertools
 import math
 import random
 
+from tunesmith.compose.instruments import role_of
 from tunesmith.compose.plan import Plan
 from tunesmith.score import TICKS_PER_QUARTER, Note, TempoChange, Track
 
@@ -59,7 +60,7 @@ def _accent(plan: Plan, tick: int) -> int:
 
 
 def velocities(plan: Plan, track: Track, rng: random.Random) -> None:
-    role = track.name.split(" (")[0]
+    role = role_of(track.name)
     level = ROLE_LEVEL.get(role, 0.8)
     spread = plan.style.velocity_spread
     for n in track.notes:
