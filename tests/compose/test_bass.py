@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tunesmith.compose.api import compose
 from tunesmith.compose.request import ComposeRequest
+from tunesmith.score import Note, Score
 from tunesmith.theory.chord import parse_chord
 
 
-def _bass(score):  # noqa: ANN001, ANN202
+def _bass(score: Score) -> list[Note]:
     return sorted(next(t for t in score.tracks if t.name.startswith("bass")).notes, key=lambda n: n.start)
 
 
@@ -22,7 +25,7 @@ def test_the_bass_moves_with_the_harmony(style: str, mood: str | None) -> None:
     assert len({n.pitch for n in notes}) >= 3
     # no pitch held (or repeated) longer than a drone may stay: the intro and one phrase, six bars
     run_start = notes[0].start
-    for a, b in zip(notes, notes[1:], strict=False):
+    for a, b in itertools.pairwise(notes):
         if b.pitch != a.pitch:
             run_start = b.start
         assert b.end - run_start <= 6 * bar + bar // 2, (style, b.start // bar)
