@@ -516,6 +516,31 @@ def bass(plan: Plan, harmony: Harmony, part: Part, textures: list[Texture] | Non
     return out
 
 
+def fanfare(plan: Plan, notes: list[Note]) -> list[Note]:
+    """A march's brass answer at each phrase end: the bar's chord (its comping voicing) played as
+    dotted-eighth, sixteenth, quarter ('ta-da-DUM') on every pair of beats, in place of the
+    afterbeats, where the tune holds its cadence note (not in the intro or the closing bars)."""
+    bar, beat = plan.bar_ticks, plan.meter.beat_ticks
+    if plan.meter.compound or plan.meter.beats not in (2, 4):
+        return notes
+    _, ends = _phrase_marks(plan)
+    closing = plan.intro_bars + plan.body_bars - 1
+    bars = {b for b in ends if plan.intro_bars <= b < closing}
+    out = [n for n in notes if n.start // bar not in bars]
+    for b in sorted(bars):
+        inside = sorted((n for n in notes if n.start // bar == b), key=lambda n: n.start)
+        if not inside:
+            continue
+        voicing = sorted({n.pitch for n in inside if n.start == inside[0].start})
+        vel = max(n.velocity for n in inside)
+        for group in range(0, plan.meter.beats, 2):
+            at = b * bar + group * beat
+            figure = ((0, beat * 3 // 4, 6), (beat * 3 // 4, beat // 4, 0), (beat, beat, 10))
+            for offset, length, accent in figure:
+                out += [Note(p, at + offset, length - 20, min(127, vel + accent)) for p in voicing]
+    return sorted(out, key=lambda n: (n.start, n.pitch))
+
+
 # ----- counter-melody and pad -------------------------------------------------------------------------
 
 
@@ -696,8 +721,8 @@ def _apart(pad_notes: list[Note], comping: list[Note], part: Part) -> list[Note]
     for n in comping:
         by_pitch.setdefault(n.pitch, []).append(n)
 
-    def doubled(pitch: int, n: Note) -> bool:
-        return any(a.start < n.end and n.start < a.end for a in by_pitch.get(pitch, ()))
+    def doubled(pitch: int, n: Note) -> bool:  # sounding together, humanised edges aside
+        return any(a.start < n.end - 60 and n.start < a.end - 60 for a in by_pitch.get(pitch, ()))
 
     out = []
     for n in pad_notes:
@@ -1070,6 +1095,8 @@ def arrange(
         else:
             n_voices = 4 if acc.pattern in ("strum", "arpeggio", "pulse") else 3
             notes = accompaniment(plan, harmony, acc, melody, n_voices=n_voices, textures=textures)
+            if plan.style.dotted_rhythm:
+                notes = fanfare(plan, notes)
             if herald == "accompaniment":
                 # The comping instrument plays the motif over the intro: its chords there thin out.
                 motif_bars = {n.start // plan.bar_ticks for n in extra}
@@ -1100,6 +1127,11 @@ def arrange(
             track.notes = [n for n in track.notes if n.duration > 0]
             for n in track.notes:
                 n.pitch = fold_into(n.pitch, low, high)
+    if "pad" in parts:  # once more on the final pitches: folding into range can meet the comping again
+        comping = [n for t in tracks if role_of(t.name) == "accompaniment" for n in t.notes]
+        for t in tracks:
+            if role_of(t.name) == "pad":
+                t.notes = _apart(t.notes, comping, parts["pad"])
     return tracks
 
 
