@@ -166,7 +166,7 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
     from tunesmith.compose.arrange import arrange
     from tunesmith.compose.humanize import humanize, note_copy
     from tunesmith.compose.melody import make_melody
-    from tunesmith.compose.ornaments import ornament_track, rhythm, trio
+    from tunesmith.compose.ornaments import ornament_track, resolve_dissonances, rhythm, trio
     from tunesmith.compose.rank import combined, theory_checks
 
     rejected: list[int] = []
@@ -187,6 +187,8 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
         melody.notes, copied = _break_copied_runs(plan, melody.notes)
     checks = theory_checks(plan, harmony, melody.notes)
     played, tune, keys = trio(plan, harmony, note_copy(melody.notes))
+    if plan.style.resolve_dissonances:
+        tune = resolve_dissonances(plan, played, tune)
     tracks = arrange(plan, played, tune, current)
     tracks[0].notes = rhythm(tracks[0].notes, plan)  # dotted pairs, as written
     humanize(plan, tracks, current)

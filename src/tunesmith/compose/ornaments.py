@@ -143,6 +143,38 @@ def dotted(notes: list[Note], plan: Plan) -> list[Note]:
     return sorted(notes, key=lambda n: n.start)
 
 
+def resolve_dissonances(plan: Plan, harmony: Harmony, notes: list[Note]) -> list[Note]:
+    """A new melody in which every note outside its chord on a strong beat resolves: kept when the
+    next note is a step away and in its own chord (an appoggiatura), else moved to the nearest
+    chord tone (a gentle style does not hold a seventh against the chord)."""
+    bar = plan.bar_ticks
+    strong = set(plan.meter.strong_beats())
+    line = sorted((Note(n.pitch, n.start, n.duration, n.velocity) for n in notes), key=lambda n: n.start)
+
+    def tones(tick: int) -> set[int]:
+        return set(harmony.at(tick).chord.pitch_classes())
+
+    for i, n in enumerate(line):
+        if n.start % bar not in strong or n.pitch % 12 in tones(n.start):
+            continue
+        nxt = line[i + 1] if i + 1 < len(line) else None
+        if (
+            nxt is not None
+            and 1 <= abs(nxt.pitch - n.pitch) <= 2
+            and nxt.start - n.end < plan.meter.beat_ticks
+            and nxt.pitch % 12 in tones(nxt.start)
+        ):
+            continue
+        chord = tones(n.start)
+        prev = line[i - 1].pitch if i else n.pitch
+        n.pitch = min(
+            (p for p in range(n.pitch - 4, n.pitch + 5) if p % 12 in chord),
+            key=lambda p: (abs(p - n.pitch), abs(p - prev)),
+            default=n.pitch,
+        )
+    return line
+
+
 def rhythm(notes: list[Note], plan: Plan) -> list[Note]:
     """The style's written rhythm habits (dotted pairs), before the performance is humanised."""
     line = [Note(n.pitch, n.start, n.duration, n.velocity) for n in notes]

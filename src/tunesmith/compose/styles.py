@@ -99,6 +99,8 @@ class Style:
     """Pairs of eighths on a beat played dotted (march)."""
     trio: bool = False
     """The contrasting strain in the subdominant key (march)."""
+    resolve_dissonances: bool = False
+    """Melody notes outside the chord on strong beats resolve by step or become chord tones (lullaby)."""
     articulation: str = ""
     """'staccato' (short notes played detached: march) or 'legato' (the melody held note into
     note: lullaby, ballad); empty: the mood decides alone."""
@@ -314,6 +316,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         ),
         dotted_rhythm=bool(arrangement.get("dotted_rhythm", False)),
         trio=bool(arrangement.get("trio", False)),
+        resolve_dissonances=bool(arrangement.get("resolve_dissonances", False)),
         articulation=_choice(
             str(arrangement.get("articulation", "")), ("", "staccato", "legato"), "articulation", path
         ),
