@@ -401,16 +401,11 @@ def _mood_parts(parts: dict[str, Part], mood: MoodProfile, user_ensemble: bool) 
     return out
 
 
-_TITLE_WORDS = {
-    "positive": ("Morning", "Harvest", "Lantern", "Meadow", "Sunlit", "Dancing", "Bright", "Riverside"),
-    "negative": ("Winter", "Lonely", "Grey", "Fading", "Distant", "Shadow", "Rain", "Twilight"),
-    "nouns": ("Air", "Tune", "Song", "Dance", "Reel", "Round", "Hymn", "Serenade", "Road", "Hill"),
-}
-
-
 def _title(style: Style, key: Key, request: ComposeRequest, rng: random.Random) -> str:
-    words = _TITLE_WORDS["negative" if request.valence_arousal()[0] < MINOR_BELOW_VALENCE else "positive"]
-    return f"{rng.choice(words)} {rng.choice(_TITLE_WORDS['nouns'])} ({style.name}, {key.name})"
+    from tunesmith.compose.titles import make_title
+
+    del key
+    return make_title(style.name, *request.valence_arousal(), rng.randrange(1 << 30))
 
 
 def describe_parts(plan: Plan) -> list[str]:
