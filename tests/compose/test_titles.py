@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from tunesmith.compose.titles import make_title
 
-STYLES = ("folk", "celtic", "chorale", "waltz", "march", "pop", "ballad", "lullaby", "ambient", "chinese-folk",
-          "jazz")
+STYLES = ("folk", "celtic", "chorale", "waltz", "march", "pop", "ballad", "lullaby", "ambient",
+          "chinese-folk", "jazz")
 
 
 def test_titles_fit_the_style_vary_and_repeat_by_seed() -> None:
