@@ -253,11 +253,11 @@ class _PartWriter:
         if self.staves == 2:
             clefs = [("G", 2, 0), ("F", 4, 0)]
         else:
-            shown = track
-            if self.shift[1]:
-                shown = Track(track.name, track.program, False,
-                              [Note(n.pitch - self.shift[1], n.start, n.duration) for n in track.notes])
-            clefs = [clef_for(shown, top)]
+            written = track
+            if self.shift[1]:  # the clef of the written notes
+                written = Track(track.name, track.program, False,
+                                [Note(n.pitch - self.shift[1], n.start, n.duration) for n in track.notes])
+            clefs = [clef_for(written, top)]
         staff_items = lay.parts[self.index : self.index + self.staves]
         self._slurring = [False] * self.staves
         for number, bar in enumerate(lay.bars):
