@@ -3,10 +3,11 @@
 - ``celtic``: cuts (a grace note a step or third above, on the beat, about 40 ms) that separate
   repeated notes and mark long notes, and rolls on dotted-quarter notes (note, cut, note, tap, note).
 - ``chinese``: huá yīn, slides played with the pitch wheel: a long note reached by a step of at most
-  two semitones is slid into from the note before (rising or falling), and a long note before a rest
-  falls off at its end; every slide comes back to 0 before the next note starts. Where the step is
-  wider than the wheel reaches (a pentatonic minor third), a grace note from the neighbouring step,
-  taken from the end of the note before, leans into the note instead, as a dizi or erhu player does.
+  two semitones is slid into from the note before (rising or falling), one after a rest is scooped
+  into from a step below, and a long note before a rest falls off at its end; every slide comes
+  back to 0 before the next note starts. Where the step is wider than the wheel reaches (a
+  pentatonic minor third), a grace note from the neighbouring step, taken from the end of the note
+  before, leans into the note instead, as a dizi or erhu player does.
 - ``dotted`` (march): pairs of equal eighths on a beat played as a dotted eighth and a sixteenth.
 - ``trio`` (march): the contrasting strain moves to the subdominant key (melody and chords a fourth
   up, or a fifth down when the tune would leave its range), with its own key signature, and the
@@ -105,9 +106,13 @@ def chinese(notes: list[Note], plan: Plan, seed: int) -> tuple[list[Note], list[
         prev = out[-1] if out else None
         nxt = notes[i + 1] if i + 1 < len(notes) else None
         alone = (prev is None or prev.end <= n.start + 10) and (nxt is None or nxt.start >= n.end - 10)
-        long_note = n.duration >= beat - 60
+        long_note = n.duration >= beat * 3 // 4
         joined = prev is not None and abs(prev.end - n.start) < 80 and prev.pitch != n.pitch
-        if alone and long_note and joined and prev is not None and rng.random() < 0.6:
+        after_rest = prev is None or n.start - prev.end >= beat // 2
+        if alone and long_note and after_rest and rng.random() < 0.5:
+            # A scoop into a note after a rest, from a whole tone (or a semitone) below.
+            bends += _ramp(n.start, min(SLIDE, n.duration // 3), -2.0 if rng.random() < 0.5 else -1.0, 0.0)
+        elif alone and long_note and joined and prev is not None and rng.random() < 0.7:
             step = n.pitch - prev.pitch
             if abs(step) <= wheel:
                 # Slide into the note from the pitch before it.
