@@ -12,7 +12,8 @@ metronome mark with <sound tempo>, sections rehearsal marks, all on the top part
 Transposing instruments (B-flat clarinet and trumpet, F horn, E-flat alto sax, ...; io.gm) are
 written at their written pitch with their key and a <transpose> that gives concert pitch back.
 Keyboards and the harp are written on a grand staff: notes from middle C up on the treble staff,
-below it on the bass staff. Articulation comes from how the notes are played: a note held
+below it on the bass staff, except that a bar within a hand's span stays on one staff.
+Articulation comes from how the notes are played: a note held
 under 60% of the time to the next onset (a quarter or shorter) is staccato, a run of notes each held into
 the next (legato) is slurred, two bars at most; the last chord of a piece that has an ending
 carries a fermata (a piece with an "ending" section: the composer's held final chord).
@@ -129,13 +130,32 @@ def _transpose_figure(figure: str, diatonic: int, chromatic: int) -> str:
     return out
 
 
-def grand_staff_split(track: Track) -> tuple[Track, Track] | None:
+HAND_SPAN = 14
+"""Semitones a bar's notes may span and still be written on one staff (a broken chord stays whole)."""
+
+
+def grand_staff_split(track: Track, bar_starts: list[int] | None = None) -> tuple[Track, Track] | None:
     """(treble, bass) halves of a keyboard or harp part, or None when it keeps one staff (another
-    instrument, or nearly every note on one side of middle C)."""
+    instrument, or nearly every note on one side of middle C). A bar whose notes lie within
+    HAND_SPAN goes whole to the staff of its middle note (an arpeggio is not cut between staves);
+    a wider bar is split at middle C."""
     if track.is_drum or track.program not in GRAND_STAFF or not track.notes:
         return None
-    upper = [n for n in track.notes if n.pitch >= 60]
-    lower = [n for n in track.notes if n.pitch < 60]
+    import bisect
+
+    starts = bar_starts or [0]
+    by_bar: dict[int, list[Note]] = {}
+    for n in track.notes:
+        by_bar.setdefault(bisect.bisect_right(starts, n.start), []).append(n)
+    upper: list[Note] = []
+    lower: list[Note] = []
+    for notes in by_bar.values():
+        pitches = sorted(n.pitch for n in notes)
+        if pitches[-1] - pitches[0] <= HAND_SPAN:
+            (upper if statistics.median_low(pitches) >= 60 else lower).extend(notes)
+        else:
+            upper += [n for n in notes if n.pitch >= 60]
+            lower += [n for n in notes if n.pitch < 60]
     if min(len(upper), len(lower)) < max(1, len(track.notes) // 20):
         return None
     return (Track(track.name, track.program, False, upper), Track(track.name, track.program, False, lower))
@@ -446,8 +466,9 @@ def score_to_musicxml(score: Score, time_limit_s: float = 60.0) -> tuple[bytes, 
     tracks = score.tracks or [Track("Empty")]
     staves: list[Track] = []
     firsts: list[tuple[int, int]] = []  # per part: (its first staff, staff count)
+    bars = score.bar_starts(max((n.end for t in tracks for n in t.notes), default=1))
     for t in tracks:
-        split = grand_staff_split(t)
+        split = grand_staff_split(t, bars)
         firsts.append((len(staves), 2 if split else 1))
         staves += list(split) if split else [t]
     work = Score(
