@@ -66,7 +66,7 @@ def velocities(plan: Plan, track: Track, rng: random.Random) -> None:
     for n in track.notes:
         pos, contrasting, cadence = _phrase_position(plan, n.start)
         swell = 1.0 + 0.12 * math.sin(math.pi * pos) - (0.06 if cadence else 0.0)
-        base = plan.velocity * level * swell + (5 if contrasting else 0)
+        base = plan.velocity * level * swell * plan.style.dynamic + (5 if contrasting else 0)
         accent = _accent(plan, n.start) * (1.0 if role in ("melody", "accompaniment", "bass") else 0.5)
         jitter = rng.gauss(0.0, spread / 3)
         n.velocity = max(1, min(127, round(base + accent + jitter)))

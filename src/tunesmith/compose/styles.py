@@ -101,6 +101,9 @@ class Style:
     """The contrasting strain in the subdominant key (march)."""
     resolve_dissonances: bool = False
     """Melody notes outside the chord on strong beats resolve by step or become chord tones (lullaby)."""
+    dynamic: float = 1.0
+    """Scale of every velocity: a lullaby or an ambient piece is played softer (timbre and the
+    written dynamics; the mix and master set the final level)."""
     articulation: str = ""
     """'staccato' (short notes played detached: march) or 'legato' (the melody held note into
     note: lullaby, ballad); empty: the mood decides alone."""
@@ -301,6 +304,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         swing=float(human.get("swing", 0.0)),
         timing_ms=float(human.get("timing_ms", 10.0)),
         velocity_spread=float(human.get("velocity", 8.0)),
+        dynamic=min(1.5, max(0.3, float(human.get("dynamic", 1.0)))),
         drums=_choice(str(data.get("drums", {}).get("pattern", "none")), DRUM_PATTERNS, "drum pattern", path),
         parts=parts,
         drum_gain_db=float(data.get("drums", {}).get("gain_db", -4.0)),
