@@ -336,6 +336,12 @@ def test_piano_on_a_grand_staff_reads_back_as_one_part() -> None:
     assert staff_of[(3, "C")] == "2" and staff_of[(4, "E")] == "1" and staff_of[(5, "C")] == "1"
     back = musicxml_bytes_to_score(score_to_musicxml_bytes(score))
     assert _plain(back) == _plain(score)
+    # a bar of broken chord within a hand's span is not cut between the staves
+    from tunesmith.io.musicxml_writer import grand_staff_split
+
+    arpeggio = [Note(p, 3840 + i * 240, 240) for i, p in enumerate((50, 55, 59, 62, 59, 55, 50, 55))]
+    split = grand_staff_split(Track("piano", 0, False, notes + arpeggio), [0, 1920, 3840])
+    assert split is not None and not [n for n in split[0].notes if n.start >= 3840]
     # a violin stays on one staff
     assert _xml(Score(tracks=[Track("violin", 40, False, notes)])).find(".//staves") is None
 
