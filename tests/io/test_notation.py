@@ -359,3 +359,15 @@ def test_played_articulation_is_written_staccato_slurs_and_a_final_fermata() -> 
     assert [s.get("type") for n in notes[4:] for s in n.iter("slur")] == ["start", "stop"]
     assert notes[-1].find("notations/fermata") is not None
     assert not any(n.find("notations/fermata") is not None for n in notes[:-1])
+
+
+def test_pitch_wheel_slides_are_written_as_scoops_and_falls() -> None:
+    from tunesmith.score import PitchBend
+
+    notes = [Note(62, 0, 960), Note(64, 960, 960), Note(67, 1920, 960)]
+    bends = [PitchBend(960, -4096), PitchBend(1020, 0), PitchBend(2500, 0), PitchBend(2600, -4096),
+             PitchBend(2900, 0)]
+    score = Score(tracks=[Track("erhu", 40, False, notes, bends)], time_signatures=[TimeSignature(0, 4, 4)])
+    notes_out = [n for n in _part(_xml(score), 0).iter("note") if n.find("pitch") is not None]
+    marks = [[a.tag for a in n.findall("notations/articulations/*")] for n in notes_out]
+    assert marks == [[], ["scoop"], ["falloff"]]

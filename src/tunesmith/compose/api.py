@@ -467,7 +467,7 @@ def _notation_score(score: Score, swing_ticks: int = 0) -> Score:
                 if abs(offset - (TICKS_PER_QUARTER // 2 + swing_ticks)) < 60:
                     start -= swing_ticks
             notes.append(Note(n.pitch, start, n.end - start, n.velocity))
-        tracks.append(Track(t.name, t.program, t.is_drum, notes))
+        tracks.append(Track(t.name, t.program, t.is_drum, notes, list(t.bends)))  # slides: scoop/fall marks
     return Score(
         tracks,
         [score.tempos[0]] if score.tempos else [],

@@ -13,10 +13,10 @@ Transposing instruments (B-flat clarinet and trumpet, F horn, E-flat alto sax, .
 written at their written pitch with their key and a <transpose> that gives concert pitch back.
 Keyboards and the harp are written on a grand staff: notes from middle C up on the treble staff,
 below it on the bass staff, except that a bar within a hand's span stays on one staff.
-Articulation comes from how the notes are played: a note held
-under 60% of the time to the next onset (a quarter or shorter) is staccato, a run of notes each held into
-the next (legato) is slurred, two bars at most; the last chord of a piece that has an ending
-carries a fermata (a piece with an "ending" section: the composer's held final chord).
+Articulation comes from how the notes are played: a note held under 60% of the time to the next
+onset (a quarter or shorter) is staccato, a run of notes each held into the next (legato) is slurred,
+two bars at most; a part's pitch-wheel slides are written as scoop, plop and falloff marks; the last
+chord of a piece with an "ending" section (the composer's held final chord) carries a fermata.
 """
 
 from __future__ import annotations
@@ -178,6 +178,8 @@ class _PartWriter:
         name = track.name.lower()
         self.slurs = index == 0 or name.startswith(_MELODIC_ROLES)  # phrasing marks on the lines only
         self.played = _played(track.notes)
+        self.bends = sorted(track.bends, key=lambda b: b.tick)
+        self.bend_ticks = [b.tick for b in self.bends]
         ending = any(sec.label == "ending" for sec in score.sections)
         self.last_items = _last_sounding(lay, index, staves) if ending else set()
         self.keys = sorted(score.key_signatures, key=lambda k: k.tick)
@@ -424,7 +426,7 @@ class _PartWriter:
         if not tied_from:
             played = _nearest(self.played, pitch, item.start)
             if played is not None:
-                held, legato = played
+                held, legato, onset, end = played
                 slurring = self._slurring[staff]
                 bar = next((k for k, b in enumerate(self.lay.bars) if b.start <= item.start < b.end), 0)
                 breath = legato and (bar % 2 == 1 and _ends_bar(self.lay, bar, item))
@@ -434,13 +436,36 @@ class _PartWriter:
                 elif not slurring and legato and not breath and len(item.pitches) == 1 and self.slurs:
                     out += '<slur type="start"/>'
                     self._slurring[staff] = True
+                marks = self._slides(onset, end)
                 if not tied_on and item.duration <= 480 and held <= 0.6:
-                    out += "<articulations><staccato/></articulations>"
+                    marks = "<staccato/>" + marks
+                if marks:
+                    out += f"<articulations>{marks}</articulations>"
         if (staff, item.start) in self.last_items:
             if self._slurring[staff]:
                 out += '<slur type="stop"/>'
                 self._slurring[staff] = False
             out += '<fermata type="upright"/>'
+        return out
+
+    def _slides(self, onset: int, end: int) -> str:
+        """Scoop or plop (a pitch-wheel slide into the note) and falloff (a fall at its end)."""
+        if not self.bends:
+            return ""
+        import bisect
+
+        i = bisect.bisect_left(self.bend_ticks, onset - 10)
+        out = ""
+        if i < len(self.bends) and self.bends[i].tick <= onset + 10 and self.bends[i].value:
+            out += "<scoop/>" if self.bends[i].value < 0 else "<plop/>"
+        previous = self.bends[i - 1].value if i else 0
+        for b in self.bends[i:]:
+            if b.tick >= end - 10:  # a bend at the next onset belongs to the next note
+                break
+            if b.tick > onset + 10 and previous == 0 and b.value < 0:
+                out += "<falloff/>"
+                break
+            previous = b.value
         return out
 
     @staticmethod
@@ -514,7 +539,7 @@ def _dynamic_mark(velocity: float) -> str:
     return "ff"
 
 
-def _played(notes: list[Note]) -> dict[int, list[tuple[int, float, bool]]]:
+def _played(notes: list[Note]) -> dict[int, list[tuple[int, float, bool, int]]]:
     """pitch -> (onset, share of the time to the next onset it is held, slurred to the next?) of a
     part's notes, by onset (the time counted at most a quarter). Slurred: held clearly into the
     next onset, in a run of at least three notes so held (two touching notes are no phrase)."""
@@ -532,25 +557,25 @@ def _played(notes: list[Note]) -> dict[int, list[tuple[int, float, bool]]]:
     run = [0] * len(ordered)  # legato notes from here on
     for k in range(len(ordered) - 1, -1, -1):
         run[k] = (run[k + 1] + 1 if k + 1 < len(ordered) else 1) if held[k] else 0
-    out: dict[int, list[tuple[int, float, bool]]] = {}
+    out: dict[int, list[tuple[int, float, bool, int]]] = {}
     for k, n in enumerate(ordered):
         chained = held[k] and (run[k] >= 2 or (k > 0 and held[k - 1]))
-        out.setdefault(n.pitch, []).append((n.start, n.duration / max(1, spaces[k]), chained))
+        out.setdefault(n.pitch, []).append((n.start, n.duration / max(1, spaces[k]), chained, n.end))
     return out
 
 
 def _nearest(
-    played: dict[int, list[tuple[int, float, bool]]], pitch: int, written: int
-) -> tuple[float, bool] | None:
-    """(held share, legato?) of the played note of ``pitch`` nearest the written onset."""
+    played: dict[int, list[tuple[int, float, bool, int]]], pitch: int, written: int
+) -> tuple[float, bool, int, int] | None:
+    """(held share, legato?, onset, end) of the played note of ``pitch`` nearest the written onset."""
     import bisect
 
     row = played.get(pitch)
     if not row:
         return None
-    i = bisect.bisect_left(row, (written, -1.0, False))
+    i = bisect.bisect_left(row, (written, -1.0, False, 0))
     best = min(row[max(0, i - 1) : i + 1], key=lambda r: abs(r[0] - written))
-    return (best[1], best[2]) if abs(best[0] - written) <= 120 else None
+    return (best[1], best[2], best[0], best[3]) if abs(best[0] - written) <= 120 else None
 
 
 def _ends_bar(lay: Layout, bar: int, item: Item) -> bool:
