@@ -8,6 +8,7 @@ trees in turn to compare them (PYTHONPATH=<other tree>/src for the other).
 from __future__ import annotations
 
 import time
+
 from tunesmith.compose.api import compose
 from tunesmith.compose.request import ComposeRequest
 
@@ -16,8 +17,13 @@ def req(seed: int) -> ComposeRequest:
     return ComposeRequest(style="pop", bars=32, seed=seed, candidates=1)
 
 
-compose(req(1))
-c = time.process_time()
-for seed in range(2, 12):
-    compose(req(seed))
-print(f"CPU per piece {(time.process_time() - c) / 10:.3f} s")
+def main() -> None:
+    compose(req(1))  # load the models
+    c = time.process_time()
+    for seed in range(2, 12):
+        compose(req(seed))
+    print(f"CPU per piece {(time.process_time() - c) / 10:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
