@@ -459,10 +459,12 @@ def bass(plan: Plan, harmony: Harmony, part: Part, textures: list[Texture] | Non
             continue
         hits: list[tuple[int, int, int]] = []  # (tick, duration, pitch)
         if pattern == "pedal-pulse":
-            # A tense pulse: repeated eighths on the chord's bass, an octave leap at the bar's end.
+            # A tense pulse: repeated eighths on the chord's bass as low as it goes, an octave leap
+            # at the end of every second bar.
+            low_root = _bass_pitch(chord.bass_pc, part.low, part)
             for tick in range(span.start, span.end, EIGHTH):
-                leap = tick + EIGHTH >= bar_start + bar and root + 12 <= part.high
-                hits.append((tick, EIGHTH - 40, root + 12 if leap else root))
+                leap = tick + EIGHTH >= bar_start + bar and bar_index % 2 and low_root + 12 <= part.high
+                hits.append((tick, EIGHTH - 40, low_root + 12 if leap else low_root))
         elif pattern == "walking" and not plan.meter.compound:
             target = _bass_pitch((nxt_chord or chord).bass_pc, root, part)
             n_beats = max(1, span.duration // beat)
