@@ -179,7 +179,14 @@ def main() -> None:
             f"{j['bass_per_beat']:.2f} | "
             f"{100 * j['bass_steps']:.0f}% | {100 * j['hat_on_2_4']:.0f}% |"
         )
-    lines += ["", f"Run time {time.time() - started:.0f} s.", ""]
+    lines += [
+        "",
+        "Bass motion per style, pad doubling, chinese-folk slides, march fanfares and players, lullaby "
+        "resolutions and titles, before and after: arrange_review.md (benchmarks/bench_review.py).",
+        "",
+        f"Run time {time.time() - started:.0f} s.",
+        "",
+    ]
     Path(args.out).write_text("\n".join(lines))
 
 

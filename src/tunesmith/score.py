@@ -31,14 +31,35 @@ class Note:
         return self.start + self.duration
 
 
+BEND_RANGE_SEMITONES = 2
+"""Pitch-bend sensitivity every player assumes (the General MIDI default): the wheel spans +-2 semitones."""
+BEND_MIN, BEND_MAX = -8192, 8191
+BEND_PER_SEMITONE = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class PitchBend:
+    """From ``tick`` on, the track's pitch is bent by ``value`` (-8192..8191, 0 = none;
+    4096 per semitone at the General MIDI range of +-2 semitones)."""
+
+    tick: int
+    value: int
+
+    @property
+    def semitones(self) -> float:
+        return self.value / BEND_PER_SEMITONE
+
+
 @dataclass(slots=True)
 class Track:
-    """An instrument part: General MIDI program 0-127; drum tracks play on channel 10."""
+    """An instrument part: General MIDI program 0-127; drum tracks play on channel 10. ``bends``
+    (pitch-wheel events, in time order) bend every note of the part sounding at the time."""
 
     name: str = ""
     program: int = 0
     is_drum: bool = False
     notes: list[Note] = field(default_factory=list)
+    bends: list[PitchBend] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +218,7 @@ class Score:
         """Sort every list in time order, in place; returns self for chaining."""
         for t in self.tracks:
             t.notes.sort(key=lambda n: (n.start, n.pitch, n.duration))
+            t.bends.sort(key=lambda b: b.tick)
         self.tempos.sort(key=lambda t: t.tick)
         self.time_signatures.sort(key=lambda t: t.tick)
         self.key_signatures.sort(key=lambda k: k.tick)
@@ -218,6 +240,11 @@ def validate(score: Score) -> list[str]:
                 problems.append(f"track {ti} note at {note.start} has duration {note.duration}")
             if not 1 <= note.velocity <= 127:
                 problems.append(f"track {ti} note velocity {note.velocity} outside 1-127")
+        for bend in track.bends:
+            if bend.tick < 0 or not BEND_MIN <= bend.value <= BEND_MAX:
+                problems.append(
+                    f"track {ti} pitch bend {bend.value} at {bend.tick} outside {BEND_MIN}-{BEND_MAX}"
+                )
     for tempo in score.tempos:
         if not 1.0 <= tempo.bpm <= 1000.0:
             problems.append(f"tempo {tempo.bpm} bpm outside 1-1000")

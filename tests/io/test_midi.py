@@ -101,3 +101,24 @@ def test_title_from_a_conductor_track_name() -> None:
     assert score.metadata.title == "Song Title"
     assert [t.name for t in score.tracks] == ["Piano"]
     assert read_midi(DATA / "melody_chords.mid").metadata.title == "Little Tune"  # the marker wins
+
+
+def test_pitch_bends_round_trip_and_a_bent_part_is_reset() -> None:
+    from tunesmith.score import PitchBend
+
+    bends = [PitchBend(0, -8192), PitchBend(60, -4096), PitchBend(120, 0), PitchBend(700, 8191),
+             PitchBend(900, 1)]
+    score = Score(tracks=[Track("erhu", 40, notes=[Note(62, 0, 960, 90)], bends=bends)])
+    back = midi_bytes_to_score(score_to_midi_bytes(score))
+    # The last bend left the pitch bent: the writer resets it where the last note ends.
+    assert back.tracks[0].bends == [*bends, PitchBend(960, 0)]
+    messages = [m for m in mido.MidiFile(file=io.BytesIO(score_to_midi_bytes(score))).tracks[1]
+                if m.type in ("pitchwheel", "note_on")]
+    assert messages[0].type == "pitchwheel" and messages[1].type == "note_on"  # bent before it sounds
+
+
+def test_invalid_pitch_bends_are_reported() -> None:
+    from tunesmith.score import PitchBend, validate
+
+    score = Score(tracks=[Track("erhu", 40, bends=[PitchBend(0, 9000), PitchBend(-5, 0)])])
+    assert len(validate(score)) == 2

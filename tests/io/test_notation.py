@@ -242,12 +242,14 @@ def test_random_scores_give_full_bars_in_every_part_and_honest_counts() -> None:
         assert written + merged == sum(len(t.notes) for t in tracks)
         bars = None
         for part in ET.fromstring(data).findall("part"):
-            lengths = [
-                sum(int(n.findtext("duration") or 0) for n in m.iter("note") if n.find("chord") is None)
-                for m in part.findall("measure")
-            ]
-            assert bars is None or lengths == bars
-            bars = lengths
+            for staff in ({n.findtext("staff") for n in part.iter("note")} or {None}):  # grand staves: each
+                lengths = [
+                    sum(int(n.findtext("duration") or 0) for n in m.iter("note")
+                        if n.find("chord") is None and n.findtext("staff") == staff)
+                    for m in part.findall("measure")
+                ]
+                assert bars is None or lengths == bars
+                bars = lengths
 
 
 def test_chord_symbols_over_rests_are_kept() -> None:
@@ -292,3 +294,80 @@ def test_each_part_gets_a_dynamic_mark_that_follows_its_level(tmp_path: Path) ->
     save(score, tmp_path / "dyn.musicxml")
     marks = re.findall(r"<dynamics><([a-z]+)/>", (tmp_path / "dyn.musicxml").read_text())
     assert marks == ["p", "f"]
+
+
+def _plain(score: Score) -> list[tuple[int, list[tuple[int, int]]]]:
+    return [(t.program, sorted((n.pitch, n.start) for n in t.notes)) for t in score.tracks]
+
+
+def test_transposing_instruments_are_written_at_written_pitch_and_read_back_at_concert_pitch() -> None:
+    line = [Note(p, i * 480, 480) for i, p in enumerate((60, 62, 64, 65, 67, 69, 71, 72))]
+    score = Score(
+        tracks=[Track("melody", 71, False, line), Track("horn", 60, False, [Note(n.pitch - 12, n.start, 480)
+                                                                            for n in line]),
+                Track("alto", 65, False, list(line)), Track("flute", 73, False, list(line))],
+        time_signatures=[TimeSignature(0, 4, 4)],
+        key_signatures=[KeySignature(0, -1, "major")],  # F major, concert
+        chords=[ChordSymbol(0, "F"), ChordSymbol(1920, "Bb")],
+    )
+    root = _xml(score)
+    clarinet, horn, alto, flute = (_part(root, i) for i in range(4))
+    assert clarinet.findtext(".//transpose/chromatic") == "-2" and clarinet.findtext(".//key/fifths") == "1"
+    assert _steps(clarinet)[:2] == [("D", 0), ("E", 0)]  # C sounds from a written D on a B-flat clarinet
+    assert [h.findtext("root/root-step") for h in clarinet.iter("harmony")] == ["G", "C"]  # F, Bb written
+    assert horn.findtext(".//transpose/chromatic") == "-7" and horn.findtext(".//key/fifths") == "0"
+    assert alto.findtext(".//transpose/chromatic") == "-9" and alto.findtext(".//key/fifths") == "2"
+    assert _steps(alto)[0] == ("A", 0)
+    assert flute.find(".//transpose") is None
+    back = musicxml_bytes_to_score(score_to_musicxml_bytes(score))
+    assert _plain(back) == _plain(score)
+    assert [(k.fifths, k.mode) for k in back.key_signatures] == [(-1, "major")]
+
+
+def test_piano_on_a_grand_staff_reads_back_as_one_part() -> None:
+    notes = [Note(48, 0, 1920), Note(64, 0, 960), Note(67, 0, 960), Note(72, 960, 960), Note(43, 1920, 1920),
+             Note(62, 1920, 1920)]
+    score = Score(tracks=[Track("piano", 0, False, notes)], time_signatures=[TimeSignature(0, 4, 4)])
+    part = _part(_xml(score), 0)
+    assert part.findtext(".//staves") == "2"
+    assert [c.findtext("sign") for c in part.iter("clef")] == ["G", "F"]
+    staff_of = {(int(n.findtext("pitch/octave") or 0), n.findtext("pitch/step")): n.findtext("staff")
+                for n in part.iter("note") if n.find("pitch") is not None}
+    assert staff_of[(3, "C")] == "2" and staff_of[(4, "E")] == "1" and staff_of[(5, "C")] == "1"
+    back = musicxml_bytes_to_score(score_to_musicxml_bytes(score))
+    assert _plain(back) == _plain(score)
+    # a bar of broken chord within a hand's span is not cut between the staves
+    from tunesmith.io.musicxml_writer import grand_staff_split
+
+    arpeggio = [Note(p, 3840 + i * 240, 240) for i, p in enumerate((50, 55, 59, 62, 59, 55, 50, 55))]
+    split = grand_staff_split(Track("piano", 0, False, notes + arpeggio), [0, 1920, 3840])
+    assert split is not None and not [n for n in split[0].notes if n.start >= 3840]
+    # a violin stays on one staff
+    assert _xml(Score(tracks=[Track("violin", 40, False, notes)])).find(".//staves") is None
+
+
+def test_played_articulation_is_written_staccato_slurs_and_a_final_fermata() -> None:
+    from tunesmith.score import Section
+
+    short = [Note(72, i * 480, 240) for i in range(4)]  # played detached
+    legato = [Note(p, 1920 + i * 480, 520) for i, p in enumerate((72, 74, 76, 77))]  # each into the next
+    last = [Note(72, 3840, 1800)]
+    score = Score(tracks=[Track("melody", 73, False, short + legato + last)],
+                  time_signatures=[TimeSignature(0, 4, 4)], sections=[Section(3840, 5760, "ending")])
+    notes = [n for n in _part(_xml(score), 0).iter("note") if n.find("pitch") is not None]
+    assert all(n.find("notations/articulations/staccato") is not None for n in notes[:4])
+    assert [s.get("type") for n in notes[4:] for s in n.iter("slur")] == ["start", "stop"]
+    assert notes[-1].find("notations/fermata") is not None
+    assert not any(n.find("notations/fermata") is not None for n in notes[:-1])
+
+
+def test_pitch_wheel_slides_are_written_as_scoops_and_falls() -> None:
+    from tunesmith.score import PitchBend
+
+    notes = [Note(62, 0, 960), Note(64, 960, 960), Note(67, 1920, 960)]
+    bends = [PitchBend(960, -4096), PitchBend(1020, 0), PitchBend(2500, 0), PitchBend(2600, -4096),
+             PitchBend(2900, 0)]
+    score = Score(tracks=[Track("erhu", 40, False, notes, bends)], time_signatures=[TimeSignature(0, 4, 4)])
+    notes_out = [n for n in _part(_xml(score), 0).iter("note") if n.find("pitch") is not None]
+    marks = [[a.tag for a in n.findall("notations/articulations/*")] for n in notes_out]
+    assert marks == [[], ["scoop"], ["falloff"]]

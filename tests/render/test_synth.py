@@ -121,3 +121,22 @@ def test_thread_count_does_not_change_the_music(score, soundfont, monkeypatch):
     assert render_threads() == 3
     monkeypatch.setenv(THREADS_ENV, "zero")
     assert 1 <= render_threads() <= 2
+
+
+def _pitch_hz(audio: np.ndarray, start: float, stop: float) -> float:
+    """Frequency of the strongest spectral peak of the mono mix between ``start`` and ``stop`` s."""
+    mono = audio.mean(axis=0)[int(start * SAMPLE_RATE) : int(stop * SAMPLE_RATE)]
+    spectrum = np.abs(np.fft.rfft(mono * np.hanning(len(mono)), n=1 << 18))
+    return float(np.argmax(spectrum) * SAMPLE_RATE / (1 << 18))
+
+
+def test_pitch_bends_bend_the_sound_and_reset(soundfont):
+    from tunesmith.score import BEND_PER_SEMITONE, PitchBend
+
+    # A4 held 2 s, bent up a whole tone for its second second; the next A4 is back in tune.
+    track = Track("flute", 73, notes=[Note(69, 0, 1920, 100), Note(69, 1920 + 480, 960, 100)],
+                  bends=[PitchBend(960, 2 * BEND_PER_SEMITONE - 1), PitchBend(1920 + 240, 0)])
+    audio = render_stems(_one_track(track), soundfont)[0].audio
+    assert _pitch_hz(audio, 0.2, 0.9) == pytest.approx(440.0, rel=0.02)
+    assert _pitch_hz(audio, 1.2, 1.9) == pytest.approx(493.9, rel=0.02)
+    assert _pitch_hz(audio, 2.6, 3.2) == pytest.approx(440.0, rel=0.02)

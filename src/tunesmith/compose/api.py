@@ -22,7 +22,7 @@ from tunesmith.compose.harmony import Harmony, make_harmony
 from tunesmith.compose.humanize import humanize, note_copy, ritardando
 from tunesmith.compose.jazz import jazz_harmony
 from tunesmith.compose.melody import make_melody
-from tunesmith.compose.ornaments import ornament, rhythm, trio
+from tunesmith.compose.ornaments import ornament_track, resolve_dissonances, rhythm, trio
 from tunesmith.compose.plan import Plan, make_plan
 from tunesmith.compose.rank import WEIGHTS, combined, theory_checks
 from tunesmith.compose.request import ComposeRequest
@@ -184,10 +184,14 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
         melody.notes, copied = break_copied_runs(melody.notes, set(plan.key.scale_pcs()))
     checks = theory_checks(plan, harmony, melody.notes)
     played, tune, keys = trio(plan, harmony, note_copy(melody.notes))
+    if plan.style.resolve_dissonances:
+        tune = resolve_dissonances(plan, played, tune)
     tracks = arrange(plan, played, tune, current)
     tracks[0].notes = rhythm(tracks[0].notes, plan)  # dotted pairs, as written
     humanize(plan, tracks, current)
-    tracks[0].notes = ornament(tracks[0].notes, plan, current)  # the player's grace notes
+    for track in tracks:  # the soloist's grace notes and slides (a dizi counter-line slides too)
+        if track is tracks[0] or (plan.style.ornaments == "chinese" and track.name.startswith("counter")):
+            ornament_track(track, plan, current)
     score = _score(plan, played, tracks, keys)
     # The GAN critic only matters when there is something to rank (or the request asked for it).
     critic = engines.critic_score(score) if plan.request.candidates > 1 or plan.model == "gan" else None

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from tunesmith.compose.engines import set_melody, voice
 from tunesmith.compose.harmony import ChordSpan, Harmony, chord_tones
-from tunesmith.compose.instruments import DRUMS, GM_NAMES, program_range
+from tunesmith.compose.instruments import DRUMS, GM_NAMES, ONE_NOTE_AT_A_TIME, program_range, role_of
 from tunesmith.compose.plan import Plan
 from tunesmith.compose.styles import Part
 from tunesmith.score import Note, Track
@@ -46,7 +46,7 @@ ALTERNATE = {
     "arpeggio-slow": "arpeggio", "sustain": "arpeggio-slow", "oompah": "arpeggio", "afterbeat": "sustain",
     "block": "block", "ostinato": "pulse", "comp": "comp-alt", "comp-sparse": "comp", "comp-alt": "comp",
 }  # fmt: skip
-LIVELIER_BASS = {"sustain": "root", "root": "root-fifth", "pedal": "pedal-pulse", "root-fifth": "root-fifth"}
+LIVELIER_BASS = {"sustain": "root", "root": "root-fifth", "root-fifth": "root-fifth"}
 
 
 def _track(role: str, part: Part, notes: list[Note]) -> Track:
@@ -388,7 +388,36 @@ def _walking_line(plan: Plan, chord: Chord, root: int, target: int, *, beats: in
     return line
 
 
+def _phrase_marks(plan: Plan) -> tuple[set[int], set[int]]:
+    """(bars that open the first phrase of a home section, bars that end a phrase), as bar indices."""
+    home = plan.sections[0].label
+    drone: set[int] = set(range(plan.intro_bars))
+    ends: set[int] = set()
+    for s in plan.sections:
+        first = s.start_bar
+        for k, length in enumerate(s.phrases):
+            if k == 0 and s.label == home:
+                drone.update(range(first, first + length))
+            ends.add(first + length - 1)
+            first += length
+    return drone, ends
+
+
+def _approach(target: int, prev: int, scale: set[int], part: Part) -> int:
+    """A scale step into ``target`` from the side ``prev`` comes from (a passing/approach note)."""
+    direction = -1 if prev < target else 1
+    p = target + direction
+    while p % 12 not in scale:
+        p += direction
+    return p if part.low <= p <= part.high else target - direction * 2
+
+
 def bass(plan: Plan, harmony: Harmony, part: Part, textures: list[Texture] | None = None) -> list[Note]:
+    """The bass line: chord roots (the chord's bass note) in the part's pattern, the fifth and scale
+    approach notes for motion; the pattern 'pedal' holds a tonic drone only where it is idiomatic
+    (the intro and the first phrase of a home section, under chords holding the tonic) and follows
+    the harmony elsewhere; a waltz's one-a-bar bass takes the fifth only on a repeated chord away
+    from a phrase end (root position at cadences)."""
     bar, beat = plan.bar_ticks, plan.meter.beat_ticks
     half = bar // 2 if plan.meter.beats % 2 == 0 else None
     out: list[Note] = []
@@ -396,6 +425,9 @@ def bass(plan: Plan, harmony: Harmony, part: Part, textures: list[Texture] | Non
     vel = round(plan.velocity * 0.85)
     last_bar = len(harmony.bars) - plan.ending_bars
     spans = harmony.spans()
+    drone_bars, phrase_ends = _phrase_marks(plan)
+    scale = set(plan.key.scale_pcs())
+    flowing = "sustain" if plan.mood.energy < 0 or plan.style.drums == "none" else "root-fifth"
     for i, span in enumerate(spans):
         chord = _span_chord(span, plan)
         root = _bass_pitch(chord.bass_pc, prev, part)
@@ -404,26 +436,39 @@ def bass(plan: Plan, harmony: Harmony, part: Part, textures: list[Texture] | Non
         bar_start = bar_index * bar
         texture = _texture_at(plan, textures or [], bar_index)
         pattern = texture.bass if texture is not None else part.pattern
+        nxt = spans[i + 1] if i + 1 < len(spans) else None
+        nxt_chord = _span_chord(nxt, plan) if nxt is not None else None
+        prev_chord = _span_chord(spans[i - 1], plan) if i > 0 else None
+        if pattern == "pedal" and bar_index < last_bar:
+            tones = {(chord.root + k) % 12 for k in chord.intervals}
+            if bar_index in drone_bars and plan.key.tonic in tones:
+                tonic = _bass_pitch(plan.key.tonic, part.low, part)  # a drone sits as low as it can
+                if out and out[-1].pitch == tonic and out[-1].end >= span.start - 20:
+                    out[-1].duration = span.end - 10 - out[-1].start  # the drone holds on
+                else:
+                    out.append(Note(tonic, span.start, span.duration - 10, vel))
+                prev = tonic
+                continue
+            pattern = flowing
         if bar_index >= last_bar or pattern in ("sustain",):
+            again = bool(out) and out[-1].pitch == root
+            long_held = again and (out[-1].duration >= 2 * bar or (len(out) >= 2 and out[-2].pitch == root))
+            if bar_index < last_bar and long_held:
+                # The same chord again and again: the bass changes octave rather than sit still.
+                root = root + 12 if root + 12 <= part.high else root - 12 if root - 12 >= part.low else root
             out.append(Note(root, span.start, span.duration - 10, vel))
             prev = root
             continue
-        if pattern in ("pedal", "pedal-pulse"):
-            tonic = _bass_pitch(plan.key.tonic, part.low, part)  # a drone sits as low as it can
-            if pattern == "pedal":
-                if span.start == bar_start:
-                    out.append(Note(tonic, span.start, bar - 10, vel))
-            else:
-                out += [
-                    Note(tonic, t, EIGHTH - 40, vel if (t - bar_start) % (3 * EIGHTH) == 0 else vel - 14)
-                    for t in range(span.start, span.end, EIGHTH)
-                ]
-            prev = tonic
-            continue
         hits: list[tuple[int, int, int]] = []  # (tick, duration, pitch)
-        if pattern == "walking" and not plan.meter.compound:
-            nxt = spans[i + 1] if i + 1 < len(spans) else span
-            target = _bass_pitch(_span_chord(nxt, plan).bass_pc, root, part)
+        if pattern == "pedal-pulse":
+            # A tense pulse: repeated eighths on the chord's bass as low as it goes, an octave leap
+            # at the end of every second bar.
+            low_root = _bass_pitch(chord.bass_pc, part.low, part)
+            for tick in range(span.start, span.end, EIGHTH):
+                leap = tick + EIGHTH >= bar_start + bar and bar_index % 2 and low_root + 12 <= part.high
+                hits.append((tick, EIGHTH - 40, low_root + 12 if leap else low_root))
+        elif pattern == "walking" and not plan.meter.compound:
+            target = _bass_pitch((nxt_chord or chord).bass_pc, root, part)
             n_beats = max(1, span.duration // beat)
             for b, pitch in enumerate(_walking_line(plan, chord, root, target, beats=n_beats, part=part)):
                 hits.append((span.start + b * beat, beat - 30, pitch))
@@ -433,10 +478,15 @@ def bass(plan: Plan, harmony: Harmony, part: Part, textures: list[Texture] | Non
                 hits.append((tick, EIGHTH - 40, pitch))
         elif pattern in ("oompah", "march"):
             stride = beat
+            repeated = prev_chord is not None and prev_chord.bass_pc == chord.bass_pc
             for k, tick in enumerate(range(span.start, span.end, stride if pattern == "march" else bar)):
                 if pattern == "march" and (tick - bar_start) % (2 * beat if plan.meter.beats >= 4 else beat):
                     continue
-                pitch = root if (k + bar_index) % 2 == 0 else _bass_pitch(fifth_pc, root, part)
+                if pattern == "oompah":
+                    fifth = repeated and bar_index not in phrase_ends and bar_index % 2 == 1
+                else:
+                    fifth = (k + bar_index) % 2 == 1 and not (bar_index in phrase_ends and tick == bar_start)
+                pitch = _bass_pitch(fifth_pc, root, part) if fifth else root
                 hits.append((tick, round(beat * 0.6), pitch))
         else:  # root, root-fifth
             hits.append((span.start, min(span.duration, half or span.duration) - 20, root))
@@ -450,10 +500,49 @@ def bass(plan: Plan, harmony: Harmony, part: Part, textures: list[Texture] | Non
             elif plan.meter.compound and pattern == "root-fifth" and span.duration >= bar:
                 hits[-1] = (span.start, beat - 20, root)
                 hits.append((span.start + beat, beat - 20, _bass_pitch(fifth_pc, root, part)))
+            if (
+                pattern == "root-fifth"
+                and nxt_chord is not None
+                and nxt_chord.bass_pc != chord.bass_pc
+                and span.end % bar == 0
+                and span.end - hits[-1][0] >= 2 * beat
+                and not plan.meter.compound
+            ):
+                # Walk into the next chord: the last beat becomes a scale step onto its bass note.
+                tick, _, pitch = hits[-1]
+                target = _bass_pitch(nxt_chord.bass_pc, pitch, part)
+                if abs(target - pitch) > 2:
+                    hits[-1] = (tick, span.end - beat - tick - 20, pitch)
+                    hits.append((span.end - beat, beat - 20, _approach(target, pitch, scale, part)))
         for tick, dur, pitch in hits:
             out.append(Note(pitch, tick, max(60, dur), vel))
             prev = pitch
     return out
+
+
+def fanfare(plan: Plan, notes: list[Note]) -> list[Note]:
+    """A march's brass answer at each phrase end: the bar's chord (its comping voicing) played as
+    dotted-eighth, sixteenth, quarter ('ta-da-DUM') on every pair of beats, in place of the
+    afterbeats, where the tune holds its cadence note (not in the intro or the closing bars)."""
+    bar, beat = plan.bar_ticks, plan.meter.beat_ticks
+    if plan.meter.compound or plan.meter.beats not in (2, 4):
+        return notes
+    _, ends = _phrase_marks(plan)
+    closing = plan.intro_bars + plan.body_bars - 1
+    bars = {b for b in ends if plan.intro_bars <= b < closing}
+    out = [n for n in notes if n.start // bar not in bars]
+    for b in sorted(bars):
+        inside = sorted((n for n in notes if n.start // bar == b), key=lambda n: n.start)
+        if not inside:
+            continue
+        voicing = sorted({n.pitch for n in inside if n.start == inside[0].start})
+        vel = max(n.velocity for n in inside)
+        for group in range(0, plan.meter.beats, 2):
+            at = b * bar + group * beat
+            figure = ((0, beat * 3 // 4, 6), (beat * 3 // 4, beat // 4, 0), (beat, beat, 10))
+            for offset, length, accent in figure:
+                out += [Note(p, at + offset, length - 20, min(127, vel + accent)) for p in voicing]
+    return sorted(out, key=lambda n: (n.start, n.pitch))
 
 
 # ----- counter-melody and pad -------------------------------------------------------------------------
@@ -636,8 +725,8 @@ def _apart(pad_notes: list[Note], comping: list[Note], part: Part) -> list[Note]
     for n in comping:
         by_pitch.setdefault(n.pitch, []).append(n)
 
-    def doubled(pitch: int, n: Note) -> bool:
-        return any(a.start < n.end and n.start < a.end for a in by_pitch.get(pitch, ()))
+    def doubled(pitch: int, n: Note) -> bool:  # sounding together, humanised edges aside
+        return any(a.start < n.end - 60 and n.start < a.end - 60 for a in by_pitch.get(pitch, ()))
 
     out = []
     for n in pad_notes:
@@ -1009,6 +1098,8 @@ def arrange(
         else:
             n_voices = 4 if acc.pattern in ("strum", "arpeggio", "pulse") else 3
             notes = accompaniment(plan, harmony, acc, melody, n_voices=n_voices, textures=textures)
+            if plan.style.dotted_rhythm:
+                notes = fanfare(plan, notes)
             if herald == "accompaniment":
                 # The comping instrument plays the motif over the intro: its chords there thin out.
                 motif_bars = {n.start // plan.bar_ticks for n in extra}
@@ -1030,12 +1121,52 @@ def arrange(
     drum_track = drums(plan, harmony, textures)
     if drum_track is not None:
         tracks.append(drum_track)
+    tracks = [player for track in tracks for player in split_among_players(track)]
     for track in tracks:
         if not track.is_drum:
-            role = track.name.split(" (")[0]
+            role = role_of(track.name)
             part = parts.get(role)
             low, high = (part.low, part.high) if part is not None else program_range(track.program)
             track.notes = [n for n in track.notes if n.duration > 0]
             for n in track.notes:
                 n.pitch = fold_into(n.pitch, low, high)
+    if "pad" in parts:  # once more on the final pitches: folding into range can meet the comping again
+        comping = [n for t in tracks if role_of(t.name) == "accompaniment" for n in t.notes]
+        for t in tracks:
+            if role_of(t.name) == "pad":
+                t.notes = _apart(t.notes, comping, parts["pad"])
     return tracks
+
+
+def split_among_players(track: Track, most: int = 4) -> list[Track]:
+    """A chord-playing part of an instrument that sounds one note at a time (horns, clarinets)
+    dealt to several players, top note to the first: 'accompaniment 1 (French Horn)', ... Each
+    player's note ends where that player's next one starts; more than ``most`` notes at once leave
+    the lowest extra ones out (doubled elsewhere in a band)."""
+    if track.is_drum or track.program not in ONE_NOTE_AT_A_TIME or not track.notes:
+        return [track]
+    chords: dict[int, list[Note]] = {}
+    for n in track.notes:
+        chords.setdefault(n.start, []).append(n)
+    sounding = 1
+    ordered = sorted(track.notes, key=lambda n: n.start)
+    active: list[int] = []
+    for n in ordered:  # most notes sounding at once
+        active = [e for e in active if e > n.start] + [n.end]
+        sounding = max(sounding, len(active))
+    if sounding == 1:
+        return [track]
+    players = min(most, sounding)
+    lines: list[list[Note]] = [[] for _ in range(players)]
+    for start in sorted(chords):
+        for k, n in enumerate(sorted(chords[start], key=lambda n: -n.pitch)[:players]):
+            line = lines[k]
+            if line and line[-1].end > start:
+                line[-1].duration = max(1, start - line[-1].start)
+            line.append(n)
+    role, _, instrument = track.name.partition(" (")
+    return [
+        Track(f"{role} {k + 1} ({instrument}" if instrument else f"{role} {k + 1}", track.program, notes=line)
+        for k, line in enumerate(lines)
+        if line
+    ]

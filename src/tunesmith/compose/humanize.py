@@ -17,6 +17,7 @@ import itertools
 import math
 import random
 
+from tunesmith.compose.instruments import role_of
 from tunesmith.compose.plan import Plan
 from tunesmith.score import TICKS_PER_QUARTER, Note, TempoChange, Track
 
@@ -59,13 +60,13 @@ def _accent(plan: Plan, tick: int) -> int:
 
 
 def velocities(plan: Plan, track: Track, rng: random.Random) -> None:
-    role = track.name.split(" (")[0]
+    role = role_of(track.name)
     level = ROLE_LEVEL.get(role, 0.8)
     spread = plan.style.velocity_spread
     for n in track.notes:
         pos, contrasting, cadence = _phrase_position(plan, n.start)
         swell = 1.0 + 0.12 * math.sin(math.pi * pos) - (0.06 if cadence else 0.0)
-        base = plan.velocity * level * swell + (5 if contrasting else 0)
+        base = plan.velocity * level * swell * plan.style.dynamic + (5 if contrasting else 0)
         accent = _accent(plan, n.start) * (1.0 if role in ("melody", "accompaniment", "bass") else 0.5)
         jitter = rng.gauss(0.0, spread / 3)
         n.velocity = max(1, min(127, round(base + accent + jitter)))
@@ -92,16 +93,23 @@ def timing(plan: Plan, track: Track, rng: random.Random) -> None:
         n.start = new_start
 
 
+LEGATO_OVERLAP = 30  # ticks a legato note is held into the next (the notation reads it as a slur)
+
+
 def articulate(plan: Plan, track: Track) -> None:
     """Detached notes when excited (shorter by the plan's articulation factor, shorter still when
-    tense: staccato); legato when calm (each note held into the next)."""
+    tense or in a staccato style such as the march); legato when calm or in a legato style
+    (lullaby, ballad): each melody note held a little into the next."""
     beat = plan.meter.beat_ticks
+    style = plan.style.articulation
     factor = plan.articulation * (0.75 if plan.mood.staccato else 1.0)
-    if plan.mood.legato and track.name.startswith("melody"):
+    factor *= 0.65 if style == "staccato" else 1.0
+    legato = plan.mood.legato or (style == "legato" and not plan.mood.staccato)
+    if legato and track.name.startswith("melody"):
         ordered = sorted(track.notes, key=lambda n: n.start)
         for a, b in itertools.pairwise(ordered):
-            if 0 < b.start - a.end <= beat // 2:
-                a.duration = b.start - a.start
+            if 0 <= b.start - a.end <= beat // 2 and b.start > a.start:
+                a.duration = b.start - a.start + (LEGATO_OVERLAP if a.pitch != b.pitch else -10)
         return
     for n in track.notes:
         if n.duration < beat:

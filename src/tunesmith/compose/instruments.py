@@ -121,3 +121,15 @@ DRUMS: dict[str, int] = {
     "low_bongo": 61, "high_bongo": 60, "low_conga": 64, "mute_conga": 62, "woodblock": 77,
     "triangle": 81, "bass_drum": 35,
 }  # fmt: skip
+
+
+ONE_NOTE_AT_A_TIME = frozenset({*range(56, 61), *range(64, 80)})
+"""Solo brass, reeds and pipes: a player sounds one note, so a chord needs several players."""
+
+
+def role_of(track_name: str) -> str:
+    """The arranger's role of a track named 'role (Instrument)' or 'role 2 (Instrument)' (the second
+    player of a part whose chords are split among players)."""
+    role = track_name.split(" (", maxsplit=1)[0]
+    head, _, number = role.rpartition(" ")
+    return head if head and number.isdigit() else role

@@ -18,6 +18,7 @@ from tunesmith.compose.instruments import lookup, program_range
 from tunesmith.compose.mood import MoodProfile, mood_profile, mood_tempo
 from tunesmith.compose.request import MODELS, ComposeRequest, form_sections, is_roman, parse_progression
 from tunesmith.compose.styles import Part, Style, load_style
+from tunesmith.compose.titles import make_title
 from tunesmith.errors import ControlError
 from tunesmith.score import TICKS_PER_QUARTER
 from tunesmith.theory.chord import parse_chord
@@ -360,13 +361,7 @@ def _mood_parts(parts: dict[str, Part], mood: MoodProfile, user_ensemble: bool) 
     return out
 
 
-_TITLE_WORDS = {
-    "positive": ("Morning", "Harvest", "Lantern", "Meadow", "Sunlit", "Dancing", "Bright", "Riverside"),
-    "negative": ("Winter", "Lonely", "Grey", "Fading", "Distant", "Shadow", "Rain", "Twilight"),
-    "nouns": ("Air", "Tune", "Song", "Dance", "Reel", "Round", "Hymn", "Serenade", "Road", "Hill"),
-}
-
-
 def _title(style: Style, key: Key, request: ComposeRequest, rng: random.Random) -> str:
-    words = _TITLE_WORDS["negative" if request.valence_arousal()[0] < MINOR_BELOW_VALENCE else "positive"]
-    return f"{rng.choice(words)} {rng.choice(_TITLE_WORDS['nouns'])} ({style.name}, {key.name})"
+    del key
+    return make_title(style.name, *request.valence_arousal(), rng.randrange(1 << 30))
+

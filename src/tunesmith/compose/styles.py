@@ -104,6 +104,14 @@ class Style:
     meter_weights: tuple[float, ...] = ()
     """How often each of ``meters`` is chosen when the request names none (the style corpus's
     proportions); empty: always the first."""
+    resolve_dissonances: bool = False
+    """Melody notes outside the chord on strong beats resolve by step or become chord tones (lullaby)."""
+    dynamic: float = 1.0
+    """Scale of every velocity: a lullaby or an ambient piece is played softer (timbre and the
+    written dynamics; the mix and master set the final level)."""
+    articulation: str = ""
+    """'staccato' (short notes played detached: march) or 'legato' (the melody held note into
+    note: lullaby, ballad); empty: the mood decides alone."""
     progression: str = ""
     """'rules:jazz': chords from the rule-based ii-V-I generator (tunesmith.compose.jazz) instead of
     the chord model and the progression lists; empty: the usual harmony stage."""
@@ -310,6 +318,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         swing=float(human.get("swing", 0.0)),
         timing_ms=float(human.get("timing_ms", 10.0)),
         velocity_spread=float(human.get("velocity", 8.0)),
+        dynamic=min(1.5, max(0.3, float(human.get("dynamic", 1.0)))),
         drums=_choice(str(data.get("drums", {}).get("pattern", "none")), DRUM_PATTERNS, "drum pattern", path),
         parts=parts,
         drum_gain_db=float(data.get("drums", {}).get("gain_db", -4.0)),
@@ -325,6 +334,10 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         ),
         dotted_rhythm=bool(arrangement.get("dotted_rhythm", False)),
         trio=bool(arrangement.get("trio", False)),
+        resolve_dissonances=bool(arrangement.get("resolve_dissonances", False)),
+        articulation=_choice(
+            str(arrangement.get("articulation", "")), ("", "staccato", "legato"), "articulation", path
+        ),
         progression=_choice(str(harmony.get("progression", "")), PROGRESSIONS, "harmony.progression", path),
         vocabulary_major=_vocabulary(harmony.get("vocabulary_major"), path, "harmony.vocabulary_major"),
         vocabulary_minor=_vocabulary(harmony.get("vocabulary_minor"), path, "harmony.vocabulary_minor"),

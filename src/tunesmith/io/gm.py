@@ -107,3 +107,23 @@ DRUM_KIT: dict[int, Drum] = {
 def drum(key: int) -> Drum:
     """How percussion key ``key`` is written; keys outside GM's 35-81 sit on the middle line."""
     return DRUM_KIT.get(key) or Drum(f"Percussion {key}", "B", 4, "x")
+
+
+TRANSPOSING: dict[int, tuple[int, int]] = {
+    # program: (diatonic steps, semitones) added to the written pitch to give the sounding one,
+    # as MusicXML's <transpose> says it (a B-flat clarinet sounds a major second below its part)
+    56: (-1, -2),  # trumpet in B-flat
+    59: (-1, -2),  # muted trumpet
+    60: (-4, -7),  # horn in F
+    64: (-1, -2),  # soprano sax in B-flat
+    65: (-5, -9),  # alto sax in E-flat
+    66: (-8, -14),  # tenor sax in B-flat (a ninth)
+    67: (-12, -21),  # baritone sax in E-flat (an octave and a sixth)
+    69: (-4, -7),  # English horn in F
+    71: (-1, -2),  # clarinet in B-flat
+    72: (7, 12),  # piccolo, written an octave below its sound
+}
+"""General MIDI programs whose parts are written transposed (concert pitch is what plays)."""
+
+GRAND_STAFF = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 46})
+"""Keyboards and the harp: written on two staves (treble over bass)."""

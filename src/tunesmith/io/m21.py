@@ -181,6 +181,9 @@ def score_from_m21(stream: Any, source: str = "") -> Score:
         if not scores:
             return Score(metadata=Metadata(source=source), tempos=[TempoChange(0, DEFAULT_BPM)])
         stream = scores[0]
+    for part in getattr(stream, "parts", []):
+        if part.atSoundingPitch is False:  # a transposing part (<transpose>): read at concert pitch
+            part.toSoundingPitch(inPlace=True)
     parts, events_per_part = _part_events(stream)
 
     score = Score(metadata=_metadata(stream, source))
@@ -189,11 +192,20 @@ def score_from_m21(stream: Any, source: str = "") -> Score:
     keys: dict[int, KeySignature] = {}
     chords: dict[tuple[int, str], ChordSymbol] = {}
     marks: dict[int, str] = {}
+    staves: dict[str, Track] = {}  # the staves of one part (a piano's grand staff) are one track
     for i, (part, events) in enumerate(zip(parts, events_per_part, strict=True)):
         name, program, is_drum = _program_and_drum(part)
-        track = Track(name or f"Part {i + 1}", program, is_drum, _part_notes(events, is_drum))
-        track.notes.sort(key=lambda n: (n.start, n.pitch, n.duration))
-        score.tracks.append(track)
+        notes = _part_notes(events, is_drum)
+        group = str(part.id).rsplit("-Staff", 1)[0] if type(part).__name__ == "PartStaff" else None
+        if group is not None and group in staves:
+            staves[group].notes += notes
+            staves[group].notes.sort(key=lambda n: (n.start, n.pitch, n.duration))
+        else:
+            track = Track(name or f"Part {i + 1}", program, is_drum, notes)
+            track.notes.sort(key=lambda n: (n.start, n.pitch, n.duration))
+            score.tracks.append(track)
+            if group is not None:
+                staves[group] = track
         for offset, el in events:
             tick = _tick(offset)
             if isinstance(el, harmony.ChordSymbol):

@@ -9,8 +9,11 @@ What MIDI has no event for travels as marker meta events (type 0x06), all at the
 
 Markers without one of these prefixes (written by other programs) are read as section starts;
 without a title marker, the name of a note-less first (conductor) track is taken as the title.
-Tempos are read rounded to 0.01 bpm (MIDI stores whole microseconds per quarter), key
-signatures keep fifths and major/minor, drum tracks are those on channel 10.
+Pitch bends (a part's pitch-wheel events, 4096 per semitone at the General MIDI range of +-2)
+travel as they are; a part whose last bend leaves the pitch bent gets a reset where its last note
+ends, so the next piece on the channel is in tune. Tempos are read rounded to 0.01 bpm (MIDI
+stores whole microseconds per quarter), key signatures keep fifths and major/minor, drum tracks
+are those on channel 10.
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ from typing import Any
 from tunesmith.errors import CorruptFileError
 from tunesmith.fileutil import write_bytes_atomic
 from tunesmith.score import (
+    BEND_MAX,
+    BEND_MIN,
     DEFAULT_BPM,
     TICKS_PER_QUARTER,
     ChordSymbol,
     KeySignature,
     Metadata,
     Note,
+    PitchBend,
     Score,
     Section,
     TempoChange,
@@ -94,8 +100,11 @@ def _conductor_track_name(data: bytes) -> str:
 def _from_symusic(raw: Any, source: str) -> Score:
     score = Score(metadata=Metadata(source=source))
     for t in raw.tracks:
+        bends = [PitchBend(int(b.time), int(b.value)) for b in t.pitch_bends
+                 if b.time >= 0 and BEND_MIN <= b.value <= BEND_MAX]
         score.tracks.append(Track(str(t.name), int(t.program) if 0 <= t.program <= 127 else 0,
-                                  bool(t.is_drum), _notes(t.notes.numpy())))
+                                  bool(t.is_drum), _notes(t.notes.numpy()),
+                                  sorted(bends, key=lambda b: b.tick)))
     tempos: dict[int, float] = {}
     for tempo in raw.tempos:
         bpm = round(float(tempo.qpm), 2)
@@ -245,8 +254,15 @@ def _part(track: Track, channel: int) -> bytes:
     events: list[tuple[int, int, bytes]] = [(0, -2, _meta(0x03, clean_text(track.name).encode()))]
     events.append((0, -1, bytes((0xC0 | channel, track.program & 0x7F))))  # on 10: the drum kit
     for n in track.notes:
-        events.append((n.start, 1, bytes((0x90 | channel, n.pitch & 0x7F, n.velocity & 0x7F))))
+        events.append((n.start, 2, bytes((0x90 | channel, n.pitch & 0x7F, n.velocity & 0x7F))))
         events.append((n.end, 0, bytes((0x80 | channel, n.pitch & 0x7F, 0))))
+    bends = sorted(track.bends, key=lambda b: b.tick)
+    if bends and bends[-1].value != 0:
+        end = max((n.end for n in track.notes), default=bends[-1].tick)
+        bends.append(PitchBend(max(end, bends[-1].tick), 0))
+    for b in bends:  # after the note-offs and before the note-ons of its tick
+        raw = max(0, min(16383, b.value + 8192))
+        events.append((b.tick, 1, bytes((0xE0 | channel, raw & 0x7F, raw >> 7))))
     return _chunk(events)
 
 

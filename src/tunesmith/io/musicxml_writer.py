@@ -8,6 +8,15 @@ percussion on a percussion clef without key signature: every GM key has its staf
 notehead (x for cymbals and hi-hats) and its own <score-instrument>, so readers map each note
 back to its MIDI key. Chord symbols are <harmony> with the figure's kind text as written, tempo a
 metronome mark with <sound tempo>, sections rehearsal marks, all on the top part.
+
+Transposing instruments (B-flat clarinet and trumpet, F horn, E-flat alto sax, ...; io.gm) are
+written at their written pitch with their key and a <transpose> that gives concert pitch back.
+Keyboards and the harp are written on a grand staff: notes from middle C up on the treble staff,
+below it on the bass staff, except that a bar within a hand's span stays on one staff.
+Articulation comes from how the notes are played: a note held under 60% of the time to the next
+onset (a quarter or shorter) is staccato, a run of notes each held into the next (legato) is slurred,
+two bars at most; a part's pitch-wheel slides are written as scoop, plop and falloff marks; the last
+chord of a piece with an "ending" section (the composer's held final chord) carries a fermata.
 """
 
 from __future__ import annotations
@@ -16,11 +25,12 @@ import statistics
 from xml.sax.saxutils import escape, quoteattr
 
 from tunesmith.io.engrave import Bar, Item, Layout, layout
-from tunesmith.io.gm import drum, notation_name
+from tunesmith.io.gm import GRAND_STAFF, TRANSPOSING, drum, notation_name
 from tunesmith.io.m21 import _FIGURE, _kind_for_text  # the one chord-kind table for both directions
 from tunesmith.io.midi import clean_text, track_channels
 from tunesmith.io.spelling import spell_pitch
-from tunesmith.score import KeySignature, Score, Track
+from tunesmith.score import KeySignature, Note, Score, Track
+from tunesmith.theory.pitch import LETTER_PC
 
 DIVISIONS = 480
 _ACCIDENTAL = {-2: "flat-flat", -1: "flat", 0: "natural", 1: "sharp", 2: "double-sharp"}
@@ -83,14 +93,95 @@ def _harmony(figure: str) -> str:
     return out + "</harmony>"
 
 
+_LETTERS = "CDEFGAB"
+
+
+def _fifths_shift(diatonic: int, chromatic: int) -> int:
+    """Fifths added to a key signature by transposing ``diatonic`` steps, ``chromatic`` semitones."""
+    return next(
+        (f for f in range(-6, 7) if (7 * f - chromatic) % 12 == 0 and (4 * f - diatonic) % 7 == 0), 0
+    )
+
+
+def _written_key(key: KeySignature, diatonic: int, chromatic: int) -> KeySignature:
+    fifths = key.fifths + _fifths_shift(diatonic, chromatic)
+    fifths = fifths - 12 if fifths > 7 else fifths + 12 if fifths < -7 else fifths
+    return KeySignature(key.tick, fifths, key.mode)
+
+
+def _transpose_name(letter: str, acc: str, diatonic: int, chromatic: int) -> str:
+    alter = {"#": 1, "♯": 1, "b": -1, "♭": -1}.get(acc, 0)
+    pc = (LETTER_PC[letter.upper()] + alter + chromatic) % 12
+    new = _LETTERS[(_LETTERS.index(letter.upper()) + diatonic) % 7]
+    shift = (pc - LETTER_PC[new] + 6) % 12 - 6
+    return new + ("#" * shift if shift > 0 else "b" * -shift)
+
+
+def _transpose_figure(figure: str, diatonic: int, chromatic: int) -> str:
+    """A chord symbol moved by an interval (a transposing part shows its written chords)."""
+    match = _FIGURE.match(figure.strip())
+    if match is None or figure == "N.C.":
+        return figure
+    letter, acc, text, bass_letter, bass_acc = match.groups()
+    out = _transpose_name(letter, acc or "", diatonic, chromatic) + text
+    if bass_letter:
+        bass = _transpose_name(bass_letter, bass_acc or "", diatonic, chromatic)
+        out += "/" + (bass.lower() if bass_letter.islower() else bass)
+    return out
+
+
+HAND_SPAN = 14
+"""Semitones a bar's notes may span and still be written on one staff (a broken chord stays whole)."""
+
+
+def grand_staff_split(track: Track, bar_starts: list[int] | None = None) -> tuple[Track, Track] | None:
+    """(treble, bass) halves of a keyboard or harp part, or None when it keeps one staff (another
+    instrument, or nearly every note on one side of middle C). A bar whose notes lie within
+    HAND_SPAN goes whole to the staff of its middle note (an arpeggio is not cut between staves);
+    a wider bar is split at middle C."""
+    if track.is_drum or track.program not in GRAND_STAFF or not track.notes:
+        return None
+    import bisect
+
+    starts = bar_starts or [0]
+    by_bar: dict[int, list[Note]] = {}
+    for n in track.notes:
+        by_bar.setdefault(bisect.bisect_right(starts, n.start), []).append(n)
+    upper: list[Note] = []
+    lower: list[Note] = []
+    for notes in by_bar.values():
+        pitches = sorted(n.pitch for n in notes)
+        if pitches[-1] - pitches[0] <= HAND_SPAN:
+            (upper if statistics.median_low(pitches) >= 60 else lower).extend(notes)
+        else:
+            upper += [n for n in notes if n.pitch >= 60]
+            lower += [n for n in notes if n.pitch < 60]
+    if min(len(upper), len(lower)) < max(1, len(track.notes) // 20):
+        return None
+    return (Track(track.name, track.program, False, upper), Track(track.name, track.program, False, lower))
+
+
 def _number(value: float, places: int) -> str:
     return f"{round(value, places):.{places}f}".rstrip("0").rstrip(".")
 
 
 class _PartWriter:
-    def __init__(self, score: Score, track: Track, index: int, lay: Layout) -> None:
+    def __init__(
+        self, score: Score, track: Track, index: int, lay: Layout, *, number: int = 0, staves: int = 1
+    ) -> None:
+        """``index``: the part's first staff among the layout's parts; ``staves`` 1 or 2 (a grand
+        staff's treble and bass come in turn); ``number``: the part's place in the score."""
         self.score, self.track, self.index, self.lay = score, track, index, lay
-        self.pid = f"P{index + 1}"
+        self.staves = staves
+        self.pid = f"P{number + 1}"
+        self.shift = (0, 0) if track.is_drum else TRANSPOSING.get(track.program, (0, 0))
+        name = track.name.lower()
+        self.slurs = index == 0 or name.startswith(_MELODIC_ROLES)  # phrasing marks on the lines only
+        self.played = _played(track.notes)
+        self.bends = sorted(track.bends, key=lambda b: b.tick)
+        self.bend_ticks = [b.tick for b in self.bends]
+        ending = any(sec.label == "ending" for sec in score.sections)
+        self.last_items = _last_sounding(lay, index, staves) if ending else set()
         self.keys = sorted(score.key_signatures, key=lambda k: k.tick)
         self.chords = sorted(score.chords, key=lambda c: c.tick)
         self.chord_ticks = [lay.marks.get(c.tick, c.tick) for c in self.chords]
@@ -128,7 +219,13 @@ class _PartWriter:
         for k in self.keys:
             if self.lay.marks.get(k.tick, k.tick) <= tick:
                 current = k
-        return current
+        return self._written(current)
+
+    def _written(self, key: KeySignature | None) -> KeySignature | None:
+        """The key as this part reads it (a transposing instrument's own key)."""
+        if key is None or self.shift == (0, 0):
+            return key
+        return _written_key(key, -self.shift[0], -self.shift[1])
 
     def chord_at(self, tick: int) -> str | None:
         import bisect
@@ -167,14 +264,26 @@ class _PartWriter:
                 )
                 events.setdefault(lay.marks.get(s.start, s.start), []).append(text)
             for c in self.chords:
-                events.setdefault(lay.marks.get(c.tick, c.tick), []).append(_harmony(c.figure))
+                figure = c.figure
+                if self.shift[1]:
+                    figure = _transpose_figure(figure, -self.shift[0], -self.shift[1])
+                events.setdefault(lay.marks.get(c.tick, c.tick), []).append(_harmony(figure))
         if not track.is_drum:
             self._dynamics(events)
         self.events, self.key_events = events, key_events
         parts = [f'<part id="{self.pid}">']
-        clef = clef_for(track, top)
-        for number, (bar, items) in enumerate(zip(lay.bars, lay.parts[self.index], strict=True)):
-            parts.append(self._measure(number, bar, items, clef))
+        if self.staves == 2:
+            clefs = [("G", 2, 0), ("F", 4, 0)]
+        else:
+            written = track
+            if self.shift[1]:  # the clef of the written notes
+                written = Track(track.name, track.program, False,
+                                [Note(n.pitch - self.shift[1], n.start, n.duration) for n in track.notes])
+            clefs = [clef_for(written, top)]
+        staff_items = lay.parts[self.index : self.index + self.staves]
+        self._slurring = [False] * self.staves
+        for number, bar in enumerate(lay.bars):
+            parts.append(self._measure(number, bar, [items[number] for items in staff_items], clefs))
         parts.append("</part>")
         return "".join(parts)
 
@@ -199,7 +308,8 @@ class _PartWriter:
                 last = mark
 
     def _attributes(
-        self, number: int, bar: Bar, clef: tuple[str, int, int], key: KeySignature | None, key_changed: bool
+        self, number: int, bar: Bar, clefs: list[tuple[str, int, int]], key: KeySignature | None,
+        key_changed: bool,
     ) -> str:
         out = ""
         if number == 0:
@@ -210,30 +320,45 @@ class _PartWriter:
             meter = bar.meter
             out += f"<time><beats>{meter.numerator}</beats><beat-type>{meter.denominator}</beat-type></time>"
         if number == 0:
-            sign, line, octave = clef
-            out += f"<clef><sign>{sign}</sign><line>{line}</line>"
-            out += (f"<clef-octave-change>{octave}</clef-octave-change>" if octave else "") + "</clef>"
+            if len(clefs) > 1:
+                out += f"<staves>{len(clefs)}</staves>"
+            for staff, (sign, line, octave) in enumerate(clefs, 1):
+                numbered = f' number="{staff}"' if len(clefs) > 1 else ""
+                out += f"<clef{numbered}><sign>{sign}</sign><line>{line}</line>"
+                out += (f"<clef-octave-change>{octave}</clef-octave-change>" if octave else "") + "</clef>"
+            if self.shift != (0, 0):
+                out += f"<transpose><diatonic>{self.shift[0]}</diatonic><chromatic>{self.shift[1]}"
+                out += "</chromatic></transpose>"
         return f"<attributes>{out}</attributes>" if out else ""
 
-    def _measure(self, number: int, bar: Bar, items: list[Item], clef: tuple[str, int, int]) -> str:
+    def _measure(
+        self, number: int, bar: Bar, staff_items: list[list[Item]], clefs: list[tuple[str, int, int]]
+    ) -> str:
         events, key_events = self.events, self.key_events
         label = "0" if bar.pickup else str(number if self.lay.bars[0].pickup else number + 1)
         implicit = ' implicit="yes"' if bar.pickup else ""
         out = [f'<measure number="{label}"{implicit}>']
         key = self.key_at(bar.start)
         first_key = key_events.get(bar.start)
-        out.append(self._attributes(number, bar, clef, key, first_key is not None and number > 0))
-        alters = _key_alters(key.fifths if key is not None else 0)
-        state: dict[tuple[str, int], int] = {}
-        for item in items:
-            if item.start != bar.start and item.start in key_events and not self.track.is_drum:
-                k = key_events[item.start]
-                out.append(
-                    f"<attributes><key><fifths>{k.fifths}</fifths><mode>{k.mode}</mode></key></attributes>"
-                )
-                key, alters, state = k, _key_alters(k.fifths), {}
-            out += events.pop(item.start, [])
-            out.append(self._item(item, key, alters, state))
+        out.append(self._attributes(number, bar, clefs, key, first_key is not None and number > 0))
+        for staff, items in enumerate(staff_items):
+            if staff:
+                out.append(f"<backup><duration>{sum(i.duration for i in staff_items[0])}</duration></backup>")
+            key = self.key_at(bar.start)
+            alters = _key_alters(key.fifths if key is not None else 0)
+            state: dict[tuple[str, int], int] = {}
+            for item in items:
+                if item.start != bar.start and item.start in key_events and not self.track.is_drum:
+                    k = self._written(key_events[item.start])
+                    assert k is not None
+                    if not staff:
+                        out.append(
+                            f"<attributes><key><fifths>{k.fifths}</fifths><mode>{k.mode}</mode></key></attributes>"
+                        )
+                    key, alters, state = k, _key_alters(k.fifths), {}
+                if not staff:
+                    out += events.pop(item.start, [])
+                out.append(self._item(item, key, alters, state, staff))
         return "".join(out) + "</measure>"
 
     def _item(
@@ -242,19 +367,23 @@ class _PartWriter:
         key: KeySignature | None,
         alters: dict[str, int],
         state: dict[tuple[str, int], int],
+        staff: int = 0,
     ) -> str:
         common_tail = self._tail(item)
+        on_staff = f"<staff>{staff + 1}</staff>" if self.staves > 1 else ""
+        voice = f"<voice>{4 * staff + 1}</voice>"
         if not item.pitches:
             if item.whole_bar:
                 return (
-                    f'<note><rest measure="yes"/><duration>{item.duration}</duration><voice>1</voice></note>'
+                    f'<note><rest measure="yes"/><duration>{item.duration}</duration>{voice}{on_staff}</note>'
                 )
             tuplet = f"<notations>{common_tail[1]}</notations>" if common_tail[1] else ""
             return (
-                f"<note><rest/><duration>{item.duration}</duration><voice>1</voice>{common_tail[0]}"
-                f"{self._time_mod(item)}{tuplet}</note>"
+                f"<note><rest/><duration>{item.duration}</duration>{voice}{common_tail[0]}"
+                f"{self._time_mod(item)}{on_staff}{tuplet}</note>"
             )
-        figure = self.chord_at(item.start)
+        figure = None if self.shift[1] else self.chord_at(item.start)
+        marks = self._articulation(item, staff)
         notes = []
         for i, (pitch, tied_from, tied_on, velocity) in enumerate(item.pitches):
             head = "<chord/>" if i else ""
@@ -269,7 +398,7 @@ class _PartWriter:
                 if d.notehead != "normal":
                     notehead = f"<notehead>{d.notehead}</notehead>"
             else:
-                step, alter, octave = spell_pitch(pitch, key, figure)
+                step, alter, octave = spell_pitch(pitch - self.shift[1], key, figure)
                 body = f"<pitch><step>{step}</step>" + (f"<alter>{alter}</alter>" if alter else "")
                 body += f"<octave>{octave}</octave></pitch>"
                 shown = state.get((step, octave), alters.get(step, 0))
@@ -278,15 +407,66 @@ class _PartWriter:
                 if not tied_from:
                     state[(step, octave)] = alter
             type_part, tail = common_tail
-            notations = tied + (tail if i == 0 else "")
+            notations = tied + (tail + marks if i == 0 else "")
             notes.append(
                 f'<note dynamics="{_number(velocity * 100 / 90, 2)}">{head}{body}<duration>{item.duration}'
-                f"</duration>{ties}{instrument}<voice>1</voice>{type_part}{accidental}"
-                f"{self._time_mod(item)}{notehead}{''.join(self._beams(item) if i == 0 else [])}"
+                f"</duration>{ties}{instrument}{voice}{type_part}{accidental}"
+                f"{self._time_mod(item)}{notehead}{on_staff}{''.join(self._beams(item) if i == 0 else [])}"
                 + (f"<notations>{notations}</notations>" if notations else "")
                 + "</note>"
             )
         return "".join(notes)
+
+    def _articulation(self, item: Item, staff: int) -> str:
+        """Slur, staccato and fermata notations of a sounding item, from how its notes were played."""
+        if self.track.is_drum:
+            return ""
+        pitch, tied_from, tied_on, _ = item.pitches[0]
+        out = ""
+        if not tied_from:
+            played = _nearest(self.played, pitch, item.start)
+            if played is not None:
+                held, legato, onset, end = played
+                slurring = self._slurring[staff]
+                bar = next((k for k, b in enumerate(self.lay.bars) if b.start <= item.start < b.end), 0)
+                breath = legato and (bar % 2 == 1 and _ends_bar(self.lay, bar, item))
+                if slurring and (not legato or breath):
+                    out += '<slur type="stop"/>'
+                    self._slurring[staff] = False
+                elif not slurring and legato and not breath and len(item.pitches) == 1 and self.slurs:
+                    out += '<slur type="start"/>'
+                    self._slurring[staff] = True
+                marks = self._slides(onset, end)
+                if not tied_on and item.duration <= 480 and held <= 0.6:
+                    marks = "<staccato/>" + marks
+                if marks:
+                    out += f"<articulations>{marks}</articulations>"
+        if (staff, item.start) in self.last_items:
+            if self._slurring[staff]:
+                out += '<slur type="stop"/>'
+                self._slurring[staff] = False
+            out += '<fermata type="upright"/>'
+        return out
+
+    def _slides(self, onset: int, end: int) -> str:
+        """Scoop or plop (a pitch-wheel slide into the note) and falloff (a fall at its end)."""
+        if not self.bends:
+            return ""
+        import bisect
+
+        i = bisect.bisect_left(self.bend_ticks, onset - 10)
+        out = ""
+        if i < len(self.bends) and self.bends[i].tick <= onset + 10 and self.bends[i].value:
+            out += "<scoop/>" if self.bends[i].value < 0 else "<plop/>"
+        previous = self.bends[i - 1].value if i else 0
+        for b in self.bends[i:]:
+            if b.tick >= end - 10:  # a bend at the next onset belongs to the next note
+                break
+            if b.tick > onset + 10 and previous == 0 and b.value < 0:
+                out += "<falloff/>"
+                break
+            previous = b.value
+        return out
 
     @staticmethod
     def _time_mod(item: Item) -> str:
@@ -309,8 +489,15 @@ class _PartWriter:
 def score_to_musicxml(score: Score, time_limit_s: float = 60.0) -> tuple[bytes, int, int]:
     """(MusicXML document, notes written, notes merged into another) for ``score``."""
     tracks = score.tracks or [Track("Empty")]
+    staves: list[Track] = []
+    firsts: list[tuple[int, int]] = []  # per part: (its first staff, staff count)
+    bars = score.bar_starts(max((n.end for t in tracks for n in t.notes), default=1))
+    for t in tracks:
+        split = grand_staff_split(t, bars)
+        firsts.append((len(staves), 2 if split else 1))
+        staves += list(split) if split else [t]
     work = Score(
-        tracks,
+        staves,
         score.tempos,
         score.time_signatures,
         score.key_signatures,
@@ -319,7 +506,10 @@ def score_to_musicxml(score: Score, time_limit_s: float = 60.0) -> tuple[bytes, 
         score.metadata,
     )
     lay = layout(work, time_limit_s)
-    writers = [_PartWriter(work, t, i, lay) for i, t in enumerate(tracks)]
+    writers = [
+        _PartWriter(work, t, first, lay, number=number, staves=count)
+        for number, (t, (first, count)) in enumerate(zip(tracks, firsts, strict=True))
+    ]
     channels = track_channels(tracks)
     md = score.metadata
     head = [
@@ -347,3 +537,61 @@ def _dynamic_mark(velocity: float) -> str:
         if velocity < below:
             return mark
     return "ff"
+
+
+def _played(notes: list[Note]) -> dict[int, list[tuple[int, float, bool, int]]]:
+    """pitch -> (onset, share of the time to the next onset it is held, slurred to the next?) of a
+    part's notes, by onset (the time counted at most a quarter). Slurred: held clearly into the
+    next onset, in a run of at least three notes so held (two touching notes are no phrase)."""
+    import bisect
+
+    ordered = sorted(notes, key=lambda n: n.start)
+    onsets = sorted({n.start for n in notes})
+    held: list[bool] = []
+    spaces: list[int] = []
+    for n in ordered:
+        i = bisect.bisect_right(onsets, n.start)
+        nxt = onsets[i] if i < len(onsets) else None
+        held.append(nxt is not None and n.end > nxt + 12)
+        spaces.append(min(480, (nxt if nxt is not None else n.end) - n.start))
+    run = [0] * len(ordered)  # legato notes from here on
+    for k in range(len(ordered) - 1, -1, -1):
+        run[k] = (run[k + 1] + 1 if k + 1 < len(ordered) else 1) if held[k] else 0
+    out: dict[int, list[tuple[int, float, bool, int]]] = {}
+    for k, n in enumerate(ordered):
+        chained = held[k] and (run[k] >= 2 or (k > 0 and held[k - 1]))
+        out.setdefault(n.pitch, []).append((n.start, n.duration / max(1, spaces[k]), chained, n.end))
+    return out
+
+
+def _nearest(
+    played: dict[int, list[tuple[int, float, bool, int]]], pitch: int, written: int
+) -> tuple[float, bool, int, int] | None:
+    """(held share, legato?, onset, end) of the played note of ``pitch`` nearest the written onset."""
+    import bisect
+
+    row = played.get(pitch)
+    if not row:
+        return None
+    i = bisect.bisect_left(row, (written, -1.0, False, 0))
+    best = min(row[max(0, i - 1) : i + 1], key=lambda r: abs(r[0] - written))
+    return (best[1], best[2], best[0], best[3]) if abs(best[0] - written) <= 120 else None
+
+
+def _ends_bar(lay: Layout, bar: int, item: Item) -> bool:
+    """Whether ``item`` is the last one sounding in its bar (where a two-bar slur breathes)."""
+    b = lay.bars[bar]
+    return item.start + item.duration >= b.end
+
+
+def _last_sounding(lay: Layout, first: int, staves: int) -> set[tuple[int, int]]:
+    """(staff, written onset) of each staff's last sounding item where it stands in the last two
+    bars (the held final chord that takes the fermata)."""
+    out: set[tuple[int, int]] = set()
+    for staff in range(staves):
+        for items in reversed(lay.parts[first + staff][-2:]):
+            sounding = [i for i in items if i.pitches]
+            if sounding:
+                out.add((staff, sounding[-1].start))
+                break
+    return out

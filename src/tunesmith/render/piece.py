@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from tunesmith.compose.api import Composition, Progress, compose, report_progress
+from tunesmith.compose.instruments import role_of
 from tunesmith.compose.mood import mood_loudness
 from tunesmith.compose.ornaments import is_grace
 from tunesmith.compose.plan import Plan
@@ -156,7 +157,7 @@ def _notation_score(score: Score, swing_ticks: int = 0) -> Score:
                 if abs(offset - (TICKS_PER_QUARTER // 2 + swing_ticks)) < 60:
                     start -= swing_ticks
             notes.append(Note(n.pitch, start, n.end - start, n.velocity))
-        tracks.append(Track(t.name, t.program, t.is_drum, notes))
+        tracks.append(Track(t.name, t.program, t.is_drum, notes, list(t.bends)))  # slides: scoop/fall marks
     return Score(
         tracks,
         [score.tempos[0]] if score.tempos else [],
@@ -176,7 +177,7 @@ def mix_plan(plan: Plan, score: Score) -> MixPlan:
         if track.is_drum:
             settings.gain_db += plan.style.drum_gain_db + 6.0
             continue
-        part = plan.parts.get(track.name.split(" (")[0])
+        part = plan.parts.get(role_of(track.name))
         if part is None:
             continue
         if part.pan:

@@ -142,6 +142,8 @@ class FluidRenderer:
                     if sounding.get(pitch) == note_id:  # a later note on this pitch keeps sounding
                         synth.noteoff(channel, pitch)
                         del sounding[pitch]
+                elif kind == 1:  # a pitch bend: ``pitch`` holds its value
+                    synth.pitch_bend(channel, pitch)
                 else:
                     if pitch in sounding:
                         synth.noteoff(channel, pitch)
@@ -162,7 +164,8 @@ class FluidRenderer:
 
 
 def _note_events(score: Score, track: Track, sample_rate: int) -> list[tuple[int, int, int, int, int]]:
-    """(sample, kind, pitch, velocity, note id) sorted by time, note-offs (kind 0) before note-ons."""
+    """(sample, kind, pitch, velocity, note id) sorted by time: note-offs (kind 0), then pitch bends
+    (kind 1, the bend value in place of the pitch), then note-ons (kind 2)."""
     seconds: dict[int, float] = {}
 
     def at(tick: int) -> int:
@@ -176,9 +179,13 @@ def _note_events(score: Score, track: Track, sample_rate: int) -> list[tuple[int
             continue
         velocity = max(1, min(127, note.velocity))
         on, off = at(note.start), at(note.end)
-        events.append((on, 1, note.pitch, velocity, i))
+        events.append((on, 2, note.pitch, velocity, i))
         events.append((max(off, on + 1), 0, note.pitch, 0, i))
-    events.sort()
+    for j, bend in enumerate(track.bends):
+        if not track.is_drum:
+            # j keeps bends at one sample in the order they were written
+            events.append((at(max(0, bend.tick)), 1, max(-8192, min(8191, bend.value)), 0, j))
+    events.sort(key=lambda e: (*e[:2], e[4]) if e[1] == 1 else e)
     return events
 
 
