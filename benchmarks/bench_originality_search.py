@@ -24,6 +24,7 @@ exactly the source's interval sequence (the corpus has some tunes twice, e.g. in
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import statistics
 import sys
@@ -53,6 +54,18 @@ from tunesmith.score import Note, Score, TempoChange, Track  # noqa: E402
 
 VERSION_RUN = 24
 ALTERATIONS = ("transposed", "changed", "ornaments", "rhythm", "8 bars")
+
+
+def title_key(title: str | None) -> str:
+    """A tune's title reduced to its first 16 letters (case, spelling marks and punctuation dropped),
+    so "Tobin's Favourite" and "Tobin's Favorite." or two printings of one folk song meet; generic
+    titles (movements, sections, file names) give "" and never count."""
+    letters = "".join(ch for ch in (title or "").lower() if ch.isalpha())
+    generic = ("movement", "section", "bwv", "madrigal", "gloria", "kyrie", "credo", "sanctus", "agnus",
+               "benedictus", "hosanna", "untitled", "christe", "etiterum", "op")
+    if len(letters) < 8 or letters.startswith(generic):
+        return ""
+    return letters.replace("ue", "u").replace("ae", "a").replace("oe", "o").replace("our", "or")[:16]
 
 
 def melody_score(score: Score) -> Score:
@@ -143,8 +156,13 @@ def main() -> None:
         [melody_sequence([int(x) for x in melodies[i].pitches]) for i in kept], [str(i) for i in kept]
     )
 
+    titles = {title_key(infos[i].title) for i in kept} - {""}
+
     def is_version(i: int) -> bool:
-        return longest_copied_run([int(x) for x in melodies[i].pitches], exact).length >= VERSION_RUN
+        return (
+            longest_copied_run([int(x) for x in melodies[i].pitches], exact).length >= VERSION_RUN
+            or title_key(infos[i].title) in titles
+        )
 
     # Threshold from the calibration tunes only (their versions of indexed tunes left out).
     calib_top = []
@@ -153,13 +171,15 @@ def main() -> None:
         if is_version(i):
             calib_versions += 1
             continue
-        hits = search(index, melody_of_score(melody_score(corpus[i])), top=1, explain_top=0)
+        hits = search(index, melody_of_score(melody_score(corpus[i])), top=1)
         calib_top.append(hits[0].similarity if hits else 0.0)
-    threshold = round(max(calib_top) + 0.02, 2)
+    # The 99th percentile (the issue's goal: 99% of unrelated tunes below), rounded up to 0.01.
+    threshold = math.ceil(100 * float(np.percentile(calib_top, 99))) / 100
+    print("calibration top:", sorted(calib_top)[-10:], flush=True)
     print(f"threshold {threshold} (calibration max {max(calib_top):.3f})", flush=True)
 
     results: dict[str, dict[str, list[float]]] = {
-        a: {"top1": [], "top1dup": [], "top5": [], "ms": [], "ms_explained": [], "above": []}
+        a: {"top1": [], "top1dup": [], "top5": [], "ms": [], "ms_explained": [], "above": [], "sim": []}
         for a in ALTERATIONS
     }
     misses: list[str] = []
@@ -183,6 +203,7 @@ def main() -> None:
             r["ms"].append(ms)
             r["ms_explained"].append(ms_explained)
             r["above"].append(float(any(h.id in dups and h.similarity >= threshold for h in hits)))
+            r["sim"].append(max([h.similarity for h in hits if h.id in dups], default=0.0))
             if not (ids and ids[0] in dups):
                 misses.append(
                     f"{a}: {infos[i].title or infos[i].ref} ({len(query)} notes) → "
@@ -214,14 +235,15 @@ def main() -> None:
         "",
         f"Index: {len(index)} corpus pieces (the whole built-in corpus but the {len(held_out)} held-out "
         f"tunes), built in {build_s:.1f} s. Queries: {len(queries)} indexed tunes × 5 alterations "
-        f"(see the script's docstring). Threshold {threshold}: the highest top-1 similarity of the "
-        f"{len(calib_top)} held-out calibration tunes that are no version of an indexed tune "
-        f"({max(calib_top):.3f}) + 0.02 ({calib_versions} of 200 were versions).",
+        f"(see the script's docstring). Threshold {threshold}: the 99th percentile of the top-1 "
+        f"similarities of the {len(calib_top)} held-out calibration tunes that are no version of an "
+        f"indexed tune, rounded up (their max {max(calib_top):.3f}; {calib_versions} of 200 were versions: "
+        f"{VERSION_RUN}+ consecutive notes in common or the same title).",
         "",
         "| alteration | source top-1 | top-1 (source or exact duplicate) | top-5 | "
-        "source found ≥ threshold | "
+        "source found ≥ threshold | source similarity median / 5th pct | "
         "query ms mean / p95 (ranking) | mean / p95 with 5 explanations |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     all_ms: list[float] = []
     for a in ALTERATIONS:
@@ -230,6 +252,7 @@ def main() -> None:
         lines.append(
             f"| {a} | {statistics.mean(r['top1']):.1%} | {statistics.mean(r['top1dup']):.1%} | "
             f"{statistics.mean(r['top5']):.1%} | {statistics.mean(r['above']):.1%} | "
+            f"{statistics.median(r['sim']):.2f} / {np.percentile(r['sim'], 5):.2f} | "
             f"{statistics.mean(r['ms']):.0f} / {np.percentile(r['ms'], 95):.0f} | "
             f"{statistics.mean(r['ms_explained']):.0f} / {np.percentile(r['ms_explained'], 95):.0f} |"
         )
@@ -238,11 +261,12 @@ def main() -> None:
     lines += [
         f"| all | {statistics.mean(x for a in ALTERATIONS for x in results[a]['top1']):.1%} | "
         f"{overall1:.1%} | "
-        f"{overall5:.1%} | {statistics.mean(x for a in ALTERATIONS for x in results[a]['above']):.1%} | | "
+        f"{overall5:.1%} | {statistics.mean(x for a in ALTERATIONS for x in results[a]['above']):.1%} | | | "
         f"{statistics.mean(all_ms):.0f} / {np.percentile(all_ms, 95):.0f} |",
         "",
         f"Negatives: {len(negatives)} held-out tunes, unaltered. {versions} of them share {VERSION_RUN}+ "
-        f"consecutive notes exactly with an indexed piece (another copy or version of an indexed tune: "
+        f"consecutive notes exactly with an indexed piece or have its title (another copy or version of an "
+        f"indexed tune: "
         f"{sum(versions_above)} of these match ≥ {threshold}, as they should). Of the other "
         f"{len(neg_top)}: {len(neg_top) - len(neg_above)} ({1 - len(neg_above) / len(neg_top):.1%}) have "
         f"no match ≥ {threshold}; top-1 similarity "

@@ -36,6 +36,8 @@ PEAKS_PER_SECOND = 24
 FAN_OUT = 6
 MAX_DT = 48  # frames: targets up to ~1.5 s after the anchor
 MAX_DF = 63  # bins
+F_QUANT = 1
+"""Frequency bins per hash step."""
 LOW_BIN, HIGH_BIN = 4, 250  # ~60 Hz .. 3.9 kHz
 SPEEDS = tuple(round(1 + k * 0.0042, 4) for k in range(-6, 7))
 """Speed factors tried for a query (the clip plays this much faster than the original)."""
@@ -140,7 +142,7 @@ def landmarks(p: Peaks, speed: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """(hashes uint32, anchor frames int32) of peak pairs, with the peaks first mapped back to the
     original's time and frequency for a clip that plays ``speed`` times faster."""
     t = np.round(p.times * speed).astype(np.int64)
-    f = np.round(p.bins / speed).astype(np.int64)
+    f = np.round(p.bins / speed / F_QUANT).astype(np.int64)
     n = len(t)
     if n < 2:
         return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int32)
@@ -149,7 +151,7 @@ def landmarks(p: Peaks, speed: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     for k in range(1, width + 1):  # the next peaks in time order; keep the first FAN_OUT in range
         dt = t[k:] - t[:-k]
         df = f[k:] - f[:-k]
-        ok = (dt >= 1) & (dt <= MAX_DT) & (np.abs(df) <= MAX_DF)
+        ok = (dt >= 1) & (dt <= MAX_DT) & (np.abs(df) <= MAX_DF // F_QUANT)
         h[: n - k, k - 1] = np.where(ok, (f[:-k] << 14) | ((df + MAX_DF) << 7) | dt, -1)
     a = np.repeat(t[:, None], width, axis=1)
     taken = np.cumsum(h >= 0, axis=1) <= FAN_OUT
