@@ -14,9 +14,13 @@ Two stages, as a search engine and a sequence aligner do it:
    read with ``searchsorted``: exact, no tuning, and memory-mapped from disk so loading is instant.
 2. Smith–Waterman local alignment of the interval sequences (intervals: transposition-invariant),
    all candidates at once in numpy (row by row; the horizontal gap term is a running maximum, so a
-   row costs a few vector operations). The score, divided by the best the query could get, is the
-   similarity (0..1: the share of the query found in the other work); a traceback of the best hits
-   gives the aligned notes, hence the bars in both pieces.
+   row costs a few vector operations). Besides interval against interval, the alignment knows the
+   edits a near-copy makes to *notes*, each recognised by the pitch span it keeps: a changed note
+   (two intervals against two, same span), an ornament (two or three intervals against one) and a
+   dropped note (one against two). Each costs about one interval's match and must sit between
+   identical intervals, so chance spans cannot string unrelated tunes together. The score, divided
+   by the best the query could get, is the similarity (0..1: the share of the query found in the
+   other work); a traceback of the best hits gives the aligned notes, hence the bars in both pieces.
 
 Why not MinHash LSH (e.g. datasketch)? LSH estimates Jaccard similarity of whole sets, while a query
 of 8 bars against a 32-bar tune is a containment question, and an LSH threshold trades recall for
@@ -44,7 +48,7 @@ NGRAM = 4
 """Intervals per key (5 notes): long enough to be telling, short enough to survive a changed note."""
 STOP_DF = 1500
 """Keys in more pieces than this (scale runs, repeated notes) say nothing about one piece."""
-CANDIDATES = 40
+CANDIDATES = 30
 """Pieces from stage 1 that are aligned in stage 2."""
 MATCH, MISMATCH_SAME_DIRECTION, MISMATCH, GAP = 2, -1, -2, -2
 """Alignment scores per interval: an unexplained extra interval costs one match."""
@@ -403,36 +407,46 @@ def _dp_rows(query_iv: np.ndarray, works: np.ndarray) -> Iterator[tuple[np.ndarr
     identical intervals (it starts from E and only an identical interval continues from N), so a
     run of them cannot string unrelated melodies together by their pitch spans alone."""
     n_works, width = works.shape
+    cols = width + 1
     padded = works == _PAD
     work_spans = {m: _span_sums(works, m) for m in (1, 2)}
     query_spans = {k: _span_sums(query_iv[None, :], k)[0] for k in (1, 2, 3)}
-    ramp = GAP * np.arange(width + 1)  # horizontal gaps: H[j] = max_k≤j (D[k] − g(j−k))
+    ramp = (GAP * np.arange(cols)).astype(np.int32)  # horizontal gaps: H[j] = max_k≤j (D[k] − g(j−k))
+    # Identical intervals and equal spans are sparse: their cells as flat indices (of the row
+    # arrays, work interval c at column c + 1), computed once per distinct value.
     subs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    masks: dict[tuple[int, int], np.ndarray] = {}
-    zero = np.zeros((n_works, width + 1), dtype=np.int64)
-    none = np.full((n_works, width + 1), _NONE, dtype=np.int64)
-    h_prev, n_prev = zero, none
-    e_hist = [none, none, none]  # E of rows i-1, i-2, i-3
+    spans: dict[tuple[int, int], np.ndarray] = {}
+
+    def cells(mask: np.ndarray, first: int) -> np.ndarray:
+        r, c = np.nonzero(mask[:, first:])
+        return (r * cols + c + first + 1).astype(np.int64)
+
+    h_prev = np.zeros((n_works, cols), dtype=np.int32)
+    n_prev = np.full((n_works, cols), _NONE, dtype=np.int32)
+    e_hist = [n_prev, n_prev, n_prev]  # E of rows i-1, i-2, i-3
     for i, q in enumerate(query_iv):
         if int(q) not in subs:  # a melody uses a few dozen distinct intervals
-            subs[int(q)] = (np.where(padded, MISMATCH * 4, _substitution(np.int64(q), works)), works == q)
+            sub = np.where(padded, MISMATCH * 4, _substitution(np.int64(q), works)).astype(np.int32)
+            subs[int(q)] = (sub, cells(works == q, 0))
         sub, same = subs[int(q)]
-        e = none.copy()
-        e[:, 1:] = np.where(same, np.maximum(np.maximum(h_prev[:, :-1], n_prev[:, :-1]), 0) + MATCH, _NONE)
         h = np.zeros_like(h_prev)
         h[:, 1:] = np.maximum(np.maximum(h_prev[:, :-1] + sub, h_prev[:, 1:] + GAP), 0)
-        np.maximum(h, e, out=h)
+        e = np.full_like(h_prev, _NONE)
+        if len(same):
+            before = np.maximum(np.maximum(h_prev.flat[same - 1], n_prev.flat[same - 1]), 0) + MATCH
+            e.flat[same] = before
+            h.flat[same] = np.maximum(h.flat[same], before)
         h = np.maximum.accumulate(h - ramp, axis=1) + ramp
-        n = none.copy()
+        n = np.full_like(h_prev, _NONE)
         for k, m, score, _kind in _NOTE_OPS:
             if i + 1 < k:
                 continue
-            span = int(query_spans[k][i])
-            if (m, span) not in masks:
-                masks[(m, span)] = work_spans[m] == span
-            mask = masks[(m, span)][:, m - 1 :]
-            step = np.where(mask, e_hist[k - 1][:, : width + 1 - m] + score, _NONE)
-            np.maximum(n[:, m:], step, out=n[:, m:])
+            key = (m, int(query_spans[k][i]))
+            if key not in spans:
+                spans[key] = cells(work_spans[m] == key[1], m - 1)
+            dst = spans[key]
+            if len(dst):
+                n.flat[dst] = np.maximum(n.flat[dst], e_hist[k - 1].flat[dst - m] + score)
         h_prev, n_prev, e_hist = h, n, [e, e_hist[0], e_hist[1]]
         yield h, e, n
 
@@ -444,7 +458,7 @@ def align_scores(query_iv: np.ndarray, works_iv: Sequence[np.ndarray]) -> np.nda
     if len(works_iv) == 0 or len(query_iv) == 0:
         return out
     order = np.argsort([len(w) for w in works_iv], kind="stable")
-    for chunk in np.array_split(order, max(1, len(order) // 8)):
+    for chunk in np.array_split(order, max(1, len(order) // 16)):
         out[chunk] = _align_group(query_iv, [works_iv[k] for k in chunk])
     return out
 
@@ -460,10 +474,16 @@ def _align_group(query_iv: np.ndarray, works_iv: Sequence[np.ndarray]) -> np.nda
     return best
 
 
+def window(query_intervals: int) -> int:
+    """Intervals of a long work aligned with a query: room for the query plus a few bars' worth of
+    notes the query skips or adds (ornaments make the query longer, not the work)."""
+    return query_intervals + query_intervals // 4 + 48
+
+
 def focus(query_iv: np.ndarray, work_iv: np.ndarray) -> int:
-    """Where in a long work to align: the start of the window (twice the query's length) holding
+    """Where in a long work to align: the start of the window (:func:`window`) holding
     the most of the query's interval n-grams. 0 for works short enough to align whole."""
-    width = 2 * len(query_iv) + 64
+    width = window(len(query_iv))
     if len(work_iv) <= width or len(query_iv) < NGRAM:
         return 0
 
@@ -540,7 +560,7 @@ def _describe(query: Melody, index: MelodyIndex, match: Match) -> Alignment | No
     q_iv = intervals(query.pitches)
     pitches, bars = index.melody(match.piece)
     lo = match.work_offset
-    pitches, bars = pitches[lo : lo + 2 * len(q_iv) + 65], bars[lo : lo + 2 * len(q_iv) + 65]
+    pitches, bars = pitches[lo : lo + window(len(q_iv)) + 1], bars[lo : lo + window(len(q_iv)) + 1]
     w_iv = intervals(pitches)
     _score, steps = traceback(q_iv, w_iv)
     paired = [s for s in steps if s[2] and s[4]]
@@ -612,7 +632,7 @@ def search(
     for p in pieces:
         work = intervals(index.melody(int(p))[0])
         start = focus(q_iv, work)
-        works.append(work[start : start + 2 * len(q_iv) + 64])
+        works.append(work[start : start + window(len(q_iv))])
         offsets.append(start)
     scores = align_scores(q_iv, works)
     best_possible = MATCH * len(q_iv)
