@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import random
 import statistics
 import subprocess
@@ -35,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+LOAD_START = f"{os.getloadavg()[0]:.1f}"
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -147,11 +149,14 @@ def main() -> None:
     # Unindexed pieces must be other music: the corpus holds versions of one tune in several
     # collections, and a clip of one version rightly names another. A candidate sharing VERSION_RUN
     # or more consecutive melody notes (any key) with an indexed piece is skipped (and counted).
-    melodies = {i: [int(x) for x in melody_of_columns(corpus.notes(i), corpus.meta(i)).pitches]
-                for i in order[: 3 * (args.indexed + args.unindexed + args.calibration)]}
+    melodies = {
+        i: [int(x) for x in melody_of_columns(corpus.notes(i), corpus.meta(i)).pitches]
+        for i in order[: 3 * (args.indexed + args.unindexed + args.calibration)]
+    }
     chosen = order[: args.indexed]
-    exact = OriginalityIndex.from_sequences([melody_sequence(melodies[i]) for i in chosen],
-                                            [str(i) for i in chosen])
+    exact = OriginalityIndex.from_sequences(
+        [melody_sequence(melodies[i]) for i in chosen], [str(i) for i in chosen]
+    )
     versions = 0
     for i in order[args.indexed :]:
         if len(chosen) == args.indexed + args.unindexed + args.calibration:
@@ -270,9 +275,10 @@ def main() -> None:
     lines = [
         "# Audio identification: landmark fingerprints vs Chromaprint",
         "",
-        "Command: `nice -n 10 .venv/bin/python benchmarks/bench_audio_fingerprint.py "
+        "Command: `nice -n 15 .venv/bin/python benchmarks/bench_audio_fingerprint.py "
         f"--indexed {args.indexed} --unindexed {args.unindexed} --chromaprint {args.chromaprint} "
-        "--write benchmarks/results/audio_fingerprint.md` (2 shared CPU cores, other jobs running).",
+        "--write benchmarks/results/audio_fingerprint.md` (2 CPU cores shared with other jobs; "
+        f"load average {LOAD_START} at the start, {os.getloadavg()[0]:.1f} at the end).",
         "",
         f"{total} corpus pieces rendered at {RATE} Hz with FluidSynth in {render_s:.0f} s "
         "(≤ 45 s each, random "

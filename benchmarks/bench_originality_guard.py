@@ -14,11 +14,13 @@ one was generated. The cost is the time spent in the guard's searches, against t
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
+LOAD_START = f"{os.getloadavg()[0]:.1f}"
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -74,9 +76,10 @@ def main() -> None:
     lines = [
         "# Composer's near-copy guard",
         "",
-        f"Command: `nice -n 10 .venv/bin/python benchmarks/bench_originality_guard.py --pieces {args.pieces} "
+        f"Command: `nice -n 15 .venv/bin/python benchmarks/bench_originality_guard.py --pieces {args.pieces} "
         "--write benchmarks/results/originality_guard.md` "
-        "(2 shared CPU cores, heavily loaded by other jobs).",
+        "(2 CPU cores shared with other jobs; "
+        f"load average {LOAD_START} at the start, {os.getloadavg()[0]:.1f} at the end).",
         "",
         f"{args.pieces} pieces of 32 bars per style (seeds 1..{args.pieces}, 3 candidates each, symbolic). "
         f"Near-copy: similarity ≥ {api.NEAR_COPY_SIMILARITY} to a corpus work (changed notes, ornaments, "

@@ -107,7 +107,7 @@ def test_note_level_edits_cost_about_one_interval_each() -> None:
     appoggiatura = np.concatenate([work[:3], [3, -1], work[4:]])  # one note before a work note
     dropped = np.concatenate([work[:3], [4], work[5:]])  # a passing note left out
     scores = align_scores(changed, [work])[0], align_scores(ornament, [work])[0]
-    assert scores == (18, 23) and align_scores(appoggiatura, [work])[0] == 21
+    assert scores == (19, 23) and align_scores(appoggiatura, [work])[0] == 21
     assert align_scores(dropped, [work])[0] == 17
     steps = traceback(ornament, work)[1]
     assert [s[0] for s in steps].count("ornament") == 1 and steps[2] == ("ornament", 2, 3, 2, 1)

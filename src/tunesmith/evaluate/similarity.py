@@ -17,7 +17,7 @@ Two stages, as a search engine and a sequence aligner do it:
    row costs a few vector operations). Besides interval against interval, the alignment knows the
    edits a near-copy makes to *notes*, each recognised by the pitch span it keeps: a changed note
    (two intervals against two, same span), an ornament (two or three intervals against one) and a
-   dropped note (one against two). Each costs about one interval's match and must sit between
+   dropped note (one against two). Each costs at most one interval's match and must sit between
    identical intervals, so chance spans cannot string unrelated tunes together. The score, divided
    by the best the query could get, is the similarity (0..1: the share of the query found in the
    other work); a traceback of the best hits gives the aligned notes, hence the bars in both pieces.
@@ -52,9 +52,10 @@ CANDIDATES = 30
 """Pieces from stage 1 that are aligned in stage 2."""
 MATCH, MISMATCH_SAME_DIRECTION, MISMATCH, GAP = 2, -1, -2, -2
 """Alignment scores per interval: an unexplained extra interval costs one match."""
-CHANGED_NOTE = 2
+CHANGED_NOTE = 3
 """Two query intervals against two work intervals with the same sum: one note moved, its neighbours
-kept (two intervals worth 4 when identical score 2: a changed note costs one interval's match)."""
+kept (two intervals worth 4 when identical score 3: a changed note costs half an interval's match,
+as the two intervals it changes are one edit)."""
 ORNAMENT_2, ORNAMENT_3 = 3, 5
 """Two (three) query intervals summing to one work interval: a note (two notes) inserted between
 the work's notes, e.g. an appoggiatura (a mordent); costs one interval's match, like a changed note."""
@@ -506,16 +507,35 @@ kind 'same', 'changed', 'changed note', 'ornament', 'skipped note', 'inserted' o
 
 
 def traceback(query_iv: np.ndarray, work_iv: np.ndarray) -> tuple[int, list[Step]]:
-    """Best local alignment of two interval sequences: (score, its steps in order), by the full
-    dynamic-programming matrices (only for the few reported works)."""
+    """Best local alignment of two interval sequences: (score, its steps in order)."""
+    return tracebacks(query_iv, [work_iv])[0]
+
+
+def tracebacks(query_iv: np.ndarray, works_iv: Sequence[np.ndarray]) -> list[tuple[int, list[Step]]]:
+    """:func:`traceback` of the query against each work, by the full dynamic-programming matrices
+    (only for the few reported works; computed together, a row at a time as in the search)."""
     q = np.asarray(query_iv, dtype=np.int64)
-    w = np.asarray(work_iv, dtype=np.int64)
-    if len(q) == 0 or len(w) == 0:
-        return 0, []
-    shape = (len(q) + 1, len(w) + 1)
+    if len(q) == 0 or not works_iv:
+        return [(0, []) for _ in works_iv]
+    width = max(1, *(len(w) for w in works_iv))
+    works = np.full((len(works_iv), width), _PAD, dtype=np.int64)
+    for k, w in enumerate(works_iv):
+        works[k, : len(w)] = w
+    shape = (len(q) + 1, len(works_iv), width + 1)
     h, e, n = np.zeros(shape, np.int64), np.full(shape, _NONE, np.int64), np.full(shape, _NONE, np.int64)
-    for i, (hr, er, nr) in enumerate(_dp_rows(q, w[None, :]), start=1):
-        h[i], e[i], n[i] = hr[0], er[0], nr[0]
+    for i, (hr, er, nr) in enumerate(_dp_rows(q, works), start=1):
+        h[i], e[i], n[i] = hr, er, nr
+    return [
+        _trace(q, np.asarray(w, dtype=np.int64), *(m[:, k, : len(w) + 1] for m in (h, e, n)))
+        for k, w in enumerate(works_iv)
+    ]
+
+
+def _trace(
+    q: np.ndarray, w: np.ndarray, h: np.ndarray, e: np.ndarray, n: np.ndarray
+) -> tuple[int, list[Step]]:
+    if len(w) == 0:
+        return 0, []
     i, j = (int(x) for x in np.unravel_index(int(np.argmax(h)), h.shape))
     score = int(h[i, j])
     steps: list[Step] = []
@@ -556,13 +576,16 @@ def traceback(query_iv: np.ndarray, work_iv: np.ndarray) -> tuple[int, list[Step
     return score, steps
 
 
-def _describe(query: Melody, index: MelodyIndex, match: Match) -> Alignment | None:
-    q_iv = intervals(query.pitches)
+def _passage(query: Melody, index: MelodyIndex, match: Match) -> tuple[np.ndarray, np.ndarray]:
+    """(pitches, bars) of the part of the work that was aligned with the query."""
     pitches, bars = index.melody(match.piece)
+    lo, width = match.work_offset, window(len(query.pitches) - 1) + 1
+    return pitches[lo : lo + width], bars[lo : lo + width]
+
+
+def _describe(query: Melody, index: MelodyIndex, match: Match, steps: list[Step]) -> Alignment | None:
+    pitches, bars = _passage(query, index, match)
     lo = match.work_offset
-    pitches, bars = pitches[lo : lo + window(len(q_iv)) + 1], bars[lo : lo + window(len(q_iv)) + 1]
-    w_iv = intervals(pitches)
-    _score, steps = traceback(q_iv, w_iv)
     paired = [s for s in steps if s[2] and s[4]]
     if not paired:
         return None
@@ -653,8 +676,10 @@ def search(
                 offsets[k],
             )
         )
-    for match in out[: top if explain_top is None else explain_top]:
-        match.alignment = _describe(query, index, match)
+    explained = out[: top if explain_top is None else explain_top]
+    traced = tracebacks(q_iv, [intervals(_passage(query, index, m)[0]) for m in explained])
+    for match, (_score, steps) in zip(explained, traced, strict=True):
+        match.alignment = _describe(query, index, match, steps)
         if match.alignment is not None:
             lo, hi = match.alignment.work_notes
             match.coverage = (hi - lo + 1) / max(1, len(index.melody(match.piece)[0]))
