@@ -117,6 +117,29 @@ def test_identify_bad_audio_one_line_errors(
     assert code == 1 and "no such file" in err
 
 
+def test_added_recording_is_identified_from_an_excerpt(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rng = np.random.default_rng(3)
+    x = np.arange(int(0.3 * 8000)) / 8000
+    notes = [np.sin(2 * np.pi * 220 * 2 ** rng.uniform(0, 2) * x) * np.exp(-4 * x) for _ in range(100)]
+    song = 0.3 * np.concatenate(notes)  # 30 s of random plucked notes
+    _wav(tmp_path / "song.wav", song)
+    code, out, _ = run(capsys, "identify", "--add", str(tmp_path / "song.wav"), "--title", "Plucks")
+    assert code == 0 and "added: recording 1" in out
+    _wav(tmp_path / "clip.wav", song[8000 * 12 : 8000 * 20])
+    code, out, _ = run(capsys, "identify", str(tmp_path / "clip.wav"), "--json")
+    match = json.loads(out)["match"]
+    assert code == 0 and match["title"] == "Plucks" and abs(match["offset_seconds"] - 12) < 1
+    assert match["score"] >= match["threshold"] and match["peaks_on_piece"] > match["chance"]
+    _wav(
+        tmp_path / "other.wav",
+        0.3 * np.sin(2 * np.pi * 330 * np.arange(8000 * 5) / 8000) * np.linspace(1, 0, 40000),
+    )
+    code, out, _ = run(capsys, "identify", str(tmp_path / "other.wav"))
+    assert code == 1 and "no stored piece or recording matches" in out
+
+
 def test_composed_piece_is_registered_certified_and_verified(
     db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
