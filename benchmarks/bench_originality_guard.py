@@ -2,7 +2,7 @@
 how often it changes a piece, and what it costs.
 
 Usage:
-    nice -n 10 .venv/bin/python benchmarks/bench_originality_guard.py [--pieces 100] \
+    nice -n 15 .venv/bin/python benchmarks/bench_originality_guard.py [--pieces 100] \
         [--write benchmarks/results/originality_guard.md]
 
 For every style, ``--pieces`` pieces of 32 bars (seeds 1..N, default controls otherwise: 3 candidates)
