@@ -8,8 +8,9 @@ Usage:
 Corpus pieces (seed 0; at least 15 s long, cut to their first 45 s) are rendered with the project's
 FluidSynth renderer at 16 kHz, each with a General MIDI instrument drawn at random. ``--indexed``
 of them are fingerprinted into the index; ``--unindexed`` others are never indexed (negatives), and
-100 more unindexed ones are reported apart. The match threshold (audioprint.MIN_SCORE) is fixed on
-another draw (``--seed 7``), whose report line "the threshold this draw alone would give" chose it.
+100 more unindexed ones are reported apart. The match threshold (audioprint.MIN_SCORE) was fixed on
+another draw (``--indexed 300 --unindexed 300 --seed 7``: the lowest round value above the scores of
+all its unindexed clips), never on this one; the report also says what this draw alone would choose.
 
 Each clip: 10 s from a random offset, then a ±2% speed change (resampling, as a tape or a turntable:
 pitch and tempo together; sign random), ±6 dB gain, white or pink noise (alternating) at 10 dB SNR,
