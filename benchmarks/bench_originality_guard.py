@@ -32,6 +32,7 @@ from tunesmith.compose.styles import available_styles  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pieces", type=int, default=100)
+    parser.add_argument("--styles", help="comma-separated styles (default: all)")
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
     calls: list[tuple[float, float]] = []  # (seconds, similarity)
@@ -47,7 +48,8 @@ def main() -> None:
     api.compose(ComposeRequest(style="folk", bars=32, seed=0))  # load models and indexes once
     calls.clear()
     rows = []
-    for style in available_styles():
+    styles = args.styles.split(",") if args.styles else available_styles()
+    for style in styles:
         changed, total_s, guard_s, sims, rejected = 0, [], [], [], 0
         for seed in range(1, args.pieces + 1):
             start = len(calls)
@@ -77,8 +79,8 @@ def main() -> None:
         "# Composer's near-copy guard",
         "",
         f"Command: `nice -n 15 .venv/bin/python benchmarks/bench_originality_guard.py --pieces {args.pieces} "
-        "--write benchmarks/results/originality_guard.md` "
-        "(2 CPU cores shared with other jobs; "
+        + (f"--styles {args.styles} " if args.styles else "")
+        + "--write benchmarks/results/originality_guard.md` (2 CPU cores shared with other jobs; "
         f"load average {LOAD_START} at the start, {os.getloadavg()[0]:.1f} at the end).",
         "",
         f"{args.pieces} pieces of 32 bars per style (seeds 1..{args.pieces}, 3 candidates each, symbolic). "
