@@ -2,7 +2,7 @@
 how often it changes a piece, and what it costs.
 
 Usage:
-    nice -n 10 .venv/bin/python benchmarks/bench_originality_guard.py [--pieces 100] \
+    nice -n 15 .venv/bin/python benchmarks/bench_originality_guard.py [--pieces 100] \
         [--write benchmarks/results/originality_guard.md]
 
 For every style, ``--pieces`` pieces of 32 bars (seeds 1..N, default controls otherwise: 3 candidates)
@@ -14,11 +14,13 @@ one was generated. The cost is the time spent in the guard's searches, against t
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
+LOAD_START = f"{os.getloadavg()[0]:.1f}"
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -30,6 +32,7 @@ from tunesmith.compose.styles import available_styles  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pieces", type=int, default=100)
+    parser.add_argument("--styles", help="comma-separated styles (default: all)")
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
     calls: list[tuple[float, float]] = []  # (seconds, similarity)
@@ -45,7 +48,8 @@ def main() -> None:
     api.compose(ComposeRequest(style="folk", bars=32, seed=0))  # load models and indexes once
     calls.clear()
     rows = []
-    for style in available_styles():
+    styles = args.styles.split(",") if args.styles else available_styles()
+    for style in styles:
         changed, total_s, guard_s, sims, rejected = 0, [], [], [], 0
         for seed in range(1, args.pieces + 1):
             start = len(calls)
@@ -74,9 +78,10 @@ def main() -> None:
     lines = [
         "# Composer's near-copy guard",
         "",
-        f"Command: `nice -n 10 .venv/bin/python benchmarks/bench_originality_guard.py --pieces {args.pieces} "
-        "--write benchmarks/results/originality_guard.md` "
-        "(2 shared CPU cores, heavily loaded by other jobs).",
+        f"Command: `nice -n 15 .venv/bin/python benchmarks/bench_originality_guard.py --pieces {args.pieces} "
+        + (f"--styles {args.styles} " if args.styles else "")
+        + "--write benchmarks/results/originality_guard.md` (2 CPU cores shared with other jobs; "
+        f"load average {LOAD_START} at the start, {os.getloadavg()[0]:.1f} at the end).",
         "",
         f"{args.pieces} pieces of 32 bars per style (seeds 1..{args.pieces}, 3 candidates each, symbolic). "
         f"Near-copy: similarity ≥ {api.NEAR_COPY_SIMILARITY} to a corpus work (changed notes, ornaments, "

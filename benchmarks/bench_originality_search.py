@@ -1,14 +1,16 @@
 """Similar-work search (tunesmith.evaluate.similarity) on altered corpus tunes.
 
 Usage:
-    nice -n 10 .venv/bin/python benchmarks/bench_originality_search.py \
-        [--write benchmarks/results/originality_search.md]
+    nice -n 15 .venv/bin/python benchmarks/bench_originality_search.py \
+        [--queries 300] [--write benchmarks/results/originality_search.md]
 
-Splits the built-in corpus (seed 0) into: 300 query tunes (indexed), 300 negative tunes and 200
+Splits the built-in corpus (seed 0) into: 300 query tunes (indexed), 300 negative tunes and 300
 calibration tunes (both held out of the index). The index holds every other corpus piece. Each
 query tune's melody is altered five ways and searched for; the negatives, unaltered, must match
-nothing above the threshold. The threshold is fixed on the calibration tunes only (the highest top-1
-similarity any of them reaches, plus 0.02), never on the test tunes.
+nothing above the threshold. The threshold is fixed on the calibration tunes only (the 99th
+percentile of their top-1 similarities, rounded up), never on the test tunes. A held-out tune
+sharing 24+ consecutive notes with an indexed piece, or its title, is a version of an indexed tune
+(the collections overlap) and counts neither as a calibration tune nor as a negative.
 
 Alterations (on the melody line, the only track of the query):
 - transposed: by a random −6..+6 semitones (not 0), and played 20% faster (tempo does not count);
@@ -24,6 +26,8 @@ exactly the source's interval sequence (the corpus has some tunes twice, e.g. in
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import random
 import statistics
 import sys
@@ -32,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+LOAD_START = f"{os.getloadavg()[0]:.1f}"
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -53,7 +58,35 @@ from tunesmith.score import Note, Score, TempoChange, Track  # noqa: E402
 from tunesmith.theory.melodyline import melody_notes  # noqa: E402
 
 VERSION_RUN = 24
+CALIBRATION = 300
 ALTERATIONS = ("transposed", "changed", "ornaments", "rhythm", "8 bars")
+
+
+def title_key(title: str | None) -> str:
+    """A tune's title reduced to its first 16 letters (case, spelling marks and punctuation dropped),
+    so "Tobin's Favourite" and "Tobin's Favorite." or two printings of one folk song meet; generic
+    titles (movements, sections, file names) give "" and never count."""
+    letters = "".join(ch for ch in (title or "").lower() if ch.isalpha())
+    generic = (
+        "movement",
+        "section",
+        "bwv",
+        "madrigal",
+        "gloria",
+        "kyrie",
+        "credo",
+        "sanctus",
+        "agnus",
+        "benedictus",
+        "hosanna",
+        "untitled",
+        "christe",
+        "etiterum",
+        "op",
+    )
+    if len(letters) < 8 or letters.startswith(generic):
+        return ""
+    return letters.replace("ue", "u").replace("ae", "a").replace("oe", "o").replace("our", "or")[:16]
 
 
 def melody_score(score: Score) -> Score:
@@ -123,7 +156,7 @@ def main() -> None:
     eligible = [i for i, m in enumerate(melodies) if len(m) >= 32 and int(m.bars.max()) >= 10]
     rng.shuffle(eligible)
     n = args.queries
-    queries, negatives, calibration = eligible[:n], eligible[n : 2 * n], eligible[2 * n : 2 * n + 200]
+    queries, negatives, calibration = eligible[:n], eligible[n : 2 * n], eligible[2 * n : 2 * n + CALIBRATION]
     held_out = set(negatives) | set(calibration)
     kept = [i for i in range(len(corpus)) if i not in held_out]
     index = MelodyIndex.build(
@@ -144,8 +177,13 @@ def main() -> None:
         [melody_sequence([int(x) for x in melodies[i].pitches]) for i in kept], [str(i) for i in kept]
     )
 
+    titles = {title_key(infos[i].title) for i in kept} - {""}
+
     def is_version(i: int) -> bool:
-        return longest_copied_run([int(x) for x in melodies[i].pitches], exact).length >= VERSION_RUN
+        return (
+            longest_copied_run([int(x) for x in melodies[i].pitches], exact).length >= VERSION_RUN
+            or title_key(infos[i].title) in titles
+        )
 
     # Threshold from the calibration tunes only (their versions of indexed tunes left out).
     calib_top = []
@@ -154,13 +192,15 @@ def main() -> None:
         if is_version(i):
             calib_versions += 1
             continue
-        hits = search(index, melody_of_score(melody_score(corpus[i])), top=1, explain_top=0)
+        hits = search(index, melody_of_score(melody_score(corpus[i])), top=1)
         calib_top.append(hits[0].similarity if hits else 0.0)
-    threshold = round(max(calib_top) + 0.02, 2)
+    # The 99th percentile (the issue's goal: 99% of unrelated tunes below), rounded up to 0.01.
+    threshold = math.ceil(100 * float(np.percentile(calib_top, 99))) / 100
+    print("calibration top:", sorted(calib_top)[-10:], flush=True)
     print(f"threshold {threshold} (calibration max {max(calib_top):.3f})", flush=True)
 
     results: dict[str, dict[str, list[float]]] = {
-        a: {"top1": [], "top1dup": [], "top5": [], "ms": [], "ms_explained": [], "above": []}
+        a: {"top1": [], "top1dup": [], "top5": [], "ms": [], "ms_explained": [], "above": [], "sim": []}
         for a in ALTERATIONS
     }
     misses: list[str] = []
@@ -184,6 +224,7 @@ def main() -> None:
             r["ms"].append(ms)
             r["ms_explained"].append(ms_explained)
             r["above"].append(float(any(h.id in dups and h.similarity >= threshold for h in hits)))
+            r["sim"].append(max([h.similarity for h in hits if h.id in dups], default=0.0))
             if not (ids and ids[0] in dups):
                 misses.append(
                     f"{a}: {infos[i].title or infos[i].ref} ({len(query)} notes) → "
@@ -210,19 +251,22 @@ def main() -> None:
     lines = [
         "# Similar-work search: altered corpus tunes",
         "",
-        "Command: `nice -n 10 .venv/bin/python benchmarks/bench_originality_search.py "
-        "--write benchmarks/results/originality_search.md` (2 shared CPU cores, other jobs running).",
+        "Command: `nice -n 15 .venv/bin/python benchmarks/bench_originality_search.py "
+        "--write benchmarks/results/originality_search.md` (2 CPU cores shared with other jobs; "
+        f"load average {LOAD_START} at the start, {os.getloadavg()[0]:.1f} at the end).",
         "",
         f"Index: {len(index)} corpus pieces (the whole built-in corpus but the {len(held_out)} held-out "
         f"tunes), built in {build_s:.1f} s. Queries: {len(queries)} indexed tunes × 5 alterations "
-        f"(see the script's docstring). Threshold {threshold}: the highest top-1 similarity of the "
-        f"{len(calib_top)} held-out calibration tunes that are no version of an indexed tune "
-        f"({max(calib_top):.3f}) + 0.02 ({calib_versions} of 200 were versions).",
+        f"(see the script's docstring). Threshold {threshold}: the 99th percentile of the top-1 "
+        f"similarities of the {len(calib_top)} held-out calibration tunes that are no version of an "
+        f"indexed tune, rounded up (their max {max(calib_top):.3f}; {calib_versions} of {CALIBRATION} "
+        "were versions: "
+        f"{VERSION_RUN}+ consecutive notes in common or the same title).",
         "",
         "| alteration | source top-1 | top-1 (source or exact duplicate) | top-5 | "
-        "source found ≥ threshold | "
+        "source found ≥ threshold | source similarity median / 5th pct | "
         "query ms mean / p95 (ranking) | mean / p95 with 5 explanations |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     all_ms: list[float] = []
     for a in ALTERATIONS:
@@ -231,6 +275,7 @@ def main() -> None:
         lines.append(
             f"| {a} | {statistics.mean(r['top1']):.1%} | {statistics.mean(r['top1dup']):.1%} | "
             f"{statistics.mean(r['top5']):.1%} | {statistics.mean(r['above']):.1%} | "
+            f"{statistics.median(r['sim']):.2f} / {np.percentile(r['sim'], 5):.2f} | "
             f"{statistics.mean(r['ms']):.0f} / {np.percentile(r['ms'], 95):.0f} | "
             f"{statistics.mean(r['ms_explained']):.0f} / {np.percentile(r['ms_explained'], 95):.0f} |"
         )
@@ -239,11 +284,12 @@ def main() -> None:
     lines += [
         f"| all | {statistics.mean(x for a in ALTERATIONS for x in results[a]['top1']):.1%} | "
         f"{overall1:.1%} | "
-        f"{overall5:.1%} | {statistics.mean(x for a in ALTERATIONS for x in results[a]['above']):.1%} | | "
+        f"{overall5:.1%} | {statistics.mean(x for a in ALTERATIONS for x in results[a]['above']):.1%} | | | "
         f"{statistics.mean(all_ms):.0f} / {np.percentile(all_ms, 95):.0f} |",
         "",
         f"Negatives: {len(negatives)} held-out tunes, unaltered. {versions} of them share {VERSION_RUN}+ "
-        f"consecutive notes exactly with an indexed piece (another copy or version of an indexed tune: "
+        f"consecutive notes exactly with an indexed piece or have its title (another copy or version of an "
+        f"indexed tune: "
         f"{sum(versions_above)} of these match ≥ {threshold}, as they should). Of the other "
         f"{len(neg_top)}: {len(neg_top) - len(neg_above)} ({1 - len(neg_above) / len(neg_top):.1%}) have "
         f"no match ≥ {threshold}; top-1 similarity "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import text
 
@@ -82,6 +83,61 @@ def test_bad_inputs_get_one_line_errors(db: str, tmp_path: Path, capsys: pytest.
     assert code == 1 and "no such file" in err
     code, _, err = run(capsys, "registry", "verify", "--head", "nonsense")
     assert code == 1 and "SIZE:ROOT" in err
+
+
+def _wav(path: Path, samples: np.ndarray, rate: int = 8000) -> Path:
+    from pedalboard.io import AudioFile
+
+    with AudioFile(str(path), "w", rate, 1) as fh:
+        fh.write(samples.astype(np.float32)[None, :])
+    return path
+
+
+@pytest.mark.parametrize("add", [False, True])
+def test_identify_bad_audio_one_line_errors(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], add: bool
+) -> None:
+    """Not audio, unreadable, empty, too short, silent: exit 1 with one line that says which."""
+    tone = 0.3 * np.sin(2 * np.pi * 440 * np.arange(8000 * 2) / 8000)
+    cases = {
+        "text.wav": (b"just some text, not audio\n", "not readable audio"),
+        "empty.flac": (b"", "not readable audio"),
+        "song.mid": ((DATA / "melody_chords.mid").read_bytes(), "not readable audio"),
+        "short.wav": (_wav(tmp_path / "short_src.wav", tone).read_bytes(), "at least 3 s"),
+        "silent.wav": (_wav(tmp_path / "silent_src.wav", np.zeros(8000 * 5)).read_bytes(), "silent"),
+    }
+    for name, (data, expected) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        args = ["identify", str(tmp_path / name)] + (["--add"] if add else [])
+        code, out, err = run(capsys, *args)
+        assert code == 1, (name, out, err)
+        assert err.startswith("error:") and len(err.strip().splitlines()) == 1, (name, err)
+        assert expected in err, (name, err)
+    code, _, err = run(capsys, "identify", str(tmp_path / "nowhere.wav"))
+    assert code == 1 and "no such file" in err
+
+
+def test_added_recording_is_identified_from_an_excerpt(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rng = np.random.default_rng(3)
+    x = np.arange(int(0.3 * 8000)) / 8000
+    notes = [np.sin(2 * np.pi * 220 * 2 ** rng.uniform(0, 2) * x) * np.exp(-4 * x) for _ in range(100)]
+    song = 0.3 * np.concatenate(notes)  # 30 s of random plucked notes
+    _wav(tmp_path / "song.wav", song)
+    code, out, _ = run(capsys, "identify", "--add", str(tmp_path / "song.wav"), "--title", "Plucks")
+    assert code == 0 and "added: recording 1" in out
+    _wav(tmp_path / "clip.wav", song[8000 * 12 : 8000 * 20])
+    code, out, _ = run(capsys, "identify", str(tmp_path / "clip.wav"), "--json")
+    match = json.loads(out)["match"]
+    assert code == 0 and match["title"] == "Plucks" and abs(match["offset_seconds"] - 12) < 1
+    assert match["score"] >= match["threshold"] and match["peaks_on_piece"] > match["chance"]
+    _wav(
+        tmp_path / "other.wav",
+        0.3 * np.sin(2 * np.pi * 330 * np.arange(8000 * 5) / 8000) * np.linspace(1, 0, 40000),
+    )
+    code, out, _ = run(capsys, "identify", str(tmp_path / "other.wav"))
+    assert code == 1 and "no stored piece or recording matches" in out
 
 
 def test_composed_piece_is_registered_certified_and_verified(

@@ -99,6 +99,23 @@ def test_alignment_agrees_with_traceback() -> None:
     assert scores[1] == traceback(q, works[1])[0]
 
 
+def test_note_level_edits_cost_about_one_interval_each() -> None:
+    work = np.array([2, 2, 1, 2, 2, 2, 1, -2, -2, -1])  # 20 when every interval matches
+    changed = work.copy()
+    changed[3:5] = [3, 1]  # one note up a semitone: two intervals differ, their span is kept
+    ornament = np.concatenate([work[:3], [2, -2], work[3:]])  # a mordent: two notes added
+    appoggiatura = np.concatenate([work[:3], [3, -1], work[4:]])  # one note before a work note
+    dropped = np.concatenate([work[:3], [4], work[5:]])  # a passing note left out
+    scores = align_scores(changed, [work])[0], align_scores(ornament, [work])[0]
+    assert scores == (19, 23) and align_scores(appoggiatura, [work])[0] == 21
+    assert align_scores(dropped, [work])[0] == 17
+    steps = traceback(ornament, work)[1]
+    assert [s[0] for s in steps].count("ornament") == 1 and steps[2] == ("ornament", 2, 3, 2, 1)
+    assert ("changed note", 3, 2, 3, 2) in traceback(changed, work)[1]
+    # Spans alone do not align: a run of equal spans with no identical interval between scores 0.
+    assert align_scores(np.array([1, 1, 1, 1, 1, 1]), [np.array([2, 2, 2])])[0] == 0
+
+
 def test_save_load_merge(index: MelodyIndex, tmp_path: Path) -> None:
     index.save(tmp_path / "idx")
     loaded = MelodyIndex.load(tmp_path / "idx")

@@ -50,6 +50,13 @@ def test_identify_rejects_bad_audio_clearly(client: TestClient) -> None:
         fh.write(np.zeros((1, 8000 * 5), dtype=np.float32))
     r = client.post("/api/originality/identify", files={"file": ("clip.wav", buf.getvalue(), "audio/wav")})
     assert r.status_code == 422 and "silent" in r.json()["detail"]
+    buf = io.BytesIO()
+    with AudioFile(buf, "w", 8000, 1, format="wav") as fh:
+        fh.write((0.3 * np.sin(np.arange(8000) * 0.3)).astype(np.float32)[None, :])
+    r = client.post("/api/originality/identify", files={"file": ("clip.wav", buf.getvalue(), "audio/wav")})
+    assert r.status_code == 422 and "at least 3 s" in r.json()["detail"]
+    r = client.post("/api/originality/identify", files={"file": ("clip.wav", b"", "audio/wav")})
+    assert r.status_code in (400, 415, 422) and "empty" in r.json()["detail"]
 
 
 def test_certificate_of_unregistered_piece_is_404_and_sign_in_is_needed(

@@ -87,7 +87,8 @@ def identify_command(
     else:
         typer.echo(
             f"{clip}: {hit['title']} [{hit['id']}] from {hit['offset_seconds']:.1f} s "
-            f"({hit['matches']} landmarks agree; next best piece {hit['runner_up']}; speed ×{hit['speed']})"
+            f"({hit['peaks_on_piece']} of {hit['query_peaks']} peaks agree, chance {hit['chance']:.0f}: "
+            f"score {hit['score']:.1f} ≥ {hit['threshold']}; speed ×{hit['speed']})"
         )
     if hit is None:
         raise SystemExit(1)  # click returns a typer.Exit code instead of exiting when not standalone

@@ -34,7 +34,7 @@ from tunesmith.theory.melodyline import melody_notes
 
 MAX_COPIED_RUN = 11
 """Longest run of notes a melody may share with a training piece (12 or more is a copy)."""
-NEAR_COPY_SIMILARITY = 0.88
+NEAR_COPY_SIMILARITY = 0.86
 """A melody this similar to a corpus work (tunesmith.evaluate.similarity: changed notes, ornaments,
 rhythm forgiven) is a near-copy and is regenerated; the threshold of tunesmith.originality.works."""
 MAX_REGENERATIONS = 6

@@ -14,9 +14,13 @@ Two stages, as a search engine and a sequence aligner do it:
    read with ``searchsorted``: exact, no tuning, and memory-mapped from disk so loading is instant.
 2. Smith–Waterman local alignment of the interval sequences (intervals: transposition-invariant),
    all candidates at once in numpy (row by row; the horizontal gap term is a running maximum, so a
-   row costs a few vector operations). The score, divided by the best the query could get, is the
-   similarity (0..1: the share of the query found in the other work); a traceback of the best hits
-   gives the aligned notes, hence the bars in both pieces.
+   row costs a few vector operations). Besides interval against interval, the alignment knows the
+   edits a near-copy makes to *notes*, each recognised by the pitch span it keeps: a changed note
+   (two intervals against two, same span), an ornament (two or three intervals against one) and a
+   dropped note (one against two). Each costs at most one interval's match and must sit between
+   identical intervals, so chance spans cannot string unrelated tunes together. The score, divided
+   by the best the query could get, is the similarity (0..1: the share of the query found in the
+   other work); a traceback of the best hits gives the aligned notes, hence the bars in both pieces.
 
 Why not MinHash LSH (e.g. datasketch)? LSH estimates Jaccard similarity of whole sets, while a query
 of 8 bars against a 32-bar tune is a containment question, and an LSH threshold trades recall for
@@ -26,7 +30,7 @@ speed that the exact posting lists here do not need to give up (15,900 pieces: a
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,10 +50,19 @@ NGRAM = 4
 """Intervals per key (5 notes): long enough to be telling, short enough to survive a changed note."""
 STOP_DF = 1500
 """Keys in more pieces than this (scale runs, repeated notes) say nothing about one piece."""
-CANDIDATES = 40
+CANDIDATES = 30
 """Pieces from stage 1 that are aligned in stage 2."""
 MATCH, MISMATCH_SAME_DIRECTION, MISMATCH, GAP = 2, -1, -2, -2
-"""Alignment scores per interval: an ornament (two inserted intervals) costs two matches."""
+"""Alignment scores per interval: an unexplained extra interval costs one match."""
+CHANGED_NOTE = 3
+"""Two query intervals against two work intervals with the same sum: one note moved, its neighbours
+kept (two intervals worth 4 when identical score 3: a changed note costs half an interval's match,
+as the two intervals it changes are one edit)."""
+ORNAMENT_2, ORNAMENT_3 = 3, 5
+"""Two (three) query intervals summing to one work interval: a note (two notes) inserted between
+the work's notes, e.g. an appoggiatura (a mordent); costs one interval's match, like a changed note."""
+SKIPPED_NOTE = 1
+"""One query interval spanning two of the work's: a work note left out (passing note dropped)."""
 _CLIP = 24  # intervals beyond two octaves are "a huge leap" alike
 _SKELETON = 1 << 40  # key namespace of the beat-skeleton n-grams
 
@@ -311,6 +324,12 @@ class Alignment:
     """Intervals of the work the query skips."""
     transposition: int
     """Semitones from the work to the query at the first aligned note (most common shift)."""
+    changed_notes: int = 0
+    """Notes moved with both neighbours kept (two intervals changed, their span the same)."""
+    ornaments: int = 0
+    """Groups of one or two notes inserted between two of the work's notes (span kept)."""
+    skipped_notes: int = 0
+    """Notes of the work left out with their neighbours kept."""
 
 
 @dataclass
@@ -364,6 +383,75 @@ def _substitution(q: np.ndarray | np.integer[Any], t: np.ndarray) -> np.ndarray:
 
 
 _PAD = 10_000  # interval value that never matches (padding of shorter works)
+_NONE = -(10**9)  # score of an impossible cell
+_NOTE_OPS = (  # (query intervals, work intervals, score, kind): equal pitch spans, see the constants
+    (2, 2, CHANGED_NOTE, "changed note"),
+    (2, 1, ORNAMENT_2, "ornament"),
+    (3, 1, ORNAMENT_3, "ornament"),
+    (1, 2, SKIPPED_NOTE, "skipped note"),
+)
+
+
+def _span_sums(seq: np.ndarray, k: int) -> np.ndarray:
+    """Sums of ``k`` consecutive intervals ending at each position (the pitch span they cover);
+    _PAD where fewer than ``k`` precede or padding is involved (never equal to a real span)."""
+    out = np.full(seq.shape, _PAD * 8, dtype=np.int64)
+    if seq.shape[-1] >= k:
+        total = sum(seq[..., j : seq.shape[-1] - k + 1 + j] for j in range(k))
+        out[..., k - 1 :] = np.where(np.abs(total) < _PAD, total, _PAD * 8)
+    return out
+
+
+def _dp_rows(query_iv: np.ndarray, works: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The rows of the local-alignment matrices of ``query_iv`` against each row of ``works``
+    (padded with _PAD), one query interval at a time: (H, E, N), each of shape (works, width + 1),
+    column 0 the empty prefix. H: best alignment ending at the cell; E: ending with an identical
+    interval; N: ending with a note-level step of _NOTE_OPS. A note-level step must sit between two
+    identical intervals (it starts from E and only an identical interval continues from N), so a
+    run of them cannot string unrelated melodies together by their pitch spans alone."""
+    n_works, width = works.shape
+    cols = width + 1
+    padded = works == _PAD
+    work_spans = {m: _span_sums(works, m) for m in (1, 2)}
+    query_spans = {k: _span_sums(query_iv[None, :], k)[0] for k in (1, 2, 3)}
+    ramp = (GAP * np.arange(cols)).astype(np.int32)  # horizontal gaps: H[j] = max_k≤j (D[k] − g(j−k))
+    # Identical intervals and equal spans are sparse: their cells as flat indices (of the row
+    # arrays, work interval c at column c + 1), computed once per distinct value.
+    subs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    spans: dict[tuple[int, int], np.ndarray] = {}
+
+    def cells(mask: np.ndarray, first: int) -> np.ndarray:
+        r, c = np.nonzero(mask[:, first:])
+        return (r * cols + c + first + 1).astype(np.int64)
+
+    h_prev = np.zeros((n_works, cols), dtype=np.int32)
+    n_prev = np.full((n_works, cols), _NONE, dtype=np.int32)
+    e_hist = [n_prev, n_prev, n_prev]  # E of rows i-1, i-2, i-3
+    for i, q in enumerate(query_iv):
+        if int(q) not in subs:  # a melody uses a few dozen distinct intervals
+            sub = np.where(padded, MISMATCH * 4, _substitution(np.int64(q), works)).astype(np.int32)
+            subs[int(q)] = (sub, cells(works == q, 0))
+        sub, same = subs[int(q)]
+        h = np.zeros_like(h_prev)
+        h[:, 1:] = np.maximum(np.maximum(h_prev[:, :-1] + sub, h_prev[:, 1:] + GAP), 0)
+        e = np.full_like(h_prev, _NONE)
+        if len(same):
+            before = np.maximum(np.maximum(h_prev.flat[same - 1], n_prev.flat[same - 1]), 0) + MATCH
+            e.flat[same] = before
+            h.flat[same] = np.maximum(h.flat[same], before)
+        h = np.maximum.accumulate(h - ramp, axis=1) + ramp
+        n = np.full_like(h_prev, _NONE)
+        for k, m, score, _kind in _NOTE_OPS:
+            if i + 1 < k:
+                continue
+            key = (m, int(query_spans[k][i]))
+            if key not in spans:
+                spans[key] = cells(work_spans[m] == key[1], m - 1)
+            dst = spans[key]
+            if len(dst):
+                n.flat[dst] = np.maximum(n.flat[dst], e_hist[k - 1].flat[dst - m] + score)
+        h_prev, n_prev, e_hist = h, n, [e, e_hist[0], e_hist[1]]
+        yield h, e, n
 
 
 def align_scores(query_iv: np.ndarray, works_iv: Sequence[np.ndarray]) -> np.ndarray:
@@ -373,7 +461,7 @@ def align_scores(query_iv: np.ndarray, works_iv: Sequence[np.ndarray]) -> np.nda
     if len(works_iv) == 0 or len(query_iv) == 0:
         return out
     order = np.argsort([len(w) for w in works_iv], kind="stable")
-    for chunk in np.array_split(order, max(1, len(order) // 8)):
+    for chunk in np.array_split(order, max(1, len(order) // 16)):
         out[chunk] = _align_group(query_iv, [works_iv[k] for k in chunk])
     return out
 
@@ -383,28 +471,22 @@ def _align_group(query_iv: np.ndarray, works_iv: Sequence[np.ndarray]) -> np.nda
     works = np.full((len(works_iv), width), _PAD, dtype=np.int64)
     for k, w in enumerate(works_iv):
         works[k, : len(w)] = w
-    ramp = GAP * np.arange(width + 1)  # horizontal gaps: H[j] = max_k≤j (D[k] − g(j−k))
-    prev = np.zeros((len(works_iv), width + 1), dtype=np.int64)
     best = np.zeros(len(works_iv), dtype=np.int64)
-    padded = works == _PAD
-    # A melody uses a few dozen distinct intervals: one substitution row per distinct value.
-    subs = {
-        int(v): np.where(padded, MISMATCH * 4, _substitution(np.int64(v), works)) for v in np.unique(query_iv)
-    }
-    for q in query_iv:
-        sub = subs[int(q)]
-        cur = np.zeros_like(prev)
-        cur[:, 1:] = np.maximum(np.maximum(prev[:, :-1] + sub, prev[:, 1:] + GAP), 0)
-        cur = np.maximum.accumulate(cur - ramp, axis=1) + ramp
-        np.maximum(best, cur.max(axis=1), out=best)
-        prev = cur
+    for h, _e, _n in _dp_rows(np.asarray(query_iv, dtype=np.int64), works):
+        np.maximum(best, h.max(axis=1), out=best)
     return best
 
 
+def window(query_intervals: int) -> int:
+    """Intervals of a long work aligned with a query: room for the query plus a few bars' worth of
+    notes the query skips or adds (ornaments make the query longer, not the work)."""
+    return query_intervals + query_intervals // 4 + 48
+
+
 def focus(query_iv: np.ndarray, work_iv: np.ndarray) -> int:
-    """Where in a long work to align: the start of the window (twice the query's length) holding
+    """Where in a long work to align: the start of the window (:func:`window`) holding
     the most of the query's interval n-grams. 0 for works short enough to align whole."""
-    width = 2 * len(query_iv) + 64
+    width = window(len(query_iv))
     if len(work_iv) <= width or len(query_iv) < NGRAM:
         return 0
 
@@ -421,65 +503,116 @@ def focus(query_iv: np.ndarray, work_iv: np.ndarray) -> int:
     return int(np.argmax(sums)) if len(sums) else 0
 
 
-def traceback(query_iv: np.ndarray, work_iv: np.ndarray) -> tuple[int, list[tuple[int | None, int | None]]]:
-    """Best local alignment of two interval sequences: (score, pairs of aligned positions, None for
-    a gap), by the full dynamic-programming matrix (only for the few reported works)."""
-    n, m = len(query_iv), len(work_iv)
-    h = np.zeros((n + 1, m + 1), dtype=np.int64)
-    ramp = GAP * np.arange(m + 1)
-    subs = {int(v): _substitution(np.int64(v), work_iv) for v in np.unique(query_iv)}
-    for i in range(1, n + 1):
-        sub = subs[int(query_iv[i - 1])]
-        row = np.zeros(m + 1, dtype=np.int64)
-        row[1:] = np.maximum(np.maximum(h[i - 1, :-1] + sub, h[i - 1, 1:] + GAP), 0)
-        h[i] = np.maximum.accumulate(row - ramp) + ramp
+Step = tuple[str, int, int, int, int]
+"""(kind, first query interval, query intervals, first work interval, work intervals) of an alignment:
+kind 'same', 'changed', 'changed note', 'ornament', 'skipped note', 'inserted' or 'missing'."""
+
+
+def traceback(query_iv: np.ndarray, work_iv: np.ndarray) -> tuple[int, list[Step]]:
+    """Best local alignment of two interval sequences: (score, its steps in order)."""
+    return tracebacks(query_iv, [work_iv])[0]
+
+
+def tracebacks(query_iv: np.ndarray, works_iv: Sequence[np.ndarray]) -> list[tuple[int, list[Step]]]:
+    """:func:`traceback` of the query against each work, by the full dynamic-programming matrices
+    (only for the few reported works; computed together, a row at a time as in the search)."""
+    q = np.asarray(query_iv, dtype=np.int64)
+    if len(q) == 0 or not works_iv:
+        return [(0, []) for _ in works_iv]
+    width = max(1, *(len(w) for w in works_iv))
+    works = np.full((len(works_iv), width), _PAD, dtype=np.int64)
+    for k, w in enumerate(works_iv):
+        works[k, : len(w)] = w
+    shape = (len(q) + 1, len(works_iv), width + 1)
+    h, e, n = np.zeros(shape, np.int64), np.full(shape, _NONE, np.int64), np.full(shape, _NONE, np.int64)
+    for i, (hr, er, nr) in enumerate(_dp_rows(q, works), start=1):
+        h[i], e[i], n[i] = hr, er, nr
+    return [
+        _trace(q, np.asarray(w, dtype=np.int64), *(m[:, k, : len(w) + 1] for m in (h, e, n)))
+        for k, w in enumerate(works_iv)
+    ]
+
+
+def _trace(
+    q: np.ndarray, w: np.ndarray, h: np.ndarray, e: np.ndarray, n: np.ndarray
+) -> tuple[int, list[Step]]:
+    if len(w) == 0:
+        return 0, []
     i, j = (int(x) for x in np.unravel_index(int(np.argmax(h)), h.shape))
     score = int(h[i, j])
-    pairs: list[tuple[int | None, int | None]] = []
-    while i > 0 and j > 0 and h[i, j] > 0:
-        s = int(_substitution(np.int64(query_iv[i - 1]), np.array([work_iv[j - 1]]))[0])
+    steps: list[Step] = []
+    state = "h"  # which matrix the path is in at (i, j)
+    while i > 0 and j > 0:
+        if state == "n":  # a note-level step, entered from an identical interval
+            for k, m, gain, kind in _NOTE_OPS:
+                spans_agree = i >= k and j >= m and q[i - k : i].sum() == w[j - m : j].sum()
+                if spans_agree and n[i, j] == e[i - k, j - m] + gain:
+                    steps.append((kind, i - k, k, j - m, m))
+                    i, j, state = i - k, j - m, "e"
+                    break
+            else:  # unreachable: N cells come only from these steps
+                break
+            continue
+        if h[i, j] <= 0 and state == "h":
+            break
+        if state == "e" or h[i, j] == e[i, j]:
+            steps.append(("same", i - 1, 1, j - 1, 1))
+            before = max(int(h[i - 1, j - 1]), int(n[i - 1, j - 1]), 0)
+            from_note = before > 0 and n[i - 1, j - 1] == before and n[i - 1, j - 1] > h[i - 1, j - 1]
+            state = "n" if from_note else "h"
+            i, j = i - 1, j - 1
+            if before == 0:
+                break
+            continue
+        s = int(_substitution(q[i - 1], w[j - 1 : j])[0])
         if h[i, j] == h[i - 1, j - 1] + s:
-            pairs.append((i - 1, j - 1))
+            steps.append(("same" if q[i - 1] == w[j - 1] else "changed", i - 1, 1, j - 1, 1))
             i, j = i - 1, j - 1
         elif h[i, j] == h[i - 1, j] + GAP:
-            pairs.append((i - 1, None))
+            steps.append(("inserted", i - 1, 1, j, 0))
             i -= 1
         else:
-            pairs.append((None, j - 1))
+            steps.append(("missing", i, 0, j - 1, 1))
             j -= 1
-    pairs.reverse()
-    return score, pairs
+    steps.reverse()
+    return score, steps
 
 
-def _describe(query: Melody, index: MelodyIndex, match: Match) -> Alignment | None:
-    q_iv = intervals(query.pitches)
+def _passage(query: Melody, index: MelodyIndex, match: Match) -> tuple[np.ndarray, np.ndarray]:
+    """(pitches, bars) of the part of the work that was aligned with the query."""
     pitches, bars = index.melody(match.piece)
+    lo, width = match.work_offset, window(len(query.pitches) - 1) + 1
+    return pitches[lo : lo + width], bars[lo : lo + width]
+
+
+def _describe(query: Melody, index: MelodyIndex, match: Match, steps: list[Step]) -> Alignment | None:
+    pitches, bars = _passage(query, index, match)
     lo = match.work_offset
-    pitches, bars = pitches[lo : lo + 2 * len(q_iv) + 65], bars[lo : lo + 2 * len(q_iv) + 65]
-    w_iv = intervals(pitches)
-    _score, pairs = traceback(q_iv, w_iv)
-    both = [(a, b) for a, b in pairs if a is not None and b is not None]
-    if not both:
+    paired = [s for s in steps if s[2] and s[4]]
+    if not paired:
         return None
-    same = sum(1 for a, b in both if q_iv[a] == w_iv[b])
-    inserted = sum(1 for a, b in pairs if b is None)
-    missing = sum(1 for a, b in pairs if a is None)
-    # Interval k joins notes k and k+1: the passage runs from the first pair's first note to the
-    # last pair's second note.
-    q0, q1 = both[0][0], both[-1][0] + 1
-    w0, w1 = both[0][1], both[-1][1] + 1
-    shifts = [int(query.pitches[a]) - int(pitches[b]) for a, b in both]
+    kinds: dict[str, int] = {}
+    for kind, _qi, k, _wj, m in steps:
+        kinds[kind] = kinds.get(kind, 0) + (k if kind == "inserted" else m if kind == "missing" else 1)
+    # Interval k joins notes k and k+1: the passage runs from the first step's first note to the
+    # last step's last note.
+    q0, q1 = paired[0][1], paired[-1][1] + paired[-1][2]
+    w0, w1 = paired[0][3], paired[-1][3] + paired[-1][4]
+    shifts = [int(query.pitches[qi]) - int(pitches[wj]) for _kind, qi, _k, wj, _l in paired]
     values, counts = np.unique(shifts, return_counts=True)
     return Alignment(
         (q0, q1),
         (w0 + lo, w1 + lo),
         (int(query.bars[q0]), int(query.bars[q1])),
         (int(bars[w0]), int(bars[w1])),
-        same,
-        len(both) - same,
-        inserted,
-        missing,
+        kinds.get("same", 0),
+        kinds.get("changed", 0),
+        kinds.get("inserted", 0),
+        kinds.get("missing", 0),
         int(values[int(np.argmax(counts))]),
+        kinds.get("changed note", 0),
+        kinds.get("ornament", 0),
+        kinds.get("skipped note", 0),
     )
 
 
@@ -494,8 +627,10 @@ def explain(match: Match) -> str:
     shift = f"transposed {a.transposition:+d} semitones" if a.transposition else "same key"
     return (
         f"{head}; query bars {a.query_bars[0]}-{a.query_bars[1]} ≈ bars {a.work_bars[0]}-{a.work_bars[1]} "
-        f"({shift}): {a.same} intervals identical, {a.changed} changed, {a.inserted} inserted in "
-        f"the query, {a.missing} of the work skipped; the passage covers {match.coverage:.0%} of the work"
+        f"({shift}): {a.same} intervals identical, {a.changed} changed, {a.changed_notes} notes moved, "
+        f"{a.ornaments} ornaments, {a.inserted} other intervals inserted in the query, "
+        f"{a.skipped_notes + a.missing} notes of the work skipped; the passage covers "
+        f"{match.coverage:.0%} of the work"
     )
 
 
@@ -522,7 +657,7 @@ def search(
     for p in pieces:
         work = intervals(index.melody(int(p))[0])
         start = focus(q_iv, work)
-        works.append(work[start : start + 2 * len(q_iv) + 64])
+        works.append(work[start : start + window(len(q_iv))])
         offsets.append(start)
     scores = align_scores(q_iv, works)
     best_possible = MATCH * len(q_iv)
@@ -543,8 +678,10 @@ def search(
                 offsets[k],
             )
         )
-    for match in out[: top if explain_top is None else explain_top]:
-        match.alignment = _describe(query, index, match)
+    explained = out[: top if explain_top is None else explain_top]
+    traced = tracebacks(q_iv, [intervals(_passage(query, index, m)[0]) for m in explained])
+    for match, (_score, steps) in zip(explained, traced, strict=True):
+        match.alignment = _describe(query, index, match, steps)
         if match.alignment is not None:
             lo, hi = match.alignment.work_notes
             match.coverage = (hi - lo + 1) / max(1, len(index.melody(match.piece)[0]))

@@ -81,8 +81,12 @@ def identify_samples(samples: Any, store: Store) -> dict[str, Any] | None:
         "offset_seconds": round(hit.offset_seconds, 2),
         "matches": hit.matches,
         "runner_up": hit.runner_up,
+        "peaks_on_piece": hit.peaks_on_piece,
+        "query_peaks": hit.query_peaks,
+        "chance": round(hit.chance, 1),
+        "score": round(hit.score, 2),
         "speed": hit.speed,
-        "threshold": ap.MIN_MATCHES,
+        "threshold": ap.MIN_SCORE,
     }
 
 

@@ -50,7 +50,8 @@ $o("#identify-form").addEventListener("submit", async (ev) => {
     const { match } = await call("POST", "/api/originality/identify", fileForm("#identify-file"));
     out.textContent = match
       ? `${match.title} [${match.id}], from ${match.offset_seconds.toFixed(1)} s ` +
-        `(${match.matches} landmarks agree; threshold ${match.threshold})`
+        `(${match.peaks_on_piece} of ${match.query_peaks} peaks agree, chance ${match.chance}; ` +
+        `score ${match.score} ≥ ${match.threshold})`
       : "no stored piece or recording matches this clip";
   } catch (err) {
     out.textContent = `error: ${err.message}`;
