@@ -218,3 +218,24 @@ def test_cli_revises_and_replays_the_revision_exactly(piece_json: Path, tmp_path
     with pytest.raises(SystemExit) as refused:
         main(["compose", "--from", str(revised), "-o", str(tmp_path / "c"), "--format", "json"])
     assert refused.value.code == 1
+
+
+def test_slides_survive_a_revision_of_another_track() -> None:
+    """A chinese-folk piece's slides (pitch bends) are kept on the tracks a revision leaves alone,
+    and on a revised track outside the span."""
+    from tunesmith.compose.api import compose
+    from tunesmith.compose.request import ComposeRequest
+
+    piece = compose(ComposeRequest(style="chinese-folk", model="rules", seed=3, candidates=1))
+    parent = load_version(json.loads(piece.to_json()))
+    bent = [t for t in parent.score.tracks if t.bends]
+    assert bent, "chinese-folk slides are pitch bends"
+    child = revise(parent, Step("drums", 4, bars="3-4"))
+    for track in bent:
+        kept = next(t for t in child.score.tracks if t.name == track.name)
+        assert kept.bends == track.bends
+    melody = revise(parent, Step("melody", 4, bars="3-4"))
+    bar = parent.plan.bar_ticks
+    before = [b for b in bent[0].bends if not 2 <= b.tick // bar <= 3]
+    after = next(t for t in melody.score.tracks if t.name == bent[0].name).bends
+    assert before and all(b in after for b in before)

@@ -116,7 +116,7 @@ def apply_edits(track: Track, edits: tuple[Edit, ...], end: int, bar: int, veloc
         _check_note(i, pitch, start, duration, vel, end, bar)
         found.pitch, found.start, found.duration, found.velocity = pitch, start, duration, vel
     notes.sort(key=lambda n: (n.start, n.pitch))
-    return Track(track.name, track.program, track.is_drum, notes)
+    return Track(track.name, track.program, track.is_drum, notes, list(track.bends))
 
 
 def role(track: Track) -> str:

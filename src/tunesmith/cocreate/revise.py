@@ -293,12 +293,14 @@ def revise(version: Version, step: Step) -> Version:
     for track in version.score.tracks:
         r = role(track)
         if r not in redo or r not in fresh:
-            out_tracks.append(Track(track.name, track.program, track.is_drum, list(track.notes)))
+            kept_track = Track(track.name, track.program, track.is_drum, list(track.notes), list(track.bends))
+            out_tracks.append(kept_track)
             continue
         kept = [n for n in track.notes if _bar_of(n.start, bar) not in in_span]
         new = [n for n in fresh[r].notes if clean_start[id(n)] // bar in in_span]
         notes = sorted(kept + new, key=lambda n: (n.start, n.pitch))
-        out_tracks.append(Track(track.name, track.program, track.is_drum, notes))
+        bends = [b for b in track.bends if _bar_of(b.tick, bar) not in in_span]  # slides of kept notes
+        out_tracks.append(Track(track.name, track.program, track.is_drum, notes, bends))
     old = version.score
     score = Score(out_tracks, list(old.tempos), list(old.time_signatures), list(old.key_signatures),
                   harmony.symbols(), list(old.sections), old.metadata)  # fmt: skip
@@ -309,7 +311,7 @@ def revise(version: Version, step: Step) -> Version:
 def _edit(version: Version, step: Step) -> Version:
     """The version with ``step.edits`` applied to the named track; every other track kept."""
     plan = version.plan
-    tracks = [Track(t.name, t.program, t.is_drum, list(t.notes)) for t in version.score.tracks]
+    tracks = [Track(t.name, t.program, t.is_drum, list(t.notes), list(t.bends)) for t in version.score.tracks]
     i = find_track(tracks, step.track)
     tracks[i] = apply_edits(tracks[i], step.edits, plan.total_bars * plan.bar_ticks, plan.bar_ticks,
                             plan.velocity)  # fmt: skip

@@ -25,7 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tunesmith.score import Note, Score, TempoChange, TimeSignature, Track
+from tunesmith.score import Note, PitchBend, Score, TempoChange, TimeSignature, Track
 
 LEAD_BARS = 1
 FADE_IN_S = 0.03
@@ -60,7 +60,11 @@ def _segment(score: Score, start: int, stop: int) -> Score:
             if n.start < stop and n.start + n.duration > start:
                 s = max(n.start, start)
                 notes.append(Note(n.pitch, s - start, n.start + n.duration - s, n.velocity))
-        tracks.append(Track(t.name, t.program, t.is_drum, notes))
+        # the wheel's position at the window's start, then its moves inside the window
+        before = [b for b in t.bends if b.tick <= start]
+        bends = [PitchBend(0, before[-1].value)] if before and before[-1].value else []
+        bends += [PitchBend(b.tick - start, b.value) for b in t.bends if start < b.tick < stop]
+        tracks.append(Track(t.name, t.program, t.is_drum, notes, bends))
     tempos = [TempoChange(max(0, c.tick - start), c.bpm) for c in score.tempos if c.tick < stop]
     tempos = [c for i, c in enumerate(tempos) if i + 1 == len(tempos) or tempos[i + 1].tick > c.tick]
     sigs = [TimeSignature(max(0, s.tick - start), s.numerator, s.denominator) for s in score.time_signatures

@@ -19,7 +19,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tunesmith.errors import ControlError
-from tunesmith.score import KeySignature, Metadata, Note, Score, Section, TempoChange, TimeSignature, Track
+from tunesmith.score import (
+    KeySignature,
+    Metadata,
+    Note,
+    PitchBend,
+    Score,
+    Section,
+    TempoChange,
+    TimeSignature,
+    Track,
+)
 from tunesmith.therapy.trajectory import MINUTES_RANGE, Point, Targets, Trajectory, targets
 
 SEGMENT_SECONDS = 30.0
@@ -216,6 +226,11 @@ def make_session(
                     target.notes.append(
                         Note(n.pitch, n.start - start + tick, min(n.end, end) - n.start, n.velocity)
                     )
+            # the segment's slides (chinese-folk); the wheel is back at 0 where the segment ends
+            bends = [PitchBend(b.tick - start + tick, b.value) for b in track.bends if start <= b.tick < end]
+            if bends and bends[-1].value:
+                bends.append(PitchBend(end - start + tick, 0))
+            target.bends += bends
             names.append(track.name)
         length = end - start
         seg_seconds = length / 480 * 60 / t.tempo_bpm
