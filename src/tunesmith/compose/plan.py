@@ -286,6 +286,9 @@ def make_plan(request: ComposeRequest) -> Plan:
         tempo = float(request.tempo)
     else:
         tempo, outside = mood_tempo(style.tempo, valence, arousal)
+        # A whole-number metronome mark in the beat the meter counts (dotted quarters in 6/8).
+        unit = 1.5 if meter.compound else 1.0
+        tempo = round(tempo / unit) * unit
     labels = form_sections(request.form or style.form)
     intro = style.intro_bars
     # A tag bar before the held final chord, except in a chorale (its last cadence is the end).

@@ -253,8 +253,7 @@ class _PartWriter:
                 shown = tc.bpm / 1.5 if compound else tc.bpm
                 text = (
                     f'<direction placement="above"><direction-type><metronome>{unit}'
-                    # a metronome mark is a whole number; <sound tempo> keeps the exact one for playback
-                    f"<per-minute>{round(shown)}</per-minute></metronome></direction-type>"
+                    f"<per-minute>{_number(shown, 2)}</per-minute></metronome></direction-type>"
                     f'<sound tempo="{_number(tc.bpm, 3)}"/></direction>'
                 )
                 events.setdefault(lay.marks.get(tc.tick, tc.tick), []).append(text)
