@@ -122,6 +122,7 @@ TRANSPOSING: dict[int, tuple[int, int]] = {
     69: (-4, -7),  # English horn in F
     71: (-1, -2),  # clarinet in B-flat
     72: (7, 12),  # piccolo, written an octave below its sound
+    78: (7, 12),  # tin whistle, likewise
 }
 """General MIDI programs whose parts are written transposed (concert pitch is what plays)."""
 

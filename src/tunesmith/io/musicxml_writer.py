@@ -60,6 +60,10 @@ def clef_for(track: Track, first: bool) -> tuple[str, int, int]:
     pitches = sorted(n.pitch for n in track.notes)
     median = statistics.median_low(pitches)
     name = track.name.lower()
+    if name.startswith("tenor"):
+        return "G", 2, -1  # the tenor voice reads treble-8vb, whatever its range
+    if track.program == 58 or 42 <= track.program <= 43:
+        return "F", 4, 0  # tuba, cello and contrabass parts use the plain bass clef
     melodic = first or name.startswith(_MELODIC_ROLES) or "tenor" in name
     if median >= 60 or (median >= 57 and pitches[len(pitches) // 10] >= 50):
         return "G", 2, 0
