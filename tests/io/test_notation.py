@@ -371,3 +371,19 @@ def test_pitch_wheel_slides_are_written_as_scoops_and_falls() -> None:
     notes_out = [n for n in _part(_xml(score), 0).iter("note") if n.find("pitch") is not None]
     marks = [[a.tag for a in n.findall("notations/articulations/*")] for n in notes_out]
     assert marks == [[], ["scoop"], ["falloff"]]
+
+
+def test_clefs_follow_the_players_conventions() -> None:
+    """A tenor voice reads treble-8vb even where its notes would fit a treble staff; tuba and
+    cello read plain bass clef even at the bottom of their range; guitars treble-8vb."""
+    from tunesmith.io.musicxml_writer import clef_for
+    from tunesmith.score import Note, Track
+
+    def part(name: str, program: int, pitches: list[int]) -> Track:
+        return Track(name, program, notes=[Note(p, i * 480, 480, 80) for i, p in enumerate(pitches)])
+
+    assert clef_for(part("tenor (Choir Aahs)", 52, [57, 59, 60, 62, 57]), False) == ("G", 2, -1)
+    assert clef_for(part("bass (Tuba)", 58, [31, 34, 36, 38, 31]), False) == ("F", 4, 0)
+    assert clef_for(part("bass (Cello)", 42, [36, 38, 36, 31]), False) == ("F", 4, 0)
+    assert clef_for(part("accompaniment (Guitar)", 25, [52, 55, 59]), False) == ("G", 2, -1)
+    assert clef_for(part("melody (Violin)", 40, [67, 71, 74]), True) == ("G", 2, 0)
