@@ -387,3 +387,18 @@ def test_clefs_follow_the_players_conventions() -> None:
     assert clef_for(part("bass (Cello)", 42, [36, 38, 36, 31]), False) == ("F", 4, 0)
     assert clef_for(part("accompaniment (Guitar)", 25, [52, 55, 59]), False) == ("G", 2, -1)
     assert clef_for(part("melody (Violin)", 40, [67, 71, 74]), True) == ("G", 2, 0)
+
+
+def test_a_one_hand_bar_goes_to_the_staff_with_fewer_ledger_lines() -> None:
+    """Comping chords around middle C (B3 E4 A4) read on the treble staff, a low broken chord on
+    the bass staff, even though the chords' middle note is below or near C4."""
+    from tunesmith.io.musicxml_writer import grand_staff_split
+    from tunesmith.score import Note, Track
+
+    comp = [Note(p, t, 240, 70) for t in range(0, 1920, 240) for p in (59, 64, 69)]
+    low = [Note(p, 1920 + i * 240, 240, 70) for i, p in enumerate((43, 47, 50, 55, 50, 47, 43, 47))]
+    split = grand_staff_split(Track("piano", 0, False, comp + low), [0, 1920])
+    assert split is not None
+    treble, bass = split
+    assert sorted(n.pitch for n in treble.notes) == sorted(n.pitch for n in comp)
+    assert sorted(n.pitch for n in bass.notes) == sorted(n.pitch for n in low)

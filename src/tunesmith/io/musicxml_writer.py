@@ -138,11 +138,16 @@ HAND_SPAN = 14
 """Semitones a bar's notes may span and still be written on one staff (a broken chord stays whole)."""
 
 
+def _off_staff(pitches: list[int], low: int, high: int) -> int:
+    """Semitones the pitches lie outside a staff's lines, summed (a rough count of ledger lines)."""
+    return sum(max(0, low - p) + max(0, p - high) for p in pitches)
+
+
 def grand_staff_split(track: Track, bar_starts: list[int] | None = None) -> tuple[Track, Track] | None:
     """(treble, bass) halves of a keyboard or harp part, or None when it keeps one staff (another
     instrument, or nearly every note on one side of middle C). A bar whose notes lie within
-    HAND_SPAN goes whole to the staff of its middle note (an arpeggio is not cut between staves);
-    a wider bar is split at middle C."""
+    HAND_SPAN goes whole to the staff where it needs the fewest ledger lines (an arpeggio is not
+    cut between staves); a wider bar is split at middle C."""
     if track.is_drum or track.program not in GRAND_STAFF or not track.notes:
         return None
     import bisect
@@ -156,7 +161,10 @@ def grand_staff_split(track: Track, bar_starts: list[int] | None = None) -> tupl
     for notes in by_bar.values():
         pitches = sorted(n.pitch for n in notes)
         if pitches[-1] - pitches[0] <= HAND_SPAN:
-            (upper if statistics.median_low(pitches) >= 60 else lower).extend(notes)
+            # the staff on which the bar needs the fewest ledger lines (treble E4-F5, bass G2-A3)
+            treble, bass = _off_staff(pitches, 64, 77), _off_staff(pitches, 43, 57)
+            on_top = treble < bass if treble != bass else statistics.median_low(pitches) >= 60
+            (upper if on_top else lower).extend(notes)
         else:
             upper += [n for n in notes if n.pitch >= 60]
             lower += [n for n in notes if n.pitch < 60]
