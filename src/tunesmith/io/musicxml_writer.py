@@ -65,6 +65,11 @@ def clef_for(track: Track, first: bool) -> tuple[str, int, int]:
     if track.program == 58 or 42 <= track.program <= 43:
         return "F", 4, 0  # tuba, cello and contrabass parts use the plain bass clef
     melodic = first or name.startswith(_MELODIC_ROLES) or "tenor" in name
+    if not melodic and "bass" not in name:
+        # chords and pads: the clef that needs fewer ledger lines (a low pad reads in bass clef)
+        treble, bass = _off_staff(pitches, 64, 77), _off_staff(pitches, 43, 57)
+        if treble != bass:
+            return ("G", 2, 0) if treble < bass else ("F", 4, 0)
     if median >= 60 or (median >= 57 and pitches[len(pitches) // 10] >= 50):
         return "G", 2, 0
     if melodic or (32 > track.program >= 0 and median >= 55 and "bass" not in name):
