@@ -48,9 +48,9 @@ def _worker(name: str, dataset: str, model_kw: dict, train_kw: dict, data_dir: s
             minutes: float, tiny: bool) -> None:
     import torch
 
-    from tunesmith.models.poly import PolyConfig, PolyModel
-    from tunesmith.models.poly_train import TrainConfig, train
-    from tunesmith.models.polydata import load_mat
+    from tunesmith.models.poly.data import load_mat
+    from tunesmith.models.poly.poly import PolyConfig, PolyModel
+    from tunesmith.models.poly.train import TrainConfig, train
 
     torch.set_num_threads(1)
     device = "cuda" if torch.cuda.is_available() else "cpu"

@@ -11,8 +11,8 @@ import numpy as np
 import torch
 
 from tunesmith.models.distributed import rank_and_world
-from tunesmith.models.poly import PolyConfig, PolyModel
-from tunesmith.models.poly_train import TrainConfig, evaluate_nll, train
+from tunesmith.models.poly.poly import PolyConfig, PolyModel
+from tunesmith.models.poly.train import TrainConfig, evaluate_nll, train
 
 
 def rolls(rng: np.random.Generator, n: int, keys: int) -> list[np.ndarray]:

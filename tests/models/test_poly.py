@@ -7,11 +7,12 @@ import scipy.io
 import torch
 
 from tunesmith.errors import ControlError, CorruptFileError, InputFileError, ModelError
-from tunesmith.models import harmonize as H
 from tunesmith.models.checkpoint import load_poly as load_model
 from tunesmith.models.checkpoint import save_checkpoint
-from tunesmith.models.poly import PolyConfig, PolyModel, frame_nll
-from tunesmith.models.poly_train import (
+from tunesmith.models.poly import harmonize as H
+from tunesmith.models.poly.data import legal_shifts, load_mat, pad_batch, transpose_roll
+from tunesmith.models.poly.poly import PolyConfig, PolyModel, frame_nll
+from tunesmith.models.poly.train import (
     TrainConfig,
     bench_nll,
     checkpoint_dict,
@@ -20,7 +21,6 @@ from tunesmith.models.poly_train import (
     resume_state,
     train,
 )
-from tunesmith.models.polydata import legal_shifts, load_mat, pad_batch, transpose_roll
 from tunesmith.score import Note, Score, Track
 
 TINY = {"lstm_size": 12, "lstm_layers": 2, "made_size": 24, "made_layers": 2, "dropout": 0.1}

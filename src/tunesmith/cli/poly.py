@@ -94,15 +94,15 @@ def bench_nll_command(
     import torch
 
     from tunesmith.models.checkpoint import load_poly
-    from tunesmith.models.poly import PolyConfig, PolyModel
-    from tunesmith.models.poly_train import (
+    from tunesmith.models.poly.data import frame_count, load_mat
+    from tunesmith.models.poly.poly import PolyConfig, PolyModel
+    from tunesmith.models.poly.train import (
         TrainConfig,
         bench_nll,
         evaluate_mixture_nll,
         evaluate_nll,
         resume_state,
     )
-    from tunesmith.models.polydata import frame_count, load_mat
 
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
@@ -169,9 +169,9 @@ def train_poly_command(
     _check_positive("--epochs", epochs)
     import torch
 
-    from tunesmith.models.harmonize import HARMONIZER_CONFIG, HARMONIZER_TRAIN, training_rolls
-    from tunesmith.models.poly import PolyModel
-    from tunesmith.models.poly_train import TrainConfig, resume_state, train
+    from tunesmith.models.poly.harmonize import HARMONIZER_CONFIG, HARMONIZER_TRAIN, training_rolls
+    from tunesmith.models.poly.poly import PolyModel
+    from tunesmith.models.poly.train import TrainConfig, resume_state, train
     from tunesmith.models.train import plot_history
     from tunesmith.paths import data_dir
 
@@ -217,7 +217,7 @@ def harmonize_command(
 ) -> None:
     """Keep the melody as the soprano and write alto, tenor and bass (four-part voice-leading)."""
     from tunesmith.io import load, save
-    from tunesmith.models.harmonize import harmonize
+    from tunesmith.models.poly.harmonize import harmonize
 
     scores = load(melody)
     if not scores:

@@ -13,7 +13,7 @@ import numpy.typing as npt
 import torch
 import torch.nn.functional as F
 
-from tunesmith.models.gan import (
+from tunesmith.models.gan.gan import (
     CHANNELS,
     Arrays,
     BarGAN,
@@ -24,7 +24,7 @@ from tunesmith.models.gan import (
     gan_config,
     grids,
 )
-from tunesmith.models.phrases import SLOTS, corpus_bar_pieces
+from tunesmith.models.vae.phrases import SLOTS, corpus_bar_pieces
 from tunesmith.score import Score
 from tunesmith.tokens import melody as mt
 

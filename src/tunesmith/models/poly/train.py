@@ -18,8 +18,8 @@ import torch
 from tunesmith.errors import ModelError
 from tunesmith.models import distributed as dist_tools
 from tunesmith.models.checkpoint import CHECKPOINT_FORMAT, load_poly, read_checkpoint, save_checkpoint
-from tunesmith.models.poly import PolyModel, frame_nll
-from tunesmith.models.polydata import Roll, legal_shifts, length_batches, pad_batch, transpose_roll
+from tunesmith.models.poly.data import Roll, legal_shifts, length_batches, pad_batch, transpose_roll
+from tunesmith.models.poly.poly import PolyModel, frame_nll
 
 Progress = Callable[[int, int, float], None]  # (batch index, batches, running loss)
 
