@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -42,21 +42,35 @@ Arrays = dict[str, npt.NDArray[Any]]
 
 @dataclass
 class TrainConfig:
+    """The training settings every family shares, with one spelling and one meaning; a family that
+    needs more (the polyphonic model's BPTT, the GAN's defaults) subclasses it."""
+
     epochs: int = 20
     batch_size: int = 64
     lr: float = 3e-3
     weight_decay: float = 1e-4
     grad_clip: float = 1.0
+    """Clip the gradient norm to this before each step; 0 = no clipping."""
     patience: int = 3
     """Stop after this many epochs without a better validation loss."""
     seed: int = 0
     threads: int = 1
     """torch.set_num_threads for this process (the machine is shared)."""
     max_minutes: float | None = None
-    """Stop after the epoch that passes this wall-clock budget."""
+    """Stop after the epoch that passes this wall-clock budget; None = no limit (0 = one epoch)."""
     progress: bool = True
     lr_min_ratio: float = 0.1
     """Cosine decay of the learning rate to lr * lr_min_ratio over ``epochs``."""
+
+    @classmethod
+    def from_saved(cls, saved: dict[str, Any]) -> Self:
+        """The config a checkpoint's ``train_config`` records. Checkpoints written before the configs
+        were unified spell the clip ``clip`` and 'no time limit' as ``max_minutes`` 0."""
+        values = dict(saved)
+        if "clip" in values:  # the polyphonic trainer's old config
+            values["grad_clip"] = values.pop("clip")
+            values["max_minutes"] = values.get("max_minutes") or None
+        return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
 
 
 @dataclass

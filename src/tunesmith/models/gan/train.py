@@ -24,6 +24,7 @@ from tunesmith.models.gan.gan import (
     gan_config,
     grids,
 )
+from tunesmith.models.train import TrainConfig, _Progress
 from tunesmith.models.vae.phrases import SLOTS, corpus_bar_pieces
 from tunesmith.score import Score
 from tunesmith.tokens import melody as mt
@@ -114,14 +115,15 @@ def rank_critic(
 
 # ----- training ----------------------------------------------------------------------------------
 @dataclass
-class GANTrainConfig:
+class GANTrainConfig(TrainConfig):
+    """The shared settings with the GAN's defaults: no weight decay and no clipping (the gradient
+    penalty keeps the critic Lipschitz). Its loop keeps every epoch's checkpoint and a constant
+    learning rate, so ``patience`` and ``lr_min_ratio`` are unused."""
+
     epochs: int = 10
-    batch_size: int = 64
     lr: float = 2e-4
-    seed: int = 0
-    threads: int = 1
-    max_minutes: float | None = None
-    progress: bool = True
+    weight_decay: float = 0.0
+    grad_clip: float = 0.0
 
 
 def gradient_penalty(
@@ -179,7 +181,6 @@ def train_gan(
     checkpoint and the plot."""
     from tunesmith.models import distributed as dist_tools
     from tunesmith.models.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, save_checkpoint
-    from tunesmith.models.train import _Progress
 
     cfg = config or GANTrainConfig()
     out = Path(out)
@@ -188,8 +189,12 @@ def train_gan(
     say = (log or (lambda _m: None)) if rank == 0 else (lambda _m: None)
     torch.set_num_threads(max(1, cfg.threads))
     torch.manual_seed(cfg.seed)
-    opt_g = torch.optim.Adam(model.generator.parameters(), lr=cfg.lr, betas=(0.5, 0.9))
-    opt_d = torch.optim.Adam(model.critic.parameters(), lr=cfg.lr, betas=(0.5, 0.9))
+    opt_g = torch.optim.Adam(
+        model.generator.parameters(), lr=cfg.lr, betas=(0.5, 0.9), weight_decay=cfg.weight_decay
+    )
+    opt_d = torch.optim.Adam(
+        model.critic.parameters(), lr=cfg.lr, betas=(0.5, 0.9), weight_decay=cfg.weight_decay
+    )
     history: list[dict[str, float]] = []
     step, start_epoch = 0, 1
     if resume and out.is_file():
@@ -233,6 +238,8 @@ def train_gan(
                 d_loss.backward()
                 if world > 1:
                     dist_tools.sync_gradients(model.critic.parameters(), 1.0)
+                if cfg.grad_clip > 0:
+                    torch.nn.utils.clip_grad_norm_(model.critic.parameters(), cfg.grad_clip)
                 opt_d.step()
                 sums["wasserstein"] += float((d_real - d_fake).detach())
                 sums["critic_loss"] += float(d_loss.detach())
@@ -243,6 +250,8 @@ def train_gan(
                     g_loss.backward()
                     if world > 1:
                         dist_tools.sync_gradients(model.generator.parameters(), 1.0)
+                    if cfg.grad_clip > 0:
+                        torch.nn.utils.clip_grad_norm_(model.generator.parameters(), cfg.grad_clip)
                     opt_g.step()
                     sums["generator_loss"] += float(g_loss.detach())
                     g_steps += 1
