@@ -36,6 +36,7 @@ from torch import nn
 
 from tunesmith.fileutil import atomic_path
 from tunesmith.models.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, save_checkpoint
+from tunesmith.models.distributed import global_max
 
 Arrays = dict[str, npt.NDArray[Any]]
 
@@ -71,6 +72,12 @@ class TrainConfig:
             values["grad_clip"] = values.pop("clip")
             values["max_minutes"] = values.get("max_minutes") or None
         return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
+
+    def budget_spent(self, started: float, world: int) -> bool:
+        """Whether the time budget is spent, ``started`` a time.perf_counter() reading. Ranks measure
+        their own time, so across processes any rank's verdict counts: all stop after the same epoch."""
+        over = self.max_minutes is not None and time.perf_counter() - started > self.max_minutes * 60
+        return bool(global_max(int(over))) if world > 1 else over
 
 
 @dataclass
@@ -229,7 +236,8 @@ def train(
         loss_sum = 0.0
         tokens = 0
         epoch_start = time.perf_counter()
-        with _Progress(cfg.progress and rank == 0, len(batches), f"epoch {epoch}/{cfg.epochs}") as advance:
+        label = f"epoch {epoch}/{cfg.epochs}"
+        with EpochProgress(cfg.progress and rank == 0, len(batches), label) as advance:
             for index in batches:
                 batch = _to_tensors(train_data, index)
                 _, loss = net(**batch)
@@ -276,12 +284,7 @@ def train(
             result.stopped_early = True
             say(f"no better validation loss for {cfg.patience} epochs: stopping early")
             break
-        over = cfg.max_minutes is not None and time.perf_counter() - started > cfg.max_minutes * 60
-        if world > 1:  # ranks measure their own time: they must stop after the same epoch
-            from tunesmith.models.distributed import global_max
-
-            over = bool(global_max(int(over)))
-        if over:
+        if cfg.budget_spent(started, world):
             say(f"time budget of {cfg.max_minutes} minutes reached: stopping")
             break
     if world > 1:
@@ -291,7 +294,7 @@ def train(
     return result
 
 
-class _Progress:
+class EpochProgress:
     """A rich progress bar over an epoch's batches (or nothing when disabled)."""
 
     def __init__(self, show: bool, total: int, label: str) -> None:

@@ -24,7 +24,7 @@ from tunesmith.models.gan.gan import (
     gan_config,
     grids,
 )
-from tunesmith.models.train import TrainConfig, _Progress
+from tunesmith.models.train import EpochProgress, TrainConfig
 from tunesmith.models.vae.phrases import SLOTS, corpus_bar_pieces
 from tunesmith.score import Score
 from tunesmith.tokens import melody as mt
@@ -224,7 +224,8 @@ def train_gan(
         sums = {"wasserstein": 0.0, "critic_loss": 0.0, "generator_loss": 0.0}
         g_steps = 0
         epoch_start = time.perf_counter()
-        with _Progress(cfg.progress and rank == 0, len(batches), f"epoch {epoch}/{cfg.epochs}") as advance:
+        label = f"epoch {epoch}/{cfg.epochs}"
+        with EpochProgress(cfg.progress and rank == 0, len(batches), label) as advance:
             for i, index in enumerate(batches):
                 idx = torch.from_numpy(index)
                 real, cond, prev = tensors["bar"][idx], tensors["cond"][idx], tensors["prev"][idx]
@@ -271,9 +272,7 @@ def train_gan(
             f"epoch {epoch}: Wasserstein estimate {record['wasserstein']:.3f} (validation {val_w:.3f}), "
             f"generator loss {record['generator_loss']:.3f}, {record['seconds']:.0f} s"
         )
-        over = cfg.max_minutes is not None and time.perf_counter() - started > cfg.max_minutes * 60
-        if world > 1:
-            over = bool(dist_tools.global_max(int(over)))  # every rank stops after the same epoch
+        over = cfg.budget_spent(started, world)
         if rank != 0:
             if over:
                 break

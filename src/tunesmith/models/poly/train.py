@@ -190,7 +190,7 @@ def train(  # noqa: PLR0917 - the loop's inputs, in the order a reader expects t
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     opt = optimizer or make_optimizer(model, cfg)
-    start = time.monotonic()
+    start = time.perf_counter()
     best = math.inf
     best_epoch = 0
     best_state: dict[str, torch.Tensor] | None = None
@@ -217,7 +217,7 @@ def train(  # noqa: PLR0917 - the loop's inputs, in the order a reader expects t
         valid, _ = evaluate_nll(model, valid_seqs, cfg.eval_batch_size)
         lr = opt.param_groups[0]["lr"]
         row = {"epoch": float(epoch), "train_loss": run_sum / max(1, run_frames), "val_loss": valid, "lr": lr,
-               "seconds": time.monotonic() - start}
+               "seconds": time.perf_counter() - start}
         history.append(row)
         if valid < best - 1e-4:
             best, best_epoch, since_best, since_lr = valid, epoch, 0, 0
@@ -236,14 +236,13 @@ def train(  # noqa: PLR0917 - the loop's inputs, in the order a reader expects t
             on_epoch(row)
         if since_best >= cfg.patience:
             break
-        over = cfg.max_minutes is not None and time.monotonic() - start > cfg.max_minutes * 60
-        if (dist_tools.global_max(int(over)) if world > 1 else over):  # every rank stops together
+        if cfg.budget_spent(start, world):
             break
     dist_tools.barrier(world)
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
-    return TrainResult(best, best_epoch, epoch, time.monotonic() - start, history)
+    return TrainResult(best, best_epoch, epoch, time.perf_counter() - start, history)
 
 
 @dataclass
