@@ -6,7 +6,7 @@ A simulated listener has a hidden taste that the MELODY model controls: "dense" 
 per bar) or "sparse" (few). For each taste, in a fresh temporary TUNESMITH_HOME and SQLite store:
 
 1. the current melody model (the shipped checkpoint) generates --pieces melodies with
-   tunesmith.models.api.generate_melody over seeded chord progressions from the shipped chord model
+   tunesmith.models.rnn.api.generate_melody over seeded chord progressions from the shipped chord model
    (fixed style/key/meter sets; no density control, so rhythm is the model's own choice);
 2. each piece is saved as MIDI and stored as a generated piece (tunesmith.store.pieces.add_piece,
    as the web service does), and the listener rates it 1-5 from its onsets per bar plus noise
@@ -77,7 +77,7 @@ def main() -> None:
 
 
 def one_repeat(args: argparse.Namespace, seed: int) -> tuple[list[dict[str, Any]], float]:
-    from tunesmith.models import api
+    from tunesmith.models.rnn import api
 
     shipped = api.load_melody_model(api.MELODY_CHECKPOINT)
     chord_model = api.load_chord_model()
@@ -171,7 +171,7 @@ def run_taste(
 
     from tunesmith.feedback.tune import tune_from_feedback
     from tunesmith.io import save
-    from tunesmith.models import api
+    from tunesmith.models.rnn import api
     from tunesmith.store import open_store
     from tunesmith.store.pieces import add_piece
     from tunesmith.store.ratings import rate

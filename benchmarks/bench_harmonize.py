@@ -3,7 +3,7 @@
     TUNESMITH_HOME=/tmp/bench-home python benchmarks/bench_harmonize.py [--n 50] [--baseline 10]
 
 Held out: chorales never used to fit anything the harmoniser uses — the neural harmonizer's
-validation split (one in ten by a hash of the file name, as tunesmith.models.harmonize splits them)
+validation split (one in ten by a hash of the file name, as tunesmith.models.poly.harmonize splits them)
 and the four-part Bach pieces of music21's corpus outside its chorale iterator (the chord-transition
 prior is counted on the other chorales only; tunesmith.models.chord_prior). The first ``--n`` by
 name are set from their soprano line alone (fermatas mark the phrase ends, as in the hymnal), and
@@ -49,7 +49,7 @@ def _stats(parts: list[list[tuple[int, int, int]]], tonic: int, minor: bool) -> 
 
 
 def _model_parts(ch: dict[str, Any]) -> list[list[tuple[int, int, int]]]:
-    from tunesmith.models.harmonize import harmonize
+    from tunesmith.models.poly.harmonize import harmonize
     from tunesmith.theory.key import Key
 
     melody = [Note(p, s, d) for p, s, d in ch["parts"][0]]

@@ -3,8 +3,8 @@
     nice -n 15 .venv/bin/python benchmarks/bench_infill.py [--write benchmarks/results/infill.md]
 
 Held out: the melody checkpoint's own split. It was trained on every folk and song collection
-(tunesmith.models.recipes.MELODY_CORPUS, Essen thinned as in training, chords recognised where a
-tune has none) minus the tunes ``tunesmith.models.data.melody_held_out`` holds out (849). Of the
+(tunesmith.models.rnn.train.MELODY_CORPUS, Essen thinned as in training, chords recognised where a
+tune has none) minus the tunes ``tunesmith.models.rnn.data.melody_held_out`` holds out (849). Of the
 usable held-out tunes (a supported meter, chords, 6+ bars), ``--tunes`` (200) are taken evenly
 spaced through the corpus order, so every collection is represented; ``--per-tune`` spans of each
 length per tune (1: one span per tune). Each tune is cut at its first bar line (pickups dropped) to
@@ -121,14 +121,14 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     from tunesmith.errors import TunesmithError
-    from tunesmith.models import api
-    from tunesmith.models.data import melody_held_out
-    from tunesmith.models.recipes import MELODY_CORPUS, MELODY_THINNING, corpus_scores, label_missing_chords
+    from tunesmith.models.rnn import api
+    from tunesmith.models.rnn.data import melody_held_out
+    from tunesmith.models.rnn.train import MELODY_CORPUS, MELODY_THINNING, corpus_scores, label_missing_chords
 
     started = time.perf_counter()
     held = []
     for score in label_missing_chords(corpus_scores(MELODY_CORPUS, None, MELODY_THINNING)):
-        try:  # the training data's encoding decides the split, as in models.data.melody_dataset
+        try:  # the training data's encoding decides the split, as in models.rnn.data.melody_dataset
             enc = mt.encode_score(score, end=mt.meter_span_end(score))
         except TunesmithError:
             continue

@@ -8,7 +8,7 @@ Usage:
 With --write, whatever follows the line READING_MARKER in an existing results file (the reading of
 the numbers, written by hand) is kept below the new tables.
 
-Reference: every held-out tune (``tunesmith.models.data.is_validation``) in a supported meter, cut
+Reference: every held-out tune (``tunesmith.models.rnn.data.is_validation``) in a supported meter, cut
 to its first N whole bars (N = 8..16, as many as the tune has), shifted to start at a bar line with
 its chord symbols. Each generated piece takes one such excerpt's chords, key, meter and length
 (excerpts are cycled, each with a new seed), so both sides have the same lengths and harmony:
@@ -156,7 +156,7 @@ def chord_changes(chords: Sequence[ChordSymbol], key: Key, meter: str, beats: in
 
 
 def chord_rows(ex: Excerpt, chords: Sequence[ChordSymbol], index: OriginalityIndex) -> Row:
-    from tunesmith.models.chords import cadence_rate
+    from tunesmith.models.rnn.chords import cadence_rate
 
     beats = ex.bars * ct.BEATS_PER_BAR[ex.meter]
     per_beat = ct.beat_tokens(list(chords), ex.key, ex.meter, 0, beats)
@@ -171,7 +171,7 @@ def chord_rows(ex: Excerpt, chords: Sequence[ChordSymbol], index: OriginalityInd
 
 
 def training_chord_index(tunes: Sequence[Score], held_out: set[int]) -> OriginalityIndex:
-    from tunesmith.models.data import chord_beats
+    from tunesmith.models.rnn.data import chord_beats
 
     seqs, ids = [], []
     for i, tune in enumerate(tunes):
@@ -249,8 +249,8 @@ def main() -> None:
     torch.set_num_threads(1)
     torch.manual_seed(0)
     from tunesmith.corpus.load import load_corpus
-    from tunesmith.models import api
-    from tunesmith.models.data import is_validation
+    from tunesmith.models.rnn import api
+    from tunesmith.models.rnn.data import is_validation
 
     start = time.perf_counter()
     log: list[str] = []
@@ -333,7 +333,8 @@ def main() -> None:
                        CHORD_METRICS, "copied_chord_run"), ""]
 
     # ----- VAE and GAN (when shipped) ------------------------------------------------------------
-    from tunesmith.models import gan_api, vae_api
+    from tunesmith.models.gan import api as gan_api
+    from tunesmith.models.vae import api as vae_api
 
     if vae_api.VAE_CHECKPOINT.is_file():
         vae = vae_api.load_vae()

@@ -30,8 +30,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from tunesmith.models import api  # noqa: E402
-from tunesmith.models.rnn import ConditionedLSTM  # noqa: E402
+from tunesmith.models.rnn import api  # noqa: E402
+from tunesmith.models.rnn.rnn import ConditionedLSTM  # noqa: E402
 from tunesmith.tokens import melody as mt  # noqa: E402
 
 CHORDS = [("C", 1920), ("Am", 1920), ("F", 1920), ("G", 1920)]

@@ -6,8 +6,8 @@ Usage:
 
 For every style with a corpus (folk, waltz: Nottingham's chord symbols; celtic: O'Neill's, Ryan's
 and Aird's; chorale: Bach; chinese-folk: the Han songs; these four labelled by chord recognition
-exactly as the chord model's training data is, see tunesmith.models.chord_corpus), the held-out
-tunes (never trained on: tunesmith.models.data.held_out) are compared with ``--pieces`` composed
+exactly as the chord model's training data is, see tunesmith.models.rnn.chord_corpus), the held-out
+tunes (never trained on: tunesmith.models.rnn.data.held_out) are compared with ``--pieces`` composed
 pieces (the harmony `tunesmith compose` makes: plan + harmony, seeds 0..N-1, 16 body bars, the
 style's default meter). Both sides are read the same way: one chord class per beat (root relative
 to the tonic + quality class, tunesmith.tokens.chords), over whole pieces: corpus tunes from their
@@ -49,8 +49,8 @@ from tunesmith.compose.plan import make_plan  # noqa: E402
 from tunesmith.compose.request import ComposeRequest  # noqa: E402
 from tunesmith.corpus.load import load_corpus  # noqa: E402
 from tunesmith.errors import TunesmithError  # noqa: E402
-from tunesmith.models.chord_corpus import STYLE_COLLECTIONS, labelled, tonal_key  # noqa: E402
-from tunesmith.models.data import chord_beats, held_out  # noqa: E402
+from tunesmith.models.rnn.chord_corpus import STYLE_COLLECTIONS, labelled, tonal_key  # noqa: E402
+from tunesmith.models.rnn.data import chord_beats, held_out  # noqa: E402
 from tunesmith.theory.key import Key, key_from_signature  # noqa: E402
 from tunesmith.tokens import chords as ct  # noqa: E402
 from tunesmith.tokens import melody as mt  # noqa: E402

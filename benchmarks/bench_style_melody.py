@@ -7,10 +7,10 @@ repeated/step/leap shares, chromatic share, duration classes, dotted share, bar 
 changes, ends on the tonic), each quantised to the sixteenth grid, up to 32 bars from the first
 downbeat:
 
-- real: held-out tunes of the style (tunesmith.models.data.melody_held_out: split by tune content,
+- real: held-out tunes of the style (tunesmith.models.rnn.data.melody_held_out: split by tune content,
   so duplicates under other titles stay on one side; never trained on), encoded exactly as the
   melody model's training data are (chords recognised where a piece has none);
-- raw: `generate melody` (tunesmith.models.api.generate_melody, CLI defaults: temperature 1, top-p
+- raw: `generate melody` (tunesmith.models.rnn.api.generate_melody, CLI defaults: temperature 1, top-p
   0.9, and the CLI's copy guard) over each real tune's own chords, key, meter and number of bars,
   seed = its index;
 - composed: the melody line of `tunesmith compose --style S --seed K --candidates 1` (the body
@@ -59,8 +59,8 @@ def real_set(style: str, limit: int) -> list[Any]:
     """Held-out encodings of the style's tunes (the training data's encoding, the model's split)."""
     from tunesmith.corpus.load import load_corpus
     from tunesmith.errors import TunesmithError
-    from tunesmith.models.data import melody_held_out
-    from tunesmith.models.recipes import label_missing_chords
+    from tunesmith.models.rnn.data import melody_held_out
+    from tunesmith.models.rnn.train import label_missing_chords
     from tunesmith.tokens import melody as mt
 
     _, names, tag = STYLES[style]
@@ -85,7 +85,7 @@ def raw_line(enc: Any, seed: int, model: Any) -> Any:
     import numpy as np
 
     from tunesmith.cli.melody import guarded_melody
-    from tunesmith.models import api
+    from tunesmith.models.rnn import api
     from tunesmith.score import ChordSymbol
     from tunesmith.theory.key import Key
     from tunesmith.tokens import melody as mt
@@ -131,7 +131,7 @@ def measure(sets: list[str], real_n: int, pieces: int, checkpoint: str | None, s
     from tunesmith.compose import engines
     from tunesmith.evaluate.line_features import FEATURES, cross_beat_share, grid_line, line_features
     from tunesmith.evaluate.twosample import c2st, overlap_area
-    from tunesmith.models import api
+    from tunesmith.models.rnn import api
 
     model = api.load_melody_model(checkpoint) if "raw" in sets else None
     out: dict[str, Any] = {}

@@ -23,7 +23,8 @@ import numpy as np
 import torch
 
 from tunesmith.fileutil import write_text_atomic
-from tunesmith.models import gan_api, vae_api
+from tunesmith.models.gan import api as gan_api
+from tunesmith.models.vae import api as vae_api
 from tunesmith.score import ChordSymbol, Metadata, Note, Score, TimeSignature, Track
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -3,7 +3,7 @@
 Usage:
     .venv/bin/python benchmarks/bench_vary.py [--tunes 40] [--json out.json]
 
-Tunes: Nottingham tunes held out of the chord model's training (tunesmith.models.data.held_out),
+Tunes: Nottingham tunes held out of the chord model's training (tunesmith.models.rnn.data.held_out),
 the melody from its first bar line, first 16 bars, read as the `tunesmith vary` command reads a
 file; the shipped VAE.
 
@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT / "src"))
 import numpy as np  # noqa: E402
 
 from tunesmith.corpus.load import load_corpus  # noqa: E402
-from tunesmith.models import vae_api  # noqa: E402
-from tunesmith.models.data import held_out  # noqa: E402
+from tunesmith.models.rnn.data import held_out  # noqa: E402
+from tunesmith.models.vae import api as vae_api  # noqa: E402
 from tunesmith.score import ChordSymbol, Note  # noqa: E402
 from tunesmith.theory.keydetect import detect_key  # noqa: E402
 from tunesmith.theory.melodyline import melody_track, top_line  # noqa: E402

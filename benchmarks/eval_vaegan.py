@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/eval_vaegan.py [--vae CKPT] [--gan CKPT] [--phrases 300] [--bars 1000]
 
 Writes benchmarks/results/vae.md and benchmarks/results/gan.md. Held-out = the pieces that
-tunesmith.models.data.is_validation puts in the validation split (never trained on).
+tunesmith.models.rnn.data.is_validation puts in the validation split (never trained on).
 
 VAE: reconstruction accuracy per sixteenth step (teacher-forced and free-running greedy, both from
 the posterior mean), exact phrases, distance from the phrase vs the variation amount, the morph
@@ -25,11 +25,13 @@ import numpy as np
 import torch
 
 from tunesmith.fileutil import write_bytes_atomic
-from tunesmith.models import gan as gm
-from tunesmith.models import gan_api, gan_train, vae_api
-from tunesmith.models.phrases import SLOTS, chord_class_pcs, corpus_bar_pieces
-from tunesmith.models.recipes import corpus_scores
-from tunesmith.models.vae import phrase_dataset
+from tunesmith.models.gan import api as gan_api
+from tunesmith.models.gan import gan as gm
+from tunesmith.models.gan import train as gan_train
+from tunesmith.models.rnn.train import corpus_scores
+from tunesmith.models.vae import api as vae_api
+from tunesmith.models.vae.phrases import SLOTS, chord_class_pcs, corpus_bar_pieces
+from tunesmith.models.vae.vae import phrase_dataset
 from tunesmith.tokens import melody as mt
 
 RESULTS = Path(__file__).resolve().parent / "results"

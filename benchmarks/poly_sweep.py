@@ -48,9 +48,9 @@ def _worker(name: str, dataset: str, model_kw: dict, train_kw: dict, data_dir: s
             minutes: float, tiny: bool) -> None:
     import torch
 
-    from tunesmith.models.poly import PolyConfig, PolyModel
-    from tunesmith.models.poly_train import TrainConfig, train
-    from tunesmith.models.polydata import load_mat
+    from tunesmith.models.poly.data import load_mat
+    from tunesmith.models.poly.poly import PolyConfig, PolyModel
+    from tunesmith.models.poly.train import PolyTrainConfig, train
 
     torch.set_num_threads(1)
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -58,7 +58,7 @@ def _worker(name: str, dataset: str, model_kw: dict, train_kw: dict, data_dir: s
     tr, va = data["traindata"], data["validdata"]
     mkw = {**BASE, **model_kw}
     tkw = {**(JSB if dataset == "JSB_Chorales" else NOTT), **train_kw, "patience": 8, "lr_patience": 2,
-           "max_minutes": minutes}
+           "max_minutes": minutes or None}
     if tiny:
         tr, va = tr[:8], va[:4]
         mkw.update(lstm_size=16, made_size=32)
@@ -71,7 +71,7 @@ def _worker(name: str, dataset: str, model_kw: dict, train_kw: dict, data_dir: s
         record["history"].append(row)
         (Path(tmp) / f"{name}.json").write_text(json.dumps(record))
 
-    res = train(model, tr, va, TrainConfig(**tkw), on_epoch=on_epoch)
+    res = train(model, tr, va, PolyTrainConfig(**tkw), on_epoch=on_epoch)
     record.update(best_valid=res.best_valid, best_epoch=res.best_epoch, done=True)
     (Path(tmp) / f"{name}.json").write_text(json.dumps(record))
 

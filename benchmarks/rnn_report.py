@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import numpy as np  # noqa: E402
 
-from tunesmith.models import api  # noqa: E402
-from tunesmith.models.chords import cadence_rate  # noqa: E402
-from tunesmith.models.data import chord_beats, is_validation  # noqa: E402
+from tunesmith.models.rnn import api  # noqa: E402
+from tunesmith.models.rnn.chords import cadence_rate  # noqa: E402
+from tunesmith.models.rnn.data import chord_beats, is_validation  # noqa: E402
 from tunesmith.score import ChordSymbol, Note, Score  # noqa: E402
 from tunesmith.theory.chord import parse_chord  # noqa: E402
 from tunesmith.theory.key import Key  # noqa: E402

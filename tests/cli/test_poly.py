@@ -9,8 +9,8 @@ from tunesmith.cli.main import main
 from tunesmith.io import load, save
 from tunesmith.models.checkpoint import load_poly as load_model
 from tunesmith.models.checkpoint import save_checkpoint
-from tunesmith.models.poly import PolyConfig, PolyModel
-from tunesmith.models.poly_train import checkpoint_dict
+from tunesmith.models.poly.poly import PolyConfig, PolyModel
+from tunesmith.models.poly.train import checkpoint_dict
 from tunesmith.score import Note, Score, Track
 
 TINY = {"lstm_size": 12, "made_size": 24, "dropout": 0.1}

@@ -11,9 +11,9 @@ from tunesmith.compose.request import ComposeRequest
 from tunesmith.errors import TunesmithError
 from tunesmith.feedback.tune import tune_from_feedback
 from tunesmith.io import save
-from tunesmith.models import api
 from tunesmith.models.checkpoint import CHECKPOINT_FORMAT, save_checkpoint
-from tunesmith.models.rnn import ConditionedLSTM, melody_config
+from tunesmith.models.rnn import api
+from tunesmith.models.rnn.rnn import ConditionedLSTM, melody_config
 from tunesmith.store import open_store
 from tunesmith.store.pieces import add_piece
 from tunesmith.store.ratings import rate

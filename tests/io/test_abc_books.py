@@ -97,6 +97,6 @@ def test_info_and_convert_skip_a_bad_tune_with_a_warning(tmp_path: Path) -> None
 
 
 def test_training_inputs_skip_a_bad_tune() -> None:
-    from tunesmith.models.recipes import input_scores
+    from tunesmith.models.rnn.train import input_scores
 
     assert len(list(input_scores([BOOKS / "demo.abc"]))) == 11

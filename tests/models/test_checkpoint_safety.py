@@ -51,7 +51,7 @@ def test_the_converter_rewrites_an_old_poly_file_once(tmp_path: Path) -> None:
     import importlib.util
 
     from tunesmith.models.checkpoint import load_poly, save_checkpoint
-    from tunesmith.models.poly import PolyConfig, PolyModel
+    from tunesmith.models.poly.poly import PolyConfig, PolyModel
 
     script = Path(__file__).parents[2] / "scripts" / "convert_checkpoints.py"
     spec = importlib.util.spec_from_file_location("convert", script)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from tunesmith.io.m21 import score_to_m21, spell_in_key
-from tunesmith.models.harmonize import harmonize
+from tunesmith.models.poly.harmonize import harmonize
 from tunesmith.score import KeySignature, Note, Score, TimeSignature, Track
 from tunesmith.theory import fourpart
 

@@ -3,8 +3,8 @@ their modes; pentatonic songs inside theirs), cut time read as 4/4, the held-out
 
 from __future__ import annotations
 
-from tunesmith.models.chord_corpus import in_mode_chords, labelled, tonal_key
-from tunesmith.models.data import chord_beats, held_out
+from tunesmith.models.rnn.chord_corpus import in_mode_chords, labelled, tonal_key
+from tunesmith.models.rnn.data import chord_beats, held_out
 from tunesmith.score import ChordSymbol, KeySignature, Metadata, Note, Score, TimeSignature, Track
 from tunesmith.theory.chord import parse_chord
 from tunesmith.theory.key import Key

@@ -7,8 +7,8 @@ import pytest
 
 from tunesmith.errors import ControlError
 from tunesmith.io import load
-from tunesmith.models import api
-from tunesmith.models.chords import (
+from tunesmith.models.rnn import api
+from tunesmith.models.rnn.chords import (
     cadence_mask,
     cadence_rate,
     dominant_tokens,
@@ -16,8 +16,8 @@ from tunesmith.models.chords import (
     predominant_tokens,
     tonic_tokens,
 )
-from tunesmith.models.data import chord_beats
-from tunesmith.models.recipes import fit
+from tunesmith.models.rnn.data import chord_beats
+from tunesmith.models.rnn.train import fit
 from tunesmith.models.train import TrainConfig
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import ChordSymbol, Score
@@ -121,7 +121,7 @@ def test_cadence_masks_always_leave_a_chord_for_every_length(meter: str) -> None
 
     import numpy as np
 
-    from tunesmith.models.chords import cadence_mask, phrase_plan
+    from tunesmith.models.rnn.chords import cadence_mask, phrase_plan
 
     for bars in range(1, 41):
         for phrase_bars in (2, 4, 8):
@@ -143,7 +143,7 @@ def test_a_style_vocabulary_limits_every_chord(model: api.LoadedModel) -> None:
 
 
 def test_cadences_missing_from_a_vocabulary_use_its_chords_on_the_same_root() -> None:
-    from tunesmith.models.chords import vocabulary_classes
+    from tunesmith.models.rnn.chords import vocabulary_classes
 
     classes = vocabulary_classes(["I", "V5", "vi"], Key(0, "major"))
     assert set(classes.values()) == {"C", "G5", "Am"}

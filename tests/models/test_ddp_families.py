@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import torch
 
-import tunesmith.models.gan
-import tunesmith.models.vae  # noqa: F401  (registers the architectures load_checkpoint rebuilds)
+import tunesmith.models.gan.gan
+import tunesmith.models.vae.vae  # noqa: F401  (registers the architectures load_checkpoint rebuilds)
 from tunesmith.models.checkpoint import load_checkpoint
 
 pytestmark = pytest.mark.slow

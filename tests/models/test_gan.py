@@ -11,9 +11,9 @@ import torch
 
 from tunesmith.errors import ControlError, ModelError
 from tunesmith.io import load
-from tunesmith.models import gan_api
 from tunesmith.models.checkpoint import load_checkpoint
-from tunesmith.models.gan import (
+from tunesmith.models.gan import api as gan_api
+from tunesmith.models.gan.gan import (
     CHANNELS,
     HOLD_CH,
     REST_CH,
@@ -23,8 +23,8 @@ from tunesmith.models.gan import (
     grid_events,
     grids,
 )
-from tunesmith.models.gan_train import fit_gan, gradient_penalty
-from tunesmith.models.phrases import SLOTS
+from tunesmith.models.gan.train import fit_gan, gradient_penalty
+from tunesmith.models.vae.phrases import SLOTS
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import Score
 from tunesmith.tokens import chords as ct

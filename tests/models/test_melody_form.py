@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from tunesmith.models import api
-from tunesmith.models.data import melody_fingerprint, melody_held_out
-from tunesmith.models.rnn import ConditionedLSTM, melody_config
+from tunesmith.models.rnn import api
+from tunesmith.models.rnn.data import melody_fingerprint, melody_held_out
+from tunesmith.models.rnn.rnn import ConditionedLSTM, melody_config
 from tunesmith.models.sampling import SamplingOptions, sample
 from tunesmith.score import Note
 from tunesmith.theory.key import Key

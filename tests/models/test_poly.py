@@ -1,4 +1,5 @@
 import itertools
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -7,12 +8,13 @@ import scipy.io
 import torch
 
 from tunesmith.errors import ControlError, CorruptFileError, InputFileError, ModelError
-from tunesmith.models import harmonize as H
 from tunesmith.models.checkpoint import load_poly as load_model
 from tunesmith.models.checkpoint import save_checkpoint
-from tunesmith.models.poly import PolyConfig, PolyModel, frame_nll
-from tunesmith.models.poly_train import (
-    TrainConfig,
+from tunesmith.models.poly import harmonize as H
+from tunesmith.models.poly.data import legal_shifts, load_mat, pad_batch, transpose_roll
+from tunesmith.models.poly.poly import PolyConfig, PolyModel, frame_nll
+from tunesmith.models.poly.train import (
+    PolyTrainConfig,
     bench_nll,
     checkpoint_dict,
     evaluate_mixture_nll,
@@ -20,7 +22,6 @@ from tunesmith.models.poly_train import (
     resume_state,
     train,
 )
-from tunesmith.models.polydata import legal_shifts, load_mat, pad_batch, transpose_roll
 from tunesmith.score import Note, Score, Track
 
 TINY = {"lstm_size": 12, "lstm_layers": 2, "made_size": 24, "made_layers": 2, "dropout": 0.1}
@@ -172,7 +173,7 @@ def test_train_save_load_score_and_resume(tmp_path: Path) -> None:
     data = load_mat(write_mat(tmp_path / "tiny.mat", keys=16))
     model = PolyModel(PolyConfig(n_keys=16, **TINY))
     ckpt = tmp_path / "m.pt"
-    cfg = TrainConfig(epochs=4, batch_size=2, bptt=4, max_transpose=1, lr=1e-2)
+    cfg = PolyTrainConfig(epochs=4, batch_size=2, bptt=4, max_transpose=1, lr=1e-2)
     first, _ = evaluate_nll(model, data["validdata"])
     res = bench_nll(data, model, cfg, ckpt)
     assert res.valid_nll < first  # it learned something
@@ -184,7 +185,7 @@ def test_train_save_load_score_and_resume(tmp_path: Path) -> None:
     assert loaded.config == model.config
     again, opt, step, _ = resume_state(ckpt)
     assert opt is not None and step > 0 and len(opt.state) > 0
-    one = TrainConfig(epochs=1, batch_size=2)
+    one = PolyTrainConfig(epochs=1, batch_size=2)
     more = train(again, data["traindata"], data["validdata"], one, None, opt, step)
     assert more.epochs_run == 1
 
@@ -280,3 +281,14 @@ def test_shipped_harmonizer_writes_a_chorale() -> None:
     melody = _melody()
     out = H.harmonize(melody, seed=0, engine="model")
     _check_voices(out, melody)
+
+
+def test_a_shipped_config_reads_into_the_one_train_config() -> None:
+    # Written before the configs were unified: 'clip', and max_minutes 0.0 for 'no limit'.
+    old = {"epochs": 150, "batch_size": 8, "clip": 5.0, "bptt": 0, "max_minutes": 0.0, "eval_batch_size": 32}
+    cfg = PolyTrainConfig.from_saved(old)
+    assert (cfg.grad_clip, cfg.max_minutes, cfg.epochs, cfg.batch_size) == (5.0, None, 150, 8)
+    assert PolyTrainConfig.from_saved({"clip": 1.0, "max_minutes": 44.0}).max_minutes == 44.0
+    assert PolyTrainConfig.from_saved(asdict(cfg)) == cfg  # a new one reads back as written
+    _, opt, _, ckpt = resume_state(H.DEFAULT_CHECKPOINT)
+    assert opt is not None and "clip" in ckpt["extra"]["train_config"]

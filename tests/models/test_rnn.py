@@ -11,10 +11,10 @@ import torch
 
 from tunesmith.errors import ControlError, ModelError
 from tunesmith.io import load
-from tunesmith.models import api
 from tunesmith.models.checkpoint import load_checkpoint
-from tunesmith.models.recipes import fit
-from tunesmith.models.rnn import ConditionedLSTM, melody_config
+from tunesmith.models.rnn import api
+from tunesmith.models.rnn.rnn import ConditionedLSTM, melody_config
+from tunesmith.models.rnn.train import fit
 from tunesmith.models.sampling import SamplingOptions, StepLSTM, draw, sequence_log_likelihood
 from tunesmith.models.train import TrainConfig
 from tunesmith.paths import PACKAGE_DATA
@@ -215,8 +215,8 @@ def test_bar_origin_shifts_the_bar_positions() -> None:
 
 
 def test_melody_only_pieces_can_be_labelled_with_chords(waltzes: list[Score]) -> None:
-    from tunesmith.models.data import melody_dataset
-    from tunesmith.models.recipes import label_missing_chords
+    from tunesmith.models.rnn.data import melody_dataset
+    from tunesmith.models.rnn.train import label_missing_chords
 
     bare = [Score(tracks=s.tracks, time_signatures=s.time_signatures, key_signatures=s.key_signatures,
                   metadata=s.metadata) for s in waltzes[:6]]

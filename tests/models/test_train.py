@@ -10,7 +10,7 @@ import torch
 
 from tunesmith.errors import ModelError
 from tunesmith.models.checkpoint import load_checkpoint
-from tunesmith.models.rnn import ConditionedLSTM, LSTMConfig
+from tunesmith.models.rnn.rnn import ConditionedLSTM, LSTMConfig
 from tunesmith.models.train import TrainConfig, evaluate, train
 
 

@@ -12,12 +12,12 @@ import torch
 
 from tunesmith.errors import ControlError, ModelError
 from tunesmith.io import load
-from tunesmith.models import vae_api
 from tunesmith.models.checkpoint import load_checkpoint
-from tunesmith.models.phrases import SLOTS, from_slots, notes_to_slots, restrike_from, to_slots
 from tunesmith.models.train import TrainConfig
-from tunesmith.models.vae import PhraseVAE, phrase_item, shifted_inputs, vae_config
-from tunesmith.models.vae_train import attribute_vectors, fit_vae
+from tunesmith.models.vae import api as vae_api
+from tunesmith.models.vae.phrases import SLOTS, from_slots, notes_to_slots, restrike_from, to_slots
+from tunesmith.models.vae.train import attribute_vectors, fit_vae
+from tunesmith.models.vae.vae import PhraseVAE, phrase_item, shifted_inputs, vae_config
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import ChordSymbol, Note, Score
 from tunesmith.theory.key import Key

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def _rnn_melody(progression: list[tuple[str, int]], key: Any, meter: str, bars: int, style: str,
                 **options: Any) -> Any:
-    from tunesmith.models import api
+    from tunesmith.models.rnn import api
 
     checkpoint = options.pop("checkpoint")
     return api.generate_melody(progression, key, meter, bars, style, model=api.load_melody_model(checkpoint),
@@ -32,7 +32,8 @@ def _gan_melody(
     """`generate melody --model gan`: the bar GAN over the progression; the reported
     log-likelihood is the shipped melody LSTM's (nan without it), comparable across models."""
     from tunesmith.errors import ModelError
-    from tunesmith.models import api, gan_api
+    from tunesmith.models.gan import api as gan_api
+    from tunesmith.models.rnn import api
 
     for name in ("pitch_range", "density"):
         if options.get(name) is not None:
@@ -182,7 +183,7 @@ def generate_melody_command(
     """Generate a melody over a chord progression with the chord-conditioned LSTM."""
     _check_model(model)
     _check_output(output)
-    from tunesmith.models import api
+    from tunesmith.models.rnn import api
     from tunesmith.tokens.chords import STEP_TICKS, STEPS_PER_BAR
 
     meter_ = api.as_meter(meter)
@@ -246,7 +247,7 @@ def generate_chords_command(
 ) -> None:
     """Generate a chord progression that ends its phrases on cadences."""
     _check_output(output)
-    from tunesmith.models import api
+    from tunesmith.models.rnn import api
     from tunesmith.score import ChordSymbol
     from tunesmith.theory.key import Key
 
@@ -291,7 +292,7 @@ def continue_command(
     none, the chord model writes them); key and meter are the primer's."""
     _check_output(output)
     from tunesmith.io import load_one
-    from tunesmith.models import api
+    from tunesmith.models.rnn import api
     from tunesmith.theory.melodyline import melody_track, top_line
     from tunesmith.tokens import melody as mt
     from tunesmith.tokens.chords import STEP_TICKS, STEPS_PER_BAR
@@ -359,7 +360,7 @@ def train_command(kind: str) -> Any:
         label_chords: Annotated[bool, typer.Option(
             "--label-chords", help="Label pieces without chord symbols (one chord per bar).")] = False,
     ) -> None:
-        from tunesmith.models.recipes import fit, label_missing_chords, training_inputs
+        from tunesmith.models.rnn.train import fit, label_missing_chords, training_inputs
         from tunesmith.models.train import TrainConfig
 
         if size not in ("default", "debug") and not (kind == "melody" and size == "large"):

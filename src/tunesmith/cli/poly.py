@@ -94,15 +94,15 @@ def bench_nll_command(
     import torch
 
     from tunesmith.models.checkpoint import load_poly
-    from tunesmith.models.poly import PolyConfig, PolyModel
-    from tunesmith.models.poly_train import (
-        TrainConfig,
+    from tunesmith.models.poly.data import frame_count, load_mat
+    from tunesmith.models.poly.poly import PolyConfig, PolyModel
+    from tunesmith.models.poly.train import (
+        PolyTrainConfig,
         bench_nll,
         evaluate_mixture_nll,
         evaluate_nll,
         resume_state,
     )
-    from tunesmith.models.polydata import frame_count, load_mat
 
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
@@ -127,8 +127,9 @@ def bench_nll_command(
         raise ControlError("--checkpoint", "training continues one model; give several only with --eval-only")
     resume_from = checkpoint[0] if checkpoint else None
     target = out or resume_from or Path(f"poly-{data.stem}.pt")
-    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, bptt=bptt,
-                      max_transpose=transpose, patience=patience, max_minutes=max_minutes, seed=seed)
+    cfg = PolyTrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, bptt=bptt,
+                      max_transpose=transpose, patience=patience, max_minutes=max_minutes or None,
+                          seed=seed)
     if resume_from is not None:
         model, opt, step, _ = resume_state(resume_from)
         if model.config.n_keys != n_keys:
@@ -169,9 +170,9 @@ def train_poly_command(
     _check_positive("--epochs", epochs)
     import torch
 
-    from tunesmith.models.harmonize import HARMONIZER_CONFIG, HARMONIZER_TRAIN, training_rolls
-    from tunesmith.models.poly import PolyModel
-    from tunesmith.models.poly_train import TrainConfig, resume_state, train
+    from tunesmith.models.poly.harmonize import HARMONIZER_CONFIG, HARMONIZER_TRAIN, training_rolls
+    from tunesmith.models.poly.poly import PolyModel
+    from tunesmith.models.poly.train import PolyTrainConfig, resume_state, train
     from tunesmith.models.train import plot_history
     from tunesmith.paths import data_dir
 
@@ -179,7 +180,8 @@ def train_poly_command(
     target = out or data_dir() / "checkpoints" / "harmonizer.pt"
     target.parent.mkdir(parents=True, exist_ok=True)
     train_seqs, valid_seqs, sources = training_rolls(corpus or ["bach"])
-    cfg = TrainConfig(**{**HARMONIZER_TRAIN, "epochs": epochs, "max_minutes": max_minutes, "seed": seed})
+    cfg = PolyTrainConfig(**{**HARMONIZER_TRAIN, "epochs": epochs, "max_minutes": max_minutes or None,
+                              "seed": seed})
     if resume:
         if not target.is_file():
             raise ControlError("--resume", f"no checkpoint at {target} to resume")
@@ -217,7 +219,7 @@ def harmonize_command(
 ) -> None:
     """Keep the melody as the soprano and write alto, tenor and bass (four-part voice-leading)."""
     from tunesmith.io import load, save
-    from tunesmith.models.harmonize import harmonize
+    from tunesmith.models.poly.harmonize import harmonize
 
     scores = load(melody)
     if not scores:

@@ -112,7 +112,7 @@ def vary_command(
 ) -> None:
     """Variations of a melody, phrase by phrase, near it in the VAE's latent space."""
     from tunesmith.io import save
-    from tunesmith.models import vae_api
+    from tunesmith.models.vae import api as vae_api
 
     if not 1 <= n <= 64:
         raise ControlError("n", f"must be between 1 and 64, got {n}")
@@ -156,7 +156,7 @@ def interpolate_command(
     in the first melody's key and meter over its chords: one file per step and morph.mid with all.
     Every step differs from the others and moves strictly away from the first and towards the last."""
     from tunesmith.io import save
-    from tunesmith.models import vae_api
+    from tunesmith.models.vae import api as vae_api
     from tunesmith.score import Note
 
     model = vae_api.load_vae(checkpoint)
@@ -218,7 +218,7 @@ def train_command(kind: str) -> Any:
         progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar.")] = True,
         plot: Annotated[Path | None, typer.Option("--plot", help="Loss-curve PNG.")] = None,
     ) -> None:
-        from tunesmith.models.recipes import training_inputs
+        from tunesmith.models.rnn.train import training_inputs
 
         if size not in ("default", "debug"):
             raise ControlError("size", f"unknown model size {size!r}; choose default or debug")
@@ -228,7 +228,7 @@ def train_command(kind: str) -> Any:
         curve = plot or target.with_suffix(".loss.png")
         if kind == "vae":
             from tunesmith.models.train import TrainConfig
-            from tunesmith.models.vae_train import fit_vae
+            from tunesmith.models.vae.train import fit_vae
 
             config = TrainConfig(
                 epochs=epochs,
@@ -255,7 +255,7 @@ def train_command(kind: str) -> Any:
                 f"({result.steps} steps); checkpoint {target}, loss curve {curve}"
             )
             return
-        from tunesmith.models.gan_train import fit_gan
+        from tunesmith.models.gan.train import fit_gan
 
         history = fit_gan(
             scores,

@@ -120,7 +120,7 @@ def infill_melody(
     multiples of the meter's bar from tick 0) that fit ``notes`` outside the span (see the module
     doc). ``key``: a Key, KeySignature or key name; ``chords``: the piece's chords (absolute ticks),
     the span's included."""
-    from tunesmith.models import api
+    from tunesmith.models.rnn import api
 
     bar = bar_ticks(meter)
     if n_bars < 1 or first_bar < 0:

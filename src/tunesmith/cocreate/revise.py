@@ -336,7 +336,7 @@ def _new_melody(  # noqa: PLR0917 (one call site)
     """The clean melody with each region infilled; a later region as long as the first gets the
     first one's new notes (a returning section stays a return)."""
     from tunesmith.cocreate.infill import infill_melody
-    from tunesmith.models import api
+    from tunesmith.models.rnn import api
 
     bar = plan.bar_ticks
     chords = harmony.symbols()

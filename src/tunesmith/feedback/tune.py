@@ -5,7 +5,7 @@ on with weight (stars - 3) / 2 (4 stars: 0.5, 5 stars: 1.0; a piece rated by sev
 their mean), so the model moves most toward what was liked most. A small learning rate and a few
 epochs keep it close to the model it starts from. The result is a new versioned checkpoint
 (``<data dir>/checkpoints/melody-feedback-vNNN.pt``); earlier ones, and the shipped model, are kept,
-and tunesmith.models.api loads the newest one for composing.
+and tunesmith.models.rnn.api loads the newest one for composing.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ def rewarded_pieces(store: Any, user: str | None, min_stars: int) -> list[tuple[
 def reward_windows(
     pieces: list[tuple[Any, float]], length: int = 128, stride: int = 64
 ) -> tuple[Arrays, Any]:
-    """Training windows (as tunesmith.models.data builds them) and a weight per window."""
-    from tunesmith.models.data import melody_step_conditions, windows
+    """Training windows (as tunesmith.models.rnn.data builds them) and a weight per window."""
+    from tunesmith.models.rnn.data import melody_step_conditions, windows
     from tunesmith.tokens import melody as mt
 
     items: list[dict[str, npt.NDArray[np.int64]]] = []
@@ -116,8 +116,8 @@ def tune_from_feedback(
     """Fine-tune the newest melody model on rated pieces; returns where the new checkpoint went."""
     import torch
 
-    from tunesmith.models.api import current_melody_checkpoint, tuned_melody_checkpoints
     from tunesmith.models.checkpoint import load_checkpoint, save_checkpoint
+    from tunesmith.models.rnn.api import current_melody_checkpoint, tuned_melody_checkpoints
 
     if min_stars < 4:
         raise TunesmithError("min_stars: below 4 the reward (stars - 3) / 2 is not positive; allowed: 4 or 5")

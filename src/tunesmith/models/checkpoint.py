@@ -22,10 +22,10 @@ from torch import nn
 
 from tunesmith.errors import ModelError
 from tunesmith.fileutil import atomic_path
-from tunesmith.models.gan import BarGAN, GANConfig
-from tunesmith.models.poly import PolyConfig, PolyModel
-from tunesmith.models.rnn import ConditionedLSTM, LSTMConfig
-from tunesmith.models.vae import PhraseVAE, VAEConfig
+from tunesmith.models.gan.gan import BarGAN, GANConfig
+from tunesmith.models.poly.poly import PolyConfig, PolyModel
+from tunesmith.models.rnn.rnn import ConditionedLSTM, LSTMConfig
+from tunesmith.models.vae.vae import PhraseVAE, VAEConfig
 
 CHECKPOINT_FORMAT = 1
 OLD_POLY_KIND = "tunesmith-poly"

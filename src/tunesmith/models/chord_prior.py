@@ -5,7 +5,7 @@ vocabulary of tunesmith.theory.fourpart; the counts of (previous chord, chord) p
 smoothed, give P(chord | previous chord) per mode (self-transitions included, so the prior also knows
 how often Bach keeps a chord for another beat). The chorales held out for evaluation are never
 counted: those the neural harmonizer holds out for validation (one in ten by a hash of the file name,
-as tunesmith.models.harmonize splits them) and the four-part Bach pieces of music21's corpus that are
+as tunesmith.models.poly.harmonize splits them) and the four-part Bach pieces of music21's corpus that are
 not in its chorale iterator (the harmonizer never saw them either).
 """
 
@@ -29,7 +29,7 @@ Line = list[tuple[int, int, int]]
 
 
 def heldout_by_hash(name: str) -> bool:
-    """The neural harmonizer's validation chorales (models.harmonize.training_rolls' split)."""
+    """The neural harmonizer's validation chorales (models.poly.harmonize.training_rolls' split)."""
     return int(hashlib.sha1(name.encode()).hexdigest(), 16) % 10 == 0
 
 

@@ -18,7 +18,7 @@ import torch
 from scipy.special import expit
 
 from tunesmith.errors import ControlError
-from tunesmith.models.rnn import ConditionedLSTM
+from tunesmith.models.rnn.rnn import ConditionedLSTM
 
 DynamicMask = Callable[[int, list[int]], "npt.NDArray[np.float32] | None"]
 """(step index, tokens so far) -> additive mask over the vocabulary, or None for no change."""

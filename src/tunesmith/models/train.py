@@ -1,33 +1,38 @@
-"""One training loop for every tunesmith model, and the checkpoint format.
+"""One training loop for every tunesmith model trained on arrays (the RNNs, the VAE, the GAN).
 
 Data are dicts of NumPy arrays whose first axis indexes examples (for the LSTMs: ``inputs``,
-``targets`` and the condition arrays); a batch is the same dict of tensors, passed to
-``model(**batch)``, which returns ``(logits, loss)``. Accuracy is measured when the batch has
-``targets`` and the logits have a matching shape; other models (a VAE) simply report loss.
+``targets`` and the condition arrays); a batch is the same dict of tensors. What a model family does
+with a batch is its :class:`Steps`: the base class is the language models' (``model(**batch)``
+returns ``(logits, loss)``; accuracy is measured when the batch has ``targets`` and the logits have a
+matching shape; other models, a VAE, simply report loss); the GAN's two-optimiser WGAN-GP step is
+tunesmith.models.gan.train.GANSteps.
 
-Each epoch: shuffled mini-batches (seeded), gradient clipping, AdamW, a rich progress bar, then the
-validation loss. The checkpoint file is rewritten (atomically) each time validation improves, so it
-always holds the best model; training stops early after ``patience`` epochs without improvement.
-The loss curve is drawn to a PNG after every epoch.
+Each epoch: shuffled mini-batches (seeded), the family's steps under a rich progress bar, then
+validation. The checkpoint file is rewritten (atomically) each time validation improves, so it
+always holds the best model (a GAN keeps every epoch instead); training stops early after
+``patience`` epochs without improvement. The curves are drawn to a PNG after every epoch.
 
-Checkpoint: the one format of tunesmith.models.checkpoint; this loop adds ``optimizer`` (AdamW
-state), ``step``, ``epoch``, ``best_val``, ``history`` (per-epoch numbers), ``vocab`` (the token
-vocabularies the model was trained with), ``train_config`` and ``data`` (dataset sizes and sources).
+Checkpoint: the one format of tunesmith.models.checkpoint; this loop adds ``optimizer`` (the family's
+optimiser state), ``step``, ``epoch``, ``best_val``, ``history`` (per-epoch numbers), ``vocab`` (the
+token vocabularies the model was trained with), ``train_config`` and ``data`` (dataset sizes and
+sources), and what the family's :meth:`Steps.checkpoint_extra` adds.
 
 Multi-process: started under ``torchrun`` (WORLD_SIZE > 1) the loop joins a gloo process group,
-wraps the model in DistributedDataParallel and gives each rank its share of every epoch's batches;
-rank 0 alone writes the checkpoint and the plot.
+gives each rank its share of every epoch's batches and lets the family distribute itself (the
+language models through DistributedDataParallel); rank 0 alone writes the checkpoint and the plot.
+
+The polyphonic model still has its own loop (tunesmith.models.poly.train): sequences of piano-roll
+frames in truncated-BPTT chunks, a learning rate halved on plateaus, exact NLL validation.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -36,27 +41,48 @@ from torch import nn
 
 from tunesmith.fileutil import atomic_path
 from tunesmith.models.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, save_checkpoint
+from tunesmith.models.distributed import barrier, global_max, rank_and_world
 
 Arrays = dict[str, npt.NDArray[Any]]
 
 
 @dataclass
 class TrainConfig:
+    """The training settings every family shares, with one spelling and one meaning; a family that
+    needs more (the polyphonic model's BPTT, the GAN's defaults) subclasses it."""
+
     epochs: int = 20
     batch_size: int = 64
     lr: float = 3e-3
     weight_decay: float = 1e-4
     grad_clip: float = 1.0
+    """Clip the gradient norm to this before each step; 0 = no clipping."""
     patience: int = 3
     """Stop after this many epochs without a better validation loss."""
     seed: int = 0
     threads: int = 1
     """torch.set_num_threads for this process (the machine is shared)."""
     max_minutes: float | None = None
-    """Stop after the epoch that passes this wall-clock budget."""
+    """Stop after the epoch that passes this wall-clock budget; None = no limit (0 = one epoch)."""
     progress: bool = True
     lr_min_ratio: float = 0.1
     """Cosine decay of the learning rate to lr * lr_min_ratio over ``epochs``."""
+
+    @classmethod
+    def from_saved(cls, saved: dict[str, Any]) -> Self:
+        """The config a checkpoint's ``train_config`` records. Checkpoints written before the configs
+        were unified spell the clip ``clip`` and 'no time limit' as ``max_minutes`` 0."""
+        values = dict(saved)
+        if "clip" in values:  # the polyphonic trainer's old config
+            values["grad_clip"] = values.pop("clip")
+            values["max_minutes"] = values.get("max_minutes") or None
+        return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
+
+    def budget_spent(self, started: float, world: int) -> bool:
+        """Whether the time budget is spent, ``started`` a time.perf_counter() reading. Ranks measure
+        their own time, so across processes any rank's verdict counts: all stop after the same epoch."""
+        over = self.max_minutes is not None and time.perf_counter() - started > self.max_minutes * 60
+        return bool(global_max(int(over))) if world > 1 else over
 
 
 @dataclass
@@ -66,18 +92,6 @@ class TrainResult:
     best_val: float = math.inf
     steps: int = 0
     stopped_early: bool = False
-
-
-def _distributed() -> tuple[int, int]:
-    """(rank, world size), joining a gloo process group when started by torchrun."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
-        return 0, 1
-    import torch.distributed as dist
-
-    if not dist.is_initialized():
-        dist.init_process_group("gloo")
-    return dist.get_rank(), dist.get_world_size()
 
 
 def _batches(
@@ -144,6 +158,90 @@ def plot_history(history: list[dict[str, float]], path: Path, title: str) -> Non
     plt.close(fig)
 
 
+class Steps:
+    """What one model family does inside :func:`train`: its optimisers, its batches, its step, its
+    validation, what its checkpoint keeps besides and how its curves are drawn. This base class is
+    the language models' (the RNNs, the VAE): ``model(**batch)`` returns ``(logits, loss)``, one AdamW
+    with gradient clipping and a cosine learning rate, DistributedDataParallel across processes, the
+    checkpoint rewritten when the validation loss improves and early stopping on it. The GAN's
+    two-optimiser step overrides it (tunesmith.models.gan.train.GANSteps)."""
+
+    unit = "sequences"
+    """What a batch holds, for the log."""
+    keep_every_epoch = False
+    """Rewrite the checkpoint after every epoch (and never stop early) instead of on improvement."""
+    val_key = "val_loss"
+    """The record's number that improves by going down."""
+
+    def __init__(self, model: nn.Module, cfg: TrainConfig) -> None:
+        self.model = model
+        self.net: nn.Module = model
+        self.cfg = cfg
+        self.pad_id = int(getattr(getattr(model, "config", None), "pad_id", 0))
+        self.optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+    def optimizer_state(self) -> Any:
+        return self.optimizer.state_dict()
+
+    def load_optimizer_state(self, state: Any) -> None:
+        self.optimizer.load_state_dict(state)
+
+    def distribute(self, rank: int, world: int) -> None:  # noqa: ARG002 (a hook: the GAN's uses them)
+        """Called once when WORLD_SIZE > 1, after any resume."""
+        from torch.nn.parallel import DistributedDataParallel
+
+        self.net = DistributedDataParallel(self.model)
+
+    def start_epoch(self, epoch: int, total_epochs: int) -> None:
+        # Cosine schedule over the planned epochs, computed from the epoch so resuming matches.
+        cfg = self.cfg
+        frac = (epoch - 1) / max(1, total_epochs - 1)
+        self.lr = cfg.lr * (cfg.lr_min_ratio + (1 - cfg.lr_min_ratio) * 0.5 * (1 + math.cos(math.pi * frac)))
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.lr
+        self.loss_sum = 0.0
+        self.tokens = 0
+
+    def batches(self, n: int, rng: np.random.Generator, rank: int, world: int) -> list[npt.NDArray[np.int64]]:
+        return _batches(n, self.cfg.batch_size, rng, rank, world)
+
+    def step(self, batch: dict[str, torch.Tensor], index: int, world: int) -> float:  # noqa: ARG002 (a hook)
+        """One optimisation step on ``batch`` (the ``index``-th of the epoch); returns the number the
+        progress bar shows."""
+        _, loss = self.net(**batch)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.cfg.grad_clip > 0:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
+        self.optimizer.step()
+        count = _count(batch, self.pad_id)
+        self.loss_sum += float(loss.detach()) * count
+        self.tokens += count
+        return float(loss.detach())
+
+    def end_epoch(self, val_data: Arrays, seconds: float, world: int) -> dict[str, float]:
+        """The epoch's record (besides ``epoch``); ``val_loss`` is what improvement is judged on."""
+        val_loss, val_acc = evaluate(self.model, val_data, pad_id=self.pad_id)
+        return {
+            "train_loss": self.loss_sum / max(self.tokens, 1), "val_loss": val_loss, "val_accuracy": val_acc,
+            "lr": self.lr, "seconds": seconds, "tokens_per_second": self.tokens * world / max(seconds, 1e-9),
+        }  # fmt: skip
+
+    def describe(self, epoch: int, record: dict[str, float], improved: bool) -> str:
+        return (
+            f"epoch {epoch}: train {record['train_loss']:.4f}, validation {record['val_loss']:.4f} "
+            f"(accuracy {record['val_accuracy']:.3f}), "
+            f"{record['tokens_per_second']:.0f} tokens/s{'  * best' if improved else ''}"
+        )
+
+    def checkpoint_extra(self, train_data: Arrays, record: dict[str, float]) -> dict[str, Any]:  # noqa: ARG002
+        """Keys the checkpoint keeps besides the loop's own."""
+        return {}
+
+    def plot(self, history: list[dict[str, float]], path: Path, kind: str) -> None:
+        plot_history(history, path, f"{kind} model")
+
+
 def train(
     model: nn.Module,
     train_data: Arrays,
@@ -154,12 +252,14 @@ def train(
     architecture: str,
     vocab: dict[str, Any],
     config: TrainConfig | None = None,
+    steps: type[Steps] = Steps,
     resume: bool = False,
     data_info: dict[str, Any] | None = None,
     plot: str | Path | None = None,
     log: Callable[[str], None] | None = None,
 ) -> TrainResult:
-    """Train ``model`` (whose ``.config`` dataclass is stored) and keep the best checkpoint at ``out``.
+    """Train ``model`` (whose ``.config`` dataclass is stored) and keep the best checkpoint at ``out``;
+    ``steps`` is the family's :class:`Steps`.
 
     With ``resume`` and an existing checkpoint at ``out``, weights, optimiser state, step, epoch and
     history are restored and training continues from the next epoch.
@@ -167,13 +267,12 @@ def train(
     cfg = config or TrainConfig()
     out = Path(out)
     plot_path = Path(plot) if plot is not None else out.with_suffix(".loss.png")
-    rank, world = _distributed()
+    rank, world = rank_and_world()
     torch.set_num_threads(max(1, cfg.threads))
     torch.manual_seed(cfg.seed)
-    pad_id = int(getattr(getattr(model, "config", None), "pad_id", 0))
     say = log if (log is not None and rank == 0) else (lambda _msg: None)
 
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    family = steps(model, cfg)
     step = 0
     start_epoch = 1
     history: list[dict[str, float]] = []
@@ -182,21 +281,19 @@ def train(
         _, ckpt = load_checkpoint(out, kind)
         model.load_state_dict(ckpt["model"])
         if "optimizer" in ckpt:
-            optimizer.load_state_dict(ckpt["optimizer"])
+            family.load_optimizer_state(ckpt["optimizer"])
         else:
             say(f"{out} holds weights only (a shipped checkpoint): the optimiser starts afresh")
         step = int(ckpt["step"])
         start_epoch = int(ckpt["epoch"]) + 1
         history = list(ckpt.get("history", []))
         best_val = float(ckpt.get("best_val", math.inf))
-        say(f"resumed from {out} at epoch {start_epoch - 1}, step {step}, best validation {best_val:.4f}")
+        best = "" if family.keep_every_epoch else f", best validation {best_val:.4f}"
+        say(f"resumed from {out} at epoch {start_epoch - 1}, step {step}{best}")
 
-    net: nn.Module = model
     if world > 1:
-        from torch.nn.parallel import DistributedDataParallel
-
-        net = DistributedDataParallel(model)
-        say(f"distributed training: {world} processes (gloo), {cfg.batch_size} sequences per batch each")
+        family.distribute(rank, world)
+        say(f"distributed training: {world} processes (gloo), {cfg.batch_size} {family.unit} per batch each")
 
     n_train = len(next(iter(train_data.values())))
     result = TrainResult(out, history, best_val, step)
@@ -204,80 +301,51 @@ def train(
     started = time.perf_counter()
     total_epochs = max(cfg.epochs, start_epoch - 1)
     for epoch in range(start_epoch, cfg.epochs + 1):
-        # Cosine schedule over the planned epochs, computed from the epoch so resuming matches.
-        frac = (epoch - 1) / max(1, total_epochs - 1)
-        lr = cfg.lr * (cfg.lr_min_ratio + (1 - cfg.lr_min_ratio) * 0.5 * (1 + math.cos(math.pi * frac)))
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        family.start_epoch(epoch, total_epochs)
         rng = np.random.default_rng(cfg.seed * 100_003 + epoch)
-        batches = _batches(n_train, cfg.batch_size, rng, rank, world)
-        net.train()
-        loss_sum = 0.0
-        tokens = 0
+        batches = family.batches(n_train, rng, rank, world)
+        family.net.train()
         epoch_start = time.perf_counter()
-        with _Progress(cfg.progress and rank == 0, len(batches), f"epoch {epoch}/{cfg.epochs}") as advance:
-            for index in batches:
-                batch = _to_tensors(train_data, index)
-                _, loss = net(**batch)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if cfg.grad_clip > 0:
-                    nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                optimizer.step()
+        label = f"epoch {epoch}/{cfg.epochs}"
+        with EpochProgress(cfg.progress and rank == 0, len(batches), label) as advance:
+            for i, index in enumerate(batches):
+                advance(family.step(_to_tensors(train_data, index), i, world))
                 step += 1
-                count = _count(batch, pad_id)
-                loss_sum += float(loss.detach()) * count
-                tokens += count
-                advance(float(loss.detach()))
         seconds = time.perf_counter() - epoch_start
-        val_loss, val_acc = evaluate(model, val_data, pad_id=pad_id)
-        train_loss = loss_sum / max(tokens, 1)
-        record = {
-            "epoch": float(epoch), "train_loss": train_loss, "val_loss": val_loss, "val_accuracy": val_acc,
-            "lr": lr, "seconds": seconds, "tokens_per_second": tokens * world / max(seconds, 1e-9),
-        }  # fmt: skip
+        record = {"epoch": float(epoch), **family.end_epoch(val_data, seconds, world)}
         history.append(record)
-        improved = val_loss < best_val - 1e-4
-        say(
-            f"epoch {epoch}: train {train_loss:.4f}, validation {val_loss:.4f} (accuracy {val_acc:.3f}), "
-            f"{record['tokens_per_second']:.0f} tokens/s{'  * best' if improved else ''}"
-        )
+        val = record[family.val_key]
+        improved = val < best_val - 1e-4
+        say(family.describe(epoch, record, improved))
         if improved:
-            best_val = val_loss
+            best_val = val
             bad_epochs = 0
-            if rank == 0:
-                save_checkpoint(out, {
-                    "format": CHECKPOINT_FORMAT, "kind": kind, "architecture": architecture,
-                    "config": asdict(model.config),  # type: ignore[call-overload]
-                    "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "step": step, "epoch": epoch, "best_val": best_val, "history": list(history),
-                    "vocab": vocab, "train_config": asdict(cfg), "data": data_info or {},
-                })  # fmt: skip
         else:
             bad_epochs += 1
+        if rank == 0 and (improved or family.keep_every_epoch):
+            save_checkpoint(out, {
+                "format": CHECKPOINT_FORMAT, "kind": kind, "architecture": architecture,
+                "config": asdict(model.config),  # type: ignore[call-overload]
+                "model": model.state_dict(), "optimizer": family.optimizer_state(),
+                "step": step, "epoch": epoch, "best_val": best_val, "history": list(history),
+                "vocab": vocab, "train_config": asdict(cfg), "data": data_info or {},
+                **family.checkpoint_extra(train_data, record),
+            })  # fmt: skip
         if rank == 0:
-            plot_history(history, plot_path, f"{kind} model")
+            family.plot(history, plot_path, kind)
         result.history, result.best_val, result.steps = history, best_val, step
-        if bad_epochs >= cfg.patience:
+        if bad_epochs >= cfg.patience and not family.keep_every_epoch:
             result.stopped_early = True
             say(f"no better validation loss for {cfg.patience} epochs: stopping early")
             break
-        over = cfg.max_minutes is not None and time.perf_counter() - started > cfg.max_minutes * 60
-        if world > 1:  # ranks measure their own time: they must stop after the same epoch
-            from tunesmith.models.distributed import global_max
-
-            over = bool(global_max(int(over)))
-        if over:
+        if cfg.budget_spent(started, world):
             say(f"time budget of {cfg.max_minutes} minutes reached: stopping")
             break
-    if world > 1:
-        import torch.distributed as dist
-
-        dist.barrier()
+    barrier(world)
     return result
 
 
-class _Progress:
+class EpochProgress:
     """A rich progress bar over an epoch's batches (or nothing when disabled)."""
 
     def __init__(self, show: bool, total: int, label: str) -> None:

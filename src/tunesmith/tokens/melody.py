@@ -80,7 +80,7 @@ MAX_STEPS_PER_BAR = max(STEPS_PER_BAR.values())
 MODES = ("major", "minor")
 STYLES = ("folk", "celtic", "waltz", "march", "chorale", "chinese", "pop", "lullaby", "ambient", "song")
 """Style tags the melody and chord models are conditioned on (index = style id). A trained
-checkpoint records which of them it has seen; see tunesmith.models.api for the fallbacks.
+checkpoint records which of them it has seen; see tunesmith.models.rnn.api for the fallbacks.
 'song' is the Essen collection's European (mostly German) folk songs."""
 
 PHRASE_BARS = 8

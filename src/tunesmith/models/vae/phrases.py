@@ -99,7 +99,7 @@ class BarPiece:
 
 def piece_bars(score: Score, index: int) -> BarPiece | None:
     """The whole bars of a piece from its first bar line (None if it has no usable melody/chords)."""
-    from tunesmith.models.data import is_validation
+    from tunesmith.models.rnn.data import is_validation
 
     enc = mt.encode_score(score)
     if not score.chords or not enc.chords.any() or len(enc) == 0:

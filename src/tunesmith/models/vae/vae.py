@@ -1,7 +1,7 @@
 """A MusicVAE-style variational autoencoder of melody phrases (2, 4 or 8 bars), hierarchical by bar.
 
 - Encoder: a bidirectional LSTM reads the phrase's events (key-normalised melody events of
-  :mod:`tunesmith.tokens.melody`, :data:`~tunesmith.models.phrases.SLOTS` slots per bar) with the chord
+  :mod:`tunesmith.tokens.melody`, :data:`~tunesmith.models.vae.phrases.SLOTS` slots per bar) with the chord
   under each step; its two final states give the posterior's mean and log-variance.
 - Conductor: an LSTM started from the latent vector emits one embedding per bar.
 - Bar decoder: an LSTM that starts afresh at every bar from the conductor's embedding for that
@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from scipy.special import expit
 from torch import nn
 
-from tunesmith.models.phrases import SLOTS, BarPiece
+from tunesmith.models.vae.phrases import SLOTS, BarPiece
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
 
@@ -327,7 +327,7 @@ def phrase_item(
 def phrase_cuts(piece: BarPiece, lengths: Iterable[int]) -> list[tuple[int, int]]:
     """(first bar, bars) of the phrases cut from a piece: each length at a stride of half of it
     (at least one bar), keeping phrases with at least one note per bar on average."""
-    from tunesmith.models.phrases import bar_onsets
+    from tunesmith.models.vae.phrases import bar_onsets
 
     cuts = []
     n = len(piece.events)
@@ -342,7 +342,7 @@ def phrase_from(
     piece: BarPiece, first: int, bars: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Events and chords of bars first..first+bars of a piece, a carried-over note struck again."""
-    from tunesmith.models.phrases import from_slots, restrike_from, to_slots
+    from tunesmith.models.vae.phrases import from_slots, restrike_from, to_slots
 
     flat = from_slots(piece.events, piece.meter)
     per_bar = ct.STEPS_PER_BAR[piece.meter]

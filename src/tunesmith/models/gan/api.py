@@ -21,8 +21,8 @@ import numpy.typing as npt
 import torch
 
 from tunesmith.errors import ControlError, ModelError
-from tunesmith.models import gan as _gan
-from tunesmith.models.phrases import SLOTS, from_slots, notes_to_slots, to_slots
+from tunesmith.models.gan import gan as _gan
+from tunesmith.models.vae.phrases import SLOTS, from_slots, notes_to_slots, to_slots
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import ChordSymbol, KeySignature, Note, Score, TimeSignature
 from tunesmith.theory.key import Key
@@ -64,13 +64,13 @@ def load_gan(path: str | Path | None = None) -> LoadedGAN:
 
 
 def _as_key(key: Key | KeySignature | str) -> Key:
-    from tunesmith.models.api import as_key
+    from tunesmith.models.rnn.api import as_key
 
     return as_key(key)
 
 
 def _as_meter(meter: str | TimeSignature) -> str:
-    from tunesmith.models.api import as_meter
+    from tunesmith.models.rnn.api import as_meter
 
     return as_meter(meter)
 
@@ -87,7 +87,7 @@ def generate_melody(
 ) -> list[Note]:
     """``bars`` bars of melody over ``chords`` ((figure, ticks) pairs repeated to fill, or
     ChordSymbols), one bar at a time, each given its chords and the bar generated before it."""
-    from tunesmith.models.api import layout_chords
+    from tunesmith.models.rnn.api import layout_chords
 
     gan = model or load_gan()
     key_, meter_ = _as_key(key), _as_meter(meter)
@@ -114,7 +114,7 @@ def _score_arrays(
     score: Score,
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """Grids, conditions and previous-bar grids of every whole bar of a Score's melody with notes."""
-    from tunesmith.models.phrases import piece_bars
+    from tunesmith.models.vae.phrases import piece_bars
 
     key = mt.score_key(score)
     meter = mt.score_meter(score)

@@ -28,8 +28,8 @@ import numpy.typing as npt
 import torch
 
 from tunesmith.errors import ControlError, ModelError
-from tunesmith.models import vae as _vae
-from tunesmith.models.phrases import notes_to_slots
+from tunesmith.models.vae import vae as _vae
+from tunesmith.models.vae.phrases import notes_to_slots
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import ChordSymbol, Note
 from tunesmith.theory.key import Key
@@ -185,7 +185,7 @@ def make_phrase(
 
 
 def phrase_notes(phrase: Phrase, velocity: int = mt.DEFAULT_VELOCITY) -> list[Note]:
-    from tunesmith.models.phrases import from_slots
+    from tunesmith.models.vae.phrases import from_slots
 
     return mt.decode_events(
         from_slots(phrase.events, phrase.meter), mt.key_shift(phrase.key.tonic), 0, velocity
@@ -257,7 +257,7 @@ def phrase_mask(phrase: Phrase, keep_rhythm: bool) -> npt.NDArray[np.float32]:
     """(1, bars, SLOTS, vocab) logit mask: notes stay in the key (see :func:`_allowed_events`); with
     ``keep_rhythm`` every slot keeps its kind (a note where the phrase has an onset, a hold where
     it holds, a rest where it rests)."""
-    from tunesmith.models.phrases import SLOTS
+    from tunesmith.models.vae.phrases import SLOTS
 
     allowed = _allowed_events(phrase)
     base = np.where(allowed, 0.0, -np.inf).astype(np.float32)
@@ -474,7 +474,7 @@ def blend_mask(pa: Phrase, pb: Phrase) -> npt.NDArray[np.float32]:
     """(1, bars, SLOTS, vocab) mask that lets the decoder take, at every slot, a's event or b's:
     the latent decides which phrase each moment follows, so the blend moves from a to b as the
     latent does while every note stays one of theirs."""
-    from tunesmith.models.phrases import SLOTS
+    from tunesmith.models.vae.phrases import SLOTS
 
     mask = np.full((1, pa.bars, SLOTS, mt.N_EVENTS), -np.inf, dtype=np.float32)
     bars, slots = np.indices(pa.events.shape)

@@ -24,8 +24,8 @@ import numpy.typing as npt
 import torch
 
 from tunesmith.errors import ControlError, ModelError, TunesmithError
-from tunesmith.models.chords import CADENCE_PLANS, generate_chord_tokens, vocabulary_classes
-from tunesmith.models.rnn import ConditionedLSTM
+from tunesmith.models.rnn.chords import CADENCE_PLANS, generate_chord_tokens, vocabulary_classes
+from tunesmith.models.rnn.rnn import ConditionedLSTM
 from tunesmith.models.sampling import DynamicMask, SamplingOptions, sample, sequence_log_likelihood
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import ChordSymbol, KeySignature, Note, TimeSignature
@@ -370,7 +370,7 @@ def generate_chords(
 ) -> list[tuple[str, int]]:
     """A chord progression of ``bars`` bars as (figure, duration in ticks), spelled in ``key``
     (default: C major or C minor by ``mode``; a given key sets the mode). ``cadences``: one of
-    'alternate', 'authentic', 'none' (see tunesmith.models.chords). ``vocabulary``: Roman
+    'alternate', 'authentic', 'none' (see tunesmith.models.rnn.chords). ``vocabulary``: Roman
     numerals (read in the key) the progression keeps to, written as they spell them."""
     loaded = model or load_chord_model()
     if key is not None:

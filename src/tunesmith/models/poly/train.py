@@ -18,26 +18,28 @@ import torch
 from tunesmith.errors import ModelError
 from tunesmith.models import distributed as dist_tools
 from tunesmith.models.checkpoint import CHECKPOINT_FORMAT, load_poly, read_checkpoint, save_checkpoint
-from tunesmith.models.poly import PolyModel, frame_nll
-from tunesmith.models.polydata import Roll, legal_shifts, length_batches, pad_batch, transpose_roll
+from tunesmith.models.poly.data import Roll, legal_shifts, length_batches, pad_batch, transpose_roll
+from tunesmith.models.poly.poly import PolyModel, frame_nll
+from tunesmith.models.train import TrainConfig
 
 Progress = Callable[[int, int, float], None]  # (batch index, batches, running loss)
 
 
 @dataclass
-class TrainConfig:
+class PolyTrainConfig(TrainConfig):
+    """The shared settings with the polyphonic model's defaults, and what only its loop has. Its
+    learning rate halves on a plateau (``lr_patience``, ``min_lr``) instead of the cosine schedule, so
+    ``lr_min_ratio`` is unused; ``threads`` is the caller's to set."""
+
     epochs: int = 60
     batch_size: int = 16
     lr: float = 2e-3
-    weight_decay: float = 1e-4
-    clip: float = 5.0
+    grad_clip: float = 5.0
+    patience: int = 6
     bptt: int = 0  # truncated back-propagation length in frames; 0 = whole sequences
     max_transpose: int = 0  # augment training sequences by random shifts of up to this many keys
-    patience: int = 6  # stop after this many epochs without a better validation NLL
     lr_patience: int = 2  # halve the learning rate after this many epochs without improvement
     min_lr: float = 5e-5
-    seed: int = 0
-    max_minutes: float = 0.0  # stop after the epoch that crosses this wall time; 0 = no limit
     eval_batch_size: int = 32
 
 
@@ -113,8 +115,8 @@ def _augment(seqs: Sequence[Roll], max_shift: int, rng: np.random.Generator) -> 
 
 
 def _train_batch(
-    model: PolyModel, frames: torch.Tensor, mask: torch.Tensor, opt: torch.optim.Optimizer, cfg: TrainConfig,
-    *, world: int = 1,
+    model: PolyModel, frames: torch.Tensor, mask: torch.Tensor, opt: torch.optim.Optimizer,
+    cfg: PolyTrainConfig, *, world: int = 1,
 ) -> float:
     """One optimisation pass over a padded batch, in BPTT chunks; returns its mean NLL per frame.
     Across processes (``world`` > 1) every rank takes as many steps as the rank with the most chunks
@@ -151,13 +153,13 @@ def _train_batch(
             count += n
         if world > 1 and dist_tools.sync_gradients(model.parameters(), n) == 0:
             continue
-        if cfg.clip > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+        if cfg.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
     return total / max(1.0, count)
 
 
-def make_optimizer(model: PolyModel, cfg: TrainConfig) -> torch.optim.Optimizer:
+def make_optimizer(model: PolyModel, cfg: PolyTrainConfig) -> torch.optim.Optimizer:
     return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
@@ -165,7 +167,7 @@ def train(  # noqa: PLR0917 - the loop's inputs, in the order a reader expects t
     model: PolyModel,
     train_seqs: Sequence[Roll],
     valid_seqs: Sequence[Roll],
-    cfg: TrainConfig,
+    cfg: PolyTrainConfig,
     checkpoint: str | Path | None = None,
     optimizer: torch.optim.Optimizer | None = None,
     start_step: int = 0,
@@ -188,7 +190,7 @@ def train(  # noqa: PLR0917 - the loop's inputs, in the order a reader expects t
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     opt = optimizer or make_optimizer(model, cfg)
-    start = time.monotonic()
+    start = time.perf_counter()
     best = math.inf
     best_epoch = 0
     best_state: dict[str, torch.Tensor] | None = None
@@ -215,7 +217,7 @@ def train(  # noqa: PLR0917 - the loop's inputs, in the order a reader expects t
         valid, _ = evaluate_nll(model, valid_seqs, cfg.eval_batch_size)
         lr = opt.param_groups[0]["lr"]
         row = {"epoch": float(epoch), "train_loss": run_sum / max(1, run_frames), "val_loss": valid, "lr": lr,
-               "seconds": time.monotonic() - start}
+               "seconds": time.perf_counter() - start}
         history.append(row)
         if valid < best - 1e-4:
             best, best_epoch, since_best, since_lr = valid, epoch, 0, 0
@@ -234,14 +236,13 @@ def train(  # noqa: PLR0917 - the loop's inputs, in the order a reader expects t
             on_epoch(row)
         if since_best >= cfg.patience:
             break
-        over = cfg.max_minutes > 0 and time.monotonic() - start > cfg.max_minutes * 60
-        if (dist_tools.global_max(int(over)) if world > 1 else over):  # every rank stops together
+        if cfg.budget_spent(start, world):
             break
     dist_tools.barrier(world)
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
-    return TrainResult(best, best_epoch, epoch, time.monotonic() - start, history)
+    return TrainResult(best, best_epoch, epoch, time.perf_counter() - start, history)
 
 
 @dataclass
@@ -258,8 +259,7 @@ def resume_state(path: str | Path) -> tuple[PolyModel, torch.optim.Optimizer | N
     model, ckpt = load_poly(path)
     opt = None
     if ckpt.get("optimizer"):
-        tc = TrainConfig(**{k: v for k, v in ckpt["extra"].get("train_config", {}).items()
-                            if k in TrainConfig.__dataclass_fields__})
+        tc = PolyTrainConfig.from_saved(ckpt["extra"].get("train_config", {}))
         opt = make_optimizer(model, tc)
         opt.load_state_dict(ckpt["optimizer"])  # casts the bfloat16 moments back to the weights' dtype
     return model, opt, int(ckpt.get("step", 0)), ckpt
@@ -268,7 +268,7 @@ def resume_state(path: str | Path) -> tuple[PolyModel, torch.optim.Optimizer | N
 def bench_nll(  # noqa: PLR0917 - mirrors train()
     data: dict[str, list[Roll]],
     model: PolyModel,
-    cfg: TrainConfig,
+    cfg: PolyTrainConfig,
     checkpoint: str | Path,
     optimizer: torch.optim.Optimizer | None = None,
     start_step: int = 0,

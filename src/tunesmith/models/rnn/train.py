@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from tunesmith.errors import InputFileError
-from tunesmith.models.data import Dataset, chord_dataset, melody_dataset
-from tunesmith.models.rnn import ConditionedLSTM, melody_config
+from tunesmith.models.rnn.data import Dataset, chord_dataset, melody_dataset
+from tunesmith.models.rnn.rnn import ConditionedLSTM, melody_config
 from tunesmith.models.train import TrainConfig, TrainResult, train
 from tunesmith.score import Score
 from tunesmith.tokens import chords as ct
@@ -73,7 +73,7 @@ def training_inputs(
     """Check the options shared by the `tunesmith train` commands and gather the pieces:
     (checkpoint path, scores, their sources). ``inputs`` win over ``corpus`` (default nottingham;
     for the chord model every collection that shows a style's harmony, labelled by
-    tunesmith.models.chord_corpus)."""
+    tunesmith.models.rnn.chord_corpus)."""
     from tunesmith.errors import ControlError
     from tunesmith.paths import data_dir
 
@@ -87,14 +87,14 @@ def training_inputs(
         sources = [str(p) for p in inputs]
     else:
         if corpus is None and kind == "chords":
-            from tunesmith.models.chord_corpus import CHORD_CORPUS
+            from tunesmith.models.rnn.chord_corpus import CHORD_CORPUS
 
             corpus = list(CHORD_CORPUS)
         names = list(corpus or (MELODY_CORPUS if kind == "melody" else DEFAULT_CORPUS))
         scores = list(corpus_scores(names, limit, MELODY_THINNING if kind == "melody" else None))
         sources = ["corpus:" + name for name in names]
     if kind == "chords":
-        from tunesmith.models.chord_corpus import labelled_scores
+        from tunesmith.models.rnn.chord_corpus import labelled_scores
 
         scores = list(labelled_scores(scores))
     return target, scores[:limit] if limit is not None else scores, sources
@@ -119,7 +119,7 @@ def build_dataset(kind: str, scores: Sequence[Score] | Iterator[Score], debug: b
 
 
 def build_model(kind: str, size: str) -> ConditionedLSTM:
-    from tunesmith.models.chords import chord_config
+    from tunesmith.models.rnn.chords import chord_config
 
     return ConditionedLSTM(melody_config(size) if kind == "melody" else chord_config(size))
 

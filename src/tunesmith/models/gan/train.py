@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,10 @@ import numpy as np
 import numpy.typing as npt
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from tunesmith.models.gan import (
+from tunesmith.models import distributed as dist_tools
+from tunesmith.models.gan.gan import (
     CHANNELS,
     Arrays,
     BarGAN,
@@ -24,7 +25,9 @@ from tunesmith.models.gan import (
     gan_config,
     grids,
 )
-from tunesmith.models.phrases import SLOTS, corpus_bar_pieces
+from tunesmith.models.train import Steps, TrainConfig
+from tunesmith.models.train import train as fit
+from tunesmith.models.vae.phrases import SLOTS, corpus_bar_pieces
 from tunesmith.score import Score
 from tunesmith.tokens import melody as mt
 
@@ -82,9 +85,10 @@ def fit_gan(
         max_minutes=max_minutes,
         progress=progress,
     )
-    history = train_gan(
-        model, train, val, out, config=config, resume=resume, data_info=info, plot=plot, log=log
-    )
+    history = fit(
+        model, train, val, out, kind="gan", architecture="bar_gan", vocab=mt.vocabulary(), config=config,
+        steps=GANSteps, resume=resume, data_info=info, plot=plot, log=log,
+    ).history  # fmt: skip
     if rank == 0:  # a short single-process fine-tune of the finished checkpoint
         rank_critic(out, train, steps=10 if size == "debug" else ranking_steps, seed=seed, log=log)
     return history
@@ -114,14 +118,15 @@ def rank_critic(
 
 # ----- training ----------------------------------------------------------------------------------
 @dataclass
-class GANTrainConfig:
+class GANTrainConfig(TrainConfig):
+    """The shared settings with the GAN's defaults: no weight decay and no clipping (the gradient
+    penalty keeps the critic Lipschitz). Its loop keeps every epoch's checkpoint and a constant
+    learning rate, so ``patience`` and ``lr_min_ratio`` are unused."""
+
     epochs: int = 10
-    batch_size: int = 64
     lr: float = 2e-4
-    seed: int = 0
-    threads: int = 1
-    max_minutes: float | None = None
-    progress: bool = True
+    weight_decay: float = 0.0
+    grad_clip: float = 0.0
 
 
 def gradient_penalty(
@@ -158,132 +163,108 @@ def plot_gan(history: list[dict[str, float]], path: Path) -> None:
     plt.close(fig)
 
 
-def train_gan(
-    model: BarGAN,
-    train: Arrays,
-    val: Arrays,
-    out: str | Path,
-    *,
-    config: GANTrainConfig | None = None,
-    resume: bool = False,
-    data_info: dict[str, Any] | None = None,
-    plot: str | Path | None = None,
-    log: Callable[[str], None] | None = None,
-) -> list[dict[str, float]]:
-    """WGAN-GP training; the checkpoint at ``out`` is rewritten after every epoch (with the
-    critic's statistics on the training bars) and the curves drawn to ``plot``.
+class GANSteps(Steps):
+    """The bar GAN inside the one training loop: WGAN-GP, ``n_critic`` critic steps per generator step,
+    each with its own Adam; across processes each rank draws its own noise and the critic's and the
+    generator's gradients are averaged before each of their steps (tunesmith.models.distributed). The
+    checkpoint is rewritten after every epoch, with the critic's statistics on the training bars."""
 
-    Under ``torchrun`` (WORLD_SIZE > 1) each process trains on its share of every epoch's batches
-    (its own noise), the critic's and the generator's gradients are averaged across processes
-    before each of their steps (tunesmith.models.distributed), and rank 0 alone writes the
-    checkpoint and the plot."""
-    from tunesmith.models import distributed as dist_tools
-    from tunesmith.models.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, save_checkpoint
-    from tunesmith.models.train import _Progress
+    unit = "bars"
+    keep_every_epoch = True
+    val_key = "val_wasserstein"
 
-    cfg = config or GANTrainConfig()
-    out = Path(out)
-    plot_path = Path(plot) if plot is not None else out.with_suffix(".loss.png")
-    rank, world = dist_tools.rank_and_world()
-    say = (log or (lambda _m: None)) if rank == 0 else (lambda _m: None)
-    torch.set_num_threads(max(1, cfg.threads))
-    torch.manual_seed(cfg.seed)
-    opt_g = torch.optim.Adam(model.generator.parameters(), lr=cfg.lr, betas=(0.5, 0.9))
-    opt_d = torch.optim.Adam(model.critic.parameters(), lr=cfg.lr, betas=(0.5, 0.9))
-    history: list[dict[str, float]] = []
-    step, start_epoch = 0, 1
-    if resume and out.is_file():
-        _, ckpt = load_checkpoint(out, "gan")
-        model.load_state_dict(ckpt["model"])
-        opt_g.load_state_dict(ckpt["optimizer"]["generator"])
-        opt_d.load_state_dict(ckpt["optimizer"]["critic"])
-        step, start_epoch = int(ckpt["step"]), int(ckpt["epoch"]) + 1
-        history = list(ckpt.get("history", []))
-        say(f"resumed from {out} at epoch {start_epoch - 1}, step {step}")
-    if world > 1:
-        dist_tools.broadcast_parameters(model)
-        torch.manual_seed(cfg.seed * 1_000 + rank)  # each rank its own noise
-        say(f"distributed training: {world} processes (gloo), {cfg.batch_size} bars per batch each")
-    n = len(train["bar"])
-    started = time.perf_counter()
-    c = model.config
-    tensors = {k: torch.from_numpy(train[k]) for k in ("bar", "cond", "prev")}
-    for epoch in range(start_epoch, cfg.epochs + 1):
-        rng = np.random.default_rng(cfg.seed * 100_003 + epoch)
+    def __init__(self, model: nn.Module, cfg: TrainConfig) -> None:
+        assert isinstance(model, BarGAN)
+        self.model = self.net = self.gan = model
+        self.cfg = cfg
+        betas = (0.5, 0.9)
+        self.opt_g = torch.optim.Adam(
+            model.generator.parameters(), lr=cfg.lr, betas=betas, weight_decay=cfg.weight_decay
+        )
+        self.opt_d = torch.optim.Adam(
+            model.critic.parameters(), lr=cfg.lr, betas=betas, weight_decay=cfg.weight_decay
+        )
+
+    def optimizer_state(self) -> Any:
+        return {"generator": self.opt_g.state_dict(), "critic": self.opt_d.state_dict()}
+
+    def load_optimizer_state(self, state: Any) -> None:
+        self.opt_g.load_state_dict(state["generator"])
+        self.opt_d.load_state_dict(state["critic"])
+
+    def distribute(self, rank: int, world: int) -> None:  # noqa: ARG002 (the hook's signature)
+        dist_tools.broadcast_parameters(self.model)
+        torch.manual_seed(self.cfg.seed * 1_000 + rank)  # each rank its own noise
+
+    def start_epoch(self, epoch: int, total_epochs: int) -> None:  # noqa: ARG002 (the hook's signature)
+        self.sums = {"wasserstein": 0.0, "critic_loss": 0.0, "generator_loss": 0.0}
+        self.d_steps = self.g_steps = 0
+
+    def batches(self, n: int, rng: np.random.Generator, rank: int, world: int) -> list[npt.NDArray[np.int64]]:
+        size = self.cfg.batch_size
         order = rng.permutation(n)
-        batches = [
-            order[a : a + cfg.batch_size] for a in range(0, n - cfg.batch_size + 1, cfg.batch_size)
-        ] or [order]
-        batches = dist_tools.share(batches, rank, world)
-        model.train()
-        sums = {"wasserstein": 0.0, "critic_loss": 0.0, "generator_loss": 0.0}
-        g_steps = 0
-        epoch_start = time.perf_counter()
-        with _Progress(cfg.progress and rank == 0, len(batches), f"epoch {epoch}/{cfg.epochs}") as advance:
-            for i, index in enumerate(batches):
-                idx = torch.from_numpy(index)
-                real, cond, prev = tensors["bar"][idx], tensors["cond"][idx], tensors["prev"][idx]
-                z = torch.randn(len(idx), c.z_dim)
-                with torch.no_grad():
-                    fake = model.fake(z, cond, prev)
-                d_real, d_fake = model.critic(real, cond, prev).mean(), model.critic(fake, cond, prev).mean()
-                gp = gradient_penalty(model.critic, real, fake, cond, prev)
-                d_loss = d_fake - d_real + c.gp_weight * gp
-                opt_d.zero_grad(set_to_none=True)
-                d_loss.backward()
-                if world > 1:
-                    dist_tools.sync_gradients(model.critic.parameters(), 1.0)
-                opt_d.step()
-                sums["wasserstein"] += float((d_real - d_fake).detach())
-                sums["critic_loss"] += float(d_loss.detach())
-                if (i + 1) % c.n_critic == 0:
-                    z = torch.randn(len(idx), c.z_dim)
-                    g_loss = -model.critic(model.fake(z, cond, prev), cond, prev).mean()
-                    opt_g.zero_grad(set_to_none=True)
-                    g_loss.backward()
-                    if world > 1:
-                        dist_tools.sync_gradients(model.generator.parameters(), 1.0)
-                    opt_g.step()
-                    sums["generator_loss"] += float(g_loss.detach())
-                    g_steps += 1
-                step += 1
-                advance(float((d_real - d_fake).detach()))
-        val_w = validation_wasserstein(model, val, cfg.seed)
-        record = {
-            "epoch": float(epoch),
-            "wasserstein": sums["wasserstein"] / len(batches),
-            "critic_loss": sums["critic_loss"] / len(batches),
-            "generator_loss": sums["generator_loss"] / max(1, g_steps),
-            "val_wasserstein": val_w,
-            "seconds": time.perf_counter() - epoch_start,
+        batches = [order[a : a + size] for a in range(0, n - size + 1, size)] or [order]
+        return dist_tools.share(batches, rank, world)
+
+    def step(self, batch: dict[str, torch.Tensor], index: int, world: int) -> float:
+        model, c, cfg = self.gan, self.gan.config, self.cfg
+        real, cond, prev = batch["bar"], batch["cond"], batch["prev"]
+        z = torch.randn(len(real), c.z_dim)
+        with torch.no_grad():
+            fake = model.fake(z, cond, prev)
+        d_real, d_fake = model.critic(real, cond, prev).mean(), model.critic(fake, cond, prev).mean()
+        gp = gradient_penalty(model.critic, real, fake, cond, prev)
+        d_loss = d_fake - d_real + c.gp_weight * gp
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        if world > 1:
+            dist_tools.sync_gradients(model.critic.parameters(), 1.0)
+        if cfg.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.critic.parameters(), cfg.grad_clip)
+        self.opt_d.step()
+        self.sums["wasserstein"] += float((d_real - d_fake).detach())
+        self.sums["critic_loss"] += float(d_loss.detach())
+        self.d_steps += 1
+        if (index + 1) % c.n_critic == 0:
+            z = torch.randn(len(real), c.z_dim)
+            g_loss = -model.critic(model.fake(z, cond, prev), cond, prev).mean()
+            self.opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            if world > 1:
+                dist_tools.sync_gradients(model.generator.parameters(), 1.0)
+            if cfg.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(model.generator.parameters(), cfg.grad_clip)
+            self.opt_g.step()
+            self.sums["generator_loss"] += float(g_loss.detach())
+            self.g_steps += 1
+        return float((d_real - d_fake).detach())
+
+    def end_epoch(self, val_data: Arrays, seconds: float, world: int) -> dict[str, float]:  # noqa: ARG002 (the hook's signature)
+        return {
+            "wasserstein": self.sums["wasserstein"] / max(1, self.d_steps),
+            "critic_loss": self.sums["critic_loss"] / max(1, self.d_steps),
+            "generator_loss": self.sums["generator_loss"] / max(1, self.g_steps),
+            "val_wasserstein": validation_wasserstein(self.gan, val_data, self.cfg.seed),
+            "seconds": seconds,
         }
-        history.append(record)
-        say(
-            f"epoch {epoch}: Wasserstein estimate {record['wasserstein']:.3f} (validation {val_w:.3f}), "
+
+    def describe(self, epoch: int, record: dict[str, float], improved: bool) -> str:  # noqa: ARG002 (the hook's signature)
+        return (
+            f"epoch {epoch}: Wasserstein estimate {record['wasserstein']:.3f} "
+            f"(validation {record['val_wasserstein']:.3f}), "
             f"generator loss {record['generator_loss']:.3f}, {record['seconds']:.0f} s"
         )
-        over = cfg.max_minutes is not None and time.perf_counter() - started > cfg.max_minutes * 60
-        if world > 1:
-            over = bool(dist_tools.global_max(int(over)))  # every rank stops after the same epoch
-        if rank != 0:
-            if over:
-                break
-            continue
-        scores = critic_scores(model, train["bar"][:4096], train["cond"][:4096], train["prev"][:4096])
-        save_checkpoint(out, {
-            "format": CHECKPOINT_FORMAT, "kind": "gan", "architecture": "bar_gan", "config": asdict(c),
-            "model": model.state_dict(),
-            "optimizer": {"generator": opt_g.state_dict(), "critic": opt_d.state_dict()},
-            "step": step, "epoch": epoch, "best_val": val_w, "history": list(history),
-            "vocab": mt.vocabulary(), "train_config": asdict(cfg), "data": data_info or {},
+
+    def checkpoint_extra(self, train_data: Arrays, record: dict[str, float]) -> dict[str, Any]:
+        head = {k: train_data[k][:4096] for k in ("bar", "cond", "prev")}
+        scores = critic_scores(self.gan, head["bar"], head["cond"], head["prev"])
+        return {
+            "best_val": record["val_wasserstein"],  # this epoch's: a GAN keeps every epoch
             "critic_stats": {"mean": float(scores.mean()), "std": float(scores.std() + 1e-6)},
-        })  # fmt: skip
-        plot_gan(history, plot_path)
-        if over:
-            say(f"time budget of {cfg.max_minutes} minutes reached: stopping")
-            break
-    dist_tools.barrier(world)
-    return history
+        }
+
+    def plot(self, history: list[dict[str, float]], path: Path, kind: str) -> None:  # noqa: ARG002 (the hook's signature)
+        plot_gan(history, path)
 
 
 def corrupted_bars(

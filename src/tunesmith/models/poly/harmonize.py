@@ -21,8 +21,8 @@ import torch
 
 from tunesmith.errors import ControlError, InputFileError, ModelError
 from tunesmith.models.checkpoint import load_poly
-from tunesmith.models.poly import PolyConfig, PolyModel
-from tunesmith.models.polydata import Roll, load_mat
+from tunesmith.models.poly.data import Roll, load_mat
+from tunesmith.models.poly.poly import PolyConfig, PolyModel
 from tunesmith.paths import PACKAGE_DATA, data_dir
 from tunesmith.score import TICKS_PER_QUARTER, Note, Score, Track
 from tunesmith.theory.melodyline import melody_track, top_line

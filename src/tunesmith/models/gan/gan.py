@@ -15,7 +15,7 @@ the slots a short meter does not use are all zero.
   (Wasserstein critic, no normalisation layers; gradient penalty 10).
 
 After training the critic's mean and spread on the training bars are stored, so
-:func:`tunesmith.models.gan_api.score` reports standardised scores (0 = a typical corpus bar).
+:func:`tunesmith.models.gan.api.score` reports standardised scores (0 = a typical corpus bar).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tunesmith.models.phrases import SLOTS, BarPiece, chroma_table
+from tunesmith.models.vae.phrases import SLOTS, BarPiece, chroma_table
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
 

@@ -1,7 +1,7 @@
 """Training recipe of the phrase VAE: corpus -> phrases -> the shared training loop -> attribute vectors.
 
 After training, the checkpoint also gets the *attribute vectors* (see
-:mod:`tunesmith.models.vae_api`): for each melodic feature, the mean latent of the training phrases
+:mod:`tunesmith.models.vae.api`): for each melodic feature, the mean latent of the training phrases
 in its top quarter minus the mean latent of those in its bottom quarter.
 """
 
@@ -15,9 +15,9 @@ import numpy as np
 import torch
 
 from tunesmith.models.checkpoint import load_checkpoint, save_checkpoint
-from tunesmith.models.phrases import corpus_bar_pieces
 from tunesmith.models.train import TrainConfig, TrainResult, train
-from tunesmith.models.vae import PhraseVAE, phrase_dataset, vae_config
+from tunesmith.models.vae.phrases import corpus_bar_pieces
+from tunesmith.models.vae.vae import PhraseVAE, phrase_dataset, vae_config
 from tunesmith.score import Score
 from tunesmith.tokens import melody as mt
 
@@ -35,7 +35,7 @@ def fit_vae(
 ) -> TrainResult:
     """Cut ``scores`` into phrases, train the VAE of ``size`` into ``out`` and add attribute vectors."""
     from tunesmith.models.distributed import rank_and_world
-    from tunesmith.models.vae_api import ATTRIBUTES, attribute_values
+    from tunesmith.models.vae.api import ATTRIBUTES, attribute_values
 
     rank, _ = rank_and_world()  # under torchrun, train() runs data-parallel; rank 0 reports and writes
     if rank != 0:

@@ -1,7 +1,7 @@
 """The chord-progression model: one chord token per beat, conditioned on style, mode and meter,
 with cadences at phrase ends enforced by masking logits.
 
-The network is the shared :class:`~tunesmith.models.rnn.ConditionedLSTM`; per step it sees the
+The network is the shared :class:`~tunesmith.models.rnn.rnn.ConditionedLSTM`; per step it sees the
 beat within the bar (``positions``) and the bar within an 8-bar phrase (``phrase``), per sequence
 the meter, mode and style. Tokens are those of :mod:`tunesmith.tokens.chords` (roots relative to the
 tonic), so "V" is root 7 in every key.
@@ -23,8 +23,8 @@ import numpy.typing as npt
 import torch
 
 from tunesmith.errors import ControlError
-from tunesmith.models.data import PHRASE_BARS
-from tunesmith.models.rnn import ConditionedLSTM, LSTMConfig
+from tunesmith.models.rnn.data import PHRASE_BARS
+from tunesmith.models.rnn.rnn import ConditionedLSTM, LSTMConfig
 from tunesmith.models.sampling import SamplingOptions, sample
 from tunesmith.theory.key import Key
 from tunesmith.tokens import chords as ct

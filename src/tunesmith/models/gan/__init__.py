@@ -1,0 +1,1 @@
+"""The bar GAN family (WGAN-GP over one-bar melodies)."""

@@ -1,0 +1,1 @@
+"""The conditioned LSTM family: the melody and chord-progression models."""
