@@ -314,7 +314,10 @@ def test_transposing_instruments_are_written_at_written_pitch_and_read_back_at_c
     clarinet, horn, alto, flute = (_part(root, i) for i in range(4))
     assert clarinet.findtext(".//transpose/chromatic") == "-2" and clarinet.findtext(".//key/fifths") == "1"
     assert _steps(clarinet)[:2] == [("D", 0), ("E", 0)]  # C sounds from a written D on a B-flat clarinet
-    assert [h.findtext("root/root-step") for h in clarinet.iter("harmony")] == ["G", "C"]  # F, Bb written
+    # the changes at concert pitch over the first part that reads concert pitch, not transposed above
+    # the clarinet (a score reader and the rhythm section read concert chords)
+    assert list(clarinet.iter("harmony")) == []
+    assert [h.findtext("root/root-step") for h in flute.iter("harmony")] == ["F", "B"]
     assert horn.findtext(".//transpose/chromatic") == "-7" and horn.findtext(".//key/fifths") == "0"
     assert alto.findtext(".//transpose/chromatic") == "-9" and alto.findtext(".//key/fifths") == "2"
     assert _steps(alto)[0] == ("A", 0)
@@ -402,3 +405,27 @@ def test_a_one_hand_bar_goes_to_the_staff_with_fewer_ledger_lines() -> None:
     treble, bass = split
     assert sorted(n.pitch for n in treble.notes) == sorted(n.pitch for n in comp)
     assert sorted(n.pitch for n in bass.notes) == sorted(n.pitch for n in low)
+
+
+def test_chord_symbols_stay_at_concert_pitch_over_the_rhythm_section() -> None:
+    """With a transposing instrument on top (an alto sax head) the changes are written once, at
+    concert pitch, over the first part that reads concert pitch; otherwise over the top part."""
+    from tunesmith.io.musicxml_writer import score_to_musicxml
+    from tunesmith.score import ChordSymbol, Note, Score, TimeSignature, Track
+
+    def parts_with_chords(top_program: int) -> dict[str, list[str]]:
+        score = Score(
+            tracks=[Track("melody", top_program, notes=[Note(72, 0, 1920, 80)]),
+                    Track("accompaniment", 0, notes=[Note(60, 0, 1920, 60), Note(64, 0, 1920, 60)])],
+            time_signatures=[TimeSignature(0, 4, 4)],
+            chords=[ChordSymbol(0, "F")],
+        )  # fmt: skip
+        text = score_to_musicxml(score)[0].decode()
+        out = {}
+        for chunk in text.split('<part id="')[1:]:
+            pid = chunk.split('"', 1)[0]
+            out[pid] = [s.split("</root-step>")[0] for s in chunk.split("<root-step>")[1:]]
+        return out
+
+    assert parts_with_chords(65) == {"P1": [], "P2": ["F"]}  # alto sax on top: concert F on the piano
+    assert parts_with_chords(40) == {"P1": ["F"], "P2": []}  # violin on top: over the top part

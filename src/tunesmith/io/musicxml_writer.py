@@ -7,7 +7,8 @@ tenor-range parts, never bass for a melody), and visible rests. Drum parts are u
 percussion on a percussion clef without key signature: every GM key has its staff position,
 notehead (x for cymbals and hi-hats) and its own <score-instrument>, so readers map each note
 back to its MIDI key. Chord symbols are <harmony> with the figure's kind text as written, tempo a
-metronome mark with <sound tempo>, sections rehearsal marks, all on the top part.
+metronome mark with <sound tempo>, sections rehearsal marks, all on the top part (the chord
+symbols, at concert pitch, go over the first concert-pitch part when the top part transposes).
 
 Transposing instruments (B-flat clarinet and trumpet, F horn, E-flat alto sax, ...; io.gm) are
 written at their written pitch with their key and a <transpose> that gives concert pitch back.
@@ -184,11 +185,14 @@ def _number(value: float, places: int) -> str:
 
 class _PartWriter:
     def __init__(
-        self, score: Score, track: Track, index: int, lay: Layout, *, number: int = 0, staves: int = 1
+        self, score: Score, track: Track, index: int, lay: Layout, *, number: int = 0, staves: int = 1,
+        chords: bool | None = None,
     ) -> None:
         """``index``: the part's first staff among the layout's parts; ``staves`` 1 or 2 (a grand
-        staff's treble and bass come in turn); ``number``: the part's place in the score."""
+        staff's treble and bass come in turn); ``number``: the part's place in the score;
+        ``chords``: whether the chord symbols are written above this part (default: the top part)."""
         self.score, self.track, self.index, self.lay = score, track, index, lay
+        self.shows_chords = index == 0 if chords is None else chords
         self.staves = staves
         self.pid = f"P{number + 1}"
         self.shift = (0, 0) if track.is_drum else TRANSPOSING.get(track.program, (0, 0))
@@ -280,6 +284,7 @@ class _PartWriter:
                     f"<rehearsal>{_text(s.label)}</rehearsal></direction-type></direction>"
                 )
                 events.setdefault(lay.marks.get(s.start, s.start), []).append(text)
+        if self.shows_chords:
             for c in self.chords:
                 figure = c.figure
                 if self.shift[1]:
@@ -523,8 +528,12 @@ def score_to_musicxml(score: Score, time_limit_s: float = 60.0) -> tuple[bytes, 
         score.metadata,
     )
     lay = layout(work, time_limit_s)
+    # Chord symbols once, over the top part at concert pitch; when the top part is a transposing
+    # instrument (an alto sax head), over the first part that reads concert pitch (the rhythm section).
+    concert = [i for i, t in enumerate(tracks) if not t.is_drum and t.program not in TRANSPOSING]
+    chord_part = 0 if not concert or tracks[0].program not in TRANSPOSING or tracks[0].is_drum else concert[0]
     writers = [
-        _PartWriter(work, t, first, lay, number=number, staves=count)
+        _PartWriter(work, t, first, lay, number=number, staves=count, chords=number == chord_part)
         for number, (t, (first, count)) in enumerate(zip(tracks, firsts, strict=True))
     ]
     channels = track_channels(tracks)
