@@ -55,8 +55,9 @@ MAX_BARS = 32
 COPY_LIMIT = 12
 
 
-def real_set(style: str, limit: int) -> list[Any]:
-    """Held-out encodings of the style's tunes (the training data's encoding, the model's split)."""
+def real_set(style: str, limit: int, against: str = "held-out") -> list[Any]:
+    """Held-out encodings of the style's tunes (the training data's encoding, the model's split);
+    ``against="training"``: training tunes instead, to choose settings without the held-out ones."""
     from tunesmith.corpus.load import load_corpus
     from tunesmith.errors import TunesmithError
     from tunesmith.models.rnn.data import melody_held_out
@@ -73,7 +74,7 @@ def real_set(style: str, limit: int) -> list[Any]:
             enc = mt.encode_score(score, end=mt.meter_span_end(score))
         except TunesmithError:
             continue
-        if enc.chords.any() and melody_held_out(enc, score.metadata.title):
+        if enc.chords.any() and melody_held_out(enc, score.metadata.title) == (against == "held-out"):
             out.append(enc)
         if len(out) >= limit:
             break
@@ -125,7 +126,7 @@ def composed_line(style: str, seed: int) -> tuple[Any, Any, int | None]:
 
 
 def measure(sets: list[str], real_n: int, pieces: int, checkpoint: str | None, styles: list[str], log: Any,
-            save: Any = None) -> dict[str, Any]:
+            save: Any = None, against: str = "held-out") -> dict[str, Any]:
     import numpy as np
 
     from tunesmith.compose import engines
@@ -137,7 +138,7 @@ def measure(sets: list[str], real_n: int, pieces: int, checkpoint: str | None, s
     out: dict[str, Any] = {}
     for style in styles:
         started = time.perf_counter()
-        real = real_set(style, real_n)
+        real = real_set(style, real_n, against)
         rows: dict[str, list[list[float]]] = {"real": []}
         cross: dict[str, list[float]] = {"real": []}
         copies: dict[str, list[int]] = {}
@@ -260,6 +261,8 @@ def main() -> None:
     parser.add_argument("--sets", default="raw,composed")
     parser.add_argument("--styles", default=",".join(STYLES))
     parser.add_argument("--label", default="")
+    parser.add_argument("--against", choices=("held-out", "training"), default="held-out",
+                        help="real tunes to compare with: held-out (the report) or training (to choose settings)")
     parser.add_argument("--json", type=Path, help="write the measurements here")
     parser.add_argument("--report", nargs=2, type=Path, metavar=("BEFORE", "AFTER"))
     parser.add_argument("--write", type=Path, help="the Markdown report (with --report)")
@@ -280,7 +283,7 @@ def main() -> None:
             args.json.write_text(json.dumps(doc, indent=1))
 
     measure(args.sets.split(","), args.real, args.pieces, args.checkpoint, args.styles.split(","),
-            lambda m: print(m, flush=True), save)
+            lambda m: print(m, flush=True), save, args.against)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from tunesmith.compose.harmony import chord_tones, make_harmony
 from tunesmith.compose.melody import make_melody
 from tunesmith.compose.plan import make_plan
 from tunesmith.compose.request import ComposeRequest
+from tunesmith.theory.key import Key
 
 
 def _section_notes(notes, plan, section):
@@ -64,6 +65,17 @@ def test_phrases_end_on_chord_tones_and_the_piece_on_the_tonic(style: str) -> No
     assert all(a.end <= b.start for a, b in itertools.pairwise(notes))  # one line
 
 
+@pytest.mark.parametrize("key", ["G zhi", "D shang", "A yu"])
+def test_a_chinese_mode_piece_keeps_its_mode_and_ends_on_its_final(key: str) -> None:
+    """The model is asked in the mode's gong key (the corpus songs' encoding), the composer closes
+    on the mode's own final: sol in zhi, re in shang, la in yu."""
+    plan = make_plan(ComposeRequest(style="chinese-folk", key=key, seed=4, candidates=1))
+    notes = make_melody(plan, make_harmony(plan), plan.seed).notes
+    scale = set(plan.key.scale_pcs())
+    assert {n.pitch % 12 for n in notes} <= scale
+    assert notes[-1].pitch % 12 == plan.key.tonic == Key.parse(key).tonic
+
+
 def test_primer_opens_the_piece(tmp_path) -> None:
     from tunesmith.compose.api import compose
     from tunesmith.io import save
@@ -96,7 +108,12 @@ def test_compound_meter_never_holds_a_note_across_the_beat() -> None:
     tied = [Note(62, 0, 240), Note(64, 240, 480), Note(66, 720, 240), Note(67, 960, 1200)]
     fixed = split_across_beats(tied, plan)
     assert [(n.pitch, n.start, n.duration) for n in fixed] == [
-        (62, 0, 240), (64, 240, 480), (66, 720, 240), (67, 960, 480), (67, 1440, 720)]
+        (62, 0, 240),
+        (64, 240, 480),
+        (66, 720, 240),
+        (67, 960, 480),
+        (67, 1440, 720),
+    ]
     for seed in (3, 4):
         plan = make_plan(ComposeRequest(style="folk", meter="6/8", key="D", seed=seed))
         notes = make_melody(plan, make_harmony(plan), plan.seed).notes

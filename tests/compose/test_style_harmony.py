@@ -24,7 +24,7 @@ def harmony_of(style: str, seed: int, **kw: object) -> tuple[Plan, Harmony]:
 
 
 @pytest.mark.parametrize("model", ["rnn", "rules"])
-@pytest.mark.parametrize("mode", ["gong", "yu"])
+@pytest.mark.parametrize("mode", ["gong", "yu", "zhi", "shang", "jue"])
 def test_chinese_folk_never_leaves_its_pentatonic_mode(model: str, mode: str) -> None:
     for seed in SEEDS:
         plan, harmony = harmony_of("chinese-folk", seed, model=model, mode=mode)
@@ -32,6 +32,35 @@ def test_chinese_folk_never_leaves_its_pentatonic_mode(model: str, mode: str) ->
         assert len(scale) == 5
         for span in harmony.spans():
             assert set(span.chord.pitch_classes()) <= scale, (seed, plan.key.name, span.figure)
+        # The piece closes on a chord holding its final (the open fifth of sol in zhi).
+        assert plan.key.tonic in harmony.spans()[-1].chord.pitch_classes(), (seed, plan.key.name)
+
+
+def test_chinese_folk_draws_its_modes_in_the_corpus_proportions_and_the_mood_keeps_its_side() -> None:
+    def modes(**kw: object) -> list[str]:
+        return [make_plan(ComposeRequest(style="chinese-folk", seed=s, candidates=1, **kw)).key.mode  # type: ignore[arg-type]
+                for s in range(60)]  # fmt: skip
+
+    neutral = modes()
+    assert set(neutral) >= {"zhi", "yu", "gong", "shang"}
+    assert neutral.count("zhi") > neutral.count("gong")  # sol is the Han songs' commonest final
+    assert set(modes(mood="sad")) <= {"yu", "shang", "jue"}
+    assert set(modes(mood="happy")) <= {"gong", "zhi"}
+    folk = {make_plan(ComposeRequest(style="folk", seed=s, candidates=1)).key.mode for s in range(20)}
+    assert folk == {"major"}
+
+
+def test_a_style_file_with_bad_mode_weights_or_mode_vocabularies_is_refused(tmp_path: Path) -> None:
+    text = (Path(load_style("chinese-folk").source)).read_text(encoding="utf-8")
+    for old, new in (
+        ("zhi = 0.47", "lydian_x = 0.47"),
+        ("zhi = 0.47", "zhi = 3"),
+        ('zhi = ["I5"', 'zhi = ["Q5"'),
+    ):
+        bad = tmp_path / "chinese-folk.toml"
+        bad.write_text(text.replace(old, new, 1), encoding="utf-8")
+        with pytest.raises(ControlError, match=r"chinese-folk\.toml"):
+            load_style("chinese-folk", str(tmp_path))
 
 
 def test_a_b_flat_chord_under_f_gong_becomes_an_in_mode_chord() -> None:

@@ -62,11 +62,28 @@ def test_events_are_key_normalised() -> None:
     up 5 semitones to C, the smaller shift)."""
     tune = [Note(67, 0, 240), Note(71, 240, 240), Note(74, 480, 480)]
     in_g = mt.encode_melody(tune, [ChordSymbol(0, "G")], Key.parse("G"), "4/4")
-    in_c = mt.encode_melody([Note(n.pitch + 5, n.start, n.duration) for n in tune], [ChordSymbol(0, "C")],
-                            Key.parse("C"), "4/4")
+    in_c = mt.encode_melody(
+        [Note(n.pitch + 5, n.start, n.duration) for n in tune], [ChordSymbol(0, "C")], Key.parse("C"), "4/4"
+    )
     assert np.array_equal(in_g.events, in_c.events)
     assert np.array_equal(in_g.chords, in_c.chords)
     assert list(in_g.events[:4]) == [mt.note_event(72), mt.HOLD, mt.note_event(76), mt.HOLD]
+
+
+def test_a_chinese_mode_is_read_in_its_gong_key_as_the_corpus_songs_were() -> None:
+    """The Chinese collection's songs carry only their signature (read as major), so a G zhi tune
+    (sol mode of C: G A C D E, final G) is encoded relative to C, like a C gong tune; other modes
+    (dorian, minor) keep their own tonic."""
+    assert mt.model_key(Key.parse("G zhi")) == Key(0, "gong")
+    assert mt.model_key(Key.parse("A yu")) == Key(0, "gong")
+    assert mt.model_key(Key.parse("D shang")) == Key(0, "gong")
+    assert mt.model_key(Key.parse("E jue")) == Key(0, "gong")
+    assert mt.model_key(Key.parse("D dorian")) == Key.parse("D dorian")
+    tune = [Note(67, 0, 240), Note(69, 240, 240), Note(72, 480, 240), Note(67, 720, 480)]
+    zhi = mt.encode_melody(tune, [ChordSymbol(0, "G5")], Key.parse("G zhi"), "4/4", "chinese")
+    gong = mt.encode_melody(tune, [ChordSymbol(0, "G5")], Key.parse("C gong"), "4/4", "chinese")
+    assert np.array_equal(zhi.events, gong.events) and zhi.tonic == 0 and zhi.mode == "major"
+    assert np.array_equal(zhi.chords, gong.chords)
 
 
 def test_vocabulary_layout() -> None:

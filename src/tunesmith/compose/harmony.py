@@ -160,7 +160,7 @@ def _model_bars(plan: Plan, section: SectionPlan, seed: int) -> list[list[str]] 
         seed=seed,
         phrase_bars=plan.style.phrase_bars,
         final_cadence_only=plan.style.cadence_scope == "final",
-        vocabulary=plan.style.vocabulary(plan.key.is_minor),
+        vocabulary=plan.style.vocabulary(plan.key.mode, plan.key.is_minor),
     )
     if events is None:
         return None
@@ -222,7 +222,7 @@ def vocabulary_chords(plan: Plan) -> list[Chord]:
     """The style's chord vocabulary for the piece's mode, as chords in its key (empty: any chord)."""
 
     key = plain_key(plan.key)
-    return [roman_to_chord(n, key) for n in plan.style.vocabulary(plan.key.is_minor)]
+    return [roman_to_chord(n, key) for n in plan.style.vocabulary(plan.key.mode, plan.key.is_minor)]
 
 
 def plain_key(key: Key) -> Key:

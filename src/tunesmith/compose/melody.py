@@ -28,7 +28,7 @@ from tunesmith.score import Note
 from tunesmith.theory.key import Key
 from tunesmith.theory.melodyline import top_line
 from tunesmith.theory.pitch import fold_into
-from tunesmith.tokens.melody import key_shift
+from tunesmith.tokens.melody import key_shift, model_key
 
 EIGHTH = 240  # ticks (480 per quarter)
 
@@ -486,7 +486,7 @@ def _model_section(
     if abs(plan.arousal) >= 0.3:
         per_bar = 1 + plan.melody_density * (plan.bar_ticks // 240 - 1)
         density = max(0.125, min(4.0, per_bar / plan.meter.beats))
-    shift = 12 * _octaves_above_corpus(low + max(0, register_shift), high, plan.key.tonic)
+    shift = 12 * _octaves_above_corpus(low + max(0, register_shift), high, model_key(plan.key).tonic)
     result = engines.generate_melody(
         chords,
         plan.key,

@@ -27,6 +27,8 @@ from tunesmith.theory.meter import Meter
 
 MINOR_BELOW_VALENCE = -0.15
 """Valence below which an unset mode becomes the style's minor mode."""
+BRIGHT_ABOVE_VALENCE = 0.3
+"""Valence above which a style's mode draw keeps only the modes without a minor third."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,11 +171,25 @@ def _resolve_key(
         if implied is not None:
             return implied
     if mode is None:
-        mode = style.minor_mode if valence < MINOR_BELOW_VALENCE else style.default_mode
+        mode = _draw_mode(style, valence, rng)
     minorish = Key(0, mode).is_minor
     tonic = rng.choice(style.keys_minor if minorish else style.keys_major)
     parsed = Key.parse(tonic)
     return Key(parsed.tonic, mode, parsed.tonic_name)
+
+
+def _draw_mode(style: Style, valence: float, rng: random.Random) -> str:
+    """The mode of a piece whose request sets none: drawn in the style's corpus proportions among
+    the modes the mood allows, else the style's default or (sad) minor mode."""
+    sad, bright = valence < MINOR_BELOW_VALENCE, valence > BRIGHT_ABOVE_VALENCE
+    allowed = [
+        (mode, weight)
+        for mode, weight in style.mode_weights
+        if weight > 0 and not (sad and not Key(0, mode).is_minor) and not (bright and Key(0, mode).is_minor)
+    ]
+    if not allowed:
+        return style.minor_mode if sad else style.default_mode
+    return rng.choices([m for m, _ in allowed], weights=[w for _, w in allowed])[0]
 
 
 def _split_phrases(bars: int, phrase_bars: int) -> tuple[int, ...]:
@@ -367,4 +383,3 @@ def _mood_parts(parts: dict[str, Part], mood: MoodProfile, user_ensemble: bool) 
 def _title(style: Style, key: Key, request: ComposeRequest, rng: random.Random) -> str:
     del key
     return make_title(style.name, *request.valence_arousal(), rng.randrange(1 << 30))
-

@@ -129,7 +129,21 @@ class Style:
     predominant_major: tuple[str, ...] = ("IV", "ii")
     predominant_minor: tuple[str, ...] = ("iv", "VI")
 
-    def vocabulary(self, minor: bool) -> tuple[str, ...]:
+    mode_weights: tuple[tuple[str, float], ...] = ()
+    """How often each mode is drawn when the request sets neither key nor mode (the style corpus's
+    proportions: the Han songs end on sol, la, do, re, mi); the mood keeps only the modes on its side
+    (a minor third above the final for a sad mood, none for a happy one). Empty: default_mode, or
+    minor_mode for a sad mood."""
+    vocabulary_modes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Chord vocabularies of particular modes (numerals read as vocabulary_major/minor are), used
+    instead of the major or minor one: a zhi piece's tonic chord is the open fifth, not a triad with
+    the third the mode lacks."""
+
+    def vocabulary(self, mode: str, minor: bool) -> tuple[str, ...]:
+        """The chords of ``mode`` (``minor``: whether it has a minor third above its tonic)."""
+        for name, chords in self.vocabulary_modes:
+            if name == mode:
+                return chords
         return self.vocabulary_minor if minor else self.vocabulary_major
 
 
@@ -250,6 +264,15 @@ def _vocabulary(value: Any, path: Path, what: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+def _mode_table(value: Any, path: Path, what: str, modes: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """A TOML table keyed by mode name, in file order; unknown modes are an error."""
+    if not isinstance(value, dict):
+        raise ControlError("style", f"{path}: {what} must be a table of mode = value")
+    for mode in value:
+        _choice(str(mode), modes, f"{what} mode", path)
+    return [(str(mode), v) for mode, v in value.items()]
+
+
 def _build(data: dict[str, Any], path: Path) -> Style:
     name = str(data.get("name", path.stem))
     meters = tuple(str(m) for m in _need(data, "meters", list, path))
@@ -296,6 +319,17 @@ def _build(data: dict[str, Any], path: Path) -> Style:
     minor_mode = str(data.get("minor_mode", "minor"))
     for m in (default_mode, minor_mode):
         _choice(m, tuple(SCALES), "mode", path)
+    mode_weights = _mode_table(data.get("mode_weights", {}), path, "mode_weights", tuple(SCALES))
+    numbers = all(isinstance(w, (int, float)) and not isinstance(w, bool) for _, w in mode_weights)
+    if not numbers or any(not 0 <= w <= 1 for _, w in mode_weights):
+        raise ControlError("style", f"{path}: 'mode_weights' needs a weight in 0-1 per mode")
+    if mode_weights and sum(float(w) for _, w in mode_weights) <= 0:
+        raise ControlError("style", f"{path}: 'mode_weights' are all 0")
+    vocabulary_modes = tuple(
+        (mode, _vocabulary(chords, path, f"harmony.vocabulary_modes.{mode}"))
+        for mode, chords in _mode_table(harmony.get("vocabulary_modes", {}), path, "harmony.vocabulary_modes",
+                                        tuple(SCALES))
+    )  # fmt: skip
     return Style(
         name=name,
         description=str(data.get("description", "")),
@@ -325,6 +359,8 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         reverb=float(mix.get("reverb", 0.25)),
         default_mode=default_mode,
         minor_mode=minor_mode,
+        mode_weights=tuple((mode, float(w)) for mode, w in mode_weights),
+        vocabulary_modes=vocabulary_modes,
         scale=_choice(str(data.get("scale", "diatonic")), ("diatonic", "pentatonic"), "scale", path),
         tags=tuple(str(t) for t in data.get("tags", [name])),
         source=str(path),

@@ -118,6 +118,19 @@ def mode_index(key: Key) -> int:
     return 1 if key.is_minor else 0
 
 
+CHINESE_MODES = frozenset({"gong", "shang", "jue", "zhi", "yu"})
+
+
+def model_key(key: Key) -> Key:
+    """The key the melody models read ``key`` in. The Chinese collection's songs carry only a key
+    signature, read as its major key, so they were learned relative to their gong (do); their final
+    is the mode's (sol in zhi, re in shang). A Chinese mode is therefore asked for in its gong key
+    (same pentatonic pitch set, tonic on do); every other key is its own."""
+    if key.mode not in CHINESE_MODES or key.mode == "gong":
+        return key
+    return type(key).from_fifths(key.fifths, "gong")
+
+
 def check_style(style: str) -> str:
     if style not in STYLES:
         raise ControlError("style", f"unknown style {style!r}; choose one of {', '.join(STYLES)}")
@@ -208,6 +221,7 @@ def encode_melody(
     """
     meter = check_meter(meter)
     check_style(style)
+    key = model_key(key)
     line = top_line([n for n in notes if n.end > start and (end is None or n.start < end)], cut=True)
     last = max((n.end for n in line), default=start) if end is None else end
     n_steps = max(0, _grid(last, start))

@@ -66,7 +66,7 @@ def load_gan(path: str | Path | None = None) -> LoadedGAN:
 def _as_key(key: Key | KeySignature | str) -> Key:
     from tunesmith.models.rnn.api import as_key
 
-    return as_key(key)
+    return mt.model_key(as_key(key))
 
 
 def _as_meter(meter: str | TimeSignature) -> str:

@@ -299,7 +299,7 @@ def generate_melody(
     ``bar_origin``: a tick where a bar begins, when tick 0 is not a downbeat (a primer with a pickup).
     """
     loaded = model or load_melody_model()
-    key_ = as_key(key)
+    key_ = mt.model_key(as_key(key))
     meter_ = as_meter(meter)
     style_ = loaded.style(style)
     if not 1 <= bars <= 512:
@@ -338,7 +338,7 @@ def melody_log_likelihood(
     """Mean log-probability per sixteenth step of a melody (absolute ticks from a bar start at 0)
     under the melody model; higher (closer to 0) means more typical of the training corpus."""
     loaded = model or load_melody_model()
-    key_ = as_key(key)
+    key_ = mt.model_key(as_key(key))
     meter_ = as_meter(meter)
     style_ = loaded.style(style)
     if not notes:
