@@ -57,10 +57,11 @@ COPY_LIMIT = 12
 
 def real_set(style: str, limit: int, against: str = "held-out") -> list[Any]:
     """Held-out encodings of the style's tunes (the training data's encoding, the model's split);
-    ``against="training"``: training tunes instead, to choose settings without the held-out ones."""
+    ``against="training"``: a slice of training tunes as large and as spread over the collections
+    as the held-out one (the next tenth of the same hash), to choose settings without the held-out."""
     from tunesmith.corpus.load import load_corpus
     from tunesmith.errors import TunesmithError
-    from tunesmith.models.rnn.data import melody_held_out
+    from tunesmith.models.rnn.data import HELD_OUT_FRACTION, melody_held_out
     from tunesmith.models.rnn.train import label_missing_chords
     from tunesmith.tokens import melody as mt
 
@@ -74,7 +75,10 @@ def real_set(style: str, limit: int, against: str = "held-out") -> list[Any]:
             enc = mt.encode_score(score, end=mt.meter_span_end(score))
         except TunesmithError:
             continue
-        if enc.chords.any() and melody_held_out(enc, score.metadata.title) == (against == "held-out"):
+        held = melody_held_out(enc, score.metadata.title)
+        if against == "training":
+            held = not held and melody_held_out(enc, score.metadata.title, 2 * HELD_OUT_FRACTION)
+        if enc.chords.any() and held:
             out.append(enc)
         if len(out) >= limit:
             break

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from tunesmith.compose.request import ComposeRequest, form_sections, parse_progression
+from tunesmith.compose.request import ComposeRequest, parse_progression
+from tunesmith.compose.styles import form_sections
 from tunesmith.errors import ControlError, InputFileError
 
 

@@ -70,3 +70,32 @@ def test_a_new_style_is_a_new_file(tmp_path: Path) -> None:
     )
     assert str(piece.score.time_signatures[0]) == "2/4"
     assert piece.score.tracks[0].program == 21  # accordion
+
+
+def test_forms_are_drawn_in_the_corpus_proportions_unless_the_request_names_one() -> None:
+    from collections import Counter
+
+    from tunesmith.compose.plan import make_plan
+
+    def form(**kw: object) -> str:
+        plan = make_plan(ComposeRequest(candidates=1, **kw))  # type: ignore[arg-type]
+        return "".join(s.label for s in plan.sections)
+
+    folk = Counter(form(style="folk", seed=s) for s in range(1, 61))
+    assert folk.most_common(1)[0][0] == "AABB" and len(folk) >= 3  # both strains repeated, mostly
+    assert {form(style="folk", seed=s, form="ABA") for s in range(1, 11)} == {"ABA"}
+    assert {form(style="waltz", seed=s) for s in range(1, 11)} == {"AABA"}  # no weights: its one form
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [("form_weights = { XYZ1 = 0.5 }", "cannot read form"), ("form_weights = { AB = 2 }", "weight in 0-1"),
+     ("form_weights = { AB = 0 }", "all 0")],
+)  # fmt: skip
+def test_bad_form_weights_are_refused_with_the_file_named(tmp_path: Path, line: str, problem: str) -> None:
+    text = (SHIPPED_STYLES / "folk.toml").read_text(encoding="utf-8")
+    start = text.index("form_weights")
+    text = text[:start] + line + text[text.index("\n", start) :]
+    (tmp_path / "folk.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ControlError, match=rf"folk\.toml: .*{problem}"):
+        load_style("folk", str(tmp_path))

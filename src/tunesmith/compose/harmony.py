@@ -74,7 +74,6 @@ class Harmony:
 def chord_from_token(token: str, key: Key) -> tuple[Chord, str]:
     """A progression token (Roman numeral or chord symbol) as a Chord in ``key``, with its numeral."""
     if is_roman(token):
-
         try:
             return roman_to_chord(token, key), token
         except ControlError as err:
@@ -299,9 +298,7 @@ def make_harmony(plan: Plan) -> Harmony:
         # Generated chords keep to the style's vocabulary (the cadence rules and the intro may ask
         # for a chord it lacks, e.g. V in a pentatonic style).
         vocabulary = vocabulary_chords(plan)
-        bars = [
-            _merge_repeats([_refit(span, vocabulary, key.tonic) for span in spans]) for spans in bars
-        ]
+        bars = [_merge_repeats([_refit(span, vocabulary, key.tonic) for span in spans]) for spans in bars]
     return Harmony(bars, source)
 
 

@@ -430,8 +430,10 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
             if generated.log_likelihood is not None:
                 lls.append(generated.log_likelihood)
             sources.add(generated.source)
-            repeated_next = index + 1 < len(plan.sections) and (
-                plan.sections[index + 1].label, plan.sections[index + 1].bars) == ident
+            repeated_next = (
+                index + 1 < len(plan.sections)
+                and (plan.sections[index + 1].label, plan.sections[index + 1].bars) == ident
+            )
             if repeated_next and plan.model != "vae":
                 notes = first_ending(notes, raw_notes, section, plan, harmony)
             line += notes

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from tunesmith.compose import engines
 from tunesmith.compose.instruments import lookup, program_range
 from tunesmith.compose.mood import MoodProfile, mood_profile, mood_tempo
-from tunesmith.compose.request import MODELS, ComposeRequest, form_sections, is_roman, parse_progression
-from tunesmith.compose.styles import Part, Style, load_style
+from tunesmith.compose.request import MODELS, ComposeRequest, is_roman, parse_progression
+from tunesmith.compose.styles import Part, Style, form_sections, load_style
 from tunesmith.compose.titles import make_title
 from tunesmith.errors import ControlError
 from tunesmith.score import TICKS_PER_QUARTER
@@ -178,6 +178,14 @@ def _resolve_key(
     return Key(parsed.tonic, mode, parsed.tonic_name)
 
 
+def _draw_form(style: Style, rng: random.Random) -> str:
+    """The form of a piece whose request names none: drawn in the style's corpus proportions."""
+    if not style.form_weights:
+        return style.form
+    forms = [(f, w) for f, w in style.form_weights if w > 0]
+    return rng.choices([f for f, _ in forms], weights=[w for _, w in forms])[0]
+
+
 def _draw_mode(style: Style, valence: float, rng: random.Random) -> str:
     """The mode of a piece whose request sets none: drawn in the style's corpus proportions among
     the modes the mood allows, else the style's default or (sad) minor mode."""
@@ -305,7 +313,7 @@ def make_plan(request: ComposeRequest) -> Plan:
         # A whole-number metronome mark in the beat the meter counts (dotted quarters in 6/8).
         unit = 1.5 if meter.compound else 1.0
         tempo = round(tempo / unit) * unit
-    labels = form_sections(request.form or style.form)
+    labels = form_sections(request.form or _draw_form(style, rng))
     intro = style.intro_bars
     # A tag bar before the held final chord, except in a chorale (its last cadence is the end).
     ending = 2 if style.intro_bars > 0 and style.name != "chorale" else 1

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tunesmith.compose.instruments import lookup
-from tunesmith.compose.styles import available_styles, load_style
+from tunesmith.compose.styles import available_styles, form_sections, load_style
 from tunesmith.errors import ControlError, InputFileError
 from tunesmith.theory.chord import is_chord_figure
 from tunesmith.theory.key import Key
@@ -29,19 +29,6 @@ from tunesmith.theory.key import Key
 METERS = ("4/4", "3/4", "6/8", "2/4")
 MODES = ("major", "minor", "dorian", "mixolydian", "gong", "shang", "jue", "zhi", "yu")
 MODELS = ("rnn", "vae", "gan", "rules")
-FORMS = {
-    "AABA": ["A", "A", "B", "A"],
-    "ABAB": ["A", "B", "A", "B"],
-    "AABB": ["A", "A", "B", "B"],
-    "ABAC": ["A", "B", "A", "C"],
-    "ABA": ["A", "B", "A"],
-    "AB": ["A", "B"],
-    "binary": ["A", "A", "B", "B"],
-    "ternary": ["A", "B", "A"],
-    "rondo": ["A", "B", "A", "C", "A"],
-    "verse-chorus": ["verse", "chorus", "verse", "chorus"],
-    "strophic": ["A", "A", "A"],
-}
 # Named moods on the valence (negative-positive) and arousal (calm-excited) plane, both in [-1, 1].
 MOODS: dict[str, tuple[float, float]] = {
     "happy": (0.8, 0.5),
@@ -124,9 +111,7 @@ class ComposeRequest:
     arousal: float | None = control(None, "Mood arousal, -1 calm to 1 excited", range=(-1.0, 1.0))
     key: str | None = control(None, "Tonic, optionally with a mode: D, F# minor, Bbm", max_length=20)
     mode: str | None = control(None, "Mode of the key", choices=MODES)
-    tempo: float | None = control(
-        None, "Tempo in quarter notes per minute", unit="bpm", range=TEMPO_RANGE
-    )
+    tempo: float | None = control(None, "Tempo in quarter notes per minute", unit="bpm", range=TEMPO_RANGE)
     meter: str | None = control(None, "Time signature", choices=METERS)
     bars: int | None = control(
         None,
@@ -329,31 +314,6 @@ def _range(name: str, value: Any, low: float, high: float, unit: str) -> None:
     if not low <= number <= high:
         unit_text = f" {unit}" if unit else ""
         raise ControlError(name, f"{value} is out of range; allowed: {low:g} to {high:g}{unit_text}")
-
-
-def form_sections(form: str) -> list[str]:
-    """Section labels of a form: a named form ('AABA', 'verse-chorus', 'rondo'), a string of
-    letters ('ABACA'), or an explicit comma-separated list ('verse,chorus,verse,bridge,chorus')."""
-    text = form.strip()
-    if text in FORMS:
-        return list(FORMS[text])
-    if text.lower() in FORMS:
-        return list(FORMS[text.lower()])
-    if "," in text:
-        labels = [p.strip().lower() for p in text.split(",") if p.strip()]
-        if (
-            labels
-            and all(p.replace("-", "").replace("'", "").isalnum() for p in labels)
-            and len(labels) <= 16
-        ):
-            return labels
-    elif text.isalpha() and text.isupper() and 1 <= len(text) <= 16:
-        return list(text)
-    raise ControlError(
-        "form",
-        f"cannot read form {form!r}; allowed: {', '.join(FORMS)}, a string of capital "
-        f"letters such as 'ABACA', or a comma-separated list of section names",
-    )
 
 
 def parse_progression(text: str) -> list[list[str]]:

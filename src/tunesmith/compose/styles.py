@@ -35,6 +35,19 @@ DRUM_PATTERNS = (
     "bodhran",
 )  # fmt: skip
 COUNTER_PATTERNS = ("thirds", "sustain", "answer")
+FORMS = {
+    "AABA": ["A", "A", "B", "A"],
+    "ABAB": ["A", "B", "A", "B"],
+    "AABB": ["A", "A", "B", "B"],
+    "ABAC": ["A", "B", "A", "C"],
+    "ABA": ["A", "B", "A"],
+    "AB": ["A", "B"],
+    "binary": ["A", "A", "B", "B"],
+    "ternary": ["A", "B", "A"],
+    "rondo": ["A", "B", "A", "C", "A"],
+    "verse-chorus": ["verse", "chorus", "verse", "chorus"],
+    "strophic": ["A", "A", "A"],
+}
 CADENCES = ("authentic", "plagal", "half")
 PROGRESSIONS = ("", "rules:jazz")
 HARMONY_GENERATORS = ("model", "progressions")
@@ -129,6 +142,10 @@ class Style:
     predominant_major: tuple[str, ...] = ("IV", "ii")
     predominant_minor: tuple[str, ...] = ("iv", "VI")
 
+    form_weights: tuple[tuple[str, float], ...] = ()
+    """How often each form is drawn when the request names none (the style corpus's proportions:
+    half the Nottingham tunes repeat both strains, a quarter of O'Neill's are two unrepeated ones,
+    the Han songs are through-composed); empty: always ``form``."""
     mode_weights: tuple[tuple[str, float], ...] = ()
     """How often each mode is drawn when the request sets neither key nor mode (the style corpus's
     proportions: the Han songs end on sol, la, do, re, mi); the mood keeps only the modes on its side
@@ -264,6 +281,49 @@ def _vocabulary(value: Any, path: Path, what: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+def form_sections(form: str) -> list[str]:
+    """Section labels of a form: a named form ('AABA', 'verse-chorus', 'rondo'), a string of
+    letters ('ABACA'), or an explicit comma-separated list ('verse,chorus,verse,bridge,chorus')."""
+    text = form.strip()
+    if text in FORMS:
+        return list(FORMS[text])
+    if text.lower() in FORMS:
+        return list(FORMS[text.lower()])
+    if "," in text:
+        labels = [p.strip().lower() for p in text.split(",") if p.strip()]
+        if (
+            labels
+            and all(p.replace("-", "").replace("'", "").isalnum() for p in labels)
+            and len(labels) <= 16
+        ):
+            return labels
+    elif text.isalpha() and text.isupper() and 1 <= len(text) <= 16:
+        return list(text)
+    raise ControlError(
+        "form",
+        f"cannot read form {form!r}; allowed: {', '.join(FORMS)}, a string of capital "
+        f"letters such as 'ABACA', or a comma-separated list of section names",
+    )
+
+
+def _form_weights(value: Any, path: Path) -> tuple[tuple[str, float], ...]:
+    """``form = weight`` pairs; every form must be one the request's ``form`` control accepts."""
+    if not isinstance(value, dict):
+        raise ControlError("style", f"{path}: form_weights must be a table of form = weight")
+    out = []
+    for form, weight in value.items():
+        try:
+            form_sections(str(form))
+        except ControlError as err:
+            raise ControlError("style", f"{path}: form_weights: {err.problem}") from err
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 <= weight <= 1:
+            raise ControlError("style", f"{path}: form_weights needs a weight in 0-1 per form")
+        out.append((str(form), float(weight)))
+    if out and sum(w for _, w in out) <= 0:
+        raise ControlError("style", f"{path}: form_weights are all 0")
+    return tuple(out)
+
+
 def _mode_table(value: Any, path: Path, what: str, modes: tuple[str, ...]) -> list[tuple[str, Any]]:
     """A TOML table keyed by mode name, in file order; unknown modes are an error."""
     if not isinstance(value, dict):
@@ -325,6 +385,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         raise ControlError("style", f"{path}: 'mode_weights' needs a weight in 0-1 per mode")
     if mode_weights and sum(float(w) for _, w in mode_weights) <= 0:
         raise ControlError("style", f"{path}: 'mode_weights' are all 0")
+    form_weights = _form_weights(data.get("form_weights", {}), path)
     vocabulary_modes = tuple(
         (mode, _vocabulary(chords, path, f"harmony.vocabulary_modes.{mode}"))
         for mode, chords in _mode_table(harmony.get("vocabulary_modes", {}), path, "harmony.vocabulary_modes",
@@ -360,6 +421,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         default_mode=default_mode,
         minor_mode=minor_mode,
         mode_weights=tuple((mode, float(w)) for mode, w in mode_weights),
+        form_weights=form_weights,
         vocabulary_modes=vocabulary_modes,
         scale=_choice(str(data.get("scale", "diatonic")), ("diatonic", "pentatonic"), "scale", path),
         tags=tuple(str(t) for t in data.get("tags", [name])),

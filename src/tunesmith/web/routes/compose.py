@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api", tags=["compose"])
 def config(ctx: Ctx) -> dict[str, Any]:
     """The choices the page offers: styles, moods, meters, modes, models, ranges, outputs."""
     from tunesmith.compose import request as r
-    from tunesmith.compose.styles import available_styles
+    from tunesmith.compose.styles import FORMS, available_styles
 
     settings = ctx.settings
     return {
@@ -32,7 +32,7 @@ def config(ctx: Ctx) -> dict[str, Any]:
         "modes": list(r.MODES),
         "models": list(r.MODELS),
         "keys": list(r.KEY_NAMES),
-        "forms": list(r.FORMS),
+        "forms": list(FORMS),
         "ranges": {
             "tempo": r.TEMPO_RANGE,
             "bars": r.BARS_RANGE,
