@@ -119,3 +119,43 @@ def test_compound_meter_never_holds_a_note_across_the_beat() -> None:
         notes = make_melody(plan, make_harmony(plan), plan.seed).notes
         crossing = [n for n in notes if n.start % beat and n.end > (n.start // beat + 1) * beat]
         assert notes and not crossing
+
+
+def test_passing_eighths_fill_thirds_between_beat_notes_with_the_scale_tone() -> None:
+    import dataclasses
+    import random
+
+    from tunesmith.compose.melody import passing_eighths
+    from tunesmith.score import Note
+
+    plan = make_plan(ComposeRequest(style="chorale", key="C", meter="4/4", seed=1, candidates=1))
+    always = dataclasses.replace(plan, style=dataclasses.replace(plan.style, passing_tones=1.0))
+    line = [Note(60, 0, 480), Note(64, 480, 480), Note(67, 960, 960), Note(64, 1920, 480)]
+    line.append(Note(60, 2400, 960))
+    out = passing_eighths(line, always, random.Random(0))
+    assert [(n.pitch, n.start, n.duration) for n in out] == [
+        (60, 0, 240), (62, 240, 240),  # C-E: D between
+        (64, 480, 240), (65, 720, 240),  # E-G: F between
+        (67, 960, 960),  # a half note is left alone
+        (64, 1920, 240), (62, 2160, 240),  # E-C down: D
+        (60, 2400, 960),  # the last note is never touched
+    ]  # fmt: skip
+    never = dataclasses.replace(plan, style=dataclasses.replace(plan.style, passing_tones=0.0))
+    assert passing_eighths(line, never, random.Random(0)) == line
+    # A fourth (C-F) holds two scale tones: not a passing eighth's job.
+    fourth = [Note(60, 0, 480), Note(65, 480, 480)]
+    assert passing_eighths(fourth, always, random.Random(0))[0].duration == 480
+
+
+def test_a_repeated_chorale_stollen_keeps_its_passing_eighths() -> None:
+    plan = make_plan(ComposeRequest(style="chorale", form="AAB", seed=3, candidates=1))
+    notes = make_melody(plan, make_harmony(plan), plan.seed).notes
+    a1, a2 = plan.sections[0], plan.sections[1]
+    span = a1.bars * plan.bar_ticks
+
+    def body(section: object, cut: int) -> list[tuple[int, int, int]]:
+        s0 = section.start_bar * plan.bar_ticks  # type: ignore[attr-defined]
+        return [(n.pitch, n.start - s0, n.duration) for n in notes if s0 <= n.start < s0 + cut]
+
+    assert body(a1, span - plan.bar_ticks) == body(a2, span - plan.bar_ticks)  # up to the first ending
+    assert any(n.duration == plan.meter.beat_ticks // 2 for n in notes)

@@ -99,3 +99,17 @@ def test_bad_form_weights_are_refused_with_the_file_named(tmp_path: Path, line: 
     (tmp_path / "folk.toml").write_text(text, encoding="utf-8")
     with pytest.raises(ControlError, match=rf"folk\.toml: .*{problem}"):
         load_style("folk", str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [("melody_top_p = 0.2", "below 0.5"), ("melody_top_p = 1.5", "number in 0-1"),
+     ("passing_tones = -1", "number in 0-1"), ('passing_tones = "often"', "number in 0-1")],
+)  # fmt: skip
+def test_bad_sampling_and_passing_tone_settings_are_refused(tmp_path: Path, line: str, problem: str) -> None:
+    text = (SHIPPED_STYLES / "chorale.toml").read_text(encoding="utf-8")
+    start = text.index("passing_tones")
+    text = text[:start] + line + text[text.index("\n", start) :]
+    (tmp_path / "chorale.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ControlError, match=rf"chorale\.toml: .*{problem}"):
+        load_style("chorale", str(tmp_path))

@@ -139,6 +139,7 @@ def generate_melody(
     pitch_range: tuple[int, int],
     in_scale: bool,
     density: float | None,
+    top_p: float = 0.92,
 ) -> tuple[list[Note], float | None] | None:
     """(notes from tick 0, mean log-likelihood) of ``bars`` bars from the RNN over ``chords``
     [(figure, ticks)], or None when the model is not installed."""
@@ -147,7 +148,7 @@ def generate_melody(
     from tunesmith.models.rnn import api
 
     result = api.generate_melody(
-        chords, key, meter, bars, style, temperature=temperature, top_p=0.92, seed=seed, primer=primer,
+        chords, key, meter, bars, style, temperature=temperature, top_p=top_p, seed=seed, primer=primer,
         pitch_range=pitch_range, in_scale=in_scale, density=density,
     )  # fmt: skip
     return result.notes, None if result.log_likelihood is None else float(result.log_likelihood)
@@ -226,8 +227,11 @@ def near_copy(melody: list[Note], meter: Meter) -> tuple[float, str] | None:
     if index is None or len(melody) < 8:
         return None
     ordered = sorted(melody, key=lambda n: n.start)
-    query = melody_from_notes(np.array([n.start for n in ordered]), np.array([n.pitch for n in ordered]),
-                              [TimeSignature(0, meter.numerator, meter.denominator)])
+    query = melody_from_notes(
+        np.array([n.start for n in ordered]),
+        np.array([n.pitch for n in ordered]),
+        [TimeSignature(0, meter.numerator, meter.denominator)],
+    )
     hits = search(index, query, top=1, explain_top=0)
     return (hits[0].similarity, hits[0].title) if hits else (0.0, "")
 

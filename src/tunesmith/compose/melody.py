@@ -17,6 +17,7 @@ sequenced). Then, whatever generated it, the section is shaped:
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from dataclasses import dataclass
@@ -351,6 +352,33 @@ def _held_end(start: int, wanted_end: int, plan: Plan) -> int:
     return min(wanted_end, (start // beat + 1) * beat)
 
 
+def passing_eighths(notes: list[Note], plan: Plan, rng: random.Random) -> list[Note]:
+    """A chorale soprano's passing eighths: of two beat-long notes a third apart, the first is cut
+    to an eighth and the scale tone between them sung on the half beat, with the style's
+    probability (``passing_tones``). The last note of a section is never touched."""
+    beat = plan.meter.beat_ticks
+    if plan.meter.compound or beat % 2:
+        return notes
+    scale = set(plan.key.scale_pcs())
+    out: list[Note] = []
+    for a, b in itertools.pairwise(notes):
+        between = [p for p in range(min(a.pitch, b.pitch) + 1, max(a.pitch, b.pitch)) if p % 12 in scale]
+        if (
+            a.duration == beat
+            and a.start % beat == 0
+            and a.end == b.start
+            and abs(b.pitch - a.pitch) in (3, 4)
+            and len(between) == 1
+            and rng.random() < plan.style.passing_tones
+        ):
+            half = beat // 2
+            out.append(Note(a.pitch, a.start, half, a.velocity))
+            out.append(Note(between[0], a.start + half, half, a.velocity))
+        else:
+            out.append(a)
+    return out + notes[-1:]
+
+
 def split_across_beats(notes: list[Note], plan: Plan) -> list[Note]:
     """Compound meters (6/8): a note that starts off a beat and sounds past the next beat is cut at
     that beat and struck again there, so every dotted-quarter beat is heard (jigs never tie an
@@ -424,6 +452,8 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
             low, high = plan.melody_range
             raw_notes = fit_range(generated.notes, low + max(0, shift), high)
             notes = shape_section(raw_notes, plan, harmony, section)
+            if plan.style.passing_tones > 0:
+                notes = passing_eighths(notes, plan, random.Random(seed * 7919 + index))
             made[ident] = SectionMelody(
                 shift_notes(notes, -start), generated.source, generated.log_likelihood
             )
@@ -501,6 +531,7 @@ def _model_section(
         pitch_range=(low + max(0, register_shift) - shift, high - shift),
         in_scale=plan.style.scale == "pentatonic",
         density=density,
+        top_p=plan.style.melody_top_p,
     )
     if result is None:
         return None

@@ -142,6 +142,14 @@ class Style:
     predominant_major: tuple[str, ...] = ("IV", "ii")
     predominant_minor: tuple[str, ...] = ("iv", "VI")
 
+    melody_top_p: float = 0.92
+    """Nucleus of the melody model's sampling: 1.0 draws from its whole distribution (the fast
+    notes and chromatic neighbours of fiddle tunes live in its tail), lower keeps to its likeliest
+    notes."""
+    passing_tones: float = 0.0
+    """Probability that two beat-long melody notes a third apart get the passing eighth between
+    them (chorale: Bach's sopranos fill thirds so; the melody model, trained mostly on dance tunes,
+    leaps more than his lines)."""
     form_weights: tuple[tuple[str, float], ...] = ()
     """How often each form is drawn when the request names none (the style corpus's proportions:
     half the Nottingham tunes repeat both strains, a quarter of O'Neill's are two unrepeated ones,
@@ -306,6 +314,19 @@ def form_sections(form: str) -> list[str]:
     )
 
 
+def _unit(value: Any, path: Path, what: str) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
+        raise ControlError("style", f"{path}: {what} must be a number in 0-1")
+    return float(value)
+
+
+def _top_p(value: Any, path: Path) -> float:
+    top_p = _unit(value, path, "melody_top_p")
+    if top_p < 0.5:
+        raise ControlError("style", f"{path}: melody_top_p {top_p} below 0.5 leaves the model too few notes")
+    return top_p
+
+
 def _form_weights(value: Any, path: Path) -> tuple[tuple[str, float], ...]:
     """``form = weight`` pairs; every form must be one the request's ``form`` control accepts."""
     if not isinstance(value, dict):
@@ -422,6 +443,8 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         minor_mode=minor_mode,
         mode_weights=tuple((mode, float(w)) for mode, w in mode_weights),
         form_weights=form_weights,
+        passing_tones=_unit(data.get("passing_tones", 0.0), path, "passing_tones"),
+        melody_top_p=_top_p(data.get("melody_top_p", 0.92), path),
         vocabulary_modes=vocabulary_modes,
         scale=_choice(str(data.get("scale", "diatonic")), ("diatonic", "pentatonic"), "scale", path),
         tags=tuple(str(t) for t in data.get("tags", [name])),
