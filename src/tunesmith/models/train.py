@@ -145,7 +145,7 @@ def plot_history(
     history: list[dict[str, float]], path: Path, title: str, ylabel: str = "cross-entropy (nats per token)"
 ) -> None:
     """Training and validation loss per epoch, as a PNG."""
-    import matplotlib
+    import matplotlib  # heavy (~0.5 s): only when a curve is drawn
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
