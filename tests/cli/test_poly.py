@@ -59,6 +59,15 @@ def test_bench_nll_trains_then_scores_the_saved_model(
     assert code == 0, err
     # The same number, to the printed precision, from the saved checkpoint.
     assert out.split(" nats")[0] == test_line.split(" nats")[0]
+    # Continue training it into another file: the original stays as it was.
+    before = ckpt.read_bytes()
+    more = tmp_path / "more.pt"
+    three = [("3" if previous == "--epochs" else a) for previous, a in zip(["", *SMALL], SMALL, strict=True)]
+    code, out, err = run(["bench", "nll", "--data", str(data), "--checkpoint", str(ckpt), "--output", str(more),
+                          *three], capsys)  # fmt: skip
+    assert code == 0, err
+    assert f"resumed from {more} at epoch {stored['epoch']}" in out and "epoch 3: train" in out
+    assert ckpt.read_bytes() == before and load_model(more)[1]["epochs_run"] == 3
 
 
 @pytest.mark.parametrize("content", [b"", b"hello, not matlab"])
