@@ -62,9 +62,9 @@ def test_bench_nll_trains_then_scores_the_saved_model(
     # Continue training it into another file: the original stays as it was.
     before = ckpt.read_bytes()
     more = tmp_path / "more.pt"
-    three = [("3" if previous == "--epochs" else a) for previous, a in zip(["", *SMALL], SMALL, strict=True)]
-    code, out, err = run(["bench", "nll", "--data", str(data), "--checkpoint", str(ckpt), "--output", str(more),
-                          *three], capsys)  # fmt: skip
+    three = [("3" if previous == "--epochs" else a) for previous, a in zip(["", *SMALL], SMALL, strict=False)]
+    resume = ["--checkpoint", str(ckpt), "--output", str(more)]
+    code, out, err = run(["bench", "nll", "--data", str(data), *resume, *three], capsys)
     assert code == 0, err
     assert f"resumed from {more} at epoch {stored['epoch']}" in out and "epoch 3: train" in out
     assert ckpt.read_bytes() == before and load_model(more)[1]["epochs_run"] == 3
