@@ -29,8 +29,7 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from tunesmith.compose import engines
-    from tunesmith.web import create_app
-    from tunesmith.web.routes import revise as revise_route
+    from tunesmith.web import create_app, revise_job
     from tunesmith.web.settings import WebSettings
 
     torch.set_num_threads(1)
@@ -57,7 +56,7 @@ def main() -> None:
                 assert job["status"] == "done", job
                 piece = job["pieces"][0]["piece_id"]  # type: ignore[index]
                 for mode in ("splice", "whole render (baseline)"):
-                    revise_route.SPLICE = mode == "splice"
+                    revise_job.SPLICE = mode == "splice"
                     t = time.perf_counter()
                     body = {"bars": "9-16", "track": "melody", "seed": seed, "outputs": ["wav"]}
                     r = client.post(f"/api/pieces/{piece}/revise", json=body)

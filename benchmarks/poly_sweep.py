@@ -50,7 +50,8 @@ def _worker(name: str, dataset: str, model_kw: dict, train_kw: dict, data_dir: s
 
     from tunesmith.models.poly.data import load_mat
     from tunesmith.models.poly.poly import PolyConfig, PolyModel
-    from tunesmith.models.poly.train import PolyTrainConfig, train
+    from tunesmith.models.poly.train import PolySteps, PolyTrainConfig
+    from tunesmith.models.train import train
 
     torch.set_num_threads(1)
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -67,12 +68,15 @@ def _worker(name: str, dataset: str, model_kw: dict, train_kw: dict, data_dir: s
     record: dict = {"name": name, "dataset": dataset, "model": mkw, "train": tkw, "device": device,
                     "params": sum(p.numel() for p in model.parameters()), "history": []}
 
-    def on_epoch(row: dict) -> None:
-        record["history"].append(row)
-        (Path(tmp) / f"{name}.json").write_text(json.dumps(record))
+    class Recorded(PolySteps):
+        def describe(self, epoch: int, row: dict, improved: bool) -> str:  # once per epoch, the whole row
+            record["history"].append(row)
+            (Path(tmp) / f"{name}.json").write_text(json.dumps(record))
+            return super().describe(epoch, row, improved)
 
-    res = train(model, tr, va, PolyTrainConfig(**tkw), on_epoch=on_epoch)
-    record.update(best_valid=res.best_valid, best_epoch=res.best_epoch, done=True)
+    res = train(model, tr, va, Path(tmp) / f"{name}.pt", kind="poly", architecture="poly", vocab={},
+                config=PolyTrainConfig(**tkw, progress=False), steps=Recorded)
+    record.update(best_valid=res.best_val, best_epoch=res.best_epoch, done=True)
     (Path(tmp) / f"{name}.json").write_text(json.dumps(record))
 
 

@@ -7,10 +7,9 @@ import torch
 
 from tunesmith.cli.main import main
 from tunesmith.io import load, save
+from tunesmith.models.checkpoint import bare_checkpoint, save_checkpoint
 from tunesmith.models.checkpoint import load_poly as load_model
-from tunesmith.models.checkpoint import save_checkpoint
 from tunesmith.models.poly.poly import PolyConfig, PolyModel
-from tunesmith.models.poly.train import checkpoint_dict
 from tunesmith.score import Note, Score, Track
 
 TINY = {"lstm_size": 12, "made_size": 24, "dropout": 0.1}
@@ -51,15 +50,24 @@ def test_bench_nll_trains_then_scores_the_saved_model(
     ckpt = tmp_path / "m.pt"
     code, out, err = run(["bench", "nll", "--data", str(data), "--output", str(ckpt), *SMALL], capsys)
     assert code == 0, err
-    assert "epoch   2" in out and "best valid NLL" in out
+    assert "epoch 2: train" in out and "best valid NLL" in out
     test_line = next(line for line in out.splitlines() if line.startswith("test NLL"))
     model, stored = load_model(ckpt)
-    assert model.config.lstm_size == 8 and stored["extra"]["epochs_run"] == 2
+    assert model.config.lstm_size == 8 and stored["epochs_run"] == 2 and stored["data"]["data"] == "tiny.mat"
     code, out, err = run(["bench", "nll", "--data", str(data), "--checkpoint", str(ckpt), "--eval-only"],
                          capsys)
     assert code == 0, err
     # The same number, to the printed precision, from the saved checkpoint.
     assert out.split(" nats")[0] == test_line.split(" nats")[0]
+    # Continue training it into another file: the original stays as it was.
+    before = ckpt.read_bytes()
+    more = tmp_path / "more.pt"
+    three = [("3" if previous == "--epochs" else a) for previous, a in zip(["", *SMALL], SMALL, strict=False)]
+    resume = ["--checkpoint", str(ckpt), "--output", str(more)]
+    code, out, err = run(["bench", "nll", "--data", str(data), *resume, *three], capsys)
+    assert code == 0, err
+    assert f"resumed from {more} at epoch {stored['epoch']}" in out and "epoch 3: train" in out
+    assert ckpt.read_bytes() == before and load_model(more)[1]["epochs_run"] == 3
 
 
 @pytest.mark.parametrize("content", [b"", b"hello, not matlab"])
@@ -97,16 +105,17 @@ def test_train_poly_on_a_mat_corpus_writes_checkpoint_and_curve(
                          capsys)
     assert code == 0, err
     assert "valid" in out and ckpt.is_file() and ckpt.with_suffix(".png").is_file()
-    code, out, err = run(["train", "poly", "--corpus", str(data), "--epochs", "1", "--output", str(ckpt),
+    code, out, err = run(["train", "poly", "--corpus", str(data), "--epochs", "2", "--output", str(ckpt),
                           "--resume"], capsys)
     assert code == 0, err
-    assert load_model(ckpt)[1]["step"] == 2  # one batch per epoch: the step count carried on
+    # One batch per epoch: epoch 1 was step 1, and training went on with epoch 2.
+    assert f"resumed from {ckpt} at epoch 1, step 1" in out and "epoch 2: train" in out
 
 
 def test_harmonize_writes_four_voices(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     torch.manual_seed(0)
     ckpt = tmp_path / "h.pt"
-    save_checkpoint(ckpt, checkpoint_dict(PolyModel(PolyConfig(**TINY)), None, 0))
+    save_checkpoint(ckpt, bare_checkpoint("poly", "poly", PolyModel(PolyConfig(**TINY))))
     melody = tmp_path / "melody.mid"
     notes = [Note(p, i * 480, 480, 90) for i, p in enumerate([72, 71, 69, 67, 69, 71, 72, 72])]
     save(Score(tracks=[Track("melody", 0, False, notes)]), melody)

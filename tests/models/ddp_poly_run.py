@@ -12,7 +12,7 @@ import torch
 
 from tunesmith.models.distributed import rank_and_world
 from tunesmith.models.poly.poly import PolyConfig, PolyModel
-from tunesmith.models.poly.train import PolyTrainConfig, evaluate_nll, train
+from tunesmith.models.poly.train import PolyTrainConfig, evaluate_nll, train_poly
 
 
 def rolls(rng: np.random.Generator, n: int, keys: int) -> list[np.ndarray]:
@@ -37,10 +37,10 @@ def main() -> None:
     model = PolyModel(PolyConfig(n_keys=16, lstm_size=12, lstm_layers=1, made_size=24, made_layers=2,
                                  dropout=0.0))
     before, _ = evaluate_nll(model, valid_seqs)
-    cfg = PolyTrainConfig(epochs=3, batch_size=2, bptt=4, lr=1e-2)
-    result = train(model, train_seqs, valid_seqs, cfg, out / "poly.pt")
+    cfg = PolyTrainConfig(epochs=3, batch_size=2, bptt=4, lr=1e-2, progress=False)
+    result = train_poly(model, train_seqs, valid_seqs, out / "poly.pt", cfg)
     digest = hashlib.sha256(b"".join(p.detach().numpy().tobytes() for p in model.parameters())).hexdigest()
-    (out / f"rank{rank}.txt").write_text(f"{world} {digest} {before} {result.best_valid}\n")
+    (out / f"rank{rank}.txt").write_text(f"{world} {digest} {before} {result.best_val}\n")
 
 
 if __name__ == "__main__":

@@ -8,19 +8,18 @@ import scipy.io
 import torch
 
 from tunesmith.errors import ControlError, CorruptFileError, InputFileError, ModelError
+from tunesmith.models.checkpoint import bare_checkpoint, save_checkpoint
 from tunesmith.models.checkpoint import load_poly as load_model
-from tunesmith.models.checkpoint import save_checkpoint
 from tunesmith.models.poly import harmonize as H
 from tunesmith.models.poly.data import legal_shifts, load_mat, pad_batch, transpose_roll
 from tunesmith.models.poly.poly import PolyConfig, PolyModel, frame_nll
 from tunesmith.models.poly.train import (
+    PolySteps,
     PolyTrainConfig,
     bench_nll,
-    checkpoint_dict,
     evaluate_mixture_nll,
     evaluate_nll,
-    resume_state,
-    train,
+    train_poly,
 )
 from tunesmith.score import Note, Score, Track
 
@@ -171,23 +170,42 @@ def test_transposition_keeps_every_note() -> None:
 
 def test_train_save_load_score_and_resume(tmp_path: Path) -> None:
     data = load_mat(write_mat(tmp_path / "tiny.mat", keys=16))
+    torch.manual_seed(0)
     model = PolyModel(PolyConfig(n_keys=16, **TINY))
     ckpt = tmp_path / "m.pt"
-    cfg = PolyTrainConfig(epochs=4, batch_size=2, bptt=4, max_transpose=1, lr=1e-2)
+    cfg = PolyTrainConfig(epochs=4, batch_size=2, bptt=4, max_transpose=1, lr=1e-2, progress=False)
     first, _ = evaluate_nll(model, data["validdata"])
-    res = bench_nll(data, model, cfg, ckpt)
+    res = bench_nll(data, model, ckpt, cfg)
     assert res.valid_nll < first  # it learned something
     loaded, stored = load_model(ckpt)
-    assert stored["extra"]["test_nll"] == pytest.approx(res.test_nll)
+    assert stored["format"] == 1 and stored["architecture"] == "poly" and "extra" not in stored
+    assert stored["test_nll"] == pytest.approx(res.test_nll) and stored["epochs_run"] == 4
+    assert stored["epoch"] == res.train.best_epoch and stored["best_val"] == pytest.approx(res.valid_nll)
+    assert stored["train_config"]["bptt"] == 4 and stored["history"][0]["epoch"] == 1.0
     test, frames = evaluate_nll(loaded, data["testdata"])
     assert test == pytest.approx(res.test_nll, abs=1e-6)
     assert frames == sum(len(r) for r in data["testdata"])
     assert loaded.config == model.config
-    again, opt, step, _ = resume_state(ckpt)
-    assert opt is not None and step > 0 and len(opt.state) > 0
-    one = PolyTrainConfig(epochs=1, batch_size=2)
-    more = train(again, data["traindata"], data["validdata"], one, None, opt, step)
-    assert more.epochs_run == 1
+    assert (tmp_path / "m.loss.png").is_file()
+    # Resume: the weights, the AdamW moments (stored as bfloat16), the step and epoch carry on.
+    assert stored["optimizer"]["state"][0]["exp_avg"].dtype == torch.bfloat16
+    more_cfg = PolyTrainConfig(epochs=res.train.best_epoch + 1, batch_size=2, bptt=4, progress=False)
+    log: list[str] = []
+    more = train_poly(PolyModel(PolyConfig(n_keys=16, **TINY)), data["traindata"], data["validdata"], ckpt,
+                      more_cfg, resume=True, log=log.append)  # fmt: skip
+    assert log[0].startswith(f"resumed from {ckpt} at epoch {res.train.best_epoch}, step {stored['step']}")
+    assert [h["epoch"] for h in more.history][-1] == res.train.best_epoch + 1
+    assert more.steps == stored["step"] + 3  # 6 pieces in batches of 2: one more epoch
+
+
+def test_learning_rate_halves_after_a_plateau_and_never_below_min_lr() -> None:
+    model = PolyModel(PolyConfig(n_keys=6, **TINY))
+    steps = PolySteps(model, PolyTrainConfig(lr=1e-3, lr_patience=2, min_lr=3e-4))
+    lrs = []
+    for improved in (True, False, False, True, False, False, False, False):
+        steps.judged(improved)
+        lrs.append(steps.optimizer.param_groups[0]["lr"])
+    assert lrs == pytest.approx([1e-3, 1e-3, 5e-4, 5e-4, 5e-4, 3e-4, 3e-4, 3e-4])
 
 
 def test_load_model_rejects_other_files(tmp_path: Path) -> None:
@@ -213,7 +231,7 @@ def tiny_harmonizer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     torch.manual_seed(3)
     model = PolyModel(PolyConfig(n_keys=88, **TINY))
     path = tmp_path_factory.mktemp("h") / "harmonizer.pt"
-    save_checkpoint(path, checkpoint_dict(model, None, 0))
+    save_checkpoint(path, bare_checkpoint("poly", "poly", model))
     return path
 
 
@@ -290,5 +308,20 @@ def test_a_shipped_config_reads_into_the_one_train_config() -> None:
     assert (cfg.grad_clip, cfg.max_minutes, cfg.epochs, cfg.batch_size) == (5.0, None, 150, 8)
     assert PolyTrainConfig.from_saved({"clip": 1.0, "max_minutes": 44.0}).max_minutes == 44.0
     assert PolyTrainConfig.from_saved(asdict(cfg)) == cfg  # a new one reads back as written
-    _, opt, _, ckpt = resume_state(H.DEFAULT_CHECKPOINT)
-    assert opt is not None and "clip" in ckpt["extra"]["train_config"]
+    _, ckpt = load_model(H.DEFAULT_CHECKPOINT)
+    assert "clip" in ckpt["train_config"] and ckpt["optimizer"]["state"]
+
+
+def test_a_shipped_checkpoint_resumes_in_the_one_loop(tmp_path: Path) -> None:
+    """The shipped harmonizer (converted to the loop's layout) continues training from its epoch
+    with its optimiser state."""
+    shipped = tmp_path / "harmonizer.pt"
+    shipped.write_bytes(H.DEFAULT_CHECKPOINT.read_bytes())
+    _, ckpt = load_model(shipped)
+    rng = np.random.default_rng(0)
+    rolls = [r.astype(np.uint8) for r in _rolls(rng, 3, 88)]
+    cfg = PolyTrainConfig(epochs=int(ckpt["epoch"]) + 1, batch_size=4, bptt=4, progress=False)
+    log: list[str] = []
+    res = train_poly(load_model(shipped)[0], rolls[:2], rolls[2:], shipped, cfg, resume=True, log=log.append)
+    assert log[0].startswith(f"resumed from {shipped} at epoch {ckpt['epoch']}")
+    assert res.history[:-1] == ckpt.get("history", []) and res.history[-1]["epoch"] == ckpt["epoch"] + 1

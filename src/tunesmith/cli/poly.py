@@ -5,48 +5,16 @@ Heavy libraries (torch, numpy, scipy, music21) are imported inside the commands 
 
 from __future__ import annotations
 
+import shutil
+import sys
+import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from tunesmith.cli.groups import bench_app, train_app
 from tunesmith.errors import ControlError
-
-
-def _epoch_printer(label: str) -> Any:
-    def show(row: dict[str, float]) -> None:
-        typer.echo(f"{label} epoch {int(row['epoch']):3d}  train {row['train_loss']:.4f}  "
-                   f"valid {row['val_loss']:.4f}  lr {row['lr']:.1e}  {row['seconds']:.0f}s")
-
-    return show
-
-
-class _Bar:
-    """A rich progress bar over one epoch's batches; silent when stdout is not a terminal."""
-
-    def __init__(self) -> None:
-        import sys
-
-        self.bar: Any = None
-        self.task: Any = None
-        self.enabled = sys.stdout.isatty()
-
-    def __call__(self, done: int, total: int, loss: float) -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            self.bar = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("nll {task.fields[loss]:.3f}"), TimeRemainingColumn(),
-                                transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("train", total=total, loss=loss)
-        self.bar.update(self.task, completed=done, total=total, loss=loss)
-        if done >= total:
-            self.bar.stop()
-            self.bar = None
 
 
 def _check_positive(name: str, value: float) -> None:
@@ -64,8 +32,9 @@ def bench_nll_command(
     ] = None,
     checkpoint: Annotated[list[Path] | None, typer.Option("--checkpoint", metavar="FILE",
                                                           help="A saved model: score it "
-                          "(--eval-only) or continue training it. Repeat it with --eval-only to score the "
-                          "exact equal-weight mixture of several models.")] = None,
+                          "(--eval-only) or continue training it (into --output when given; --epochs "
+                          "counts all its epochs). Repeat it with --eval-only to score the exact "
+                          "equal-weight mixture of several models.")] = None,
     eval_only: Annotated[bool, typer.Option("--eval-only", help="Only score --checkpoint on test.")] = False,
     lstm_size: Annotated[int, typer.Option("--lstm-size")] = 256,
     lstm_layers: Annotated[int, typer.Option("--lstm-layers")] = 2,
@@ -89,20 +58,12 @@ def bench_nll_command(
         _check_positive(name, value)
     if eval_only and not checkpoint:
         raise ControlError("--eval-only", "needs --checkpoint FILE")
-    import time
-
     import torch
 
     from tunesmith.models.checkpoint import load_poly
     from tunesmith.models.poly.data import frame_count, load_mat
     from tunesmith.models.poly.poly import PolyConfig, PolyModel
-    from tunesmith.models.poly.train import (
-        PolyTrainConfig,
-        bench_nll,
-        evaluate_mixture_nll,
-        evaluate_nll,
-        resume_state,
-    )
+    from tunesmith.models.poly.train import PolyTrainConfig, bench_nll, evaluate_mixture_nll, evaluate_nll
 
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
@@ -128,27 +89,27 @@ def bench_nll_command(
     resume_from = checkpoint[0] if checkpoint else None
     target = out or resume_from or Path(f"poly-{data.stem}.pt")
     cfg = PolyTrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, bptt=bptt,
-                      max_transpose=transpose, patience=patience, max_minutes=max_minutes or None,
-                          seed=seed)
+                          max_transpose=transpose, patience=patience, max_minutes=max_minutes or None,
+                          seed=seed, threads=threads, progress=sys.stdout.isatty())  # fmt: skip
     if resume_from is not None:
-        model, opt, step, _ = resume_state(resume_from)
+        model, _ = load_poly(resume_from)  # checked before anything is written
         if model.config.n_keys != n_keys:
             raise ControlError("--checkpoint", f"{resume_from} models {model.config.n_keys} keys, "
                                                f"{data} has {n_keys}")
-        model.train()
+        if target.resolve() != resume_from.resolve():
+            shutil.copyfile(resume_from, target)  # continue into --output, leaving the original be
     else:
         model = PolyModel(PolyConfig(n_keys=n_keys, lstm_size=lstm_size, lstm_layers=lstm_layers,
                                      made_size=made_size, made_layers=made_layers, dropout=dropout))
-        opt, step = None, 0
     params = sum(p.numel() for p in model.parameters())
-    typer.echo(f"{data.name}: train {frame_count(splits['traindata'])} frames, valid "
-               f"{frame_count(splits['validdata'])}, test {frame_count(splits['testdata'])}; "
-               f"{params} parameters")
-    res = bench_nll(splits, model, cfg, target, opt, step, on_epoch=_epoch_printer(data.stem),
-                    progress=_Bar(), extra={"data": data.name})
-    assert res.train is not None
+    sizes = {split: frame_count(splits[split]) for split in ("traindata", "validdata", "testdata")}
+    typer.echo(f"{data.name}: train {sizes['traindata']} frames, valid {sizes['validdata']}, test "
+               f"{sizes['testdata']}; {params} parameters")
+    start = time.monotonic()
+    res = bench_nll(splits, model, target, cfg, resume=resume_from is not None,
+                    data_info={"data": data.name, "frames": sizes}, log=typer.echo)  # fmt: skip
     typer.echo(f"best valid NLL {res.valid_nll:.4f} nats/frame (epoch {res.train.best_epoch} of "
-               f"{res.train.epochs_run}, {res.train.seconds / 60:.1f} min); checkpoint {target}")
+               f"{res.epochs_run}, {(time.monotonic() - start) / 60:.1f} min); checkpoint {target}")
     typer.echo(f"test NLL {res.test_nll:.4f} nats/frame over {res.test_frames} frames")
 
 
@@ -157,7 +118,8 @@ def train_poly_command(
     corpus: Annotated[list[str] | None, typer.Option("--corpus", help="'bach' (music21's Bach chorales, "
                                                      "the default) or .mat files (train split).")] = None,
     epochs: Annotated[int, typer.Option("--epochs")] = 40,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue from the --output checkpoint.")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the --output checkpoint "
+                                         "(--epochs counts all its epochs).")] = False,
     out: Annotated[
         Path | None, typer.Option("--output", "-o", help="Checkpoint (default: user data dir).")
     ] = None,
@@ -168,41 +130,27 @@ def train_poly_command(
     """Train the polyphonic model used by `tunesmith harmonize` (a progress bar, validation NLL every
     epoch, early stopping, a loss-curve PNG beside the checkpoint)."""
     _check_positive("--epochs", epochs)
-    import torch
-
+    from tunesmith.models.checkpoint import load_poly
     from tunesmith.models.poly.harmonize import HARMONIZER_CONFIG, HARMONIZER_TRAIN, training_rolls
     from tunesmith.models.poly.poly import PolyModel
-    from tunesmith.models.poly.train import PolyTrainConfig, resume_state, train
-    from tunesmith.models.train import plot_history
+    from tunesmith.models.poly.train import PolyTrainConfig, train_poly
     from tunesmith.paths import data_dir
 
-    torch.set_num_threads(threads)
     target = out or data_dir() / "checkpoints" / "harmonizer.pt"
     target.parent.mkdir(parents=True, exist_ok=True)
+    if resume and not target.is_file():
+        raise ControlError("--resume", f"no checkpoint at {target} to resume")
     train_seqs, valid_seqs, sources = training_rolls(corpus or ["bach"])
     cfg = PolyTrainConfig(**{**HARMONIZER_TRAIN, "epochs": epochs, "max_minutes": max_minutes or None,
-                              "seed": seed})
-    if resume:
-        if not target.is_file():
-            raise ControlError("--resume", f"no checkpoint at {target} to resume")
-        model, opt, step, _ = resume_state(target)
-        model.train()
-    else:
-        model, opt, step = PolyModel(HARMONIZER_CONFIG), None, 0
+                             "seed": seed, "threads": threads, "progress": sys.stdout.isatty()})  # fmt: skip
+    model = load_poly(target)[0] if resume else PolyModel(HARMONIZER_CONFIG)  # resume: its own config
     typer.echo(f"training on {len(train_seqs)} pieces, validating on {len(valid_seqs)} "
                f"({', '.join(sources)})")
-    history: list[dict[str, float]] = []
-    printer = _epoch_printer("harmonizer")
     plot = target.with_suffix(".png")
-
-    def on_epoch(row: dict[str, float]) -> None:
-        history.append(row)
-        printer(row)
-        plot_history(history, plot, "polyphonic model (NLL nats per frame)")
-
-    res = train(model, train_seqs, valid_seqs, cfg, target, opt, step, on_epoch, _Bar(),
-                extra={"corpus": sources})
-    typer.echo(f"best valid NLL {res.best_valid:.4f} nats/frame at epoch {res.best_epoch}; "
+    info = {"corpus": sources, "pieces": {"train": len(train_seqs), "valid": len(valid_seqs)}}
+    res = train_poly(model, train_seqs, valid_seqs, target, cfg, resume=resume, data_info=info, plot=plot,
+                     log=typer.echo)  # fmt: skip
+    typer.echo(f"best valid NLL {res.best_val:.4f} nats/frame at epoch {res.best_epoch}; "
                f"checkpoint {target}; loss curve {plot}")
 
 

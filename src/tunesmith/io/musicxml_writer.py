@@ -22,6 +22,7 @@ chord of a piece with an "ending" section (the composer's held final chord) carr
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from xml.sax.saxutils import escape, quoteattr
 
@@ -30,7 +31,8 @@ from tunesmith.io.gm import GRAND_STAFF, TRANSPOSING, drum, notation_name
 from tunesmith.io.m21 import _FIGURE, _kind_for_text  # the one chord-kind table for both directions
 from tunesmith.io.midi import clean_text, track_channels
 from tunesmith.io.spelling import spell_pitch
-from tunesmith.score import KeySignature, Note, Score, Track
+from tunesmith.score import TICKS_PER_QUARTER, KeySignature, Note, Score, Track
+from tunesmith.theory.meter import Meter
 from tunesmith.theory.pitch import LETTER_PC
 
 DIVISIONS = 480
@@ -156,8 +158,6 @@ def grand_staff_split(track: Track, bar_starts: list[int] | None = None) -> tupl
     cut between staves); a wider bar is split at middle C."""
     if track.is_drum or track.program not in GRAND_STAFF or not track.notes:
         return None
-    import bisect
-
     starts = bar_starts or [0]
     by_bar: dict[int, list[Note]] = {}
     for n in track.notes:
@@ -249,8 +249,6 @@ class _PartWriter:
         return _written_key(key, -self.shift[0], -self.shift[1])
 
     def chord_at(self, tick: int) -> str | None:
-        import bisect
-
         i = bisect.bisect_right(self.chord_ticks, tick) - 1
         return self.chords[i].figure if i >= 0 else None
 
@@ -263,9 +261,10 @@ class _PartWriter:
             key_events[lay.marks.get(k.tick, k.tick)] = k
         if top:
             for tc in self.score.tempos:
-                ts = self.score.time_signature_at(tc.tick)
-                compound = ts.denominator == 8 and ts.numerator % 3 == 0 and ts.numerator >= 6
-                # compound meters count dotted quarters (6/8 at 115 quarters is marked dotted-quarter 77)
+                meter = Meter.of(self.score.time_signature_at(tc.tick))
+                # A compound meter felt in dotted quarters (6/8, 9/8, 12/8) is marked in them: 6/8 at
+                # 115 quarters is dotted-quarter 77. Others (3/8, 6/4, 12/16) keep the quarter mark.
+                compound = meter.compound and meter.beat_ticks == TICKS_PER_QUARTER * 3 // 2
                 unit = (
                     "<beat-unit>quarter</beat-unit><beat-unit-dot/>"
                     if compound
@@ -474,8 +473,6 @@ class _PartWriter:
         """Scoop or plop (a pitch-wheel slide into the note) and falloff (a fall at its end)."""
         if not self.bends:
             return ""
-        import bisect
-
         i = bisect.bisect_left(self.bend_ticks, onset - 10)
         out = ""
         if i < len(self.bends) and self.bends[i].tick <= onset + 10 and self.bends[i].value:
@@ -569,8 +566,6 @@ def _played(notes: list[Note]) -> dict[int, list[tuple[int, float, bool, int]]]:
     """pitch -> (onset, share of the time to the next onset it is held, slurred to the next?) of a
     part's notes, by onset (the time counted at most a quarter). Slurred: held clearly into the
     next onset, in a run of at least three notes so held (two touching notes are no phrase)."""
-    import bisect
-
     ordered = sorted(notes, key=lambda n: n.start)
     onsets = sorted({n.start for n in notes})
     held: list[bool] = []
@@ -594,8 +589,6 @@ def _nearest(
     played: dict[int, list[tuple[int, float, bool, int]]], pitch: int, written: int
 ) -> tuple[float, bool, int, int] | None:
     """(held share, legato?, onset, end) of the played note of ``pitch`` nearest the written onset."""
-    import bisect
-
     row = played.get(pitch)
     if not row:
         return None

@@ -5,15 +5,18 @@ A checkpoint is a ``torch.save`` dict of plain values and tensors, loaded with
 on load). Its keys: ``format`` (:data:`CHECKPOINT_FORMAT`), ``kind`` (what it is for: 'melody',
 'chords', 'vae', 'gan', 'poly'), ``architecture`` (a key of :data:`BUILDERS`), ``config`` (the
 network's config as a dict), ``model`` (the weights), and what its trainer keeps besides
-(``optimizer``, ``step``, ``epoch``, ``history``, ``vocab``, ``train_config``, ``data``, ``extra``).
+(tunesmith.models.train: ``optimizer``, ``step``, ``epoch``, ``best_val``, ``history``, ``vocab``,
+``train_config``, ``data``, and each family's own keys).
 
-Older files (the polyphonic model's ``kind: tunesmith-poly`` without ``format``) are rewritten by
-``scripts/convert_checkpoints.py``; the loader names that script when it meets one.
+Older polyphonic-model files (``kind: tunesmith-poly`` without ``format``, or ``kind: poly`` with its
+trainer's keys nested under ``extra``) are rewritten by ``scripts/convert_checkpoints.py``; the
+loader names that script when it meets one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +62,7 @@ def read_checkpoint(path: str | Path, kind: str | None = None) -> dict[str, Any]
         ckpt = torch.load(file, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises many types for a corrupt or crafted file
         raise ModelError(f"{file}: not a readable checkpoint ({type(err).__name__}: {err})") from err
-    if isinstance(ckpt, dict) and ckpt.get("kind") == OLD_POLY_KIND:
+    if isinstance(ckpt, dict) and (ckpt.get("kind") == OLD_POLY_KIND or is_nested_poly(ckpt)):
         raise ModelError(
             f"{file}: an older polyphonic-model checkpoint; convert it with "
             f"`python scripts/convert_checkpoints.py {file}`"
@@ -69,6 +72,21 @@ def read_checkpoint(path: str | Path, kind: str | None = None) -> dict[str, Any]
     if kind is not None and ckpt.get("kind") != kind:
         raise ModelError(f"{file}: holds a {ckpt.get('kind')!r} model, expected {kind!r}")
     return ckpt
+
+
+def is_nested_poly(ckpt: dict[str, Any]) -> bool:
+    """A polyphonic-model checkpoint from before its trainer joined the one loop (``extra`` holds
+    its epoch, best validation NLL, history and training config)."""
+    return ckpt.get("kind") == "poly" and isinstance(ckpt.get("extra"), dict)
+
+
+def bare_checkpoint(kind: str, architecture: str, model: nn.Module) -> dict[str, Any]:
+    """A checkpoint of ``model``'s config and weights alone (nothing to resume training from)."""
+    return {
+        "format": CHECKPOINT_FORMAT, "kind": kind, "architecture": architecture,
+        "config": asdict(model.config),  # type: ignore[call-overload]
+        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+    }  # fmt: skip
 
 
 def build(ckpt: dict[str, Any], source: str | Path = "checkpoint") -> nn.Module:

@@ -1,11 +1,13 @@
-"""One training loop for every tunesmith model trained on arrays (the RNNs, the VAE, the GAN).
+"""One training loop for every tunesmith model (the RNNs, the VAE, the GAN, the polyphonic model).
 
 Data are dicts of NumPy arrays whose first axis indexes examples (for the LSTMs: ``inputs``,
 ``targets`` and the condition arrays); a batch is the same dict of tensors. What a model family does
 with a batch is its :class:`Steps`: the base class is the language models' (``model(**batch)``
 returns ``(logits, loss)``; accuracy is measured when the batch has ``targets`` and the logits have a
 matching shape; other models, a VAE, simply report loss); the GAN's two-optimiser WGAN-GP step is
-tunesmith.models.gan.train.GANSteps.
+tunesmith.models.gan.train.GANSteps; the polyphonic model's (sequences of piano-roll frames of any
+length, truncated back-propagation through time, exact NLL validation, the learning rate halved on
+plateaus) is tunesmith.models.poly.train.PolySteps, whose data are lists of rolls.
 
 Each epoch: shuffled mini-batches (seeded), the family's steps under a rich progress bar, then
 validation. The checkpoint file is rewritten (atomically) each time validation improves, so it
@@ -20,16 +22,13 @@ sources), and what the family's :meth:`Steps.checkpoint_extra` adds.
 Multi-process: started under ``torchrun`` (WORLD_SIZE > 1) the loop joins a gloo process group,
 gives each rank its share of every epoch's batches and lets the family distribute itself (the
 language models through DistributedDataParallel); rank 0 alone writes the checkpoint and the plot.
-
-The polyphonic model still has its own loop (tunesmith.models.poly.train): sequences of piano-roll
-frames in truncated-BPTT chunks, a learning rate halved on plateaus, exact NLL validation.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Self
@@ -37,13 +36,17 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 import torch
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
 from tunesmith.fileutil import atomic_path
 from tunesmith.models.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, save_checkpoint
 from tunesmith.models.distributed import barrier, global_max, rank_and_world
 
 Arrays = dict[str, npt.NDArray[Any]]
+Index = npt.NDArray[np.int64] | list[int]
+"""The examples of one batch."""
 
 
 @dataclass
@@ -92,6 +95,8 @@ class TrainResult:
     best_val: float = math.inf
     steps: int = 0
     stopped_early: bool = False
+    best_epoch: int = 0
+    """The epoch whose weights the checkpoint holds (0: none improved)."""
 
 
 def _batches(
@@ -136,9 +141,11 @@ def evaluate(model: nn.Module, arrays: Arrays, batch_size: int = 256, pad_id: in
     return total_loss / max(total, 1), (correct / max(total, 1) if has_acc else float("nan"))
 
 
-def plot_history(history: list[dict[str, float]], path: Path, title: str) -> None:
+def plot_history(
+    history: list[dict[str, float]], path: Path, title: str, ylabel: str = "cross-entropy (nats per token)"
+) -> None:
     """Training and validation loss per epoch, as a PNG."""
-    import matplotlib
+    import matplotlib  # heavy (~0.5 s): only when a curve is drawn
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -148,7 +155,7 @@ def plot_history(history: list[dict[str, float]], path: Path, title: str) -> Non
     ax.plot(epochs, [h["train_loss"] for h in history], marker="o", label="train")
     ax.plot(epochs, [h["val_loss"] for h in history], marker="o", label="validation")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("cross-entropy (nats per token)")
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
@@ -164,7 +171,8 @@ class Steps:
     the language models' (the RNNs, the VAE): ``model(**batch)`` returns ``(logits, loss)``, one AdamW
     with gradient clipping and a cosine learning rate, DistributedDataParallel across processes, the
     checkpoint rewritten when the validation loss improves and early stopping on it. The GAN's
-    two-optimiser step overrides it (tunesmith.models.gan.train.GANSteps)."""
+    two-optimiser step (tunesmith.models.gan.train.GANSteps) and the polyphonic model's truncated
+    BPTT over piano rolls (tunesmith.models.poly.train.PolySteps) override it."""
 
     unit = "sequences"
     """What a batch holds, for the log."""
@@ -188,8 +196,6 @@ class Steps:
 
     def distribute(self, rank: int, world: int) -> None:  # noqa: ARG002 (a hook: the GAN's uses them)
         """Called once when WORLD_SIZE > 1, after any resume."""
-        from torch.nn.parallel import DistributedDataParallel
-
         self.net = DistributedDataParallel(self.model)
 
     def start_epoch(self, epoch: int, total_epochs: int) -> None:
@@ -202,8 +208,21 @@ class Steps:
         self.loss_sum = 0.0
         self.tokens = 0
 
-    def batches(self, n: int, rng: np.random.Generator, rank: int, world: int) -> list[npt.NDArray[np.int64]]:
+    def epoch_data(self, data: Any, rng: np.random.Generator) -> Any:  # noqa: ARG002 (a hook)
+        """The epoch's training examples (the polyphonic model transposes its pieces here); called
+        before :meth:`batches` with the same generator."""
+        return data
+
+    def size(self, data: Any) -> int:
+        """How many examples ``data`` holds."""
+        return len(next(iter(data.values())))
+
+    def batches(self, n: int, rng: np.random.Generator, rank: int, world: int) -> Sequence[Index]:
         return _batches(n, self.cfg.batch_size, rng, rank, world)
+
+    def batch(self, data: Any, index: Index) -> dict[str, torch.Tensor]:
+        """The tensors :meth:`step` takes for the examples ``index`` of ``data``."""
+        return _to_tensors(data, np.asarray(index, dtype=np.int64))
 
     def step(self, batch: dict[str, torch.Tensor], index: int, world: int) -> float:  # noqa: ARG002 (a hook)
         """One optimisation step on ``batch`` (the ``index``-th of the epoch); returns the number the
@@ -219,13 +238,17 @@ class Steps:
         self.tokens += count
         return float(loss.detach())
 
-    def end_epoch(self, val_data: Arrays, seconds: float, world: int) -> dict[str, float]:
+    def end_epoch(self, val_data: Any, seconds: float, world: int) -> dict[str, float]:
         """The epoch's record (besides ``epoch``); ``val_loss`` is what improvement is judged on."""
         val_loss, val_acc = evaluate(self.model, val_data, pad_id=self.pad_id)
         return {
             "train_loss": self.loss_sum / max(self.tokens, 1), "val_loss": val_loss, "val_accuracy": val_acc,
             "lr": self.lr, "seconds": seconds, "tokens_per_second": self.tokens * world / max(seconds, 1e-9),
         }  # fmt: skip
+
+    def judged(self, improved: bool) -> None:
+        """Told after each epoch whether validation improved (a learning-rate policy on plateaus
+        hangs here; the cosine schedule of :meth:`start_epoch` needs nothing)."""
 
     def describe(self, epoch: int, record: dict[str, float], improved: bool) -> str:
         return (
@@ -234,7 +257,7 @@ class Steps:
             f"{record['tokens_per_second']:.0f} tokens/s{'  * best' if improved else ''}"
         )
 
-    def checkpoint_extra(self, train_data: Arrays, record: dict[str, float]) -> dict[str, Any]:  # noqa: ARG002
+    def checkpoint_extra(self, train_data: Any, record: dict[str, float]) -> dict[str, Any]:  # noqa: ARG002
         """Keys the checkpoint keeps besides the loop's own."""
         return {}
 
@@ -244,8 +267,8 @@ class Steps:
 
 def train(
     model: nn.Module,
-    train_data: Arrays,
-    val_data: Arrays,
+    train_data: Any,
+    val_data: Any,
     out: str | Path,
     *,
     kind: str,
@@ -259,7 +282,8 @@ def train(
     log: Callable[[str], None] | None = None,
 ) -> TrainResult:
     """Train ``model`` (whose ``.config`` dataclass is stored) and keep the best checkpoint at ``out``;
-    ``steps`` is the family's :class:`Steps`.
+    ``steps`` is the family's :class:`Steps`, ``train_data`` and ``val_data`` what it takes (arrays for
+    the base class).
 
     With ``resume`` and an existing checkpoint at ``out``, weights, optimiser state, step, epoch and
     history are restored and training continues from the next epoch.
@@ -277,17 +301,19 @@ def train(
     start_epoch = 1
     history: list[dict[str, float]] = []
     best_val = math.inf
+    best_epoch = 0
     if resume and out.is_file():
         _, ckpt = load_checkpoint(out, kind)
         model.load_state_dict(ckpt["model"])
-        if "optimizer" in ckpt:
+        if ckpt.get("optimizer") is not None:
             family.load_optimizer_state(ckpt["optimizer"])
         else:
             say(f"{out} holds weights only (a shipped checkpoint): the optimiser starts afresh")
-        step = int(ckpt["step"])
-        start_epoch = int(ckpt["epoch"]) + 1
+        step = int(ckpt.get("step", 0))
+        start_epoch = int(ckpt.get("epoch", 0)) + 1  # a bare checkpoint: its weights, from epoch 1
         history = list(ckpt.get("history", []))
         best_val = float(ckpt.get("best_val", math.inf))
+        best_epoch = start_epoch - 1
         best = "" if family.keep_every_epoch else f", best validation {best_val:.4f}"
         say(f"resumed from {out} at epoch {start_epoch - 1}, step {step}{best}")
 
@@ -295,21 +321,21 @@ def train(
         family.distribute(rank, world)
         say(f"distributed training: {world} processes (gloo), {cfg.batch_size} {family.unit} per batch each")
 
-    n_train = len(next(iter(train_data.values())))
-    result = TrainResult(out, history, best_val, step)
+    result = TrainResult(out, history, best_val, step, best_epoch=best_epoch)
     bad_epochs = 0
     started = time.perf_counter()
     total_epochs = max(cfg.epochs, start_epoch - 1)
     for epoch in range(start_epoch, cfg.epochs + 1):
         family.start_epoch(epoch, total_epochs)
         rng = np.random.default_rng(cfg.seed * 100_003 + epoch)
-        batches = family.batches(n_train, rng, rank, world)
+        data = family.epoch_data(train_data, rng)
+        batches = family.batches(family.size(data), rng, rank, world)
         family.net.train()
         epoch_start = time.perf_counter()
         label = f"epoch {epoch}/{cfg.epochs}"
         with EpochProgress(cfg.progress and rank == 0, len(batches), label) as advance:
             for i, index in enumerate(batches):
-                advance(family.step(_to_tensors(train_data, index), i, world))
+                advance(family.step(family.batch(data, index), i, world))
                 step += 1
         seconds = time.perf_counter() - epoch_start
         record = {"epoch": float(epoch), **family.end_epoch(val_data, seconds, world)}
@@ -317,8 +343,9 @@ def train(
         val = record[family.val_key]
         improved = val < best_val - 1e-4
         say(family.describe(epoch, record, improved))
+        family.judged(improved)
         if improved:
-            best_val = val
+            best_val, best_epoch = val, epoch
             bad_epochs = 0
         else:
             bad_epochs += 1
@@ -333,7 +360,7 @@ def train(
             })  # fmt: skip
         if rank == 0:
             family.plot(history, plot_path, kind)
-        result.history, result.best_val, result.steps = history, best_val, step
+        result.history, result.best_val, result.steps, result.best_epoch = history, best_val, step, best_epoch
         if bad_epochs >= cfg.patience and not family.keep_every_epoch:
             result.stopped_early = True
             say(f"no better validation loss for {cfg.patience} epochs: stopping early")
@@ -358,8 +385,6 @@ class EpochProgress:
     def __enter__(self) -> Callable[[float], None]:
         if not self.show:
             return lambda _loss: None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
         self._bar = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("loss {task.fields[loss]:.3f}"), TimeRemainingColumn(), transient=True,

@@ -8,10 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
+from tunesmith.corpus import load_corpus
+from tunesmith.corpus.library import store_corpus_piece
 from tunesmith.errors import TunesmithError
-from tunesmith.store.models import Piece, User
+from tunesmith.feedback.features import stored_features
+from tunesmith.feedback.preference import Preferences, learn_from_store
+from tunesmith.store import open_store
+from tunesmith.store.models import Piece, PieceVersion, Rating, User
 from tunesmith.web import auth
 from tunesmith.web.jobs import JobQueue
 from tunesmith.web.ratelimit import RateLimiter
@@ -30,8 +35,6 @@ class Context:
     """Everything the routes share: settings, the store, jobs, files, the learned preferences."""
 
     def __init__(self, settings: WebSettings) -> None:
-        from tunesmith.store import open_store
-
         self.settings = settings
         self.store = open_store(settings.db_url)
         if self.store.engine.dialect.name == "sqlite":
@@ -49,8 +52,6 @@ class Context:
 
     def preferences(self) -> Any:
         """The fitted preference models, refitted when ratings changed since the last fit."""
-        from tunesmith.feedback.preference import Preferences, learn_from_store
-
         with self.prefs_lock:
             version = self.ratings_version()
             if self.prefs_stale or self.prefs is None or version != self.prefs_version:
@@ -66,10 +67,6 @@ class Context:
     def ratings_version(self) -> tuple[Any, ...]:
         """Changes whenever a rating is added, changed or removed, by this process or any other
         (web processes and workers share the store, not their memory)."""
-        from sqlalchemy import func
-
-        from tunesmith.store.models import PieceVersion, Rating
-
         with self.store.session() as s:
             row = s.execute(
                 select(func.count(Rating.id), func.max(Rating.created_at), func.max(Rating.updated_at))
@@ -80,9 +77,6 @@ class Context:
     def register_corpus(self) -> None:
         """Give the configured corpus collections store rows, so they can be listed and rated."""
         try:
-            from tunesmith.corpus import load_corpus
-            from tunesmith.corpus.library import store_corpus_piece
-
             for name in self.settings.corpus_collections:
                 try:
                     corpus = load_corpus([name])
@@ -104,8 +98,6 @@ class Context:
     def cache_corpus_features(self, batch: int = 25) -> None:
         """Compute the corpus pieces' features now, a batch per write, so recommendations never
         stall on them (they skip corpus pieces whose features are not cached yet)."""
-        from tunesmith.feedback.features import stored_features
-
         with self.store.session() as s:
             todo = list(s.scalars(select(Piece.id).where(Piece.source == "corpus", Piece.features.is_(None))))
         for start in range(0, len(todo), batch):

@@ -25,13 +25,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from huey import Huey, RedisHuey, SqliteHuey
+
+from tunesmith.compose.request import ComposeRequest
 from tunesmith.errors import StoreError, TunesmithError
+from tunesmith.feedback.steer import preference_scorer, steer_request
 from tunesmith.store import jobs as job_store
-from tunesmith.store.models import Job
+from tunesmith.store.models import Job, User
+from tunesmith.therapy.service import record_session, write_session
+from tunesmith.therapy.trajectory import trajectory
+from tunesmith.web.revise_job import run_revise_job
+from tunesmith.web.service import compose_pieces, primer_file
 
 if TYPE_CHECKING:
-    from huey import Huey
-
     from tunesmith.web.context import Context
 
 log = logging.getLogger("tunesmith.jobs")
@@ -55,8 +61,6 @@ def queue_url(settings: Any) -> str:
 
 def open_queue(url: str) -> Huey:
     """A Huey instance for ``sqlite:///path`` or ``redis://host:port/db``; StoreError otherwise."""
-    from huey import RedisHuey, SqliteHuey
-
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///")).expanduser()
         if not path.parent.is_dir():
@@ -315,9 +319,6 @@ def run_job(ctx: Context, job_id: str) -> None:
 
 
 def _compose(ctx: Context, job: Job, attempt: int, progress: Callable[[str, float], None]) -> None:
-    from tunesmith.compose.request import ComposeRequest
-    from tunesmith.web.service import compose_pieces, primer_file
-
     controls = dict(job.request)
     if job.primer_piece is not None:
         controls["primer"] = str(primer_file(ctx.store, ctx.files, job.primer_piece, job.owner_id))
@@ -325,9 +326,6 @@ def _compose(ctx: Context, job: Job, attempt: int, progress: Callable[[str, floa
     request.validate()
     scorer = None
     if job.steer:
-        from tunesmith.feedback.steer import preference_scorer, steer_request
-        from tunesmith.store.models import User
-
         with ctx.store.session() as s:
             user = s.get(User, job.owner_id)
             name = user.name if user is not None else ""
@@ -359,10 +357,6 @@ def _compose(ctx: Context, job: Job, attempt: int, progress: Callable[[str, floa
 def _session(ctx: Context, job: Job, attempt: int, progress: Callable[[str, float], None]) -> None:
     """A listening session (tunesmith.therapy): composed, rendered and reported into the attempt's
     folder; the session's piece and the job's 'done' commit together."""
-    from tunesmith.store.models import User
-    from tunesmith.therapy.service import record_session, write_session
-    from tunesmith.therapy.trajectory import trajectory
-
     body = dict(job.request)
     path, styles = trajectory(body.get("start"), body.get("end"), body.get("preset"), body.get("via") or [])
     with ctx.store.session() as s:
@@ -397,9 +391,7 @@ def _session(ctx: Context, job: Job, attempt: int, progress: Callable[[str, floa
 
 
 def _revise(ctx: Context, job: Job, attempt: int, progress: Callable[[str, float], None]) -> None:
-    from tunesmith.web.routes.revise import run_revise_job
-
-    run_revise_job(ctx, job, attempt, progress)
+    run_revise_job(ctx, job, attempt, attempt_folder(ctx, job.id, attempt), progress)
 
 
 RUNNERS: dict[str, Callable[[Context, Job, int, Callable[[str, float], None]], None]] = {

@@ -18,7 +18,7 @@ Roll = np.ndarray  # (T, K) uint8, one row per frame
 def load_mat(path: str | Path) -> dict[str, list[Roll]]:
     """The three splits of a polyphonic-benchmark .mat file (keys traindata/validdata/testdata, each a
     1×N cell of T×K binary arrays). Any bad file or layout raises an InputFileError naming the problem."""
-    import scipy.io
+    import scipy.io  # heavy: only when a .mat file is read
 
     p = Path(path)
     if not p.is_file():

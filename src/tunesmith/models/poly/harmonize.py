@@ -20,11 +20,15 @@ import numpy as np
 import torch
 
 from tunesmith.errors import ControlError, InputFileError, ModelError
+from tunesmith.fileutil import atomic_path
 from tunesmith.models.checkpoint import load_poly
+from tunesmith.models.chorale import set_melody
 from tunesmith.models.poly.data import Roll, load_mat
 from tunesmith.models.poly.poly import PolyConfig, PolyModel
 from tunesmith.paths import PACKAGE_DATA, data_dir
-from tunesmith.score import TICKS_PER_QUARTER, Note, Score, Track
+from tunesmith.score import TICKS_PER_QUARTER, ChordSymbol, Note, Score, Track
+from tunesmith.theory.key import key_from_signature
+from tunesmith.theory.keydetect import detect_key
 from tunesmith.theory.melodyline import melody_track, top_line
 from tunesmith.theory.meter import Meter
 
@@ -58,7 +62,7 @@ def chorale_rolls(cache: Path | None = None) -> list[tuple[str, Roll]]:
             flat, lengths = z["frames"], z["lengths"]
         rolls = np.split(flat, np.cumsum(lengths)[:-1])
         return list(zip(names, rolls, strict=True))
-    from music21 import corpus
+    from music21 import corpus  # heavy (seconds): only when the chorales are parsed
 
     out: list[tuple[str, Roll]] = []
     for name in corpus.chorales.Iterator(returnType="filename"):
@@ -66,8 +70,6 @@ def chorale_rolls(cache: Path | None = None) -> list[tuple[str, Roll]]:
         if roll is not None:
             out.append((str(name), roll))
     path.parent.mkdir(parents=True, exist_ok=True)
-    from tunesmith.fileutil import atomic_path
-
     with atomic_path(path) as tmp, tmp.open("wb") as fh:
         np.savez_compressed(fh, names=np.array([n for n, _ in out]),
                             frames=np.concatenate([r for _, r in out]),
@@ -248,11 +250,6 @@ def harmonize(score: Score, seed: int = 0, checkpoint: str | Path | None = None,
 
 
 def _search(score: Score, melody: list[Note]) -> Score:
-    from tunesmith.models.chorale import set_melody
-    from tunesmith.score import ChordSymbol
-    from tunesmith.theory.key import key_from_signature
-    from tunesmith.theory.keydetect import detect_key
-
     if score.key_signatures:
         key = key_from_signature(score.key_signatures[0])
     else:

@@ -1,35 +1,38 @@
 """Training and exact scoring of the polyphonic model on piano-roll sequences.
 
+Training runs in the one loop (tunesmith.models.train) through :class:`PolySteps`: batches of
+sequences of similar length, padded; truncated back-propagation through time; validation by the
+exact NLL; the learning rate halved after ``lr_patience`` epochs without improvement.
+
 Scoring follows the benchmark protocol: NLL in nats per frame, summed over the keys of a frame and
 averaged over all real frames pooled across sequences (padding never counted)."""
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from tunesmith.errors import ModelError
 from tunesmith.models import distributed as dist_tools
-from tunesmith.models.checkpoint import CHECKPOINT_FORMAT, load_poly, read_checkpoint, save_checkpoint
+from tunesmith.models.checkpoint import load_poly, save_checkpoint
 from tunesmith.models.poly.data import Roll, legal_shifts, length_batches, pad_batch, transpose_roll
 from tunesmith.models.poly.poly import PolyModel, frame_nll
-from tunesmith.models.train import TrainConfig
-
-Progress = Callable[[int, int, float], None]  # (batch index, batches, running loss)
+from tunesmith.models.train import Index, Steps, TrainConfig, TrainResult, plot_history
+from tunesmith.models.train import train as fit
 
 
 @dataclass
 class PolyTrainConfig(TrainConfig):
-    """The shared settings with the polyphonic model's defaults, and what only its loop has. Its
-    learning rate halves on a plateau (``lr_patience``, ``min_lr``) instead of the cosine schedule, so
-    ``lr_min_ratio`` is unused; ``threads`` is the caller's to set."""
+    """The shared settings with the polyphonic model's defaults, and what only it has. Its learning
+    rate halves on a plateau (``lr_patience``, ``min_lr``) instead of the cosine schedule, so
+    ``lr_min_ratio`` is unused."""
 
     epochs: int = 60
     batch_size: int = 16
@@ -41,15 +44,6 @@ class PolyTrainConfig(TrainConfig):
     lr_patience: int = 2  # halve the learning rate after this many epochs without improvement
     min_lr: float = 5e-5
     eval_batch_size: int = 32
-
-
-@dataclass
-class TrainResult:
-    best_valid: float
-    best_epoch: int
-    epochs_run: int
-    seconds: float
-    history: list[dict[str, float]] = field(default_factory=list)
 
 
 @torch.no_grad()
@@ -114,204 +108,6 @@ def _augment(seqs: Sequence[Roll], max_shift: int, rng: np.random.Generator) -> 
     return out
 
 
-def _train_batch(
-    model: PolyModel, frames: torch.Tensor, mask: torch.Tensor, opt: torch.optim.Optimizer,
-    cfg: PolyTrainConfig, *, world: int = 1,
-) -> float:
-    """One optimisation pass over a padded batch, in BPTT chunks; returns its mean NLL per frame.
-    Across processes (``world`` > 1) every rank takes as many steps as the rank with the most chunks
-    and each step applies the gradient of all ranks' frames (tunesmith.models.distributed)."""
-    prev = torch.cat([torch.zeros_like(frames[:, :1]), frames[:, :-1]], dim=1)
-    T = frames.shape[1]
-    chunk = cfg.bptt if cfg.bptt > 0 else T
-    starts = []
-    for s in range(0, T, chunk):
-        if float(mask[:, s : s + chunk].sum()) == 0:
-            break  # the rest is padding
-        starts.append(s)
-    steps = len(starts) if world == 1 else dist_tools.global_max(len(starts))
-    state: tuple[torch.Tensor, torch.Tensor] | None = None
-    total = 0.0
-    count = 0.0
-    for k in range(steps):
-        opt.zero_grad(set_to_none=True)
-        n = 0.0
-        if k < len(starts):
-            s = starts[k]
-            m = mask[:, s : s + chunk]
-            n = float(m.sum())
-            x = frames[:, s : s + chunk]
-            ctx, state = model.context_from_previous(prev[:, s : s + chunk], state)
-            state = (state[0].detach(), state[1].detach())
-            logits = model.made(x, ctx)
-            loss_sum = frame_nll(logits, x, m).sum()
-            if world == 1:
-                (loss_sum / n).backward()
-            else:
-                loss_sum.backward()  # divided by every rank's frames together in sync_gradients
-            total += float(loss_sum.detach())
-            count += n
-        if world > 1 and dist_tools.sync_gradients(model.parameters(), n) == 0:
-            continue
-        if cfg.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        opt.step()
-    return total / max(1.0, count)
-
-
-def make_optimizer(model: PolyModel, cfg: PolyTrainConfig) -> torch.optim.Optimizer:
-    return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-
-
-def train(  # noqa: PLR0917 - the loop's inputs, in the order a reader expects them
-    model: PolyModel,
-    train_seqs: Sequence[Roll],
-    valid_seqs: Sequence[Roll],
-    cfg: PolyTrainConfig,
-    checkpoint: str | Path | None = None,
-    optimizer: torch.optim.Optimizer | None = None,
-    start_step: int = 0,
-    on_epoch: Callable[[dict[str, float]], None] | None = None,
-    progress: Progress | None = None,
-    extra: dict[str, Any] | None = None,
-) -> TrainResult:
-    """Train on ``train_seqs``, keep the weights with the best validation NLL (written to
-    ``checkpoint`` after every improvement, with optimiser state and step) and load them back.
-
-    Under ``torchrun`` (WORLD_SIZE > 1) each process trains on its share of every epoch's batches
-    with gradients summed across processes (gloo); every rank validates on the whole validation set
-    (so all take the same early-stopping and learning-rate decisions); rank 0 alone writes the
-    checkpoint, reports progress and calls ``on_epoch``."""
-    rank, world = dist_tools.rank_and_world()
-    if world > 1:
-        dist_tools.broadcast_parameters(model)
-        if rank != 0:
-            checkpoint, on_epoch, progress = None, None, None
-    torch.manual_seed(cfg.seed)
-    rng = np.random.default_rng(cfg.seed)
-    opt = optimizer or make_optimizer(model, cfg)
-    start = time.perf_counter()
-    best = math.inf
-    best_epoch = 0
-    best_state: dict[str, torch.Tensor] | None = None
-    since_best = 0
-    since_lr = 0
-    step = start_step
-    history: list[dict[str, float]] = []
-    epoch = 0
-    for epoch in range(1, cfg.epochs + 1):
-        model.train()
-        data = _augment(train_seqs, cfg.max_transpose, rng)
-        batches = dist_tools.share(list(length_batches(data, cfg.batch_size, rng)), rank, world)
-        run_sum = 0.0
-        run_frames = 0
-        for bi, idx in enumerate(batches):
-            frames, mask = _to_model(model, *pad_batch([data[i] for i in idx]))
-            loss = _train_batch(model, frames, mask, opt, cfg, world=world)
-            n = int(mask.sum())
-            run_sum += loss * n
-            run_frames += n
-            step += 1
-            if progress is not None:
-                progress(bi + 1, len(batches), run_sum / max(1, run_frames))
-        valid, _ = evaluate_nll(model, valid_seqs, cfg.eval_batch_size)
-        lr = opt.param_groups[0]["lr"]
-        row = {"epoch": float(epoch), "train_loss": run_sum / max(1, run_frames), "val_loss": valid, "lr": lr,
-               "seconds": time.perf_counter() - start}
-        history.append(row)
-        if valid < best - 1e-4:
-            best, best_epoch, since_best, since_lr = valid, epoch, 0, 0
-            best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-            if checkpoint is not None:
-                info = {"best_valid": best, "epoch": epoch, "train_config": asdict(cfg), **(extra or {})}
-                save_checkpoint(checkpoint, checkpoint_dict(model, opt, step, info))
-        else:
-            since_best += 1
-            since_lr += 1
-            if since_lr >= cfg.lr_patience:
-                since_lr = 0
-                for g in opt.param_groups:
-                    g["lr"] = max(cfg.min_lr, g["lr"] * 0.5)
-        if on_epoch is not None:
-            on_epoch(row)
-        if since_best >= cfg.patience:
-            break
-        if cfg.budget_spent(start, world):
-            break
-    dist_tools.barrier(world)
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    model.eval()
-    return TrainResult(best, best_epoch, epoch, time.perf_counter() - start, history)
-
-
-@dataclass
-class BenchResult:
-    valid_nll: float
-    test_nll: float
-    test_frames: int
-    train: TrainResult | None
-    params: int
-
-
-def resume_state(path: str | Path) -> tuple[PolyModel, torch.optim.Optimizer | None, int, dict[str, Any]]:
-    """Model, optimiser (with its stored state, or None if the file has none) and step of a checkpoint."""
-    model, ckpt = load_poly(path)
-    opt = None
-    if ckpt.get("optimizer"):
-        tc = PolyTrainConfig.from_saved(ckpt["extra"].get("train_config", {}))
-        opt = make_optimizer(model, tc)
-        opt.load_state_dict(ckpt["optimizer"])  # casts the bfloat16 moments back to the weights' dtype
-    return model, opt, int(ckpt.get("step", 0)), ckpt
-
-
-def bench_nll(  # noqa: PLR0917 - mirrors train()
-    data: dict[str, list[Roll]],
-    model: PolyModel,
-    cfg: PolyTrainConfig,
-    checkpoint: str | Path,
-    optimizer: torch.optim.Optimizer | None = None,
-    start_step: int = 0,
-    on_epoch: Callable[[dict[str, float]], None] | None = None,
-    progress: Progress | None = None,
-    extra: dict[str, Any] | None = None,
-) -> BenchResult:
-    """The benchmark protocol: train on train, keep the best model by valid, score test once; the
-    checkpoint ends up holding the selected model with its valid and test numbers."""
-    res = train(model, data["traindata"], data["validdata"], cfg, checkpoint, optimizer, start_step,
-                on_epoch, progress, extra)
-    test, frames = evaluate_nll(model, data["testdata"], cfg.eval_batch_size)
-    ckpt = read_checkpoint(checkpoint)
-    ckpt["extra"].update(test_nll=test, test_frames=frames, train_seconds=res.seconds,
-                         epochs_run=res.epochs_run, history=res.history)
-    save_checkpoint(checkpoint, ckpt)
-    params = sum(p.numel() for p in model.parameters())
-    return BenchResult(res.best_valid, test, frames, res, params)
-
-
-# ---- checkpoints -------------------------------------------------------------------------------------
-
-
-def checkpoint_dict(
-    model: PolyModel,
-    optimizer: torch.optim.Optimizer | None,
-    step: int,
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Everything needed to rebuild the exact model and resume training, in the one checkpoint
-    format (tunesmith.models.checkpoint)."""
-    return {
-        "format": CHECKPOINT_FORMAT,
-        "kind": "poly",
-        "architecture": "poly",
-        "config": model.config.to_dict(),
-        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "optimizer": _compact_optimizer(optimizer.state_dict()) if optimizer is not None else None,
-        "step": step,
-        "extra": extra or {},
-    }
-
-
 def _compact_optimizer(state: dict[str, Any]) -> dict[str, Any]:
     """Adam's moment estimates stored as bfloat16: halves the file; load_state_dict casts them back to
     float32 on resume (the weights themselves stay float32, so scoring is unchanged)."""
@@ -320,5 +116,173 @@ def _compact_optimizer(state: dict[str, Any]) -> dict[str, Any]:
         k: {n: (t.detach().cpu().to(torch.bfloat16) if n in ("exp_avg", "exp_avg_sq") else t.detach().cpu())
             if isinstance(t, torch.Tensor) else t for n, t in v.items()}
         for k, v in state["state"].items()
-    }
+    }  # fmt: skip
     return out
+
+
+class PolySteps(Steps):
+    """The polyphonic model inside the one training loop. Data are lists of piano rolls (T, K); each
+    epoch transposes them (up to ``max_transpose`` keys, keeping every note on the keyboard) and
+    batches pieces of similar length. A batch is trained in BPTT chunks of ``bptt`` frames, one
+    optimiser step per chunk; across processes every rank takes as many steps as the rank with the
+    most chunks and each step applies the gradient of all ranks' frames
+    (tunesmith.models.distributed). Validation is the exact NLL per frame; the learning rate halves
+    (down to ``min_lr``) after ``lr_patience`` epochs without a better one."""
+
+    unit = "pieces"
+
+    def __init__(self, model: nn.Module, cfg: TrainConfig) -> None:
+        assert isinstance(model, PolyModel) and isinstance(cfg, PolyTrainConfig)
+        super().__init__(model, cfg)
+        self.poly = model
+        self.pcfg = cfg
+        self.since_lr = 0
+        self.data: list[Roll] = []
+
+    def optimizer_state(self) -> Any:
+        return _compact_optimizer(self.optimizer.state_dict())
+
+    def distribute(self, rank: int, world: int) -> None:  # noqa: ARG002 (the hook's signature)
+        dist_tools.broadcast_parameters(self.model)
+
+    def start_epoch(self, epoch: int, total_epochs: int) -> None:  # noqa: ARG002 (the hook's signature)
+        self.lr = float(self.optimizer.param_groups[0]["lr"])  # the plateau policy's, see judged()
+        self.loss_sum = 0.0
+        self.frames = 0
+
+    def epoch_data(self, data: Any, rng: np.random.Generator) -> list[Roll]:
+        self.data = _augment(data, self.pcfg.max_transpose, rng)
+        return self.data
+
+    def size(self, data: Any) -> int:
+        return len(data)
+
+    def batches(self, n: int, rng: np.random.Generator, rank: int, world: int) -> Sequence[Index]:  # noqa: ARG002 (n: self.data's)
+        return dist_tools.share(list(length_batches(self.data, self.cfg.batch_size, rng)), rank, world)
+
+    def batch(self, data: Any, index: Index) -> dict[str, torch.Tensor]:
+        frames, mask = _to_model(self.poly, *pad_batch([data[i] for i in index]))
+        return {"frames": frames, "mask": mask}
+
+    def step(self, batch: dict[str, torch.Tensor], index: int, world: int) -> float:  # noqa: ARG002 (the hook's signature)
+        """One pass over a padded batch in BPTT chunks; returns its mean NLL per frame."""
+        model, opt, cfg = self.poly, self.optimizer, self.pcfg
+        frames, mask = batch["frames"], batch["mask"]
+        prev = torch.cat([torch.zeros_like(frames[:, :1]), frames[:, :-1]], dim=1)
+        chunk = cfg.bptt if cfg.bptt > 0 else frames.shape[1]
+        starts = []
+        for s in range(0, frames.shape[1], chunk):
+            if float(mask[:, s : s + chunk].sum()) == 0:
+                break  # the rest is padding
+            starts.append(s)
+        steps = len(starts) if world == 1 else dist_tools.global_max(len(starts))
+        state: tuple[torch.Tensor, torch.Tensor] | None = None
+        total = 0.0
+        count = 0.0
+        for k in range(steps):
+            opt.zero_grad(set_to_none=True)
+            n = 0.0
+            if k < len(starts):
+                s = starts[k]
+                m = mask[:, s : s + chunk]
+                n = float(m.sum())
+                x = frames[:, s : s + chunk]
+                ctx, state = model.context_from_previous(prev[:, s : s + chunk], state)
+                state = (state[0].detach(), state[1].detach())
+                loss_sum = frame_nll(model.made(x, ctx), x, m).sum()
+                if world == 1:
+                    (loss_sum / n).backward()
+                else:
+                    loss_sum.backward()  # divided by every rank's frames together in sync_gradients
+                total += float(loss_sum.detach())
+                count += n
+            if world > 1 and dist_tools.sync_gradients(model.parameters(), n) == 0:
+                continue
+            if cfg.grad_clip > 0:
+                nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            opt.step()
+        loss = total / max(1.0, count)
+        real = int(mask.sum())
+        self.loss_sum += loss * real
+        self.frames += real
+        return loss
+
+    def end_epoch(self, val_data: Any, seconds: float, world: int) -> dict[str, float]:  # noqa: ARG002 (the hook's signature)
+        valid, _ = evaluate_nll(self.poly, val_data, self.pcfg.eval_batch_size)
+        return {"train_loss": self.loss_sum / max(1, self.frames), "val_loss": valid, "lr": self.lr,
+                "seconds": seconds}  # fmt: skip
+
+    def judged(self, improved: bool) -> None:
+        self.since_lr = 0 if improved else self.since_lr + 1
+        if self.since_lr >= self.pcfg.lr_patience:
+            self.since_lr = 0
+            for group in self.optimizer.param_groups:
+                group["lr"] = max(self.pcfg.min_lr, group["lr"] * 0.5)
+
+    def describe(self, epoch: int, record: dict[str, float], improved: bool) -> str:
+        return (
+            f"epoch {epoch}: train {record['train_loss']:.4f}, validation {record['val_loss']:.4f} "
+            f"nats/frame, lr {record['lr']:.1e}, {record['seconds']:.0f} s{'  * best' if improved else ''}"
+        )
+
+    def plot(self, history: list[dict[str, float]], path: Path, kind: str) -> None:  # noqa: ARG002 (the hook's signature)
+        plot_history(history, path, "polyphonic model", "NLL (nats per frame)")
+
+
+def train_poly(
+    model: PolyModel,
+    train_seqs: Sequence[Roll],
+    valid_seqs: Sequence[Roll],
+    out: str | Path,
+    cfg: PolyTrainConfig,
+    *,
+    resume: bool = False,
+    data_info: dict[str, Any] | None = None,
+    plot: str | Path | None = None,
+    log: Callable[[str], None] | None = None,
+) -> TrainResult:
+    """Train ``model`` in the one loop, keeping the weights with the best validation NLL at ``out``
+    (with ``resume``, continue from the checkpoint there). Under ``torchrun`` each process trains on
+    its share of every epoch's batches; every rank validates on the whole validation set, so all
+    take the same early-stopping and learning-rate decisions; rank 0 writes the checkpoint."""
+    return fit(
+        model, list(train_seqs), list(valid_seqs), out, kind="poly", architecture="poly", vocab={},
+        config=cfg, steps=PolySteps, resume=resume, data_info=data_info, plot=plot, log=log,
+    )  # fmt: skip
+
+
+@dataclass
+class BenchResult:
+    valid_nll: float
+    test_nll: float
+    test_frames: int
+    train: TrainResult
+    params: int
+    epochs_run: int
+
+
+def bench_nll(
+    data: dict[str, list[Roll]],
+    model: PolyModel,
+    out: str | Path,
+    cfg: PolyTrainConfig,
+    *,
+    resume: bool = False,
+    data_info: dict[str, Any] | None = None,
+    plot: str | Path | None = None,
+    log: Callable[[str], None] | None = None,
+) -> BenchResult:
+    """The benchmark protocol: train on train, keep the best model by valid, score test once with
+    it; the checkpoint ends up holding the selected model with its test numbers (``test_nll``,
+    ``test_frames``, ``epochs_run``)."""
+    result = train_poly(model, data["traindata"], data["validdata"], out, cfg, resume=resume,
+                        data_info=data_info, plot=plot, log=log)  # fmt: skip
+    best, ckpt = load_poly(out)
+    best.to(next(model.parameters()).device)
+    test, frames = evaluate_nll(best, data["testdata"], cfg.eval_batch_size)
+    epochs_run = int(result.history[-1]["epoch"]) if result.history else 0
+    if dist_tools.rank_and_world()[0] == 0:
+        ckpt.update(test_nll=test, test_frames=frames, epochs_run=epochs_run)
+        save_checkpoint(out, ckpt)
+    params = sum(p.numel() for p in model.parameters())
+    return BenchResult(result.best_val, test, frames, result, params, epochs_run)

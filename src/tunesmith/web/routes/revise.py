@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import math
-from pathlib import Path
+import json
 from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from tunesmith.cocreate import Step
+from tunesmith.cocreate.edit import apply_edits, find_track, parse_edits
+from tunesmith.cocreate.revise import TRACKS, parse_bars, role
+from tunesmith.cocreate.versions import version_tree
+from tunesmith.compose.plan import resolve_seed
 from tunesmith.errors import ControlError
+from tunesmith.io import loads
 from tunesmith.store.models import Piece
 from tunesmith.web.context import Context, Ctx, Me
 from tunesmith.web.openapi import errors
+from tunesmith.web.revise_job import piece_data
 from tunesmith.web.schemas import JobCreated, PieceId
-from tunesmith.web.service import KINDS
 from tunesmith.web.settings import ALL_OUTPUTS
 from tunesmith.web.views import visible
 
@@ -35,22 +40,6 @@ class ReviseBody(BaseModel):
     outputs: list[str] | None = None
 
 
-def _piece_data(piece: Piece) -> dict[str, Any]:
-    """The compose/revise JSON of a generated piece, rebuilt from what the store recorded."""
-    controls = piece.controls or {}
-    if piece.source != "generated" or "request" not in controls:
-        raise ControlError("piece", "only pieces tunesmith composed (or revised) can be revised")
-    return {
-        "tunesmith_piece": 1,
-        "request": controls["request"],
-        "model_versions": controls.get("model_versions", {}),
-        "candidate": int(controls.get("rank", 1)) - 1
-        if "revisions" not in controls
-        else controls.get("candidate", 0),
-        "revisions": controls.get("revisions", []),
-    }
-
-
 @router.post(
     "/pieces/{piece_id}/revise",
     response_model=JobCreated,
@@ -60,24 +49,14 @@ def _piece_data(piece: Piece) -> dict[str, Any]:
 def revise_piece(piece_id: PieceId, body: ReviseBody, user: Me, ctx: Ctx) -> JobCreated:
     """Start a revision of a generated piece; poll the status URL. Everything not named is kept
     note for note; the new version is recorded as a child of the piece."""
-    from tunesmith.cocreate import Step
-    from tunesmith.compose.plan import resolve_seed
-
-    outputs = [o.strip().lower() for o in (body.outputs or list(ctx.settings.default_outputs))]
-    bad = [o for o in outputs if o not in ALL_OUTPUTS]
-    if bad or not outputs:
-        raise ControlError(
-            "outputs", f"{', '.join(bad) or 'none'} not allowed; allowed: {', '.join(ALL_OUTPUTS)}"
-        )
-    from tunesmith.cocreate.revise import TRACKS
-
+    outputs = _outputs(body.outputs, ctx)
     if body.track not in TRACKS:
         raise ControlError("track", f"{body.track!r} is not one of {', '.join(TRACKS)}")
     if (body.bars is None) == (body.section is None):
         raise ControlError("bars", "give either bars (like 9-16) or a section label to regenerate")
     with ctx.store.session() as s:
         piece = visible(s.get(Piece, piece_id), user)
-        data, expected = _piece_data(piece), piece.content_hash
+        piece_data(piece)  # checked now so a bad piece is a 4xx here; the worker reads it again
         score = _stored_score(piece)
     _check_span(score, body)
     step = Step(
@@ -89,8 +68,6 @@ def revise_piece(piece_id: PieceId, body: ReviseBody, user: Me, ctx: Ctx) -> Job
         body.chords,
         body.style,
     )
-
-    del data, expected  # checked now so a bad piece is a 4xx here; the worker reads them again
     job = ctx.jobs.submit(user.id, {"piece_id": piece_id, "step": step.to_dict()}, outputs, kind="revise")
     return JobCreated(job_id=job.id, status_url=f"/api/jobs/{job.id}")
 
@@ -98,8 +75,6 @@ def revise_piece(piece_id: PieceId, body: ReviseBody, user: Me, ctx: Ctx) -> Job
 def _check_span(score: Any, body: ReviseBody) -> None:
     """Bars outside the piece, a section or a track it does not have: a 422 now, not a failed job
     later (the job checks again on the replayed version)."""
-    from tunesmith.cocreate.revise import parse_bars, role
-
     bar = score.time_signatures[0].bar_ticks if score.time_signatures else 1920
     if body.bars is not None:
         parse_bars(body.bars, _bars(score, bar))
@@ -116,113 +91,9 @@ def _check_span(score: Any, body: ReviseBody) -> None:
             )
 
 
-def run_revise_job(ctx: Context, job: Any, attempt: int, progress: Any) -> None:
-    """The worker's side of POST /pieces/{id}/revise: the child version's piece and the job's
-    'done' commit together (tunesmith.web.jobs runs it for jobs of kind 'revise')."""
-    from tunesmith.cocreate import Step
-    from tunesmith.store import jobs as job_store
-    from tunesmith.web.jobs import attempt_folder
-
-    parent_id = int(job.request["piece_id"])
-    with ctx.store.session() as s:
-        piece = s.get(Piece, parent_id)
-        if piece is None:
-            raise ControlError("piece", f"piece {parent_id} is gone")
-        data, expected = _piece_data(piece), piece.content_hash
-        parent_audio = ctx.files.stored(piece, "wav") if SPLICE else None
-    step = Step.from_dict(job.request["step"])
-
-    def finish(session: Any, result: dict[str, Any]) -> None:
-        job_store.complete(session, job.id, attempt, [result])
-
-    _revise(ctx, job.owner_id, parent_id, data, expected, step, list(job.outputs),
-            attempt_folder(ctx, job.id, attempt), progress, finish, parent_audio)  # fmt: skip
-
-
-def _revise(  # noqa: PLR0917 (one call site)
-    ctx: Context,
-    owner_id: int,
-    parent_id: int,
-    data: dict[str, Any],
-    expected: str,
-    step: Any,
-    outputs: list[str],
-    out: Path,
-    progress: Any,
-    finish: Any,
-    parent_audio: Path | None = None,
-) -> dict[str, Any]:
-    from tunesmith.cocreate import load_version, revise
-    from tunesmith.errors import InputFileError
-    from tunesmith.feedback.features import FEATURES_VERSION, piece_features
-    from tunesmith.store.models import PieceVersion
-    from tunesmith.store.pieces import add_piece, content_hash
-
-    progress("replaying the piece", 0.05)
-    source = f"piece {parent_id}"
-    parent = load_version(data, source)
-    if content_hash(parent.score) != expected:
-        raise InputFileError(source, "does not regenerate note for note here (made by another tunesmith "
-                             "version or other model checkpoints)")  # fmt: skip
-    progress("regenerating", 0.4)
-    child = revise(parent, step)
-    progress("writing files", 0.6)
-    formats = sorted(set(outputs) | {"mid", "json"})
-    from tunesmith.cocreate.splice import write_version_files
-
-    paths = write_version_files(child, parent, formats, out, ctx.files.settings.soundfont, parent_audio,
-                                f"piece {parent_id}")  # fmt: skip
-    rel = {k: str(Path(p).resolve().relative_to(ctx.files.root)) for k, p in paths.items() if k in KINDS}
-    steps = [s.to_dict() for s in child.steps]
-    controls = {
-        "request": child.request.to_dict(),
-        "model_versions": child.model_versions,
-        "candidate": data.get("candidate", 0),
-        "revisions": steps,
-        "web_files": rel,
-        "parent_id": parent_id,
-    }
-    plan = child.plan
-    tags = sorted(
-        {plan.style.name, plan.key.name, str(plan.meter), f"model:{plan.model}", "generated", "revised"}
-    )
-    values = piece_features(child.score, controls)
-    progress("recording the version", 0.95)
-    with ctx.write_lock, ctx.store.session() as session:
-        piece, created = add_piece(session, child.score, source="generated", tags=tags,
-                                   title=f"{plan.title} (v{len(steps) + 1})", fmt=".mid",
-                                   file_data=paths["mid"].read_bytes(), controls=controls)  # fmt: skip
-        if created:
-            piece.owner_id = owner_id
-            piece.features = {
-                "version": FEATURES_VERSION,
-                "values": {k: (None if math.isnan(v) else v) for k, v in values.items()},
-            }
-            session.flush()
-            session.add(PieceVersion(piece_id=piece.id, parent_id=parent_id, steps=steps))
-        piece_id = piece.id
-        result = {
-            "piece_id": piece_id,
-            "parent_id": parent_id,
-            "revisions": steps,
-            "files": {k: f"/api/pieces/{piece_id}/files/{k}" for k in rel},
-        }
-        finish(session, result)
-    # No progress report after finish: the job is done then, and a heartbeat on a finished job
-    # reads as "taken over", which removed the new version's files.
-    return result
-
-
-SPLICE = True
-"""Re-render only the changed bars into the parent's audio when it can (tunesmith.cocreate.splice);
-the benchmark switches it off for its baseline."""
-
-
 @router.get("/pieces/{piece_id}/versions", responses=errors(401, 404, 422))
 def versions(piece_id: PieceId, user: Me, ctx: Ctx) -> dict[str, Any]:
     """The tree of versions the piece belongs to, from the original: {id, title, steps, children}."""
-    from tunesmith.cocreate.versions import version_tree
-
     with ctx.store.session() as s:
         visible(s.get(Piece, piece_id), user)
         return version_tree(s, piece_id)
@@ -254,8 +125,6 @@ class EditBody(BaseModel):
 
 def _stored_score(piece: Piece) -> Any:
     """The piece's notes as recorded (its MIDI, which keeps every tick and track of the version)."""
-    from tunesmith.io import loads
-
     if not piece.file_data or piece.format != ".mid":
         raise ControlError("piece", "only pieces tunesmith composed (or revised) can be edited")
     return loads(piece.file_data, ".mid", f"piece {piece.id}")[0]
@@ -282,14 +151,11 @@ def edit_piece(piece_id: PieceId, body: EditBody, user: Me, ctx: Ctx) -> JobCrea
     (re-rendered like a revision); poll the status URL. Notes are named by pitch and onset tick as
     GET /pieces/{id}/notes lists them; an edit that names no such note, or goes outside the piece,
     is refused here (422) before any job starts."""
-    from tunesmith.cocreate import Step
-    from tunesmith.cocreate.edit import apply_edits, find_track, parse_edits
-
     outputs = _outputs(body.outputs, ctx)
     edits = parse_edits([e.model_dump(exclude_none=True) for e in body.edits])
     with ctx.store.session() as s:
         piece = visible(s.get(Piece, piece_id), user)
-        _piece_data(piece)
+        piece_data(piece)
         score = _stored_score(piece)
     bar = score.time_signatures[0].bar_ticks if score.time_signatures else 1920
     end = _bars(score, bar) * bar
@@ -312,12 +178,10 @@ def notes(piece_id: PieceId, user: Me, ctx: Ctx) -> dict[str, Any]:
     """The notes of every track of a generated piece, for a piano roll: tracks [{name, role, drum,
     notes: [[pitch, start, duration, velocity]]}], bar and quarter ticks, bars, sections, tempo,
     the parent version's id."""
-    from tunesmith.cocreate.revise import role
-
     with ctx.store.session() as s:
         piece = visible(s.get(Piece, piece_id), user)
         controls = piece.controls or {}
-        _piece_data(piece)
+        piece_data(piece)
         score = _stored_score(piece)
         title, parent = piece.title, controls.get("parent_id")
     bar = score.time_signatures[0].bar_ticks if score.time_signatures else 1920
@@ -349,11 +213,9 @@ def notes(piece_id: PieceId, user: Me, ctx: Ctx) -> dict[str, Any]:
 def piece_json(piece_id: PieceId, user: Me, ctx: Ctx) -> Response:
     """The JSON that regenerates this version note for note (`tunesmith revise PIECE.json`
     replays it): the compose request, model versions, candidate and revision steps."""
-    import json
-
     with ctx.store.session() as s:
         piece = visible(s.get(Piece, piece_id), user)
-        data = _piece_data(piece)
+        data = piece_data(piece)
     return Response(
         json.dumps(data, indent=2),
         media_type="application/json",
