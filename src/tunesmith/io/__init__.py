@@ -6,12 +6,13 @@
                           skipped with a warning on the "tunesmith.io" logger naming tune and line
 
 Every failure is an InputFileError subclass (or OutputError when writing) with a one-line
-message naming the file. Format modules are imported inside the functions so importing
-tunesmith.io stays cheap.
+message naming the file. The format modules import symusic and music21 inside their functions,
+so importing tunesmith.io stays cheap.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from tunesmith.errors import (
@@ -21,8 +22,11 @@ from tunesmith.errors import (
     TunesmithError,
     UnsupportedFormatError,
 )
+from tunesmith.io.abc import parse_abc
+from tunesmith.io.midi import midi_bytes_to_score, write_midi
+from tunesmith.io.musicxml import musicxml_bytes_to_score, write_musicxml
 from tunesmith.limits import DEFAULT_LIMITS, check_score
-from tunesmith.score import Score
+from tunesmith.score import Score, validate
 
 READ_SUFFIXES = (".mid", ".midi", ".musicxml", ".xml", ".mxl", ".abc")
 WRITE_SUFFIXES = (".mid", ".midi", ".musicxml", ".xml", ".mxl")
@@ -74,16 +78,10 @@ def loads(data: bytes, suffix: str, path: str | Path = "<data>") -> list[Score]:
 def _parse(data: bytes, suffix: str, path: str | Path) -> list[Score]:
     try:
         if suffix in (".mid", ".midi"):
-            from tunesmith.io.midi import midi_bytes_to_score
-
             return [midi_bytes_to_score(data, path)]
         if suffix in (".musicxml", ".xml", ".mxl"):
-            from tunesmith.io.musicxml import musicxml_bytes_to_score
-
             return [musicxml_bytes_to_score(data, path, compressed=suffix == ".mxl")]
         if suffix == ".abc":
-            from tunesmith.io.abc import parse_abc
-
             return parse_abc(data.decode("utf-8", errors="replace"), path)
     except TunesmithError:
         raise
@@ -105,10 +103,6 @@ def save(score: Score, path: str | Path) -> int:
     notes the file holds. MIDI holds every note; notation cannot show one pitch struck twice at
     the same written onset in a part, so MusicXML may hold fewer, and says so in a warning on the
     "tunesmith.io" logger."""
-    import logging
-
-    from tunesmith.score import validate
-
     p = Path(path)
     suffix = _suffix(p, WRITE_SUFFIXES, "write")
     problems = validate(score)
@@ -116,11 +110,8 @@ def save(score: Score, path: str | Path) -> int:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise OutputError(f"{p}: cannot write an invalid score: {problems[0]}{more}")
     if suffix in (".mid", ".midi"):
-        from tunesmith.io.midi import write_midi
-
         write_midi(score, p)
         return sum(len(t.notes) for t in score.tracks)
-    from tunesmith.io.musicxml import write_musicxml
 
     written, merged = write_musicxml(score, p)
     if merged:
