@@ -58,6 +58,7 @@ from tunesmith.score import (
     TimeSignature,
     Track,
 )
+from tunesmith.theory.key import Key, key_from_signature
 from tunesmith.theory.melodyline import melody_track, top_line
 from tunesmith.tokens.chords import (
     METERS,
@@ -236,8 +237,6 @@ def encode_melody(
 
 def score_key(score: Score) -> Key:
     """The score's first key signature as a Key (C major when it has none)."""
-    from tunesmith.theory.key import Key, key_from_signature
-
     signature = score.key_at(0)
     return key_from_signature(signature) if signature is not None else Key(0, "major")
 
@@ -348,8 +347,6 @@ def decode(enc: MelodyEncoding) -> list[Note]:
 def decode_score(enc: MelodyEncoding, bpm: float = 120.0, program: int = 0) -> Score:
     """A Score with the melody track, its meter, key, tempo and chord symbols (the original
     symbols when the encoding kept them, else symbols spelled from the chord-class conditions)."""
-    from tunesmith.theory.key import Key
-
     key = Key(enc.tonic, enc.mode)
     numerator, denominator = (int(x) for x in enc.meter.split("/"))
     chords = list(enc.chord_symbols)

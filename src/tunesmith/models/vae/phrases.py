@@ -19,7 +19,9 @@ import numpy as np
 import numpy.typing as npt
 
 from tunesmith.errors import TunesmithError
+from tunesmith.models.rnn.data import is_validation
 from tunesmith.score import ChordSymbol, Note, Score
+from tunesmith.theory.key import Key
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
 
@@ -99,8 +101,6 @@ class BarPiece:
 
 def piece_bars(score: Score, index: int) -> BarPiece | None:
     """The whole bars of a piece from its first bar line (None if it has no usable melody/chords)."""
-    from tunesmith.models.rnn.data import is_validation
-
     enc = mt.encode_score(score)
     if not score.chords or not enc.chords.any() or len(enc) == 0:
         return None
@@ -151,8 +151,6 @@ def notes_to_slots(  # noqa: PLR0917
 ) -> tuple[IntArray, IntArray]:
     """(bars, SLOTS) events and chord classes of ``notes`` (absolute ticks, bar 0 starting at tick 0)
     in a key with tonic ``key_tonic``."""
-    from tunesmith.theory.key import Key
-
     per_bar = ct.STEPS_PER_BAR[meter]
     n_steps = bars * per_bar
     enc = mt.encode_melody(
