@@ -6,9 +6,14 @@ from typing import Any, cast
 
 from fastapi import APIRouter
 
+from tunesmith.compose import request as r
+from tunesmith.compose.plan import make_plan
+from tunesmith.compose.request import ComposeRequest
+from tunesmith.compose.styles import available_styles
 from tunesmith.errors import ControlError, InputFileError, NotFoundError, QuotaError, TunesmithError
 from tunesmith.store.models import Job, User
 from tunesmith.web.context import Context, Ctx, Me
+from tunesmith.web.errors import public
 from tunesmith.web.openapi import errors
 from tunesmith.web.schemas import ComposeBody, Config, JobCreated, JobState, JobStatus
 from tunesmith.web.service import AUDIO_KINDS, primer_file
@@ -20,9 +25,6 @@ router = APIRouter(prefix="/api", tags=["compose"])
 @router.get("/config", response_model=Config)
 def config(ctx: Ctx) -> dict[str, Any]:
     """The choices the page offers: styles, moods, meters, modes, models, ranges, outputs."""
-    from tunesmith.compose import request as r
-    from tunesmith.compose.styles import available_styles
-
     settings = ctx.settings
     return {
         "local_sign_in": settings.local_sign_in,
@@ -50,9 +52,6 @@ def config(ctx: Ctx) -> dict[str, Any]:
 def compose(body: ComposeBody, user: Me, ctx: Ctx) -> JobCreated:
     """Start composing; poll the returned status URL for progress and the result. The job is kept
     in the store and run by a worker from the queue, so it outlives a restart of this server."""
-    from tunesmith.compose.request import ComposeRequest
-    from tunesmith.compose.styles import available_styles
-
     # Only the styles this server offers: a style is a name, never a path to a file.
     styles = available_styles(ctx.settings.extra_styles_path)
     if body.style.strip() not in styles:
@@ -84,8 +83,6 @@ def compose(body: ComposeBody, user: Me, ctx: Ctx) -> JobCreated:
 def _check_audio_length(ctx: Context, request: Any) -> None:
     """Audio is rendered only for pieces up to ``max_render_seconds`` (rendering holds the whole
     mix in memory: ~2 GB for 15 minutes), judged from the plan before any work is queued."""
-    from tunesmith.compose.plan import make_plan
-
     plan = make_plan(request)
     seconds = plan.total_bars * plan.meter.bar_ticks / 480 * 60 / plan.tempo
     longest = ctx.settings.max_render_seconds
@@ -106,8 +103,6 @@ def _check_job_quota(ctx: Context, user: User) -> None:
 
 def _public_error(err: TunesmithError) -> TunesmithError:
     """The same error with every server path cut from its message."""
-    from tunesmith.web.errors import public
-
     if isinstance(err, ControlError):
         return ControlError(err.field, public(err.problem))
     if isinstance(err, InputFileError):
