@@ -5,13 +5,18 @@ Heavy libraries (torch, numpy, scipy, music21) are imported inside the commands 
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from tunesmith.cli.groups import bench_app, train_app
 from tunesmith.errors import ControlError
+from tunesmith.io import load, save
+from tunesmith.paths import data_dir
 
 
 def _epoch_printer(label: str) -> Any:
@@ -26,8 +31,6 @@ class _Bar:
     """A rich progress bar over one epoch's batches; silent when stdout is not a terminal."""
 
     def __init__(self) -> None:
-        import sys
-
         self.bar: Any = None
         self.task: Any = None
         self.enabled = sys.stdout.isatty()
@@ -36,8 +39,6 @@ class _Bar:
         if not self.enabled:
             return
         if self.bar is None:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
             self.bar = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(),
                                 TextColumn("nll {task.fields[loss]:.3f}"), TimeRemainingColumn(),
                                 transient=True)
@@ -89,7 +90,6 @@ def bench_nll_command(
         _check_positive(name, value)
     if eval_only and not checkpoint:
         raise ControlError("--eval-only", "needs --checkpoint FILE")
-    import time
 
     import torch
 
@@ -174,7 +174,6 @@ def train_poly_command(
     from tunesmith.models.poly.poly import PolyModel
     from tunesmith.models.poly.train import PolyTrainConfig, resume_state, train
     from tunesmith.models.train import plot_history
-    from tunesmith.paths import data_dir
 
     torch.set_num_threads(threads)
     target = out or data_dir() / "checkpoints" / "harmonizer.pt"
@@ -218,7 +217,6 @@ def harmonize_command(
                                         "chord habits (default); model: the neural sampler.")] = "search",
 ) -> None:
     """Keep the melody as the soprano and write alto, tenor and bass (four-part voice-leading)."""
-    from tunesmith.io import load, save
     from tunesmith.models.poly.harmonize import harmonize
 
     scores = load(melody)

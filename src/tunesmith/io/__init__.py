@@ -6,8 +6,8 @@
                           skipped with a warning on the "tunesmith.io" logger naming tune and line
 
 Every failure is an InputFileError subclass (or OutputError when writing) with a one-line
-message naming the file. The format modules import symusic and music21 inside their functions,
-so importing tunesmith.io stays cheap.
+message naming the file. The format modules (~0.1 s to import, then symusic or music21 when they
+run) are imported inside the functions, so `import tunesmith` and `tunesmith --help` stay quick.
 """
 
 from __future__ import annotations
@@ -22,9 +22,6 @@ from tunesmith.errors import (
     TunesmithError,
     UnsupportedFormatError,
 )
-from tunesmith.io.abc import parse_abc
-from tunesmith.io.midi import midi_bytes_to_score, write_midi
-from tunesmith.io.musicxml import musicxml_bytes_to_score, write_musicxml
 from tunesmith.limits import DEFAULT_LIMITS, check_score
 from tunesmith.score import Score, validate
 
@@ -78,10 +75,16 @@ def loads(data: bytes, suffix: str, path: str | Path = "<data>") -> list[Score]:
 def _parse(data: bytes, suffix: str, path: str | Path) -> list[Score]:
     try:
         if suffix in (".mid", ".midi"):
+            from tunesmith.io.midi import midi_bytes_to_score
+
             return [midi_bytes_to_score(data, path)]
         if suffix in (".musicxml", ".xml", ".mxl"):
+            from tunesmith.io.musicxml import musicxml_bytes_to_score
+
             return [musicxml_bytes_to_score(data, path, compressed=suffix == ".mxl")]
         if suffix == ".abc":
+            from tunesmith.io.abc import parse_abc
+
             return parse_abc(data.decode("utf-8", errors="replace"), path)
     except TunesmithError:
         raise
@@ -110,8 +113,11 @@ def save(score: Score, path: str | Path) -> int:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise OutputError(f"{p}: cannot write an invalid score: {problems[0]}{more}")
     if suffix in (".mid", ".midi"):
+        from tunesmith.io.midi import write_midi
+
         write_midi(score, p)
         return sum(len(t.notes) for t in score.tracks)
+    from tunesmith.io.musicxml import write_musicxml
 
     written, merged = write_musicxml(score, p)
     if merged:
