@@ -187,12 +187,14 @@ PROVOKERS.update(ORIGINALITY)
 def _store_search_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Similar-work checks search the store only here: the corpus index takes tens of seconds."""
     from tunesmith.errors import NotFoundError
+    from tunesmith.compose import engines
     from tunesmith.evaluate import similarity
 
     def missing() -> None:
         raise NotFoundError("no corpus index in this test")
 
     monkeypatch.setattr(similarity, "corpus_melody_index", missing)
+    monkeypatch.setattr(engines, "corpus_melody_index", missing)
 
 
 def _check_body(schema: dict[str, Any], documented: dict[str, Any], response: Response) -> None:

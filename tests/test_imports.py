@@ -1,0 +1,194 @@
+"""Imports sit at the top of their module. An import may wait inside a function only when it is
+(a) a heavy third-party library in HEAVY, which whoever imports the module (the CLI, the web app, the
+Python API) should not pay for until the function runs; or (b) a tunesmith module that pulls one of
+them at import time, imported from a module on the CLI's start-up path (`tunesmith --help` < 1 s);
+or (c) named in LAZY_EXCEPTIONS with its reason. The start-up path itself must stay free of HEAVY."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "tunesmith"
+
+# Third-party libraries too slow to import on the way to `tunesmith --help` (import times measured with
+# `python -X importtime`, a quiet machine, niced).
+HEAVY: dict[str, str] = {
+    "torch": "the models; ~1.5 s to import",
+    "numpy": "every numeric module; ~0.1 s, and it drags in the rest of the scientific stack",
+    "scipy": "signal processing and statistics; ~0.3 s on top of numpy",
+    "matplotlib": "training and evaluation plots; ~0.4 s",
+    "music21": "MusicXML, ABC and analysis; ~1 s",
+    "symusic": "fast MIDI parsing (a compiled extension)",
+    "pedalboard": "audio effects and mastering (a compiled extension)",
+    "pyloudnorm": "loudness measurement; pulls scipy",
+    "fluidsynth": "the synthesiser; loads libfluidsynth",
+    "sqlalchemy": "the store; ~0.2 s",
+    "fastapi": "the web app; ~0.5 s with pydantic and starlette",
+    "starlette": "the web app's ASGI layer",
+    "uvicorn": "the web server",
+    "pydantic": "the web schemas",
+    "huey": "the job queue",
+    "redis": "the optional redis job queue (extra)",
+    "psycopg": "the optional PostgreSQL driver (extra)",
+    "argon2": "password hashing (a compiled extension), only the web app signs users in",
+    "verovio": "score engraving (a compiled extension)",
+    "PIL": "images (pulled by matplotlib)",
+    "sklearn": "not a dependency; named so it can never slip onto the start-up path",
+}
+
+# Imports allowed inside a function for another reason: (module, imported module) -> why.
+_FORMAT = "a format module: ~0.1 s of pure Python that `import tunesmith` and --help do not need"
+LAZY_EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("tunesmith.io", "tunesmith.io.abc"): _FORMAT,
+    ("tunesmith.io", "tunesmith.io.midi"): _FORMAT,
+    ("tunesmith.io", "tunesmith.io.musicxml"): _FORMAT,
+}
+
+# Files another branch edits this session: checked again once both branches are merged (the lead
+# removes this set then).
+UNTIL_POLY_BRANCH_MERGES: set[str] = {
+    "models/train.py",
+    "models/checkpoint.py",
+    "web/jobs.py",
+    "web/context.py",
+    "web/routes/revise.py",
+    "io/musicxml_writer.py",
+}
+
+
+def _skipped(path: Path) -> bool:
+    rel = path.relative_to(PACKAGE).as_posix()
+    return rel in UNTIL_POLY_BRANCH_MERGES or rel.startswith("models/poly/")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES: dict[str, Path] = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
+    """The modules an import statement runs: for `from a import b`, a.b when b is a submodule."""
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names]
+    if node.level or not node.module:
+        return []
+    subs = [f"{node.module}.{a.name}" for a in node.names if f"{node.module}.{a.name}" in MODULES]
+    return [node.module, *subs]
+
+
+def _statements(path: Path) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
+    """Every import that runs (TYPE_CHECKING blocks left out), and whether it is inside a function."""
+
+    def walk(node: ast.AST, in_function: bool) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                yield from walk(ast.Module(body=child.orelse, type_ignores=[]), in_function)
+            elif isinstance(child, ast.Import | ast.ImportFrom):
+                yield child, in_function
+            else:
+                inside = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+                yield from walk(child, inside)
+
+    yield from walk(ast.parse(path.read_text(encoding="utf-8")), False)
+
+
+def _loaded_modules(name: str) -> list[str]:
+    """`import a.b.c` runs a, a.b and a.b.c."""
+    parts = name.split(".")
+    return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _direct(module: str, cache: dict[str, set[str]] = {}) -> set[str]:  # noqa: B006 (a cache)
+    """What the top of `module` imports: tunesmith modules and third-party top-level packages."""
+    if module not in cache:
+        out: set[str] = set()
+        for node, in_function in _statements(MODULES[module]):
+            if not in_function:
+                for name in _imported(node):
+                    for loaded in _loaded_modules(name):
+                        if loaded in MODULES:
+                            out.add(loaded)
+                        elif not loaded.startswith("tunesmith"):
+                            out.add(loaded.split(".")[0])
+        cache[module] = out
+    return cache[module]
+
+
+def _pulls(module: str) -> set[str]:
+    """Everything importing `module` runs, directly or not (its packages' __init__ included)."""
+    out = set(_loaded_modules(module)[:-1])
+    todo = [*out, module]
+    while todo:
+        for name in _direct(todo.pop()):
+            if name not in out:
+                out.add(name)
+                if name in MODULES:
+                    todo.append(name)
+    return out
+
+
+def _command_modules() -> list[str]:
+    """The subcommand modules cli/main.py imports on every run (its COMMAND_MODULES)."""
+    tree = ast.parse(MODULES["tunesmith.cli.main"].read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "COMMAND_MODULES":
+            return list(ast.literal_eval(node.value))
+    raise AssertionError("cli/main.py has no COMMAND_MODULES")
+
+
+def _startup_path() -> set[str]:
+    """What `tunesmith --help` and `import tunesmith` import."""
+    entries = ["tunesmith", "tunesmith.__main__", "tunesmith.cli.main", *_command_modules()]
+    out = set(entries)
+    for entry in entries:
+        out |= _pulls(entry)
+    return out
+
+
+def test_the_startup_path_imports_nothing_heavy() -> None:
+    heavy = sorted(_startup_path() & set(HEAVY))
+    assert not heavy, f"`tunesmith --help` would import {heavy}: import them in the functions using them"
+
+
+def misplaced(module: str, startup: set[str]) -> list[ast.Import | ast.ImportFrom]:
+    """The imports inside `module`'s functions that belong at its top."""
+    out = []
+    for node, in_function in _statements(MODULES[module]):
+        imported = _imported(node)
+        if not in_function or not imported:
+            continue
+        if len(imported) > 1:
+            imported = imported[1:]  # `from package import submodule`: judged by the submodules
+        for name in imported:
+            if name.split(".")[0] in HEAVY or (module, name) in LAZY_EXCEPTIONS:
+                continue
+            if name in MODULES and module in startup and set(HEAVY) & _pulls(name):
+                continue  # keeps a heavy library off the start-up path
+            out.append(node)
+            break
+    return out
+
+
+def test_imports_inside_functions_are_only_the_allowed_ones() -> None:
+    startup = _startup_path()
+    wrong = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno} {ast.unparse(node)}"
+        for module, path in MODULES.items()
+        if not _skipped(path)
+        for node in misplaced(module, startup)
+    ]
+    assert not wrong, "move these imports to the top of their module:\n" + "\n".join(wrong)
+
+
+def test_the_allowed_lists_are_current() -> None:
+    for module, imported in LAZY_EXCEPTIONS:
+        assert module in MODULES, module
+        found = {n for node, inner in _statements(MODULES[module]) if inner for n in _imported(node)}
+        assert imported in found, f"{module} no longer imports {imported} inside a function"
+    for rel in UNTIL_POLY_BRANCH_MERGES:
+        assert (PACKAGE / rel).exists(), rel
