@@ -186,8 +186,8 @@ PROVOKERS.update(ORIGINALITY)
 @pytest.fixture(autouse=True)
 def _store_search_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Similar-work checks search the store only here: the corpus index takes tens of seconds."""
-    from tunesmith.errors import NotFoundError
     from tunesmith.compose import engines
+    from tunesmith.errors import NotFoundError
     from tunesmith.evaluate import similarity
 
     def missing() -> None:
