@@ -81,11 +81,6 @@ def from_slots(slots: IntArray, meter: str) -> IntArray:
     return np.asarray(slots)[:, :per_bar].reshape(-1)
 
 
-def slot_mask(meter: str) -> npt.NDArray[np.bool_]:
-    """(SLOTS,) True on the slots a bar of ``meter`` uses."""
-    return np.arange(SLOTS) < ct.STEPS_PER_BAR[meter]
-
-
 @dataclass
 class BarPiece:
     """One piece as whole bars: events and chord classes per slot, plus its meter and mode ids."""
@@ -139,11 +134,6 @@ def corpus_bar_pieces(scores: Iterable[Score]) -> tuple[list[BarPiece], dict[str
 
 def bar_onsets(events: IntArray) -> int:
     return int((np.asarray(events) >= mt.NOTE_BASE).sum())
-
-
-def phrase_pitches(events: IntArray) -> IntArray:
-    e = np.asarray(events).reshape(-1)
-    return e[e >= mt.NOTE_BASE] - mt.NOTE_BASE + mt.PITCH_LO
 
 
 def notes_to_slots(  # noqa: PLR0917
