@@ -6,7 +6,7 @@ Heavy libraries (torch, numpy, music21) are imported inside the commands so `--h
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -18,9 +18,6 @@ from tunesmith.theory.chord import parse_chord
 from tunesmith.theory.key import Key
 from tunesmith.theory.keydetect import detect_key
 from tunesmith.theory.melodyline import melody_track, top_line
-
-if TYPE_CHECKING:
-    from tunesmith.score import ChordSymbol, Score
 
 
 def _rnn_melody(progression: list[tuple[str, int]], key: Any, meter: str, bars: int, style: str,

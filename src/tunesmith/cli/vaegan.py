@@ -20,7 +20,7 @@ from tunesmith.theory.keydetect import detect_key
 from tunesmith.theory.melodyline import melody_track, top_line
 
 if TYPE_CHECKING:
-    from tunesmith.score import Note, Score
+    from tunesmith.score import Score
     from tunesmith.theory.key import Key
 
 CheckpointOpt = Annotated[

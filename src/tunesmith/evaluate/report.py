@@ -56,8 +56,6 @@ class LoadedScores:
     failures: list[tuple[str, str]] = field(default_factory=list)
 
 
-
-
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files named, plus the music files (by suffix) found recursively in folders named, in order.
     Raises InputFileError for a path that does not exist."""

@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from tunesmith.store.db import Store
-    from tunesmith.store.models import RegistryEntry
 
 SCHEMA = "tunesmith-certificate/1"
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg")

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     import numpy as np
 
     from tunesmith.render.synth import Stem
-    from tunesmith.score import Track
 
 ROLES = ("melody", "counter", "bass", "drums", "chords", "pad", "other")
 

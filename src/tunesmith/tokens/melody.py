@@ -43,7 +43,6 @@ the next one starts).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -68,9 +67,6 @@ from tunesmith.tokens.chords import (
     class_figure,
     classes_per_step,
 )
-
-if TYPE_CHECKING:
-    from tunesmith.theory.key import Key
 
 PAD, BOS, HOLD, REST = 0, 1, 2, 3
 NOTE_BASE = 4
