@@ -1,8 +1,9 @@
 """Imports sit at the top of their module. An import may wait inside a function only when it is
 (a) a heavy third-party library in HEAVY, which whoever imports the module (the CLI, the web app, the
 Python API) should not pay for until the function runs; or (b) a tunesmith module that pulls one of
-them at import time, imported from a module on the CLI's start-up path (`tunesmith --help` < 1 s);
-or (c) named in LAZY_EXCEPTIONS with its reason. The start-up path itself must stay free of HEAVY."""
+them at import time, imported from a module on one of the LIGHT_PATHS (`tunesmith --help` < 1 s, the
+web app's start-up, composing with rules only) that may not hold it; or (c) named in LAZY_EXCEPTIONS
+with its reason. Each light path itself must hold no HEAVY library beyond those it names."""
 
 from __future__ import annotations
 
@@ -141,21 +142,45 @@ def _command_modules() -> list[str]:
     raise AssertionError("cli/main.py has no COMMAND_MODULES")
 
 
-def _startup_path() -> set[str]:
-    """What `tunesmith --help` and `import tunesmith` import."""
-    entries = ["tunesmith", "tunesmith.__main__", "tunesmith.cli.main", *_command_modules()]
-    out = set(entries)
-    for entry in entries:
-        out |= _pulls(entry)
+# Paths that must stay light: what they import (entry modules and everything those pull at import time)
+# may hold only the HEAVY libraries named beside them.
+_WEB_STACK = {"fastapi", "starlette", "pydantic", "sqlalchemy"}
+LIGHT_PATHS: dict[str, tuple[tuple[str, ...], set[str]]] = {
+    "`tunesmith --help` (< 1 s) and `import tunesmith`": (
+        ("tunesmith", "tunesmith.__main__", "tunesmith.cli.main"), set()),
+    "the web app's start-up: torch and the rest load with the first job that needs them": (
+        ("tunesmith.web.app",), _WEB_STACK),
+    "composing with rules only: torch loads when a model runs": (
+        ("tunesmith.compose.api", "tunesmith.render.piece"), {"numpy"}),
+}
+
+
+def _entries(entries: tuple[str, ...]) -> list[str]:
+    # cli/main.py imports its subcommand modules by name on every run
+    return [*entries, *(_command_modules() if "tunesmith.cli.main" in entries else [])]
+
+
+def _light_paths() -> list[tuple[str, set[str], set[str]]]:
+    """(name, modules it imports, HEAVY libraries it may import) of each light path."""
+    out = []
+    for name, (entries, allowed) in LIGHT_PATHS.items():
+        modules = set(_entries(entries))
+        for entry in _entries(entries):
+            modules |= _pulls(entry)
+        out.append((name, modules, allowed))
     return out
 
 
-def test_the_startup_path_imports_nothing_heavy() -> None:
-    heavy = sorted(_startup_path() & set(HEAVY))
-    assert not heavy, f"`tunesmith --help` would import {heavy}: import them in the functions using them"
+def test_the_light_paths_import_nothing_heavy() -> None:
+    wrong = [
+        f"{name} would import {sorted(modules & set(HEAVY) - allowed)}"
+        for name, modules, allowed in _light_paths()
+        if modules & set(HEAVY) - allowed
+    ]
+    assert not wrong, "\n".join(wrong) + "\nimport them in the functions that use them"
 
 
-def misplaced(module: str, startup: set[str]) -> list[ast.Import | ast.ImportFrom]:
+def misplaced(module: str, paths: list[tuple[str, set[str], set[str]]]) -> list[ast.Import | ast.ImportFrom]:
     """The imports inside `module`'s functions that belong at its top."""
     out = []
     for node, in_function in _statements(MODULES[module]):
@@ -167,20 +192,22 @@ def misplaced(module: str, startup: set[str]) -> list[ast.Import | ast.ImportFro
         for name in imported:
             if name.split(".")[0] in HEAVY or (module, name) in LAZY_EXCEPTIONS:
                 continue
-            if name in MODULES and module in startup and set(HEAVY) & _pulls(name):
-                continue  # keeps a heavy library off the start-up path
+            if name in MODULES and any(
+                module in modules and (_pulls(name) & set(HEAVY)) - allowed for _, modules, allowed in paths
+            ):
+                continue  # keeps a heavy library off a light path
             out.append(node)
             break
     return out
 
 
 def test_imports_inside_functions_are_only_the_allowed_ones() -> None:
-    startup = _startup_path()
+    paths = _light_paths()
     wrong = [
         f"{path.relative_to(PACKAGE)}:{node.lineno} {ast.unparse(node)}"
         for module, path in MODULES.items()
         if not _skipped(path)
-        for node in misplaced(module, startup)
+        for node in misplaced(module, paths)
     ]
     assert not wrong, "move these imports to the top of their module:\n" + "\n".join(wrong)
 

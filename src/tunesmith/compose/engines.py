@@ -21,9 +21,6 @@ import tunesmith
 from tunesmith.evaluate.originality import corpus_index, longest_copied_run
 from tunesmith.evaluate.similarity import corpus_melody_index, melody_from_notes, search
 from tunesmith.models import chorale
-from tunesmith.models.gan import api as gan_api
-from tunesmith.models.rnn import api
-from tunesmith.models.vae import api as vae_api
 from tunesmith.score import Note, Score, TimeSignature
 from tunesmith.theory.voicing import voice_chord
 
@@ -40,19 +37,27 @@ if TYPE_CHECKING:
 
 def rnn_available() -> bool:
     """Whether the RNN melody model's checkpoint is installed."""
+    from tunesmith.models.rnn import api
+
     return Path(api.MELODY_CHECKPOINT).is_file()
 
 
 def chords_available() -> bool:
     """Whether the chord-progression model's checkpoint is installed."""
+    from tunesmith.models.rnn import api
+
     return Path(api.CHORD_CHECKPOINT).is_file()
 
 
 def family_available(name: str) -> bool:
     """Whether the VAE or GAN model's checkpoint is installed."""
     if name == "vae":
+        from tunesmith.models.vae import api as vae_api
+
         return vae_api.available()
     if name == "gan":
+        from tunesmith.models.gan import api as gan_api
+
         return gan_api.available()
     return False
 
@@ -77,6 +82,8 @@ def model_versions(model: str, *, learned_chords: bool) -> dict[str, str]:
     the melody generator; ``learned_chords`` whether the chords came from the chord model)."""
     out = {"tunesmith": tunesmith.__version__, "generator": model}
     if model != "rules":
+        from tunesmith.models.rnn import api
+
         if model == "rnn" and rnn_available():
             out["melody"] = checkpoint_version(api.current_melody_checkpoint())
         if learned_chords and chords_available():
@@ -101,6 +108,7 @@ def generate_chords(
     """[(chord figure, ticks)] for ``bars`` bars from the chord model, or None when unavailable."""
     if not chords_available():
         return None
+    from tunesmith.models.rnn import api
 
     events = api.generate_chords(
         style=style,
@@ -137,6 +145,7 @@ def generate_melody(
     [(figure, ticks)], or None when the model is not installed."""
     if not rnn_available():
         return None
+    from tunesmith.models.rnn import api
 
     result = api.generate_melody(
         chords, key, meter, bars, style, temperature=temperature, top_p=0.92, seed=seed, primer=primer,
@@ -152,6 +161,7 @@ def vary_notes(
     or varied nothing."""
     if not family_available("vae"):
         return None
+    from tunesmith.models.vae import api as vae_api
 
     varied = vae_api.vary_notes(notes, key=key, meter=meter, amount=0.1, seed=seed, chords=chords,
                             phrase_bars=phrase_bars)  # fmt: skip
@@ -162,6 +172,7 @@ def critic_score(score: Score) -> float | None:
     """The GAN critic's judgement of a piece (higher = more like the corpus), None when absent."""
     if not family_available("gan"):
         return None
+    from tunesmith.models.gan import api as gan_api
 
     return float(gan_api.score(score))
 

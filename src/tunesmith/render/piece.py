@@ -29,9 +29,6 @@ from tunesmith.io import save
 from tunesmith.render.export import render_audio, render_score, write_pianoroll
 from tunesmith.render.mix import MixPlan, default_mix_plan
 from tunesmith.score import TICKS_PER_QUARTER, Note, Score, Track
-from tunesmith.store import open_store
-from tunesmith.store.models import Fingerprint
-from tunesmith.store.pieces import add_piece
 
 ALL_FORMATS = ("wav", "flac", "mp3", "mid", "musicxml", "png", "json")
 DEFAULT_FORMATS = ("wav", "mid", "musicxml", "png", "json")
@@ -215,6 +212,10 @@ def _report_dict(result: Any) -> dict[str, Any]:
 
 def _record(composition: Composition, paths: dict[str, Path]) -> None:
     """Record the piece in the store with its controls, model versions and tags."""
+    from tunesmith.store import open_store
+    from tunesmith.store.models import Fingerprint
+    from tunesmith.store.pieces import add_piece
+
     plan = composition.plan
     tags = [
         plan.style.name,

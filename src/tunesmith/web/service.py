@@ -16,15 +16,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tunesmith.compose.api import compose
 from tunesmith.errors import ControlError, InputFileError, LimitError, NotFoundError, OutputError
-from tunesmith.feedback.features import FEATURES_VERSION, corpus_score, piece_features
 from tunesmith.fileutil import write_bytes_atomic
 from tunesmith.io import loads, save
 from tunesmith.limits import check_score
-from tunesmith.originality.registry import register_composition
 from tunesmith.render.export import render_score, write_pianoroll
-from tunesmith.render.piece import write_files
 from tunesmith.store.db import Store
 from tunesmith.store.models import Piece
 from tunesmith.store.pieces import add_piece
@@ -151,6 +147,8 @@ def make_piece_file(
     if source.file_data and source.format:
         score = loads(source.file_data, source.format, f"piece {source.piece_id}")[0]
     elif source.corpus_ref:
+        from tunesmith.feedback.features import corpus_score
+
         found = corpus_score(source.corpus_ref)
         if found is None:
             raise NotFoundError(f"piece {source.piece_id} has no music that can be read")
@@ -226,6 +224,11 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
 
     A piece composed from ``primer_piece`` (one of the owner's private uploads) holds the primer's
     notes, so it is private like the upload; its controls name the primer by id, not by file."""
+    from tunesmith.compose.api import compose
+    from tunesmith.feedback.features import FEATURES_VERSION, piece_features
+    from tunesmith.originality.registry import register_composition
+    from tunesmith.render.piece import write_files
+
     composition = compose(request, lambda s, f: progress(s, 0.3 * f), preference)
     formats = sorted(set(outputs) | {"mid", "json"})
     ready = []

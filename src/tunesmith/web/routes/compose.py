@@ -7,7 +7,6 @@ from typing import Any, cast
 from fastapi import APIRouter
 
 from tunesmith.compose import request as r
-from tunesmith.compose.plan import make_plan
 from tunesmith.compose.request import ComposeRequest
 from tunesmith.compose.styles import available_styles
 from tunesmith.errors import ControlError, InputFileError, NotFoundError, QuotaError, TunesmithError
@@ -83,6 +82,8 @@ def compose(body: ComposeBody, user: Me, ctx: Ctx) -> JobCreated:
 def _check_audio_length(ctx: Context, request: Any) -> None:
     """Audio is rendered only for pieces up to ``max_render_seconds`` (rendering holds the whole
     mix in memory: ~2 GB for 15 minutes), judged from the plan before any work is queued."""
+    from tunesmith.compose.plan import make_plan
+
     plan = make_plan(request)
     seconds = plan.total_bars * plan.meter.bar_ticks / 480 * 60 / plan.tempo
     longest = ctx.settings.max_render_seconds

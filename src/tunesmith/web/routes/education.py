@@ -15,10 +15,7 @@ from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from tunesmith.education.exercises import make_exercise, read_manifest, write_exercise
-from tunesmith.education.grading import grade
 from tunesmith.education.levels import LEVELS
-from tunesmith.education.progress import next_level, record, summary
 from tunesmith.errors import ControlError, NotFoundError
 from tunesmith.fileutil import write_text_atomic
 from tunesmith.store.models import User
@@ -76,6 +73,9 @@ def _public(manifest: dict[str, Any], answered: bool) -> dict[str, Any]:
 @router.post("/exercises", status_code=201, responses=errors(401, 422))
 def new_exercise(body: ExerciseBody, user: Me, ctx: Ctx) -> dict[str, Any]:
     """Make an exercise (with audio) at the given level, or at the level your results reach."""
+    from tunesmith.education.exercises import make_exercise, write_exercise
+    from tunesmith.education.progress import next_level
+
     level = body.level
     if level is None:
         with ctx.store.session() as s:
@@ -135,6 +135,10 @@ async def answer(
 
 
 def _grade(ctx: Context, user: User, exercise_id: str, data: bytes, name: str) -> dict[str, Any]:
+    from tunesmith.education.exercises import read_manifest
+    from tunesmith.education.grading import grade
+    from tunesmith.education.progress import next_level, record
+
     folder = _folder(ctx, user, exercise_id)
     manifest = read_manifest(folder)
     result = grade(manifest, data, name)
@@ -148,5 +152,7 @@ def _grade(ctx: Context, user: User, exercise_id: str, data: bytes, name: str) -
 @router.get("/progress", responses=errors(401))
 def progress(user: Me, ctx: Ctx) -> dict[str, Any]:
     """Your results per kind of exercise and the level each goes on at."""
+    from tunesmith.education.progress import summary
+
     with ctx.store.session() as s:
         return {"levels": list(LEVELS), "kinds": summary(s, user.id)}

@@ -11,9 +11,6 @@ from fastapi import APIRouter, File, HTTPException, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from tunesmith.errors import UnsupportedFormatError
-from tunesmith.originality.identify import identify_file
-from tunesmith.originality.registry import certificate, check_certificate, verify_log
-from tunesmith.originality.works import check_score
 from tunesmith.store.models import Piece
 from tunesmith.web.context import Context, Ctx, Me
 from tunesmith.web.openapi import errors
@@ -44,6 +41,8 @@ async def check_upload(
 
 
 def _check(ctx: Context, data: bytes, top: int) -> dict[str, Any]:
+    from tunesmith.originality.works import check_score
+
     settings = ctx.settings  # read in a killable child, within the upload limits, as uploads are
     _, scores = run_limited(
         parse_upload,
@@ -66,6 +65,8 @@ async def identify_upload(_user: Me, ctx: Ctx, file: Annotated[UploadFile, File(
 
 
 def _identify(ctx: Context, data: bytes, suffix: str) -> dict[str, Any]:
+    from tunesmith.originality.identify import identify_file
+
     allowed = (".wav", ".flac", ".mp3", ".ogg")
     if suffix not in allowed:
         raise UnsupportedFormatError(
@@ -80,6 +81,8 @@ def _identify(ctx: Context, data: bytes, suffix: str) -> dict[str, Any]:
 @router.get("/certificate/{piece_id}", responses=errors(401, 404, 422))
 def piece_certificate(piece_id: PieceId, user: Me, ctx: Ctx) -> dict[str, Any]:
     """A generated work's registry certificate, with the proof of its place in the log."""
+    from tunesmith.originality.registry import certificate, check_certificate
+
     with ctx.store.session() as s:
         visible(s.get(Piece, piece_id), user)
         cert = certificate(s, piece_id=piece_id)
@@ -90,5 +93,7 @@ def piece_certificate(piece_id: PieceId, user: Me, ctx: Ctx) -> dict[str, Any]:
 @router.get("/registry", responses=errors(401))
 def registry_state(_user: Me, ctx: Ctx) -> dict[str, Any]:
     """Whether the registry log is intact, and its current tree head."""
+    from tunesmith.originality.registry import verify_log
+
     with ctx.store.session() as s:
         return verify_log(s)

@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field
 from tunesmith.compose.styles import available_styles
 from tunesmith.errors import ControlError, NotFoundError
 from tunesmith.store.models import Piece
-from tunesmith.therapy.session import DISCLAIMER
 from tunesmith.therapy.trajectory import PRESETS, STATES, trajectory
 from tunesmith.web.context import Ctx, Me
 from tunesmith.web.openapi import errors
@@ -45,6 +44,8 @@ class SessionBody(BaseModel):
 @router.get("/sessions/options")
 def options() -> dict[str, Any]:
     """Presets, named states and the disclaimer the page shows."""
+    from tunesmith.therapy.session import DISCLAIMER
+
     return {
         "presets": {k: {"waypoints": list(v[0]), "styles": list(v[1])} for k, v in PRESETS.items()},
         "states": {k: list(v) for k, v in STATES.items()},
