@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tunesmith.io import load as _load
+from tunesmith.io import save as _save
+
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
@@ -18,15 +21,11 @@ if TYPE_CHECKING:
 
 def load(path: str | Path) -> list[Score]:
     """Read a MIDI, MusicXML or ABC file into Scores (an ABC file may hold many tunes)."""
-    from tunesmith.io import load as _load
-
     return _load(path)
 
 
 def save(score: Score, path: str | Path) -> None:
     """Write ``score`` to ``path`` in the format its suffix names."""
-    from tunesmith.io import save as _save
-
     _save(score, path)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from platformdirs import user_data_dir
+
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 """Files shipped inside the package: checkpoints, styles, the bundled corpora and their cache."""
 
@@ -12,12 +14,7 @@ PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 def data_dir() -> Path:
     """The user's data dir: $TUNESMITH_HOME, else the platform's user data dir."""
     env = os.environ.get("TUNESMITH_HOME")
-    if env:
-        path = Path(env).expanduser()
-    else:
-        from platformdirs import user_data_dir
-
-        path = Path(user_data_dir("tunesmith", appauthor=False))
+    path = Path(env).expanduser() if env else Path(user_data_dir("tunesmith", appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -67,14 +67,15 @@ def test_evaluate_folder_prints_table_and_writes_report(
 def test_evaluate_against_corpus_adds_reference_and_originality(
     app: typer.Typer, folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tunesmith.corpus as corpus_pkg
+    from tunesmith.evaluate import originality, report
 
     def tiny_corpus(names: list[str] | None = None) -> list[Score]:
         assert names == ["tiny"]
         return [tune(TRAINING_TUNE, "training tune"), tune([72, 71, 69, 67, 65, 64, 62, 60], "descent")]
 
     monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(corpus_pkg, "load_corpus", tiny_corpus, raising=False)
+    monkeypatch.setattr(originality, "load_corpus", tiny_corpus)
+    monkeypatch.setattr(report, "load_corpus", tiny_corpus)
     out = tmp_path / "report"
     result = CliRunner().invoke(app, ["evaluate", str(folder), "--against", "tiny", "-o", str(out)])
     assert result.exit_code == 0, result.output

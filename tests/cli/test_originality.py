@@ -26,6 +26,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         raise NotFoundError("no corpus in this test")
 
     monkeypatch.setattr(similarity, "corpus_melody_index", no_corpus)
+    monkeypatch.setattr(engines, "corpus_melody_index", no_corpus)
     monkeypatch.setattr(engines, "_originality_index", lambda: None)
     monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
     url = f"sqlite:///{tmp_path / 'o.db'}"

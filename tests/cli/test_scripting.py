@@ -59,12 +59,12 @@ def test_exit_codes_tell_usage_from_input_from_internal_errors(
     code, _, err = _run(["info", str(DATA / "truncated.mid")], capsys)
     assert code == 1 and err.startswith("error: ") and "truncated.mid" in err
 
-    import tunesmith.io
+    import tunesmith.cli.files
 
     def broken(path: object) -> None:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(tunesmith.io, "load", broken)
+    monkeypatch.setattr(tunesmith.cli.files, "load", broken)
     code, _, err = _run(["info", str(DATA / "melody_chords.mid")], capsys)
     assert code == 3 and err.startswith("internal error: ZeroDivisionError: a bug")
     assert "Traceback" not in err

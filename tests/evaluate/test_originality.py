@@ -184,7 +184,6 @@ def test_save_and_load_round_trip(index: OriginalityIndex, tmp_path: Path) -> No
 def test_corpus_index_is_built_once_then_cached(
     training: list[Score], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tunesmith.corpus as corpus_pkg
     from tunesmith.evaluate import originality
 
     calls: list[object] = []
@@ -194,7 +193,7 @@ def test_corpus_index_is_built_once_then_cached(
         return training[:10]
 
     monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path))
-    monkeypatch.setattr(corpus_pkg, "load_corpus", fake_load_corpus, raising=False)
+    monkeypatch.setattr(originality, "load_corpus", fake_load_corpus)
     first = corpus_index(["demo"])
     assert list((tmp_path / "cache").glob("originality-*.npz"))
     assert corpus_index(["demo"]) is first  # kept in memory
@@ -203,7 +202,7 @@ def test_corpus_index_is_built_once_then_cached(
     assert second.ids == first.ids == [f"tune {i}" for i in range(10)]
     assert np.array_equal(second.sa, first.sa) and second is not first
     assert len(calls) == 2
-    monkeypatch.setattr(corpus_pkg, "load_corpus", lambda names=None: [], raising=False)
+    monkeypatch.setattr(originality, "load_corpus", lambda names=None: [])
     with pytest.raises(NotFoundError):
         corpus_index()
 

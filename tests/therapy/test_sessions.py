@@ -67,13 +67,13 @@ def test_bad_lengths_are_refused() -> None:
 
 
 def test_ratings_pick_the_style(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tunesmith.feedback import steer
+    from tunesmith.therapy import session
 
     # A listener whose model likes drums: the preview of the style that has them wins.
     def likes_drums(prefs: object, user: str | None) -> object:
         return lambda score: float(any(t.is_drum for t in score.tracks))
 
-    monkeypatch.setattr(steer, "preference_scorer", likes_drums)
+    monkeypatch.setattr(session, "preference_scorer", likes_drums)
     chosen = choose_style(("lullaby", "pop"), Point(0.5, 0.5), "C", 1, user="ann", preferences=object())
     assert chosen == "pop"
     assert choose_style(("lullaby", "pop"), Point(0.5, 0.5), "C", 1, user=None, preferences=None) == "lullaby"

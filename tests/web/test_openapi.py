@@ -186,6 +186,7 @@ PROVOKERS.update(ORIGINALITY)
 @pytest.fixture(autouse=True)
 def _store_search_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Similar-work checks search the store only here: the corpus index takes tens of seconds."""
+    from tunesmith.compose import engines
     from tunesmith.errors import NotFoundError
     from tunesmith.evaluate import similarity
 
@@ -193,6 +194,7 @@ def _store_search_only(monkeypatch: pytest.MonkeyPatch) -> None:
         raise NotFoundError("no corpus index in this test")
 
     monkeypatch.setattr(similarity, "corpus_melody_index", missing)
+    monkeypatch.setattr(engines, "corpus_melody_index", missing)
 
 
 def _check_body(schema: dict[str, Any], documented: dict[str, Any], response: Response) -> None:

@@ -16,12 +16,14 @@ from .conftest import compose_piece
 @pytest.fixture(autouse=True)
 def _no_corpus_index(monkeypatch: pytest.MonkeyPatch) -> None:
     """Search the store only: building the whole corpus index here would take tens of seconds."""
+    from tunesmith.compose import engines
     from tunesmith.evaluate import similarity
 
     def missing() -> None:
         raise NotFoundError("no corpus index in this test")
 
     monkeypatch.setattr(similarity, "corpus_melody_index", missing)
+    monkeypatch.setattr(engines, "corpus_melody_index", missing)
 
 
 def test_composed_piece_has_a_certificate_and_its_midi_checks_as_a_match(client: TestClient) -> None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tunesmith.compose.request import ComposeRequest, controls, split_list
 from tunesmith.errors import InputFileError
@@ -96,8 +100,6 @@ def compose_command(
 
 def _is_revised(text: str) -> bool:
     """Whether a piece JSON carries revision steps (tunesmith revise wrote it), which --from would drop."""
-    import json
-
     try:
         data = json.loads(text)
     except ValueError:
@@ -116,9 +118,6 @@ def _run(
     keep_candidates: bool = False,
     as_json: bool = False,
 ) -> None:
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from tunesmith.compose.api import compose
     from tunesmith.render.piece import check_formats, write_files
 
@@ -163,8 +162,6 @@ def _write_candidates(
 ) -> list[dict[str, Path]]:
     """Files of every candidate but the best (already written), each in its own folder. No JSON:
     a piece's JSON regenerates the best candidate, not these; they are not recorded in the store."""
-    from dataclasses import replace
-
     from tunesmith.render.piece import write_files
 
     wanted = [f for f in formats if f != "json"] or ["mid"]
@@ -184,8 +181,6 @@ def _files_of(rank: int, best: dict[str, Path], others: list[dict[str, Path]]) -
 
 
 def _print_json(composition: Any, paths: dict[str, Path], others: list[dict[str, Path]]) -> None:
-    import json
-
     data = {
         "summary": composition.summary(),
         "request": composition.request.to_dict(),
@@ -228,7 +223,6 @@ def composition_loudness(paths: dict[str, Path]) -> str:
     report = paths.get("report")
     if report is None or not report.exists():
         return ""
-    import json
 
     try:
         data = json.loads(report.read_text(encoding="utf-8"))

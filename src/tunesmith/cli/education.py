@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from tunesmith.cli.library import DbOption
+from tunesmith.errors import NotFoundError
 
 KIND_HELP = "sight-reading, melodic-dictation, rhythmic-dictation, intervals, chords or harmonisation"
 
@@ -57,7 +58,6 @@ def exercise_command(
 
 def _level_for(user: str, kind: str, db: str | None) -> int:
     from tunesmith.education.progress import next_level
-    from tunesmith.errors import NotFoundError
     from tunesmith.store.db import open_store
     from tunesmith.store.ratings import get_user
 

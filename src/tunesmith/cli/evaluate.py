@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from tunesmith.errors import TunesmithError
 
@@ -30,9 +33,6 @@ def evaluate_command(
     )] = False,
 ) -> None:
     """Measure pitch, rhythm, harmony, repetition and originality metrics of music files."""
-    from rich.console import Console
-    from rich.table import Table
-
     from tunesmith.evaluate.metrics import summarize
     from tunesmith.evaluate.report import (
         ALL_METRICS,
@@ -91,8 +91,6 @@ def evaluate_command(
     written = write_report(output, generated, loaded.names, reference, labels=labels,
                            failures=loaded.failures, notes=notes)
     if as_json:
-        import json
-
         def plain(summary: dict[str, Any]) -> dict[str, Any]:
             # NaN is not JSON: a metric defined for no piece is null.
             return {k: {"mean": None if v.count == 0 else round(v.mean, 6),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tunesmith.errors import ControlError, UnsupportedFormatError
+from tunesmith.io import WRITE_SUFFIXES, load, save
 
 if TYPE_CHECKING:
     from tunesmith.score import KeySignature, Score
@@ -88,12 +90,8 @@ def info_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
 ) -> None:
     """Show tracks, note counts, length (bars, seconds), key, tempo, meter and first chords."""
-    from tunesmith.io import load
-
     scores = load(file)
     if as_json:
-        import json
-
         typer.echo(json.dumps({
             "file": str(file), "pieces": len(scores), "shown": min(limit, len(scores)),
             "scores": [facts(s, chords) for s in scores[:limit]],
@@ -121,8 +119,6 @@ def convert_command(
     )] = None,
 ) -> None:
     """Convert a music file to another format, chosen by the output file's suffix."""
-    from tunesmith.io import WRITE_SUFFIXES, load, save
-
     if target.suffix.lower() not in WRITE_SUFFIXES:
         raise UnsupportedFormatError(target, f"cannot write suffix '{target.suffix}'; "
                                              f"tunesmith writes {', '.join(WRITE_SUFFIXES)}")

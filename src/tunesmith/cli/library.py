@@ -7,12 +7,13 @@ rest, and a script learns that a wholly wrong path failed).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tunesmith.errors import TunesmithError
+from tunesmith.errors import ControlError, NotFoundError, TunesmithError
 
 library_app = typer.Typer(help="Your music library: add, list, show, remove.",
                           no_args_is_help=True)
@@ -65,7 +66,6 @@ def list_command(
     db: DbOption = None,
 ) -> None:
     """Pieces in your library and the pieces you composed: id, source, title, key, meter, bars, tags."""
-    from tunesmith.errors import ControlError
     from tunesmith.store.db import open_store
     from tunesmith.store.pieces import list_pieces
 
@@ -79,8 +79,6 @@ def list_command(
             (p for src in sources for p in list_pieces(session, tag=tag, source=src)), key=lambda p: p.id
         )
         if as_json:
-            import json
-
             typer.echo(json.dumps([
                 {"id": p.id, "source": p.source, "title": p.title, "key": p.key, "meter": p.meter,
                  "tempo": p.tempo, "bars": p.bars, "seconds": p.seconds, "tags": p.tag_names,
@@ -145,7 +143,6 @@ def remove_command(
     db: DbOption = None,
 ) -> None:
     """Delete a piece from your library (with its tags links and ratings)."""
-    from tunesmith.errors import NotFoundError
     from tunesmith.store.db import open_store
     from tunesmith.store.pieces import get_piece, remove_piece
 

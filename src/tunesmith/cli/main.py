@@ -9,6 +9,7 @@ import traceback
 
 import typer
 
+from tunesmith import __version__
 from tunesmith.errors import TunesmithError
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -52,8 +53,6 @@ COMMAND_MODULES = (
 
 def _print_version(value: bool) -> None:
     if value:
-        from tunesmith import __version__
-
         typer.echo(f"tunesmith {__version__}")
         raise typer.Exit(EXIT_OK)
 

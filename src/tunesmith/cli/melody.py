@@ -6,15 +6,18 @@ Heavy libraries (torch, numpy, music21) are imported inside the commands so `--h
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from tunesmith.cli.groups import generate_app, train_app
-from tunesmith.errors import ControlError, InputFileError
-
-if TYPE_CHECKING:
-    from tunesmith.score import ChordSymbol, Score
+from tunesmith.errors import ControlError, InputFileError, ModelError
+from tunesmith.io import WRITE_SUFFIXES, load_one, save
+from tunesmith.score import ChordSymbol, Metadata, Note, Score, TempoChange, TimeSignature, Track
+from tunesmith.theory.chord import parse_chord
+from tunesmith.theory.key import Key
+from tunesmith.theory.keydetect import detect_key
+from tunesmith.theory.melodyline import melody_track, top_line
 
 
 def _rnn_melody(progression: list[tuple[str, int]], key: Any, meter: str, bars: int, style: str,
@@ -31,7 +34,6 @@ def _gan_melody(
 ) -> Any:
     """`generate melody --model gan`: the bar GAN over the progression; the reported
     log-likelihood is the shipped melody LSTM's (nan without it), comparable across models."""
-    from tunesmith.errors import ModelError
     from tunesmith.models.gan import api as gan_api
     from tunesmith.models.rnn import api
 
@@ -73,7 +75,6 @@ def _check_model(model: str) -> str:
 def _check_output(path: Path | None) -> None:
     if path is None:
         return
-    from tunesmith.io import WRITE_SUFFIXES
 
     if path.suffix.lower() not in WRITE_SUFFIXES:
         raise ControlError("output", f"{path}: unsupported suffix; use one of {', '.join(WRITE_SUFFIXES)}")
@@ -84,8 +85,6 @@ def _check_output(path: Path | None) -> None:
 def parse_chord_text(text: str, bar_ticks: int) -> list[tuple[str, int]]:
     """'C Am F G' -> one chord per bar; 'C G | Am F' -> bars separated by '|', chords in a bar
     share it equally."""
-    from tunesmith.theory.chord import parse_chord
-
     groups = [g.split() for g in text.split("|")] if "|" in text else [[c] for c in text.split()]
     groups = [g for g in groups if g]
     if not groups:
@@ -104,9 +103,6 @@ def parse_chord_text(text: str, bar_ticks: int) -> list[tuple[str, int]]:
 
 def chord_track_notes(chords: list[ChordSymbol], end: int) -> list[Any]:
     """Block chords (root-position triads around C4) under each chord symbol, so the file sounds."""
-    from tunesmith.score import Note
-    from tunesmith.theory.chord import parse_chord
-
     notes = []
     ordered = sorted(chords, key=lambda c: c.tick)
     for i, symbol in enumerate(ordered):
@@ -123,8 +119,6 @@ def chord_track_notes(chords: list[ChordSymbol], end: int) -> list[Any]:
 def _piece(
     melody: list[Any], chords: list[ChordSymbol], key: Any, meter: str, *, bpm: float, style: str, end: int
 ) -> Score:
-    from tunesmith.score import Metadata, Score, TempoChange, TimeSignature, Track
-
     numerator, denominator = (int(x) for x in meter.split("/"))
     folk = style in ("folk", "celtic")
     tracks = [Track("melody", 73 if folk else 0, False, melody)]  # GM 73 flute, 24 nylon guitar
@@ -141,8 +135,6 @@ def _piece(
 
 def _write_or_print(score: Score, output: Path | None, summary: str) -> None:
     if output is not None:
-        from tunesmith.io import save
-
         save(score, output)
         typer.echo(f"wrote {output}: {summary}")
     else:
@@ -248,8 +240,6 @@ def generate_chords_command(
     """Generate a chord progression that ends its phrases on cadences."""
     _check_output(output)
     from tunesmith.models.rnn import api
-    from tunesmith.score import ChordSymbol
-    from tunesmith.theory.key import Key
 
     meter_ = api.as_meter(meter)
     key_ = api.as_key(key) if key is not None else None
@@ -291,9 +281,7 @@ def continue_command(
     """Continue a melody with the LSTM. The primer's chords repeat under the new bars (if it has
     none, the chord model writes them); key and meter are the primer's."""
     _check_output(output)
-    from tunesmith.io import load_one
     from tunesmith.models.rnn import api
-    from tunesmith.theory.melodyline import melody_track, top_line
     from tunesmith.tokens import melody as mt
     from tunesmith.tokens.chords import STEP_TICKS, STEPS_PER_BAR
 
@@ -395,6 +383,4 @@ def register(app: typer.Typer) -> None:
 
 def _detect_key(score: Score) -> Any:
     """Key of a primer without a key signature, by tunesmith.theory's key detection."""
-    from tunesmith.theory.keydetect import detect_key
-
     return detect_key(score)

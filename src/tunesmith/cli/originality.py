@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from tunesmith.errors import ControlError, TunesmithError
+from tunesmith.fileutil import write_text_atomic
 
 DbOption = Annotated[
     str | None,
@@ -104,7 +105,6 @@ def certificate_command(
 ) -> None:
     """A generated work's certificate as JSON: hashes, controls, seed, models, originality report,
     and the Merkle inclusion proof of its registry entry."""
-    from tunesmith.fileutil import write_text_atomic
     from tunesmith.originality.registry import certificate
     from tunesmith.store.db import open_store
 

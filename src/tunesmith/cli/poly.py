@@ -15,6 +15,8 @@ import typer
 
 from tunesmith.cli.groups import bench_app, train_app
 from tunesmith.errors import ControlError
+from tunesmith.io import load, save
+from tunesmith.paths import data_dir
 
 
 def _check_positive(name: str, value: float) -> None:
@@ -134,7 +136,6 @@ def train_poly_command(
     from tunesmith.models.poly.harmonize import HARMONIZER_CONFIG, HARMONIZER_TRAIN, training_rolls
     from tunesmith.models.poly.poly import PolyModel
     from tunesmith.models.poly.train import PolyTrainConfig, train_poly
-    from tunesmith.paths import data_dir
 
     target = out or data_dir() / "checkpoints" / "harmonizer.pt"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -166,7 +167,6 @@ def harmonize_command(
                                         "chord habits (default); model: the neural sampler.")] = "search",
 ) -> None:
     """Keep the melody as the soprano and write alto, tenor and bass (four-part voice-leading)."""
-    from tunesmith.io import load, save
     from tunesmith.models.poly.harmonize import harmonize
 
     scores = load(melody)

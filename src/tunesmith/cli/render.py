@@ -6,8 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
+from tunesmith import io
 from tunesmith.errors import ControlError
+from tunesmith.render.export import AUDIO_FORMATS, render_score, write_pianoroll
 
 
 def render_command(
@@ -30,11 +33,6 @@ def render_command(
         "--pianoroll", help="Also draw a piano-roll PNG here.")] = None,
 ) -> None:
     """Render a music file with a SoundFont synthesizer, mix it and master it to a loudness target."""
-    from rich.console import Console
-
-    from tunesmith import io
-    from tunesmith.render.export import AUDIO_FORMATS, render_score, write_pianoroll
-
     if fmt is not None and fmt.lower().lstrip(".") not in AUDIO_FORMATS:
         raise ControlError("--format", f"'{fmt}' is not one of {', '.join(AUDIO_FORMATS)}")
     if output is None:
@@ -76,9 +74,6 @@ def pianoroll_command(
         "--title", help="Heading (default: the piece's title).")] = None,
 ) -> None:
     """Draw a piano roll of a music file: tracks in colours, bar lines, chord symbols."""
-    from tunesmith import io
-    from tunesmith.render.export import write_pianoroll
-
     target = output or source.with_suffix(".png")
     score = io.load_one(source)
     if title is None and not score.metadata.title:

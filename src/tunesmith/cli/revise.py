@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from tunesmith.compose.request import split_list
+from tunesmith.errors import ControlError, InputFileError
 
 if TYPE_CHECKING:
     from tunesmith.cocreate.edit import Edit
@@ -61,8 +65,6 @@ def revise_command(
     Without --bars or --regenerate the JSON is replayed as it is (a revised piece's files again)."""
     from tunesmith.cocreate import Step, revise_to_files
     from tunesmith.compose.plan import resolve_seed
-    from tunesmith.compose.request import split_list
-    from tunesmith.errors import ControlError
 
     if edits is not None:
         if bars is not None or regenerate is not None or keep or chords or style:
@@ -101,10 +103,7 @@ MAX_EDITS_BYTES = 1 << 20
 
 def _read_edits(path: Path) -> tuple[Edit, ...]:
     """The edits file as checked Edits (tunesmith.cocreate.edit); InputFileError when unreadable."""
-    import json
-
     from tunesmith.cocreate.edit import parse_edits
-    from tunesmith.errors import InputFileError
 
     try:
         if path.stat().st_size > MAX_EDITS_BYTES:

@@ -3,10 +3,15 @@ feedback loop from the command line."""
 
 from __future__ import annotations
 
+import json
+import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from tunesmith.errors import ControlError, NotFoundError
 
 DbOption = Annotated[
     str | None,
@@ -95,8 +100,6 @@ def serve_command(
         finally:
             app.state.ctx.jobs.shutdown(timeout=5.0)
         return
-    import os
-    from dataclasses import replace
 
     from tunesmith.web.context import Context
     from tunesmith.web.settings import SETTINGS_ENV, settings_to_json
@@ -120,8 +123,6 @@ def serve_command(
 def app_from_env() -> object:
     """The app of one of several web processes, built from the settings the parent put in the
     environment (uvicorn ``--workers`` imports this in each process)."""
-    import os
-
     from tunesmith.web import create_app
     from tunesmith.web.settings import SETTINGS_ENV, settings_from_json
 
@@ -135,7 +136,6 @@ def recommend_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of text.")] = False,
 ) -> None:
     """Pieces for USER: like what they rated highly and what listeners like them liked."""
-    from tunesmith.errors import NotFoundError
     from tunesmith.recommend.store import recommend_for
     from tunesmith.store.db import open_store
     from tunesmith.store.ratings import get_user
@@ -147,8 +147,6 @@ def recommend_command(
             typer.echo(f"(no user {user!r} yet: showing popular pieces)", err=True)
         found = recommend_for(session, user, limit)
         if as_json:
-            import json
-
             rows = [
                 {"id": p.id, "title": p.title, "source": p.source, "score": round(sc.score, 4),
                  "reason": sc.reason}
@@ -177,8 +175,6 @@ def tune_command(
     db: DbOption = None,
 ) -> None:
     """Fine-tune the melody model from ratings (reward-weighted); the previous checkpoint is kept."""
-    from tunesmith.errors import ControlError
-
     if not from_feedback:
         raise ControlError("tune", "say where the training signal comes from; allowed: --from-feedback")
     from tunesmith.feedback.tune import tune_from_feedback

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from tunesmith.cli.library import DbOption
+from tunesmith.therapy.trajectory import trajectory
 
 
 def session_command(
@@ -42,7 +43,6 @@ def session_command(
 ) -> None:
     """Compose, render and report a session; not a medical device (see the JSON's disclaimer)."""
     from tunesmith.therapy.service import write_session
-    from tunesmith.therapy.trajectory import trajectory
 
     path, styles = trajectory(start, end, preset, via)
     result = write_session(

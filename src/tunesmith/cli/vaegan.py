@@ -6,6 +6,7 @@ the commands so `--help` stays fast.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,9 +14,13 @@ import typer
 
 from tunesmith.cli.groups import train_app
 from tunesmith.errors import ControlError, InputFileError
+from tunesmith.io import load_one, save
+from tunesmith.score import ChordSymbol, Note
+from tunesmith.theory.keydetect import detect_key
+from tunesmith.theory.melodyline import melody_track, top_line
 
 if TYPE_CHECKING:
-    from tunesmith.score import Note, Score
+    from tunesmith.score import Score
     from tunesmith.theory.key import Key
 
 CheckpointOpt = Annotated[
@@ -37,9 +42,6 @@ class _Melody:
     """A file's melody from its first bar line, with what is needed to write variations back."""
 
     def __init__(self, path: Path) -> None:
-        from tunesmith.io import load_one
-        from tunesmith.score import Note
-        from tunesmith.theory.melodyline import melody_track, top_line
         from tunesmith.tokens import melody as mt
         from tunesmith.tokens.chords import STEP_TICKS, STEPS_PER_BAR
 
@@ -61,16 +63,11 @@ class _Melody:
         self.bar_ticks = STEPS_PER_BAR[self.meter] * STEP_TICKS
         self.bars = -(-max(n.end for n in self.notes) // self.bar_ticks)
         self.key: Key = mt.score_key(self.score) if self.score.key_signatures else _detect(self.score)
-        from tunesmith.score import ChordSymbol
 
         self.chords = [ChordSymbol(c.tick - self.origin, c.figure) for c in self.score.chords]
 
     def with_melody(self, notes: list[Note]) -> Score:
         """The original score with its melody track replaced by ``notes`` (pickup kept)."""
-        import copy
-
-        from tunesmith.score import Note
-
         out = copy.deepcopy(self.score)
         index = self.score.tracks.index(self.track)
         shifted = [Note(n.pitch, n.start + self.origin, n.duration, n.velocity) for n in notes]
@@ -79,8 +76,6 @@ class _Melody:
 
 
 def _detect(score: Score) -> Key:
-    from tunesmith.theory.keydetect import detect_key
-
     return detect_key(score)
 
 
@@ -111,7 +106,6 @@ def vary_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the variations (created).")],
 ) -> None:
     """Variations of a melody, phrase by phrase, near it in the VAE's latent space."""
-    from tunesmith.io import save
     from tunesmith.models.vae import api as vae_api
 
     if not 1 <= n <= 64:
@@ -155,9 +149,7 @@ def interpolate_command(
     """A smooth morph from one melody's opening phrase to another's (slerp in latent space), written
     in the first melody's key and meter over its chords: one file per step and morph.mid with all.
     Every step differs from the others and moves strictly away from the first and towards the last."""
-    from tunesmith.io import save
     from tunesmith.models.vae import api as vae_api
-    from tunesmith.score import Note
 
     model = vae_api.load_vae(checkpoint)
     a, b = _Melody(first), _Melody(last)

@@ -3,6 +3,11 @@ the store and the queue (the web server then needs no compose threads: `serve --
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -45,9 +50,6 @@ def worker_command(
             ],
         )
         return
-    import os
-    import signal
-    import threading
 
     from tunesmith.web.context import Context
     from tunesmith.web.settings import WebSettings
@@ -86,10 +88,6 @@ def _opt(name: str, value: object) -> list[str]:
 
 def _supervise(processes: int, options: list[str]) -> None:
     """Start ``processes`` single-process workers and pass a stop signal on to them."""
-    import signal
-    import subprocess
-    import sys
-
     args = [sys.executable, "-m", "tunesmith", "worker", *options]
     children = [subprocess.Popen(args) for _ in range(processes)]
 

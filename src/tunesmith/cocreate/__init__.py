@@ -11,6 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tunesmith.cocreate.revise import Step, Version, load_version, read_piece_json, revise
+from tunesmith.cocreate.splice import write_version_files
+from tunesmith.cocreate.versions import record_revision
+from tunesmith.render.piece import check_formats
 
 
 def revise_to_files(
@@ -25,9 +28,6 @@ def revise_to_files(
     """Replay ``piece_json``, apply ``step``, write the new version like compose does (its JSON is
     the parent's plus the revision steps) and record it as a child of the parent in the store.
     ``step`` None replays the JSON as it is (a revised piece, note for note) and records nothing new."""
-    from tunesmith.cocreate.splice import write_version_files
-    from tunesmith.render.piece import check_formats
-
     check_formats(formats)
     parent = load_version(read_piece_json(piece_json), str(piece_json))
     child = parent if step is None else revise(parent, step)
@@ -38,8 +38,6 @@ def revise_to_files(
         child, parent, list(formats), Path(out_dir), soundfont, audio, str(piece_json)
     )
     if record and step is not None:
-        from tunesmith.cocreate.versions import record_revision
-
         record_revision(parent, child, paths)
     return child, paths
 

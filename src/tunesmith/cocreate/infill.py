@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tunesmith.errors import ControlError
+from tunesmith.evaluate.metrics import chord_pcs
+from tunesmith.models.rnn import api
 from tunesmith.score import ChordSymbol, Note
 
 STEP_TICKS = 120
@@ -57,8 +59,6 @@ def bar_ticks(meter: str) -> int:
 
 def chord_pcs_at(chords: Sequence[ChordSymbol], tick: int) -> frozenset[int] | None:
     """Pitch classes of the chord sounding at ``tick`` (chords sorted by tick), None for none."""
-    from tunesmith.evaluate.metrics import chord_pcs
-
     ticks = [c.tick for c in chords]
     i = bisect.bisect_right(ticks, tick) - 1
     return chord_pcs(chords[i].figure) if i >= 0 else None
@@ -120,8 +120,6 @@ def infill_melody(
     multiples of the meter's bar from tick 0) that fit ``notes`` outside the span (see the module
     doc). ``key``: a Key, KeySignature or key name; ``chords``: the piece's chords (absolute ticks),
     the span's included."""
-    from tunesmith.models.rnn import api
-
     bar = bar_ticks(meter)
     if n_bars < 1 or first_bar < 0:
         raise ControlError(

@@ -26,12 +26,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import tunesmith
 from tunesmith.cocreate.edit import Edit, apply_edits, find_track, parse_edits, role
-from tunesmith.compose.api import Candidate, Composition
-from tunesmith.compose.harmony import Harmony
+from tunesmith.cocreate.infill import infill_melody
+from tunesmith.compose.api import Candidate, Composition, compose
+from tunesmith.compose.arrange import arrange
+from tunesmith.compose.harmony import Harmony, _bar_spans, make_harmony
+from tunesmith.compose.humanize import humanize, note_copy
 from tunesmith.compose.plan import Plan
-from tunesmith.compose.request import ComposeRequest
+from tunesmith.compose.request import ComposeRequest, parse_progression
+from tunesmith.compose.styles import load_style
 from tunesmith.errors import ControlError, InputFileError
+from tunesmith.models.rnn import api
 from tunesmith.score import Note, Score, Track
 
 TRACKS = ("melody", "chords", "accompaniment", "drums", "all")
@@ -138,10 +144,6 @@ def read_piece_json(path: str | Path) -> dict[str, Any]:
 def load_version(data: dict[str, Any], source: str = "piece JSON") -> Version:
     """Regenerate the piece of a compose/revise JSON and replay its revisions; InputFileError when
     the JSON came from another tunesmith version or other model checkpoints."""
-    import tunesmith
-    from tunesmith.compose.api import compose
-    from tunesmith.compose.harmony import make_harmony
-
     made_by = (data.get("model_versions") or {}).get("tunesmith")
     if made_by != tunesmith.__version__:
         raise InputFileError(source, f"was written by tunesmith {made_by}, this is "
@@ -226,9 +228,6 @@ def _bar_of(tick: int, bar: int) -> int:
 
 def revise(version: Version, step: Step) -> Version:
     """A new Version with ``step`` applied (see the module doc); ``version`` is left unchanged."""
-    from tunesmith.compose.arrange import arrange
-    from tunesmith.compose.humanize import humanize, note_copy
-
     if step.edits:
         return _edit(version, step)
     plan = version.plan
@@ -258,8 +257,6 @@ def revise(version: Version, step: Step) -> Version:
     bar = plan.bar_ticks
     style = plan.style
     if step.style is not None:
-        from tunesmith.compose.styles import load_style
-
         style = load_style(step.style, plan.request.styles_path)
     rng = random.Random(step.seed)
     harmony, melody = version.harmony, version.melody
@@ -335,9 +332,6 @@ def _new_melody(  # noqa: PLR0917 (one call site)
 ) -> list[Note]:
     """The clean melody with each region infilled; a later region as long as the first gets the
     first one's new notes (a returning section stays a return)."""
-    from tunesmith.cocreate.infill import infill_melody
-    from tunesmith.models.rnn import api
-
     bar = plan.bar_ticks
     chords = harmony.symbols()
     model = api.load_melody_model()
@@ -371,9 +365,6 @@ def _new_melody(  # noqa: PLR0917 (one call site)
 def _new_harmony(version: Version, regions: list[tuple[int, int]], step: Step, rng: random.Random) -> Harmony:
     """The harmony with the regions' bars replaced: by ``step.chords`` when given, else by the
     composer's harmony drawn with other seeds (the draw that best holds the kept melody wins)."""
-    from tunesmith.compose.harmony import _bar_spans, make_harmony
-    from tunesmith.compose.request import parse_progression
-
     plan, harmony = version.plan, version.harmony
     bars = [list(b) for b in harmony.bars]
     if step.chords is not None:

@@ -25,6 +25,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from tunesmith.fileutil import write_text_atomic
+from tunesmith.render.export import render_audio, write_audio
+from tunesmith.render.loudness import peak_envelope
+from tunesmith.render.master import _LIMITER_SECONDS, _SAFETY_DB, limiter_gain
+from tunesmith.render.mix import _REFERENCE_RMS
+from tunesmith.render.piece import file_stem, mix_plan, write_files
+from tunesmith.render.synth import TAIL_SECONDS
 from tunesmith.score import Note, PitchBend, Score, TempoChange, TimeSignature, Track
 
 LEAD_BARS = 1
@@ -107,12 +114,6 @@ def splice_audio(  # noqa: PLR0917 (one pipeline)
     """(the child's mastered (2, samples) audio, what was spliced) or None (see the module doc)."""
     import numpy as np
     from pedalboard.io import AudioFile
-
-    from tunesmith.render.export import render_audio
-    from tunesmith.render.loudness import peak_envelope
-    from tunesmith.render.master import _LIMITER_SECONDS, _SAFETY_DB, limiter_gain
-    from tunesmith.render.mix import _REFERENCE_RMS
-    from tunesmith.render.synth import TAIL_SECONDS
 
     report = report if report is not None else read_report(parent_audio)
     levels = (report or {}).get("stem_levels")
@@ -199,17 +200,9 @@ def write_version_files(  # noqa: PLR0917 (one call site)
 ) -> dict[str, Path]:
     """compose's write_files for a new version, its audio spliced into the parent's audio file when
     that works (the report beside it says so), else rendered whole."""
-    import json
-
-    from tunesmith.fileutil import write_text_atomic
-    from tunesmith.render.export import write_audio
-    from tunesmith.render.piece import file_stem, mix_plan, write_files
-
     audio = [f for f in formats if f in ("wav", "flac", "mp3")]
     spliced = None
     if audio and parent_audio is not None:
-        from tunesmith.cocreate.splice import read_report, splice_audio
-
         report = read_report(parent_audio)
         found = splice_audio(parent_audio, parent.score, child.score, mix_plan(child.plan, child.score),
                              soundfont, report)  # fmt: skip

@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from tunesmith.cocreate.revise import Version
+from tunesmith.errors import NotFoundError
 from tunesmith.score import Score
+from tunesmith.store import open_store
+from tunesmith.store.models import Piece, PieceVersion
+from tunesmith.store.pieces import add_piece
 
 
 def _add(session: Any, score: Score, version: Version, paths: dict[str, Path] | None) -> Any:
-    from tunesmith.store.pieces import add_piece
-
     plan = version.plan
     tags = sorted({plan.style.name, plan.key.name, str(plan.meter), f"model:{plan.model}",
                    *(["revised"] if version.steps else [])})  # fmt: skip
@@ -33,9 +35,6 @@ def _add(session: Any, score: Score, version: Version, paths: dict[str, Path] | 
 
 def record_revision(parent: Version, child: Version, paths: dict[str, Path] | None = None) -> tuple[int, int]:
     """Store ``child`` (and ``parent`` when it is not stored yet) and link them; (child id, parent id)."""
-    from tunesmith.store import open_store
-    from tunesmith.store.models import PieceVersion
-
     with open_store() as store, store.session() as session:
         parent_piece = _add(session, parent.score, parent, None)
         child_piece = _add(session, child.score, child, paths)
@@ -50,9 +49,6 @@ def record_revision(parent: Version, child: Version, paths: dict[str, Path] | No
 def version_tree(session: Any, piece_id: int) -> dict[str, Any]:
     """The tree of versions that ``piece_id`` belongs to, from its root: {id, title, steps,
     children: [...]}; NotFoundError for an unknown piece."""
-    from tunesmith.errors import NotFoundError
-    from tunesmith.store.models import Piece, PieceVersion
-
     if session.get(Piece, piece_id) is None:
         raise NotFoundError(f"no piece {piece_id}")
     parent_of = {v.piece_id: v for v in session.query(PieceVersion).all()}

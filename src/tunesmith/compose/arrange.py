@@ -31,12 +31,15 @@ from dataclasses import dataclass
 from tunesmith.compose.engines import set_melody, voice
 from tunesmith.compose.harmony import ChordSpan, Harmony, chord_tones
 from tunesmith.compose.instruments import DRUMS, GM_NAMES, ONE_NOTE_AT_A_TIME, program_range, role_of
+from tunesmith.compose.melody import local_scale, nearest, pitches_in
 from tunesmith.compose.plan import Plan
 from tunesmith.compose.styles import Part
 from tunesmith.score import Note, Track
 from tunesmith.theory.chord import Chord
+from tunesmith.theory.fourpart import label_chord
 from tunesmith.theory.meter import Meter
 from tunesmith.theory.pitch import fold_into
+from tunesmith.theory.voicing import bass_note
 
 EIGHTH = 240
 
@@ -358,8 +361,6 @@ def _merge_held(notes: list[Note]) -> list[Note]:
 
 def _bass_pitch(pc: int, prev: int | None, part: Part) -> int:
     """``pc`` in the bass part's range, the octave nearest the previous bass note (theory.voicing)."""
-    from tunesmith.theory.voicing import bass_note
-
     low, high = part.low, max(part.high, part.low + 11)
     if prev is not None and prev > low + 12:
         prev -= 12  # lean downwards, so a line that climbed comes back to the bass register
@@ -571,8 +572,6 @@ def answer_gaps(
 ) -> list[Note]:
     """Short answering figures (eighths or quarters, chord tones and scale steps) in the tune's gaps
     between bars ``first`` and ``last``, moving towards where the tune goes next."""
-    from tunesmith.compose.melody import local_scale, nearest, pitches_in
-
     key, penta = plan.key, plan.style.scale == "pentatonic"
     beat = plan.meter.beat_ticks
     vel = round(plan.velocity * 0.7)
@@ -614,7 +613,6 @@ def counter(
     bar, beat = plan.bar_ticks, plan.meter.beat_ticks
     vel = round(plan.velocity * 0.72)
     out: list[Note] = []
-    from tunesmith.compose.melody import local_scale, nearest, pitches_in
 
     textures = textures or section_textures(plan)
     # Answers in the tune's gaps, every section (sparser where the section does not feature it).
@@ -918,8 +916,6 @@ def drums(plan: Plan, harmony: Harmony, textures: list[Texture] | None = None) -
 
 def intro_motif(plan: Plan, harmony: Harmony, part: Part, melody: list[Note]) -> list[Note]:
     """The tune's opening bar announced in the intro's last bar(s), refitted to the intro chords."""
-    from tunesmith.compose.melody import local_scale, nearest, pitches_in
-
     if plan.intro_bars == 0 or not melody:
         return []
     bar = plan.bar_ticks
@@ -959,8 +955,6 @@ def intro_motif(plan: Plan, harmony: Harmony, part: Part, melody: list[Note]) ->
 def ending_tag(plan: Plan, part: Part, melody: list[Note]) -> list[Note]:
     """The tune's last cadence figure (its last three notes before the final tonic) echoed over the
     ending's first bar: a tag before the held final chord."""
-    from tunesmith.compose.melody import nearest, pitches_in
-
     if plan.ending_bars < 2 or len(melody) < 4:
         return []
     bar = plan.bar_ticks
@@ -996,8 +990,6 @@ def four_part(plan: Plan, harmony: Harmony, melody: list[Note]) -> tuple[list[li
     """Alto, tenor and bass under the melody by the four-part search (tunesmith.models.chorale), the
     planned chords as a soft preference, cadences where the plan's phrases end; and the harmony that
     really sounds (the chord symbols of the score)."""
-    from tunesmith.theory.fourpart import label_chord
-
     key, beat = plan.key, plan.meter.beat_ticks
     minor = key.is_minor
     n_beats = -(-max(n.end for n in melody) // beat) if melody else 0

@@ -20,6 +20,7 @@ import numpy as np
 import tunesmith
 from tunesmith.evaluate.originality import corpus_index, longest_copied_run
 from tunesmith.evaluate.similarity import corpus_melody_index, melody_from_notes, search
+from tunesmith.models import chorale
 from tunesmith.score import Note, Score, TimeSignature
 from tunesmith.theory.voicing import voice_chord
 
@@ -194,8 +195,6 @@ def set_melody(
 ) -> ChoraleSetting:
     """Alto, tenor and bass under ``melody`` by the chorale four-part search
     (:func:`tunesmith.models.chorale.set_melody`, whose keyword options pass through)."""
-    from tunesmith.models import chorale
-
     return chorale.set_melody(melody, tonic, minor, beat_ticks, **options)
 
 

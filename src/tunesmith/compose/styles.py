@@ -19,6 +19,9 @@ from typing import Any
 from tunesmith.compose.instruments import lookup, program_range
 from tunesmith.errors import ControlError
 from tunesmith.paths import PACKAGE_DATA
+from tunesmith.theory.key import SCALES, Key
+from tunesmith.theory.pitch import parse_pitch_name
+from tunesmith.theory.roman import roman_to_chord
 
 SHIPPED_STYLES = PACKAGE_DATA / "styles"
 ROLES = ("melody", "counter", "accompaniment", "bass", "pad")
@@ -232,8 +235,6 @@ def _choice(value: str, allowed: tuple[str, ...], what: str, path: Path) -> str:
 
 
 def _part(role: str, spec: dict[str, Any], path: Path) -> Part:
-    from tunesmith.theory.pitch import parse_pitch_name
-
     if "instrument" not in spec:
         raise ControlError("style", f"{path}: part {role!r} needs an 'instrument'")
     try:
@@ -278,8 +279,6 @@ def _vocabulary(value: Any, path: Path, what: str) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ControlError("style", f"{path}: {what} must be a list of Roman numerals")
-    from tunesmith.theory.key import Key
-    from tunesmith.theory.roman import roman_to_chord
 
     for numeral in value:
         try:
@@ -394,7 +393,6 @@ def _build(data: dict[str, Any], path: Path) -> Style:
     arrangement = data.get("arrangement", {})
     if not isinstance(arrangement, dict):
         raise ControlError("style", f"{path}: [arrangement] must be a table")
-    from tunesmith.theory.key import SCALES
 
     default_mode = str(data.get("default_mode", "major"))
     minor_mode = str(data.get("minor_mode", "minor"))

@@ -16,22 +16,27 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import re
 import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from tunesmith.corpus.abcsplit import abc_field, split_abc
 from tunesmith.corpus.cache import FileEntry, PieceData, encode_score, read_collection, write_collection
 from tunesmith.corpus.collections import Collection, resolve
 from tunesmith.errors import TunesmithError
 from tunesmith.fileutil import write_text_atomic
+from tunesmith.io import load, loads
+from tunesmith.io.m21 import score_from_m21
 from tunesmith.paths import PACKAGE_DATA, data_dir
 from tunesmith.score import Score, validate
 
@@ -79,8 +84,6 @@ class _TaskResult:
 
 
 def _default_converter(stream: Any, source: str) -> Score:
-    from tunesmith.io.m21 import score_from_m21
-
     return score_from_m21(stream, source=source)
 
 
@@ -144,8 +147,6 @@ def _rhythm_tag(field: str) -> str:
 def _parse_abc_tune(tune: str, task: _Task, rhythm: str) -> Score:
     """One tune through tunesmith's own ABC reader: ~100x faster than music21's, and it keeps the
     Nottingham chord spellings ("Cd", "Ca", "C/e") that music21 drops."""
-    from tunesmith.io import loads
-
     try:
         score = loads(tune.encode("utf-8"), ".abc", task.rel_path)[0]
     except TunesmithError as err:
@@ -169,8 +170,6 @@ def _parse_abc_with_music21(tune: str, task: _Task) -> Score:
 
 
 def _load_one(path: Path, task: _Task, converter: Converter | None) -> Score:
-    from tunesmith.io import load
-
     try:
         scores = load(path)
     except TunesmithError as err:
@@ -394,7 +393,6 @@ def _pool(tasks: list[_Task], workers: int | None) -> ProcessPoolExecutor | None
     count = workers if workers and workers > 0 else (os.cpu_count() or 1)
     if count == 1 or len(tasks) <= 1:
         return None
-    import multiprocessing
 
     # fork: workers inherit the imported parser modules instead of importing them again.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -416,7 +414,6 @@ def _run(
         for task in tasks:
             yield _parse_task(task, converter)
         return
-    from concurrent.futures import as_completed
 
     futures: list[Future[_TaskResult]] = [pool.submit(_parse_task, t, converter) for t in tasks]
     for future in as_completed(futures):
@@ -433,8 +430,6 @@ class _NullAdvance:
 
 class _RichAdvance:
     def __init__(self, total: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
         self.progress = Progress(
             "[progress.description]{task.description}",
             BarColumn(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from tunesmith.corpus.abcsplit import split_abc
@@ -11,8 +12,6 @@ from tunesmith.paths import PACKAGE_DATA, data_dir
 
 def cached_count(path: Path) -> int | None:
     """Pieces in a collection cache file (reads only its offsets array); None if unreadable."""
-    import zipfile
-
     import numpy as np
 
     try:

@@ -14,9 +14,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunesmith.corpus.abcsplit import abc_field, split_abc
-from tunesmith.errors import InputFileError, TunesmithError
+from tunesmith.errors import InputFileError, NotFoundError, TunesmithError
 from tunesmith.io import READ_SUFFIXES, loads
 from tunesmith.score import Score
+from tunesmith.store.pieces import (
+    add_piece,
+    add_tags,
+    content_hash,
+    find_by_hash,
+    find_corpus_piece,
+    normalise_tag,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -124,8 +132,6 @@ def import_paths(
 
     ``on_file`` is called before each file (for progress display).
     """
-    from tunesmith.store.pieces import add_piece, add_tags, content_hash, find_by_hash, normalise_tag
-
     clean_tags = [normalise_tag(t) for t in tags]  # bad tags fail before anything is written
     report = ImportReport()
     files, problems = music_files(paths)
@@ -157,8 +163,6 @@ def import_paths(
 
 def piece_score(piece: Piece) -> Score:
     """Re-read a stored piece from its kept copy (library pieces; generated ones that kept a file)."""
-    from tunesmith.errors import NotFoundError
-
     if not piece.file_data or not piece.format:
         raise NotFoundError(f"piece {piece.id} has no stored file to read")
     return loads(piece.file_data, piece.format, f"piece {piece.id}")[0]
@@ -166,8 +170,6 @@ def piece_score(piece: Piece) -> Score:
 
 def store_corpus_piece(session: Session, corpus: Corpus, index: int, tags: Sequence[str] = ()) -> Piece:
     """The store row for corpus piece ``index`` (created on first use), so ratings can point at it."""
-    from tunesmith.store.pieces import add_piece, add_tags, find_corpus_piece
-
     info = corpus.pieces[index]
     piece = find_corpus_piece(session, info.ref)
     if piece is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -18,9 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tunesmith.corpus import load_corpus
 from tunesmith.education.levels import CHORD_NAMES, INTERVAL_NAMES, INTERVAL_SHORT, Level, level
 from tunesmith.education.melodies import practice_melody
 from tunesmith.errors import ControlError, InputFileError
+from tunesmith.fileutil import write_text_atomic
+from tunesmith.io import save
+from tunesmith.render.export import render_audio, write_audio
 from tunesmith.score import (
     TICKS_PER_QUARTER,
     KeySignature,
@@ -197,8 +202,6 @@ def _quiz(kind: str, lv: Level, seed: int, count: int) -> Exercise:
 
 def chorale_candidates(max_accidentals: int) -> list[Score]:
     """Bach chorales with four SATB parts in 4/4 whose signature has at most ``max_accidentals``."""
-    from tunesmith.corpus import load_corpus
-
     corpus = load_corpus(["bach"])
     out = []
     for i in range(len(corpus)):
@@ -333,9 +336,6 @@ def write_exercise(
     soundfont: str | Path | None = None,
 ) -> dict[str, Path]:
     """Write the exercise's files into ``folder`` (created); returns {name: path}."""
-    from tunesmith.fileutil import write_text_atomic
-    from tunesmith.io import save
-
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
@@ -362,16 +362,12 @@ def write_exercise(
 
 
 def _render(score: Score, path: Path, soundfont: str | Path | None) -> Path:
-    from tunesmith.render.export import render_audio, write_audio
-
     rendered = render_audio(score, soundfont=soundfont)
     return write_audio(path, rendered.audio, rendered.sample_rate)
 
 
 def engrave_pdf(musicxml: Path, pdf: Path, timeout: float = 60.0) -> Path | None:
     """MuseScore's engraving of ``musicxml`` as a PDF, or None when MuseScore fails or times out."""
-    import os
-
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     try:
         subprocess.run(

@@ -17,6 +17,7 @@ from typing import Any
 from tunesmith.education.exercises import describe_notes, read_manifest
 from tunesmith.education.levels import CHORD_NAMES, INTERVAL_NAMES, INTERVAL_SHORT
 from tunesmith.errors import InputFileError, UnsupportedFormatError
+from tunesmith.io import loads
 from tunesmith.score import TICKS_PER_QUARTER, Note, Score, TimeSignature
 from tunesmith.theory.key import Key
 from tunesmith.theory.partwriting import FAULT_KINDS, check_four_part, four_voices, slices
@@ -114,8 +115,6 @@ def _text(data: bytes, name: str) -> str:
 
 
 def _score(data: bytes, name: str) -> Score:
-    from tunesmith.io import loads
-
     suffix = Path(name).suffix.lower()
     if suffix not in (".mid", ".midi", ".musicxml", ".xml", ".mxl", ".abc"):
         head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")

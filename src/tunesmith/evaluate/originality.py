@@ -29,8 +29,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tunesmith.corpus import load_corpus
 from tunesmith.errors import ControlError, CorruptFileError, NotFoundError
 from tunesmith.fileutil import atomic_path
+from tunesmith.paths import data_dir
 from tunesmith.score import Note, Score
 from tunesmith.theory.melodyline import choose_melody, melody_notes
 
@@ -493,8 +495,6 @@ def _extend(rank: int, step: int, shares: Callable[[int], bool], size: int, limi
 
 
 def _cache_path(names: Sequence[str] | None, version: str, rhythm: bool) -> Path:
-    from tunesmith.paths import data_dir
-
     key = hashlib.sha1(
         f"{INDEX_FORMAT}|{version}|{sorted(names) if names else 'all'}|{rhythm}".encode()
     ).hexdigest()[:16]
@@ -507,9 +507,6 @@ def corpus_index(names: Sequence[str] | None = None, rhythm: bool = False) -> Or
     """The index over the built-in corpus (every built collection, or ``names``), built on first use
     (seconds) and then loaded from the user data dir; a rebuilt corpus cache gets a new index. Within
     one process the index is kept in memory (the composer asks once per candidate)."""
-    from tunesmith.corpus import load_corpus
-    from tunesmith.paths import data_dir
-
     memo_key = (tuple(sorted(names)) if names else (), rhythm, str(data_dir()))
     if memo_key in _LOADED:
         return _LOADED[memo_key]

@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tunesmith.corpus import load_corpus
 from tunesmith.errors import InputFileError, NotFoundError, OutputError, TunesmithError
 from tunesmith.evaluate.metrics import METRICS, MetricInfo, Summary, metrics, summarize
+from tunesmith.evaluate.originality import longest_copied_run
 from tunesmith.fileutil import atomic_path, write_text_atomic
 from tunesmith.io import load
 from tunesmith.score import Score
@@ -52,8 +54,6 @@ class LoadedScores:
     scores: list[Score] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
-
-
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -89,8 +89,6 @@ def load_scores(paths: Iterable[str | Path]) -> LoadedScores:
 def sample_corpus(name: str, count: int = 500, seed: int = 0) -> tuple[list[Score], list[int]]:
     """Up to ``count`` pieces of the built-in collection ``name``, drawn without replacement with a
     seeded generator (the same pieces every run), and their positions in ``load_corpus([name])``."""
-    from tunesmith.corpus import load_corpus
-
     corpus = load_corpus([name])
     if len(corpus) == 0:
         raise NotFoundError(f"corpus collection {name!r} holds no pieces (run `tunesmith corpus build`)")
@@ -102,8 +100,6 @@ def evaluate_scores(scores: Iterable[Score], *, track: str | None = None,
                     index: OriginalityIndex | None = None) -> list[Row]:
     """Per-piece metric rows (see :func:`tunesmith.evaluate.metrics.metrics`), plus ``copied_run``
     (longest run of notes copied from a piece of ``index``) when an index is given."""
-    from tunesmith.evaluate.originality import longest_copied_run
-
     rows = []
     for score in scores:
         row = metrics(score, track)

@@ -29,6 +29,7 @@ speed that the exact posting lists here do not need to give up (15,900 pieces: a
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,9 +38,12 @@ from typing import Any
 
 import numpy as np
 
-from tunesmith.errors import CorruptFileError
+from tunesmith.corpus import load_corpus
+from tunesmith.errors import CorruptFileError, NotFoundError
 from tunesmith.evaluate.melody import pickup_ticks
+from tunesmith.evaluate.originality import corpus_version
 from tunesmith.fileutil import atomic_path
+from tunesmith.paths import data_dir
 from tunesmith.score import ChordSymbol, Score, TimeSignature
 from tunesmith.theory.melodyline import choose_melody, melody_notes
 from tunesmith.theory.meter import Meter
@@ -696,13 +700,6 @@ def corpus_melody_index(progress: bool = False) -> MelodyIndex:
     """The index over the whole built-in corpus: built once (~30 s), saved in the user data dir
     keyed by the corpus cache's content, then memory-mapped (milliseconds). Ids are
     ``corpus:<collection/path#index>``. Kept in memory per process (the composer asks per candidate)."""
-    import hashlib
-
-    from tunesmith.corpus import load_corpus
-    from tunesmith.errors import NotFoundError
-    from tunesmith.evaluate.originality import corpus_version
-    from tunesmith.paths import data_dir
-
     corpus = load_corpus()
     if len(corpus) == 0:
         raise NotFoundError("the built-in corpus has no pieces to compare with; run `tunesmith corpus build`")

@@ -12,6 +12,13 @@ import functools
 import math
 from typing import TYPE_CHECKING, Any
 
+from tunesmith.compose.request import ComposeRequest
+from tunesmith.corpus import load_corpus
+from tunesmith.corpus.library import piece_score
+from tunesmith.errors import TunesmithError
+from tunesmith.evaluate.metrics import metrics
+from tunesmith.theory.melodyline import melody_notes
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -39,23 +46,17 @@ FEATURES_VERSION = 1
 
 
 def _melody_register(score: Score) -> float:
-    from tunesmith.theory.melodyline import melody_notes
-
     notes = melody_notes(score)
     return float(sum(n.pitch for n in notes) / len(notes)) if notes else math.nan
 
 
 def piece_features(score: Score, controls: dict[str, Any] | None = None) -> dict[str, float]:
     """Features of a piece; ``controls`` (a generated piece's request) supplies valence and arousal."""
-    from tunesmith.evaluate.metrics import metrics
-
     values = metrics(score)
     key = score.key_signatures[0] if score.key_signatures else None
     meter = score.time_signatures[0] if score.time_signatures else None
     valence = arousal = 0.0
     if controls:
-        from tunesmith.compose.request import ComposeRequest
-
         request = controls.get("request", controls)
         try:
             valence, arousal = ComposeRequest.from_dict(dict(request)).valence_arousal()
@@ -106,11 +107,7 @@ def stored_features(session: Session, piece: Piece) -> dict[str, float] | None:
 
 def load_piece_score(piece: Piece) -> Score | None:
     """The Score of a stored piece: its kept file, else its corpus entry; None when neither reads."""
-    from tunesmith.errors import TunesmithError
-
     if piece.file_data and piece.format:
-        from tunesmith.corpus.library import piece_score
-
         try:
             return piece_score(piece)
         except TunesmithError:
@@ -132,9 +129,6 @@ def corpus_score(ref: str) -> Score | None:
 @functools.lru_cache(maxsize=16)
 def _corpus_index(collection: str) -> tuple[Any, dict[str, int]] | None:
     """A loaded collection and its ref -> position map, kept per process (loading costs ~0.3 s)."""
-    from tunesmith.corpus import load_corpus
-    from tunesmith.errors import TunesmithError
-
     try:
         corpus = load_corpus([collection])
     except TunesmithError:

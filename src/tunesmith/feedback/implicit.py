@@ -16,7 +16,9 @@ import math
 import threading
 from typing import Any
 
+from tunesmith.feedback.features import load_piece_score, piece_features
 from tunesmith.score import Note, Score, Track
+from tunesmith.store.models import Piece, PieceVersion, User
 
 WEIGHT = 0.25
 """A keep or a redo counts a quarter of an explicit rating: a redo may be curiosity, not dislike."""
@@ -99,8 +101,6 @@ def revision_signals(
 ) -> tuple[dict[str, float], dict[str, float]] | None:
     """(features of the replaced material, features of the kept material) of one revision step
     applied to ``parent``; None when either is empty."""
-    from tunesmith.feedback.features import piece_features
-
     bar = parent.time_signatures[0].bar_ticks if parent.time_signatures else 1920
     bars = _bars_of(step, parent, bar)
     roles = _roles_of(step, parent)
@@ -122,9 +122,6 @@ def revision_rows(session: Any, limit: int = LIMIT) -> list[tuple[str, Any, floa
     """(user, features, stars relative to the user's mean, weight) from the store's latest
     revisions made by a signed-in person (tunesmith.feedback.preference makes them RatingRows)."""
     from sqlalchemy import select
-
-    from tunesmith.feedback.features import load_piece_score
-    from tunesmith.store.models import Piece, PieceVersion, User
 
     rows = []
     links = session.scalars(select(PieceVersion).order_by(PieceVersion.id.desc()).limit(limit)).all()

@@ -23,7 +23,10 @@ import numpy as np
 import numpy.typing as npt
 
 from tunesmith.errors import ModelError
-from tunesmith.feedback.features import CONTROL_FEATURES, FEATURES
+from tunesmith.feedback.features import CONTROL_FEATURES, FEATURES, stored_features
+from tunesmith.feedback.implicit import revision_rows
+from tunesmith.fileutil import write_text_atomic
+from tunesmith.store.models import Rating
 
 GLOBAL_L2 = 1.0
 USER_L2 = 4.0
@@ -111,8 +114,6 @@ class PreferenceModel:
             raise ModelError(f"preference model: malformed data ({err})") from err
 
     def save(self, path: str | Path) -> Path:
-        from tunesmith.fileutil import write_text_atomic
-
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(target, json.dumps(self.to_dict(), indent=1))
@@ -188,9 +189,6 @@ def rows_from_store(session: Any, *, source: str | None = None, revisions: bool 
     keep/redo rows of recent revisions (tunesmith.feedback.implicit)."""
     from sqlalchemy import select
 
-    from tunesmith.feedback.features import stored_features
-    from tunesmith.store.models import Rating
-
     out = []
     for rating in session.scalars(select(Rating).order_by(Rating.id)):
         if source is not None and rating.piece.source != source:
@@ -199,8 +197,6 @@ def rows_from_store(session: Any, *, source: str | None = None, revisions: bool 
         if features is not None:
             out.append(RatingRow(rating.user.name, features, float(rating.stars)))
     if revisions and source in (None, "generated"):
-        from tunesmith.feedback.implicit import revision_rows
-
         out.extend(RatingRow(user, features, offset, weight=weight, relative=True)
                    for user, features, offset, weight in revision_rows(session))
     return out

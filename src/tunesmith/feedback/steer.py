@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from tunesmith.compose.plan import make_plan
 from tunesmith.feedback.features import piece_features, plan_features
 
 if TYPE_CHECKING:
@@ -28,8 +29,6 @@ def steer_request(
     request: ComposeRequest, prefs: Preferences, user: str | None, seed: int | None = None
 ) -> ComposeRequest:
     """The request with its open mood controls set to the variant predicted to please ``user`` most."""
-    from tunesmith.compose.plan import make_plan
-
     model = prefs.controls
     if (
         model is None

@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tunesmith.corpus.library import piece_score
 from tunesmith.errors import TunesmithError
+from tunesmith.models.checkpoint import load_checkpoint, save_checkpoint
+from tunesmith.models.rnn.api import current_melody_checkpoint, tuned_melody_checkpoints
+from tunesmith.models.rnn.data import melody_step_conditions, windows
+from tunesmith.paths import data_dir
+from tunesmith.store.models import Piece, Rating, User
+from tunesmith.tokens import melody as mt
 
 Arrays = dict[str, npt.NDArray[np.int64]]
 
@@ -37,9 +44,6 @@ class TuneResult:
 def rewarded_pieces(store: Any, user: str | None, min_stars: int) -> list[tuple[Any, float]]:
     """(score, reward) of generated pieces whose mean rating (by ``user``, or everyone) is >= min_stars."""
     from sqlalchemy import select
-
-    from tunesmith.corpus.library import piece_score
-    from tunesmith.store.models import Piece, Rating, User
 
     out = []
     with store.session() as session:
@@ -64,9 +68,6 @@ def reward_windows(
     pieces: list[tuple[Any, float]], length: int = 128, stride: int = 64
 ) -> tuple[Arrays, Any]:
     """Training windows (as tunesmith.models.rnn.data builds them) and a weight per window."""
-    from tunesmith.models.rnn.data import melody_step_conditions, windows
-    from tunesmith.tokens import melody as mt
-
     items: list[dict[str, npt.NDArray[np.int64]]] = []
     weights: list[float] = []
     for score, reward in pieces:
@@ -115,9 +116,6 @@ def tune_from_feedback(
 ) -> TuneResult:
     """Fine-tune the newest melody model on rated pieces; returns where the new checkpoint went."""
     import torch
-
-    from tunesmith.models.checkpoint import load_checkpoint, save_checkpoint
-    from tunesmith.models.rnn.api import current_melody_checkpoint, tuned_melody_checkpoints
 
     if min_stars < 4:
         raise TunesmithError("min_stars: below 4 the reward (stars - 3) / 2 is not positive; allowed: 4 or 5")
@@ -169,11 +167,6 @@ def tune_from_feedback(
 
 
 def _default_folder(folder: Path | None) -> Path:
-    if folder is not None:
-        path = folder
-    else:
-        from tunesmith.paths import data_dir
-
-        path = data_dir() / "checkpoints"
+    path = folder if folder is not None else data_dir() / "checkpoints"
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -16,6 +16,7 @@ anything else the parser cannot read raises CorruptFileError naming the tune and
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from pathlib import Path
 from tunesmith.errors import CorruptFileError
 from tunesmith.io.abc_repeats import MAX_ENDING, Bar, play_order
 from tunesmith.io.m21 import key_from_tonic
+from tunesmith.limits import DEFAULT_LIMITS
 from tunesmith.score import (
     DEFAULT_BPM,
     TICKS_PER_QUARTER,
@@ -605,7 +607,6 @@ def _expand(voice: _Voice) -> tuple[Track, list[tuple[Fraction, str, object]]]:
     out_notes: list[tuple[Fraction, Fraction, int, bool]] = []
     out_events: list[tuple[Fraction, str, object]] = []
     played = Fraction(0)
-    import bisect
 
     last = len(bars) - 1
     for idx in order:
@@ -626,10 +627,6 @@ def _expand(voice: _Voice) -> tuple[Track, list[tuple[Fraction, str, object]]]:
 def _check_expansion(bars: list[Bar], order: list[int], starts: list[Fraction]) -> None:
     """Refuse repeats that play more bars or notes than tunesmith.limits allows, counted before
     a single note is copied (nested repeats of a short file can otherwise ask for gigabytes)."""
-    import bisect
-
-    from tunesmith.limits import DEFAULT_LIMITS
-
     if len(order) > DEFAULT_LIMITS.max_bars:
         raise AbcError(
             f"repeats expand to {len(order):,} bars; allowed: at most {DEFAULT_LIMITS.max_bars:,}"

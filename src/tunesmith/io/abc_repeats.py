@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tunesmith.limits import DEFAULT_LIMITS
+
 MAX_ENDING = 9
 """Highest ending number accepted; more passes than this is a malformed tune, not music."""
 
@@ -47,8 +49,6 @@ def play_order(bars: list[Bar], member: list[set[int]] | None = None) -> list[in
     """Indices of ``bars`` in the order they are played. ``member`` gives, per bar, the ending
     numbers it belongs to (the same set object for one ending's bars) when the source marks
     them explicitly (music21 brackets); otherwise endings run as ABC notation implies."""
-    from tunesmith.limits import DEFAULT_LIMITS
-
     max_bars = DEFAULT_LIMITS.max_bars
     member = _ending_blocks(bars) if member is None else member
     order: list[int] = []

@@ -15,6 +15,7 @@ import re
 from fractions import Fraction
 from typing import Any
 
+from tunesmith.io.m21_repeats import has_repeats, measure_play_order, played_elements
 from tunesmith.score import (
     DEFAULT_BPM,
     TICKS_PER_QUARTER,
@@ -147,8 +148,6 @@ def _part_notes(events: list[tuple[Fraction, Any]], is_drum: bool) -> list[Note]
 def _part_events(stream: Any) -> tuple[list[Any], list[list[tuple[Fraction, Any]]]]:
     """The parts of ``stream`` and, per part, its elements at their played offsets."""
     from music21 import stream as m21stream
-
-    from tunesmith.io.m21_repeats import has_repeats, measure_play_order, played_elements
 
     def parts_of(s: Any) -> list[Any]:
         parts = list(s.parts) if isinstance(s, m21stream.Score) else [s]

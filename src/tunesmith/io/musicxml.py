@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import io
 import warnings
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from tunesmith.errors import CorruptFileError
 from tunesmith.fileutil import write_bytes_atomic
+from tunesmith.io.m21 import score_from_m21
+from tunesmith.io.musicxml_writer import score_to_musicxml
 from tunesmith.score import Score
 
 MAX_UNZIPPED_BYTES = 200_000_000
@@ -40,8 +43,6 @@ def read_musicxml(path: str | Path) -> Score:
 
 def _unzip(data: bytes, path: str | Path) -> bytes:
     """The score document inside an .mxl archive (named by META-INF/container.xml)."""
-    import xml.etree.ElementTree as ET
-
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = [n for n in archive.namelist() if not n.startswith("META-INF/")]
@@ -63,10 +64,6 @@ def _unzip(data: bytes, path: str | Path) -> bytes:
 
 def musicxml_bytes_to_score(data: bytes, path: str | Path = "<musicxml>", compressed: bool = False) -> Score:
     """Parse MusicXML; raises CorruptFileError for anything that is not a readable score."""
-    import xml.etree.ElementTree as ET
-
-    from tunesmith.io.m21 import score_from_m21
-
     if compressed or data.startswith(b"PK\x03\x04"):
         data = _unzip(data, path)
     head = data[:4096]
@@ -100,8 +97,6 @@ def musicxml_bytes_to_score(data: bytes, path: str | Path = "<musicxml>", compre
 def _pitch_unpitched(root: Any) -> bytes:
     """The document with each unpitched note that names its instrument given that instrument's
     General MIDI key as pitch (music21 keeps only a staff position, which several drums share)."""
-    import xml.etree.ElementTree as ET
-
     keys: dict[str, int] = {}
     for inst in root.iter("midi-instrument"):
         unpitched = inst.find("midi-unpitched")
@@ -151,8 +146,6 @@ def score_to_musicxml_bytes(score: Score, time_limit_s: float = TIME_LIMIT_S) ->
 
 def write_report(score: Score, time_limit_s: float = TIME_LIMIT_S) -> tuple[bytes, int, int]:
     """(document, notes written, notes merged into another note) of ``score`` as MusicXML."""
-    from tunesmith.io.musicxml_writer import score_to_musicxml
-
     return score_to_musicxml(score, time_limit_s)
 
 

@@ -22,7 +22,6 @@ from tunesmith.theory.chord import Chord
 HOLD_COST = 2.5
 """Cost of keeping a chord while the soprano moves; set on the training chorales (benchmarks/results/
 harmonize.md) so the harmonic rhythm comes near Bach's."""
-VOICE_NAMES = ("alto", "tenor", "bass")
 
 
 @dataclass

@@ -18,6 +18,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from tunesmith.fileutil import write_text_atomic
 from tunesmith.paths import PACKAGE_DATA, data_dir
 from tunesmith.score import TICKS_PER_QUARTER
 from tunesmith.theory.fourpart import Prior, beat_labels, uniform_prior, vocabulary
@@ -117,7 +118,6 @@ def bach_chorales(cache: Path | None = None) -> list[dict[str, Any]]:
         if item is not None:
             item.update(name=_stem(str(name)), split="heldout")
             out.append(item)
-    from tunesmith.fileutil import write_text_atomic
 
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, json.dumps(out))
@@ -169,8 +169,6 @@ def load_prior(minor: bool, weight: float = 1.0, path: str = str(PRIOR_PATH)) ->
 def main() -> None:
     """Refit the shipped prior: ``python -m tunesmith.models.chord_prior`` (parses music21's corpus
     once, about three minutes; writes data/harmonize/chord_prior.json)."""
-    from tunesmith.fileutil import write_text_atomic
-
     prior = fit_prior(bach_chorales())
     write_text_atomic(PRIOR_PATH, json.dumps(prior, indent=0, sort_keys=True))
     print(f"{prior['chorales']} training chorales -> {PRIOR_PATH}")

@@ -15,15 +15,18 @@ Times are frames of ``HOP`` samples at ``SAMPLE_RATE`` (32 ms).
 
 from __future__ import annotations
 
+import json
 import math
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from math import gcd
 from pathlib import Path
 
 import numpy as np
 
 from tunesmith.errors import ControlError, CorruptFileError, InputFileError
+from tunesmith.fileutil import atomic_path
 
 SAMPLE_RATE = 8000
 N_FFT = 512
@@ -96,8 +99,6 @@ def check_audio(samples: np.ndarray, sample_rate: int, name: str = "audio") -> N
 
 def to_rate(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     """Mono samples resampled to SAMPLE_RATE (polyphase)."""
-    from math import gcd
-
     from scipy.signal import resample_poly
 
     if sample_rate == SAMPLE_RATE:
@@ -343,10 +344,6 @@ class AudioIndex:
         return counts[0], float(np.mean(counts[1:]))
 
     def save(self, path: str | Path) -> None:
-        import json
-
-        from tunesmith.fileutil import atomic_path
-
         with atomic_path(path) as tmp, tmp.open("wb") as fh:
             np.savez(
                 fh,
@@ -361,8 +358,6 @@ class AudioIndex:
 
     @classmethod
     def load(cls, path: str | Path) -> AudioIndex:
-        import json
-
         try:
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(data["meta"].tobytes().decode("utf-8"))

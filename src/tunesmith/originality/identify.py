@@ -1,7 +1,7 @@
 """Identify audio: name the stored piece (or added recording) a clip comes from, and where.
 
 Fingerprints live in the store: rendered pieces as 'audio-landmarks' rows of the fingerprints table
-(added when the composer registers a rendered piece, or by ``index_rendered``), audio a user adds
+(added when the composer registers a rendered piece), audio a user adds
 in ``audio_recordings``. The searchable index is rebuilt from them when they change (kept in memory
 per process, keyed by what the tables hold).
 """
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from tunesmith.errors import ControlError
 from tunesmith.originality import audioprint as ap
+from tunesmith.store.models import AudioRecording, Fingerprint, Piece
 
 if TYPE_CHECKING:
     from tunesmith.store.db import Store
@@ -24,8 +25,6 @@ _CACHE: dict[tuple[str, tuple[Any, ...]], ap.AudioIndex] = {}
 
 def audio_index(store: Store) -> ap.AudioIndex:
     from sqlalchemy import func, select
-
-    from tunesmith.store.models import AudioRecording, Fingerprint, Piece
 
     with store.session() as session:
         state = (
@@ -101,8 +100,6 @@ def add_recording(
     """Fingerprint an audio file into the store; returns (recording id, created)."""
     from sqlalchemy import select
 
-    from tunesmith.store.models import AudioRecording
-
     p = Path(path)
     samples = ap.read_audio(p)
     digest = hashlib.sha256(p.read_bytes()).hexdigest()
@@ -120,20 +117,3 @@ def add_recording(
         session.add(rec)
         session.flush()
         return rec.id, True
-
-
-def index_rendered(piece_id: int, audio_path: str | Path, store: Store) -> bool:
-    """Store the fingerprint of a piece's rendered audio (False when it already has one)."""
-    from sqlalchemy import select
-
-    from tunesmith.store.models import Fingerprint
-
-    with store.session() as session:
-        if session.scalar(
-            select(Fingerprint).where(Fingerprint.piece_id == piece_id, Fingerprint.kind == AUDIO_KIND)
-        ):
-            return False
-        session.add(
-            Fingerprint(piece_id=piece_id, kind=AUDIO_KIND, data=ap.fingerprint(ap.read_audio(audio_path)))
-        )
-        return True

@@ -19,14 +19,29 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tunesmith.errors import ControlError, InputFileError, NotFoundError
+from tunesmith.errors import ControlError, InputFileError, NotFoundError, TunesmithError
+from tunesmith.evaluate.similarity import melody_of_score
+from tunesmith.io import READ_SUFFIXES, load
 from tunesmith.originality import merkle
+from tunesmith.originality.audioprint import fingerprint, read_audio
+from tunesmith.originality.identify import AUDIO_KIND, identify_file
+from tunesmith.originality.works import (
+    MATCH_THRESHOLD,
+    MELODY_KIND,
+    MIN_QUERY_NOTES,
+    check_score,
+    encode_melody,
+    store_index,
+)
+from tunesmith.paths import PACKAGE_DATA
+from tunesmith.store import open_store
+from tunesmith.store.models import Fingerprint, RegistryEntry
+from tunesmith.store.pieces import content_hash
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from tunesmith.store.db import Store
-    from tunesmith.store.models import RegistryEntry
 
 SCHEMA = "tunesmith-certificate/1"
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg")
@@ -47,15 +62,11 @@ def sha256_file(path: str | Path) -> str:
 def _entries(session: Session) -> list[RegistryEntry]:
     from sqlalchemy import select
 
-    from tunesmith.store.models import RegistryEntry
-
     return list(session.scalars(select(RegistryEntry).order_by(RegistryEntry.seq)))
 
 
 def append(session: Session, body: dict[str, Any], piece_id: int | None) -> RegistryEntry:
     """Add ``body`` as the next entry of the log (the caller's transaction commits it)."""
-    from tunesmith.store.models import RegistryEntry
-
     entries = _entries(session)
     # The entry's place is part of what is hashed: the same work registered twice (a regeneration
     # in the same second) gets two distinct leaves, and a leaf cannot be moved to another place.
@@ -180,8 +191,6 @@ def check_certificate(cert: dict[str, Any]) -> list[str]:
 
 def _checkpoints(plan: Any) -> dict[str, str]:
     """sha256 of each shipped checkpoint the generator may have used."""
-    from tunesmith.paths import PACKAGE_DATA
-
     folder = PACKAGE_DATA / "checkpoints"
     names = {
         "rules": [],
@@ -197,8 +206,6 @@ def _checkpoints(plan: Any) -> dict[str, str]:
 def registration_body(
     composition: Any, paths: dict[str, Path], piece_id: int | None, originality: dict[str, Any]
 ) -> dict[str, Any]:
-    from tunesmith.store.pieces import content_hash
-
     files = {
         fmt: {"name": Path(p).name, "sha256": sha256_file(p), "bytes": Path(p).stat().st_size}
         for fmt, p in paths.items()
@@ -227,9 +234,6 @@ def registration_body(
 def originality_report(composition: Any, piece_id: int | None, store: Store) -> dict[str, Any]:
     """The composer's own checks against the corpus (exact copied run, nearest work by the
     similar-work search) and a search of the store's library and generated pieces."""
-    from tunesmith.errors import TunesmithError
-    from tunesmith.originality.works import MATCH_THRESHOLD, check_score, store_index
-
     best = composition.candidates[0]
     out: dict[str, Any] = {
         "threshold": MATCH_THRESHOLD,
@@ -263,8 +267,6 @@ def register_composition(
     """Fingerprint a freshly written piece (melody, and audio when rendered) and append it to the
     registry of ``store`` (default: the user's store); returns the entry's certificate. The
     composer calls it after recording a piece (entry point ``tunesmith.record``)."""
-    from tunesmith.store import open_store
-
     if store is None:
         with open_store() as own:
             return register_composition(composition, paths, piece_id, own)
@@ -279,15 +281,9 @@ def register_composition(
 def _fingerprint_piece(composition: Any, paths: dict[str, Path], piece_id: int, store: Store) -> None:
     from sqlalchemy import select
 
-    from tunesmith.evaluate.similarity import melody_of_score
-    from tunesmith.originality.identify import AUDIO_KIND
-    from tunesmith.originality.works import MELODY_KIND, encode_melody
-    from tunesmith.store.models import Fingerprint
-
     audio = next((paths[f] for f in ("wav", "flac", "mp3") if f in paths), None)
     landmarks = None
     if audio is not None:  # read and hashed outside the transaction: it takes a moment
-        from tunesmith.originality.audioprint import fingerprint, read_audio
 
         landmarks = fingerprint(read_audio(audio))
     with store.session() as session:
@@ -332,8 +328,6 @@ def verify_file(path: str | Path, store: Store) -> dict[str, Any]:
     suffix = p.suffix.lower()
     by_piece = {e.piece_id: (e, body) for e, body in bodies if e.piece_id is not None}
     if suffix in AUDIO_SUFFIXES:
-        from tunesmith.originality.identify import identify_file
-
         hit = identify_file(p, store)
         if hit is not None and hit.get("piece_id") in by_piece:
             e, body = by_piece[hit["piece_id"]]
@@ -347,8 +341,6 @@ def verify_file(path: str | Path, store: Store) -> dict[str, Any]:
                 f"({hit['matches']} landmarks agree)",
             }
         return {"file": str(p), "status": "not registered", "detail": "no registered file or audio matches"}
-    from tunesmith.io import READ_SUFFIXES, load
-    from tunesmith.store.pieces import content_hash
 
     if suffix not in READ_SUFFIXES:
         raise ControlError("file", f"{p.name}: not a MIDI, MusicXML, ABC or audio file")
@@ -364,7 +356,6 @@ def verify_file(path: str | Path, store: Store) -> dict[str, Any]:
                 "title": body.get("title"),
                 "detail": "the same notes as the registered work in a different file",
             }
-    from tunesmith.originality.works import MIN_QUERY_NOTES, check_score
 
     try:
         rep = check_score(score, top=3, store=store, index=_registered_index(store, list(by_piece)))
@@ -390,7 +381,5 @@ def verify_file(path: str | Path, store: Store) -> dict[str, Any]:
 
 
 def _registered_index(store: Store, piece_ids: list[int]) -> Any:
-    from tunesmith.originality.works import store_index
-
     with store.session() as session:
         return store_index(session, piece_ids)

@@ -16,9 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tunesmith.errors import ControlError, NotFoundError
-from tunesmith.evaluate.similarity import Match, Melody, MelodyIndex, melody_of_score, search
+from tunesmith.errors import ControlError, NotFoundError, TunesmithError
+from tunesmith.evaluate.similarity import (
+    Match,
+    Melody,
+    MelodyIndex,
+    corpus_melody_index,
+    melody_of_score,
+    search,
+)
+from tunesmith.io import load, loads
 from tunesmith.score import Score
+from tunesmith.store.models import Fingerprint, Piece
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -59,9 +68,6 @@ def decode_melody(data: bytes) -> Melody:
 
 def _melody_of_piece(piece: Any) -> Melody | None:
     """The melody of a stored piece from its kept file, or None when it has none readable."""
-    from tunesmith.errors import TunesmithError
-    from tunesmith.io import loads
-
     if not piece.file_data or not piece.format:
         return None
     try:
@@ -75,8 +81,6 @@ def store_index(session: Session, piece_ids: list[int] | None = None) -> MelodyI
     """An index of the store's library and generated pieces (corpus pieces are in the corpus index),
     or only of ``piece_ids``."""
     from sqlalchemy import select
-
-    from tunesmith.store.models import Fingerprint, Piece
 
     rows = session.execute(
         select(Piece, Fingerprint.data)
@@ -99,8 +103,6 @@ def store_index(session: Session, piece_ids: list[int] | None = None) -> MelodyI
 
 def work_index(store: Store | None = None, *, corpus: bool = True) -> MelodyIndex:
     """Corpus + store pieces, one index (the corpus part is loaded from its cache: milliseconds)."""
-    from tunesmith.evaluate.similarity import corpus_melody_index
-
     parts = []
     if corpus:
         with contextlib.suppress(NotFoundError):  # no corpus built here: the store is still searched
@@ -164,8 +166,6 @@ def report(melody: Melody, index: MelodyIndex, matches: list[Match]) -> dict[str
 
 def check_file(path: str | Path, *, top: int = 5, store: Store | None = None) -> dict[str, Any]:
     """:func:`check_score` of a MIDI, MusicXML or ABC file (its first piece)."""
-    from tunesmith.io import load
-
     scores = load(path)
     if not scores:
         raise ControlError("file", f"{path} holds no piece")

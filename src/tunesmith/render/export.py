@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tunesmith.errors import ControlError, OutputError, UnsupportedFormatError
 from tunesmith.fileutil import atomic_path
+from tunesmith.render.loudness import db, integrated_lufs, true_peak
 from tunesmith.render.master import CEILING_DBTP, TARGET_LUFS, MasterReport, master
 from tunesmith.render.mix import MixPlan, default_mix_plan, mix_streamed, track_role
 from tunesmith.render.synth import SAMPLE_RATE, TAIL_SECONDS, get_renderers, render_threads
@@ -274,8 +275,6 @@ def render_audio(
         stem_gain = 10 ** (report.gain_db / 20) if report.mastered else 1.0
         report.track_rms_dbfs = {k: v + 20 * math.log10(stem_gain) for k, v in rms.items()}
     else:
-        from tunesmith.render.loudness import db, integrated_lufs, true_peak
-
         audio = mixed.audio
         report = MasterReport(
             integrated_lufs(audio, sample_rate), db(true_peak(audio)), db(float(np.abs(audio).max())),

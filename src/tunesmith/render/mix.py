@@ -7,18 +7,21 @@ instruments panned apart) chosen from each track's role; the composer can overri
 from __future__ import annotations
 
 import math
+import queue
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from tunesmith.errors import ControlError
+from tunesmith.render.synth import render_threads
+from tunesmith.score import Track
 
 if TYPE_CHECKING:
     import numpy as np
 
     from tunesmith.render.synth import Stem
-    from tunesmith.score import Track
 
 ROLES = ("melody", "counter", "bass", "drums", "chords", "pad", "other")
 
@@ -226,8 +229,6 @@ def mix_stems(stems: Sequence[Stem], plan: MixPlan | None = None, keep_stems: bo
     if not stems:
         raise ControlError("tracks", "nothing to mix: the score has no tracks")
     if plan is None:
-        from tunesmith.score import Track
-
         plan = default_mix_plan([Track(s.name, s.program, s.is_drum) for s in stems])
     length = max(s.audio.shape[1] for s in stems)
     return mix_streamed(
@@ -251,13 +252,8 @@ def mix_streamed(
     Tracks are dealt round-robin to ``workers`` threads (default ``render_threads()``), each producing
     and processing its tracks; they are summed in track order, so the result does not depend on
     timing. Only a few stems are alive at once unless ``keep_stems`` keeps the processed ones."""
-    import queue
-    import threading
-
     import numpy as np
     import pedalboard as pb
-
-    from tunesmith.render.synth import render_threads
 
     count = len(names)
     if len(plan.tracks) != count:

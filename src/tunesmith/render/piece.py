@@ -10,6 +10,7 @@ import dataclasses
 import inspect
 import json
 import math
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from tunesmith.compose.ornaments import is_grace
 from tunesmith.compose.plan import Plan
 from tunesmith.compose.request import ComposeRequest
 from tunesmith.errors import ControlError, OutputError
+from tunesmith.evaluate.originality import fingerprint
 from tunesmith.fileutil import write_text_atomic
 from tunesmith.io import save
 from tunesmith.render.export import render_audio, render_score, write_pianoroll
@@ -210,7 +212,6 @@ def _report_dict(result: Any) -> dict[str, Any]:
 
 def _record(composition: Composition, paths: dict[str, Path]) -> None:
     """Record the piece in the store with its controls, model versions and tags."""
-    from tunesmith.evaluate.originality import fingerprint
     from tunesmith.store import open_store
     from tunesmith.store.models import Fingerprint
     from tunesmith.store.pieces import add_piece
@@ -255,8 +256,6 @@ def _record(composition: Composition, paths: dict[str, Path]) -> None:
 def _run_record_hooks(composition: Composition, paths: dict[str, Path], piece_id: int) -> None:
     """Applications above the composer (the originality registry) hook into recording through the
     ``tunesmith.record`` entry point group: compose never imports them, the layers stay one-way."""
-    from importlib.metadata import entry_points
-
     for hook in entry_points(group="tunesmith.record"):
         hook.load()(composition, paths, piece_id)
 

@@ -11,6 +11,7 @@ import ctypes
 import math
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -241,8 +242,6 @@ def render_stems(
     if count == 1:
         audios = [renderers[0].render_track(score, t, length) for t in score.tracks]
     else:
-        from concurrent.futures import ThreadPoolExecutor
-
         def render(worker: int) -> list[np.ndarray]:
             return [renderers[worker].render_track(score, t, length) for t in score.tracks[worker::count]]
 

@@ -34,7 +34,9 @@ History:
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import (
     JSON,
@@ -284,9 +286,6 @@ def migrate(engine: Engine, target: int = LATEST_VERSION) -> tuple[int, int]:
     SQLite file."""
     database = engine.url.database
     if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
-        import fcntl
-        from pathlib import Path
-
         with Path(f"{database}.migrate-lock").open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             return _migrate(engine, target)

@@ -169,9 +169,6 @@ class SessionToken(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-JOB_STATUSES = ("queued", "running", "done", "failed")
-
-
 class Job(Base):
     """A compose job. Its state lives here, not in a server's memory, so any web process can report
     it and any worker can run it; ``attempts`` counts the runs started, and a run may only finish

@@ -18,7 +18,6 @@ _EXPORTS: dict[str, str] = {
     "Key": "key",
     "MODES": "key",
     "key_from_signature": "key",
-    "parse_key": "key",
     "Chord": "chord",
     "QUALITIES": "chord",
     "parse_chord": "chord",

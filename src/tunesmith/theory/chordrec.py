@@ -10,6 +10,7 @@ stays fast.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from tunesmith.errors import ControlError
 from tunesmith.score import ChordSymbol, Note, Score
 from tunesmith.theory.chord import QUALITIES, Chord
 from tunesmith.theory.key import Key, key_from_signature
+from tunesmith.theory.keydetect import detect_key
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -246,7 +248,6 @@ def _window_weights(notes: Sequence[Note], bounds: Sequence[tuple[int, int]]) ->
     weights = np.zeros((len(bounds), 12))
     lowest: list[int | None] = [None] * len(bounds)
     starts = [a for a, _ in bounds]
-    import bisect
 
     for note in notes:
         first = max(0, bisect.bisect_right(starts, note.start) - 1)
@@ -268,7 +269,6 @@ def score_key(score: Score) -> Key:
     """The score's first key signature as a Key, or the detected key when it has none."""
     if score.key_signatures:
         return key_from_signature(sorted(score.key_signatures, key=lambda k: k.tick)[0])
-    from tunesmith.theory.keydetect import detect_key
 
     return detect_key(score)
 

@@ -274,8 +274,3 @@ def key_from_signature(signature: KeySignature) -> Key:
     """The Key a score's KeySignature stands for (its ``fifths`` and major/minor ``mode``)."""
     mode = signature.mode if signature.mode in SCALES else "major"
     return Key.from_fifths(signature.fifths, mode)
-
-
-def parse_key(text: str) -> Key:
-    """Shorthand for :meth:`Key.parse`."""
-    return Key.parse(text)

@@ -55,10 +55,6 @@ class Meter:
         """One felt beat: the dotted unit when compound, else the unit."""
         return self.unit_ticks * 3 if self.compound else self.unit_ticks
 
-    @property
-    def eighth(self) -> int:
-        return TICKS_PER_QUARTER // 2
-
     def strong_beats(self) -> tuple[int, ...]:
         """Tick offsets in a bar of the strong beats (see the module docstring)."""
         if self.beats % 2 == 0 and (self.beats >= 4 or (self.compound and self.beats >= 2)):

@@ -9,6 +9,7 @@ student understands. Pitches are MIDI numbers, times ticks at the Score's PPQ.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -135,8 +136,6 @@ class _Where:
         self.bars = score.bar_starts(score.end_tick() + 1)
 
     def __call__(self, tick: int) -> tuple[int, float]:
-        import bisect
-
         i = max(0, bisect.bisect_right(self.bars, tick) - 1)
         ts = self.score.time_signature_at(tick)
         beat_ticks = TICKS_PER_QUARTER * 4 // ts.denominator
@@ -144,8 +143,6 @@ class _Where:
 
     def on_beat(self, tick: int) -> bool:
         """True on a beat: every quarter in 4/4, every dotted quarter in 6/8."""
-        import bisect
-
         ts = self.score.time_signature_at(tick)
         beat = Meter.of(ts).beat_ticks
         bar_start = self.bars[max(0, bisect.bisect_right(self.bars, tick) - 1)]

@@ -13,7 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from tunesmith.errors import ControlError
+from tunesmith.fileutil import atomic_path
+from tunesmith.render.loudness import k_weighted
+from tunesmith.render.mix import track_role
 from tunesmith.score import Score
+from tunesmith.theory.keydetect import estimate_key
 from tunesmith.therapy.session import Session
 
 FEATURES = ("tempo_bpm", "loudness", "density", "register", "brightness", "major", "tension")
@@ -29,8 +34,6 @@ MEASURED = {
 
 
 def _k_power(audio: np.ndarray, rate: int) -> np.ndarray:
-    from tunesmith.render.loudness import k_weighted
-
     weighted = k_weighted(audio, rate)
     return np.asarray((weighted**2).mean(axis=0))
 
@@ -67,8 +70,6 @@ def _dissonant_share(score: Score, start: int, end: int) -> float:
 
 
 def _melody_register(score: Score, start: int, end: int) -> float:
-    from tunesmith.render.mix import track_role
-
     pitches = [
         n.pitch for t in score.tracks if track_role(t) == "melody" for n in t.notes if start <= n.start < end
     ]
@@ -76,9 +77,6 @@ def _melody_register(score: Score, start: int, end: int) -> float:
 
 
 def _major_fit(score: Score, start: int, end: int) -> float:
-    from tunesmith.errors import ControlError
-    from tunesmith.theory.keydetect import estimate_key
-
     pairs = [
         (n.pitch, n.duration)
         for t in score.tracks
@@ -184,8 +182,6 @@ def plot_report(report: dict[str, Any], path: str | Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from tunesmith.fileutil import atomic_path
 
     rows = report["segments"]
     t = [r["start_seconds"] / 60 for r in rows]

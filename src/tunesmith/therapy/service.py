@@ -7,8 +7,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tunesmith.errors import ControlError
+from tunesmith.compose.styles import available_styles
+from tunesmith.errors import ControlError, TunesmithError
+from tunesmith.feedback.preference import learn_from_store
+from tunesmith.fileutil import write_text_atomic
+from tunesmith.io import save
+from tunesmith.render.export import render_audio, write_audio
 from tunesmith.score import Score
+from tunesmith.store.db import open_store
+from tunesmith.store.pieces import add_piece
+from tunesmith.store.ratings import get_or_create_user
 from tunesmith.therapy.report import plot_report, session_report
 from tunesmith.therapy.session import DISCLAIMER, Progress, make_session
 from tunesmith.therapy.trajectory import Trajectory
@@ -17,10 +25,6 @@ AUDIO_FORMATS = ("wav", "flac", "mp3")
 
 
 def _preferences(db: str | None) -> Any:
-    from tunesmith.errors import TunesmithError
-    from tunesmith.feedback.preference import learn_from_store
-    from tunesmith.store.db import open_store
-
     try:
         with open_store(db) as store:
             return learn_from_store(store)
@@ -47,17 +51,10 @@ def write_session(
     """Compose, render, report and write a session into ``output``, and (``record``) record it as
     a generated piece in the store ``db`` names. The returned dict is what session.json holds,
     plus ``score``, ``paths`` (and ``piece_id`` when recorded) for callers that record it themselves."""
-    from tunesmith.fileutil import write_text_atomic
-    from tunesmith.io import save
-    from tunesmith.render.export import render_audio, write_audio
-
     if audio_format not in AUDIO_FORMATS:
         raise ControlError("format", f"{audio_format!r}; allowed: {', '.join(AUDIO_FORMATS)}")
-    if style is not None:
-        from tunesmith.compose.styles import available_styles
-
-        if style not in available_styles():
-            raise ControlError("style", f"unknown style {style!r}; allowed: {', '.join(available_styles())}")
+    if style is not None and style not in available_styles():
+        raise ControlError("style", f"unknown style {style!r}; allowed: {', '.join(available_styles())}")
     prefs = preferences
     if prefs is None and user and not style:
         prefs = _preferences(db)
@@ -94,9 +91,6 @@ def write_session(
     }
     write_text_atomic(files["json"], json.dumps(data, indent=1) + "\n")
     if record:
-        from tunesmith.store.db import open_store
-        from tunesmith.store.ratings import get_or_create_user
-
         with open_store(db) as store, store.session() as s:
             owner = get_or_create_user(s, user).id if user else None
             data["piece_id"] = record_session(s, session.score, data["session"], files, owner)
@@ -107,8 +101,6 @@ def record_session(
     s: Any, score: Score, session: dict[str, Any], files: dict[str, Path], owner_id: int | None
 ) -> int:
     """Store the session as a generated piece (in the caller's transaction); returns its id."""
-    from tunesmith.store.pieces import add_piece
-
     piece, _ = add_piece(
         s,
         score,

@@ -18,7 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tunesmith.compose.api import compose
+from tunesmith.compose.request import ComposeRequest
+from tunesmith.compose.styles import load_style
 from tunesmith.errors import ControlError
+from tunesmith.feedback.steer import preference_scorer
 from tunesmith.score import (
     KeySignature,
     Metadata,
@@ -30,6 +34,7 @@ from tunesmith.score import (
     TimeSignature,
     Track,
 )
+from tunesmith.theory.key import Key
 from tunesmith.therapy.trajectory import MINUTES_RANGE, Point, Targets, Trajectory, targets
 
 SEGMENT_SECONDS = 30.0
@@ -112,8 +117,6 @@ def _body(score: Score) -> tuple[int, int]:
 def _relative_key(key: str, major: bool) -> tuple[str, str]:
     """The key and mode sharing ``key``'s signature: minor moods move to the relative minor, so the
     signature (and most of the notes) stay while the mood darkens."""
-    from tunesmith.theory.key import Key
-
     home = Key.parse(key)
     if major:
         return home.tonic_name, "major"
@@ -130,9 +133,6 @@ def choose_style(
         return "ambient"
     if user is None or preferences is None or len(styles) == 1:
         return styles[0]
-    from tunesmith.compose.api import compose
-    from tunesmith.compose.request import ComposeRequest
-    from tunesmith.feedback.steer import preference_scorer
 
     scorer = preference_scorer(preferences, user)
     if scorer is None:
@@ -171,10 +171,6 @@ def make_session(
     progress: Progress | None = None,
 ) -> Session:
     """Compose the session (symbolic; render it with tunesmith.render)."""
-    from tunesmith.compose.api import compose
-    from tunesmith.compose.request import ComposeRequest
-    from tunesmith.compose.styles import load_style
-
     lo, hi = MINUTES_RANGE
     if not isinstance(minutes, int | float) or not lo <= minutes <= hi:
         raise ControlError("minutes", f"{minutes} is out of range; allowed: {lo:g} to {hi:g} minutes")
@@ -262,8 +258,6 @@ def make_session(
 
 
 def _fifths(key: str) -> int:
-    from tunesmith.theory.key import Key
-
     return Key.parse(key).fifths
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tunesmith.compose.request import MOODS
 from tunesmith.errors import ControlError
 
 STATES: dict[str, tuple[float, float]] = {
@@ -53,8 +54,6 @@ class Point:
 
 def parse_point(text: str) -> Point:
     """A named state ('anxious'), a compose mood ('tender') or 'valence,arousal' ('-0.5,0.7')."""
-    from tunesmith.compose.request import MOODS
-
     word = text.strip().lower()
     if word in STATES:
         return Point(*STATES[word])

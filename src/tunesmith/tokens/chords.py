@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from tunesmith.errors import ControlError
 from tunesmith.score import TICKS_PER_QUARTER, ChordSymbol
+from tunesmith.theory.chord import parse_chord
 
 if TYPE_CHECKING:
     from tunesmith.theory.key import Key
@@ -83,8 +84,6 @@ def quality_class(intervals: tuple[int, ...] | list[int]) -> int:
 def chord_class(figure: str, tonic: int) -> int:
     """Chord-class id (1-72) of a chord symbol in a key with tonic pitch class ``tonic``;
     0 for 'N.C.' / empty. Raises ControlError for a figure that is no chord symbol."""
-    from tunesmith.theory.chord import parse_chord
-
     text = figure.strip()
     if not text or text.upper().replace(".", "") in ("NC", "N", "NONE"):
         return 0

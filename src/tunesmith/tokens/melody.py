@@ -43,7 +43,6 @@ the next one starts).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -58,6 +57,7 @@ from tunesmith.score import (
     TimeSignature,
     Track,
 )
+from tunesmith.theory.key import Key, key_from_signature
 from tunesmith.theory.melodyline import melody_track, top_line
 from tunesmith.tokens.chords import (
     METERS,
@@ -67,9 +67,6 @@ from tunesmith.tokens.chords import (
     class_figure,
     classes_per_step,
 )
-
-if TYPE_CHECKING:
-    from tunesmith.theory.key import Key
 
 PAD, BOS, HOLD, REST = 0, 1, 2, 3
 NOTE_BASE = 4
@@ -250,8 +247,6 @@ def encode_melody(
 
 def score_key(score: Score) -> Key:
     """The score's first key signature as a Key (C major when it has none)."""
-    from tunesmith.theory.key import Key, key_from_signature
-
     signature = score.key_at(0)
     return key_from_signature(signature) if signature is not None else Key(0, "major")
 
@@ -362,8 +357,6 @@ def decode(enc: MelodyEncoding) -> list[Note]:
 def decode_score(enc: MelodyEncoding, bpm: float = 120.0, program: int = 0) -> Score:
     """A Score with the melody track, its meter, key, tempo and chord symbols (the original
     symbols when the encoding kept them, else symbols spelled from the chord-class conditions)."""
-    from tunesmith.theory.key import Key
-
     key = Key(enc.tonic, enc.mode)
     numerator, denominator = (int(x) for x in enc.meter.split("/"))
     chords = list(enc.chord_symbols)

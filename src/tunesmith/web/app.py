@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+import tunesmith
 from tunesmith.compose.styles import available_styles
 from tunesmith.web.context import Context
 from tunesmith.web.errors import install_error_handlers
@@ -80,6 +81,4 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
 
 def _version() -> str:
-    import tunesmith
-
     return str(getattr(tunesmith, "__version__", "0"))

@@ -13,6 +13,8 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -31,8 +33,6 @@ class AuthError(Exception):
 
 
 def _hasher() -> Any:
-    from argon2 import PasswordHasher
-
     return PasswordHasher()
 
 
@@ -41,8 +41,6 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(stored: str | None, password: str) -> bool:
-    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-
     if not stored:
         return False
     try:

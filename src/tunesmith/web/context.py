@@ -10,11 +10,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import event, func, select
 
-from tunesmith.corpus import load_corpus
-from tunesmith.corpus.library import store_corpus_piece
 from tunesmith.errors import TunesmithError
-from tunesmith.feedback.features import stored_features
-from tunesmith.feedback.preference import Preferences, learn_from_store
 from tunesmith.store import open_store
 from tunesmith.store.models import Piece, PieceVersion, Rating, User
 from tunesmith.web import auth
@@ -52,6 +48,8 @@ class Context:
 
     def preferences(self) -> Any:
         """The fitted preference models, refitted when ratings changed since the last fit."""
+        from tunesmith.feedback.preference import Preferences, learn_from_store  # numpy: on first use
+
         with self.prefs_lock:
             version = self.ratings_version()
             if self.prefs_stale or self.prefs is None or version != self.prefs_version:
@@ -77,6 +75,9 @@ class Context:
     def register_corpus(self) -> None:
         """Give the configured corpus collections store rows, so they can be listed and rated."""
         try:
+            from tunesmith.corpus import load_corpus  # numpy: after start-up, in the background
+            from tunesmith.corpus.library import store_corpus_piece
+
             for name in self.settings.corpus_collections:
                 try:
                     corpus = load_corpus([name])
@@ -98,6 +99,8 @@ class Context:
     def cache_corpus_features(self, batch: int = 25) -> None:
         """Compute the corpus pieces' features now, a batch per write, so recommendations never
         stall on them (they skip corpus pieces whose features are not cached yet)."""
+        from tunesmith.feedback.features import stored_features  # numpy: after start-up
+
         with self.store.session() as s:
             todo = list(s.scalars(select(Piece.id).where(Piece.source == "corpus", Piece.features.is_(None))))
         for start in range(0, len(todo), batch):

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from tunesmith.compose import request as r
 from tunesmith.errors import (
     ControlError,
     InputFileError,
@@ -33,8 +34,6 @@ from tunesmith.web.settings import ALL_OUTPUTS
 
 def _allowed(field: str) -> str:
     """What a control allows, for pydantic's type errors (ComposeRequest says it for range errors)."""
-    from tunesmith.compose import request as r
-
     table = {
         "tempo": f"{r.TEMPO_RANGE[0]:g} to {r.TEMPO_RANGE[1]:g} bpm",
         "bars": f"a whole number {r.BARS_RANGE[0]}-{r.BARS_RANGE[1]}",

@@ -25,19 +25,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from huey import Huey, RedisHuey, SqliteHuey
-
 from tunesmith.compose.request import ComposeRequest
 from tunesmith.errors import StoreError, TunesmithError
-from tunesmith.feedback.steer import preference_scorer, steer_request
 from tunesmith.store import jobs as job_store
 from tunesmith.store.models import Job, User
-from tunesmith.therapy.service import record_session, write_session
 from tunesmith.therapy.trajectory import trajectory
 from tunesmith.web.revise_job import run_revise_job
 from tunesmith.web.service import compose_pieces, primer_file
 
 if TYPE_CHECKING:
+    from huey import Huey
+
     from tunesmith.web.context import Context
 
 log = logging.getLogger("tunesmith.jobs")
@@ -61,6 +59,8 @@ def queue_url(settings: Any) -> str:
 
 def open_queue(url: str) -> Huey:
     """A Huey instance for ``sqlite:///path`` or ``redis://host:port/db``; StoreError otherwise."""
+    from huey import RedisHuey, SqliteHuey
+
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///")).expanduser()
         if not path.parent.is_dir():
@@ -326,6 +326,8 @@ def _compose(ctx: Context, job: Job, attempt: int, progress: Callable[[str, floa
     request.validate()
     scorer = None
     if job.steer:
+        from tunesmith.feedback.steer import preference_scorer, steer_request
+
         with ctx.store.session() as s:
             user = s.get(User, job.owner_id)
             name = user.name if user is not None else ""
@@ -357,6 +359,8 @@ def _compose(ctx: Context, job: Job, attempt: int, progress: Callable[[str, floa
 def _session(ctx: Context, job: Job, attempt: int, progress: Callable[[str, float], None]) -> None:
     """A listening session (tunesmith.therapy): composed, rendered and reported into the attempt's
     folder; the session's piece and the job's 'done' commit together."""
+    from tunesmith.therapy.service import record_session, write_session
+
     body = dict(job.request)
     path, styles = trajectory(body.get("start"), body.get("end"), body.get("preset"), body.get("via") or [])
     with ctx.store.session() as s:

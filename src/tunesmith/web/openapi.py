@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse
@@ -90,8 +91,6 @@ def _truthful(schema: dict[str, Any], styles: list[str]) -> dict[str, Any]:
 
 
 def _install_docs(app: FastAPI) -> None:
-    import swagger_ui_bundle
-
     assets = Path(swagger_ui_bundle.swagger_ui_path)
     app.mount(DOCS_ASSETS, StaticFiles(directory=assets), name="docs-assets")
 

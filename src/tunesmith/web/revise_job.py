@@ -11,16 +11,14 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tunesmith.cocreate import Step, load_version, revise
-from tunesmith.cocreate.splice import write_version_files
 from tunesmith.errors import ControlError, InputFileError
-from tunesmith.feedback.features import FEATURES_VERSION, piece_features
 from tunesmith.store import jobs as job_store
 from tunesmith.store.models import Piece, PieceVersion
 from tunesmith.store.pieces import add_piece, content_hash
 from tunesmith.web.service import KINDS
 
 if TYPE_CHECKING:
+    from tunesmith.cocreate import Step
     from tunesmith.web.context import Context
 
 SPLICE = True
@@ -54,6 +52,8 @@ def run_revise_job(ctx: Context, job: Any, attempt: int, out: Path, progress: An
             raise ControlError("piece", f"piece {parent_id} is gone")
         data, expected = piece_data(piece), piece.content_hash
         parent_audio = ctx.files.stored(piece, "wav") if SPLICE else None
+    from tunesmith.cocreate import Step  # torch and scipy: they load with the first revise job
+
     step = Step.from_dict(job.request["step"])
 
     def finish(session: Any, result: dict[str, Any]) -> None:
@@ -76,6 +76,10 @@ def _revise(  # noqa: PLR0917 (one call site)
     finish: Any,
     parent_audio: Path | None = None,
 ) -> dict[str, Any]:
+    from tunesmith.cocreate import load_version, revise
+    from tunesmith.cocreate.splice import write_version_files
+    from tunesmith.feedback.features import FEATURES_VERSION, piece_features
+
     progress("replaying the piece", 0.05)
     source = f"piece {parent_id}"
     parent = load_version(data, source)

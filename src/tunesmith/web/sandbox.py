@@ -11,6 +11,7 @@ slips past the score limits fails with MemoryError instead of taking the server'
 from __future__ import annotations
 
 import multiprocessing
+import resource
 import threading
 import time
 from collections.abc import Callable
@@ -51,8 +52,6 @@ def _ctx() -> Any:
 
 
 def _child(conn: Connection, memory_bytes: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    import resource
-
     if memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     def peak() -> int:

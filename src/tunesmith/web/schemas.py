@@ -15,6 +15,7 @@ from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from tunesmith.compose import request as r
+from tunesmith.web.auth import MAX_PASSWORD
 from tunesmith.web.service import KINDS
 from tunesmith.web.settings import ALL_OUTPUTS
 
@@ -50,7 +51,7 @@ Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 
 class Credentials(BaseModel):
     name: str = Field(description="2-40 letters, digits, '.', '_' or '-'", max_length=100)
-    password: str = Field(description="at least 8 characters", max_length=1024)
+    password: str = Field(description="at least 8 characters", max_length=MAX_PASSWORD)
 
 
 class Registered(BaseModel):

@@ -16,10 +16,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tunesmith.errors import NotFoundError, OutputError
+from tunesmith.errors import ControlError, InputFileError, LimitError, NotFoundError, OutputError
+from tunesmith.fileutil import write_bytes_atomic
+from tunesmith.io import loads, save
+from tunesmith.limits import check_score
+from tunesmith.render.export import render_score, write_pianoroll
 from tunesmith.store.db import Store
 from tunesmith.store.models import Piece
+from tunesmith.store.pieces import add_piece
+from tunesmith.web.sandbox import run_limited
 from tunesmith.web.settings import WebSettings
+from tunesmith.web.uploads import sniff
 
 KINDS = {
     "mid": ("audio/midi", ".mid"),
@@ -78,7 +85,6 @@ class Files:
             if target.is_file():
                 return target
             folder.mkdir(parents=True, exist_ok=True)
-            from tunesmith.web.sandbox import run_limited
 
             source = StoredMusic(int(piece.id), piece.file_data, piece.format, piece.corpus_ref)
             limits = (self.settings.score_limits, self.settings.max_render_seconds)
@@ -98,8 +104,6 @@ class Files:
 def primer_file(store: Store, files: Files, piece_id: int, owner_id: int) -> Path:
     """The file of ``owner_id``'s upload ``piece_id`` for use as a primer, written under the files
     folder of this machine (a worker may run on another machine than the server that took the job)."""
-    from tunesmith.errors import ControlError
-
     with store.session() as s:
         piece = s.get(Piece, piece_id)
         if piece is None or piece.owner_id != owner_id or not piece.file_data:
@@ -112,8 +116,6 @@ def primer_file(store: Store, files: Files, piece_id: int, owner_id: int) -> Pat
         suffix = piece.format if piece.format in (".mid", ".musicxml", ".abc") else ".mid"
         path = folder / f"primer{suffix}"
         if not path.is_file():
-            from tunesmith.fileutil import write_bytes_atomic
-
             write_bytes_atomic(path, piece.file_data)
         return path
 @dataclass(frozen=True)
@@ -128,9 +130,6 @@ class StoredMusic:
 
 def check_piece(score: Any, piece_id: int, kind: str, limits: Any, longest: float) -> None:
     """LimitError when the piece is too big to convert, or too long to render as audio."""
-    from tunesmith.errors import LimitError
-    from tunesmith.limits import check_score
-
     check_score(score, limits, f"piece {piece_id}")
     if kind in AUDIO_KINDS and score.duration_seconds() > longest:
         raise LimitError(
@@ -145,8 +144,6 @@ def make_piece_file(
 ) -> None:
     """Read a stored piece, check it against the limits, write it as ``kind`` (in a sandbox child:
     reading a file is work a file can make long, too)."""
-    from tunesmith.io import loads
-
     if source.file_data and source.format:
         score = loads(source.file_data, source.format, f"piece {source.piece_id}")[0]
     elif source.corpus_ref:
@@ -170,27 +167,16 @@ MAX_TITLE = 200
 def make_file(score: Any, target: str, kind: str, soundfont: str | None) -> None:
     """Write ``score`` as ``kind`` to ``target`` (runs in a sandbox child process)."""
     if kind in ("mid", "musicxml"):
-        from tunesmith.io import save
-
         save(score, target)
     elif kind == "png":
-        from tunesmith.render.export import write_pianoroll
-
         write_pianoroll(score, target)
     else:
-        from tunesmith.render.export import render_score
-
         render_score(score, target, formats=[kind], soundfont=soundfont)
 
 
 def parse_upload(data: bytes, limits: Any) -> tuple[str, list[Any]]:
     """The format and the scores of uploaded bytes, each within ``limits`` and holding notes (runs
     in a sandbox child process: parsing is work a file can make long)."""
-    from tunesmith.errors import InputFileError, LimitError
-    from tunesmith.io import loads
-    from tunesmith.limits import check_score
-    from tunesmith.web.uploads import sniff
-
     suffix = sniff(data)
     scores = loads(data, suffix, "upload")[:50]
     total = sum(len(t.notes) for score in scores for t in score.tracks)
@@ -242,7 +228,6 @@ def compose_pieces(  # noqa: PLR0917 (one call site, every argument named there)
     from tunesmith.feedback.features import FEATURES_VERSION, piece_features
     from tunesmith.originality.registry import register_composition
     from tunesmith.render.piece import write_files
-    from tunesmith.store.pieces import add_piece
 
     composition = compose(request, lambda s, f: progress(s, 0.3 * f), preference)
     formats = sorted(set(outputs) | {"mid", "json"})

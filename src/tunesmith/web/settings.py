@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from tunesmith.limits import WEB_LIMITS, ScoreLimits
+from tunesmith.paths import data_dir
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 ALL_OUTPUTS = ("mid", "musicxml", "wav", "flac", "mp3", "png")
@@ -86,22 +88,12 @@ class WebSettings:
         return cls(host=host, local_sign_in=is_loopback(host), **kwargs)  # type: ignore[arg-type]
 
     def resolved_files_dir(self) -> Path:
-        if self.files_dir is not None:
-            path = Path(self.files_dir)
-        else:
-            from tunesmith.paths import data_dir
-
-            path = data_dir() / "web"
+        path = Path(self.files_dir) if self.files_dir is not None else data_dir() / "web"
         path.mkdir(parents=True, exist_ok=True)
         return path.resolve()
 
     def resolved_preference_dir(self) -> Path:
-        if self.preference_dir is not None:
-            path = Path(self.preference_dir)
-        else:
-            from tunesmith.paths import data_dir
-
-            path = data_dir() / "feedback"
+        path = Path(self.preference_dir) if self.preference_dir is not None else data_dir() / "feedback"
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -116,16 +108,10 @@ SETTINGS_ENV = "TUNESMITH_WEB_SETTINGS"
 
 
 def settings_to_json(settings: WebSettings) -> str:
-    import json
-    from dataclasses import asdict
-
     return json.dumps(asdict(settings), default=str)
 
 
 def settings_from_json(text: str) -> WebSettings:
-    import json
-    from dataclasses import fields
-
     values = json.loads(text)
     known = {f.name: str(f.type) for f in fields(WebSettings)}
     kwargs: dict[str, object] = {}
@@ -137,8 +123,6 @@ def settings_from_json(text: str) -> WebSettings:
         elif isinstance(value, str) and "Path" in known[name]:
             value = Path(value)
         elif isinstance(value, dict) and name == "score_limits":
-            from tunesmith.limits import ScoreLimits
-
             value = ScoreLimits(**value)
         kwargs[name] = value
     return WebSettings(**kwargs)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, or_, select
 from tunesmith.errors import NotFoundError
 from tunesmith.store.models import Piece, Rating, User
 from tunesmith.web.schemas import PieceOut, PieceSource
-from tunesmith.web.service import KINDS
+from tunesmith.web.service import KINDS, public_request
 
 RatingFacts = tuple[dict[int, int], dict[int, tuple[float, int]]]
 
@@ -72,7 +72,6 @@ def piece_out(
     if detail and piece.controls:
         controls = {k: v for k, v in piece.controls.items() if k != "web_files"}
         if isinstance(controls.get("request"), dict):  # pieces stored before paths were kept out
-            from tunesmith.web.service import public_request
 
             controls["request"] = public_request(controls["request"], controls.get("primer_piece"))
     return PieceOut(

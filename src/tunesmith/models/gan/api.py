@@ -21,8 +21,10 @@ import numpy.typing as npt
 import torch
 
 from tunesmith.errors import ControlError, ModelError
+from tunesmith.models.checkpoint import load_checkpoint
 from tunesmith.models.gan import gan as _gan
-from tunesmith.models.vae.phrases import SLOTS, from_slots, notes_to_slots, to_slots
+from tunesmith.models.rnn.api import as_key, as_meter, layout_chords
+from tunesmith.models.vae.phrases import SLOTS, from_slots, notes_to_slots, piece_bars, to_slots
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import ChordSymbol, KeySignature, Note, Score, TimeSignature
 from tunesmith.theory.key import Key
@@ -44,7 +46,6 @@ class LoadedGAN:
 
 @functools.lru_cache(maxsize=4)
 def _load(path: str, mtime: float) -> LoadedGAN:  # noqa: ARG001 (mtime: cache key)
-    from tunesmith.models.checkpoint import load_checkpoint
 
     net, ckpt = load_checkpoint(path, "gan")
     if not isinstance(net, _gan.BarGAN):
@@ -64,14 +65,10 @@ def load_gan(path: str | Path | None = None) -> LoadedGAN:
 
 
 def _as_key(key: Key | KeySignature | str) -> Key:
-    from tunesmith.models.rnn.api import as_key
-
     return mt.model_key(as_key(key))
 
 
 def _as_meter(meter: str | TimeSignature) -> str:
-    from tunesmith.models.rnn.api import as_meter
-
     return as_meter(meter)
 
 
@@ -87,8 +84,6 @@ def generate_melody(
 ) -> list[Note]:
     """``bars`` bars of melody over ``chords`` ((figure, ticks) pairs repeated to fill, or
     ChordSymbols), one bar at a time, each given its chords and the bar generated before it."""
-    from tunesmith.models.rnn.api import layout_chords
-
     gan = model or load_gan()
     key_, meter_ = _as_key(key), _as_meter(meter)
     if not 1 <= bars <= 512:
@@ -114,8 +109,6 @@ def _score_arrays(
     score: Score,
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """Grids, conditions and previous-bar grids of every whole bar of a Score's melody with notes."""
-    from tunesmith.models.vae.phrases import piece_bars
-
     key = mt.score_key(score)
     meter = mt.score_meter(score)
     piece = piece_bars(score, 0) if score.chords else None

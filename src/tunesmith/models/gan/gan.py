@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tunesmith.errors import TunesmithError
 from tunesmith.models.vae.phrases import SLOTS, BarPiece, chroma_table
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
@@ -253,8 +254,6 @@ def bar_arrays(pieces: list[BarPiece]) -> tuple[Arrays, Arrays]:
     out = []
     for part in (split[False], split[True]):
         if not part["events"]:
-            from tunesmith.errors import TunesmithError
-
             raise TunesmithError("not enough bars with notes and chords to train the GAN")
         events = np.stack(part["events"])
         prev = np.stack(part["prev_events"])

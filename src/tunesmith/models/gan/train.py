@@ -13,7 +13,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tunesmith.fileutil import atomic_path
 from tunesmith.models import distributed as dist_tools
+from tunesmith.models.checkpoint import load_checkpoint, save_checkpoint
+from tunesmith.models.distributed import rank_and_world
 from tunesmith.models.gan.gan import (
     CHANNELS,
     Arrays,
@@ -52,8 +55,6 @@ def fit_gan(
 ) -> list[dict[str, float]]:
     """Cut ``scores`` into bars, train the GAN of ``size`` into ``out`` (WGAN-GP), then teach its
     critic to rank for ``ranking_steps`` steps; returns the adversarial training history."""
-    from tunesmith.models.distributed import rank_and_world
-
     rank, _ = rank_and_world()
     if rank != 0:
         log = None  # rank 0 reports for all
@@ -61,8 +62,6 @@ def fit_gan(
     train, val = bar_arrays(pieces)
     model = BarGAN(gan_config(size))
     if resume and Path(out).is_file():
-        from tunesmith.models.checkpoint import load_checkpoint
-
         loaded, _ = load_checkpoint(out, "gan")
         assert isinstance(loaded, BarGAN)
         model = loaded
@@ -104,8 +103,6 @@ def rank_critic(
 ) -> None:
     """Teach the checkpoint's critic to rank (see :func:`tune_critic`) and store
     it with its new statistics on the training bars."""
-    from tunesmith.models.checkpoint import load_checkpoint, save_checkpoint
-
     model, ckpt = load_checkpoint(out, "gan")
     assert isinstance(model, BarGAN)
     losses = tune_critic(model, train, steps=steps, seed=seed, log=log)
@@ -143,8 +140,6 @@ def plot_gan(history: list[dict[str, float]], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from tunesmith.fileutil import atomic_path
 
     epochs = [h["epoch"] for h in history]
     fig, ax = plt.subplots(figsize=(6, 4))

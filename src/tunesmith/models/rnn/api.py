@@ -24,11 +24,13 @@ import numpy.typing as npt
 import torch
 
 from tunesmith.errors import ControlError, ModelError, TunesmithError
+from tunesmith.models.checkpoint import load_checkpoint
 from tunesmith.models.rnn.chords import CADENCE_PLANS, generate_chord_tokens, vocabulary_classes
 from tunesmith.models.rnn.rnn import ConditionedLSTM
 from tunesmith.models.sampling import DynamicMask, SamplingOptions, sample, sequence_log_likelihood
-from tunesmith.paths import PACKAGE_DATA
+from tunesmith.paths import PACKAGE_DATA, data_dir
 from tunesmith.score import ChordSymbol, KeySignature, Note, TimeSignature
+from tunesmith.theory.chord import parse_chord
 from tunesmith.theory.key import Key, key_from_signature
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
@@ -88,7 +90,6 @@ class GeneratedMelody(NamedTuple):
 
 @functools.lru_cache(maxsize=8)
 def _load(path: str, mtime: float, kind: str) -> LoadedModel:  # noqa: ARG001 (mtime: cache key)
-    from tunesmith.models.checkpoint import load_checkpoint
 
     net, ckpt = load_checkpoint(path, kind)
     if not isinstance(net, ConditionedLSTM):
@@ -116,8 +117,6 @@ def tuned_melody_checkpoints(folder: Path | None = None) -> list[Path]:
     """Melody models fine-tuned from ratings (``tunesmith tune --from-feedback``), oldest first:
     ``melody-feedback-vNNN.pt`` in ``folder`` (default: <data dir>/checkpoints)."""
     if folder is None:
-        from tunesmith.paths import data_dir
-
         folder = data_dir() / "checkpoints"
     return sorted(folder.glob("melody-feedback-v[0-9][0-9][0-9].pt")) if folder.is_dir() else []
 
@@ -158,8 +157,6 @@ def layout_chords(
 ) -> list[ChordSymbol]:
     """ChordSymbols covering ``total_ticks``: (figure, duration) pairs are laid end to end from tick 0
     and repeated until the end; ChordSymbols are kept as they are. Figures are checked."""
-    from tunesmith.theory.chord import parse_chord
-
     if not chords:
         raise ControlError("chords", "give at least one chord")
     out: list[ChordSymbol] = []

@@ -25,8 +25,10 @@ from collections.abc import Iterable, Iterator
 
 from tunesmith.errors import TunesmithError
 from tunesmith.score import ChordSymbol, KeySignature, Score, TimeSignature
-from tunesmith.theory.chord import Chord
+from tunesmith.theory.chord import Chord, parse_chord
+from tunesmith.theory.chordrec import chords_per_bar
 from tunesmith.theory.key import Key, key_from_signature
+from tunesmith.theory.keydetect import detect_key
 from tunesmith.theory.melodyline import melody_track
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
@@ -65,8 +67,6 @@ def tonal_key(score: Score, modes: tuple[str, ...] = _MODAL) -> Key:
     note (when one of ``modes`` has it), else the signature's own key."""
     base = key_from_signature(score.key_signatures[0]) if score.key_signatures else None
     if base is None:
-        from tunesmith.theory.keydetect import detect_key
-
         base = detect_key(score)
     final = final_pitch_class(score)
     if final is None:
@@ -88,8 +88,6 @@ def labelled(score: Score) -> Score | None:
     """A copy of ``score`` ready for the chord dataset: chord symbols (its own, or recognised for
     its style), a key signature whose tonic is the heard tonic, 2/2 read as 4/4. None when the
     piece cannot be labelled (no notes, no usable meter)."""
-    from tunesmith.theory.chordrec import chords_per_bar
-
     out = copy.copy(score)
     sig = score.time_signature_at(0)
     if (sig.numerator, sig.denominator) == (2, 2):
@@ -138,8 +136,6 @@ def _in_mode(chords: list[ChordSymbol], key: Key) -> list[ChordSymbol]:
     """Recognised triads moved inside the mode: the in-mode chord sharing most of their tones
     (then their root; open fifths before triads), so the Han songs teach drones and fifths, not
     the F and G triads a pentatonic melody never implies."""
-    from tunesmith.theory.chord import parse_chord
-
     choices = in_mode_chords(key)
     out: list[ChordSymbol] = []
     for symbol in chords:

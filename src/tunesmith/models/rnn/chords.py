@@ -27,6 +27,7 @@ from tunesmith.models.rnn.data import PHRASE_BARS
 from tunesmith.models.rnn.rnn import ConditionedLSTM, LSTMConfig
 from tunesmith.models.sampling import SamplingOptions, sample
 from tunesmith.theory.key import Key
+from tunesmith.theory.roman import roman_to_chord
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
 
@@ -94,8 +95,6 @@ def vocabulary_classes(numerals: list[str] | tuple[str, ...], key: Key) -> dict[
     """Chord-class id -> chord symbol of every Roman numeral of a style's vocabulary, read in the
     major or natural minor of ``key``'s tonic (whatever its mode); the first numeral of a class
     names it (so 'V5' before 'Vsus4' writes G5 in C)."""
-    from tunesmith.theory.roman import roman_to_chord
-
     out: dict[int, str] = {}
     plain = Key(key.tonic, "minor" if key.is_minor else "major", key.tonic_name)
     for numeral in numerals:

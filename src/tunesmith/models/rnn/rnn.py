@@ -54,10 +54,6 @@ class LSTMConfig:
         return cls(**values)  # type: ignore[arg-type]
 
     @property
-    def condition_names(self) -> list[str]:
-        return [c[0] for c in self.step_conditions + self.sequence_conditions + self.lookback_conditions]
-
-    @property
     def static_dim(self) -> int:
         """Width of the step and sequence condition embeddings (the lookbacks follow them)."""
         return sum(dim for _, _, dim in self.step_conditions + self.sequence_conditions)

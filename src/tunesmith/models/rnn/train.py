@@ -9,11 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from tunesmith.errors import InputFileError
+from tunesmith.corpus.load import load_corpus
+from tunesmith.errors import ControlError, InputFileError
+from tunesmith.io import READ_SUFFIXES, load
+from tunesmith.models.checkpoint import load_checkpoint
+from tunesmith.models.rnn.chord_corpus import CHORD_CORPUS, labelled_scores
+from tunesmith.models.rnn.chords import chord_config
 from tunesmith.models.rnn.data import Dataset, chord_dataset, melody_dataset
 from tunesmith.models.rnn.rnn import ConditionedLSTM, melody_config
 from tunesmith.models.train import TrainConfig, TrainResult, train
+from tunesmith.paths import data_dir
 from tunesmith.score import Score
+from tunesmith.theory.chordrec import chords_per_bar
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
 
@@ -28,8 +35,6 @@ KINDS = ("melody", "chords")
 
 def input_scores(paths: Sequence[str | Path]) -> Iterator[Score]:
     """Every piece in the given files and (recursively) folders, in sorted order."""
-    from tunesmith.io import READ_SUFFIXES, load
-
     for raw in paths:
         path = Path(raw)
         if not path.exists():
@@ -49,8 +54,6 @@ would otherwise outnumber the dance tunes two to one and double the training tim
 def corpus_scores(
     names: Sequence[str] | None, limit: int | None = None, thinning: dict[str, int] | None = None
 ) -> Iterator[Score]:
-    from tunesmith.corpus.load import load_corpus
-
     corpus = load_corpus(list(names or DEFAULT_CORPUS))
     every = thinning or {}
     seen: dict[str, int] = {}
@@ -74,9 +77,6 @@ def training_inputs(
     (checkpoint path, scores, their sources). ``inputs`` win over ``corpus`` (default nottingham;
     for the chord model every collection that shows a style's harmony, labelled by
     tunesmith.models.rnn.chord_corpus)."""
-    from tunesmith.errors import ControlError
-    from tunesmith.paths import data_dir
-
     if epochs < 1:
         raise ControlError("epochs", f"must be at least 1, got {epochs}")
     target = out or (data_dir() / "checkpoints" / f"{kind}.pt")
@@ -87,15 +87,11 @@ def training_inputs(
         sources = [str(p) for p in inputs]
     else:
         if corpus is None and kind == "chords":
-            from tunesmith.models.rnn.chord_corpus import CHORD_CORPUS
-
             corpus = list(CHORD_CORPUS)
         names = list(corpus or (MELODY_CORPUS if kind == "melody" else DEFAULT_CORPUS))
         scores = list(corpus_scores(names, limit, MELODY_THINNING if kind == "melody" else None))
         sources = ["corpus:" + name for name in names]
     if kind == "chords":
-        from tunesmith.models.rnn.chord_corpus import labelled_scores
-
         scores = list(labelled_scores(scores))
     return target, scores[:limit] if limit is not None else scores, sources
 
@@ -103,8 +99,6 @@ def training_inputs(
 def label_missing_chords(scores: Sequence[Score] | Iterator[Score]) -> Iterator[Score]:
     """Pieces without chord symbols get one recognised chord per bar (tunesmith.theory.chordrec),
     so melody-only collections (Essen, O'Neill's) can train the chord-conditioned models."""
-    from tunesmith.theory.chordrec import chords_per_bar
-
     for score in scores:
         if not score.chords and score.notes():
             score.chords = chords_per_bar(score)
@@ -119,8 +113,6 @@ def build_dataset(kind: str, scores: Sequence[Score] | Iterator[Score], debug: b
 
 
 def build_model(kind: str, size: str) -> ConditionedLSTM:
-    from tunesmith.models.rnn.chords import chord_config
-
     return ConditionedLSTM(melody_config(size) if kind == "melody" else chord_config(size))
 
 
@@ -158,8 +150,6 @@ def fit(
             f"{tokens['train']} / {tokens['val']} tokens"
         )
     if resume and Path(out).is_file():
-        from tunesmith.models.checkpoint import load_checkpoint
-
         loaded, _ = load_checkpoint(out, kind)  # the exact architecture the run started with
         assert isinstance(loaded, ConditionedLSTM)
         model = loaded

@@ -28,11 +28,13 @@ import numpy.typing as npt
 import torch
 
 from tunesmith.errors import ControlError, ModelError
+from tunesmith.models.checkpoint import load_checkpoint
 from tunesmith.models.vae import vae as _vae
-from tunesmith.models.vae.phrases import notes_to_slots
+from tunesmith.models.vae.phrases import SLOTS, from_slots, notes_to_slots
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import ChordSymbol, Note
 from tunesmith.theory.key import Key
+from tunesmith.theory.keydetect import detect_key
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
 
@@ -117,7 +119,6 @@ class LoadedVAE:
 
 @functools.lru_cache(maxsize=4)
 def _load(path: str, mtime: float) -> LoadedVAE:  # noqa: ARG001 (mtime: cache key)
-    from tunesmith.models.checkpoint import load_checkpoint
 
     net, ckpt = load_checkpoint(path, "vae")
     if not isinstance(net, _vae.PhraseVAE):
@@ -156,7 +157,6 @@ def _key_of(notes: Sequence[Note], key: Key | str | None) -> Key:
         return key
     if isinstance(key, str):
         return Key.parse(key)
-    from tunesmith.theory.keydetect import detect_key
 
     return detect_key(list(notes))
 
@@ -185,8 +185,6 @@ def make_phrase(
 
 
 def phrase_notes(phrase: Phrase, velocity: int = mt.DEFAULT_VELOCITY) -> list[Note]:
-    from tunesmith.models.vae.phrases import from_slots
-
     return mt.decode_events(
         from_slots(phrase.events, phrase.meter), mt.key_shift(phrase.key.tonic), 0, velocity
     )
@@ -257,8 +255,6 @@ def phrase_mask(phrase: Phrase, keep_rhythm: bool) -> npt.NDArray[np.float32]:
     """(1, bars, SLOTS, vocab) logit mask: notes stay in the key (see :func:`_allowed_events`); with
     ``keep_rhythm`` every slot keeps its kind (a note where the phrase has an onset, a hold where
     it holds, a rest where it rests)."""
-    from tunesmith.models.vae.phrases import SLOTS
-
     allowed = _allowed_events(phrase)
     base = np.where(allowed, 0.0, -np.inf).astype(np.float32)
     mask = np.broadcast_to(base, (1, phrase.bars, SLOTS, mt.N_EVENTS)).copy()
@@ -286,7 +282,6 @@ def _heard_key(notes: Sequence[Note]) -> tuple[int, bool] | None:
     """(tonic, minor) that key detection hears in ``notes``; None for no notes."""
     if not notes:
         return None
-    from tunesmith.theory.keydetect import detect_key
 
     key = detect_key(list(notes))
     return key.tonic, key.is_minor
@@ -474,8 +469,6 @@ def blend_mask(pa: Phrase, pb: Phrase) -> npt.NDArray[np.float32]:
     """(1, bars, SLOTS, vocab) mask that lets the decoder take, at every slot, a's event or b's:
     the latent decides which phrase each moment follows, so the blend moves from a to b as the
     latent does while every note stays one of theirs."""
-    from tunesmith.models.vae.phrases import SLOTS
-
     mask = np.full((1, pa.bars, SLOTS, mt.N_EVENTS), -np.inf, dtype=np.float32)
     bars, slots = np.indices(pa.events.shape)
     for events in (pa.events, pb.events):

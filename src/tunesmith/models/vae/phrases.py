@@ -19,7 +19,9 @@ import numpy as np
 import numpy.typing as npt
 
 from tunesmith.errors import TunesmithError
+from tunesmith.models.rnn.data import is_validation
 from tunesmith.score import ChordSymbol, Note, Score
+from tunesmith.theory.key import Key
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
 
@@ -79,11 +81,6 @@ def from_slots(slots: IntArray, meter: str) -> IntArray:
     return np.asarray(slots)[:, :per_bar].reshape(-1)
 
 
-def slot_mask(meter: str) -> npt.NDArray[np.bool_]:
-    """(SLOTS,) True on the slots a bar of ``meter`` uses."""
-    return np.arange(SLOTS) < ct.STEPS_PER_BAR[meter]
-
-
 @dataclass
 class BarPiece:
     """One piece as whole bars: events and chord classes per slot, plus its meter and mode ids."""
@@ -99,8 +96,6 @@ class BarPiece:
 
 def piece_bars(score: Score, index: int) -> BarPiece | None:
     """The whole bars of a piece from its first bar line (None if it has no usable melody/chords)."""
-    from tunesmith.models.rnn.data import is_validation
-
     enc = mt.encode_score(score)
     if not score.chords or not enc.chords.any() or len(enc) == 0:
         return None
@@ -141,18 +136,11 @@ def bar_onsets(events: IntArray) -> int:
     return int((np.asarray(events) >= mt.NOTE_BASE).sum())
 
 
-def phrase_pitches(events: IntArray) -> IntArray:
-    e = np.asarray(events).reshape(-1)
-    return e[e >= mt.NOTE_BASE] - mt.NOTE_BASE + mt.PITCH_LO
-
-
 def notes_to_slots(  # noqa: PLR0917
     notes: list[Note], chords: list[ChordSymbol], key_tonic: int, mode: str, meter: str, bars: int
 ) -> tuple[IntArray, IntArray]:
     """(bars, SLOTS) events and chord classes of ``notes`` (absolute ticks, bar 0 starting at tick 0)
     in a key with tonic ``key_tonic``."""
-    from tunesmith.theory.key import Key
-
     per_bar = ct.STEPS_PER_BAR[meter]
     n_steps = bars * per_bar
     enc = mt.encode_melody(

@@ -15,7 +15,9 @@ import numpy as np
 import torch
 
 from tunesmith.models.checkpoint import load_checkpoint, save_checkpoint
+from tunesmith.models.distributed import rank_and_world
 from tunesmith.models.train import TrainConfig, TrainResult, train
+from tunesmith.models.vae.api import ATTRIBUTES, attribute_values
 from tunesmith.models.vae.phrases import corpus_bar_pieces
 from tunesmith.models.vae.vae import PhraseVAE, phrase_dataset, vae_config
 from tunesmith.score import Score
@@ -34,9 +36,6 @@ def fit_vae(
     plot: str | Path | None = None,
 ) -> TrainResult:
     """Cut ``scores`` into phrases, train the VAE of ``size`` into ``out`` and add attribute vectors."""
-    from tunesmith.models.distributed import rank_and_world
-    from tunesmith.models.vae.api import ATTRIBUTES, attribute_values
-
     rank, _ = rank_and_world()  # under torchrun, train() runs data-parallel; rank 0 reports and writes
     if rank != 0:
         log = None

@@ -33,7 +33,8 @@ import torch.nn.functional as F
 from scipy.special import expit
 from torch import nn
 
-from tunesmith.models.vae.phrases import SLOTS, BarPiece
+from tunesmith.errors import TunesmithError
+from tunesmith.models.vae.phrases import SLOTS, BarPiece, bar_onsets, from_slots, restrike_from, to_slots
 from tunesmith.tokens import chords as ct
 from tunesmith.tokens import melody as mt
 
@@ -327,8 +328,6 @@ def phrase_item(
 def phrase_cuts(piece: BarPiece, lengths: Iterable[int]) -> list[tuple[int, int]]:
     """(first bar, bars) of the phrases cut from a piece: each length at a stride of half of it
     (at least one bar), keeping phrases with at least one note per bar on average."""
-    from tunesmith.models.vae.phrases import bar_onsets
-
     cuts = []
     n = len(piece.events)
     for length in lengths:
@@ -342,8 +341,6 @@ def phrase_from(
     piece: BarPiece, first: int, bars: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Events and chords of bars first..first+bars of a piece, a carried-over note struck again."""
-    from tunesmith.models.vae.phrases import from_slots, restrike_from, to_slots
-
     flat = from_slots(piece.events, piece.meter)
     per_bar = ct.STEPS_PER_BAR[piece.meter]
     events = restrike_from(flat, first * per_bar)[: bars * per_bar]
@@ -367,8 +364,6 @@ def phrase_dataset(pieces: list[BarPiece], config: VAEConfig) -> tuple[Arrays, A
         cut = max(1, len(split[False]) // 10)
         split[True], split[False] = split[False][-cut:], split[False][:-cut]
     if not split[False] or not split[True]:
-        from tunesmith.errors import TunesmithError
-
         raise TunesmithError(
             f"not enough phrases to train on ({len(split[False])} training, {len(split[True])} validation)"
         )

@@ -6,9 +6,13 @@ from typing import Any, cast
 
 from fastapi import APIRouter
 
+from tunesmith.compose import request as r
+from tunesmith.compose.request import ComposeRequest
+from tunesmith.compose.styles import FORMS, available_styles
 from tunesmith.errors import ControlError, InputFileError, NotFoundError, QuotaError, TunesmithError
 from tunesmith.store.models import Job, User
 from tunesmith.web.context import Context, Ctx, Me
+from tunesmith.web.errors import public
 from tunesmith.web.openapi import errors
 from tunesmith.web.schemas import ComposeBody, Config, JobCreated, JobState, JobStatus
 from tunesmith.web.service import AUDIO_KINDS, primer_file
@@ -20,9 +24,6 @@ router = APIRouter(prefix="/api", tags=["compose"])
 @router.get("/config", response_model=Config)
 def config(ctx: Ctx) -> dict[str, Any]:
     """The choices the page offers: styles, moods, meters, modes, models, ranges, outputs."""
-    from tunesmith.compose import request as r
-    from tunesmith.compose.styles import FORMS, available_styles
-
     settings = ctx.settings
     return {
         "local_sign_in": settings.local_sign_in,
@@ -50,9 +51,6 @@ def config(ctx: Ctx) -> dict[str, Any]:
 def compose(body: ComposeBody, user: Me, ctx: Ctx) -> JobCreated:
     """Start composing; poll the returned status URL for progress and the result. The job is kept
     in the store and run by a worker from the queue, so it outlives a restart of this server."""
-    from tunesmith.compose.request import ComposeRequest
-    from tunesmith.compose.styles import available_styles
-
     # Only the styles this server offers: a style is a name, never a path to a file.
     styles = available_styles(ctx.settings.extra_styles_path)
     if body.style.strip() not in styles:
@@ -106,8 +104,6 @@ def _check_job_quota(ctx: Context, user: User) -> None:
 
 def _public_error(err: TunesmithError) -> TunesmithError:
     """The same error with every server path cut from its message."""
-    from tunesmith.web.errors import public
-
     if isinstance(err, ControlError):
         return ControlError(err.field, public(err.problem))
     if isinstance(err, InputFileError):

@@ -6,6 +6,7 @@ learner has answered. Progress is kept per user and picks the next level.
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +15,9 @@ from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from tunesmith.education.levels import LEVELS
 from tunesmith.errors import ControlError, NotFoundError
+from tunesmith.fileutil import write_text_atomic
 from tunesmith.store.models import User
 from tunesmith.web.context import Context, Ctx, Me
 from tunesmith.web.openapi import errors
@@ -70,8 +73,6 @@ def _public(manifest: dict[str, Any], answered: bool) -> dict[str, Any]:
 @router.post("/exercises", status_code=201, responses=errors(401, 422))
 def new_exercise(body: ExerciseBody, user: Me, ctx: Ctx) -> dict[str, Any]:
     """Make an exercise (with audio) at the given level, or at the level your results reach."""
-    import random
-
     from tunesmith.education.exercises import make_exercise, write_exercise
     from tunesmith.education.progress import next_level
 
@@ -137,7 +138,6 @@ def _grade(ctx: Context, user: User, exercise_id: str, data: bytes, name: str) -
     from tunesmith.education.exercises import read_manifest
     from tunesmith.education.grading import grade
     from tunesmith.education.progress import next_level, record
-    from tunesmith.fileutil import write_text_atomic
 
     folder = _folder(ctx, user, exercise_id)
     manifest = read_manifest(folder)
@@ -152,7 +152,6 @@ def _grade(ctx: Context, user: User, exercise_id: str, data: bytes, name: str) -
 @router.get("/progress", responses=errors(401))
 def progress(user: Me, ctx: Ctx) -> dict[str, Any]:
     """Your results per kind of exercise and the level each goes on at."""
-    from tunesmith.education.levels import LEVELS
     from tunesmith.education.progress import summary
 
     with ctx.store.session() as s:

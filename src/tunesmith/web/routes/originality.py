@@ -14,7 +14,9 @@ from tunesmith.errors import UnsupportedFormatError
 from tunesmith.store.models import Piece
 from tunesmith.web.context import Context, Ctx, Me
 from tunesmith.web.openapi import errors
+from tunesmith.web.sandbox import run_limited
 from tunesmith.web.schemas import PieceId
+from tunesmith.web.service import parse_upload
 from tunesmith.web.views import visible
 
 router = APIRouter(prefix="/api/originality", tags=["originality"])
@@ -40,8 +42,6 @@ async def check_upload(
 
 def _check(ctx: Context, data: bytes, top: int) -> dict[str, Any]:
     from tunesmith.originality.works import check_score
-    from tunesmith.web.sandbox import run_limited
-    from tunesmith.web.service import parse_upload
 
     settings = ctx.settings  # read in a killable child, within the upload limits, as uploads are
     _, scores = run_limited(

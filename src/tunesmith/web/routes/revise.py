@@ -9,11 +9,6 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from tunesmith.cocreate import Step
-from tunesmith.cocreate.edit import apply_edits, find_track, parse_edits
-from tunesmith.cocreate.revise import TRACKS, parse_bars, role
-from tunesmith.cocreate.versions import version_tree
-from tunesmith.compose.plan import resolve_seed
 from tunesmith.errors import ControlError
 from tunesmith.io import loads
 from tunesmith.store.models import Piece
@@ -49,6 +44,10 @@ class ReviseBody(BaseModel):
 def revise_piece(piece_id: PieceId, body: ReviseBody, user: Me, ctx: Ctx) -> JobCreated:
     """Start a revision of a generated piece; poll the status URL. Everything not named is kept
     note for note; the new version is recorded as a child of the piece."""
+    from tunesmith.cocreate import Step  # torch and scipy: they load with the first co-creation request
+    from tunesmith.cocreate.revise import TRACKS
+    from tunesmith.compose.plan import resolve_seed
+
     outputs = _outputs(body.outputs, ctx)
     if body.track not in TRACKS:
         raise ControlError("track", f"{body.track!r} is not one of {', '.join(TRACKS)}")
@@ -75,6 +74,8 @@ def revise_piece(piece_id: PieceId, body: ReviseBody, user: Me, ctx: Ctx) -> Job
 def _check_span(score: Any, body: ReviseBody) -> None:
     """Bars outside the piece, a section or a track it does not have: a 422 now, not a failed job
     later (the job checks again on the replayed version)."""
+    from tunesmith.cocreate.revise import parse_bars, role
+
     bar = score.time_signatures[0].bar_ticks if score.time_signatures else 1920
     if body.bars is not None:
         parse_bars(body.bars, _bars(score, bar))
@@ -94,6 +95,8 @@ def _check_span(score: Any, body: ReviseBody) -> None:
 @router.get("/pieces/{piece_id}/versions", responses=errors(401, 404, 422))
 def versions(piece_id: PieceId, user: Me, ctx: Ctx) -> dict[str, Any]:
     """The tree of versions the piece belongs to, from the original: {id, title, steps, children}."""
+    from tunesmith.cocreate.versions import version_tree
+
     with ctx.store.session() as s:
         visible(s.get(Piece, piece_id), user)
         return version_tree(s, piece_id)
@@ -151,6 +154,9 @@ def edit_piece(piece_id: PieceId, body: EditBody, user: Me, ctx: Ctx) -> JobCrea
     (re-rendered like a revision); poll the status URL. Notes are named by pitch and onset tick as
     GET /pieces/{id}/notes lists them; an edit that names no such note, or goes outside the piece,
     is refused here (422) before any job starts."""
+    from tunesmith.cocreate import Step
+    from tunesmith.cocreate.edit import apply_edits, find_track, parse_edits
+
     outputs = _outputs(body.outputs, ctx)
     edits = parse_edits([e.model_dump(exclude_none=True) for e in body.edits])
     with ctx.store.session() as s:
@@ -178,6 +184,8 @@ def notes(piece_id: PieceId, user: Me, ctx: Ctx) -> dict[str, Any]:
     """The notes of every track of a generated piece, for a piano roll: tracks [{name, role, drum,
     notes: [[pitch, start, duration, velocity]]}], bar and quarter ticks, bars, sections, tempo,
     the parent version's id."""
+    from tunesmith.cocreate.revise import role
+
     with ctx.store.session() as s:
         piece = visible(s.get(Piece, piece_id), user)
         controls = piece.controls or {}

@@ -3,14 +3,17 @@ its report. Not a medical device: every answer carries the disclaimer."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from tunesmith.compose.styles import available_styles
 from tunesmith.errors import ControlError, NotFoundError
 from tunesmith.store.models import Piece
+from tunesmith.therapy.trajectory import PRESETS, STATES, trajectory
 from tunesmith.web.context import Ctx, Me
 from tunesmith.web.openapi import errors
 from tunesmith.web.schemas import JobCreated, PieceId
@@ -42,7 +45,6 @@ class SessionBody(BaseModel):
 def options() -> dict[str, Any]:
     """Presets, named states and the disclaimer the page shows."""
     from tunesmith.therapy.session import DISCLAIMER
-    from tunesmith.therapy.trajectory import PRESETS, STATES
 
     return {
         "presets": {k: {"waypoints": list(v[0]), "styles": list(v[1])} for k, v in PRESETS.items()},
@@ -55,16 +57,11 @@ def options() -> dict[str, Any]:
 @router.post("/sessions", response_model=JobCreated, status_code=202, responses=errors(401, 422, 503))
 def start_session(body: SessionBody, user: Me, ctx: Ctx) -> JobCreated:
     """Start composing a session; poll the job, then fetch its files."""
-    from tunesmith.therapy.trajectory import trajectory
-
     trajectory(body.start, body.end, body.preset, body.via)  # bad input fails now, not in the worker
-    if body.style is not None:
-        from tunesmith.compose.styles import available_styles
-
-        if body.style not in available_styles():
-            raise ControlError(
-                "style", f"unknown style {body.style!r}; allowed: {', '.join(available_styles())}"
-            )
+    if body.style is not None and body.style not in available_styles():
+        raise ControlError(
+            "style", f"unknown style {body.style!r}; allowed: {', '.join(available_styles())}"
+        )
 
     job = ctx.jobs.submit(user.id, body.model_dump(), [], kind="session")
     return JobCreated(job_id=job.id, status_url=f"/api/jobs/{job.id}")
@@ -80,8 +77,6 @@ def start_session(body: SessionBody, user: Me, ctx: Ctx) -> JobCreated:
 )
 def session_file(piece_id: PieceId, kind: str, user: Me, ctx: Ctx) -> FileResponse:
     """A session's audio (MP3), report plot (PNG), JSON report or MIDI."""
-    from pathlib import Path
-
     if kind not in FILES:
         raise NotFoundError(f"no session file {kind[:20]!r}; allowed: {', '.join(FILES)}")
     with ctx.store.session() as s:

@@ -8,10 +8,14 @@ from fastapi import APIRouter, File, Form, HTTPException, Response, UploadFile
 from sqlalchemy import func, select
 
 from tunesmith.errors import NotFoundError, QuotaError, UnsupportedFormatError
+from tunesmith.io.midi import score_to_midi_bytes
 from tunesmith.store.models import Piece, User
+from tunesmith.store.pieces import add_piece, owned_content_key
 from tunesmith.web.context import Context, Ctx, Me
 from tunesmith.web.openapi import errors
+from tunesmith.web.sandbox import run_limited
 from tunesmith.web.schemas import PieceId, PieceOut
+from tunesmith.web.service import parse_upload
 from tunesmith.web.views import piece_out
 
 router = APIRouter(prefix="/api", tags=["uploads"])
@@ -36,11 +40,6 @@ async def upload(
 
 
 def _store_upload(ctx: Context, data: bytes, tag_text: str, user: User) -> list[PieceOut]:
-    from tunesmith.io.midi import score_to_midi_bytes
-    from tunesmith.store.pieces import add_piece, owned_content_key
-    from tunesmith.web.sandbox import run_limited
-    from tunesmith.web.service import parse_upload
-
     settings = ctx.settings
     suffix, scores = run_limited(
         parse_upload,
