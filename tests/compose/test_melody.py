@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from tunesmith.compose.harmony import chord_tones, make_harmony
-from tunesmith.compose.melody import make_melody
+from tunesmith.compose.melody import make_melody, section_final
 from tunesmith.compose.plan import make_plan
 from tunesmith.compose.request import ComposeRequest
 from tunesmith.theory.key import Key
@@ -55,7 +55,8 @@ def test_phrases_end_on_chord_tones_and_the_piece_on_the_tonic(style: str) -> No
         # Every other section closes with the tonic on its last bar's downbeat (then at most a
         # pickup into what follows, within that bar).
         closing = next(n for n in notes if n.start == b0)
-        assert closing.pitch % 12 == plan.key.tonic
+        # (chinese-folk leaves its inner strains open, on the mode's fifth; the last comes home)
+        assert closing.pitch % 12 == section_final(plan, section)
         assert closing.pitch % 12 in chord_tones(harmony.at(b0), plan.key, penta)
         assert closing.duration >= plan.meter.beat_ticks
         closed += 1
@@ -74,6 +75,9 @@ def test_a_chinese_mode_piece_keeps_its_mode_and_ends_on_its_final(key: str) -> 
     scale = set(plan.key.scale_pcs())
     assert {n.pitch % 12 for n in notes} <= scale
     assert notes[-1].pitch % 12 == plan.key.tonic == Key.parse(key).tonic
+    # The first strain ends open, on the mode's fifth: a question the last strain answers.
+    b0 = (plan.sections[0].start_bar + plan.sections[0].bars - 1) * plan.bar_ticks
+    assert next(n for n in notes if n.start == b0).pitch % 12 == (plan.key.tonic + 7) % 12
 
 
 def test_primer_opens_the_piece(tmp_path) -> None:

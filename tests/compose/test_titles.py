@@ -18,3 +18,10 @@ def test_titles_fit_the_style_vary_and_repeat_by_seed() -> None:
     happy = {make_title("pop", 0.8, 0.5, s) for s in range(20)}
     sad = {make_title("pop", -0.8, -0.5, s) for s in range(20)}
     assert not happy & sad
+
+
+def test_a_celtic_title_names_the_tune_type_of_its_meter() -> None:
+    jigs = [make_title("celtic", 0.5, 0.3, s, "6/8") for s in range(40)]
+    reels = [make_title("celtic", 0.5, 0.3, s, "4/4") for s in range(40)]
+    assert not any("Reel" in t for t in jigs) and any("Jig" in t for t in jigs)
+    assert not any("Jig" in t for t in reels) and any("Reel" in t for t in reels)

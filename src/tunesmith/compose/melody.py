@@ -280,7 +280,7 @@ def shape_section(notes: list[Note], plan: Plan, harmony: Harmony, section: Sect
             # generator wrote in the bar's second half stay as a pickup into what follows, as a
             # strain of a dance tune ends ("d2 d2", "d3 dBA"). The piece's very end is held
             # through (close_final).
-            tonic = nearest(prev, pitches_in([key.tonic], low, high))
+            tonic = nearest(prev, pitches_in([section_final(plan, section)], low, high))
             held = strain_close_ticks(plan)
             pickup = [n for n in notes if b0 + held <= n.start < b1]
             notes = [n for n in notes if not b0 <= n.start < b1]
@@ -309,6 +309,17 @@ def shape_section(notes: list[Note], plan: Plan, harmony: Harmony, section: Sect
     return top_line(notes, cut=True)
 
 
+def section_final(plan: Plan, section: SectionPlan) -> int:
+    """The pitch class a section closes on: the tonic, except where the style leaves its inner
+    sections open (``open_sections``: a Han song's first strain ends on the mode's fifth, or its
+    second, and only the last comes home to the final)."""
+    key = plan.key
+    if not plan.style.open_sections or section.is_last:
+        return key.tonic
+    scale = set(key.scale_pcs())
+    return next((pc for pc in ((key.tonic + 7) % 12, (key.tonic + 2) % 12) if pc in scale), key.tonic)
+
+
 def strain_close_ticks(plan: Plan) -> int:
     """How long a strain's closing tonic is held: the first half of the bar, rounded up to whole
     beats (two beats in 4/4 and 3/4, one in 2/4, the first dotted quarter in 6/8)."""
@@ -325,6 +336,9 @@ def close_final(line: list[Note], plan: Plan) -> list[Note]:
     b0 = (last.start_bar + last.bars - 1) * plan.bar_ticks
     # Without a note on that downbeat (a primer or an edit moved it) the last note is held.
     out = [n for n in line if n.start <= b0] if any(n.start == b0 for n in line) else list(line)
+    if out[-1].start == b0 and out[-1].pitch % 12 != plan.key.tonic:
+        # A returning strain that first closed open (open_sections) comes home here.
+        out[-1].pitch += (plan.key.tonic - out[-1].pitch + 6) % 12 - 6
     end = plan.total_bars * plan.bar_ticks
     out[-1].duration = max(out[-1].duration, end - out[-1].start - EIGHTH // 2)
     return out

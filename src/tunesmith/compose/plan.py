@@ -336,7 +336,7 @@ def make_plan(request: ComposeRequest) -> Plan:
     density = min(1.0, max(0.1, style.melody_density * (1.0 + 0.45 * arousal)))
     velocity = round(min(112, max(40, 76 + 22 * arousal)))
     articulation = 0.92 - 0.22 * max(0.0, arousal)
-    title = request.title or _title(style, key, request, rng)
+    title = request.title or _title(style, meter, request, rng)
     resolved = replace(request, seed=seed, model=model)
     return Plan(
         request=resolved,
@@ -388,6 +388,5 @@ def _mood_parts(parts: dict[str, Part], mood: MoodProfile, user_ensemble: bool) 
     return out
 
 
-def _title(style: Style, key: Key, request: ComposeRequest, rng: random.Random) -> str:
-    del key
-    return make_title(style.name, *request.valence_arousal(), rng.randrange(1 << 30))
+def _title(style: Style, meter: Meter, request: ComposeRequest, rng: random.Random) -> str:
+    return make_title(style.name, *request.valence_arousal(), rng.randrange(1 << 30), str(meter))

@@ -145,6 +145,9 @@ class Style:
     predominant_major: tuple[str, ...] = ("IV", "ii")
     predominant_minor: tuple[str, ...] = ("iv", "VI")
 
+    open_sections: bool = False
+    """Sections before the last close on the mode's fifth (or second) instead of the final, as the
+    first strain of a Han song answers open and only the last comes home."""
     melody_top_p: float = 0.92
     """Nucleus of the melody model's sampling: 1.0 draws from its whole distribution (the fast
     notes and chromatic neighbours of fiddle tunes live in its tail), lower keeps to its likeliest
@@ -442,6 +445,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         mode_weights=tuple((mode, float(w)) for mode, w in mode_weights),
         form_weights=form_weights,
         passing_tones=_unit(data.get("passing_tones", 0.0), path, "passing_tones"),
+        open_sections=bool(data.get("open_sections", False)),
         melody_top_p=_top_p(data.get("melody_top_p", 0.92), path),
         vocabulary_modes=vocabulary_modes,
         scale=_choice(str(data.get("scale", "diatonic")), ("diatonic", "pentatonic"), "scale", path),

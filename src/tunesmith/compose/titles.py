@@ -29,7 +29,7 @@ _CHINESE_TAILS = ("over the Lake", "by the Willows", "on the Hills", "at Dusk", 
 
 _TEMPLATES: dict[str, tuple[str, ...]] = {
     "folk": ("The {adj} {noun}", "Down by the {noun}", "The Road to {place}", "{name}'s {noun}"),
-    "celtic": ("The {place} Reel", "{name}'s Fancy", "The Road to {place}", "The {adj} {noun}",
+    "celtic": ("The {place} {dance}", "{name}'s Fancy", "The Road to {place}", "The {adj} {noun}",
                "The Hills of {place}"),
     "chorale": ("O {adj} {noun}", "Now Let the {noun} Rise", "{adj} Light of {noun}",
                 "Hymn of the {noun}"),
@@ -44,8 +44,12 @@ _TEMPLATES: dict[str, tuple[str, ...]] = {
 _LULLABY_NOUNS = ("Lamb", "Star", "Moon", "Bird", "One", "Cloud")
 
 
-def make_title(style: str, valence: float, arousal: float, seed: int) -> str:
-    """A title for a piece of ``style`` at this point of the valence/arousal plane."""
+_DANCES = {"6/8": "Jig", "9/8": "Slip Jig", "3/4": "Air", "2/4": "Polka"}
+"""The tune type a dance title names by its meter (anything else is a reel)."""
+
+
+def make_title(style: str, valence: float, arousal: float, seed: int, meter: str = "4/4") -> str:
+    """A title for a piece of ``style`` in ``meter`` at this point of the valence/arousal plane."""
     rng = random.Random(f"title:{style}:{seed}:{valence:.2f}:{arousal:.2f}")
     sign = "+" if valence >= -0.1 else "-"
     energy = "lively" if arousal > 0.15 else "still"
@@ -58,5 +62,6 @@ def make_title(style: str, valence: float, arousal: float, seed: int) -> str:
     template = rng.choice(_TEMPLATES.get(style, _TEMPLATES["folk"]))
     noun = rng.choice(_LULLABY_NOUNS) if style == "lullaby" and "Little" in template else nouns[0]
     return template.format(
-        adj=adjective, noun=noun, noun2=nouns[1], place=rng.choice(_PLACES), name=rng.choice(_NAMES)
+        adj=adjective, noun=noun, noun2=nouns[1], place=rng.choice(_PLACES), name=rng.choice(_NAMES),
+        dance=_DANCES.get(meter, "Reel"),
     )
