@@ -163,3 +163,23 @@ def test_a_repeated_chorale_stollen_keeps_its_passing_eighths() -> None:
 
     assert body(a1, span - plan.bar_ticks) == body(a2, span - plan.bar_ticks)  # up to the first ending
     assert any(n.duration == plan.meter.beat_ticks // 2 for n in notes)
+
+
+def test_chorale_eighths_are_passing_or_neighbour_notes_only() -> None:
+    import dataclasses
+    import random
+
+    from tunesmith.compose.melody import passing_eighths
+    from tunesmith.score import Note
+
+    plan = make_plan(ComposeRequest(style="chorale", key="C", meter="4/4", seed=1, candidates=1))
+    never = dataclasses.replace(plan, style=dataclasses.replace(plan.style, passing_tones=0.0))
+
+    def sung(pitches: list[int]) -> list[tuple[int, int]]:
+        line = [Note(p, 240 * i, 240) for i, p in enumerate(pitches)]
+        return [(n.pitch, n.duration) for n in passing_eighths(line, never, random.Random(0))]
+
+    assert sung([74, 76, 72, 72]) == [(74, 480), (72, 240), (72, 240)]  # escape tone D-E-C: held D
+    assert sung([76, 76, 77, 77]) == [(76, 480), (77, 240), (77, 240)]  # repeated E: held
+    assert sung([72, 74, 76, 76]) == [(72, 240), (74, 240), (76, 240), (76, 240)]  # passing C-D-E
+    assert sung([72, 74, 72, 72]) == [(72, 240), (74, 240), (72, 240), (72, 240)]  # neighbour C-D-C

@@ -373,6 +373,7 @@ def passing_eighths(notes: list[Note], plan: Plan, rng: random.Random) -> list[N
     beat = plan.meter.beat_ticks
     if plan.meter.compound or beat % 2:
         return notes
+    notes = _tidy_eighths(notes, beat)
     scale = set(plan.key.scale_pcs())
     out: list[Note] = []
     for a, b in itertools.pairwise(notes):
@@ -391,6 +392,35 @@ def passing_eighths(notes: list[Note], plan: Plan, rng: random.Random) -> list[N
         else:
             out.append(a)
     return out + notes[-1:]
+
+
+def _tidy_eighths(notes: list[Note], beat: int) -> list[Note]:
+    """Two eighths on a beat stay only as a chorale soprano sings them: a passing note (a step on
+    in the same direction) or a neighbour (a step away and back); a repeated note or an escape
+    tone the model wrote becomes the beat's first note held (musician review: 'botched passing
+    tones')."""
+    half = beat // 2
+    out: list[Note] = []
+    i = 0
+    while i < len(notes):
+        a = notes[i]
+        b = notes[i + 1] if i + 1 < len(notes) else None
+        c = notes[i + 2] if i + 2 < len(notes) else None
+        pair = (
+            b is not None and c is not None and a.start % beat == 0 and a.duration == half
+            and b.duration == half and b.start == a.end and c.start == b.end
+        )  # fmt: skip
+        if pair and b is not None and c is not None:
+            first, second = b.pitch - a.pitch, c.pitch - b.pitch
+            passing = 0 < abs(first) <= 2 and 0 < abs(second) <= 2 and (first > 0) == (second > 0)
+            neighbour = 0 < abs(first) <= 2 and c.pitch == a.pitch
+            if not (passing or neighbour):
+                out.append(Note(a.pitch, a.start, beat, a.velocity))
+                i += 2
+                continue
+        out.append(a)
+        i += 1
+    return out
 
 
 def split_across_beats(notes: list[Note], plan: Plan) -> list[Note]:
