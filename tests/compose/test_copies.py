@@ -28,4 +28,11 @@ def test_runs_longer_than_the_limit_are_broken_with_scale_steps(monkeypatch: pyt
     changed = [b for a, b in zip(melody, repaired, strict=True) if a.pitch != b.pitch]
     assert 0 < len(changed) <= len(melody) // MAX_COPIED_RUN + 1
     assert all(n.pitch % 12 in scale for n in changed)
+    # A moved note does not repeat a neighbour it did not repeat before.
+    def around(line: list, i: int) -> list[int]:  # type: ignore[type-arg]
+        return [line[j].pitch for j in (i - 1, i + 1) if 0 <= j < len(line)]
+
+    for i, (a, b) in enumerate(zip(melody, repaired, strict=True)):
+        if a.pitch != b.pitch:
+            assert b.pitch not in around(repaired, i) or a.pitch in around(melody, i)
     assert [(n.start, n.duration) for n in repaired] == [(n.start, n.duration) for n in melody]

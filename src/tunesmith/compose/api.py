@@ -221,10 +221,11 @@ def break_copied_runs(notes: list[Note], scale: set[int]) -> tuple[list[Note], i
             else:
                 lo = mid + 1
         target = notes[lo - 2]  # inside the run, so the run is cut in two shorter ones
-        for step in (2, -2, 1, -1, 3, -3):
-            if (target.pitch + step) % 12 in scale:
-                target.pitch += step
-                break
+        # A moved note never repeats its neighbour (a new repeated note reads as a mistake).
+        neighbours = {n.pitch for n in notes[max(0, lo - 3) : lo] if n is not target}
+        moves = [s for s in (2, -2, 1, -1, 3, -3) if (target.pitch + s) % 12 in scale]
+        step = next((s for s in moves if target.pitch + s not in neighbours), moves[0] if moves else 0)
+        target.pitch += step
     final = engines.copied_run(notes)
     return notes, None if final is None else final[0]
 
