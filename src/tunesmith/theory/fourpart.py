@@ -39,6 +39,8 @@ FORBIDDEN = 1000.0
 VOICINGS_PER_CHORD = 12
 """The cheapest voicings of each chord kept per beat (by spacing, doubling and register): bounds the
 search to about 5 ms a beat."""
+FINAL_INVERSION_COST = 6.0
+"""Added to an inverted chord on the last two chords of the piece (the final V-I)."""
 
 # Chord vocabularies: label -> (root above the tonic, pitch classes above the tonic).
 MAJOR_CHORDS: dict[str, tuple[int, tuple[int, ...]]] = {
@@ -236,6 +238,10 @@ def harmonize_beats(
     is added where a chord is kept while the soprano moves (chorales change chord with the tune)."""
     vocab = vocabulary(minor)
     layers: list[tuple[list[str], np.ndarray, np.ndarray]] = []  # labels, voicings (m,4), static cost
+    # The beat where the piece's last melody note starts (the final chord is held from there).
+    final_onset = len(beats) - 1
+    while final_onset > 0 and beats[final_onset - 1].soprano == beats[final_onset].soprano:
+        final_onset -= 1
     for index, beat in enumerate(beats):
         if beat.soprano < 0:
             layers.append(([], np.zeros((0, 4), dtype=np.int64), np.zeros(0)))
@@ -260,10 +266,14 @@ def harmonize_beats(
             elif label == "I" and minor:
                 extra += 6.0
             options = sorted(_voicings(beat.soprano, tonic, label, pcs_rel, root_rel), key=lambda v: v[3])
+            # The last two chords of the piece stand in root position (the final V-I: a leading
+            # tone in the bass there leaves the end unclosed).
+            closing = index >= final_onset - 1
             for a, t, b, cost in options[:VOICINGS_PER_CHORD]:
                 cand_labels.append(label)
                 cand_rows.append((beat.soprano, a, t, b))
-                costs.append(cost + extra)
+                inverted = closing and b % 12 != (tonic + root_rel) % 12
+                costs.append(cost + extra + (FINAL_INVERSION_COST if inverted else 0.0))
         if not cand_rows:  # a note no chord holds (chromatic): nothing but the soprano sounds there
             layers.append(([], np.zeros((0, 4), dtype=np.int64), np.zeros(0)))
             continue
