@@ -13,6 +13,8 @@ from tunesmith.compose.arrange import answer_gaps, section_textures
 from tunesmith.compose.harmony import make_harmony
 from tunesmith.compose.plan import make_plan
 from tunesmith.compose.request import ComposeRequest
+from tunesmith.compose.styles import SHIPPED_STYLES, load_style
+from tunesmith.errors import ControlError
 from tunesmith.score import Note
 
 
@@ -151,3 +153,13 @@ def test_style_habits_celtic_cuts_chinese_graces_march_trio_and_dots() -> None:
     assert len(keys) == 3 and keys[1].fifths == keys[0].fifths - 1 and keys[2] == keys[0].__class__(
         keys[2].tick, keys[0].fifths, keys[0].mode
     )  # the trio in the subdominant, then da capo
+
+
+def test_a_style_may_name_its_contrasting_figure_and_a_bad_one_is_refused(tmp_path) -> None:
+    plan = make_plan(ComposeRequest(style="chinese-folk", seed=3, form="AB", candidates=1))
+    textures = section_textures(plan)
+    assert [t.accompaniment for t in textures] == ["broken", "arpeggio"]  # rolled, not struck eighths
+    text = (SHIPPED_STYLES / "chinese-folk.toml").read_text(encoding="utf-8")
+    (tmp_path / "chinese-folk.toml").write_text(text.replace('alternate = "arpeggio"', 'alternate = "waltz"'))
+    with pytest.raises(ControlError, match=r"chinese-folk\.toml: accompaniment alternate pattern 'waltz'"):
+        load_style("chinese-folk", str(tmp_path))

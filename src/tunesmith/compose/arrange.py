@@ -91,7 +91,7 @@ def section_textures(plan: Plan) -> list[Texture]:
         elif contrasting:
             out.append(
                 Texture(
-                    ALTERNATE.get(base, base),
+                    (acc.alternate if acc is not None and acc.alternate else ALTERNATE.get(base, base)),
                     LIVELIER_BASS.get(bass_base, bass_base) if plan.mood.energy >= 0 else bass_base,
                     section.occurrence > 0 or everywhere or last,
                     True,

@@ -73,6 +73,8 @@ class Part:
     gain_db: float = 0.0
     pan: float = 0.0
     reverb: float = 0.2
+    alternate: str = ""
+    """The figure of a contrasting section (B, chorus); empty: the arranger's usual other figure."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +257,9 @@ def _part(role: str, spec: dict[str, Any], path: Path) -> Part:
     allowed = {"accompaniment": ACCOMPANIMENT_PATTERNS, "bass": BASS_PATTERNS, "counter": COUNTER_PATTERNS}
     if role in allowed:
         pattern = _choice(pattern or allowed[role][0], allowed[role], f"{role} pattern", path)
+    alternate = str(spec.get("alternate", ""))
+    if alternate:
+        _choice(alternate, allowed.get(role, ()), f"{role} alternate pattern", path)
     pan = float(spec.get("pan", 0.0))
     if not -1.0 <= pan <= 1.0:
         raise ControlError("style", f"{path}: part {role!r} pan {pan} outside -1..1")
@@ -267,6 +272,7 @@ def _part(role: str, spec: dict[str, Any], path: Path) -> Part:
         float(spec.get("gain_db", 0.0)),
         pan,
         float(spec.get("reverb", 0.2)),
+        alternate,
     )
 
 
