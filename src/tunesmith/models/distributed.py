@@ -11,6 +11,7 @@ every rank makes the same collective calls in the same order.
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
@@ -30,7 +31,17 @@ def rank_and_world() -> tuple[int, int]:
 
     if not dist.is_initialized():
         dist.init_process_group("gloo")
+        # Leave the group before the interpreter exits: gloo's threads still running at exit abort
+        # the process ("terminate called without an active exception") after a finished run.
+        atexit.register(_leave_group)
     return dist.get_rank(), dist.get_world_size()
+
+
+def _leave_group() -> None:
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def broadcast_parameters(module: nn.Module) -> None:
