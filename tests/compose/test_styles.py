@@ -113,3 +113,11 @@ def test_bad_sampling_and_passing_tone_settings_are_refused(tmp_path: Path, line
     (tmp_path / "chorale.toml").write_text(text, encoding="utf-8")
     with pytest.raises(ControlError, match=rf"chorale\.toml: .*{problem}"):
         load_style("chorale", str(tmp_path))
+
+
+def test_open_sections_must_be_a_boolean(tmp_path: Path) -> None:
+    text = (SHIPPED_STYLES / "chinese-folk.toml").read_text(encoding="utf-8")
+    bad = text.replace("open_sections = true", 'open_sections = "false"')
+    (tmp_path / "chinese-folk.toml").write_text(bad, encoding="utf-8")
+    with pytest.raises(ControlError, match=r"chinese-folk\.toml: open_sections must be true or false"):
+        load_style("chinese-folk", str(tmp_path))

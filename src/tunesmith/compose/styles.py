@@ -322,6 +322,12 @@ def form_sections(form: str) -> list[str]:
     )
 
 
+def _flag(value: Any, path: Path, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ControlError("style", f"{path}: {what} must be true or false")
+    return value
+
+
 def _unit(value: Any, path: Path, what: str) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
         raise ControlError("style", f"{path}: {what} must be a number in 0-1")
@@ -451,7 +457,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         mode_weights=tuple((mode, float(w)) for mode, w in mode_weights),
         form_weights=form_weights,
         passing_tones=_unit(data.get("passing_tones", 0.0), path, "passing_tones"),
-        open_sections=bool(data.get("open_sections", False)),
+        open_sections=_flag(data.get("open_sections", False), path, "open_sections"),
         melody_top_p=_top_p(data.get("melody_top_p", 0.92), path),
         vocabulary_modes=vocabulary_modes,
         scale=_choice(str(data.get("scale", "diatonic")), ("diatonic", "pentatonic"), "scale", path),
