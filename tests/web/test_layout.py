@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.web.test_browser import ARGS, CHROMIUM
+from tests.web.test_browser import ARGS, CHROMIUM, wait_until
 
 pytestmark = [
     pytest.mark.slow,
@@ -56,7 +56,7 @@ def test_page_fits_phone_and_desktop(server: tuple[str, Path]) -> None:
             page.fill("#f-seed", "11")
             page.click("#compose-btn")
             page.wait_for_selector("#piece-card:not([hidden])", timeout=120_000)
-            page.wait_for_function("document.querySelector('#pianoroll').naturalWidth > 100", timeout=60_000)
+            wait_until(page, "document.querySelector('#pianoroll').naturalWidth > 100", timeout=60_000)
             page.wait_for_selector("#recommendations li .title")
             assert not page.is_visible("#job-progress"), f"{name}: progress bar left after the job"
             _check_fits(page, f"{name} with a piece")
