@@ -88,36 +88,22 @@ def test_forms_are_drawn_in_the_corpus_proportions_unless_the_request_names_one(
 
 
 @pytest.mark.parametrize(
-    ("line", "problem"),
-    [("form_weights = { XYZ1 = 0.5 }", "cannot read form"), ("form_weights = { AB = 2 }", "weight in 0-1"),
-     ("form_weights = { AB = 0 }", "all 0")],
+    ("style", "field", "line", "problem"),
+    [("folk", "form_weights", "form_weights = { XYZ1 = 0.5 }", "cannot read form"),
+     ("folk", "form_weights", "form_weights = { AB = 2 }", "weight in 0-1"),
+     ("folk", "form_weights", "form_weights = { AB = 0 }", "all 0"),
+     ("chorale", "passing_tones", "melody_top_p = 0.2", "below 0.5"),
+     ("chorale", "passing_tones", "melody_top_p = 1.5", "number in 0-1"),
+     ("chorale", "passing_tones", "passing_tones = -1", "number in 0-1"),
+     ("chorale", "passing_tones", 'passing_tones = "often"', "number in 0-1"),
+     ("chinese-folk", "open_sections", 'open_sections = "false"', "must be true or false")],
 )  # fmt: skip
-def test_bad_form_weights_are_refused_with_the_file_named(tmp_path: Path, line: str, problem: str) -> None:
-    text = (SHIPPED_STYLES / "folk.toml").read_text(encoding="utf-8")
-    start = text.index("form_weights")
+def test_bad_style_settings_are_refused_with_the_file_named(
+    tmp_path: Path, style: str, field: str, line: str, problem: str
+) -> None:
+    text = (SHIPPED_STYLES / f"{style}.toml").read_text(encoding="utf-8")
+    start = text.index(field)
     text = text[:start] + line + text[text.index("\n", start) :]
-    (tmp_path / "folk.toml").write_text(text, encoding="utf-8")
-    with pytest.raises(ControlError, match=rf"folk\.toml: .*{problem}"):
-        load_style("folk", str(tmp_path))
-
-
-@pytest.mark.parametrize(
-    ("line", "problem"),
-    [("melody_top_p = 0.2", "below 0.5"), ("melody_top_p = 1.5", "number in 0-1"),
-     ("passing_tones = -1", "number in 0-1"), ('passing_tones = "often"', "number in 0-1")],
-)  # fmt: skip
-def test_bad_sampling_and_passing_tone_settings_are_refused(tmp_path: Path, line: str, problem: str) -> None:
-    text = (SHIPPED_STYLES / "chorale.toml").read_text(encoding="utf-8")
-    start = text.index("passing_tones")
-    text = text[:start] + line + text[text.index("\n", start) :]
-    (tmp_path / "chorale.toml").write_text(text, encoding="utf-8")
-    with pytest.raises(ControlError, match=rf"chorale\.toml: .*{problem}"):
-        load_style("chorale", str(tmp_path))
-
-
-def test_open_sections_must_be_a_boolean(tmp_path: Path) -> None:
-    text = (SHIPPED_STYLES / "chinese-folk.toml").read_text(encoding="utf-8")
-    bad = text.replace("open_sections = true", 'open_sections = "false"')
-    (tmp_path / "chinese-folk.toml").write_text(bad, encoding="utf-8")
-    with pytest.raises(ControlError, match=r"chinese-folk\.toml: open_sections must be true or false"):
-        load_style("chinese-folk", str(tmp_path))
+    (tmp_path / f"{style}.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ControlError, match=rf"{style}\.toml: .*{problem}"):
+        load_style(style, str(tmp_path))
