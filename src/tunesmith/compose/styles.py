@@ -341,22 +341,31 @@ def _top_p(value: Any, path: Path) -> float:
     return top_p
 
 
+def _weights(value: Any, path: Path, what: str, check: Any) -> tuple[tuple[str, float], ...]:
+    """``name = weight`` pairs in file order (``check`` refuses a bad name); weights in 0-1, not all 0."""
+    if not isinstance(value, dict):
+        raise ControlError("style", f"{path}: {what} must be a table of name = weight")
+    out = []
+    for name, weight in value.items():
+        check(str(name))
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 <= weight <= 1:
+            raise ControlError("style", f"{path}: {what} needs a weight in 0-1 per entry")
+        out.append((str(name), float(weight)))
+    if out and sum(w for _, w in out) <= 0:
+        raise ControlError("style", f"{path}: {what} are all 0")
+    return tuple(out)
+
+
 def _form_weights(value: Any, path: Path) -> tuple[tuple[str, float], ...]:
     """``form = weight`` pairs; every form must be one the request's ``form`` control accepts."""
-    if not isinstance(value, dict):
-        raise ControlError("style", f"{path}: form_weights must be a table of form = weight")
-    out = []
-    for form, weight in value.items():
+
+    def check(form: str) -> None:
         try:
-            form_sections(str(form))
+            form_sections(form)
         except ControlError as err:
             raise ControlError("style", f"{path}: form_weights: {err.problem}") from err
-        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 <= weight <= 1:
-            raise ControlError("style", f"{path}: form_weights needs a weight in 0-1 per form")
-        out.append((str(form), float(weight)))
-    if out and sum(w for _, w in out) <= 0:
-        raise ControlError("style", f"{path}: form_weights are all 0")
-    return tuple(out)
+
+    return _weights(value, path, "form_weights", check)
 
 
 def _mode_table(value: Any, path: Path, what: str, modes: tuple[str, ...]) -> list[tuple[str, Any]]:
@@ -413,12 +422,9 @@ def _build(data: dict[str, Any], path: Path) -> Style:
     minor_mode = str(data.get("minor_mode", "minor"))
     for m in (default_mode, minor_mode):
         _choice(m, tuple(SCALES), "mode", path)
-    mode_weights = _mode_table(data.get("mode_weights", {}), path, "mode_weights", tuple(SCALES))
-    numbers = all(isinstance(w, (int, float)) and not isinstance(w, bool) for _, w in mode_weights)
-    if not numbers or any(not 0 <= w <= 1 for _, w in mode_weights):
-        raise ControlError("style", f"{path}: 'mode_weights' needs a weight in 0-1 per mode")
-    if mode_weights and sum(float(w) for _, w in mode_weights) <= 0:
-        raise ControlError("style", f"{path}: 'mode_weights' are all 0")
+    mode_weights = _weights(
+        data.get("mode_weights", {}), path, "mode_weights", lambda m: _choice(m, tuple(SCALES), "mode", path)
+    )
     form_weights = _form_weights(data.get("form_weights", {}), path)
     vocabulary_modes = tuple(
         (mode, _vocabulary(chords, path, f"harmony.vocabulary_modes.{mode}"))
@@ -454,7 +460,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         reverb=float(mix.get("reverb", 0.25)),
         default_mode=default_mode,
         minor_mode=minor_mode,
-        mode_weights=tuple((mode, float(w)) for mode, w in mode_weights),
+        mode_weights=mode_weights,
         form_weights=form_weights,
         passing_tones=_unit(data.get("passing_tones", 0.0), path, "passing_tones"),
         open_sections=_flag(data.get("open_sections", False), path, "open_sections"),
