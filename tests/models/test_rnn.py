@@ -15,7 +15,13 @@ from tunesmith.models.checkpoint import load_checkpoint
 from tunesmith.models.rnn import api
 from tunesmith.models.rnn.rnn import ConditionedLSTM, melody_config
 from tunesmith.models.rnn.train import fit
-from tunesmith.models.sampling import SamplingOptions, StepLSTM, draw, sequence_log_likelihood
+from tunesmith.models.sampling import (
+    SamplingOptions,
+    StepLSTM,
+    _keep_group_mass,
+    draw,
+    sequence_log_likelihood,
+)
 from tunesmith.models.train import TrainConfig
 from tunesmith.paths import PACKAGE_DATA
 from tunesmith.score import Note, Score
@@ -99,6 +105,34 @@ def test_top_p_keeps_only_the_nucleus() -> None:
     drawn_all = {draw(logits, SamplingOptions(1.0, 1.0, 0), rng) for _ in range(2000)}
     assert drawn_all == {0, 1, 2, 3}
     assert {draw(logits, SamplingOptions(1.0, 0.01, 0), rng) for _ in range(50)} == {0}
+
+
+def test_top_p_among_pitches_keeps_the_rhythm_tokens_share() -> None:
+    # HOLD 0.5, REST 0.1, four pitches 0.25/0.1/0.03/0.02: a plain nucleus of 0.7 keeps HOLD and one
+    # pitch (onsets 1/3 of the draws); trimming only the pitches keeps onsets at their 0.4.
+    p = np.array([0.5, 0.1, 0.25, 0.1, 0.03, 0.02])
+    logits = np.log(p)
+    untrimmed = np.array([True, True, False, False, False, False])
+    rng = np.random.default_rng(1)
+    options = SamplingOptions(1.0, 0.7, 0)
+    drawn = np.array([draw(logits, options, rng, untrimmed) for _ in range(6000)])
+    assert set(drawn.tolist()) == {0, 1, 2, 3}  # the pitch nucleus: 0.35 of the pitches' 0.4 mass
+    assert abs((drawn >= 2).mean() - 0.4) < 0.03
+    assert abs((drawn == 1).mean() - 0.1) < 0.02
+    plain = np.array([draw(logits, options, rng) for _ in range(3000)])
+    assert set(plain.tolist()) == {0, 2}
+
+
+def test_a_pitch_mask_moves_mass_onto_allowed_pitches_not_onto_hold() -> None:
+    raw = np.log(np.array([0.5, 0.1, 0.2, 0.2]))
+    masked = raw + np.array([0.0, 0.0, 0.0, -np.inf])
+    group = np.array([False, False, True, True])
+    kept = _keep_group_mass(raw, masked, group)
+    p = np.exp(kept - kept.max())
+    p /= p.sum()
+    assert np.allclose(p, [0.5, 0.1, 0.4, 0.0])
+    every = raw + np.array([0.0, 0.0, -np.inf, -np.inf])
+    assert np.array_equal(_keep_group_mass(raw, every, group), every)  # nothing left to rescale
 
 
 def test_seed_reproduces_and_changes_output(trained: tuple[Path, api.LoadedModel]) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import torch
-from scipy.special import expit
+from scipy.special import expit, logsumexp
 
 from tunesmith.errors import ControlError
 from tunesmith.models.rnn.rnn import ConditionedLSTM
@@ -40,18 +40,59 @@ class SamplingOptions:
         return self
 
 
-def draw(logits: npt.NDArray[np.float64], options: SamplingOptions, rng: np.random.Generator) -> int:
-    """One token from masked logits (-inf = forbidden) with temperature and top-p."""
+def draw(
+    logits: npt.NDArray[np.float64],
+    options: SamplingOptions,
+    rng: np.random.Generator,
+    untrimmed: npt.NDArray[np.bool_] | None = None,
+) -> int:
+    """One token from masked logits (-inf = forbidden) with temperature and top-p.
+
+    ``untrimmed``: tokens the nucleus never cuts; top-p trims only among the others and hands
+    their cut mass back to the ones it keeps, so the two groups keep their shares. A melody's
+    HOLD and REST are such tokens: a plain nucleus keeps the one likely HOLD and cuts the many
+    unlikely pitches, so it thins the rhythm (fewer onsets than the model means)."""
     p = np.exp((logits - logits.max()) / options.temperature)
-    if options.top_p >= 1.0:
-        cdf = np.cumsum(p)
-        return int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right").clip(max=len(p) - 1))
-    order = np.argsort(-p, kind="stable")
-    cdf = np.cumsum(p[order])
-    # The nucleus: the fewest most-likely tokens whose mass reaches top_p (at least one).
-    keep = int(np.searchsorted(cdf, options.top_p * cdf[-1], side="left")) + 1
-    index = int(np.searchsorted(cdf[:keep], rng.random() * cdf[keep - 1], side="right"))
-    return int(order[min(index, keep - 1)])
+    if options.top_p < 1.0 and untrimmed is None:
+        order = np.argsort(-p, kind="stable")
+        cdf = np.cumsum(p[order])
+        # The nucleus: the fewest most-likely tokens whose mass reaches top_p (at least one).
+        keep = int(np.searchsorted(cdf, options.top_p * cdf[-1], side="left")) + 1
+        index = int(np.searchsorted(cdf[:keep], rng.random() * cdf[keep - 1], side="right"))
+        return int(order[min(index, keep - 1)])
+    if options.top_p < 1.0 and untrimmed is not None:
+        p = _nucleus_among(p, ~untrimmed, options.top_p)
+    cdf = np.cumsum(p)
+    return int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right").clip(max=len(p) - 1))
+
+
+def _nucleus_among(p: npt.NDArray[np.float64], trimmed: npt.NDArray[np.bool_], top_p: float
+                   ) -> npt.NDArray[np.float64]:
+    """``p`` with the ``trimmed`` tokens cut to their nucleus (the fewest most likely whose mass
+    reaches top_p of theirs, at least one), rescaled to the group's mass before the cut."""
+    group = np.where(trimmed, p, 0.0)
+    mass = group.sum()
+    if mass <= 0.0:
+        return p
+    order = np.argsort(-group, kind="stable")
+    cdf = np.cumsum(group[order])
+    keep = int(np.searchsorted(cdf, top_p * mass, side="left")) + 1
+    out = np.where(trimmed, 0.0, p)
+    out[order[:keep]] = group[order[:keep]] * (mass / cdf[keep - 1])
+    return out
+
+
+def _keep_group_mass(raw: npt.NDArray[np.float64], masked: npt.NDArray[np.float64],
+                     group: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """``masked`` with the ``group``'s tokens scaled back to the group's probability before the
+    mask (a pitch-range mask then moves the mass of the pitches it forbids onto the pitches it
+    allows, not onto HOLD and REST); unchanged when the mask forbids the whole group."""
+    allowed = masked[group]
+    if not np.isfinite(allowed).any():
+        return masked
+    out = masked.copy()
+    out[group] += logsumexp(raw[group]) - logsumexp(allowed)
+    return out
 
 
 def _param(module: torch.nn.Module, name: str) -> torch.Tensor:
@@ -150,6 +191,7 @@ def sample(
     static_mask: npt.NDArray[np.float32] | None = None,
     dynamic_mask: DynamicMask | None = None,
     steps_per_bar: int = 16,
+    untrimmed: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[list[int], float]:
     """Tokens for steps 0..n_steps-1 (the primer's tokens first) and the mean log-likelihood per
     generated step under the model's own distribution (no temperature, no masks).
@@ -157,6 +199,8 @@ def sample(
     ``conditions`` hold (1, n_steps) step tensors and (1,) sequence tensors; ``static_mask`` has
     shape (n_steps, vocab) or (vocab,). A model with lookback conditions reads the tokens
     ``steps_per_bar`` x its bars back as it goes (they need not be in ``conditions``).
+    ``untrimmed``: tokens top-p never cuts (see :func:`draw`); the static mask, a pitch constraint,
+    then leaves the other tokens' total probability as it was.
     """
     model.eval()
     rng = np.random.default_rng(options.seed)
@@ -179,13 +223,15 @@ def sample(
         masked = raw
         if static_mask is not None:
             masked = masked + (static_mask[t] if static_mask.ndim == 2 else static_mask)
+            if untrimmed is not None:
+                masked = _keep_group_mass(raw, masked, ~untrimmed)
         if dynamic_mask is not None:
             extra = dynamic_mask(t, tokens)
             if extra is not None:
                 masked = masked + extra
         if not np.isfinite(masked).any():
             raise ControlError("constraints", f"the constraints leave no possible token at step {t}")
-        token = draw(masked, options, rng)
+        token = draw(masked, options, rng, untrimmed)
         top = raw.max()
         total_logp += raw[token] - top - np.log(np.exp(raw - top).sum())
         generated += 1

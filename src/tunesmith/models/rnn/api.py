@@ -52,6 +52,9 @@ STYLE_FALLBACKS: dict[str, tuple[str, ...]] = {
 }
 """When a model has not seen a style in training, the closest style it has seen (in order)."""
 MIN_STYLE_PIECES = 20
+# HOLD and REST keep their share under top-p (the nucleus trims pitches only): a melody's rhythm
+# is sampled as the model means it.
+_RHYTHM_TOKENS = np.isin(np.arange(mt.N_EVENTS), (mt.HOLD, mt.REST))
 """Training pieces a style needs before a model counts it as seen."""
 
 
@@ -316,7 +319,7 @@ def generate_melody(
     rule = rhythm_rule(meter_, density, len(primer_events), bar_origin // ct.STEP_TICKS)
     events, loglik = sample(
         loaded.net, conditions, n_steps, mt.BOS, options, primer=primer_events, static_mask=static,
-        dynamic_mask=rule, steps_per_bar=ct.STEPS_PER_BAR[meter_],
+        dynamic_mask=rule, steps_per_bar=ct.STEPS_PER_BAR[meter_], untrimmed=_RHYTHM_TOKENS,
     )  # fmt: skip
     notes = mt.decode_events(events, mt.key_shift(key_.tonic))
     first_tick = len(primer_events) * ct.STEP_TICKS
