@@ -131,6 +131,35 @@ def test_chorale_harmony_moves_about_a_chord_per_beat() -> None:
     assert changes / bars > 2.0
 
 
+def test_chorale_inner_phrases_close_on_i_v_in_the_dominant_and_on_the_relative() -> None:
+    # Bach's inner cadences: I, V (half or after V/V) and vi; in minor also III (after VII).
+    closes: dict[bool, set[str]] = {False: set(), True: set()}
+    tonicised = 0
+    for seed in range(40):
+        minor = {"mode": "minor"} if seed % 2 else {}
+        plan, harmony = harmony_of("chorale", seed, model="rules", **minor)
+        key = plan.key
+        for section in plan.sections:
+            bar = section.start_bar
+            for length in section.phrases[:-1]:
+                end = bar + length - 1
+                last = harmony.bars[end][-1].chord
+                before = harmony.bars[end - 1][-1].chord
+                offset = (last.root - key.tonic) % 12
+                name = {0: "I", 7: "V", 9: "vi", 3: "III"}.get(offset, "other")
+                closes[key.is_minor].add(name)
+                if name == "V" and not key.is_minor and before == Chord((key.tonic + 2) % 12, "dom7"):
+                    tonicised += 1
+                if name == "vi":
+                    assert before.root == (key.tonic + 4) % 12 and before.quality == "maj"  # V/vi
+                bar += length
+    assert closes[False] == {"I", "V", "vi"}
+    assert {"i" if c == "I" else c for c in closes[True]} <= {"i", "V", "III"} and "III" in closes[True]
+    assert tonicised > 0
+    # A style without inner_cadences keeps the half cadence (folk: see test_harmony).
+    assert load_style("folk").inner_cadences == ()
+
+
 def test_user_chords_are_never_fitted_to_the_vocabulary() -> None:
     _, harmony = harmony_of("chinese-folk", 1, chords="Bb C Dm", key="F", model="rules")
     assert harmony.source == "user"
@@ -149,6 +178,11 @@ def test_style_file_harmony_fields_are_checked(tmp_path: Path) -> None:
     bad.write_text(text.replace('cadences = "phrase"', 'cadences = "never"'))
     with pytest.raises(ControlError, match=r"harmony\.cadences"):
         load_style("bad", str(tmp_path))
+    for weights in ("{ plagal = 1.0 }", "{ half = 2.0 }", "{ half = 0.0 }", '"half"'):
+        line = f'cadences = "phrase"\ninner_cadences = {weights}'
+        bad.write_text(text.replace('cadences = "phrase"', line))
+        with pytest.raises(ControlError, match=r"inner"):
+            load_style("bad", str(tmp_path))
 
 
 def test_shipped_styles_declare_their_harmony() -> None:

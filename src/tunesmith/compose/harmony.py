@@ -113,6 +113,11 @@ def _cadence_kind(plan: Plan, section: SectionPlan, p_index: int) -> str | None:
 
 def _style_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> list[list[str]]:
     """Roman numerals per bar for one section from the style's habits, cadences imposed."""
+    return _shaped_bars(plan, section, rng)[0]
+
+
+def _shaped_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> tuple[list[list[str]], set[int]]:
+    """The style's bars for ``section`` and the indices of the bars its cadences set."""
     style = plan.style
     minor = plan.key.is_minor
     pool = style.progressions_minor if minor else style.progressions_major
@@ -122,6 +127,7 @@ def _style_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> list[li
     subdominant = "iv" if minor else "IV"
     predominant = style.predominant_minor if minor else style.predominant_major
     bars: list[list[str]] = []
+    imposed: set[int] = set()
     for p_index, length in enumerate(section.phrases):
         # Chords for the phrase: progressions laid end to end (per_bar chords a bar).
         flat: list[str] = []
@@ -133,10 +139,20 @@ def _style_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> list[li
         elif p_index == 0:
             phrase[0][0] = tonic  # home sections open on the tonic
         kind = _cadence_kind(plan, section, p_index)
-        if kind == "half" and length >= 2:
+        close = _inner_close(plan, rng) if kind == "half" else kind
+        end = len(bars) + length - 1
+        if close == "half" and length >= 2:
             phrase[-1] = [dominant]  # half cadence ends the antecedent
-        elif kind == "authentic":
-            plagal = section.is_last and style.final_cadence == "plagal"
+            imposed.add(end)
+        elif close in ("dominant", "relative") and length >= 2:
+            # A close in a related key: its own dominant on the bar's last beat before it.
+            lead, goal = _RELATED_CLOSES[close][minor]
+            slots = min(per_bar, plan.meter.beats)  # a bar holds a chord per beat at most
+            phrase[-2] = [*phrase[-2][: slots - 1], lead] if slots >= 2 else [lead]
+            phrase[-1] = [goal]
+            imposed |= {end - 1, end}
+        elif close in ("authentic", "tonic"):
+            plagal = close == "authentic" and section.is_last and style.final_cadence == "plagal"
             if length >= 2:
                 if plagal:
                     phrase[-2] = [phrase[-2][0], subdominant] if per_bar >= 2 else [subdominant]
@@ -144,9 +160,26 @@ def _style_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> list[li
                     phrase[-2] = [rng.choice(predominant), dominant]
                 else:
                     phrase[-2] = [dominant]
+                imposed.add(end - 1)
+                imposed.add(end)
             phrase[-1] = [tonic]
         bars += phrase
-    return bars
+    return bars, imposed
+
+
+_RELATED_CLOSES: dict[str, dict[bool, tuple[str, str]]] = {
+    # close -> {minor?: (the chord before, the chord closed on)}
+    "dominant": {False: ("V7/V", "V"), True: ("iv", "V")},
+    "relative": {False: ("V/vi", "vi"), True: ("VII", "III")},
+}
+
+
+def _inner_close(plan: Plan, rng: random.Random) -> str:
+    """How a phrase inside a section closes: the style's inner_cadences drawn by weight, or half."""
+    weights = [(c, w) for c, w in plan.style.inner_cadences if w > 0]
+    if not weights:
+        return "half"
+    return rng.choices([c for c, _ in weights], weights=[w for _, w in weights])[0]
 
 
 def _model_bars(plan: Plan, section: SectionPlan, seed: int) -> list[list[str]] | None:
@@ -184,8 +217,8 @@ def _model_bars(plan: Plan, section: SectionPlan, seed: int) -> list[list[str]] 
 def _impose_cadences(
     plan: Plan, section: SectionPlan, bars: list[list[str]], rng: random.Random
 ) -> list[list[str]]:
-    """Model chords shaped like the style's: half cadence after antecedents, V-I at the end."""
-    shaped = _style_bars(plan, section, rng)
+    """Model chords shaped like the style's: its cadences where the phrases end."""
+    shaped, imposed = _shaped_bars(plan, section, rng)
     # Chords foreign to the key (borrowed, secondary) blur the key a listener hears: the style's
     # chord takes that bar instead, unless the style's vocabulary has it (bVII in celtic, V/V).
     # The raised leading tone of minor keys is native.
@@ -204,16 +237,10 @@ def _impose_cadences(
     for i, chords in enumerate(bars):
         keep = [f for f in chords[:per_bar] if fits(f)]
         out.append(keep if len(keep) == len(chords[:per_bar]) else list(shaped[i]))
-    bar = 0
-    for p_index, length in enumerate(section.phrases):
-        if p_index == 0 and section.label == plan.sections[0].label:
-            out[bar] = [shaped[bar][0], *out[bar][1:]]
-        kind = _cadence_kind(plan, section, p_index)
-        if length >= 2 and kind is not None:
-            out[bar + length - 1] = shaped[bar + length - 1]
-            if kind == "authentic":
-                out[bar + length - 2] = shaped[bar + length - 2]
-        bar += length
+    if section.label == plan.sections[0].label:
+        out[0] = [shaped[0][0], *out[0][1:]]
+    for bar in imposed:
+        out[bar] = shaped[bar]
     return out
 
 

@@ -59,6 +59,9 @@ the style's own progressions (styles without one: pop, ballad, ambient ...)."""
 CADENCE_SCOPES = ("phrase", "section", "final")
 """Where cadences are imposed: every phrase (half cadence after an antecedent, authentic at a
 section's end), only at section ends, or only at the end of the piece (ambient)."""
+INNER_CADENCES = ("half", "tonic", "dominant", "relative")
+"""Closes of a phrase inside a section: on V (half), V-I (tonic), in the dominant key (V/V-V, in
+minor a half cadence), on the relative (V/vi-vi, in minor VII-III)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +149,10 @@ class Style:
     """In minor: V, or a modal style's VII (the bVII-i close of dorian and aeolian tunes)."""
     predominant_major: tuple[str, ...] = ("IV", "ii")
     predominant_minor: tuple[str, ...] = ("iv", "VI")
+    inner_cadences: tuple[tuple[str, float], ...] = ()
+    """How a phrase that does not end its section closes, drawn by weight (see INNER_CADENCES):
+    Bach's chorales end inner phrases on I, on V, in the dominant key or on the relative (vi, III);
+    empty: always a half cadence."""
 
     open_sections: bool = False
     """Sections before the last close on the mode's fifth (or second) instead of the final, as the
@@ -426,6 +433,10 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         data.get("mode_weights", {}), path, "mode_weights", lambda m: _choice(m, tuple(SCALES), "mode", path)
     )
     form_weights = _form_weights(data.get("form_weights", {}), path)
+    inner_cadences = _weights(
+        harmony.get("inner_cadences", {}), path, "harmony.inner_cadences",
+        lambda c: _choice(c, INNER_CADENCES, "inner cadence", path),
+    )  # fmt: skip
     vocabulary_modes = tuple(
         (mode, _vocabulary(chords, path, f"harmony.vocabulary_modes.{mode}"))
         for mode, chords in _mode_table(harmony.get("vocabulary_modes", {}), path, "harmony.vocabulary_modes",
@@ -496,4 +507,5 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         predominant_minor=_vocabulary(
             harmony.get("predominant_minor", ["iv", "VI"]), path, "harmony.predominant_minor"
         ),
+        inner_cadences=inner_cadences,
     )

@@ -58,6 +58,8 @@ MINOR_CHORDS: dict[str, tuple[int, tuple[int, ...]]] = {
 
 DOMINANTS = {"V", "V7", "viio"}
 TONICS = {"I", "i"}
+CADENCE_CHORDS = {"I", "i", "V", "vi", "III"}
+"""Chords a phrase may close on: the tonic, the dominant, the relative (Bach's inner cadences)."""
 
 
 def vocabulary(minor: bool) -> dict[str, tuple[int, tuple[int, ...]]]:
@@ -258,7 +260,7 @@ def harmonize_beats(
             if planned is not None and planned[index] is not None and planned[index] != label:
                 extra += planned_weight
             if beat.cadence:
-                extra += 0.0 if label in TONICS or label in ("V", "i", "I") else 4.0
+                extra += 0.0 if label in CADENCE_CHORDS else 4.0
             if index == len(beats) - 1 and label not in TONICS:
                 extra += 12.0
             if final and label.startswith("I") and minor:
