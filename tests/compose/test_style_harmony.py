@@ -46,8 +46,18 @@ def test_chinese_folk_draws_its_modes_in_the_corpus_proportions_and_the_mood_kee
     assert neutral.count("zhi") > neutral.count("gong")  # sol is the Han songs' commonest final
     assert set(modes(mood="sad")) <= {"yu", "shang", "jue"}
     assert set(modes(mood="happy")) <= {"gong", "zhi"}
-    folk = {make_plan(ComposeRequest(style="folk", seed=s, candidates=1)).key.mode for s in range(20)}
-    assert folk == {"major"}
+
+
+def test_celtic_draws_its_modes_and_meters_in_the_corpus_proportions() -> None:
+    # O'Neill's and Ryan's tunes: mostly major, some minor and dorian; a happy piece is never in
+    # them, a sad one never major. Polkas (2/4) and airs (3/4) besides reels and jigs.
+    folk = [make_plan(ComposeRequest(style="celtic", seed=s, candidates=1)).key.mode for s in range(200)]
+    assert set(folk) == {"major", "minor", "dorian"} and folk.count("major") > 150
+    happy = {make_plan(ComposeRequest(style="celtic", seed=s, mood="happy")).key.mode for s in range(30)}
+    sad = {make_plan(ComposeRequest(style="celtic", seed=s, mood="sad")).key.mode for s in range(30)}
+    assert happy == {"major"} and sad <= {"minor", "dorian"}
+    meters = {str(make_plan(ComposeRequest(style="celtic", seed=s)).meter) for s in range(60)}
+    assert meters == {"4/4", "6/8", "2/4", "3/4"}
 
 
 def test_a_style_file_with_bad_mode_weights_or_mode_vocabularies_is_refused(tmp_path: Path) -> None:
