@@ -145,7 +145,9 @@ CheckpointOpt = Annotated[Path | None, typer.Option("--checkpoint", help="Checkp
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Output file (.mid, .musicxml).")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same output.")]
 TemperatureOpt = Annotated[float, typer.Option("--temperature", help="Sampling temperature (0.05-5).")]
-TopPOpt = Annotated[float, typer.Option("--top-p", help="Nucleus sampling mass, in (0, 1].")]
+TopPOpt = Annotated[float, typer.Option("--top-p", help=(
+    "Nucleus sampling mass, in (0, 1]: draw only from the likeliest choices summing to it (melodies: "
+    "the likeliest pitches; held notes and rests keep their share, so the rhythm keeps its density)."))]
 StyleOpt = Annotated[str, typer.Option("--style", help="Style tag: folk, celtic, waltz, march, chorale, ...")]
 MeterOpt = Annotated[str, typer.Option("--meter", help="4/4, 3/4, 6/8 or 2/4.")]
 TempoOpt = Annotated[float, typer.Option("--tempo", help="Tempo in quarter notes per minute.")]
