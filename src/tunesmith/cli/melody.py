@@ -336,7 +336,9 @@ def train_command(kind: str) -> Any:
         out: Annotated[
             Path | None, typer.Option("--output", "-o", help="Checkpoint (default: data dir).")
         ] = None,
-        size: Annotated[str, typer.Option("--size", help="Model size: default or debug (tiny).")] = "default",
+        size: Annotated[str, typer.Option("--size", help=(
+            "Model size: default, large (melody only: the shipped melody model's size) or debug (tiny)."
+        ))] = "default",
         batch_size: Annotated[int, typer.Option("--batch-size", help="Sequences per batch.")] = 64,
         lr: Annotated[float, typer.Option("--lr", help="Peak learning rate (AdamW, cosine decay).")] = 3e-3,
         threads: Annotated[int, typer.Option("--threads", help="CPU threads for this process.")] = 1,
@@ -354,7 +356,8 @@ def train_command(kind: str) -> Any:
         from tunesmith.models.train import TrainConfig
 
         if size not in ("default", "debug") and not (kind == "melody" and size == "large"):
-            raise ControlError("size", f"unknown model size {size!r}; choose default or debug")
+            sizes = "default, large or debug" if kind == "melody" else "default or debug"
+            raise ControlError("size", f"unknown model size {size!r}; choose {sizes}")
         target, scores, sources = training_inputs(
             kind, epochs=epochs, out=out, inputs=inputs, corpus=corpus, limit=limit
         )
