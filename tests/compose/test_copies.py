@@ -36,3 +36,26 @@ def test_runs_longer_than_the_limit_are_broken_with_scale_steps(monkeypatch: pyt
         if a.pitch != b.pitch:
             assert b.pitch not in around(repaired, i) or a.pitch in around(melody, i)
     assert [(n.start, n.duration) for n in repaired] == [(n.start, n.duration) for n in melody]
+
+
+def test_a_repair_that_would_copy_another_tune_moves_another_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The corpus holds the tune and every one-step variant of the note the repair tries first,
+    # so moving that note only lines the run up with another tune: a different note must move.
+    request = ComposeRequest(style="folk", seed=3, candidates=1, model="rules", bars=16)
+    piece = compose(request)
+    melody = next(t for t in piece.score.tracks if t.name.startswith("melody")).notes
+    first_try = MAX_COPIED_RUN - 1  # the shortest copied prefix has MAX_COPIED_RUN + 1 notes
+    tunes = [list(melody)]
+    for step in (2, -2, 1, -1, 3, -3):
+        variant = [type(n)(n.pitch, n.start, n.duration, n.velocity) for n in melody]
+        variant[first_try].pitch += step
+        tunes.append(variant)
+    training = OriginalityIndex.from_scores(
+        [Score(tracks=[Track("melody", notes=t)]) for t in tunes], [f"t{i}" for i in range(len(tunes))]
+    )
+    monkeypatch.setattr(engines, "copied_run", lambda notes: tuple(longest_copied_run(notes, training)))
+    plan = make_plan(request)
+    repaired, run = break_copied_runs(melody, set(plan.key.scale_pcs()))
+    assert run is not None and run <= MAX_COPIED_RUN
+    assert longest_copied_run(repaired, training).length <= MAX_COPIED_RUN
+    assert repaired[first_try].pitch == melody[first_try].pitch

@@ -199,6 +199,14 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
     return Candidate(score, current, total, components, copied, rejected, melody.source, melody.notes, near)
 
 
+def _copy_moves(notes: list[Note], t: int, scale: set[int]) -> list[int]:
+    """Steps (semitones, nearest first) that keep note ``t`` in ``scale`` and never make it repeat
+    a neighbour (a new repeated note reads as a mistake)."""
+    neighbours = {n.pitch for n in notes[max(0, t - 1) : t + 2] if n is not notes[t]}
+    moves = [s for s in (2, -2, 1, -1, 3, -3) if (notes[t].pitch + s) % 12 in scale]
+    return [s for s in moves if notes[t].pitch + s not in neighbours] or moves[:1]
+
+
 def break_copied_runs(notes: list[Note], scale: set[int]) -> tuple[list[Note], int | None]:
     """Move one note of each over-long copied run a step within ``scale`` (pitch classes), until
     no run of more than MAX_COPIED_RUN notes is left; returns the notes and the final longest run
@@ -220,12 +228,20 @@ def break_copied_runs(notes: list[Note], scale: set[int]) -> tuple[list[Note], i
                 hi = mid
             else:
                 lo = mid + 1
-        target = notes[lo - 2]  # inside the run, so the run is cut in two shorter ones
-        # A moved note never repeats its neighbour (a new repeated note reads as a mistake).
-        neighbours = {n.pitch for n in notes[max(0, lo - 3) : lo] if n is not target}
-        moves = [s for s in (2, -2, 1, -1, 3, -3) if (target.pitch + s) % 12 in scale]
-        step = next((s for s in moves if target.pitch + s not in neighbours), moves[0] if moves else 0)
-        target.pitch += step
+        # Move a note inside the run (the run is cut in two shorter ones), the first move that
+        # leaves the prefix clean: a move can line the notes up with another corpus tune, and
+        # moving the same note back and forth would never end (a chorale's stepwise line matches
+        # some hymn or song nearly anywhere).
+        options = [(t, step) for t in range(lo - 2, max(-1, lo - 2 - MAX_COPIED_RUN), -1)
+                   for step in _copy_moves(notes, t, scale)]  # fmt: skip
+        for t, step in options:
+            notes[t].pitch += step
+            if longest(notes[:lo]) <= MAX_COPIED_RUN:
+                break
+            notes[t].pitch -= step
+        else:
+            if options:
+                notes[options[0][0]].pitch += options[0][1]
     final = engines.copied_run(notes)
     return notes, None if final is None else final[0]
 
