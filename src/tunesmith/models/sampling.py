@@ -9,6 +9,7 @@ seed gives the same output every time.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 from scipy.special import expit, logsumexp
+from threadpoolctl import ThreadpoolController
 
 from tunesmith.errors import ControlError
 from tunesmith.models.rnn.rnn import ConditionedLSTM
@@ -202,6 +204,33 @@ def sample(
     ``untrimmed``: tokens top-p never cuts (see :func:`draw`); the static mask, a pitch constraint,
     then leaves the other tokens' total probability as it was.
     """
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        return _sample(
+            model, conditions, n_steps, bos, options, primer=primer, static_mask=static_mask,
+            dynamic_mask=dynamic_mask, steps_per_bar=steps_per_bar, untrimmed=untrimmed,
+        )  # fmt: skip
+
+
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """The BLAS thread pools, found once. Sampling multiplies one step's small vectors at a time:
+    a second BLAS thread only adds hand-over cost (the 256-unit model: twice the CPU, no faster)."""
+    return ThreadpoolController()
+
+
+def _sample(
+    model: ConditionedLSTM,
+    conditions: dict[str, torch.Tensor],
+    n_steps: int,
+    bos: int,
+    options: SamplingOptions,
+    *,
+    primer: list[int] | None,
+    static_mask: npt.NDArray[np.float32] | None,
+    dynamic_mask: DynamicMask | None,
+    steps_per_bar: int,
+    untrimmed: npt.NDArray[np.bool_] | None,
+) -> tuple[list[int], float]:
     model.eval()
     rng = np.random.default_rng(options.seed)
     runner = step_runner(model)
