@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from tunesmith.compose import engines
 from tunesmith.compose.plan import Plan, SectionPlan
 from tunesmith.compose.request import is_roman
+from tunesmith.compose.styles import draw_weighted
 from tunesmith.errors import ControlError
 from tunesmith.score import ChordSymbol
 from tunesmith.theory.chord import Chord, parse_chord
@@ -176,10 +177,7 @@ _RELATED_CLOSES: dict[str, dict[bool, tuple[str, str]]] = {
 
 def _inner_close(plan: Plan, rng: random.Random) -> str:
     """How a phrase inside a section closes: the style's inner_cadences drawn by weight, or half."""
-    weights = [(c, w) for c, w in plan.style.inner_cadences if w > 0]
-    if not weights:
-        return "half"
-    return rng.choices([c for c, _ in weights], weights=[w for _, w in weights])[0]
+    return draw_weighted(plan.style.inner_cadences, rng) or "half"
 
 
 def _model_bars(plan: Plan, section: SectionPlan, seed: int) -> list[list[str]] | None:

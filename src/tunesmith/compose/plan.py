@@ -17,7 +17,7 @@ from tunesmith.compose import engines
 from tunesmith.compose.instruments import lookup, program_range
 from tunesmith.compose.mood import MoodProfile, mood_profile, mood_tempo
 from tunesmith.compose.request import MODELS, ComposeRequest, is_roman, parse_progression
-from tunesmith.compose.styles import Part, Style, form_sections, load_style
+from tunesmith.compose.styles import Part, Style, draw_weighted, form_sections, load_style
 from tunesmith.compose.titles import make_title
 from tunesmith.errors import ControlError
 from tunesmith.score import TICKS_PER_QUARTER
@@ -182,8 +182,7 @@ def _draw_form(style: Style, rng: random.Random) -> str:
     """The form of a piece whose request names none: drawn in the style's corpus proportions."""
     if not style.form_weights:
         return style.form
-    forms = [(f, w) for f, w in style.form_weights if w > 0]
-    return rng.choices([f for f, _ in forms], weights=[w for _, w in forms])[0]
+    return draw_weighted(style.form_weights, rng) or style.form
 
 
 def _draw_mode(style: Style, valence: float, rng: random.Random) -> str:
@@ -193,11 +192,9 @@ def _draw_mode(style: Style, valence: float, rng: random.Random) -> str:
     allowed = [
         (mode, weight)
         for mode, weight in style.mode_weights
-        if weight > 0 and not (sad and not Key(0, mode).is_minor) and not (bright and Key(0, mode).is_minor)
+        if not (sad and not Key(0, mode).is_minor) and not (bright and Key(0, mode).is_minor)
     ]
-    if not allowed:
-        return style.minor_mode if sad else style.default_mode
-    return rng.choices([m for m, _ in allowed], weights=[w for _, w in allowed])[0]
+    return draw_weighted(allowed, rng) or (style.minor_mode if sad else style.default_mode)
 
 
 def _split_phrases(bars: int, phrase_bars: int) -> tuple[int, ...]:

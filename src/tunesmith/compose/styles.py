@@ -11,6 +11,7 @@ the shipped folder. A broken file raises ControlError naming the file and the pr
 from __future__ import annotations
 
 import os
+import random
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -361,6 +362,16 @@ def _weights(value: Any, path: Path, what: str, check: Any) -> tuple[tuple[str, 
     if out and sum(w for _, w in out) <= 0:
         raise ControlError("style", f"{path}: {what} are all 0")
     return tuple(out)
+
+
+def draw_weighted(table: tuple[tuple[str, float], ...] | list[tuple[str, float]], rng: random.Random
+                  ) -> str | None:
+    """A name from a ``name = weight`` table drawn by weight (zero weights never), or None when no
+    entry has weight."""
+    items = [(name, w) for name, w in table if w > 0]
+    if not items:
+        return None
+    return rng.choices([n for n, _ in items], weights=[w for _, w in items])[0]
 
 
 def _form_weights(value: Any, path: Path) -> tuple[tuple[str, float], ...]:
