@@ -14,7 +14,7 @@ downbeat:
   0.9, and the CLI's copy guard) over each real tune's own chords, key, meter and number of bars,
   seed = its index;
 - composed: the melody line of `tunesmith compose --style S --seed K --candidates 1` (the body
-  sections, before humanisation), seeds 1..N.
+  sections, before humanisation), seeds 1..N (``--first-seed`` moves them).
 
 For each generated set against the real one: the mean over features of the overlapping area (OA)
 of their distributions, and the 5-fold logistic-regression C2ST accuracy (tunesmith.evaluate.
@@ -130,7 +130,7 @@ def composed_line(style: str, seed: int) -> tuple[Any, Any, int | None]:
 
 
 def measure(sets: list[str], real_n: int, pieces: int, checkpoint: str | None, styles: list[str], log: Any,
-            save: Any = None, against: str = "held-out") -> dict[str, Any]:
+            save: Any = None, against: str = "held-out", first_seed: int = 1) -> dict[str, Any]:
     import numpy as np
 
     from tunesmith.compose import engines
@@ -166,7 +166,7 @@ def measure(sets: list[str], real_n: int, pieces: int, checkpoint: str | None, s
         composer_style = STYLES[style][0]
         if "composed" in sets and composer_style is not None:
             rows["composed"], cross["composed"], copies["composed"] = [], [], []
-            for seed in range(1, pieces + 1):
+            for seed in range(first_seed, first_seed + pieces):
                 notes, gen, copied = composed_line(composer_style, seed)
                 line = grid_line(gen, MAX_BARS)
                 if len(line.notes) >= 2:
@@ -265,6 +265,8 @@ def main() -> None:
     parser.add_argument("--sets", default="raw,composed")
     parser.add_argument("--styles", default=",".join(STYLES))
     parser.add_argument("--label", default="")
+    parser.add_argument("--first-seed", type=int, default=1,
+                        help="composed seeds first..first+pieces-1 (a second set shows the noise)")
     parser.add_argument("--against", choices=("held-out", "training"), default="held-out",
                         help="real tunes to compare with: held-out (the report) or training (to choose settings)")
     parser.add_argument("--json", type=Path, help="write the measurements here")
@@ -287,7 +289,7 @@ def main() -> None:
             args.json.write_text(json.dumps(doc, indent=1))
 
     measure(args.sets.split(","), args.real, args.pieces, args.checkpoint, args.styles.split(","),
-            lambda m: print(m, flush=True), save, args.against)
+            lambda m: print(m, flush=True), save, args.against, args.first_seed)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tunesmith.compose.harmony import Harmony, fit_to_vocabulary, make_harmony, vocabulary_chords
+from tunesmith.compose.melody import make_melody
 from tunesmith.compose.plan import Plan, make_plan
 from tunesmith.compose.request import ComposeRequest
 from tunesmith.compose.styles import load_style
@@ -49,13 +50,31 @@ def test_chinese_folk_draws_its_modes_in_the_corpus_proportions_and_the_mood_kee
 
 
 def test_celtic_draws_its_modes_and_meters_in_the_corpus_proportions() -> None:
-    # O'Neill's and Ryan's tunes: mostly major, some minor and dorian; a happy piece is never in
-    # them, a sad one never major. Polkas (2/4) and airs (3/4) besides reels and jigs.
+    # O'Neill's and Ryan's tunes: mostly major, some minor, dorian and mixolydian; a happy piece is
+    # never in a minor mode, a sad one never in a major one. Polkas (2/4) and airs (3/4) besides
+    # reels and jigs.
     folk = [make_plan(ComposeRequest(style="celtic", seed=s, candidates=1)).key.mode for s in range(200)]
-    assert set(folk) == {"major", "minor", "dorian"} and folk.count("major") > 150
+    assert set(folk) == {"major", "minor", "dorian", "mixolydian"} and folk.count("major") > 130
     happy = {make_plan(ComposeRequest(style="celtic", seed=s, mood="happy")).key.mode for s in range(30)}
     sad = {make_plan(ComposeRequest(style="celtic", seed=s, mood="sad")).key.mode for s in range(30)}
-    assert happy == {"major"} and sad <= {"minor", "dorian"}
+    assert "major" in happy and happy <= {"major", "mixolydian"} and sad <= {"minor", "dorian"}
+
+
+@pytest.mark.parametrize("style", ["folk", "celtic"])
+@pytest.mark.parametrize("model", ["rnn", "rules"])
+def test_a_mixolydian_tune_keeps_its_flat_seventh(style: str, model: str) -> None:
+    # The modal tunes of Nottingham and O'Neill's (8% and 4%, read by their last note) play I, IV,
+    # bVII, v and ii; the major V would bring back the leading tone the mode lacks.
+    for seed in range(6):
+        plan, harmony = harmony_of(style, seed, mode="mixolydian", model=model)
+        leading = (plan.key.tonic + 11) % 12
+        for span in harmony.spans():
+            assert leading not in span.chord.pitch_classes(), (seed, span.figure)
+        assert harmony.spans()[-1].chord.root == plan.key.tonic
+        line = make_melody(plan, harmony, plan.seed).notes
+        assert line[-1].pitch % 12 == plan.key.tonic
+        flat_seventh = sum(n.pitch % 12 == (plan.key.tonic + 10) % 12 for n in line)
+        assert flat_seventh > sum(n.pitch % 12 == leading for n in line), seed
     meters = {str(make_plan(ComposeRequest(style="celtic", seed=s)).meter) for s in range(60)}
     assert meters == {"4/4", "6/8", "2/4", "3/4"}
 

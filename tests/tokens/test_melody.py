@@ -70,15 +70,19 @@ def test_events_are_key_normalised() -> None:
     assert list(in_g.events[:4]) == [mt.note_event(72), mt.HOLD, mt.note_event(76), mt.HOLD]
 
 
-def test_a_chinese_mode_is_read_in_its_gong_key_as_the_corpus_songs_were() -> None:
+def test_a_mode_is_read_in_the_key_its_corpus_tunes_are_written_in() -> None:
     """The Chinese collection's songs carry only their signature (read as major), so a G zhi tune
-    (sol mode of C: G A C D E, final G) is encoded relative to C, like a C gong tune; other modes
-    (dorian, minor) keep their own tonic."""
+    (sol mode of C: G A C D E, final G) is encoded relative to C, like a C gong tune; the folk
+    collections write dorian and mixolydian tunes under their signature's major key too; major and
+    minor keep their own tonic."""
     assert mt.model_key(Key.parse("G zhi")) == Key(0, "gong")
     assert mt.model_key(Key.parse("A yu")) == Key(0, "gong")
     assert mt.model_key(Key.parse("D shang")) == Key(0, "gong")
     assert mt.model_key(Key.parse("E jue")) == Key(0, "gong")
-    assert mt.model_key(Key.parse("D dorian")) == Key.parse("D dorian")
+    assert mt.model_key(Key.parse("D dorian")) == Key.parse("C")
+    assert mt.model_key(Key.parse("D mixolydian")) == Key.parse("G")
+    assert mt.model_key(Key.parse("E minor")) == Key.parse("E minor")
+    assert mt.model_key(Key.parse("A")) == Key.parse("A")
     tune = [Note(67, 0, 240), Note(69, 240, 240), Note(72, 480, 240), Note(67, 720, 480)]
     zhi = mt.encode_melody(tune, [ChordSymbol(0, "G5")], Key.parse("G zhi"), "4/4", "chinese")
     gong = mt.encode_melody(tune, [ChordSymbol(0, "G5")], Key.parse("C gong"), "4/4", "chinese")

@@ -311,6 +311,10 @@ def make_harmony(plan: Plan) -> Harmony:
                     chords = _impose_cadences(plan, section, chords, rng)
                 else:
                     chords = _style_bars(plan, section, rng)
+                home = (plan.sections[0].label, plan.sections[0].bars)
+                if section.shared_close and home in by_label:
+                    # the strain closes as the first one does: the same chords under the same notes
+                    chords = [*chords[: -section.shared_close], *by_label[home][-section.shared_close :]]
                 by_label[ident] = chords
             body += by_label[ident]
         token_bars = _intro_tokens(plan) + body

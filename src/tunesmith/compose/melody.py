@@ -6,9 +6,11 @@ strong beats, passing and neighbour tones between, a one-bar rhythmic motif repe
 sequenced). Then, whatever generated it, the section is shaped:
 
 - a parallel period: the consequent phrase opens with the antecedent's opening bars (refitted to
-  its chords), so the motif is heard again;
+  its chords), so the motif is heard again (as often as the style's ``parallel_periods`` says);
 - phrase endings land on chord tones; the end of each section on the tonic, held;
-- a strain repeated straight away (AA) is played again note for note, as dance tunes do; a
+- a new strain may close with the first strain's last bars (the style's ``shared_closes``);
+- a strain repeated straight away (AA) is played again note for note, as dance tunes do, its
+  first time often with an ending of its own that leads back (the style's ``first_endings``); a
   section returning after contrast is the first one varied lightly (weak-beat notes only; the
   first bar and the cadences stay), so a listener recognises the return;
 - in compound meters no note that starts off the beat is held across the next beat;
@@ -256,9 +258,10 @@ def shape_section(notes: list[Note], plan: Plan, harmony: Harmony, section: Sect
     starts = [section.start_bar]
     for length in section.phrases[:-1]:
         starts.append(starts[-1] + length)
+    alike = random.Random(plan.seed * 7919 + 61 + section.start_bar)
     for p in range(1, len(section.phrases), 2):
         a_len, b_len = section.phrases[p - 1], section.phrases[p]
-        if a_len != b_len or a_len < 2:
+        if a_len != b_len or a_len < 2 or alike.random() >= plan.style.parallel_periods:
             continue
         copy_bars = max(1, a_len // 2)
         a0, b0 = starts[p - 1] * bar_ticks, starts[p] * bar_ticks
@@ -355,6 +358,27 @@ def first_ending(notes: list[Note], raw: list[Note], section: SectionPlan, plan:
     if len(running) < 2:
         return notes
     return [n for n in notes if not b0 <= n.start < b1] + refit(running, 0, plan, harmony)
+
+
+def shared_close(notes: list[Note], home: list[Note], home_bars: int, section: SectionPlan, plan: Plan
+                 ) -> list[Note]:
+    """``notes`` with their last ``section.shared_close`` bars replaced by the first section's last
+    bars (``home``: its notes from tick 0): the strain ends as the first one does. A note of the
+    strain sounding into the borrowed bars stops there, or is held up to the first borrowed note
+    when the first section's close starts with a note tied over the bar line."""
+    bar = plan.bar_ticks
+    cut = (section.start_bar + section.bars - section.shared_close) * bar
+    origin = (home_bars - section.shared_close) * bar
+    borrowed = [Note(n.pitch, n.start - origin + cut, n.duration, n.velocity)
+                for n in home if n.start >= origin]  # fmt: skip
+    if not borrowed:
+        return notes
+    kept = [n if n.end <= cut else Note(n.pitch, n.start, cut - n.start, n.velocity)
+            for n in notes if n.start < cut]  # fmt: skip
+    if kept and kept[-1].end == cut < borrowed[0].start:
+        last = kept[-1]
+        kept[-1] = Note(last.pitch, last.start, borrowed[0].start - last.start, last.velocity)
+    return kept + borrowed
 
 
 def _held_end(start: int, wanted_end: int, plan: Plan) -> int:
@@ -498,6 +522,10 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
             notes = shape_section(raw_notes, plan, harmony, section)
             if plan.style.passing_tones > 0:
                 notes = passing_eighths(notes, plan, random.Random(seed * 7919 + index))
+            if section.shared_close:
+                home_section = plan.sections[0]
+                notes = shared_close(notes, made[(home_section.label, home_section.bars)].notes,
+                                     home_section.bars, section, plan)
             made[ident] = SectionMelody(
                 shift_notes(notes, -start), generated.source, generated.log_likelihood
             )
@@ -508,7 +536,8 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
                 index + 1 < len(plan.sections)
                 and (plan.sections[index + 1].label, plan.sections[index + 1].bars) == ident
             )
-            if repeated_next and plan.model != "vae":
+            lead_back = random.Random(seed * 7919 + 53 + index).random() < plan.style.first_endings
+            if repeated_next and plan.model != "vae" and lead_back:
                 notes = first_ending(notes, raw_notes, section, plan, harmony)
             line += notes
         elif index > 0 and plan.sections[index - 1].label == section.label and plan.model != "vae":

@@ -43,6 +43,9 @@ class SectionPlan:
     phrases: tuple[int, ...]
     is_first_label: bool
     is_last: bool
+    shared_close: int = 0
+    """Closing bars taken from the first section, chords and notes (a new strain ending as the
+    first one does); 0 for the first section's label and for most strains."""
 
 
 @dataclass
@@ -225,6 +228,23 @@ def _sections(labels: list[str], body_bars: int, style: Style, intro: int) -> li
     return out
 
 
+def _shared_closes(sections: list[SectionPlan], style: Style, rng: random.Random) -> list[SectionPlan]:
+    """Each new strain's shared close drawn from the style's ``shared_closes`` (a strain repeated
+    keeps its draw). Not where sections end open (the first strain's close is not a final one)."""
+    if not style.shared_closes or style.open_sections:
+        return sections
+    home = sections[0]
+    drawn: dict[tuple[str, int], int] = {}
+    out = []
+    for section in sections:
+        ident = (section.label, section.bars)
+        if section.label != home.label and ident not in drawn:
+            wanted = int(draw_weighted(style.shared_closes, rng) or 0)
+            drawn[ident] = max(0, min(wanted, section.bars - 1, home.bars - 1))
+        out.append(replace(section, shared_close=drawn.get(ident, 0)))
+    return out
+
+
 def _ensemble(req: ComposeRequest, style: Style) -> dict[str, Part]:
     """The style's parts, or the user's instruments: the first plays the melody; the others take
     the bass (bass family), pad (ensembles, choirs, pads, organs), accompaniment (keyboards,
@@ -327,7 +347,7 @@ def make_plan(request: ComposeRequest) -> Plan:
             f"{body} bars cannot hold the {len(labels)} sections of the form; allowed: "
             f"at least {2 * len(labels)}",
         )
-    sections = _sections(labels, body, style, intro)
+    sections = _shared_closes(_sections(labels, body, style, intro), style, random.Random(seed * 7919 + 29))
     parts = _mood_parts(_ensemble(request, style), mood, bool(request.instruments))
     melody_range = _melody_range(parts["melody"], valence, style)
     density = min(1.0, max(0.1, style.melody_density * (1.0 + 0.45 * arousal)))

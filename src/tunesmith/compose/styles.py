@@ -170,6 +170,17 @@ class Style:
     """How often each form is drawn when the request names none (the style corpus's proportions:
     half the Nottingham tunes repeat both strains, a quarter of O'Neill's are two unrepeated ones,
     the Han songs are through-composed); empty: always ``form``."""
+    parallel_periods: float = 1.0
+    """Probability that the second phrase of a pair opens with the first one's opening bars (the
+    fifth bar of a strain repeats its first in 56% of Nottingham's strains, 26% of O'Neill's)."""
+    first_endings: float = 1.0
+    """Probability that a strain repeated straight away ends differently the first time, leading
+    back into the repeat (74% of Nottingham's repeated strains; O'Neill's and Ryan's write 98% of
+    theirs as plain repeats)."""
+    shared_closes: tuple[tuple[str, float], ...] = ()
+    """How many closing bars a new strain takes from the first strain (``bars = weight``, drawn
+    once per strain): 30% of Nottingham's and 41% of O'Neill's and Ryan's new strains end with the
+    first strain's last one, two or four bars, chords and notes; empty: every strain its own."""
     mode_weights: tuple[tuple[str, float], ...] = ()
     """How often each mode is drawn when the request sets neither key nor mode (the style corpus's
     proportions: the Han songs end on sol, la, do, re, mi); the mood keeps only the modes on its side
@@ -386,6 +397,14 @@ def _form_weights(value: Any, path: Path) -> tuple[tuple[str, float], ...]:
     return _weights(value, path, "form_weights", check)
 
 
+def _bar_count(path: Path) -> Any:
+    def check(name: str) -> None:
+        if not name.isdigit() or not 0 <= int(name) <= 16:
+            raise ControlError("style", f"{path}: shared_closes: {name!r} is not a number of bars 0-16")
+
+    return check
+
+
 def _mode_table(value: Any, path: Path, what: str, modes: tuple[str, ...]) -> list[tuple[str, Any]]:
     """A TOML table keyed by mode name, in file order; unknown modes are an error."""
     if not isinstance(value, dict):
@@ -444,6 +463,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         data.get("mode_weights", {}), path, "mode_weights", lambda m: _choice(m, tuple(SCALES), "mode", path)
     )
     form_weights = _form_weights(data.get("form_weights", {}), path)
+    shared_closes = _weights(data.get("shared_closes", {}), path, "shared_closes", _bar_count(path))
     inner_cadences = _weights(
         harmony.get("inner_cadences", {}), path, "harmony.inner_cadences",
         lambda c: _choice(c, INNER_CADENCES, "inner cadence", path),
@@ -484,7 +504,10 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         minor_mode=minor_mode,
         mode_weights=mode_weights,
         form_weights=form_weights,
+        shared_closes=shared_closes,
         passing_tones=_unit(data.get("passing_tones", 0.0), path, "passing_tones"),
+        first_endings=_unit(data.get("first_endings", 1.0), path, "first_endings"),
+        parallel_periods=_unit(data.get("parallel_periods", 1.0), path, "parallel_periods"),
         open_sections=_flag(data.get("open_sections", False), path, "open_sections"),
         melody_top_p=_top_p(data.get("melody_top_p", 0.92), path),
         vocabulary_modes=vocabulary_modes,

@@ -116,16 +116,23 @@ def mode_index(key: Key) -> int:
 
 
 CHINESE_MODES = frozenset({"gong", "shang", "jue", "zhi", "yu"})
+SIGNATURE_MODES = frozenset({"dorian", "mixolydian"})
+"""Church modes the folk collections write under their signature's major key."""
 
 
 def model_key(key: Key) -> Key:
-    """The key the melody models read ``key`` in. The Chinese collection's songs carry only a key
-    signature, read as its major key, so they were learned relative to their gong (do); their final
-    is the mode's (sol in zhi, re in shang). A Chinese mode is therefore asked for in its gong key
-    (same pentatonic pitch set, tonic on do); every other key is its own."""
-    if key.mode not in CHINESE_MODES or key.mode == "gong":
-        return key
-    return type(key).from_fifths(key.fifths, "gong")
+    """The key the melody models read ``key`` in: the key its tunes are written in. The Chinese
+    collection's songs carry only a key signature, read as its major key, so they were learned
+    relative to their gong (do), their final being the mode's (sol in zhi, re in shang). The folk
+    collections write their dorian and mixolydian tunes the same way (Nottingham: all 23 dorian and
+    65 of 67 mixolydian training tunes under the major key of their signature; O'Neill's and Ryan's
+    79 of 89 and 81 of 95). A mode of either kind is therefore asked for in its signature's major
+    key (same pitch set, tonic on do); major and minor keys are their own."""
+    if key.mode in CHINESE_MODES:
+        return key if key.mode == "gong" else type(key).from_fifths(key.fifths, "gong")
+    if key.mode in SIGNATURE_MODES:
+        return type(key).from_fifths(key.fifths, "major")
+    return key
 
 
 def check_style(style: str) -> str:

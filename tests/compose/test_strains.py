@@ -1,0 +1,108 @@
+"""How strains relate as the corpus tunes' do: a new strain closing with the first strain's last
+bars (shared_closes), plain or first-and-second-ending repeats (first_endings), and how often a
+phrase pair opens alike (parallel_periods); the style-file checks of those fields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tunesmith.compose.harmony import make_harmony
+from tunesmith.compose.melody import make_melody, shared_close
+from tunesmith.compose.plan import Plan, SectionPlan, make_plan
+from tunesmith.compose.request import ComposeRequest
+from tunesmith.compose.styles import load_style
+from tunesmith.errors import ControlError
+from tunesmith.score import Note
+
+
+def folk_with(tmp_path: Path, lines: str) -> str:
+    """A copy of the folk style with ``lines`` replacing its strain fields; its folder."""
+    text = Path(load_style("folk").source).read_text(encoding="utf-8")
+    kept = [line for line in text.splitlines()
+            if not line.startswith(("shared_closes", "first_endings", "parallel_periods"))]  # fmt: skip
+    at = kept.index("[harmony]")
+    (tmp_path / "folk.toml").write_text("\n".join([*kept[:at], lines, *kept[at:]]) + "\n", encoding="utf-8")
+    return str(tmp_path)
+
+
+def piece(folder: str, seed: int, model: str | None = None) -> tuple[Plan, list[list[str]], list[Note]]:
+    plan = make_plan(ComposeRequest(style="folk", form="AABB", seed=seed, styles_path=folder, model=model))
+    harmony = make_harmony(plan)
+    chords = [[s.figure for s in bar] for bar in harmony.bars]
+    return plan, chords, make_melody(plan, harmony, plan.seed).notes
+
+
+def bars_of(notes: list[Note], plan: Plan, section: SectionPlan, first: int, count: int
+            ) -> list[tuple[int, int, int]]:  # fmt: skip
+    """(pitch, start from the bar, duration) of the notes starting in ``count`` bars of ``section``."""
+    a = (section.start_bar + first) * plan.bar_ticks
+    b = a + count * plan.bar_ticks
+    return [(n.pitch, n.start - a, n.duration) for n in notes if a <= n.start < b]
+
+
+@pytest.mark.parametrize("model", [None, "rules"])
+def test_a_new_strain_can_close_with_the_first_strains_last_bars(tmp_path: Path, model: str | None) -> None:
+    folder = folk_with(tmp_path, "shared_closes = { 2 = 1.0 }\nfirst_endings = 0.0")
+    for seed in range(4):
+        plan, chords, notes = piece(folder, seed, model)
+        a1, a2, b1, b2 = plan.sections
+        assert [s.shared_close for s in plan.sections] == [0, 0, 2, 2]
+        for b in (b1, b2):
+            # the same chords and the same notes (at the piece's end its tonic is held through
+            # instead of the pickup into a next strain)
+            assert chords[b.start_bar + 6 : b.start_bar + 8] == chords[a2.start_bar + 6 : a2.start_bar + 8]
+            own, first = bars_of(notes, plan, b, 6, 2), bars_of(notes, plan, a2, 6, 2)
+            if b.is_last:
+                own, first = [n[:2] for n in own], [n[:2] for n in first][: len(own)]
+            assert own == first, seed
+        # what comes before is the strain's own
+        assert bars_of(notes, plan, b1, 0, 4) != bars_of(notes, plan, a1, 0, 4)
+        # plain repeats: each strain sounds twice note for note
+        assert bars_of(notes, plan, a1, 0, 8) == bars_of(notes, plan, a2, 0, 8)
+        assert bars_of(notes, plan, b1, 0, 7) == bars_of(notes, plan, b2, 0, 7)  # b2 ends the piece
+
+
+def test_without_shared_closes_every_strain_ends_its_own_way(tmp_path: Path) -> None:
+    folder = folk_with(tmp_path, "shared_closes = { 0 = 1.0 }\nfirst_endings = 1.0")
+    differ = 0
+    for seed in range(6):
+        plan, _, notes = piece(folder, seed)
+        a1, a2, b1, _ = plan.sections
+        assert all(s.shared_close == 0 for s in plan.sections)
+        assert bars_of(notes, plan, b1, 6, 1) != bars_of(notes, plan, a2, 6, 1)
+        differ += bars_of(notes, plan, a1, 7, 1) != bars_of(notes, plan, a2, 7, 1)
+    assert differ >= 5  # first endings lead back into the repeat
+
+
+def test_shipped_strain_habits_follow_their_corpora() -> None:
+    folk, celtic = load_style("folk"), load_style("celtic")
+    assert folk.first_endings > 0.5 > celtic.first_endings  # O'Neill's repeats are plain
+    assert dict(celtic.shared_closes)["0"] < dict(folk.shared_closes)["0"] < 1
+    assert load_style("chinese-folk").shared_closes == ()  # open strains: no shared final close
+    plans = [make_plan(ComposeRequest(style="celtic", seed=seed)) for seed in range(80)]
+    draws = [s.shared_close for plan in plans for s in plan.sections if not s.is_first_label]
+    assert 0.25 < sum(d > 0 for d in draws) / len(draws) < 0.6
+
+
+def test_a_tied_close_is_held_into_not_left_silent() -> None:
+    plan = make_plan(ComposeRequest(style="folk", form="AB", meter="4/4", seed=1))
+    bar = plan.bar_ticks
+    home = [Note(60, 0, bar), Note(62, bar, bar + 480), Note(64, 2 * bar + 480, bar - 480)]  # tie into bar 3
+    b = SectionPlan("B", 3, 3, 0, (3,), False, True, shared_close=1)
+    own = [Note(70, 3 * bar, bar), Note(71, 4 * bar, 2 * bar), Note(72, 5 * bar, bar)]
+    out = shared_close(own, home, 3, b, plan)
+    # the strain's note before the close is held into it as the first strain's was, up to the
+    # borrowed note; the strain's own note in the close is gone
+    assert out == [own[0], Note(71, 4 * bar, bar + 480), Note(64, 5 * bar + 480, bar - 480)]
+
+
+@pytest.mark.parametrize("line", [
+    "shared_closes = { x = 1.0 }", "shared_closes = { 40 = 1.0 }", "shared_closes = 2",
+    "first_endings = 2", "parallel_periods = -0.5", "parallel_periods = \"often\"",
+])  # fmt: skip
+def test_bad_strain_fields_are_refused(tmp_path: Path, line: str) -> None:
+    folder = folk_with(tmp_path, line)
+    with pytest.raises(ControlError, match=r"folk\.toml"):
+        load_style("folk", folder)
