@@ -56,7 +56,8 @@ COPY_LIMIT = 12
 
 
 def real_set(style: str, limit: int, against: str = "held-out") -> list[Any]:
-    """Held-out encodings of the style's tunes (the training data's encoding, the model's split);
+    """Held-out encodings of the style's tunes (the training data's encoding, the model's split), at
+    most ``limit`` spread evenly over them;
     ``against="training"``: a slice of training tunes as large and as spread over the collections
     as the held-out one (the next tenth of the same hash), to choose settings without the held-out."""
     from tunesmith.corpus.load import load_corpus
@@ -80,9 +81,10 @@ def real_set(style: str, limit: int, against: str = "held-out") -> list[Any]:
             held = not held and melody_held_out(enc, score.metadata.title, 2 * HELD_OUT_FRACTION)
         if enc.chords.any() and held:
             out.append(enc)
-        if len(out) >= limit:
-            break
-    return out
+    # Spread over the whole set: the collections are ordered by tune type (O'Neill's jigs first),
+    # so its first tunes would be mostly jigs.
+    step = max(1.0, len(out) / limit)
+    return [out[int(i * step)] for i in range(min(limit, len(out)))]
 
 
 def raw_line(enc: Any, seed: int, model: Any) -> Any:

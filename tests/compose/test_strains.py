@@ -106,3 +106,19 @@ def test_bad_strain_fields_are_refused(tmp_path: Path, line: str) -> None:
     folder = folk_with(tmp_path, line)
     with pytest.raises(ControlError, match=r"folk\.toml"):
         load_style("folk", folder)
+
+
+@pytest.mark.parametrize("held", [True, False])
+def test_strain_closes_are_held_or_run_through(tmp_path: Path, held: bool) -> None:
+    folder = folk_with(tmp_path, f"held_closes = {str(held).lower()}")
+    assert load_style("folk", folder).held_closes is held
+    for seed in range(3):
+        plan = make_plan(ComposeRequest(style="folk", form="AB", meter="4/4", seed=seed, styles_path=folder))
+        notes = make_melody(plan, make_harmony(plan), plan.seed).notes
+        first = plan.sections[0]
+        close = (first.start_bar + first.bars - 1) * plan.bar_ticks
+        tonic = [n for n in notes if n.start == close]
+        assert tonic and tonic[0].pitch % 12 == plan.key.tonic
+        beat = plan.meter.beat_ticks
+        # a fiddle reel's strain closes on a beat-long tonic and runs on; a song holds it
+        assert (tonic[0].duration >= 2 * beat) if held else (tonic[0].duration == beat), (seed, tonic[0])

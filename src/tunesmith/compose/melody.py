@@ -284,7 +284,7 @@ def shape_section(notes: list[Note], plan: Plan, harmony: Harmony, section: Sect
             # strain of a dance tune ends ("d2 d2", "d3 dBA"). The piece's very end is held
             # through (close_final).
             tonic = nearest(prev, pitches_in([section_final(plan, section)], low, high))
-            held = strain_close_ticks(plan)
+            held = strain_close_ticks(plan) if plan.style.held_closes else plan.meter.beat_ticks
             pickup = [n for n in notes if b0 + held <= n.start < b1]
             notes = [n for n in notes if not b0 <= n.start < b1]
             notes.append(Note(tonic, b0, held if pickup else bar_ticks - EIGHTH, plan.velocity))
@@ -304,7 +304,8 @@ def shape_section(notes: list[Note], plan: Plan, harmony: Harmony, section: Sect
             if ahead and ahead[-1].pitch != last.pitch:
                 tones = [t for t in tones if t != ahead[-1].pitch] or tones  # no new repeated note
             last.pitch = nearest(last.pitch, tones)
-            last.duration = max(last.duration, _held_end(last.start, b1 - EIGHTH, plan) - last.start)
+            if plan.style.held_closes:
+                last.duration = max(last.duration, _held_end(last.start, b1 - EIGHTH, plan) - last.start)
             first = inside[0]
             if first.start == b0:
                 first.pitch = nearest(first.pitch, pitches_in(chord_tones(span, key, penta), low, high))

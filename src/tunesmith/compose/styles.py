@@ -170,6 +170,10 @@ class Style:
     """How often each form is drawn when the request names none (the style corpus's proportions:
     half the Nottingham tunes repeat both strains, a quarter of O'Neill's are two unrepeated ones,
     the Han songs are through-composed); empty: always ``form``."""
+    held_closes: bool = True
+    """Phrase ends held: a half cadence's last note to the bar line, a strain's closing tonic for
+    half the bar. False: the tune runs through them (the closing tonic lasts a beat, a half cadence
+    keeps the generator's rhythm), as reels and jigs do (1% of O'Neill's notes outlast a quarter)."""
     parallel_periods: float = 1.0
     """Probability that the second phrase of a pair opens with the first one's opening bars (the
     fifth bar of a strain repeats its first in 56% of Nottingham's strains, 26% of O'Neill's)."""
@@ -508,6 +512,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         passing_tones=_unit(data.get("passing_tones", 0.0), path, "passing_tones"),
         first_endings=_unit(data.get("first_endings", 1.0), path, "first_endings"),
         parallel_periods=_unit(data.get("parallel_periods", 1.0), path, "parallel_periods"),
+        held_closes=_flag(data.get("held_closes", True), path, "held_closes"),
         open_sections=_flag(data.get("open_sections", False), path, "open_sections"),
         melody_top_p=_top_p(data.get("melody_top_p", 0.92), path),
         vocabulary_modes=vocabulary_modes,
