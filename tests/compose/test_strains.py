@@ -122,3 +122,24 @@ def test_strain_closes_are_held_or_run_through(tmp_path: Path, held: bool) -> No
         beat = plan.meter.beat_ticks
         # a fiddle reel's strain closes on a beat-long tonic and runs on; a song holds it
         assert (tonic[0].duration >= 2 * beat) if held else (tonic[0].duration == beat), (seed, tonic[0])
+
+
+def test_a_style_may_draw_its_melody_window_per_piece(tmp_path: Path) -> None:
+    style = load_style("chinese-folk")
+    assert len(style.span_weights) >= 3
+    spans = set()
+    for seed in range(40):
+        plan = make_plan(ComposeRequest(style="chinese-folk", seed=seed))
+        low, high = plan.melody_range
+        part = plan.parts["melody"]
+        assert part.low <= low < high <= part.high
+        spans.add(high - low)
+        assert make_plan(ComposeRequest(style="chinese-folk", seed=seed)).melody_range == (low, high)
+    assert spans == {int(s) for s, _ in style.span_weights}
+    text = Path(style.source).read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("span_weights"))
+    for bad in ("{ 3 = 1.0 }", "{ wide = 1.0 }", "{ 12 = 2.0 }"):
+        bad_file = tmp_path / "chinese-folk.toml"
+        bad_file.write_text(text.replace(line, f"span_weights = {bad}"), encoding="utf-8")
+        with pytest.raises(ControlError, match=r"chinese-folk\.toml: span_weights"):
+            load_style("chinese-folk", str(tmp_path))

@@ -291,10 +291,12 @@ def _ensemble(req: ComposeRequest, style: Style) -> dict[str, Part]:
     return parts
 
 
-def _melody_range(part: Part, valence: float, style: Style) -> tuple[int, int]:
-    """A window of the style's melody span (about an octave and a half) inside the melody
-    instrument's range, moved up with positive valence and down with negative valence."""
-    span = min(part.high - part.low, style.melody_span)
+def _melody_range(part: Part, valence: float, style: Style, seed: int) -> tuple[int, int]:
+    """A window of the style's melody span (about an octave and a half, or one drawn by the seed
+    from its span_weights) inside the melody instrument's range, moved up with positive valence
+    and down with negative valence."""
+    drawn = draw_weighted(style.span_weights, random.Random(seed * 7919 + 37))
+    span = min(part.high - part.low, int(drawn) if drawn else style.melody_span)
     centre = (part.low + part.high) / 2 + 5 * valence
     low = round(centre - span / 2)
     low = max(part.low, min(low, part.high - span))
@@ -349,7 +351,7 @@ def make_plan(request: ComposeRequest) -> Plan:
         )
     sections = _shared_closes(_sections(labels, body, style, intro), style, random.Random(seed * 7919 + 29))
     parts = _mood_parts(_ensemble(request, style), mood, bool(request.instruments))
-    melody_range = _melody_range(parts["melody"], valence, style)
+    melody_range = _melody_range(parts["melody"], valence, style, seed)
     density = min(1.0, max(0.1, style.melody_density * (1.0 + 0.45 * arousal)))
     velocity = round(min(112, max(40, 76 + 22 * arousal)))
     articulation = 0.92 - 0.22 * max(0.0, arousal)

@@ -123,6 +123,10 @@ class Style:
     """The contrasting strain in the subdominant key (march)."""
     melody_span: int = 17
     """Widest melody range in semitones (the tune's compass; fiddle tunes span more than songs)."""
+    span_weights: tuple[tuple[str, float], ...] = ()
+    """Melody windows drawn per piece (``semitones = weight``) instead of one ``melody_span``: a
+    corpus whose songs range from a narrow ninth to more than an octave and a half (the Han songs)
+    gets pieces of as many compasses; empty: always melody_span."""
     meter_weights: tuple[float, ...] = ()
     """How often each of ``meters`` is chosen when the request names none (the style corpus's
     proportions); empty: always the first."""
@@ -401,6 +405,14 @@ def _form_weights(value: Any, path: Path) -> tuple[tuple[str, float], ...]:
     return _weights(value, path, "form_weights", check)
 
 
+def _span(path: Path) -> Any:
+    def check(name: str) -> None:
+        if not name.isdigit() or not 7 <= int(name) <= 28:
+            raise ControlError("style", f"{path}: span_weights: {name!r} is not a span of 7-28 semitones")
+
+    return check
+
+
 def _bar_count(path: Path) -> Any:
     def check(name: str) -> None:
         if not name.isdigit() or not 0 <= int(name) <= 16:
@@ -444,6 +456,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
     if chords_per_bar not in (1, 2, 3, 4):
         raise ControlError("style", f"{path}: harmony.chords_per_bar must be 1, 2, 3 or 4")
     human = data.get("humanize", {})
+    span_weights = _weights(data.get("span_weights", {}), path, "span_weights", _span(path))
     span = int(data.get("melody_span", 17))
     if not 7 <= span <= 28:
         raise ControlError("style", f"{path}: melody_span {span} outside 7-28 semitones")
@@ -496,6 +509,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         keys_minor=tuple(str(k) for k in data.get("keys_minor", ["A", "E", "D"])),
         melody_density=density,
         melody_span=span,
+        span_weights=span_weights,
         swing=float(human.get("swing", 0.0)),
         timing_ms=float(human.get("timing_ms", 10.0)),
         velocity_spread=float(human.get("velocity", 8.0)),
