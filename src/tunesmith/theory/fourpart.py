@@ -48,12 +48,20 @@ MAJOR_CHORDS: dict[str, tuple[int, tuple[int, ...]]] = {
     "V": (7, (7, 11, 2)), "vi": (9, (9, 0, 4)), "viio": (11, (11, 2, 5)), "V7": (7, (7, 11, 2, 5)),
     "ii7": (2, (2, 5, 9, 0)), "IV7": (5, (5, 9, 0, 4)), "V/V": (2, (2, 6, 9)), "V7/V": (2, (2, 6, 9, 0)),
     "V/vi": (4, (4, 8, 11)), "V/IV": (0, (0, 4, 7, 10)), "viio/V": (6, (6, 9, 0)),
+    # Bach's next chords by frequency (training chorales, 1-2% of beats each): the dominants of vi
+    # and ii, vi's leading-tone chord, and the subdominant key's IV and ii.
+    "V7/vi": (4, (4, 8, 11, 2)), "V/ii": (9, (9, 1, 4)), "V7/ii": (9, (9, 1, 4, 7)),
+    "viio/vi": (8, (8, 11, 2)), "bVII": (10, (10, 2, 5)), "v": (7, (7, 10, 2)),
 }  # fmt: skip
 MINOR_CHORDS: dict[str, tuple[int, tuple[int, ...]]] = {
     "i": (0, (0, 3, 7)), "iio": (2, (2, 5, 8)), "III": (3, (3, 7, 10)), "iv": (5, (5, 8, 0)),
     "V": (7, (7, 11, 2)), "VI": (8, (8, 0, 3)), "VII": (10, (10, 2, 5)), "viio": (11, (11, 2, 5)),
     "V7": (7, (7, 11, 2, 5)), "iio7": (2, (2, 5, 8, 0)), "v": (7, (7, 10, 2)), "IV": (5, (5, 9, 0)),
     "V/V": (2, (2, 6, 9)), "I": (0, (0, 4, 7)), "V/III": (10, (10, 2, 5, 8)), "iv7": (5, (5, 8, 0, 3)),
+    # Bach's next chords in minor (1-3% of beats each): the dominant of iv, the Neapolitan, IV7,
+    # the dominant sevenths of VI and V, and the minor chord on VII.
+    "V7/iv": (0, (0, 4, 7, 10)), "N": (1, (1, 5, 8)), "IV7": (5, (5, 9, 0, 3)),
+    "V7/VI": (3, (3, 7, 10, 1)), "V7/V": (2, (2, 6, 9, 0)), "vii": (10, (10, 1, 5)),
 }  # fmt: skip
 
 DOMINANTS = {"V", "V7", "viio"}
