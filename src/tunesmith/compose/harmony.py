@@ -11,7 +11,7 @@ Each distinct section label gets its harmony once, so a section that returns has
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tunesmith.compose import engines
 from tunesmith.compose.plan import Plan, SectionPlan
@@ -48,6 +48,8 @@ class Harmony:
 
     bars: list[list[ChordSpan]]
     source: str  # "user", "model" or "style"
+    keys: dict[int, Key] = field(default_factory=dict)
+    """Bars whose phrase is in a related key (style key_phrases), by index: that key."""
 
     def spans(self) -> list[ChordSpan]:
         return [s for bar in self.bars for s in bar]
@@ -119,6 +121,13 @@ def _style_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> list[li
 
 def _shaped_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> tuple[list[list[str]], set[int]]:
     """The style's bars for ``section`` and the indices of the bars its cadences set."""
+    bars, imposed, _ = _phrased_bars(plan, section, rng)
+    return bars, imposed
+
+
+def _phrased_bars(plan: Plan, section: SectionPlan, rng: random.Random
+                  ) -> tuple[list[list[str]], set[int], list[tuple[int, int, str]]]:  # fmt: skip
+    """:func:`_shaped_bars` and every phrase that closes in a related key: (first bar, bars, close)."""
     style = plan.style
     minor = plan.key.is_minor
     pool = style.progressions_minor if minor else style.progressions_major
@@ -129,6 +138,7 @@ def _shaped_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> tuple[
     predominant = style.predominant_minor if minor else style.predominant_major
     bars: list[list[str]] = []
     imposed: set[int] = set()
+    related: list[tuple[int, int, str]] = []
     for p_index, length in enumerate(section.phrases):
         # Chords for the phrase: progressions laid end to end (per_bar chords a bar).
         flat: list[str] = []
@@ -152,6 +162,7 @@ def _shaped_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> tuple[
             phrase[-2] = [*phrase[-2][: slots - 1], lead] if slots >= 2 else [lead]
             phrase[-1] = [goal]
             imposed |= {end - 1, end}
+            related.append((len(bars), length, close))
         elif close in ("authentic", "tonic"):
             plagal = close == "authentic" and section.is_last and style.final_cadence == "plagal"
             if length >= 2:
@@ -165,7 +176,7 @@ def _shaped_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> tuple[
                 imposed.add(end)
             phrase[-1] = [tonic]
         bars += phrase
-    return bars, imposed
+    return bars, imposed, related
 
 
 _RELATED_CLOSES: dict[str, dict[bool, tuple[str, str]]] = {
@@ -182,25 +193,31 @@ def _inner_close(plan: Plan, rng: random.Random) -> str:
 
 def _model_bars(plan: Plan, section: SectionPlan, seed: int) -> list[list[str]] | None:
     """Chord symbols per bar for one section from the chord model, or None when it is unavailable."""
+    return _chord_model_bars(plan, plan.key, section.bars, seed, plan.style.phrase_bars)
+
+
+def _chord_model_bars(plan: Plan, key: Key, n_bars: int, seed: int, phrase_bars: int
+                      ) -> list[list[str]] | None:  # fmt: skip
+    """Chord symbols per bar from the chord model in ``key`` (the style's vocabulary of its mode)."""
     events = engines.generate_chords(
         style=plan.style.model_style,
-        key=plan.key,
+        key=key,
         meter=str(plan.meter),
-        bars=section.bars,
+        bars=n_bars,
         seed=seed,
-        phrase_bars=plan.style.phrase_bars,
+        phrase_bars=phrase_bars,
         final_cadence_only=plan.style.cadence_scope == "final",
-        vocabulary=plan.style.vocabulary(plan.key.mode, plan.key.is_minor),
+        vocabulary=plan.style.vocabulary(key.mode, key.is_minor),
     )
     if events is None:
         return None
     bar = plan.bar_ticks
-    bars: list[list[str]] = [[] for _ in range(section.bars)]
+    bars: list[list[str]] = [[] for _ in range(n_bars)]
     tick = 0
     for figure, ticks in events:
         index = tick // bar
         if (
-            index < section.bars
+            index < n_bars
             and (not bars[index] or bars[index][-1] != figure)
             and tick % plan.meter.beat_ticks == 0
         ):
@@ -208,15 +225,17 @@ def _model_bars(plan: Plan, section: SectionPlan, seed: int) -> list[list[str]] 
         tick += ticks
     for i, chords in enumerate(bars):
         if not chords:
-            bars[i] = [bars[i - 1][-1]] if i else ["I" if not plan.key.is_minor else "i"]
+            bars[i] = [bars[i - 1][-1]] if i else ["I" if not key.is_minor else "i"]
     return bars
 
 
 def _impose_cadences(
-    plan: Plan, section: SectionPlan, bars: list[list[str]], rng: random.Random
-) -> list[list[str]]:
-    """Model chords shaped like the style's: its cadences where the phrases end."""
-    shaped, imposed = _shaped_bars(plan, section, rng)
+    plan: Plan, section: SectionPlan, bars: list[list[str]], rng: random.Random, seed: int
+) -> tuple[list[list[str]], dict[int, Key]]:
+    """Model chords shaped like the style's: its cadences where the phrases end; with the style's
+    ``key_phrases``, a phrase that closes in a related key is in that key throughout (the chord model
+    writes its bars there). Also the key of each such bar, by its index in the section."""
+    shaped, imposed, related = _phrased_bars(plan, section, rng)
     # Chords foreign to the key (borrowed, secondary) blur the key a listener hears: the style's
     # chord takes that bar instead, unless the style's vocabulary has it (bVII in celtic, V/V).
     # The raised leading tone of minor keys is native.
@@ -239,14 +258,44 @@ def _impose_cadences(
         out[0] = [shaped[0][0], *out[0][1:]]
     for bar in imposed:
         out[bar] = shaped[bar]
-    return out
+    keys: dict[int, Key] = {}
+    if plan.style.key_phrases:
+        for first, length, close in related:
+            local = _related_key(key, close)
+            if local is None or (first == 0 and section.label == plan.sections[0].label):
+                continue  # the piece's first phrase states the key before anything leaves it
+            model_phrase = max(p for p in (2, 4, 8) if p <= length)  # the lengths the model knows
+            own = _chord_model_bars(plan, local, length, seed + 7 * first, model_phrase)
+            if own is None:
+                continue
+            for i in range(first, first + length - 1):
+                keys[i] = local
+                out[i] = own[i - first][:per_bar]
+            # the close stays as imposed: the new key's dominant after the phrase's own chords
+            pen = first + length - 2
+            out[pen] = [*own[length - 2][: max(0, min(per_bar, plan.meter.beats) - 1)], shaped[pen][-1]]
+    return out, keys
+
+
+def _related_key(key: Key, close: str) -> Key | None:
+    """The key a 'dominant' or 'relative' close leads to (None: a minor key's 'dominant' close is
+    its half cadence on V, no new key)."""
+    if close == "dominant" and not key.is_minor:
+        return Key((key.tonic + 7) % 12, "major")
+    if close == "relative":
+        return Key((key.tonic + 3) % 12, "major") if key.is_minor else Key((key.tonic + 9) % 12, "minor")
+    return None
 
 
 def vocabulary_chords(plan: Plan) -> list[Chord]:
     """The style's chord vocabulary for the piece's mode, as chords in its key (empty: any chord)."""
+    return vocabulary_in(plan, plan.key)
 
-    key = plain_key(plan.key)
-    return [roman_to_chord(n, key) for n in plan.style.vocabulary(plan.key.mode, plan.key.is_minor)]
+
+def vocabulary_in(plan: Plan, key: Key) -> list[Chord]:
+    """The style's chord vocabulary for ``key``'s mode, as chords in ``key`` (empty: any chord)."""
+    plain = plain_key(key)
+    return [roman_to_chord(n, plain) for n in plan.style.vocabulary(key.mode, key.is_minor)]
 
 
 def plain_key(key: Key) -> Key:
@@ -290,6 +339,7 @@ def make_harmony(plan: Plan) -> Harmony:
     key = plan.key
     rng = random.Random(plan.seed * 7919 + 1)
     token_bars: list[list[str]]
+    bar_keys: dict[int, Key] = {}  # bars in a related key (style key_phrases), by index
     source = "style"
     if plan.user_chords is not None:
         source = "user"
@@ -299,16 +349,19 @@ def make_harmony(plan: Plan) -> Harmony:
         token_bars = intro + body
     else:
         by_label: dict[tuple[str, int], list[list[str]]] = {}
+        keys_by_label: dict[tuple[str, int], dict[int, Key]] = {}
         body = []
         for section in plan.sections:
             ident = (section.label, section.bars)
             if ident not in by_label:
                 chords = None
+                local_keys: dict[int, Key] = {}
+                section_seed = plan.seed + 31 * len(by_label)
                 if plan.model != "rules" and plan.style.harmony_generator == "model":
-                    chords = _model_bars(plan, section, plan.seed + 31 * len(by_label))
+                    chords = _model_bars(plan, section, section_seed)
                 if chords is not None:
                     source = "model"
-                    chords = _impose_cadences(plan, section, chords, rng)
+                    chords, local_keys = _impose_cadences(plan, section, chords, rng, section_seed)
                 else:
                     chords = _style_bars(plan, section, rng)
                 home = (plan.sections[0].label, plan.sections[0].bars)
@@ -316,6 +369,9 @@ def make_harmony(plan: Plan) -> Harmony:
                     # the strain closes as the first one does: the same chords under the same notes
                     chords = [*chords[: -section.shared_close], *by_label[home][-section.shared_close :]]
                 by_label[ident] = chords
+                keys_by_label[ident] = local_keys
+            offset = plan.intro_bars + len(body)
+            bar_keys.update({offset + i: k for i, k in keys_by_label[ident].items()})
             body += by_label[ident]
         token_bars = _intro_tokens(plan) + body
     tonic_token = "i" if key.is_minor else "I"
@@ -327,8 +383,15 @@ def make_harmony(plan: Plan) -> Harmony:
         # Generated chords keep to the style's vocabulary (the cadence rules and the intro may ask
         # for a chord it lacks, e.g. V in a pentatonic style).
         vocabulary = vocabulary_chords(plan)
-        bars = [_merge_repeats([_refit(span, vocabulary, key.tonic) for span in spans]) for spans in bars]
-    return Harmony(bars, source)
+        local = {k: vocabulary_in(plan, k) for k in set(bar_keys.values())}
+        bars = [
+            _merge_repeats([
+                _refit(span, local[bar_keys[i]], bar_keys[i].tonic) if i in bar_keys
+                else _refit(span, vocabulary, key.tonic) for span in spans
+            ])
+            for i, spans in enumerate(bars)
+        ]  # fmt: skip
+    return Harmony(bars, source, bar_keys)
 
 
 def _refit(span: ChordSpan, vocabulary: list[Chord], tonic: int) -> ChordSpan:

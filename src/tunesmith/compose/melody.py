@@ -8,6 +8,7 @@ sequenced). Then, whatever generated it, the section is shaped:
 - a parallel period: the consequent phrase opens with the antecedent's opening bars (refitted to
   its chords), so the motif is heard again (as often as the style's ``parallel_periods`` says);
 - phrase endings land on chord tones; the end of each section on the tonic, held;
+- a phrase the harmony puts in a related key takes that key's accidentals;
 - a new strain may close with the first strain's last bars (the style's ``shared_closes``);
 - a strain repeated straight away (AA) is played again note for note, as dance tunes do, its
   first time often with an ending of its own that leads back (the style's ``first_endings``); a
@@ -361,6 +362,27 @@ def first_ending(notes: list[Note], raw: list[Note], section: SectionPlan, plan:
     return [n for n in notes if not b0 <= n.start < b1] + refit(running, 0, plan, harmony)
 
 
+def in_local_keys(notes: list[Note], plan: Plan, harmony: Harmony) -> list[Note]:
+    """Notes of a phrase in a related key (harmony.keys) that leave that key take its accidental:
+    C becomes C# where a G major piece is in D, D becomes D# in its relative E minor (harmonic
+    minor's leading tone), F# becomes F where a G minor piece is in B-flat."""
+    out = []
+    for note in notes:
+        local = harmony.keys.get(note.start // plan.bar_ticks)
+        if local is None:
+            out.append(note)
+            continue
+        scale = set(Key(local.tonic, "harmonic_minor" if local.is_minor else "major").scale_pcs())
+        # sharpward keys and a relative minor's leading tone raise a note; flatward keys and a minor
+        # key's relative major lower it
+        sharper = local.fifths > plan.key.fifths or (local.fifths == plan.key.fifths and local.is_minor)
+        step = 1 if sharper else -1
+        moves = (note.pitch, note.pitch + step, note.pitch - step)
+        pitch = next((p for p in moves if p % 12 in scale), note.pitch)
+        out.append(Note(pitch, note.start, note.duration, note.velocity))
+    return out
+
+
 def shared_close(notes: list[Note], home: list[Note], home_bars: int, section: SectionPlan, plan: Plan
                  ) -> list[Note]:
     """``notes`` with their last ``section.shared_close`` bars replaced by the first section's last
@@ -523,6 +545,8 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
             notes = shape_section(raw_notes, plan, harmony, section)
             if plan.style.passing_tones > 0:
                 notes = passing_eighths(notes, plan, random.Random(seed * 7919 + index))
+            if harmony.keys:
+                notes = in_local_keys(notes, plan, harmony)
             if section.shared_close:
                 home_section = plan.sections[0]
                 notes = shared_close(notes, made[(home_section.label, home_section.bars)].notes,

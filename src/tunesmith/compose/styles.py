@@ -154,6 +154,10 @@ class Style:
     """In minor: V, or a modal style's VII (the bVII-i close of dorian and aeolian tunes)."""
     predominant_major: tuple[str, ...] = ("IV", "ii")
     predominant_minor: tuple[str, ...] = ("iv", "VI")
+    key_phrases: bool = False
+    """A phrase that closes in a related key (inner_cadences 'dominant' or 'relative') is in that
+    key throughout: the chord model writes its bars there, as Bach's chorales modulate for whole
+    phrases; False: only its close is."""
     inner_cadences: tuple[tuple[str, float], ...] = ()
     """How a phrase that does not end its section closes, drawn by weight (see INNER_CADENCES):
     Bach's chorales end inner phrases on I, on V, in the dominant key or on the relative (vi, III);
@@ -561,4 +565,5 @@ def _build(data: dict[str, Any], path: Path) -> Style:
             harmony.get("predominant_minor", ["iv", "VI"]), path, "harmony.predominant_minor"
         ),
         inner_cadences=inner_cadences,
+        key_phrases=_flag(harmony.get("key_phrases", False), path, "harmony.key_phrases"),
     )

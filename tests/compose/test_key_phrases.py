@@ -1,0 +1,72 @@
+"""Chorale phrases that close in a related key are in that key throughout (style key_phrases):
+the chord model writes their bars there and the melody takes the key's accidentals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tunesmith.compose.harmony import Harmony, make_harmony
+from tunesmith.compose.melody import in_local_keys, make_melody
+from tunesmith.compose.plan import make_plan
+from tunesmith.compose.request import ComposeRequest
+from tunesmith.compose.styles import load_style
+from tunesmith.errors import ControlError
+from tunesmith.score import Note
+from tunesmith.theory.key import Key
+
+
+def chorale_with(tmp_path: Path, old: str, new: str) -> str:
+    text = Path(load_style("chorale").source).read_text(encoding="utf-8")
+    assert old in text
+    (tmp_path / "chorale.toml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    return str(tmp_path)
+
+
+@pytest.mark.parametrize(("key", "close", "local"), [("C", "dominant", Key(7, "major")),
+                                                    ("C", "relative", Key(9, "minor")),
+                                                    ("A minor", "relative", Key(0, "major"))])  # fmt: skip
+def test_a_phrase_closing_in_a_related_key_is_in_it_throughout(tmp_path: Path, key: str, close: str,
+                                                               local: Key) -> None:  # fmt: skip
+    line = "inner_cadences = { tonic = 0.4, half = 0.2, dominant = 0.2, relative = 0.2 }"
+    folder = chorale_with(tmp_path, line, f"inner_cadences = {{ {close} = 1.0 }}")
+    for seed in range(3):
+        plan = make_plan(ComposeRequest(style="chorale", form="AB", key=key, seed=seed, styles_path=folder))
+        harmony = make_harmony(plan)
+        a, b = plan.sections
+        # the piece's first phrase stays at home; the second section's first phrase leaves it
+        assert all(not a.start_bar <= i < a.start_bar + a.bars for i in harmony.keys)
+        keyed = sorted(harmony.keys)
+        assert keyed == list(range(b.start_bar, b.start_bar + b.phrases[0] - 1)), seed
+        assert set(harmony.keys.values()) == {local}
+        scale = set(Key(local.tonic, "harmonic_minor" if local.is_minor else "major").scale_pcs())
+        leading = (local.tonic + 11) % 12
+        pcs = {pc for i in keyed for span in harmony.bars[i] for pc in span.chord.pitch_classes()}
+        assert leading in pcs, seed  # the new key's leading tone sounds
+        melody = make_melody(plan, harmony, plan.seed).notes
+        bar = plan.bar_ticks
+        sung = [n.pitch % 12 for n in melody if n.start // bar in harmony.keys]
+        assert sung and set(sung) <= scale, seed
+
+
+def test_without_key_phrases_only_the_close_leaves_the_key(tmp_path: Path) -> None:
+    folder = chorale_with(tmp_path, "key_phrases = true", "key_phrases = false")
+    for seed in range(3):
+        plan = make_plan(ComposeRequest(style="chorale", form="AB", key="C", seed=seed, styles_path=folder))
+        assert make_harmony(plan).keys == {}
+    bad = chorale_with(tmp_path, "key_phrases = true", "key_phrases = 1")
+    with pytest.raises(ControlError, match=r"chorale\.toml: harmony\.key_phrases"):
+        load_style("chorale", bad)
+
+
+def test_notes_take_the_accidentals_of_their_phrase_key() -> None:
+    plan = make_plan(ComposeRequest(style="chorale", key="G", seed=1))
+    bar = plan.bar_ticks
+    harmony = Harmony(make_harmony(plan).bars, "model", {1: Key(2, "major"), 2: Key(4, "minor")})
+    notes = [Note(72, 0, 480), Note(72, bar, 480), Note(74, 2 * bar, 480), Note(72, 2 * bar + 480, 480)]
+    # home bar keeps its C; in D major C becomes C#; in E minor D becomes D# and C stays
+    assert [n.pitch for n in in_local_keys(notes, plan, harmony)] == [72, 73, 75, 72]
+    minor = make_plan(ComposeRequest(style="chorale", key="G minor", seed=1))
+    flat = Harmony(make_harmony(minor).bars, "model", {0: Key(10, "major")})
+    assert [n.pitch for n in in_local_keys([Note(66, 0, 480), Note(64, 480, 480)], minor, flat)] == [65, 63]
