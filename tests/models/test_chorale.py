@@ -77,3 +77,24 @@ def test_notes_are_spelled_by_key_and_the_tenor_reads_treble_8vb() -> None:
     assert not any(x.startswith(("G-", "D-")) for x in names)
     clefs = [type(part.recurse().getElementsByClass("Clef")[0]).__name__ for part in m21.parts]
     assert clefs[0] == "TrebleClef" and clefs[2] == "Treble8vbClef" and clefs[3] == "BassClef"
+
+
+def test_every_seventh_falls_and_every_leading_tone_rises() -> None:
+    """Secondary dominants and their sevenths resolve as a dominant's do: after E7 (V7/vi) in C
+    the seventh D falls to C and the leading tone G# rises to A, and in C minor C7's (V7/iv)
+    seventh B-flat falls; a lower voice that leaves them otherwise costs (the soprano is given)."""
+    import numpy as np
+
+    # voicings (soprano, alto, tenor, bass): E7 = B4 D4 G#3 E3 -> Am = A4 C4 A3 A2 / A4 E4 E3 A2
+    prev = np.array([[71, 62, 56, 52]])
+    good = np.array([[69, 60, 57, 45]])
+    bad = np.array([[69, 64, 52, 45]])  # the seventh rises to E, the leading tone falls to E
+    cost = fourpart._resolution_cost("V7/vi", "vi", prev, np.vstack([good, bad]), 0, minor=False)
+    assert cost[0, 0] == 0 and cost[0, 1] > cost[0, 0]
+    # C minor: C7 (V7/iv) = C5 Bb4 E4 C3 -> Fm, the alto's seventh falling to A-flat or rising to C
+    prev = np.array([[72, 70, 64, 48]])
+    falls, rises = np.array([[72, 68, 65, 53]]), np.array([[72, 72, 65, 53]])
+    cost = fourpart._resolution_cost("V7/iv", "iv", prev, np.vstack([falls, rises]), 0, minor=True)
+    assert cost[0, 0] < cost[0, 1]
+    assert fourpart.resolving("V/ii", minor=False) and fourpart.resolving("IV7", minor=True)
+    assert not fourpart.resolving("IV", minor=False)

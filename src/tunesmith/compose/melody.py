@@ -32,7 +32,7 @@ from tunesmith.score import Note
 from tunesmith.theory.key import Key
 from tunesmith.theory.melodyline import top_line
 from tunesmith.theory.pitch import fold_into
-from tunesmith.tokens.melody import key_shift, model_key
+from tunesmith.tokens.melody import SIGNATURE_MODES, key_shift, model_key
 
 EIGHTH = 240  # ticks (480 per quarter)
 
@@ -611,7 +611,7 @@ def _model_section(
     # No scale constraint and, at a neutral mood, no density constraint: the style-conditioned
     # model writes its corpus's rhythm and its chromatic neighbour and passing tones (the style's
     # density forced on it made 6/8 bars of 2 notes). A clearly calm or excited mood still sets
-    # the onsets per beat; pentatonic styles keep to the key's scale.
+    # the onsets per beat; pentatonic styles and modal tunes keep to the key's scale.
     density = None
     if abs(plan.arousal) >= 0.3:
         per_bar = 1 + plan.melody_density * (plan.bar_ticks // 240 - 1)
@@ -627,7 +627,9 @@ def _model_section(
         seed=seed,
         primer=[Note(n.pitch - shift, n.start, n.duration, n.velocity) for n in primer] if primer else None,
         pitch_range=(low + max(0, register_shift) - shift, high - shift),
-        in_scale=plan.style.scale == "pentatonic",
+        # modal tunes keep to their mode: the model reads them in their signature's major key, where
+        # its chromatic neighbours would bring back the leading tone (G# in A mixolydian)
+        in_scale=plan.style.scale == "pentatonic" or plan.key.mode in SIGNATURE_MODES,
         density=density,
         top_p=plan.style.melody_top_p,
     )

@@ -200,26 +200,38 @@ def _transition(prev: np.ndarray, cur: np.ndarray) -> np.ndarray:
     return cost
 
 
+def resolving(label: str, minor: bool) -> bool:
+    """Whether a chord has tones that must resolve: a dominant, a secondary dominant or a seventh."""
+    return label in DOMINANTS or "/" in label or len(vocabulary(minor)[label][1]) == 4
+
+
 def _resolution_cost(
-    prev_label: str, cur_label: str, prev: np.ndarray, cur: np.ndarray, tonic: int
+    prev_label: str, cur_label: str, prev: np.ndarray, cur: np.ndarray, tonic: int, *, minor: bool
 ) -> np.ndarray:
-    """Leading tone to the tonic and a falling seventh, where a dominant chord moves on."""
+    """A leading tone rises to the chord it leads to and a seventh falls by step, where a dominant
+    (of the key or of another degree) or a seventh chord moves on."""
     cost = np.zeros((prev.shape[0], cur.shape[0]))
-    if prev_label == cur_label or not (prev_label in DOMINANTS or prev_label.endswith("7")):
+    if prev_label == cur_label or not resolving(prev_label, minor):
         return cost
+    vocab = vocabulary(minor)
+    root_rel, pcs_rel = vocab[prev_label]
+    cur_pcs = {(tonic + r) % 12 for r in vocab[cur_label][1]}
     p = prev[:, None, :]
     c = cur[None, :, :]
+    weight = np.array([0.0, 3.0, 3.0, 8.0])  # soprano is given; bass leading tone must rise too
     if prev_label in DOMINANTS and cur_label in TONICS | {"vi", "VI"}:
         leading = (p % 12) == (tonic + 11) % 12
-        resolved = (c - p) == 1
-        weight = np.array([0.0, 3.0, 3.0, 8.0])  # soprano is given; bass leading tone must rise too
-        cost += ((leading & ~resolved) * weight).sum(-1)
-    if prev_label.endswith("7"):
-        seventh_rel = {"V7": 5, "ii7": 0, "IV7": 4, "V7/V": 0, "iio7": 0, "iv7": 3}.get(prev_label)
-        if seventh_rel is not None:
-            has7 = (p % 12) == (tonic + seventh_rel) % 12
-            down = ((p - c) >= 1) & ((p - c) <= 2)
-            cost += ((has7 & ~down) * np.array([0.0, 4.0, 4.0, 4.0])).sum(-1)
+        cost += ((leading & ~((c - p) == 1)) * weight).sum(-1)
+    elif "/" in prev_label:
+        # a secondary dominant's leading tone (the third of V/x, the root of viio/x) rises a
+        # semitone when the next chord holds that note
+        lead = (tonic + (root_rel if prev_label.startswith("vii") else root_rel + 4)) % 12
+        if (lead + 1) % 12 in cur_pcs:
+            cost += ((((p % 12) == lead) & ~((c - p) == 1)) * weight).sum(-1)
+    if len(pcs_rel) == 4:
+        has7 = (p % 12) == (tonic + pcs_rel[3]) % 12
+        down = ((p - c) >= 1) & ((p - c) <= 2)
+        cost += ((has7 & ~down) * np.array([0.0, 4.0, 4.0, 4.0])).sum(-1)
     return cost
 
 
@@ -327,11 +339,11 @@ def harmonize_beats(
             not_dominant = ~np.isin(pi, dominant_ids)[:, None]
             step += 2.5 * (tonic_now & not_dominant)
         for pl, rows_of in _groups(prev_labels).items():
-            if pl in DOMINANTS or pl.endswith("7"):
+            if resolving(pl, minor):
                 for cl, cols in _groups(labels).items():
                     if cl != pl:
                         step[np.ix_(rows_of, cols)] += _resolution_cost(
-                            pl, cl, prev_rows[rows_of], rows[cols], tonic
+                            pl, cl, prev_rows[rows_of], rows[cols], tonic, minor=minor
                         )
         candidates = prev_total[:, None] + step
         arg = np.argmin(candidates, axis=0)
