@@ -116,18 +116,13 @@ def _cadence_kind(plan: Plan, section: SectionPlan, p_index: int) -> str | None:
 
 def _style_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> list[list[str]]:
     """Roman numerals per bar for one section from the style's habits, cadences imposed."""
-    return _shaped_bars(plan, section, rng)[0]
-
-
-def _shaped_bars(plan: Plan, section: SectionPlan, rng: random.Random) -> tuple[list[list[str]], set[int]]:
-    """The style's bars for ``section`` and the indices of the bars its cadences set."""
-    bars, imposed, _ = _phrased_bars(plan, section, rng)
-    return bars, imposed
+    return _phrased_bars(plan, section, rng)[0]
 
 
 def _phrased_bars(plan: Plan, section: SectionPlan, rng: random.Random
                   ) -> tuple[list[list[str]], set[int], list[tuple[int, int, str]]]:  # fmt: skip
-    """:func:`_shaped_bars` and every phrase that closes in a related key: (first bar, bars, close)."""
+    """The style's bars for ``section``, the indices of the bars its cadences set, and every phrase
+    that closes in a related key: (first bar, bars, close)."""
     style = plan.style
     minor = plan.key.is_minor
     pool = style.progressions_minor if minor else style.progressions_major
