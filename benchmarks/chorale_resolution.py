@@ -1,0 +1,56 @@
+"""Do the four-part settings resolve their tension tones? On held-out Bach chorale melodies (the
+harmonizer's validation split), set by tunesmith.models.chorale.set_melody: the share of lower-voice
+sevenths (of every seventh chord) that do not fall by step or hold, and of secondary dominants'
+leading tones (third of V/x, root of viio/x) that do not rise a semitone where the next chord holds
+the note they lead to.
+
+    TUNESMITH_HOME=/tmp/bench-home python benchmarks/chorale_resolution.py [--n 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from tunesmith.models.chorale import set_melody
+from tunesmith.models.chord_prior import bach_chorales
+from tunesmith.score import Note
+from tunesmith.theory import fourpart
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=40, help="held-out chorales (the first in the cache)")
+    args = parser.parse_args()
+    held = [c for c in bach_chorales() if c["split"] == "heldout"][: args.n]
+    bad7 = tot7 = bad_lead = tot_lead = 0
+    for ch in held:
+        tonic, minor = ch["tonic"], ch["minor"]
+        soprano = [Note(p, s, d, 80) for p, s, d in ch["parts"][0]]
+        setting = set_melody(soprano, tonic, minor, 480, cadence_ticks=ch["fermatas"]).setting
+        vocab = fourpart.vocabulary(minor)
+        labels, voices = setting.labels, setting.voices
+        for i in range(1, len(labels)):
+            a, b = labels[i - 1], labels[i]
+            if not a or not b or a == b:
+                continue
+            root, pcs = vocab[a]
+            if len(pcs) == 4:
+                seventh = (tonic + pcs[3]) % 12
+                for v in range(1, 4):
+                    if voices[i - 1][v] % 12 == seventh:
+                        tot7 += 1
+                        fall = voices[i - 1][v] - voices[i][v]
+                        bad7 += not (1 <= fall <= 2 or fall == 0)
+            if "/" in a:
+                lead = (tonic + (root if a.startswith("vii") else root + 4)) % 12
+                if (lead + 1) % 12 in {(tonic + r) % 12 for r in vocab[b][1]}:
+                    for v in range(1, 4):
+                        if voices[i - 1][v] % 12 == lead:
+                            tot_lead += 1
+                            bad_lead += voices[i][v] - voices[i - 1][v] != 1
+    print(f"{len(held)} held-out chorales: lower-voice sevenths not falling by step (or held) {bad7}/{tot7}; "
+          f"secondary leading tones not rising {bad_lead}/{tot_lead}")
+
+
+if __name__ == "__main__":
+    main()
