@@ -3,6 +3,7 @@ the chord model writes their bars there and the melody takes the key's accidenta
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,30 @@ def test_notes_take_the_accidentals_of_their_phrase_key() -> None:
     minor = make_plan(ComposeRequest(style="chorale", key="G minor", seed=1))
     flat = Harmony(make_harmony(minor).bars, "model", {0: Key(10, "major")})
     assert [n.pitch for n in in_local_keys([Note(66, 0, 480), Note(64, 480, 480)], minor, flat)] == [65, 63]
+
+
+def test_a_chorale_soprano_breathes_only_between_phrases() -> None:
+    from tunesmith.compose.melody import fill_rests
+
+    plan = make_plan(ComposeRequest(style="chorale", key="G", seed=1))
+    assert plan.style.fill_rests
+    bar = plan.bar_ticks
+    assert plan.sections[0].start_bar == 0 and plan.sections[0].phrases[0] == 4  # bars 0-3
+    notes = [Note(67, 0, 480), Note(69, 960, 3 * bar - 960),  # a rest inside the phrase: filled
+             Note(71, 3 * bar, 480), Note(72, 3 * bar + 960, 480),  # its last bar keeps its breath
+             Note(74, 4 * bar, 960)]  # fmt: skip
+    out = fill_rests(notes, plan)
+    assert out[0] == Note(67, 0, 960) and out[1:] == notes[1:]
+    for seed in range(6):
+        piece = make_plan(ComposeRequest(style="chorale", seed=seed))
+        line = sorted(make_melody(piece, make_harmony(piece), piece.seed).notes, key=lambda n: n.start)
+        ends = set()
+        for s in piece.sections:
+            at = s.start_bar
+            for length in s.phrases:
+                at += length
+                ends.add(at - 1)
+        for a, b in itertools.pairwise(line):
+            if b.start > a.end:  # a rest: only in a phrase's last bar
+                here = piece.bar_ticks
+                assert a.start // here in ends or a.end // here in ends, (seed, a, b)

@@ -9,6 +9,7 @@ sequenced). Then, whatever generated it, the section is shaped:
   its chords), so the motif is heard again (as often as the style's ``parallel_periods`` says);
 - phrase endings land on chord tones; the end of each section on the tonic, held;
 - a phrase the harmony puts in a related key takes that key's accidentals;
+- with the style's ``fill_rests`` (chorale), a rest inside a phrase is the note before held on;
 - a new strain may close with the first strain's last bars (the style's ``shared_closes``);
 - a strain repeated straight away (AA) is played again note for note, as dance tunes do, its
   first time often with an ending of its own that leads back (the style's ``first_endings``); a
@@ -362,6 +363,26 @@ def first_ending(notes: list[Note], raw: list[Note], section: SectionPlan, plan:
     return [n for n in notes if not b0 <= n.start < b1] + refit(running, 0, plan, harmony)
 
 
+def fill_rests(notes: list[Note], plan: Plan) -> list[Note]:
+    """Rests inside a phrase filled by holding the note before them; a phrase's last bar keeps its
+    rest (the breath between phrases)."""
+    bar = plan.bar_ticks
+    ends = set()  # the last bar of each phrase
+    for section in plan.sections:
+        at = section.start_bar
+        for length in section.phrases:
+            at += length
+            ends.add(at - 1)
+    notes = sorted(notes, key=lambda n: n.start)
+    out = []
+    for note, nxt in zip(notes, [*notes[1:], None], strict=True):
+        inside = note.start // bar not in ends and note.end // bar not in ends
+        if nxt is not None and nxt.start > note.end and inside:
+            note = Note(note.pitch, note.start, nxt.start - note.start, note.velocity)
+        out.append(note)
+    return out
+
+
 def in_local_keys(notes: list[Note], plan: Plan, harmony: Harmony) -> list[Note]:
     """Notes of a phrase in a related key (harmony.keys) that leave that key take its accidental:
     C becomes C# where a G major piece is in D, D becomes D# in its relative E minor (harmonic
@@ -574,6 +595,8 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
             varied = _model_variation(plan, harmony, base, seed + 977 * index)
             line += varied if varied is not None else vary(base, plan, harmony, rng)
     line = close_final(split_across_beats(top_line(line, cut=True), plan), plan)
+    if plan.style.fill_rests:
+        line = fill_rests(line, plan)
     return MelodyResult(line, sum(lls) / len(lls) if lls else None, "+".join(sorted(sources)))
 
 

@@ -178,6 +178,10 @@ class Style:
     """How often each form is drawn when the request names none (the style corpus's proportions:
     half the Nottingham tunes repeat both strains, a quarter of O'Neill's are two unrepeated ones,
     the Han songs are through-composed); empty: always ``form``."""
+    fill_rests: bool = False
+    """Rests inside a phrase are the note before held on, a phrase's last bar keeping its breath
+    (chorale: the model's soprano rested in 23 of 30 pieces, 1.8 rests a piece against Bach's 0.5,
+    and all four voices fell silent with it)."""
     held_closes: bool = True
     """Phrase ends held: a half cadence's last note to the bar line, a strain's closing tonic for
     half the bar. False: the tune runs through them (the closing tonic lasts a beat, a half cadence
@@ -531,6 +535,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         first_endings=_unit(data.get("first_endings", 1.0), path, "first_endings"),
         parallel_periods=_unit(data.get("parallel_periods", 1.0), path, "parallel_periods"),
         held_closes=_flag(data.get("held_closes", True), path, "held_closes"),
+        fill_rests=_flag(data.get("fill_rests", False), path, "fill_rests"),
         open_sections=_flag(data.get("open_sections", False), path, "open_sections"),
         melody_top_p=_top_p(data.get("melody_top_p", 0.92), path),
         vocabulary_modes=vocabulary_modes,
