@@ -143,3 +143,17 @@ def test_a_style_may_draw_its_melody_window_per_piece(tmp_path: Path) -> None:
         bad_file.write_text(text.replace(line, f"span_weights = {bad}"), encoding="utf-8")
         with pytest.raises(ControlError, match=r"chinese-folk\.toml: span_weights"):
             load_style("chinese-folk", str(tmp_path))
+
+
+def test_a_strain_keeps_its_own_close_over_the_users_chords(tmp_path: Path) -> None:
+    # The user's progression runs on under every strain: a borrowed close would sit on other chords.
+    folder = folk_with(tmp_path, "shared_closes = { 2 = 1.0 }\nfirst_endings = 0.0")
+    request = ComposeRequest(style="folk", form="AABB", seed=3, styles_path=folder, chords="I vi ii V IV")
+    plan = make_plan(request)
+    harmony = make_harmony(plan)
+    notes = make_melody(plan, harmony, plan.seed).notes
+    a2, b1 = plan.sections[1], plan.sections[2]
+    assert b1.shared_close == 2
+    assert [[s.figure for s in bar] for bar in harmony.bars[b1.start_bar + 6 : b1.start_bar + 8]] != \
+        [[s.figure for s in bar] for bar in harmony.bars[a2.start_bar + 6 : a2.start_bar + 8]]
+    assert bars_of(notes, plan, b1, 6, 2) != bars_of(notes, plan, a2, 6, 2)

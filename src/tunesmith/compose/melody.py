@@ -404,6 +404,18 @@ def in_local_keys(notes: list[Note], plan: Plan, harmony: Harmony) -> list[Note]
     return out
 
 
+def _same_close_chords(harmony: Harmony, home: SectionPlan, section: SectionPlan) -> bool:
+    """Whether ``section``'s closing bars have the chords of the first section's (the harmony
+    shares them unless the user's own progression runs under both)."""
+    k = section.shared_close
+
+    def figures(s: SectionPlan) -> list[list[str]]:
+        end = s.start_bar + s.bars
+        return [[span.figure for span in bar] for bar in harmony.bars[end - k : end]]
+
+    return figures(section) == figures(home)
+
+
 def shared_close(notes: list[Note], home: list[Note], home_bars: int, section: SectionPlan, plan: Plan
                  ) -> list[Note]:
     """``notes`` with their last ``section.shared_close`` bars replaced by the first section's last
@@ -568,8 +580,8 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
                 notes = passing_eighths(notes, plan, random.Random(seed * 7919 + index))
             if harmony.keys:
                 notes = in_local_keys(notes, plan, harmony)
-            if section.shared_close:
-                home_section = plan.sections[0]
+            home_section = plan.sections[0]
+            if section.shared_close and _same_close_chords(harmony, home_section, section):
                 notes = shared_close(notes, made[(home_section.label, home_section.bars)].notes,
                                      home_section.bars, section, plan)
             made[ident] = SectionMelody(
