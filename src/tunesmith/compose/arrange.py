@@ -862,12 +862,7 @@ def drums(plan: Plan, harmony: Harmony, textures: list[Texture] | None = None) -
     beat = plan.meter.beat_ticks
     notes: list[Note] = []
     section_starts = {s.start_bar for s in plan.sections}
-    phrase_ends: set[int] = set()
-    for s in plan.sections:
-        at = s.start_bar
-        for length in s.phrases:
-            at += length
-            phrase_ends.add(at - 1)
+    phrase_ends = plan.phrase_end_bars()
     last_body = plan.intro_bars + plan.body_bars
     textures = textures or []
     for b in range(len(harmony.bars)):

@@ -367,12 +367,7 @@ def fill_rests(notes: list[Note], plan: Plan) -> list[Note]:
     """Rests inside a phrase filled by holding the note before them; a phrase's last bar keeps its
     rest (the breath between phrases)."""
     bar = plan.bar_ticks
-    ends = set()  # the last bar of each phrase
-    for section in plan.sections:
-        at = section.start_bar
-        for length in section.phrases:
-            at += length
-            ends.add(at - 1)
+    ends = plan.phrase_end_bars()
     notes = sorted(notes, key=lambda n: n.start)
     out = []
     for note, nxt in zip(notes, [*notes[1:], None], strict=True):

@@ -93,6 +93,16 @@ class Plan:
     def bar_start(self, bar: int) -> int:
         return bar * self.meter.bar_ticks
 
+    def phrase_end_bars(self) -> set[int]:
+        """The last bar of every phrase of the body."""
+        ends: set[int] = set()
+        for section in self.sections:
+            at = section.start_bar
+            for length in section.phrases:
+                at += length
+                ends.add(at - 1)
+        return ends
+
 
 def resolve_seed(seed: int | None) -> int:
     """The request's seed, or a fresh one from the OS (recorded so the piece can be regenerated)."""

@@ -413,18 +413,12 @@ def _form_weights(value: Any, path: Path) -> tuple[tuple[str, float], ...]:
     return _weights(value, path, "form_weights", check)
 
 
-def _span(path: Path) -> Any:
+def _whole_number(path: Path, what: str, low: int, high: int) -> Any:
+    """A check that a table key names a whole number in low-high (bars, semitones)."""
+
     def check(name: str) -> None:
-        if not name.isdigit() or not 7 <= int(name) <= 28:
-            raise ControlError("style", f"{path}: span_weights: {name!r} is not a span of 7-28 semitones")
-
-    return check
-
-
-def _bar_count(path: Path) -> Any:
-    def check(name: str) -> None:
-        if not name.isdigit() or not 0 <= int(name) <= 16:
-            raise ControlError("style", f"{path}: shared_closes: {name!r} is not a number of bars 0-16")
+        if not name.isdigit() or not low <= int(name) <= high:
+            raise ControlError("style", f"{path}: {what}: {name!r} is not a whole number in {low}-{high}")
 
     return check
 
@@ -464,7 +458,8 @@ def _build(data: dict[str, Any], path: Path) -> Style:
     if chords_per_bar not in (1, 2, 3, 4):
         raise ControlError("style", f"{path}: harmony.chords_per_bar must be 1, 2, 3 or 4")
     human = data.get("humanize", {})
-    span_weights = _weights(data.get("span_weights", {}), path, "span_weights", _span(path))
+    span_weights = _weights(data.get("span_weights", {}), path, "span_weights",
+                            _whole_number(path, "span_weights", 7, 28))
     span = int(data.get("melody_span", 17))
     if not 7 <= span <= 28:
         raise ControlError("style", f"{path}: melody_span {span} outside 7-28 semitones")
@@ -488,7 +483,8 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         data.get("mode_weights", {}), path, "mode_weights", lambda m: _choice(m, tuple(SCALES), "mode", path)
     )
     form_weights = _form_weights(data.get("form_weights", {}), path)
-    shared_closes = _weights(data.get("shared_closes", {}), path, "shared_closes", _bar_count(path))
+    shared_closes = _weights(data.get("shared_closes", {}), path, "shared_closes",
+                             _whole_number(path, "shared_closes", 0, 16))
     inner_cadences = _weights(
         harmony.get("inner_cadences", {}), path, "harmony.inner_cadences",
         lambda c: _choice(c, INNER_CADENCES, "inner cadence", path),
