@@ -15,7 +15,8 @@ first full bar (repeats written out, at least 8 bars), composed pieces at the st
 (its form and section length), body only (intro and final held bar left out).
 
 - distinct chords per piece, chord changes per bar: goal within 20% of the corpus. Styles that
-  sing in four parts (chorale) are read from the finished piece's chords, the harmonizer's.
+  sing in four parts (chorale) are read from the finished piece's four voices by the chord
+  recognition Bach's chorales are read with (the harmonizer's own chord names: ``named_distinct``).
 - the same distinct-chord count for 16-bar pieces (``bars=16``) against the corpus tunes' first 16
   bars (the issue's "a 16-bar folk piece uses two chords").
 - JSD (base 2, 0 = same, 1 = disjoint) of the pooled key-relative chord bigrams (successive
@@ -30,6 +31,7 @@ with a vi (pop/ballad), share of bars whose downbeat resolves V->I (ambient), ou
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import math
@@ -161,14 +163,20 @@ def composed_side(style: str, pieces: int, bars: int | None = None) -> tuple[lis
         start = plan.intro_bars * plan.bar_ticks
         body = plan.body_bars
         symbols = harmony.symbols()
+        named = None
         if plan.style.use_harmonizer:
             # The chorale's sung harmony is the four-part harmonizer's (it replaces the planned
-            # chords in the finished piece), so its chords are read from the composed score.
+            # chords in the finished piece): its four voices are read by the chord recognition
+            # Bach's are read with, beat by beat; the harmonizer's own chord names are kept beside.
             piece = compose(ComposeRequest(style=style, bars=bars, seed=seed, candidates=1))
-            symbols = list(piece.score.chords)
+            names = ct.beat_tokens(list(piece.score.chords), plan.key, meter, start, body * beats)
+            named = piece_stats(names, beats, body)
+            heard = labelled(dataclasses.replace(piece.score, chords=[]))
+            symbols = list(heard.chords) if heard is not None else list(piece.score.chords)
             source = "harmonizer"
         tokens = ct.beat_tokens(symbols, plan.key, meter, start, body * beats)
         stats = piece_stats(tokens, beats, body)
+        stats["named"] = named
         stats["bars"] = body
         stats["full"] = stats
         key: Key = plan.key
@@ -229,6 +237,9 @@ def run(pieces: int, only: set[str] | None = None) -> dict[str, object]:
             "changes_ratio": g["changes_per_bar"] / r["changes_per_bar"],
             "bigram_jsd": jsd(pooled(ref, "bigrams"), pooled(gen, "bigrams")),
             "unigram_jsd": jsd(pooled(ref, "unigrams"), pooled(gen, "unigrams")),
+            "named_distinct": (
+                float(np.mean([s["named"]["distinct"] for s in gen])) if gen[0]["named"] else None
+            ),
             "window": {
                 "corpus_pieces": len(windows),
                 "corpus_distinct": float(np.mean([w["distinct"] for w in windows]))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
+
+import pytest
 
 from tunesmith.io.m21 import score_to_m21, spell_in_key
 from tunesmith.models.poly.harmonize import harmonize
@@ -98,3 +101,28 @@ def test_every_seventh_falls_and_every_leading_tone_rises() -> None:
     assert cost[0, 0] < cost[0, 1]
     assert fourpart.resolving("V/ii", minor=False) and fourpart.resolving("IV7", minor=True)
     assert not fourpart.resolving("IV", minor=False)
+
+
+def test_prior_gives_rarer_chords_back_their_share(tmp_path: Path) -> None:
+    """The prior's cost is -log P(chord | previous) + rarity * log P(chord): with rarity 0 it is the
+    plain transition cost; with rarity > 0 a chord counted rarely overall costs less than before,
+    a common one more, so the cheapest path is no longer always the commonest chords."""
+    import json
+    import math
+
+    from tunesmith.models.chord_prior import load_prior, vocabulary
+
+    labels = list(vocabulary(False))
+    counts = {"^": {"I": 10}, "I": {"V": 30, "I": 10, "ii": 2}, "V": {"I": 30}, "ii": {"V": 2}}
+    path = tmp_path / "prior.json"
+    path.write_text(json.dumps({"counts": {"major": counts, "minor": {}}}))
+    plain = load_prior(False, path=str(path), rarity=0.0)
+    fair = load_prior(False, path=str(path), rarity=0.5)
+    row = counts["I"]
+    total = sum(row.values()) + len(labels)
+    assert plain("I", "ii") == pytest.approx(-math.log((2 + 1) / total))
+    overall = {lab: sum(r.get(lab, 0) for r in counts.values()) + 1 for lab in labels}
+    share = overall["ii"] / sum(overall.values())
+    assert fair("I", "ii") == pytest.approx(plain("I", "ii") + 0.5 * math.log(share))
+    # the rare ii gains on the common V after I
+    assert fair("I", "ii") - fair("I", "V") < plain("I", "ii") - plain("I", "V")
