@@ -96,7 +96,11 @@ def test_forms_are_drawn_in_the_corpus_proportions_unless_the_request_names_one(
      ("chorale", "passing_tones", "melody_top_p = 1.5", "number in 0-1"),
      ("chorale", "passing_tones", "passing_tones = -1", "number in 0-1"),
      ("chorale", "passing_tones", 'passing_tones = "often"', "number in 0-1"),
-     ("chinese-folk", "open_sections", 'open_sections = "false"', "must be true or false")],
+     ("chinese-folk", "open_sections", 'open_sections = "false"', "must be true or false"),
+     ("celtic", "onset_bias", 'onset_bias = { "5/4" = 0.5 }', "onset_bias meter"),
+     ("celtic", "onset_bias", 'onset_bias = { "2/4" = 9 }', "number in -3-3"),
+     ("celtic", "onset_bias", 'onset_bias = { "2/4" = true }', "number in -3-3"),
+     ("celtic", "onset_bias", "onset_bias = 0.5", "table of meter")],
 )  # fmt: skip
 def test_bad_style_settings_are_refused_with_the_file_named(
     tmp_path: Path, style: str, field: str, line: str, problem: str

@@ -174,6 +174,29 @@ def test_density_bounds_the_gaps_between_onsets(
     assert (gaps >= min_gap).all() and (gaps <= 4 * min_gap).all()
 
 
+def test_onset_bias_adds_notes_and_keeps_the_models_own_likelihood(
+    trained: tuple[Path, api.LoadedModel],
+) -> None:
+    _, model = trained
+    plain = [api.generate_melody(CHORDS, "G", "2/4", 8, seed=s, top_p=1.0, model=model) for s in range(6)]
+    def biased(bias: float) -> list[api.GeneratedMelody]:
+        return [api.generate_melody(CHORDS, "G", "2/4", 8, seed=s, top_p=1.0, onset_bias=bias, model=model)
+                for s in range(6)]  # fmt: skip
+
+    def count(melodies: list[api.GeneratedMelody]) -> int:
+        return sum(len(m.notes) for m in melodies)
+
+    # (the small test model already writes nearly a note a step, so the sparser side shows more)
+    assert count(biased(-2.0)) < 0.9 * count(plain) <= count(biased(1.5))
+    # the reported likelihood is the model's, not the biased sampler's: the line scores the same
+    line = biased(-2.0)[0]
+    assert line.log_likelihood == pytest.approx(
+        api.melody_log_likelihood(line.notes, CHORDS, "G", "2/4", model=model), abs=1e-4
+    )
+    with pytest.raises(ControlError, match="onset-bias"):
+        api.generate_melody(CHORDS, "G", "2/4", 2, onset_bias=5.0, model=model)
+
+
 def test_primer_is_continued_not_changed(trained: tuple[Path, api.LoadedModel]) -> None:
     _, model = trained
     primer = [Note(67, 0, 480), Note(71, 480, 480), Note(74, 960, 960)]  # one 3/4 bar + one beat

@@ -662,6 +662,7 @@ def _model_section(
         in_scale=plan.style.scale == "pentatonic" or plan.key.mode in SIGNATURE_MODES,
         density=density,
         top_p=plan.style.melody_top_p,
+        onset_bias=dict(plan.style.onset_bias).get(str(plan.meter), 0.0),
     )
     if result is None:
         return None

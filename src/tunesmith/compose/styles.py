@@ -197,6 +197,10 @@ class Style:
     """How many closing bars a new strain takes from the first strain (``bars = weight``, drawn
     once per strain): 30% of Nottingham's and 41% of O'Neill's and Ryan's new strains end with the
     first strain's last one, two or four bars, chords and notes; empty: every strain its own."""
+    onset_bias: tuple[tuple[str, float], ...] = ()
+    """Per meter (``"2/4" = 0.7``), added to the melody model's note-onset logits against holding
+    or resting: the model, unsure whether a 2/4 tune is a polka in eighths or a reel in sixteenths,
+    writes between the two (O'Neill's 2/4 tunes: 3.4 notes a quarter, the model 2.8); empty: none."""
     mode_weights: tuple[tuple[str, float], ...] = ()
     """How often each mode is drawn when the request sets neither key nor mode (the style corpus's
     proportions: the Han songs end on sol, la, do, re, mi); the mood keeps only the modes on its side
@@ -423,6 +427,19 @@ def _whole_number(path: Path, what: str, low: int, high: int) -> Any:
     return check
 
 
+def _onset_bias(value: Any, path: Path) -> tuple[tuple[str, float], ...]:
+    """``meter = logit`` pairs: known meters, values within +-3 (e^3: twenty times as many onsets)."""
+    if not isinstance(value, dict):
+        raise ControlError("style", f"{path}: onset_bias must be a table of meter = number")
+    out = []
+    for meter, bias in value.items():
+        _choice(str(meter), METERS, "onset_bias meter", path)
+        if not isinstance(bias, (int, float)) or isinstance(bias, bool) or not -3 <= bias <= 3:
+            raise ControlError("style", f"{path}: onset_bias {meter!r} needs a number in -3-3")
+        out.append((str(meter), float(bias)))
+    return tuple(out)
+
+
 def _mode_table(value: Any, path: Path, what: str, modes: tuple[str, ...]) -> list[tuple[str, Any]]:
     """A TOML table keyed by mode name, in file order; unknown modes are an error."""
     if not isinstance(value, dict):
@@ -534,6 +551,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         fill_rests=_flag(data.get("fill_rests", False), path, "fill_rests"),
         open_sections=_flag(data.get("open_sections", False), path, "open_sections"),
         melody_top_p=_top_p(data.get("melody_top_p", 0.92), path),
+        onset_bias=_onset_bias(data.get("onset_bias", {}), path),
         vocabulary_modes=vocabulary_modes,
         scale=_choice(str(data.get("scale", "diatonic")), ("diatonic", "pentatonic"), "scale", path),
         tags=tuple(str(t) for t in data.get("tags", [name])),

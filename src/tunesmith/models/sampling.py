@@ -194,20 +194,22 @@ def sample(
     dynamic_mask: DynamicMask | None = None,
     steps_per_bar: int = 16,
     untrimmed: npt.NDArray[np.bool_] | None = None,
+    bias: npt.NDArray[np.float32] | None = None,
 ) -> tuple[list[int], float]:
     """Tokens for steps 0..n_steps-1 (the primer's tokens first) and the mean log-likelihood per
-    generated step under the model's own distribution (no temperature, no masks).
+    generated step under the model's own distribution (no temperature, no masks, no bias).
 
     ``conditions`` hold (1, n_steps) step tensors and (1,) sequence tensors; ``static_mask`` has
     shape (n_steps, vocab) or (vocab,). A model with lookback conditions reads the tokens
     ``steps_per_bar`` x its bars back as it goes (they need not be in ``conditions``).
     ``untrimmed``: tokens top-p never cuts (see :func:`draw`); the static mask, a pitch constraint,
-    then leaves the other tokens' total probability as it was.
+    then leaves the other tokens' total probability as it was. ``bias``: added to every step's
+    logits before the masks (shape (vocab,)), a soft preference where a mask is a hard one.
     """
     with _blas_controller().limit(limits=1, user_api="blas"):
         return _sample(
             model, conditions, n_steps, bos, options, primer=primer, static_mask=static_mask,
-            dynamic_mask=dynamic_mask, steps_per_bar=steps_per_bar, untrimmed=untrimmed,
+            dynamic_mask=dynamic_mask, steps_per_bar=steps_per_bar, untrimmed=untrimmed, bias=bias,
         )  # fmt: skip
 
 
@@ -230,6 +232,7 @@ def _sample(
     dynamic_mask: DynamicMask | None,
     steps_per_bar: int,
     untrimmed: npt.NDArray[np.bool_] | None,
+    bias: npt.NDArray[np.float32] | None,
 ) -> tuple[list[int], float]:
     model.eval()
     rng = np.random.default_rng(options.seed)
@@ -249,11 +252,12 @@ def _sample(
     for t in range(len(tokens), n_steps):
         row = cond[t] + runner.lookback_row(t, tokens, steps_per_bar, pad)
         raw = runner.step(prev, row, state).astype(np.float64)
-        masked = raw
+        preferred = raw if bias is None else raw + bias
+        masked = preferred
         if static_mask is not None:
             masked = masked + (static_mask[t] if static_mask.ndim == 2 else static_mask)
             if untrimmed is not None:
-                masked = _keep_group_mass(raw, masked, ~untrimmed)
+                masked = _keep_group_mass(preferred, masked, ~untrimmed)
         if dynamic_mask is not None:
             extra = dynamic_mask(t, tokens)
             if extra is not None:

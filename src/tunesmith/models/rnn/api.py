@@ -286,6 +286,7 @@ def generate_melody(
     pitch_range: tuple[int, int] | None = None,
     in_scale: bool = False,
     density: float | None = None,
+    onset_bias: float = 0.0,
     model: LoadedModel | None = None,
     bar_origin: int = 0,
 ) -> GeneratedMelody:
@@ -296,8 +297,11 @@ def generate_melody(
     bars follow the primer's last sixteenth step and the returned notes are the new ones only.
     ``pitch_range``: (low, high) MIDI pitches, inclusive. ``in_scale``: only scale tones.
     ``density``: note onsets per beat (0.125-4), enforced as minimum and maximum gaps.
+    ``onset_bias``: added to every note-on's logit against holding and resting (> 0: more notes).
     ``bar_origin``: a tick where a bar begins, when tick 0 is not a downbeat (a primer with a pickup).
     """
+    if not -3.0 <= onset_bias <= 3.0:
+        raise ControlError("onset-bias", f"must be between -3 and 3, got {onset_bias}")
     loaded = model or load_melody_model()
     key_ = mt.model_key(as_key(key))
     meter_ = as_meter(meter)
@@ -317,9 +321,13 @@ def generate_melody(
     )
     static = allowed_pitch_mask(key_, pitch_range, in_scale)
     rule = rhythm_rule(meter_, density, len(primer_events), bar_origin // ct.STEP_TICKS)
+    bias = None
+    if onset_bias:
+        bias = np.zeros(mt.N_EVENTS, dtype=np.float32)
+        bias[mt.NOTE_BASE :] = onset_bias
     events, loglik = sample(
         loaded.net, conditions, n_steps, mt.BOS, options, primer=primer_events, static_mask=static,
-        dynamic_mask=rule, steps_per_bar=ct.STEPS_PER_BAR[meter_], untrimmed=_RHYTHM_TOKENS,
+        dynamic_mask=rule, steps_per_bar=ct.STEPS_PER_BAR[meter_], untrimmed=_RHYTHM_TOKENS, bias=bias,
     )  # fmt: skip
     notes = mt.decode_events(events, mt.key_shift(key_.tonic))
     first_tick = len(primer_events) * ct.STEP_TICKS
