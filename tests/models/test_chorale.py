@@ -126,3 +126,36 @@ def test_prior_gives_rarer_chords_back_their_share(tmp_path: Path) -> None:
     assert fair("I", "ii") == pytest.approx(plain("I", "ii") + 0.5 * math.log(share))
     # the rare ii gains on the common V after I
     assert fair("I", "ii") - fair("I", "V") < plain("I", "ii") - plain("I", "V")
+
+
+def test_the_soprano_s_seventh_falls_and_a_secondary_dominant_goes_to_its_target() -> None:
+    """Musician review: a seventh chord under the soprano's seventh that then rises, D7 going to Em
+    in C, a final tonic reached from ii7. Each now costs the search enough to choose otherwise."""
+    from tunesmith.models.chord_prior import load_prior
+
+    # C major: the soprano F5 rising to G5 over G7 (its seventh) costs; falling to E5 does not
+    assert fourpart._soprano_resolution_cost("V7", 77, 79, 0, False) == fourpart.SOPRANO_RESOLUTION_COST
+    assert fourpart._soprano_resolution_cost("V7", 77, 76, 0, False) == 0.0
+    # the leading tone of V/V (F#) in the soprano rises to G; leaving it down costs
+    assert fourpart._soprano_resolution_cost("V/V", 78, 79, 0, False) == 0.0
+    assert fourpart._soprano_resolution_cost("V/V", 78, 76, 0, False) == fourpart.SOPRANO_RESOLUTION_COST
+    # D7 (V7/V) goes to G (V or V7) or on by fifths, not to Em; A (V/ii) -> D7 (V7/V) chains on
+    assert fourpart._target_cost("V7/V", "iii", False) == fourpart.TARGET_COST
+    assert fourpart._target_cost("V7/V", "V7", False) == 0.0
+    assert fourpart._target_cost("V/ii", "V7/V", False) == 0.0
+    assert fourpart._target_cost("V/III", "i", True) == fourpart.TARGET_COST  # G7 -> Am in A minor
+    # a setting of a plain tune: no secondary dominant misses its goal, and the end is V(7)-I
+    line = [(p, i * 480, 480) for i, p in enumerate([72, 74, 76, 77, 79, 78, 79, 81, 79, 77, 76, 74])]
+    line.append((72, 12 * 480, 960))
+    beats = fourpart.soprano_beats(line, 480, [5 * 480, 12 * 480])
+    setting = fourpart.harmonize_beats(beats, 0, False, prior=load_prior(False), hold_cost=2.5)
+    labels = setting.labels
+    for a, b in itertools.pairwise(labels):
+        assert fourpart._target_cost(a, b, False) == 0.0
+    # the last note (beat 12) is held a second beat: the tonic on both, a dominant before
+    assert labels[12:] == ["I", "I"] and labels[11] in fourpart.DOMINANTS
+
+
+def test_chord_symbols_spell_the_bass_from_the_chord() -> None:
+    chord = fourpart.label_chord_symbol("V7/V", 9, True, 3)  # B7 over D# in A minor
+    assert chord.figure.endswith("/D#")

@@ -64,6 +64,16 @@ MINOR_CHORDS: dict[str, tuple[int, tuple[int, ...]]] = {
     "V7/VI": (3, (3, 7, 10, 1)), "V7/V": (2, (2, 6, 9, 0)), "vii": (10, (10, 1, 5)),
 }  # fmt: skip
 
+SOPRANO_RESOLUTION_COST = 4.0
+"""A seventh chord under the soprano's seventh, or a secondary dominant under its leading tone, where
+the tune then leaves that note otherwise than a seventh falls (by step) or a leading tone rises (a
+semitone): the soprano is given, so the chord is the one to change."""
+TARGET_COST = 4.0
+"""A secondary dominant followed by a chord on another root than the one it is the dominant of (D7
+to Em in C: V7/V is for G; a chain V/ii -> V/V -> V goes on by fifths and is fine)."""
+FINAL_CADENCE_COST = 8.0
+"""The piece's final tonic reached from anything but a dominant (the close must cadence)."""
+
 DOMINANTS = {"V", "V7", "viio"}
 TONICS = {"I", "i"}
 CADENCE_CHORDS = {"I", "i", "V", "vi", "III"}
@@ -142,8 +152,8 @@ def _voicings(
                     cost += 1.5 if not label.startswith("viio") else 0.0
                 else:
                     cost += 6.0  # 6/4 and third inversions: rare in chorales
-                if label.startswith("viio") and b % 12 == root:
-                    cost += 4.0
+                if label.startswith(("viio", "iio")) and label != "iio7" and b % 12 == root:
+                    cost += 4.0  # diminished triads stand in first inversion (the bass's tritone)
                 if sounding.count(third) > 1 and label in ("I", "IV", "V", "V/V", "III", "VI", "VII"):
                     cost += 1.0
                 if t - b > 19:
@@ -241,6 +251,47 @@ Prior = Callable[[str | None, str], float]
 """prior(previous label or None, label) -> cost (a negative log-probability)."""
 
 
+def _soprano_next(beats: Sequence[Beat], index: int) -> int | None:
+    """The soprano's next pitch after the note on beat ``index`` (inside the beat or on a later
+    beat), or None where it rests or ends."""
+    beat = beats[index]
+    if beat.others:
+        return beat.others[0]
+    for later in beats[index + 1 :]:
+        if later.soprano < 0:
+            return None
+        if later.soprano != beat.soprano:
+            return later.soprano
+    return None
+
+
+def _soprano_resolution_cost(label: str, soprano: int, following: int | None, tonic: int, minor: bool
+                             ) -> float:  # fmt: skip
+    """SOPRANO_RESOLUTION_COST where the soprano holds the chord's seventh and does not then fall by
+    step, or a secondary dominant's leading tone and does not rise a semitone."""
+    if following is None or soprano < 0:
+        return 0.0
+    root_rel, pcs_rel = vocabulary(minor)[label]
+    pc = (soprano - tonic) % 12
+    if len(pcs_rel) == 4 and pc == pcs_rel[3] % 12 and not 1 <= soprano - following <= 2:
+        return SOPRANO_RESOLUTION_COST
+    if "/" in label:
+        lead = root_rel if label.startswith("vii") else (root_rel + 4) % 12
+        if pc == lead and following - soprano != 1:
+            return SOPRANO_RESOLUTION_COST
+    return 0.0
+
+
+def _target_cost(prev: str, label: str, minor: bool) -> float:
+    """TARGET_COST where secondary dominant ``prev`` moves to a chord not on its target's root."""
+    if "/" not in prev or prev == label:
+        return 0.0
+    vocab = vocabulary(minor)
+    target = prev.split("/", 1)[1]
+    goal = vocab[target][0] if target in vocab else None
+    return 0.0 if goal is None or vocab[label][0] == goal else TARGET_COST
+
+
 def uniform_prior(_prev: str | None, _label: str) -> float:
     return 0.0
 
@@ -274,14 +325,15 @@ def harmonize_beats(
         final = index == len(beats) - 1 or (
             index + 1 < len(beats) and beats[index + 1].soprano < 0 and beat.cadence
         )
+        leaves = _soprano_next(beats, index)
         for label, (root_rel, pcs_rel) in vocab.items():
             pcs = {(tonic + r) % 12 for r in pcs_rel}
-            extra = _nct_cost(beat, pcs)
+            extra = _nct_cost(beat, pcs) + _soprano_resolution_cost(label, beat.soprano, leaves, tonic, minor)
             if planned is not None and planned[index] is not None and planned[index] != label:
                 extra += planned_weight
             if beat.cadence:
                 extra += 0.0 if label in CADENCE_CHORDS else 4.0
-            if index == len(beats) - 1 and label not in TONICS:
+            if index >= final_onset and label not in TONICS:  # the final chord, held with the last note
                 extra += 12.0
             if final and label.startswith("I") and minor:
                 extra += 0.5  # a Picardy third is fine at the very end, not elsewhere
@@ -304,6 +356,7 @@ def harmonize_beats(
     names = list(vocab)
     label_index = {lab: i for i, lab in enumerate(names)}
     prior_table = np.array([[prior(a, b) for b in names] for a in names])
+    target_table = np.array([[_target_cost(a, b, minor) for b in names] for a in names])
     tonic_ids = [label_index[lab] for lab in names if lab in TONICS]
     dominant_ids = [label_index[lab] for lab in names if lab in DOMINANTS]
 
@@ -331,13 +384,13 @@ def harmonize_beats(
         pi = np.array([label_index[lab] for lab in prev_labels])
         ci = np.array([label_index[lab] for lab in labels])
         same = pi[:, None] == ci[None, :]
-        step += prior_table[pi[:, None], ci[None, :]]
+        step += prior_table[pi[:, None], ci[None, :]] + target_table[pi[:, None], ci[None, :]]
         if moved:
             step += hold_cost * same
         if beats[index].cadence:
             tonic_now = np.isin(ci, tonic_ids)[None, :]
             not_dominant = ~np.isin(pi, dominant_ids)[:, None]
-            step += 2.5 * (tonic_now & not_dominant)
+            step += (FINAL_CADENCE_COST if index == final_onset else 2.5) * (tonic_now & not_dominant)
         for pl, rows_of in _groups(prev_labels).items():
             if resolving(pl, minor):
                 for cl, cols in _groups(labels).items():
@@ -531,10 +584,5 @@ def label_chord_symbol(label: str, tonic: int, minor: bool, bass_pc: int | None 
     root = (tonic + root_rel) % 12
     bass = bass_pc if bass_pc is not None and bass_pc != root else None
     key = Key(tonic, "minor" if minor else "major")
-    return Chord(
-        root,
-        _QUALITY_BY_INTERVALS[intervals],
-        bass,
-        key.spell(root),
-        key.spell(bass) if bass is not None else "",
-    )
+    # the bass is a chord tone: the chord spells it from its root (B7/D#, not B7/Eb, in A minor)
+    return Chord(root, _QUALITY_BY_INTERVALS[intervals], bass, key.spell(root))
