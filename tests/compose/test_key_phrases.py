@@ -48,6 +48,8 @@ def test_a_phrase_closing_in_a_related_key_is_in_it_throughout(tmp_path: Path, k
         melody = make_melody(plan, harmony, plan.seed).notes
         bar = plan.bar_ticks
         sung = [n.pitch % 12 for n in melody if n.start // bar in harmony.keys]
+        if local.is_minor:  # melodic minor: the natural seventh where it does not rise to the tonic
+            scale |= {(local.tonic + 10) % 12, (local.tonic + 9) % 12}
         assert sung and set(sung) <= scale, seed
 
 
@@ -65,9 +67,15 @@ def test_notes_take_the_accidentals_of_their_phrase_key() -> None:
     plan = make_plan(ComposeRequest(style="chorale", key="G", seed=1))
     bar = plan.bar_ticks
     harmony = Harmony(make_harmony(plan).bars, "model", {1: Key(2, "major"), 2: Key(4, "minor")})
-    notes = [Note(72, 0, 480), Note(72, bar, 480), Note(74, 2 * bar, 480), Note(72, 2 * bar + 480, 480)]
-    # home bar keeps its C; in D major C becomes C#; in E minor D becomes D# and C stays
-    assert [n.pitch for n in in_local_keys(notes, plan, harmony)] == [72, 73, 75, 72]
+    notes = [Note(72, 0, 480), Note(72, bar, 480), Note(74, 2 * bar, 480), Note(76, 2 * bar + 480, 480)]
+    # home bar keeps its C; in D major C becomes C#; in E minor D rising to E becomes D#
+    assert [n.pitch for n in in_local_keys(notes, plan, harmony)] == [72, 73, 75, 76]
+    # no augmented second in E minor: C-D-C keeps D natural; C-D-E rises as C#-D#-E
+    third = 2 * bar
+    turn = [Note(72, third, 240), Note(74, third + 240, 240), Note(72, third + 480, 240)]
+    assert [n.pitch for n in in_local_keys(turn, plan, harmony)] == [72, 74, 72]
+    rise = [Note(72, third, 240), Note(74, third + 240, 240), Note(76, third + 480, 240)]
+    assert [n.pitch for n in in_local_keys(rise, plan, harmony)] == [73, 75, 76]
     minor = make_plan(ComposeRequest(style="chorale", key="G minor", seed=1))
     flat = Harmony(make_harmony(minor).bars, "model", {0: Key(10, "major")})
     assert [n.pitch for n in in_local_keys([Note(66, 0, 480), Note(64, 480, 480)], minor, flat)] == [65, 63]

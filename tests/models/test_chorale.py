@@ -159,3 +159,19 @@ def test_the_soprano_s_seventh_falls_and_a_secondary_dominant_goes_to_its_target
 def test_chord_symbols_spell_the_bass_from_the_chord() -> None:
     chord = fourpart.label_chord_symbol("V7/V", 9, True, 3)  # B7 over D# in A minor
     assert chord.figure.endswith("/D#")
+
+
+def test_passing_tones_never_make_fifths_with_each_other() -> None:
+    """Musician review: tenor and bass both filled a third with a passing eighth, in parallel fifths
+    (B3/E3 -> A3/D3); the check read the new line below the bass. The bass keeps its passing note
+    (it comes first); the tenor then does not take its own."""
+    from tunesmith.models.chorale import _passing_tones
+
+    soprano = [Note(67, 0, 480), Note(69, 480, 480)]
+    voices = [[Note(64, 0, 480), Note(64, 480, 480)],  # alto
+              [Note(59, 0, 480), Note(55, 480, 480)],  # tenor B3 -> G3
+              [Note(52, 0, 480), Note(49, 480, 480)]]  # bass E3 -> C#3  # fmt: skip
+    _passing_tones(voices, soprano, 2, False)  # D major
+    parts = [[(n.pitch, n.start, n.duration) for n in part] for part in (soprano, *voices)]
+    assert [n.pitch for n in voices[2]] == [52, 50, 49]
+    assert fourpart.parallels(parts) == 0

@@ -396,6 +396,27 @@ def in_local_keys(notes: list[Note], plan: Plan, harmony: Harmony) -> list[Note]
         moves = (note.pitch, note.pitch + step, note.pitch - step)
         pitch = next((p for p in moves if p % 12 in scale), note.pitch)
         out.append(Note(pitch, note.start, note.duration, note.velocity))
+    return _melodic_minor(out, plan, harmony)
+
+
+def _melodic_minor(notes: list[Note], plan: Plan, harmony: Harmony) -> list[Note]:
+    """No augmented second between a minor key's sixth and raised seventh (F-G# in A minor): rising
+    to the tonic the sixth is raised too (F#-G#-A), elsewhere the seventh is not (F-G-F)."""
+    out = list(notes)
+    for i, note in enumerate(out):
+        local = harmony.keys.get(note.start // plan.bar_ticks)
+        if local is None or not local.is_minor or (note.pitch - local.tonic) % 12 != 11:
+            continue
+        before = out[i - 1] if i else None
+        after = out[i + 1] if i + 1 < len(out) else None
+        sixth = [n for n in (before, after) if n is not None and abs(n.pitch - note.pitch) == 3
+                 and (n.pitch - local.tonic) % 12 == 8]  # fmt: skip
+        if not sixth:
+            continue
+        if after is not None and after.pitch == note.pitch + 1 and before in sixth:
+            out[i - 1] = Note(before.pitch + 1, before.start, before.duration, before.velocity)
+        else:
+            out[i] = Note(note.pitch - 1, note.start, note.duration, note.velocity)
     return out
 
 

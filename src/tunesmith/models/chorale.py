@@ -113,9 +113,11 @@ def _passing_tones(voices: list[list[Note]], soprano: list[Note], tonic: int, mi
             def window(part: list[Note], lo: int = lo, hi: int = hi) -> list[tuple[int, int, int]]:
                 return [(n.pitch, n.start, n.duration) for n in part if n.end > lo and n.start < hi]
 
-            others = [soprano, *(voices[u] for u in range(3) if u != v)]
-            parts = [window(part) for part in (*others, trial)]
-            before = [window(part) for part in (*others, [*out, *line[i:]])]
+            # in score order, soprano to bass (fourpart.parallels reads each pair upper minus lower)
+            with_trial = [soprano, *(trial if u == v else voices[u] for u in range(3))]
+            without = [soprano, *([*out, *line[i:]] if u == v else voices[u] for u in range(3))]
+            parts = [window(part) for part in with_trial]
+            before = [window(part) for part in without]
             if fourpart.parallels(parts) > fourpart.parallels(before):
                 out.append(note)
                 continue

@@ -387,7 +387,9 @@ def harmonize_beats(
         step += prior_table[pi[:, None], ci[None, :]] + target_table[pi[:, None], ci[None, :]]
         if moved:
             step += hold_cost * same
-        if beats[index].cadence:
+        if beats[index].cadence or index == final_onset:
+            # (the final onset counts whether or not the tune marks it: "F-E | F" ends on a tonic
+            # struck on the beat before the last note)
             tonic_now = np.isin(ci, tonic_ids)[None, :]
             not_dominant = ~np.isin(pi, dominant_ids)[:, None]
             step += (FINAL_CADENCE_COST if index == final_onset else 2.5) * (tonic_now & not_dominant)
