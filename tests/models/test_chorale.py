@@ -175,3 +175,14 @@ def test_passing_tones_never_make_fifths_with_each_other() -> None:
     parts = [[(n.pitch, n.start, n.duration) for n in part] for part in (soprano, *voices)]
     assert [n.pitch for n in voices[2]] == [52, 50, 49]
     assert fourpart.parallels(parts) == 0
+
+
+def test_a_secondary_dominant_never_doubles_its_leading_tone() -> None:
+    """Musician review: A7 (V7/V in G) with C# in soprano and tenor. Under a soprano C#5 no voicing
+    of V7/V doubles the C#, nor under E5 the G# of E (V/vi in C)."""
+    root_rel, pcs_rel = fourpart.vocabulary(False)["V7/V"]
+    for alto, tenor, bass, _ in fourpart._voicings(73, 7, "V7/V", pcs_rel, root_rel):
+        assert 1 not in {alto % 12, tenor % 12, bass % 12}
+    root_rel, pcs_rel = fourpart.vocabulary(False)["V/vi"]
+    voicings = fourpart._voicings(80, 0, "V/vi", pcs_rel, root_rel)
+    assert voicings and all(8 not in {a % 12, t % 12, b % 12} for a, t, b, _ in voicings)

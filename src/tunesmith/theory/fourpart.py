@@ -123,7 +123,11 @@ def _voicings(
     third = (tonic + pcs_rel[1]) % 12
     fifth = (tonic + pcs_rel[2]) % 12
     seventh = (tonic + pcs_rel[3]) % 12 if len(pcs_rel) > 3 else None
+    # a dominant's leading tone is never doubled: the key's, or a secondary dominant's own (the third
+    # of V/x, the root of viio/x: F# in D7 = V7/V in C)
     leading = (tonic + 11) % 12
+    if "/" in label:
+        leading = (tonic + (root_rel if label.startswith("vii") else root_rel + 4)) % 12
     dominant_family = label.startswith(("V", "viio"))
     out = []
     altos = [p for p in range(ALTO[0], min(ALTO[1], soprano - 1) + 1) if p % 12 in pcs and soprano - p <= 12]
