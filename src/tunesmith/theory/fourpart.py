@@ -271,13 +271,17 @@ def _soprano_next(beats: Sequence[Beat], index: int) -> int | None:
 
 def _soprano_resolution_cost(label: str, soprano: int, following: int | None, tonic: int, minor: bool
                              ) -> float:  # fmt: skip
-    """SOPRANO_RESOLUTION_COST where the soprano holds the chord's seventh and does not then fall by
-    step, or a secondary dominant's leading tone and does not rise a semitone."""
+    """SOPRANO_RESOLUTION_COST where the soprano holds the chord's seventh or diminished fifth and
+    does not then fall by step, or a secondary dominant's leading tone and does not rise a semitone."""
     if following is None or soprano < 0:
         return 0.0
     root_rel, pcs_rel = vocabulary(minor)[label]
     pc = (soprano - tonic) % 12
     if len(pcs_rel) == 4 and pc == pcs_rel[3] % 12 and not 1 <= soprano - following <= 2:
+        return SOPRANO_RESOLUTION_COST
+    # a diminished fifth above the root falls as a seventh does (F over B in vii°6 of C: the same
+    # dominant, the same tendency)
+    if (pcs_rel[2] - pcs_rel[0]) % 12 == 6 and pc == pcs_rel[2] % 12 and not 1 <= soprano - following <= 2:
         return SOPRANO_RESOLUTION_COST
     if "/" in label:
         lead = root_rel if label.startswith("vii") else (root_rel + 4) % 12
