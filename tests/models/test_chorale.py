@@ -139,6 +139,9 @@ def test_the_soprano_s_seventh_falls_and_a_secondary_dominant_goes_to_its_target
     # vii°6 under the same F implies the same dominant: its diminished fifth falls too
     assert fourpart._soprano_resolution_cost("viio", 77, 79, 0, False) == fourpart.SOPRANO_RESOLUTION_COST
     assert fourpart._soprano_resolution_cost("viio", 77, 76, 0, False) == 0.0
+    # the key's leading tone over V7 falling to A (V7 -> vi with the soprano's B going down): half
+    assert fourpart._soprano_resolution_cost("V", 71, 69, 0, False) == fourpart.SOPRANO_RESOLUTION_COST / 2
+    assert fourpart._soprano_resolution_cost("V", 71, 72, 0, False) == 0.0
     # the leading tone of V/V (F#) in the soprano rises to G; leaving it down costs
     assert fourpart._soprano_resolution_cost("V/V", 78, 79, 0, False) == 0.0
     assert fourpart._soprano_resolution_cost("V/V", 78, 76, 0, False) == fourpart.SOPRANO_RESOLUTION_COST

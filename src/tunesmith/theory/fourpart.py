@@ -272,7 +272,8 @@ def _soprano_next(beats: Sequence[Beat], index: int) -> int | None:
 def _soprano_resolution_cost(label: str, soprano: int, following: int | None, tonic: int, minor: bool
                              ) -> float:  # fmt: skip
     """SOPRANO_RESOLUTION_COST where the soprano holds the chord's seventh or diminished fifth and
-    does not then fall by step, or a secondary dominant's leading tone and does not rise a semitone."""
+    does not then fall by step, or a secondary dominant's leading tone and does not rise a semitone;
+    half of it where the key's leading tone over its dominant does not rise."""
     if following is None or soprano < 0:
         return 0.0
     root_rel, pcs_rel = vocabulary(minor)[label]
@@ -287,6 +288,10 @@ def _soprano_resolution_cost(label: str, soprano: int, following: int | None, to
         lead = root_rel if label.startswith("vii") else (root_rel + 4) % 12
         if pc == lead and following - soprano != 1:
             return SOPRANO_RESOLUTION_COST
+    if label in DOMINANTS and pc == 11 and following - soprano != 1:
+        # the key's leading tone over its dominant: a descending line may pass through it (7-6-5),
+        # so half the cost; the chord is better another (iii, V6/4...) there
+        return SOPRANO_RESOLUTION_COST / 2
     return 0.0
 
 
