@@ -106,3 +106,23 @@ def test_a_chorale_soprano_breathes_only_between_phrases() -> None:
             if b.start > a.end:  # a rest: only in a phrase's last bar
                 here = piece.bar_ticks
                 assert a.start // here in ends or a.end // here in ends, (seed, a, b)
+
+
+def test_a_minor_chorale_sings_no_augmented_second(tmp_path: Path) -> None:
+    """Third musician review: F4-G#4 in an A minor chorale. With melodic_minor the home key is read
+    as the related keys are: F#-G#-A rising, F-G-F elsewhere; without it the line is left alone."""
+    from tunesmith.compose.melody import _melodic_minor
+
+    plan = make_plan(ComposeRequest(style="chorale", key="A minor", seed=1))
+    assert plan.style.melodic_minor
+    harmony = Harmony(make_harmony(plan).bars, "model", {})
+    turn = [Note(65, 0, 480), Note(68, 480, 480), Note(65, 960, 480)]
+    rise = [Note(65, 0, 480), Note(68, 480, 480), Note(69, 960, 480)]
+    assert [n.pitch for n in _melodic_minor(turn, plan, harmony)] == [65, 67, 65]
+    assert [n.pitch for n in _melodic_minor(rise, plan, harmony)] == [66, 68, 69]
+    folder = chorale_with(tmp_path, "melodic_minor = true", "melodic_minor = false")
+    plain = make_plan(ComposeRequest(style="chorale", key="A minor", seed=1, styles_path=folder))
+    assert [n.pitch for n in _melodic_minor(turn, plain, harmony)] == [65, 68, 65]
+    bad = chorale_with(tmp_path, "melodic_minor = true", 'melodic_minor = "yes"')
+    with pytest.raises(ControlError, match=r"chorale\.toml: .*melodic_minor"):
+        load_style("chorale", bad)

@@ -401,10 +401,12 @@ def in_local_keys(notes: list[Note], plan: Plan, harmony: Harmony) -> list[Note]
 
 def _melodic_minor(notes: list[Note], plan: Plan, harmony: Harmony) -> list[Note]:
     """No augmented second between a minor key's sixth and raised seventh (F-G# in A minor): rising
-    to the tonic the sixth is raised too (F#-G#-A), elsewhere the seventh is not (F-G-F)."""
+    to the tonic the sixth is raised too (F#-G#-A), elsewhere the seventh is not (F-G-F). In the
+    phrases in a related key (harmony.keys), and in the home key with the style's melodic_minor."""
+    home = plan.key if plan.style.melodic_minor else None
     out = list(notes)
     for i, note in enumerate(out):
-        local = harmony.keys.get(note.start // plan.bar_ticks)
+        local = harmony.keys.get(note.start // plan.bar_ticks, home)
         if local is None or not local.is_minor or (note.pitch - local.tonic) % 12 != 11:
             continue
         before = out[i - 1] if i else None
@@ -596,6 +598,8 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
                 notes = passing_eighths(notes, plan, random.Random(seed * 7919 + index))
             if harmony.keys:
                 notes = in_local_keys(notes, plan, harmony)
+            elif plan.style.melodic_minor:
+                notes = _melodic_minor(notes, plan, harmony)
             home_section = plan.sections[0]
             if section.shared_close and _same_close_chords(harmony, home_section, section):
                 notes = shared_close(notes, made[(home_section.label, home_section.bars)].notes,

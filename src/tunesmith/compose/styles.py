@@ -178,6 +178,11 @@ class Style:
     """How often each form is drawn when the request names none (the style corpus's proportions:
     half the Nottingham tunes repeat both strains, a quarter of O'Neill's are two unrepeated ones,
     the Han songs are through-composed); empty: always ``form``."""
+    melodic_minor: bool = False
+    """A minor-key melody sings no augmented second between the sixth and the raised seventh (the
+    model, reading minor as harmonic minor, wrote F-G#-F in A minor): rising to the tonic the sixth
+    is raised too (F#-G#-A), elsewhere the seventh is not (chorale; a phrase in a related minor key
+    always)."""
     fill_rests: bool = False
     """Rests inside a phrase are the note before held on, a phrase's last bar keeping its breath
     (chorale: the model's soprano rested in 23 of 30 pieces, 1.8 rests a piece against Bach's 0.5,
@@ -549,6 +554,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         parallel_periods=_unit(data.get("parallel_periods", 1.0), path, "parallel_periods"),
         held_closes=_flag(data.get("held_closes", True), path, "held_closes"),
         fill_rests=_flag(data.get("fill_rests", False), path, "fill_rests"),
+        melodic_minor=_flag(data.get("melodic_minor", False), path, "melodic_minor"),
         open_sections=_flag(data.get("open_sections", False), path, "open_sections"),
         melody_top_p=_top_p(data.get("melody_top_p", 0.92), path),
         onset_bias=_onset_bias(data.get("onset_bias", {}), path),
