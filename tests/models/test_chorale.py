@@ -192,3 +192,10 @@ def test_a_secondary_dominant_never_doubles_its_leading_tone() -> None:
     root_rel, pcs_rel = fourpart.vocabulary(False)["V/vi"]
     voicings = fourpart._voicings(80, 0, "V/vi", pcs_rel, root_rel)
     assert voicings and all(8 not in {a % 12, t % 12, b % 12} for a, t, b, _ in voicings)
+
+
+def test_beats_know_a_note_sung_again_from_a_note_held() -> None:
+    """A repeated soprano note is struck again (Bach often changes the chord under it, so holding
+    the chord there costs a little); a note held over the beat is not."""
+    beats = fourpart.soprano_beats([(60, 0, 480), (60, 480, 480), (62, 960, 960)], 480)
+    assert [b.struck for b in beats] == [True, True, True, False]

@@ -96,6 +96,8 @@ class Beat:
     others: tuple[int, ...] = ()
     passing: tuple[bool, ...] = ()
     cadence: bool = False
+    struck: bool = True
+    """Whether the soprano's note on the beat starts there (False: held over from before)."""
 
 
 @dataclass
@@ -400,6 +402,10 @@ def harmonize_beats(
         step += prior_table[pi[:, None], ci[None, :]] + target_table[pi[:, None], ci[None, :]]
         if moved:
             step += hold_cost * same
+        elif beats[index].struck:
+            # a note sung again: Bach often changes the chord under it too (a quarter of the cost:
+            # his 60 training chorales change 0.81 a beat, the search 0.78 without it, 0.81 with)
+            step += 0.25 * hold_cost * same
         if beats[index].cadence or index == final_onset:
             # (the final onset counts whether or not the tune marks it: "F-E | F" ends on a tonic
             # struck on the beat before the last note)
@@ -499,12 +505,12 @@ def soprano_beats(
             or (nxt is None and head[1] <= t0)
             or (nxt is not None and nxt[1] > note_end and note_end <= t1 + beat_ticks and head[1] == t0)
         )
-        beats.append(Beat(t0, beat_ticks, head[0], tuple(others), tuple(passing), cadence))
+        beats.append(Beat(t0, beat_ticks, head[0], tuple(others), tuple(passing), cadence, head[1] == t0))
     # Only the beat where a cadence note starts counts (not each beat it is held over).
     for k in range(1, len(beats)):
         if beats[k].cadence and beats[k - 1].cadence and beats[k].soprano == beats[k - 1].soprano:
             b = beats[k]
-            beats[k] = Beat(b.start, b.duration, b.soprano, b.others, b.passing, False)
+            beats[k] = Beat(b.start, b.duration, b.soprano, b.others, b.passing, False, b.struck)
     return beats
 
 
