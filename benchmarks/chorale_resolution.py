@@ -58,7 +58,7 @@ def main() -> None:
                         fall = voices[i - 1][v] - voices[i][v]
                         bad7 += not (1 <= fall <= 2 or fall == 0)
             if "/" in a:
-                lead = (tonic + (root if a.startswith("vii") else root + 4)) % 12
+                lead = (tonic + fourpart.secondary_leading_tone(a, root)) % 12
                 if (lead + 1) % 12 in {(tonic + r) % 12 for r in vocab[b][1]}:
                     for v in range(1, 4):
                         if voices[i - 1][v] % 12 == lead:

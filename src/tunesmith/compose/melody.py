@@ -381,7 +381,8 @@ def fill_rests(notes: list[Note], plan: Plan) -> list[Note]:
 def in_local_keys(notes: list[Note], plan: Plan, harmony: Harmony) -> list[Note]:
     """Notes of a phrase in a related key (harmony.keys) that leave that key take its accidental:
     C becomes C# where a G major piece is in D, D becomes D# in its relative E minor (harmonic
-    minor's leading tone), F# becomes F where a G minor piece is in B-flat."""
+    minor's leading tone), F# becomes F where a G minor piece is in B-flat; and no minor key sings an
+    augmented second (:func:`_melodic_minor`)."""
     out = []
     for note in notes:
         local = harmony.keys.get(note.start // plan.bar_ticks)
@@ -596,10 +597,8 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
             notes = shape_section(raw_notes, plan, harmony, section)
             if plan.style.passing_tones > 0:
                 notes = passing_eighths(notes, plan, random.Random(seed * 7919 + index))
-            if harmony.keys:
+            if harmony.keys or plan.style.melodic_minor:
                 notes = in_local_keys(notes, plan, harmony)
-            elif plan.style.melodic_minor:
-                notes = _melodic_minor(notes, plan, harmony)
             home_section = plan.sections[0]
             if section.shared_close and _same_close_chords(harmony, home_section, section):
                 notes = shared_close(notes, made[(home_section.label, home_section.bars)].notes,

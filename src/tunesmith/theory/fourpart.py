@@ -127,9 +127,7 @@ def _voicings(
     seventh = (tonic + pcs_rel[3]) % 12 if len(pcs_rel) > 3 else None
     # a dominant's leading tone is never doubled: the key's, or a secondary dominant's own (the third
     # of V/x, the root of viio/x: F# in D7 = V7/V in C)
-    leading = (tonic + 11) % 12
-    if "/" in label:
-        leading = (tonic + (root_rel if label.startswith("vii") else root_rel + 4)) % 12
+    leading = (tonic + (secondary_leading_tone(label, root_rel) if "/" in label else 11)) % 12
     dominant_family = label.startswith(("V", "viio"))
     out = []
     altos = [p for p in range(ALTO[0], min(ALTO[1], soprano - 1) + 1) if p % 12 in pcs and soprano - p <= 12]
@@ -221,6 +219,12 @@ def resolving(label: str, minor: bool) -> bool:
     return label in DOMINANTS or "/" in label or len(vocabulary(minor)[label][1]) == 4
 
 
+def secondary_leading_tone(label: str, root_rel: int) -> int:
+    """A secondary dominant's leading tone above the key's tonic (``root_rel``: its root there): the
+    third of V/x and V7/x, the root of viio/x (F# for V7/V and viio/V in C)."""
+    return (root_rel if label.startswith("vii") else root_rel + 4) % 12
+
+
 def _resolution_cost(
     prev_label: str, cur_label: str, prev: np.ndarray, cur: np.ndarray, tonic: int, *, minor: bool
 ) -> np.ndarray:
@@ -241,7 +245,7 @@ def _resolution_cost(
     elif "/" in prev_label:
         # a secondary dominant's leading tone (the third of V/x, the root of viio/x) rises a
         # semitone when the next chord holds that note
-        lead = (tonic + (root_rel if prev_label.startswith("vii") else root_rel + 4)) % 12
+        lead = (tonic + secondary_leading_tone(prev_label, root_rel)) % 12
         if (lead + 1) % 12 in cur_pcs:
             cost += ((((p % 12) == lead) & ~((c - p) == 1)) * weight).sum(-1)
     if len(pcs_rel) == 4:
@@ -280,16 +284,15 @@ def _soprano_resolution_cost(label: str, soprano: int, following: int | None, to
         return 0.0
     root_rel, pcs_rel = vocabulary(minor)[label]
     pc = (soprano - tonic) % 12
-    if len(pcs_rel) == 4 and pc == pcs_rel[3] % 12 and not 1 <= soprano - following <= 2:
+    # a seventh falls by step, and so does a diminished fifth above the root (F over B in vii°6 of
+    # C: the same dominant, the same tendency)
+    falling = {pcs_rel[3] % 12} if len(pcs_rel) == 4 else set()
+    if (pcs_rel[2] - pcs_rel[0]) % 12 == 6:
+        falling.add(pcs_rel[2] % 12)
+    if pc in falling and not 1 <= soprano - following <= 2:
         return SOPRANO_RESOLUTION_COST
-    # a diminished fifth above the root falls as a seventh does (F over B in vii°6 of C: the same
-    # dominant, the same tendency)
-    if (pcs_rel[2] - pcs_rel[0]) % 12 == 6 and pc == pcs_rel[2] % 12 and not 1 <= soprano - following <= 2:
+    if "/" in label and pc == secondary_leading_tone(label, root_rel) and following - soprano != 1:
         return SOPRANO_RESOLUTION_COST
-    if "/" in label:
-        lead = root_rel if label.startswith("vii") else (root_rel + 4) % 12
-        if pc == lead and following - soprano != 1:
-            return SOPRANO_RESOLUTION_COST
     if label in DOMINANTS and pc == 11 and following - soprano != 1:
         # the key's leading tone over its dominant: a descending line may pass through it (7-6-5),
         # so half the cost; the chord is better another (iii, V6/4...) there
