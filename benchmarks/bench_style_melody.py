@@ -13,8 +13,9 @@ downbeat:
 - raw: `generate melody` (tunesmith.models.rnn.api.generate_melody, CLI defaults: temperature 1, top-p
   0.9, and the CLI's copy guard) over each real tune's own chords, key, meter and number of bars,
   seed = its index;
-- composed: the melody line of `tunesmith compose --style S --seed K --candidates 1` (the body
-  sections, before humanisation), seeds 1..N (``--first-seed`` moves them).
+- composed: the melody line of `tunesmith compose --style S --seed K` (the body sections, before
+  humanisation), seeds 1..N (``--first-seed`` moves them), with compose's default 3 candidates ranked
+  (the style critic among the judges); ``--candidates 1`` keeps each piece's first draft instead.
 
 For each generated set against the real one: the mean over features of the overlapping area (OA)
 of their distributions, and the 5-fold logistic-regression C2ST accuracy (tunesmith.evaluate.
@@ -116,12 +117,12 @@ def raw_line(enc: Any, seed: int, model: Any) -> Any:
                                           start=0, end=bars * bar_steps * STEP_TICKS)
 
 
-def composed_line(style: str, seed: int) -> tuple[Any, Any, int | None]:
+def composed_line(style: str, seed: int, candidates: int = 3) -> tuple[Any, Any, int | None]:
     from tunesmith.compose.api import compose
     from tunesmith.compose.request import ComposeRequest
     from tunesmith.tokens import melody as mt
 
-    comp = compose(ComposeRequest(style=style, seed=seed, candidates=1))
+    comp = compose(ComposeRequest(style=style, seed=seed, candidates=candidates))
     plan, best = comp.plan, comp.candidates[0]
     start = plan.sections[0].start_bar * plan.bar_ticks
     end = (plan.sections[-1].start_bar + plan.sections[-1].bars) * plan.bar_ticks
@@ -132,7 +133,8 @@ def composed_line(style: str, seed: int) -> tuple[Any, Any, int | None]:
 
 
 def measure(sets: list[str], real_n: int, pieces: int, checkpoint: str | None, styles: list[str], log: Any,
-            save: Any = None, against: str = "held-out", first_seed: int = 1) -> dict[str, Any]:
+            save: Any = None, against: str = "held-out", first_seed: int = 1,
+            candidates: int = 3) -> dict[str, Any]:
     import numpy as np
 
     from tunesmith.compose import engines
@@ -169,7 +171,7 @@ def measure(sets: list[str], real_n: int, pieces: int, checkpoint: str | None, s
         if "composed" in sets and composer_style is not None:
             rows["composed"], cross["composed"], copies["composed"] = [], [], []
             for seed in range(first_seed, first_seed + pieces):
-                notes, gen, copied = composed_line(composer_style, seed)
+                notes, gen, copied = composed_line(composer_style, seed, candidates)
                 line = grid_line(gen, MAX_BARS)
                 if len(line.notes) >= 2:
                     rows["composed"].append(line_features(line))
@@ -269,6 +271,8 @@ def main() -> None:
     parser.add_argument("--label", default="")
     parser.add_argument("--first-seed", type=int, default=1,
                         help="composed seeds first..first+pieces-1 (a second set shows the noise)")
+    parser.add_argument("--candidates", type=int, default=3,
+                        help="compose's --candidates for the composed set (its default 3; 1: each piece's first draft)")
     parser.add_argument("--against", choices=("held-out", "training"), default="held-out",
                         help="real tunes to compare with: held-out (the report) or training (to choose settings)")
     parser.add_argument("--json", type=Path, help="write the measurements here")
@@ -291,7 +295,7 @@ def main() -> None:
             args.json.write_text(json.dumps(doc, indent=1))
 
     measure(args.sets.split(","), args.real, args.pieces, args.checkpoint, args.styles.split(","),
-            lambda m: print(m, flush=True), save, args.against, args.first_seed)
+            lambda m: print(m, flush=True), save, args.against, args.first_seed, args.candidates)
 
 
 if __name__ == "__main__":

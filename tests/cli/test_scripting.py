@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -43,8 +44,11 @@ def test_shell_completion_completes_commands_and_options() -> None:
     out = subprocess.run([sys.executable, "-m", "tunesmith"], env=env, capture_output=True, text=True,
                          timeout=60, check=True)
     assert out.stdout.split() == ["--keep-candidates"]
-    script = subprocess.run([sys.executable, "-m", "tunesmith", "--show-completion", "bash"],
-                            capture_output=True, text=True, timeout=60, check=True)
+    # --show-completion takes no value: it prints the script of the shell it runs under (found in the
+    # process tree), so run it from bash ("; true" keeps bash from exec-ing it away) wherever the
+    # suite itself was started (a detached run has no shell above it).
+    command = f"{shlex.quote(sys.executable)} -m tunesmith --show-completion; true"
+    script = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60, check=True)
     assert "_TUNESMITH_COMPLETE=complete_bash" in script.stdout
 
 

@@ -48,6 +48,7 @@ COMMAND_MODULES = (
     "tunesmith.cli.worker",
     "tunesmith.cli.revise",
     "tunesmith.cli.originality",
+    "tunesmith.cli.critic",
 )
 
 

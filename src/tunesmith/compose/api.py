@@ -18,6 +18,7 @@ from typing import Any
 
 from tunesmith.compose import engines
 from tunesmith.compose.arrange import arrange, four_part
+from tunesmith.compose.critic import load_critic, melody_features
 from tunesmith.compose.harmony import Harmony, make_harmony
 from tunesmith.compose.humanize import humanize, note_copy, ritardando
 from tunesmith.compose.jazz import jazz_harmony
@@ -57,6 +58,9 @@ class Candidate:
     melody: list[Note] = field(default_factory=list, repr=False)
     near_copy: tuple[float, str] | None = None
     """(similarity, title) of the corpus work the melody most resembles; None when unchecked."""
+    features: list[float] | None = field(default=None, repr=False)
+    """The melody's style features (tunesmith.evaluate.line_features.FEATURES) over the body's first
+    32 bars, as the style critic reads them; None for a melody of fewer than two notes."""
 
 
 @dataclass
@@ -193,10 +197,17 @@ def _candidate(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | Non
         if track is tracks[0] or (plan.style.ornaments == "chinese" and track.name.startswith("counter")):
             ornament_track(track, plan, current)
     score = _score(plan, played, tracks, keys)
-    # The GAN critic only matters when there is something to rank (or the request asked for it).
+    # The critics only matter when there is something to rank (or the request asked for the GAN).
     critic = engines.critic_score(score) if plan.request.candidates > 1 or plan.model == "gan" else None
-    total, components = combined(checks, melody.log_likelihood, critic)
-    return Candidate(score, current, total, components, copied, rejected, melody.source, melody.notes, near)
+    body_start = plan.sections[0].start_bar * plan.bar_ticks
+    body_end = (plan.sections[-1].start_bar + plan.sections[-1].bars) * plan.bar_ticks
+    features = melody_features(melody.notes, score.chords, key=plan.key, meter=str(plan.meter),
+                               model_style=plan.style.model_style, start=body_start, end=body_end)
+    style_critic = load_critic(plan.style.name) if plan.request.candidates > 1 else None
+    style = style_critic.judge(features) if style_critic is not None and features is not None else None
+    total, components = combined(checks, melody.log_likelihood, critic, style)
+    return Candidate(score, current, total, components, copied, rejected, melody.source, melody.notes, near,
+                     features)
 
 
 def _copy_moves(notes: list[Note], t: int, scale: set[int]) -> list[int]:

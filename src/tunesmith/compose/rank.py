@@ -2,9 +2,10 @@
 
 The score adds theory checks on the (un-humanised) melody — chord tones on strong beats, notes in
 the key's scale, few wide leaps, a singable span — to the model's mean log-likelihood per step
-(when a model made the melody, mapped to 0..1) and the GAN critic's judgement (when the critic is
-installed). Weights are in ``WEIGHTS``; every component is reported so a user can see why one
-candidate beat another.
+(when a model made the melody, mapped to 0..1), the GAN critic's judgement (when the critic is
+installed) and the style critic's (tunesmith.compose.critic: how much the melody's density, range,
+intervals and repetition read like the style's real tunes; for styles with a critic). Weights are
+in ``WEIGHTS``; every component is reported so a user can see why one candidate beat another.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ WEIGHTS = {
     "span": 0.3,
     "likelihood": 0.5,
     "critic": 0.5,
+    "style": 2.0,  # the style critic (tunesmith.compose.critic): reads like the style's real tunes
     "preference": 2.0,  # the listener's learned taste (tunesmith.feedback), when compose() is given one
 }
 
@@ -54,13 +56,16 @@ def theory_checks(plan: Plan, harmony: Harmony, melody: list[Note]) -> dict[str,
 
 
 def combined(
-    checks: dict[str, float], log_likelihood: float | None, critic: float | None
+    checks: dict[str, float], log_likelihood: float | None, critic: float | None, style: float | None = None
 ) -> tuple[float, dict[str, float]]:
-    """The weighted total and the components (likelihood mapped by exp(mean log p per step))."""
+    """The weighted total and the components (likelihood mapped by exp(mean log p per step);
+    ``style``: the style critic's 0..1 judgement, when the style has a critic)."""
     parts = dict(checks)
     if log_likelihood is not None:
         parts["likelihood"] = math.exp(max(-20.0, min(0.0, log_likelihood)))
     if critic is not None:
         parts["critic"] = 1.0 / (1.0 + math.exp(-critic))
+    if style is not None:
+        parts["style"] = style
     total = sum(WEIGHTS[k] * v for k, v in parts.items() if k in WEIGHTS)
     return total, parts

@@ -45,7 +45,7 @@ def overlap_area(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
     return float(min(1.0, np.minimum(p, q).sum() * (grid[1] - grid[0])))
 
 
-def _fit_logistic(x: FloatArray, y: FloatArray, l2: float, iterations: int = 30) -> FloatArray:
+def fit_logistic(x: FloatArray, y: FloatArray, l2: float, iterations: int = 30) -> FloatArray:
     """Weights (with the bias last) by Newton's method on the L2-penalised log-loss."""
     xb = np.hstack([x, np.ones((len(x), 1))])
     w = np.zeros(xb.shape[1])
@@ -80,7 +80,7 @@ def c2st(real: npt.ArrayLike, fake: npt.ArrayLike, folds: int = 5, seed: int = 0
         train = np.setdiff1d(order, test)
         mean, std = x[train].mean(axis=0), x[train].std(axis=0)
         std[std == 0] = 1.0
-        w = _fit_logistic((x[train] - mean) / std, y[train], l2)
+        w = fit_logistic((x[train] - mean) / std, y[train], l2)
         logits = np.hstack([(x[test] - mean) / std, np.ones((len(test), 1))]) @ w
         correct += int(((logits > 0) == (y[test] == 1)).sum())
     return correct / (2 * n)
