@@ -197,6 +197,36 @@ def test_onset_bias_adds_notes_and_keeps_the_models_own_likelihood(
         api.generate_melody(CHORDS, "G", "2/4", 2, onset_bias=5.0, model=model)
 
 
+def test_repeat_rule_marks_only_a_fourth_strike_of_one_pitch() -> None:
+    rule = api.repeat_rule(2.0)
+    a, b = mt.NOTE_BASE + 10, mt.NOTE_BASE + 12
+    assert rule(0, []) is None
+    assert rule(3, [a, mt.HOLD, a]) is None  # two strikes
+    three = rule(6, [a, mt.HOLD, mt.REST, a, a, mt.HOLD])  # rests and holds do not break a run
+    assert three is not None and three[a] == -2.0 and np.count_nonzero(three) == 1
+    assert rule(4, [a, a, b, a]) is None  # the run was broken by another pitch
+    assert rule(4, [b, a, a, a]) is not None
+
+
+def test_repeat_penalty_thins_runs_of_one_pitch(trained: tuple[Path, api.LoadedModel]) -> None:
+    shipped = api.load_melody_model()  # the debug model never strikes a note four times running
+
+    def runs(penalty: float) -> int:
+        count = 0
+        for s in range(12):
+            pitches = [n.pitch for n in api.generate_melody(
+                CHORDS, "G", "4/4", 16, seed=s, top_p=1.0, repeat_penalty=penalty, model=shipped).notes]
+            count += sum(len(set(pitches[i : i + 4])) == 1 for i in range(len(pitches) - 3))
+        return count
+
+    plain = runs(0.0)
+    assert plain > 0 and runs(10.0) <= 0.2 * plain
+    _, model = trained
+    for bad in (-1.0, 11.0, float("nan")):
+        with pytest.raises(ControlError, match="repeat-penalty"):
+            api.generate_melody(CHORDS, "G", "2/4", 2, repeat_penalty=bad, model=model)
+
+
 def test_primer_is_continued_not_changed(trained: tuple[Path, api.LoadedModel]) -> None:
     _, model = trained
     primer = [Note(67, 0, 480), Note(71, 480, 480), Note(74, 960, 960)]  # one 3/4 bar + one beat

@@ -272,6 +272,40 @@ def rhythm_rule(meter: str, density: float | None, first_generated: int, origin:
     return rule
 
 
+REPEAT_RUN = 3
+"""Strikes of one pitch in a row after which ``repeat_penalty`` applies."""
+
+
+def repeat_rule(penalty: float, run: int = REPEAT_RUN) -> DynamicMask:
+    """Per-step logit offsets: ``-penalty`` on striking a pitch that the last ``run`` notes all struck
+    (rests and holds between them do not break the run)."""
+    offsets: dict[int, npt.NDArray[np.float32]] = {}
+
+    def rule(t: int, tokens: list[int]) -> npt.NDArray[np.float32] | None:  # noqa: ARG001
+        onsets: list[int] = []
+        for event in reversed(tokens):
+            if event >= mt.NOTE_BASE:
+                onsets.append(event)
+                if len(onsets) == run or onsets[-1] != onsets[0]:
+                    break
+        if len(onsets) < run or len(set(onsets)) > 1:
+            return None
+        if onsets[0] not in offsets:
+            offsets[onsets[0]] = np.zeros(mt.N_EVENTS, dtype=np.float32)
+            offsets[onsets[0]][onsets[0]] = -penalty
+        return offsets[onsets[0]]
+
+    return rule
+
+
+def _both(first: DynamicMask, second: DynamicMask) -> DynamicMask:
+    def rule(t: int, tokens: list[int]) -> npt.NDArray[np.float32] | None:
+        a, b = first(t, tokens), second(t, tokens)
+        return b if a is None else a if b is None else a + b
+
+    return rule
+
+
 def generate_melody(
     chords: list[tuple[str, int]] | list[ChordSymbol],
     key: Key | KeySignature | str,
@@ -287,6 +321,7 @@ def generate_melody(
     in_scale: bool = False,
     density: float | None = None,
     onset_bias: float = 0.0,
+    repeat_penalty: float = 0.0,
     model: LoadedModel | None = None,
     bar_origin: int = 0,
 ) -> GeneratedMelody:
@@ -298,10 +333,13 @@ def generate_melody(
     ``pitch_range``: (low, high) MIDI pitches, inclusive. ``in_scale``: only scale tones.
     ``density``: note onsets per beat (0.125-4), enforced as minimum and maximum gaps.
     ``onset_bias``: added to every note-on's logit against holding and resting (> 0: more notes).
+    ``repeat_penalty``: taken off the logit of a fourth strike of one pitch in a row (0-10).
     ``bar_origin``: a tick where a bar begins, when tick 0 is not a downbeat (a primer with a pickup).
     """
     if not -3.0 <= onset_bias <= 3.0:
         raise ControlError("onset-bias", f"must be between -3 and 3, got {onset_bias}")
+    if not 0.0 <= repeat_penalty <= 10.0:
+        raise ControlError("repeat-penalty", f"must be between 0 and 10, got {repeat_penalty}")
     loaded = model or load_melody_model()
     key_ = mt.model_key(as_key(key))
     meter_ = as_meter(meter)
@@ -321,6 +359,8 @@ def generate_melody(
     )
     static = allowed_pitch_mask(key_, pitch_range, in_scale)
     rule = rhythm_rule(meter_, density, len(primer_events), bar_origin // ct.STEP_TICKS)
+    if repeat_penalty:
+        rule = _both(rule, repeat_rule(repeat_penalty))
     bias = None
     if onset_bias:
         bias = np.zeros(mt.N_EVENTS, dtype=np.float32)
