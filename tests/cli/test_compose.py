@@ -61,7 +61,10 @@ def test_compose_then_regenerate_from_json(tmp_path: Path, capsys: pytest.Captur
     first_mid = next((tmp_path / "a").glob("*.mid"))
     assert json.loads(first_json.read_text())["request"]["seed"] == 9
     code, out, err = _run(
-        ["compose", "--from", str(first_json), "-o", str(tmp_path / "b"), "--format", "mid,json"], capsys
+        # --format repeated is the same as a comma list (each one used to replace the one before)
+        ["compose", "--from", str(first_json), "-o", str(tmp_path / "b"), "--format", "mid",
+         "--format", "json"],
+        capsys,
     )
     assert code == 0, err
     again = next((tmp_path / "b").glob("*.mid"))

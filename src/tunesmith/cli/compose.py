@@ -16,6 +16,15 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from tunesmith.compose.request import ComposeRequest, controls, split_list
 from tunesmith.errors import InputFileError
 
+DEFAULT_FORMATS = ["wav", "mid", "musicxml", "png", "json"]
+FORMATS_HELP = ("wav, flac, mp3, mid, musicxml, png, json: a comma list, or the option repeated "
+                "(default wav,mid,musicxml,png,json).")
+
+
+def chosen_formats(formats: list[str] | None) -> list[str]:
+    """The formats of --format (comma lists, the option repeated), or the default ones."""
+    return split_list(",".join(formats or DEFAULT_FORMATS))
+
 
 def register(app: typer.Typer) -> None:
     app.command("compose")(compose_command)
@@ -50,9 +59,7 @@ def compose_command(
         Path | None,
         typer.Option("--from", help="Regenerate the piece a JSON file (written by compose) describes."),
     ] = None,
-    formats: Annotated[
-        str, typer.Option("--format", help="Comma list of wav, flac, mp3, mid, musicxml, png, json.")
-    ] = "wav,mid,musicxml,png,json",
+    formats: Annotated[list[str] | None, typer.Option("--format", help=FORMATS_HELP)] = None,
     stems: Annotated[bool, typer.Option("--stems", help="Also write one audio file per track.")] = False,
     soundfont: Annotated[
         Path | None, typer.Option(help="General MIDI SoundFont (.sf2) for the audio.")
@@ -93,7 +100,8 @@ def compose_command(
     else:
         request = ComposeRequest(**given)
     _run(
-        request, output, split_list(formats), stems=stems, soundfont=soundfont, record=not no_record,
+        request, output, chosen_formats(formats), stems=stems, soundfont=soundfont,
+        record=not no_record,
         keep_candidates=keep_candidates, as_json=as_json,
     )  # fmt: skip
 

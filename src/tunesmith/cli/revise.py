@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tunesmith.compose.request import split_list
+from tunesmith.cli.compose import FORMATS_HELP, chosen_formats
 from tunesmith.errors import ControlError, InputFileError
 
 if TYPE_CHECKING:
@@ -44,9 +44,7 @@ def revise_command(
     seed: Annotated[
         int | None, typer.Option("--seed", help="Seed of the revision (random if omitted).")
     ] = None,
-    formats: Annotated[
-        str, typer.Option("--format", help="Comma list of wav, flac, mp3, mid, musicxml, png, json.")
-    ] = "wav,mid,musicxml,png,json",
+    formats: Annotated[list[str] | None, typer.Option("--format", help=FORMATS_HELP)] = None,
     edits: Annotated[
         Path | None,
         typer.Option(
@@ -71,7 +69,7 @@ def revise_command(
             raise ControlError("edits", "hand edits are a step of their own: give --edits with --track only")
         edit_step = Step(track, 0, edits=_read_edits(edits))
         version, paths = revise_to_files(
-            piece, edit_step, out, formats=split_list(formats), record=not no_record
+            piece, edit_step, out, formats=chosen_formats(formats), record=not no_record
         )
         typer.echo(f"edited:   {version.plan.title} ({len(edit_step.edits)} edits of {track})\nfiles:\n"
                    + "\n".join(f"  {p}" for p in paths.values()))  # fmt: skip
@@ -84,7 +82,7 @@ def revise_command(
         if replay
         else Step(track, resolve_seed(seed), bars, regenerate, tuple(keep or ()), chords, style)
     )
-    version, paths = revise_to_files(piece, step, out, formats=split_list(formats), record=not no_record)
+    version, paths = revise_to_files(piece, step, out, formats=chosen_formats(formats), record=not no_record)
     plan = version.plan
     count = f"{len(version.steps)} revision{'s' if len(version.steps) != 1 else ''}"
     lines = [f"{'replayed' if step is None else 'revised'}:  {plan.title} ({count})"]
