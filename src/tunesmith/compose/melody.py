@@ -340,7 +340,10 @@ def strain_close_ticks(plan: Plan) -> int:
 
 def close_final(line: list[Note], plan: Plan) -> list[Note]:
     """The piece's last body bar holds its closing tonic through: the pickup notes a strain ending
-    keeps (see shape_section) are dropped there, and the tonic rings into the ending bars."""
+    keeps (see shape_section) are dropped there. The tonic rings into a one-bar ending (a hymn's
+    held final chord); before a longer ending, whose tag another instrument plays, it fills its own
+    bar and the tune comes back on the tonic for the band's last chord (a fiddler does not hold a
+    tune's last note for three bars)."""
     if not line:
         return line
     last = plan.sections[-1]
@@ -350,9 +353,14 @@ def close_final(line: list[Note], plan: Plan) -> list[Note]:
     if out[-1].start == b0 and out[-1].pitch % 12 != plan.key.tonic:
         # A returning strain that first closed open (open_sections) comes home here.
         out[-1].pitch += (plan.key.tonic - out[-1].pitch + 6) % 12 - 6
-    end = plan.total_bars * plan.bar_ticks
-    out[-1].duration = max(out[-1].duration, end - out[-1].start - EIGHTH // 2)
-    return out
+    if plan.ending_bars < 2:
+        end = plan.total_bars * plan.bar_ticks
+        out[-1].duration = max(out[-1].duration, end - out[-1].start - EIGHTH // 2)
+        return out
+    body_end = (plan.intro_bars + plan.body_bars) * plan.bar_ticks
+    out[-1].duration = max(out[-1].duration, body_end - out[-1].start - EIGHTH // 2)
+    last_bar = (plan.total_bars - 1) * plan.bar_ticks
+    return [*out, Note(out[-1].pitch, last_bar, plan.bar_ticks - EIGHTH // 2, out[-1].velocity)]
 
 
 def first_ending(notes: list[Note], raw: list[Note], section: SectionPlan, plan: Plan,
