@@ -193,3 +193,29 @@ def test_chorale_eighths_are_passing_or_neighbour_notes_only() -> None:
     assert sung([76, 76, 77, 77]) == [(76, 480), (77, 240), (77, 240)]  # repeated E: held
     assert sung([72, 74, 76, 76]) == [(72, 240), (74, 240), (76, 240), (76, 240)]  # passing C-D-E
     assert sung([72, 74, 72, 72]) == [(72, 240), (74, 240), (72, 240), (72, 240)]  # neighbour C-D-C
+
+
+@pytest.mark.parametrize("pickup_ticks", [[480 * 2], [480, 240, 240]])
+def test_a_strain_ends_on_its_tonic_not_on_one_long_note_after_it(pickup_ticks: list[int]) -> None:
+    """The generator's notes after a strain's closing tonic stay as a pickup into what follows,
+    unless they are one note of a beat or more (G | D2 would end the strain on D)."""
+    from tunesmith.compose.melody import shape_section
+    from tunesmith.score import Note
+
+    plan = make_plan(ComposeRequest(style="folk", key="G", meter="4/4", form="AB", seed=3))
+    harmony = make_harmony(plan)
+    section = plan.sections[0]
+    bar = plan.bar_ticks
+    last = (section.start_bar + section.bars - 1) * bar
+    notes = [Note(71, section.start_bar * bar + k * 480, 480, 80) for k in range((section.bars - 1) * 4)]
+    tick = last + 2 * 480
+    for length in pickup_ticks:
+        notes.append(Note(62, tick, length, 80))
+        tick += length
+    shaped = shape_section(notes, plan, harmony, section)
+    closing = [n for n in shaped if n.start >= last]
+    assert closing[0].start == last and closing[0].pitch % 12 == plan.key.tonic
+    if len(pickup_ticks) == 1:
+        assert len(closing) == 1 and closing[0].end >= last + bar - 240  # the tonic holds the bar
+    else:
+        assert len(closing) == 1 + len(pickup_ticks)  # short notes lead on into the next strain

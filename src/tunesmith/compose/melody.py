@@ -293,6 +293,9 @@ def shape_section(notes: list[Note], plan: Plan, harmony: Harmony, section: Sect
             tonic = nearest(prev, pitches_in([section_final(plan, section)], low, high))
             held = strain_close_ticks(plan) if plan.style.held_closes else plan.meter.beat_ticks
             pickup = [n for n in notes if b0 + held <= n.start < b1]
+            if len(pickup) == 1 and pickup[0].duration >= plan.meter.beat_ticks:
+                # One long note after the tonic is no pickup: the strain would end on it (G | D2).
+                pickup = []
             notes = [n for n in notes if not b0 <= n.start < b1]
             notes.append(Note(tonic, b0, held if pickup else bar_ticks - EIGHTH, plan.velocity))
             notes += pickup
@@ -358,7 +361,7 @@ def close_final(line: list[Note], plan: Plan) -> list[Note]:
         out[-1].duration = max(out[-1].duration, end - out[-1].start - EIGHTH // 2)
         return out
     body_end = (plan.intro_bars + plan.body_bars) * plan.bar_ticks
-    out[-1].duration = max(out[-1].duration, body_end - out[-1].start - EIGHTH // 2)
+    out[-1].duration = max(out[-1].duration, body_end - out[-1].start)  # to the bar line: a rest follows
     last_bar = (plan.total_bars - 1) * plan.bar_ticks
     return [*out, Note(out[-1].pitch, last_bar, plan.bar_ticks - EIGHTH // 2, out[-1].velocity)]
 
