@@ -48,6 +48,13 @@ def test_bad_options_are_refused(private_home: Path, args: list[str], field: str
     assert isinstance(result.exception, ControlError) and result.exception.field == field
 
 
+def test_too_few_tunes_are_refused_before_composing(private_home: Path) -> None:
+    tunes = Path(__file__).resolve().parent.parent / "data" / "tunes.abc"  # three tunes
+    result = CliRunner().invoke(app, ["train", "critic", "--input", str(tunes), "--pieces", "20"])
+    assert isinstance(result.exception, ControlError) and result.exception.field == "input"
+    assert "needs 20" in str(result.exception) and "composing" not in result.output
+
+
 def test_an_unknown_style_is_refused(private_home: Path) -> None:
     result = CliRunner().invoke(app, ["train", "critic", "--style", "no-such-style"])
     assert result.exit_code != 0 and "no-such-style" in str(result.exception)

@@ -13,6 +13,7 @@ from tunesmith.compose.styles import load_style
 from tunesmith.errors import ControlError
 
 MAX_PIECES = 5000
+MIN_REAL = 20
 
 
 def composed_rows(style: str, pieces: int, first_seed: int) -> list[list[float]]:
@@ -72,6 +73,9 @@ def train_critic_command(
                                          "or your tunes with --input")
         real = critic.corpus_rows(plan_style.model_style, names)
         sources = ["corpus:" + n for n in names]
+    if len(real) < MIN_REAL:
+        raise ControlError("input" if inputs else "corpus",
+                           f"{len(real)} tunes of {style} with at least two notes; a critic needs {MIN_REAL}")
     typer.echo(f"{len(real)} real tunes of {style}; composing {pieces} melodies ...")
     composed = composed_rows(style, pieces, seed)
     fitted = critic.fit(style, real, composed, l2, {"sources": sources, "first_seed": seed})
