@@ -219,3 +219,15 @@ def test_a_strain_ends_on_its_tonic_not_on_one_long_note_after_it(pickup_ticks: 
         assert len(closing) == 1 and closing[0].end >= last + bar - 240  # the tonic holds the bar
     else:
         assert len(closing) == 1 + len(pickup_ticks)  # short notes lead on into the next strain
+
+
+def test_a_chorale_soprano_never_leaps_a_tritone_or_a_seventh() -> None:
+    """The model is masked from the leaps and the shaping after it mends those it makes."""
+    leaps = []
+    for seed in range(1, 13):
+        plan = make_plan(ComposeRequest(style="chorale", seed=seed))
+        notes = make_melody(plan, make_harmony(plan), plan.seed).notes
+        assert set(plan.style.forbidden_leaps) == {6, 10, 11}
+        steps = [b.pitch - a.pitch for a, b in itertools.pairwise(notes)]
+        leaps += [d for d in steps if abs(d) in (6, 10, 11)]
+    assert leaps == []

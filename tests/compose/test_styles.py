@@ -100,7 +100,10 @@ def test_forms_are_drawn_in_the_corpus_proportions_unless_the_request_names_one(
      ("celtic", "onset_bias", 'onset_bias = { "5/4" = 0.5 }', "onset_bias meter"),
      ("celtic", "onset_bias", 'onset_bias = { "2/4" = 9 }', "number in -3-3"),
      ("celtic", "onset_bias", 'onset_bias = { "2/4" = true }', "number in -3-3"),
-     ("celtic", "onset_bias", "onset_bias = 0.5", "table of meter")],
+     ("celtic", "onset_bias", "onset_bias = 0.5", "table of meter"),
+     ("chorale", "forbidden_leaps", "forbidden_leaps = [6, 40]", "whole semitones 1-24"),
+     ("chorale", "forbidden_leaps", "forbidden_leaps = [true]", "whole semitones 1-24"),
+     ("chorale", "forbidden_leaps", 'forbidden_leaps = "tritone"', "whole semitones 1-24")],
 )  # fmt: skip
 def test_bad_style_settings_are_refused_with_the_file_named(
     tmp_path: Path, style: str, field: str, line: str, problem: str

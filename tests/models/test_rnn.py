@@ -3,6 +3,7 @@ and the train -> save -> load -> generate path on a debug-size model."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -225,6 +226,29 @@ def test_repeat_penalty_thins_runs_of_one_pitch(trained: tuple[Path, api.LoadedM
     for bad in (-1.0, 11.0, float("nan")):
         with pytest.raises(ControlError, match="repeat-penalty"):
             api.generate_melody(CHORDS, "G", "2/4", 2, repeat_penalty=bad, model=model)
+
+
+def test_leap_rule_forbids_the_intervals_from_the_last_note() -> None:
+    rule = api.leap_rule([6, 11])
+    a = mt.NOTE_BASE + 20
+    assert rule(0, []) is None and rule(1, [mt.REST]) is None
+    mask = rule(3, [a, mt.HOLD, mt.REST])  # the last note counts across a rest
+    assert mask is not None
+    banned = {int(e) - a for e in np.flatnonzero(np.isinf(mask))}
+    assert banned == {-11, -6, 6, 11}
+
+
+def test_forbidden_leaps_are_never_sung(trained: tuple[Path, api.LoadedModel]) -> None:
+    shipped = api.load_melody_model()
+    for s in range(6):
+        line = api.generate_melody(CHORDS, "G", "4/4", 8, "chorale", seed=s, top_p=1.0,
+                                   forbidden_leaps=[6, 10, 11], model=shipped).notes
+        assert not [b.pitch - a.pitch for a, b in itertools.pairwise(line)
+                    if abs(b.pitch - a.pitch) in (6, 10, 11)]
+    _, model = trained
+    for bad in ([0], [25], [True], [2.5]):
+        with pytest.raises(ControlError, match="forbidden-leaps"):
+            api.generate_melody(CHORDS, "G", "2/4", 2, forbidden_leaps=bad, model=model)  # type: ignore[arg-type]
 
 
 def test_primer_is_continued_not_changed(trained: tuple[Path, api.LoadedModel]) -> None:

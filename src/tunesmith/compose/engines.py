@@ -143,6 +143,7 @@ def generate_melody(
     top_p: float = 0.92,
     onset_bias: float = 0.0,
     repeat_penalty: float = 0.0,
+    forbidden_leaps: tuple[int, ...] = (),
 ) -> tuple[list[Note], float | None] | None:
     """(notes from tick 0, mean log-likelihood) of ``bars`` bars from the RNN over ``chords``
     [(figure, ticks)], or None when the model is not installed."""
@@ -153,7 +154,7 @@ def generate_melody(
     result = api.generate_melody(
         chords, key, meter, bars, style, temperature=temperature, top_p=top_p, seed=seed, primer=primer,
         pitch_range=pitch_range, in_scale=in_scale, density=density, onset_bias=onset_bias,
-        repeat_penalty=repeat_penalty,
+        repeat_penalty=repeat_penalty, forbidden_leaps=forbidden_leaps,
     )  # fmt: skip
     return result.notes, None if result.log_likelihood is None else float(result.log_likelihood)
 

@@ -416,6 +416,39 @@ def in_local_keys(notes: list[Note], plan: Plan, harmony: Harmony) -> list[Note]
     return _melodic_minor(out, plan, harmony)
 
 
+def avoid_leaps(notes: list[Note], plan: Plan, harmony: Harmony) -> list[Note]:
+    """No leap the style forbids (``forbidden_leaps``: a chorale's tritone or seventh). The model is
+    masked from them, but the shaping after it (chord tones at phrase ends, related keys) makes some:
+    the later note of such a leap moves by at most a tone to a pitch of its phrase's key (natural
+    scale: no augmented second) that leaps neither from the note before nor to the note after; a
+    section's closing note stays and the earlier note moves instead; a leap nothing mends is left."""
+    forbidden = set(plan.style.forbidden_leaps)
+    low, high = plan.melody_range
+    bar = plan.bar_ticks
+    closes = {(s.start_bar + s.bars - 1) * bar for s in plan.sections}
+    out = list(notes)
+
+    def fits(j: int, pitch: int) -> bool:
+        return all(abs(pitch - out[k].pitch) not in forbidden for k in (j - 1, j + 1) if 0 <= k < len(out))
+
+    for i in range(1, len(out)):
+        if abs(out[i].pitch - out[i - 1].pitch) not in forbidden:
+            continue
+        for j in (i, i - 1):
+            note = out[j]
+            if note.start in closes or j == len(out) - 1:
+                continue
+            local = harmony.keys.get(note.start // bar, plan.key)
+            neighbours = {out[k].pitch for k in (j - 1, j + 1) if 0 <= k < len(out)}
+            options = [p for p in pitches_in(Key(local.tonic, local.mode).scale_pcs(), low, high)
+                       if 0 < abs(p - note.pitch) <= 2 and fits(j, p)]  # fmt: skip
+            if options:
+                pitch = min(options, key=lambda p: (p in neighbours, abs(p - note.pitch), p))
+                out[j] = Note(pitch, note.start, note.duration, note.velocity)
+                break
+    return out
+
+
 def _melodic_minor(notes: list[Note], plan: Plan, harmony: Harmony) -> list[Note]:
     """No augmented second between a minor key's sixth and raised seventh (F-G# in A minor): rising
     to the tonic the sixth is raised too (F#-G#-A), elsewhere the seventh is not (F-G-F). In the
@@ -644,6 +677,8 @@ def make_melody(plan: Plan, harmony: Harmony, seed: int, primer: list[Note] | No
     line = close_final(split_across_beats(top_line(line, cut=True), plan), plan)
     if plan.style.fill_rests:
         line = fill_rests(line, plan)
+    if plan.style.forbidden_leaps:
+        line = avoid_leaps(line, plan, harmony)
     return MelodyResult(line, sum(lls) / len(lls) if lls else None, "+".join(sorted(sources)))
 
 
@@ -704,6 +739,7 @@ def _model_section(
         top_p=plan.style.melody_top_p,
         onset_bias=dict(plan.style.onset_bias).get(str(plan.meter), 0.0),
         repeat_penalty=REPEAT_PENALTY,
+        forbidden_leaps=plan.style.forbidden_leaps,
     )
     if result is None:
         return None

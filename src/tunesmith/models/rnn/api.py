@@ -15,6 +15,7 @@ gives the same output.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -298,6 +299,27 @@ def repeat_rule(penalty: float, run: int = REPEAT_RUN) -> DynamicMask:
     return rule
 
 
+def leap_rule(forbidden: Sequence[int]) -> DynamicMask:
+    """Per-step masks: no note-on at one of the ``forbidden`` distances (semitones) from the last note."""
+    masks: dict[int, npt.NDArray[np.float32]] = {}
+    sizes = sorted(set(forbidden))
+
+    def rule(t: int, tokens: list[int]) -> npt.NDArray[np.float32] | None:  # noqa: ARG001
+        last = next((e for e in reversed(tokens) if e >= mt.NOTE_BASE), None)
+        if last is None:
+            return None
+        if last not in masks:
+            mask = np.zeros(mt.N_EVENTS, dtype=np.float32)
+            for size in sizes:
+                for event in (last - size, last + size):
+                    if mt.NOTE_BASE <= event < mt.N_EVENTS:
+                        mask[event] = -np.inf
+            masks[last] = mask
+        return masks[last]
+
+    return rule
+
+
 def _both(first: DynamicMask, second: DynamicMask) -> DynamicMask:
     def rule(t: int, tokens: list[int]) -> npt.NDArray[np.float32] | None:
         a, b = first(t, tokens), second(t, tokens)
@@ -322,6 +344,7 @@ def generate_melody(
     density: float | None = None,
     onset_bias: float = 0.0,
     repeat_penalty: float = 0.0,
+    forbidden_leaps: Sequence[int] = (),
     model: LoadedModel | None = None,
     bar_origin: int = 0,
 ) -> GeneratedMelody:
@@ -334,12 +357,15 @@ def generate_melody(
     ``density``: note onsets per beat (0.125-4), enforced as minimum and maximum gaps.
     ``onset_bias``: added to every note-on's logit against holding and resting (> 0: more notes).
     ``repeat_penalty``: taken off the logit of a fourth strike of one pitch in a row (0-10).
+    ``forbidden_leaps``: intervals (semitones, 1-24) the line never leaps (a chorale's tritone).
     ``bar_origin``: a tick where a bar begins, when tick 0 is not a downbeat (a primer with a pickup).
     """
     if not -3.0 <= onset_bias <= 3.0:
         raise ControlError("onset-bias", f"must be between -3 and 3, got {onset_bias}")
     if not 0.0 <= repeat_penalty <= 10.0:
         raise ControlError("repeat-penalty", f"must be between 0 and 10, got {repeat_penalty}")
+    if any(isinstance(x, bool) or not isinstance(x, int) or not 1 <= x <= 24 for x in forbidden_leaps):
+        raise ControlError("forbidden-leaps", f"need whole semitones 1-24, got {list(forbidden_leaps)}")
     loaded = model or load_melody_model()
     key_ = mt.model_key(as_key(key))
     meter_ = as_meter(meter)
@@ -361,6 +387,8 @@ def generate_melody(
     rule = rhythm_rule(meter_, density, len(primer_events), bar_origin // ct.STEP_TICKS)
     if repeat_penalty:
         rule = _both(rule, repeat_rule(repeat_penalty))
+    if forbidden_leaps:
+        rule = _both(rule, leap_rule(forbidden_leaps))
     bias = None
     if onset_bias:
         bias = np.zeros(mt.N_EVENTS, dtype=np.float32)
