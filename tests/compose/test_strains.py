@@ -157,3 +157,32 @@ def test_a_strain_keeps_its_own_close_over_the_users_chords(tmp_path: Path) -> N
     assert [[s.figure for s in bar] for bar in harmony.bars[b1.start_bar + 6 : b1.start_bar + 8]] != \
         [[s.figure for s in bar] for bar in harmony.bars[a2.start_bar + 6 : a2.start_bar + 8]]
     assert bars_of(notes, plan, b1, 6, 2) != bars_of(notes, plan, a2, 6, 2)
+
+
+@pytest.mark.parametrize("meter", ["4/4", "6/8", "2/4"])
+def test_a_reel_or_jig_strain_runs_into_its_closing_tonic(meter: str) -> None:
+    """celtic's close_at: a strain's last bar is the generator's running notes, the closing tonic on
+    the bar's last quarter (6/8: the last two eighths; 2/4: the last eighth) to the bar line."""
+    style = load_style("celtic")
+    at = dict(style.close_at)[meter]
+    for seed in range(4):
+        plan = make_plan(ComposeRequest(style="celtic", form="AABB", meter=meter, seed=seed))
+        notes = make_melody(plan, make_harmony(plan), plan.seed).notes
+        for section in plan.sections:
+            b0 = (section.start_bar + section.bars - 1) * plan.bar_ticks
+            bar = [n for n in notes if b0 <= n.start < b0 + plan.bar_ticks]
+            tonic = bar[-1]
+            assert tonic.start == b0 + at and tonic.pitch % 12 == plan.key.tonic, (seed, bar)
+            if not section.is_last or plan.ending_bars < 2:
+                assert tonic.end >= b0 + plan.bar_ticks - 120
+            assert len(bar) >= 2 and bar[0].start == b0  # running notes lead into it
+            assert abs(tonic.pitch - bar[-2].pitch) <= 4
+
+
+@pytest.mark.parametrize("line", [
+    'close_at = { "5/4" = 1.0 }', 'close_at = { "4/4" = 4.0 }', 'close_at = { "4/4" = 1.1 }',
+    'close_at = { "4/4" = true }', 'close_at = { "4/4" = -1 }', "close_at = 3",
+])  # fmt: skip
+def test_bad_close_at_is_refused(tmp_path: Path, line: str) -> None:
+    with pytest.raises(ControlError, match=r"folk\.toml: close_at"):
+        load_style("folk", folk_with(tmp_path, line))

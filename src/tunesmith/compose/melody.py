@@ -290,6 +290,11 @@ def shape_section(notes: list[Note], plan: Plan, harmony: Harmony, section: Sect
             # generator wrote in the bar's second half stay as a pickup into what follows, as a
             # strain of a dance tune ends ("d2 d2", "d3 dBA"). The piece's very end is held
             # through (close_final).
+            at = close_offset(plan)
+            if at and any(b0 <= n.start < b0 + at for n in notes):
+                notes = run_into_close(notes, plan, harmony, section, b0 + at)
+                notes.sort(key=lambda n: n.start)
+                continue
             tonic = nearest(prev, pitches_in([section_final(plan, section)], low, high))
             held = strain_close_ticks(plan) if plan.style.held_closes else plan.meter.beat_ticks
             pickup = [n for n in notes if b0 + held <= n.start < b1]
@@ -334,6 +339,39 @@ def section_final(plan: Plan, section: SectionPlan) -> int:
     return next((pc for pc in ((key.tonic + 7) % 12, (key.tonic + 2) % 12) if pc in scale), key.tonic)
 
 
+def close_offset(plan: Plan) -> int:
+    """Ticks into a strain's last bar where its closing tonic lands (the style's ``close_at``; 0:
+    the downbeat)."""
+    return dict(plan.style.close_at).get(str(plan.meter), 0)
+
+
+def run_into_close(notes: list[Note], plan: Plan, harmony: Harmony, section: SectionPlan, at: int
+                   ) -> list[Note]:  # fmt: skip
+    """A strain's last bar as reels and jigs close it ("dBAF G2"): the generator's notes up to
+    ``at`` run into the closing tonic, which lasts to the bar line; the bar's first note is a tone
+    of its chord and the note before the tonic leads in by step where the chord allows."""
+    key, penta = plan.key, plan.style.scale == "pentatonic"
+    low, high = plan.melody_range
+    b0 = at - at % plan.bar_ticks
+    b1 = b0 + plan.bar_ticks
+    run = [Note(n.pitch, n.start, min(n.duration, at - n.start), n.velocity)
+           for n in notes if b0 <= n.start < at]  # fmt: skip
+    out = [n for n in notes if not b0 <= n.start < b1] + run
+    if run[0].start == b0:
+        run[0].pitch = nearest(run[0].pitch, pitches_in(chord_tones(harmony.at(b0), key, penta), low, high))
+    tonic = nearest(run[-1].pitch, pitches_in([section_final(plan, section)], low, high))
+    # Their tonic comes from itself (half of them, "GG2"), a step above or below or a third above;
+    # on a strong beat from a tone of the chord there.
+    lead = run[-1]
+    span = harmony.at(lead.start)
+    strong = lead.start % plan.bar_ticks in set(plan.meter.strong_beats())
+    pcs = chord_tones(span, key, penta) if strong else local_scale(key, span, penta)
+    near = [p for p in pitches_in(pcs, low, high) if -2 <= p - tonic <= 4]
+    if near:
+        lead.pitch = nearest(lead.pitch, near)
+    return [*out, Note(tonic, at, b1 - at, plan.velocity)]
+
+
 def strain_close_ticks(plan: Plan) -> int:
     """How long a strain's closing tonic is held: the first half of the bar, rounded up to whole
     beats (two beats in 4/4 and 3/4, one in 2/4, the first dotted quarter in 6/8)."""
@@ -350,8 +388,8 @@ def close_final(line: list[Note], plan: Plan) -> list[Note]:
     if not line:
         return line
     last = plan.sections[-1]
-    b0 = (last.start_bar + last.bars - 1) * plan.bar_ticks
-    # Without a note on that downbeat (a primer or an edit moved it) the last note is held.
+    b0 = (last.start_bar + last.bars - 1) * plan.bar_ticks + close_offset(plan)
+    # Without a note where the tonic lands (a primer or an edit moved it) the last note is held.
     out = [n for n in line if n.start <= b0] if any(n.start == b0 for n in line) else list(line)
     if out[-1].start == b0 and out[-1].pitch % 12 != plan.key.tonic:
         # A returning strain that first closed open (open_sections) comes home here.
@@ -425,7 +463,7 @@ def avoid_leaps(notes: list[Note], plan: Plan, harmony: Harmony) -> list[Note]:
     forbidden = set(plan.style.forbidden_leaps)
     low, high = plan.melody_range
     bar = plan.bar_ticks
-    closes = {(s.start_bar + s.bars - 1) * bar for s in plan.sections}
+    closes = {(s.start_bar + s.bars - 1) * bar + close_offset(plan) for s in plan.sections}
     out = list(notes)
 
     def fits(j: int, pitch: int) -> bool:

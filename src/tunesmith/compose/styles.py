@@ -20,7 +20,9 @@ from typing import Any
 from tunesmith.compose.instruments import lookup, program_range
 from tunesmith.errors import ControlError
 from tunesmith.paths import PACKAGE_DATA
+from tunesmith.score import TICKS_PER_QUARTER
 from tunesmith.theory.key import SCALES, Key
+from tunesmith.theory.meter import Meter
 from tunesmith.theory.pitch import parse_pitch_name
 from tunesmith.theory.roman import roman_to_chord
 
@@ -202,6 +204,11 @@ class Style:
     """How many closing bars a new strain takes from the first strain (``bars = weight``, drawn
     once per strain): 30% of Nottingham's and 41% of O'Neill's and Ryan's new strains end with the
     first strain's last one, two or four bars, chords and notes; empty: every strain its own."""
+    close_at: tuple[tuple[str, int], ...] = ()
+    """Per meter, ticks into a strain's last bar where its closing tonic lands (held to the bar line,
+    the generator's notes running into it); empty or a meter not named: the downbeat. O'Neill's and
+    Ryan's reels and jigs close their strains on the bar's last quarter, "dBAF G2" (4/4: 66% of
+    their strains; 6/8: the last two eighths, 62%; 2/4: the last eighth, 69%)."""
     onset_bias: tuple[tuple[str, float], ...] = ()
     """Per meter (``"2/4" = 0.7``), added to the melody model's note-onset logits against holding
     or resting: the model, unsure whether a 2/4 tune is a polka in eighths or a reel in sixteenths,
@@ -435,6 +442,22 @@ def _whole_number(path: Path, what: str, low: int, high: int) -> Any:
     return check
 
 
+def _close_at(value: Any, path: Path) -> tuple[tuple[str, int], ...]:
+    """``meter = quarters`` pairs: known meters, a whole number of sixteenths inside the bar."""
+    if not isinstance(value, dict):
+        raise ControlError("style", f"{path}: close_at must be a table of meter = quarter notes")
+    out = []
+    for meter, at in value.items():
+        _choice(str(meter), METERS, "close_at meter", path)
+        bar = Meter.parse(str(meter)).bar_ticks
+        ticks = at * TICKS_PER_QUARTER if isinstance(at, (int, float)) and not isinstance(at, bool) else -1
+        if not (0 <= ticks < bar and ticks % (TICKS_PER_QUARTER // 4) == 0):
+            raise ControlError("style", f"{path}: close_at {meter!r} needs quarter notes inside the bar, "
+                                        "in sixteenths (0.25 steps)")
+        out.append((str(meter), int(ticks)))
+    return tuple(out)
+
+
 def _onset_bias(value: Any, path: Path) -> tuple[tuple[str, float], ...]:
     """``meter = logit`` pairs: known meters, values within +-3 (e^3: twenty times as many onsets)."""
     if not isinstance(value, dict):
@@ -570,6 +593,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         open_sections=_flag(data.get("open_sections", False), path, "open_sections"),
         melody_top_p=_top_p(data.get("melody_top_p", 0.92), path),
         onset_bias=_onset_bias(data.get("onset_bias", {}), path),
+        close_at=_close_at(data.get("close_at", {}), path),
         forbidden_leaps=_leaps(data.get("forbidden_leaps", []), path),
         vocabulary_modes=vocabulary_modes,
         scale=_choice(str(data.get("scale", "diatonic")), ("diatonic", "pentatonic"), "scale", path),
