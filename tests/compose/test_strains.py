@@ -21,7 +21,8 @@ def folk_with(tmp_path: Path, lines: str) -> str:
     """A copy of the folk style with ``lines`` replacing its strain fields; its folder."""
     text = Path(load_style("folk").source).read_text(encoding="utf-8")
     kept = [line for line in text.splitlines()
-            if not line.startswith(("shared_closes", "first_endings", "parallel_periods"))]  # fmt: skip
+            if not line.startswith(("shared_closes", "first_endings", "parallel_periods",
+                                    "restatements"))]  # fmt: skip
     at = kept.index("[harmony]")
     (tmp_path / "folk.toml").write_text("\n".join([*kept[:at], lines, *kept[at:]]) + "\n", encoding="utf-8")
     return str(tmp_path)
@@ -185,4 +186,36 @@ def test_a_reel_or_jig_strain_runs_into_its_closing_tonic(meter: str) -> None:
 ])  # fmt: skip
 def test_bad_close_at_is_refused(tmp_path: Path, line: str) -> None:
     with pytest.raises(ControlError, match=r"folk\.toml: close_at"):
+        load_style("folk", folk_with(tmp_path, line))
+
+
+def test_a_bar_over_the_chords_of_an_earlier_one_can_restate_it(tmp_path: Path) -> None:
+    """restatements: bar 3 over bar 1's chords repeats bar 1 note for note (the phrase's motif
+    stated and restated); over other chords it keeps its own notes."""
+    always = folk_with(tmp_path, "restatements = [{ bar = 3, of = 1, p = 1.0 }]\nparallel_periods = 0.0")
+    restated = other = 0
+    for seed in range(12):
+        plan = make_plan(ComposeRequest(style="folk", form="AB", meter="4/4", seed=seed, styles_path=always))
+        harmony = make_harmony(plan)
+        notes = make_melody(plan, harmony, plan.seed).notes
+        for section in plan.sections:
+            first, third = section.start_bar, section.start_bar + 2
+            same = [(s.figure, s.start - first * plan.bar_ticks) for s in harmony.bars[first]] == \
+                [(s.figure, s.start - third * plan.bar_ticks) for s in harmony.bars[third]]
+            a, c = bars_of(notes, plan, section, 0, 1), bars_of(notes, plan, section, 2, 1)
+            if same:
+                restated += 1
+                assert [n[:2] for n in a] == [n[:2] for n in c], (seed, a, c)
+            else:
+                other += a != c
+    assert restated >= 3 and other >= 3
+
+
+@pytest.mark.parametrize("line", [
+    "restatements = [{ bar = 1, of = 3, p = 0.5 }]", "restatements = [{ bar = 3, of = 1 }]",
+    "restatements = [{ bar = 30, of = 1, p = 0.5 }]", "restatements = [{ bar = 3, of = 1, p = 2 }]",
+    "restatements = 0.5", "restatements = [{ bar = true, of = 1, p = 0.5 }]",
+])  # fmt: skip
+def test_bad_restatements_are_refused(tmp_path: Path, line: str) -> None:
+    with pytest.raises(ControlError, match=r"folk\.toml: restatements"):
         load_style("folk", folk_with(tmp_path, line))

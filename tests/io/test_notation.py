@@ -429,3 +429,19 @@ def test_chord_symbols_stay_at_concert_pitch_over_the_rhythm_section() -> None:
 
     assert parts_with_chords(65) == {"P1": [], "P2": ["F"]}  # alto sax on top: concert F on the piano
     assert parts_with_chords(40) == {"P1": ["F"], "P2": []}  # violin on top: over the top part
+
+
+def test_a_chord_change_over_a_resting_chord_part_is_kept() -> None:
+    """Chord symbols go over the first concert-pitch part (the top part here is a B-flat clarinet);
+    where that part rests a whole bar under two chords, the second is written with its offset in
+    the bar instead of being dropped (celtic's fiddle counter-line rests under the whistle)."""
+    tune = [Note(72 + i % 3, i * 480, 480) for i in range(8)]
+    score = Score(
+        tracks=[Track("clarinet", 71, False, tune), Track("fiddle", 40, False, [Note(67, 0, 1920)])],
+        time_signatures=[TimeSignature(0, 4, 4)],
+        chords=[ChordSymbol(0, "C"), ChordSymbol(960, "G7"), ChordSymbol(1920, "F"), ChordSymbol(2880, "G")],
+    )
+    fiddle = _part(_xml(score), 1)
+    assert [h.findtext("offset") for h in fiddle.iter("harmony")] == [None, "960", None, "960"]
+    back = musicxml_bytes_to_score(score_to_musicxml_bytes(score))
+    assert [(c.tick, c.figure) for c in back.chords] == [(0, "C"), (960, "G7"), (1920, "F"), (2880, "G")]

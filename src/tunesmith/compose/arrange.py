@@ -418,7 +418,8 @@ def bass(plan: Plan, harmony: Harmony, part: Part, textures: list[Texture] | Non
     approach notes for motion; the pattern 'pedal' holds a tonic drone only where it is idiomatic
     (the intro and the first phrase of a home section, under chords holding the tonic) and follows
     the harmony elsewhere; a waltz's one-a-bar bass takes the fifth only on a repeated chord away
-    from a phrase end (root position at cadences)."""
+    from a phrase end, and root-fifth keeps the root through a strain's last bar (root position at
+    cadences)."""
     bar, beat = plan.bar_ticks, plan.meter.beat_ticks
     half = bar // 2 if plan.meter.beats % 2 == 0 else None
     out: list[Note] = []
@@ -427,6 +428,7 @@ def bass(plan: Plan, harmony: Harmony, part: Part, textures: list[Texture] | Non
     last_bar = len(harmony.bars) - plan.ending_bars
     spans = harmony.spans()
     drone_bars, phrase_ends = _phrase_marks(plan)
+    closes = {s.start_bar + s.bars - 1 for s in plan.sections}
     scale = set(plan.key.scale_pcs())
     flowing = "sustain" if plan.mood.energy < 0 or plan.style.drums == "none" else "root-fifth"
     for i, span in enumerate(spans):
@@ -496,9 +498,11 @@ def bass(plan: Plan, harmony: Harmony, part: Part, textures: list[Texture] | Non
                 and span.start <= bar_start + half - beat
                 and span.end >= bar_start + half + beat
             ):
-                second = _bass_pitch(fifth_pc, root, part) if pattern == "root-fifth" else root
+                # A strain's last bar keeps the root: the tune's closing tonic lands on it, not on a fifth.
+                fifth = pattern == "root-fifth" and bar_index not in closes
+                second = _bass_pitch(fifth_pc, root, part) if fifth else root
                 hits.append((bar_start + half, span.end - bar_start - half - 20, second))
-            elif plan.meter.compound and pattern == "root-fifth" and span.duration >= bar:
+            elif plan.meter.compound and pattern == "root-fifth" and span.duration >= bar and bar_index not in closes:
                 hits[-1] = (span.start, beat - 20, root)
                 hits.append((span.start + beat, beat - 20, _bass_pitch(fifth_pc, root, part)))
             if (

@@ -204,6 +204,11 @@ class Style:
     """How many closing bars a new strain takes from the first strain (``bars = weight``, drawn
     once per strain): 30% of Nottingham's and 41% of O'Neill's and Ryan's new strains end with the
     first strain's last one, two or four bars, chords and notes; empty: every strain its own."""
+    restatements: tuple[tuple[int, int, float], ...] = ()
+    """(bar, earlier bar, probability): a strain's bar (1-based) over the same chords as an earlier
+    one repeats it note for note with that probability: a motif stated and restated ("GABc dBGB |
+    GABc d2"). Nottingham's strains do so in half of those whose third bar has the first bar's
+    chords; empty: none."""
     close_at: tuple[tuple[str, int], ...] = ()
     """Per meter, ticks into a strain's last bar where its closing tonic lands (held to the bar line,
     the generator's notes running into it); empty or a meter not named: the downbeat. O'Neill's and
@@ -442,6 +447,23 @@ def _whole_number(path: Path, what: str, low: int, high: int) -> Any:
     return check
 
 
+def _restatements(value: Any, path: Path) -> tuple[tuple[int, int, float], ...]:
+    """``{ bar = B, of = A, p = P }`` tables: bars 1-16, A before B, P a probability."""
+    if not isinstance(value, list):
+        raise ControlError("style", f"{path}: restatements must be a list of {{ bar, of, p }} tables")
+    out = []
+    for item in value:
+        ok = isinstance(item, dict) and set(item) == {"bar", "of", "p"}
+        bar: Any = item["bar"] if ok else 0
+        of: Any = item["of"] if ok else 0
+        whole = all(isinstance(x, int) and not isinstance(x, bool) and 1 <= x <= 16 for x in (bar, of))
+        if not (ok and whole and of < bar):
+            raise ControlError("style", f"{path}: restatements need {{ bar = 1-16, of = an earlier bar, "
+                                        "p = 0-1 }}")
+        out.append((int(bar), int(of), _unit(item["p"], path, "restatements p")))
+    return tuple(out)
+
+
 def _close_at(value: Any, path: Path) -> tuple[tuple[str, int], ...]:
     """``meter = quarters`` pairs: known meters, a whole number of sixteenths inside the bar."""
     if not isinstance(value, dict):
@@ -594,6 +616,7 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         melody_top_p=_top_p(data.get("melody_top_p", 0.92), path),
         onset_bias=_onset_bias(data.get("onset_bias", {}), path),
         close_at=_close_at(data.get("close_at", {}), path),
+        restatements=_restatements(data.get("restatements", []), path),
         forbidden_leaps=_leaps(data.get("forbidden_leaps", []), path),
         vocabulary_modes=vocabulary_modes,
         scale=_choice(str(data.get("scale", "diatonic")), ("diatonic", "pentatonic"), "scale", path),

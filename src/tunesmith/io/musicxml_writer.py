@@ -86,6 +86,18 @@ def _key_alters(fifths: int) -> dict[str, int]:
     return dict.fromkeys(reversed(_SHARP_ORDER[fifths:]), -1) if fifths else {}
 
 
+def _with_offset(element: str, offset: int) -> str:
+    """A <harmony> or <direction> sounding ``offset`` divisions after the current position (MusicXML
+    puts <offset> after a harmony's chord and before a direction's <sound>)."""
+    tag = f"<offset>{offset}</offset>"
+    if element.startswith("<harmony>"):
+        return element.removesuffix("</harmony>") + tag + "</harmony>"
+    at = element.find("<sound ")
+    if at < 0:
+        return element.removesuffix("</direction>") + tag + "</direction>"
+    return element[:at] + tag + element[at:]
+
+
 def _harmony(figure: str) -> str:
     if figure == "N.C.":
         return '<harmony><root><root-step>C</root-step></root><kind text="N.C.">none</kind></harmony>'
@@ -379,6 +391,10 @@ class _PartWriter:
                     key, alters, state = k, _key_alters(k.fifths), {}
                 if not staff:
                     out += events.pop(item.start, [])
+                    # A chord change (or tempo) under a held note or a rest is placed by its offset
+                    # from the item's start (a whole-bar rest under a V-I bar kept only the V).
+                    for tick in sorted(t for t in events if item.start < t < item.start + item.duration):
+                        out += [_with_offset(e, tick - item.start) for e in events.pop(tick)]
                 out.append(self._item(item, key, alters, state, staff))
         return "".join(out) + "</measure>"
 
