@@ -12,7 +12,8 @@ downbeat:
   melody model's training data are (chords recognised where a piece has none);
 - raw: `generate melody` (tunesmith.models.rnn.api.generate_melody, CLI defaults: temperature 1, top-p
   0.9, and the CLI's copy guard) over each real tune's own chords, key, meter and number of bars,
-  seed = its index;
+  seed = its index; with the command's default 3 drafts, the style's melody critic keeping one
+  (styles without one: the first draft; ``--candidates 1``: always the first);
 - composed: the melody line of `tunesmith compose --style S --seed K` (the body sections, before
   humanisation), seeds 1..N (``--first-seed`` moves them), with compose's default 3 candidates ranked
   (the style critic among the judges); ``--candidates 1`` keeps each piece's first draft instead.
@@ -88,33 +89,12 @@ def real_set(style: str, limit: int, against: str = "held-out") -> list[Any]:
     return [out[int(i * step)] for i in range(min(limit, len(out)))]
 
 
-def raw_line(enc: Any, seed: int, model: Any) -> Any:
-    """`generate melody` over a real tune's chords, key, meter and bars, encoded like the tune."""
-    import numpy as np
+def raw_line(enc: Any, seed: int, model: Any, candidates: int = 3) -> Any:
+    """`generate melody` over a real tune's chords, key, meter and bars, encoded like the tune: the
+    command's copy guard and, with ``candidates`` > 1, its style critic among that many drafts."""
+    from tunesmith.cli.melody import tune_draft
 
-    from tunesmith.cli.melody import guarded_melody
-    from tunesmith.models.rnn import api
-    from tunesmith.score import ChordSymbol
-    from tunesmith.theory.key import Key
-    from tunesmith.tokens import melody as mt
-    from tunesmith.tokens.chords import STEP_TICKS, STEPS_PER_BAR
-
-    downbeats = np.flatnonzero(enc.positions == 0)
-    origin = int(downbeats[0]) * STEP_TICKS if len(downbeats) else 0
-    bar_steps = STEPS_PER_BAR[enc.meter]
-    bars = max(1, min(MAX_BARS, (len(enc.events) - origin // STEP_TICKS) // bar_steps))
-    symbols = [ChordSymbol(max(0, c.tick - origin), c.figure) for c in enc.chord_symbols if c.tick >= 0]
-    symbols = [c for c in symbols if c.tick < bars * bar_steps * STEP_TICKS] or [ChordSymbol(0, "C")]
-    key = Key(enc.tonic, enc.mode)
-
-    def generate(seed: int) -> Any:
-        return api.generate_melody(symbols, key, enc.meter, bars, enc.style, temperature=1.0, top_p=0.9,
-                                   seed=seed, model=model)
-
-    # Through the copy guard `generate melody` applies (a draw copying > 11 notes is drawn again).
-    result, _ = guarded_melody(generate, seed, set(key.scale_pcs()))
-    return result.notes, mt.encode_melody(result.notes, symbols, key, enc.meter, enc.style,
-                                          start=0, end=bars * bar_steps * STEP_TICKS)
+    return tune_draft(enc, seed, model, candidates, MAX_BARS)
 
 
 def composed_line(style: str, seed: int, candidates: int = 3) -> tuple[Any, Any, int | None]:
@@ -159,7 +139,7 @@ def measure(sets: list[str], real_n: int, pieces: int, checkpoint: str | None, s
         if "raw" in sets:
             rows["raw"], cross["raw"], copies["raw"] = [], [], []
             for i, enc in enumerate(real[:pieces]):
-                notes, gen = raw_line(enc, i, model)
+                notes, gen = raw_line(enc, i, model, candidates)
                 line = grid_line(gen, MAX_BARS)
                 if len(line.notes) >= 2:
                     rows["raw"].append(line_features(line))

@@ -58,3 +58,18 @@ def test_too_few_tunes_are_refused_before_composing(private_home: Path) -> None:
 def test_an_unknown_style_is_refused(private_home: Path) -> None:
     result = CliRunner().invoke(app, ["train", "critic", "--style", "no-such-style"])
     assert result.exit_code != 0 and "no-such-style" in str(result.exception)
+
+
+def test_fits_the_melody_critic_generate_melody_ranks_by(private_home: Path) -> None:
+    result = CliRunner().invoke(app, ["train", "critic", "--melody", "--style", "chorale", "--pieces", "20"])
+    assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
+    fitted = critic.load_critic(critic.melody_critic_name("chorale"))
+    assert fitted is not None and fitted.info["composed"] == 20 and fitted.info["real"] >= 100
+    assert fitted.info["sources"] == ["corpus:bach"] and "drafting 20 melodies" in result.output
+    assert critic.load_critic("chorale").info == critic.read(critic.SHIPPED_PATH)["chorale"].info  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("args", "field"), [(["--style", "pop"], "style"), (["--pieces", "3"], "pieces")])
+def test_bad_melody_critic_options_are_refused(private_home: Path, args: list[str], field: str) -> None:
+    result = CliRunner().invoke(app, ["train", "critic", "--melody", *args])
+    assert isinstance(result.exception, ControlError) and result.exception.field == field

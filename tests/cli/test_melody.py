@@ -122,3 +122,38 @@ def test_generate_melody_never_hands_back_a_copied_run(
     assert len(drawn) > 12
     assert "earlier draws copied the corpus" in out or "copied runs broken" in out
     assert longest_copied_run(guarded, corpus).length <= 11
+
+
+def test_generate_melody_keeps_the_draft_the_style_critic_likes(
+    checkpoints: tuple[Path, Path], tmp_path: Path, private_home: Path
+) -> None:
+    """--candidates N draws N guarded drafts; the style's melody critic (tunesmith.compose.critic,
+    entry "melody:<style>") keeps the one it rates highest; without a critic, the first draft."""
+    import numpy as np
+
+    from tunesmith.compose import critic
+    from tunesmith.evaluate.line_features import FEATURES
+
+    mel, _ = checkpoints
+    args = ["generate", "melody", "--chords", "C Am F G", "--bars", "8", "--style", "folk", "--key", "G",
+            "--seed", "3", "--checkpoint", str(mel)]
+    counts = []
+    for k in range(4):  # the drafts ranked: seeds 3, 4, 5, 6 one at a time
+        invoke(*args[:-4], "--seed", str(3 + k), "--checkpoint", str(mel), "--candidates", "1",
+               "-o", str(tmp_path / f"d{k}.mid"))
+        counts.append(len(load_one(tmp_path / f"d{k}.mid").tracks[0].notes))
+    invoke(*args, "--candidates", "4", "-o", str(tmp_path / "first.mid"))  # no critic yet: the first
+    assert (tmp_path / "first.mid").read_bytes() == (tmp_path / "d0.mid").read_bytes()
+    assert len(set(counts)) > 1
+    density = FEATURES.index("notes_per_quarter")
+    size = 2 * len(FEATURES)
+    for sign, pick in ((1.0, max), (-1.0, min)):
+        weights = np.zeros(size + 1)
+        weights[density] = sign
+        liked = critic.StyleCritic(critic.melody_critic_name("folk"), np.zeros(size), np.ones(size), weights,
+                                   0.0, {})  # fmt: skip
+        critic.save_critic(liked)  # the data dir's critic file
+        out = invoke(*args, "--candidates", "4", "-o", str(tmp_path / "best.mid"))
+        assert len(load_one(tmp_path / "best.mid").tracks[0].notes) == pick(counts), out
+    result = CliRunner().invoke(app, [*args, "--candidates", "11"])
+    assert result.exit_code != 0 and "candidates" in str(result.exception)

@@ -5,6 +5,8 @@ Heavy libraries (torch, numpy, music21) are imported inside the commands so `--h
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -171,12 +173,17 @@ def generate_melody_command(
     density: Annotated[float | None, typer.Option("--density", help="Note onsets per beat, 0.125-4.")] = None,
     tempo: TempoOpt = 110.0,
     model: Annotated[str, typer.Option("--model", help="Melody model: " + ", ".join(MELODY_MODELS))] = "rnn",
+    candidates: Annotated[int, typer.Option("--candidates", help=(
+        "Drafts to draw (1-10); the style's melody critic keeps the one most like its tunes (styles "
+        "without a critic: the first draft)."))] = 3,
     checkpoint: CheckpointOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Generate a melody over a chord progression with the chord-conditioned LSTM."""
     _check_model(model)
     _check_output(output)
+    if not 1 <= candidates <= MAX_CANDIDATES:
+        raise ControlError("candidates", f"{candidates} is out of range; allowed: 1-{MAX_CANDIDATES}")
     from tunesmith.models.rnn import api
     from tunesmith.tokens.chords import STEP_TICKS, STEPS_PER_BAR
 
@@ -193,12 +200,79 @@ def generate_melody_command(
             pitch_range=pitch_range, in_scale=in_scale, density=density, checkpoint=checkpoint,
         )  # fmt: skip
 
-    result, note = guarded_melody(generate, seed, set(key_.scale_pcs()))
     end = bars * bar_ticks
     symbols = api.layout_chords(progression, end)
+    judge = melody_judge(style, symbols, key_, meter_, end) if candidates > 1 else None
+    result, note = ranked_melody(generate, seed, set(key_.scale_pcs()), candidates, judge)
     score = _piece(result.notes, symbols, key_, meter_, bpm=tempo, style=style, end=end)
     _write_or_print(score, output, f"{len(result.notes)} notes in {bars} bars of {meter_} in {key_}, "
                     f"log-likelihood {result.log_likelihood:.3f} per step{note}")
+
+
+MAX_CANDIDATES = 10
+
+
+def melody_judge(style: str, symbols: list[ChordSymbol], key: Key, meter: str, end: int
+                 ) -> Callable[[list[Note]], float] | None:  # fmt: skip
+    """How like its style's tunes a draft over ``symbols`` is (the style's melody critic's log ratio,
+    tunesmith.compose.critic), or None when the style has no melody critic."""
+    from tunesmith.compose.critic import encoding_features, load_critic, melody_critic_name
+    from tunesmith.tokens import melody as mt
+
+    critic = load_critic(melody_critic_name(style))
+    if critic is None:
+        return None
+
+    def judge(notes: list[Note]) -> float:
+        if len(notes) < 2:
+            return -math.inf
+        enc = mt.encode_melody(notes, symbols, key, meter, style if style in mt.STYLES else "folk",
+                               start=0, end=end)  # fmt: skip
+        features = encoding_features(enc)
+        return -math.inf if features is None else critic.log_ratio(features)
+
+    return judge
+
+
+def ranked_melody(generate: Any, seed: int, scale: set[int], candidates: int,
+                  judge: Callable[[list[Note]], float] | None) -> tuple[Any, str]:  # fmt: skip
+    """The best by ``judge`` of ``candidates`` guarded draws (seeds ``seed``, ``seed`` + 1, ...);
+    without a judge the first draw. Discriminator-guided selection: no note is changed."""
+    first = guarded_melody(generate, seed, scale)
+    if judge is None or candidates <= 1:
+        return first
+    drafts = [first] + [guarded_melody(generate, seed + k, scale) for k in range(1, candidates)]
+    best = max(range(candidates), key=lambda k: judge(drafts[k][0].notes))
+    result, note = drafts[best]
+    return result, note + (f" (draft {best + 1} of {candidates}, by the style's critic)" if best else "")
+
+
+def tune_draft(enc: Any, seed: int, model: Any, candidates: int = 1, max_bars: int = 32) -> tuple[Any, Any]:
+    """``generate melody`` over a tune's own chords, key, meter and bars (at most ``max_bars``), as
+    the command draws it (the copy guard, the style's critic among ``candidates`` drafts): its notes
+    and its encoding like the tune's. For critics and benchmarks."""
+    import numpy as np
+
+    from tunesmith.models.rnn import api
+    from tunesmith.tokens import melody as mt
+    from tunesmith.tokens.chords import STEP_TICKS, STEPS_PER_BAR
+
+    downbeats = np.flatnonzero(enc.positions == 0)
+    origin = int(downbeats[0]) * STEP_TICKS if len(downbeats) else 0
+    bar_steps = STEPS_PER_BAR[enc.meter]
+    bars = max(1, min(max_bars, (len(enc.events) - origin // STEP_TICKS) // bar_steps))
+    end = bars * bar_steps * STEP_TICKS
+    symbols = [ChordSymbol(max(0, c.tick - origin), c.figure) for c in enc.chord_symbols if c.tick >= 0]
+    symbols = [c for c in symbols if c.tick < end] or [ChordSymbol(0, "C")]
+    key = Key(enc.tonic, enc.mode)
+
+    def generate(seed: int) -> Any:
+        return api.generate_melody(symbols, key, enc.meter, bars, enc.style, temperature=1.0, top_p=0.9,
+                                   seed=seed, model=model)
+
+    judge = melody_judge(enc.style, symbols, key, enc.meter, end) if candidates > 1 else None
+    result, _ = ranked_melody(generate, seed, set(key.scale_pcs()), candidates, judge)
+    return result.notes, mt.encode_melody(result.notes, symbols, key, enc.meter, enc.style, start=0, end=end)
 
 
 def guarded_melody(generate: Any, seed: int, scale: set[int]) -> tuple[Any, str]:

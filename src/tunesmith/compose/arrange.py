@@ -502,7 +502,8 @@ def bass(plan: Plan, harmony: Harmony, part: Part, textures: list[Texture] | Non
                 fifth = pattern == "root-fifth" and bar_index not in closes
                 second = _bass_pitch(fifth_pc, root, part) if fifth else root
                 hits.append((bar_start + half, span.end - bar_start - half - 20, second))
-            elif plan.meter.compound and pattern == "root-fifth" and span.duration >= bar and bar_index not in closes:
+            elif (plan.meter.compound and pattern == "root-fifth" and span.duration >= bar
+                  and bar_index not in closes):
                 hits[-1] = (span.start, beat - 20, root)
                 hits.append((span.start + beat, beat - 20, _bass_pitch(fifth_pc, root, part)))
             if (

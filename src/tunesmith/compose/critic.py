@@ -53,6 +53,20 @@ CORPORA: dict[str, tuple[str, ...]] = {
 }
 """The collections each style's critic learns from by default (the style benchmark's real tunes)."""
 
+MELODY_CORPORA: dict[str, tuple[str, ...]] = {
+    "folk": ("nottingham",),
+    "celtic": ("oneills1850", "ryansMammoth"),
+    "chinese": ("chinese-folk",),
+    "chorale": ("bach",),
+    "song": ("essen",),
+}
+"""Per melody-model style tag, the collections of the critic ``generate melody`` ranks its drafts by."""
+
+
+def melody_critic_name(model_style: str) -> str:
+    """The critic file's entry for the raw model's drafts in ``model_style`` (beside compose's)."""
+    return f"melody:{model_style}"
+
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -200,12 +214,12 @@ def melody_features(notes: Sequence[Note], chords: Sequence[ChordSymbol], *, key
     return line_features(line) if len(line.notes) >= 2 else None
 
 
-def corpus_rows(model_style: str, collections: Iterable[str]) -> list[list[float]]:
-    """Feature rows of the training tunes of ``model_style`` in ``collections`` (not the held-out
-    split, not the settings slice beside it)."""
+def training_encodings(model_style: str, collections: Iterable[str]) -> list[mt.MelodyEncoding]:
+    """The training tunes of ``model_style`` in ``collections`` with chords (not the held-out split,
+    not the settings slice beside it)."""
     from tunesmith.models.rnn.train import label_missing_chords
 
-    rows = []
+    out = []
     for score in label_missing_chords(iter(load_corpus(list(collections)))):
         if mt.style_of(score.metadata) != model_style:
             continue
@@ -213,12 +227,26 @@ def corpus_rows(model_style: str, collections: Iterable[str]) -> list[list[float
             enc = mt.encode_score(score, end=mt.meter_span_end(score))
         except TunesmithError:
             continue
-        if not enc.chords.any() or melody_held_out(enc, score.metadata.title, 2 * HELD_OUT_FRACTION):
-            continue
+        if enc.chords.any() and not melody_held_out(enc, score.metadata.title, 2 * HELD_OUT_FRACTION):
+            out.append(enc)
+    return out
+
+
+def corpus_rows(model_style: str, collections: Iterable[str]) -> list[list[float]]:
+    """Feature rows of the training tunes of ``model_style`` in ``collections`` (see
+    :func:`training_encodings`)."""
+    rows = []
+    for enc in training_encodings(model_style, collections):
         line = grid_line(enc, MAX_BARS)
         if len(line.notes) >= 2:
             rows.append(line_features(line))
     return rows
+
+
+def encoding_features(enc: mt.MelodyEncoding) -> list[float] | None:
+    """The :data:`FEATURES` of an encoded melody's first MAX_BARS bars; None under two notes."""
+    line = grid_line(enc, MAX_BARS)
+    return line_features(line) if len(line.notes) >= 2 else None
 
 
 def file_rows(paths: Iterable[Path], model_style: str) -> list[list[float]]:
