@@ -12,7 +12,7 @@ downbeat:
   melody model's training data are (chords recognised where a piece has none);
 - raw: `generate melody` (tunesmith.models.rnn.api.generate_melody, CLI defaults: temperature 1, top-p
   0.9, and the CLI's copy guard) over each real tune's own chords, key, meter and number of bars,
-  seed = its index; with the command's default 3 drafts, the style's melody critic keeping one
+  seed = its index (plus ``--first-seed`` - 1); with the command's default 3 drafts, the style's melody critic keeping one
   (styles without one: the first draft; ``--candidates 1``: always the first);
 - composed: the melody line of `tunesmith compose --style S --seed K` (the body sections, before
   humanisation), seeds 1..N (``--first-seed`` moves them), with compose's default 3 candidates ranked
@@ -139,7 +139,7 @@ def measure(sets: list[str], real_n: int, pieces: int, checkpoint: str | None, s
         if "raw" in sets:
             rows["raw"], cross["raw"], copies["raw"] = [], [], []
             for i, enc in enumerate(real[:pieces]):
-                notes, gen = raw_line(enc, i, model, candidates)
+                notes, gen = raw_line(enc, first_seed - 1 + i, model, candidates)
                 line = grid_line(gen, MAX_BARS)
                 if len(line.notes) >= 2:
                     rows["raw"].append(line_features(line))
@@ -250,9 +250,11 @@ def main() -> None:
     parser.add_argument("--styles", default=",".join(STYLES))
     parser.add_argument("--label", default="")
     parser.add_argument("--first-seed", type=int, default=1,
-                        help="composed seeds first..first+pieces-1 (a second set shows the noise)")
+                        help="composed seeds first..first+pieces-1, raw seeds first-1.. (a second set "
+                             "shows the noise)")
     parser.add_argument("--candidates", type=int, default=3,
-                        help="compose's --candidates for the composed set (its default 3; 1: each piece's first draft)")
+                        help="--candidates of compose and generate melody (their default 3; 1: each "
+                             "piece's first draft)")
     parser.add_argument("--against", choices=("held-out", "training"), default="held-out",
                         help="real tunes to compare with: held-out (the report) or training (to choose settings)")
     parser.add_argument("--json", type=Path, help="write the measurements here")

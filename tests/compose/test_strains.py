@@ -219,3 +219,20 @@ def test_a_bar_over_the_chords_of_an_earlier_one_can_restate_it(tmp_path: Path) 
 def test_bad_restatements_are_refused(tmp_path: Path, line: str) -> None:
     with pytest.raises(ControlError, match=r"folk\.toml: restatements"):
         load_style("folk", folk_with(tmp_path, line))
+
+
+def test_a_bar_is_restated_once_never_three_bars_running(tmp_path: Path) -> None:
+    """Bar 2 and bar 3 both restating bar 1 would play one figure three bars running (a musician's
+    review heard it as stuck): the first restatement taken wins."""
+    both = folk_with(tmp_path, "restatements = [{ bar = 3, of = 1, p = 1.0 }, { bar = 2, of = 1, p = 1.0 }]\n"
+                               "parallel_periods = 0.0")  # fmt: skip
+    checked = 0
+    for seed in range(12):
+        plan = make_plan(ComposeRequest(style="folk", form="AB", meter="4/4", seed=seed, styles_path=both))
+        notes = make_melody(plan, make_harmony(plan), plan.seed).notes
+        for section in plan.sections:
+            first, second, third = (bars_of(notes, plan, section, k, 1) for k in range(3))
+            if [n[:2] for n in first] == [n[:2] for n in third]:
+                checked += 1
+                assert [n[:2] for n in second] != [n[:2] for n in first], seed
+    assert checked >= 3

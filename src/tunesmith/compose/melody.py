@@ -332,15 +332,18 @@ def shape_section(notes: list[Note], plan: Plan, harmony: Harmony, section: Sect
 def restate_bars(notes: list[Note], plan: Plan, harmony: Harmony, section: SectionPlan) -> list[Note]:
     """The style's restatements: a bar over the same chords as an earlier bar of its strain repeats
     that bar's notes, as often as the style's tunes do (the model alone almost never repeats a bar
-    one or two bars on: Nottingham 7% of bars, the model 0.4%)."""
+    one or two bars on: Nottingham 7% of bars, the model 0.4%); a bar lends itself once, so no
+    figure is heard three bars running."""
     bar = plan.bar_ticks
     pick = random.Random(plan.seed * 7919 + 67 + section.start_bar)
 
     def chords(index: int) -> list[tuple[str, int, int]]:
         return [(s.figure, s.start - index * bar, s.duration) for s in harmony.bars[index]]
 
+    lent: set[int] = set()
     for number, source, p in plan.style.restatements:
-        if number > section.bars or pick.random() >= p:
+        # a bar is restated once: bar 3 after bar 2 already did would be the same bar three times
+        if number > section.bars or pick.random() >= p or source in lent:
             continue
         dst, src = section.start_bar + number - 1, section.start_bar + source - 1
         if dst >= len(harmony.bars) or chords(src) != chords(dst):
@@ -350,6 +353,7 @@ def restate_bars(notes: list[Note], plan: Plan, harmony: Harmony, section: Secti
         if copied:
             notes = sorted([n for n in notes if not dst * bar <= n.start < (dst + 1) * bar] + copied,
                            key=lambda n: n.start)  # fmt: skip
+            lent.add(source)
     return notes
 
 
