@@ -232,3 +232,24 @@ def test_shipped_styles_declare_their_harmony() -> None:
     assert load_style("ambient").cadence_scope == "final"
     assert load_style("chorale").chords_per_bar == 4
     assert Key.parse("C").scale_pcs()  # numerals are read in plain major/minor
+
+
+def test_split_cadences_sets_how_often_the_bar_before_the_tonic_holds_two_chords(tmp_path: Path) -> None:
+    """celtic (split_cadences 0): a strain's bar before its closing tonic holds one chord, as the
+    recognised harmony of its tunes does; folk (the default 0.6, Nottingham 50%) often two."""
+    def split_share(style: str) -> float:
+        splits = total = 0
+        for seed in SEEDS:
+            plan, harmony = harmony_of(style, seed, meter="4/4")
+            for section in plan.sections:
+                total += 1
+                splits += len({s.figure for s in harmony.bars[section.start_bar + section.bars - 2]}) > 1
+        return splits / total
+
+    assert load_style("celtic").split_cadences == 0.0 and split_share("celtic") == 0.0
+    assert load_style("folk").split_cadences == 0.6 and split_share("folk") > 0.2
+    text = Path(load_style("celtic").source).read_text(encoding="utf-8")
+    (tmp_path / "celtic.toml").write_text(text.replace("split_cadences = 0.0", "split_cadences = 1.5"),
+                                          encoding="utf-8")  # fmt: skip
+    with pytest.raises(ControlError, match=r"celtic\.toml: harmony\.split_cadences"):
+        load_style("celtic", str(tmp_path))

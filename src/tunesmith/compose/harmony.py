@@ -163,7 +163,7 @@ def _phrased_bars(plan: Plan, section: SectionPlan, rng: random.Random
             if length >= 2:
                 if plagal:
                     phrase[-2] = [phrase[-2][0], subdominant] if per_bar >= 2 else [subdominant]
-                elif plan.meter.beats >= 2 and rng.random() < 0.6:
+                elif plan.meter.beats >= 2 and rng.random() < style.split_cadences:
                     phrase[-2] = [rng.choice(predominant), dominant]
                 else:
                     phrase[-2] = [dominant]

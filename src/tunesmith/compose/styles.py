@@ -160,6 +160,10 @@ class Style:
     """A phrase that closes in a related key (inner_cadences 'dominant' or 'relative') is in that
     key throughout: the chord model writes its bars there, as Bach's chorales modulate for whole
     phrases; False: only its close is."""
+    split_cadences: float = 0.6
+    """How often an authentic close's bar before the tonic holds a predominant and the dominant
+    (ii V, IV V) rather than the dominant alone. Nottingham's written chords split it in half their
+    strains; O'Neill's and Ryan's recognised harmony, a chord a bar, in 0.2%."""
     inner_cadences: tuple[tuple[str, float], ...] = ()
     """How a phrase that does not end its section closes, drawn by weight (see INNER_CADENCES):
     Bach's chorales end inner phrases on I, on V, in the dominant key or on the relative (vi, III);
@@ -650,5 +654,6 @@ def _build(data: dict[str, Any], path: Path) -> Style:
             harmony.get("predominant_minor", ["iv", "VI"]), path, "harmony.predominant_minor"
         ),
         inner_cadences=inner_cadences,
+        split_cadences=_unit(harmony.get("split_cadences", 0.6), path, "harmony.split_cadences"),
         key_phrases=_flag(harmony.get("key_phrases", False), path, "harmony.key_phrases"),
     )
