@@ -112,7 +112,8 @@ def test_generate_melody_never_hands_back_a_copied_run(
     from tunesmith.score import Score, Track
 
     mel, _ = checkpoints
-    args = ["generate", "melody", "--bars", "16", "--seed", "1", "--checkpoint", str(mel)]
+    args = ["generate", "melody", "--bars", "16", "--seed", "1", "--candidates", "1",
+            "--checkpoint", str(mel)]
     invoke(*args, "-o", str(tmp_path / "free.mid"))
     drawn = load_one(tmp_path / "free.mid").tracks[0].notes
     corpus = OriginalityIndex.from_scores([Score(tracks=[Track("melody", notes=list(drawn))])], ["tune"])
@@ -129,13 +130,17 @@ def test_generate_melody_keeps_the_draft_the_style_critic_likes(
 ) -> None:
     """--candidates N draws N guarded drafts; the style's melody critic (tunesmith.compose.critic,
     entry "melody:<style>") keeps the one it rates highest; without a critic, the first draft."""
+    from tunesmith.compose.critic import SHIPPED_PATH, melody_critic_name, read
+
+    assert melody_critic_name("waltz") not in read(SHIPPED_PATH)
     import numpy as np
 
     from tunesmith.compose import critic
     from tunesmith.evaluate.line_features import FEATURES
 
     mel, _ = checkpoints
-    args = ["generate", "melody", "--chords", "C Am F G", "--bars", "8", "--style", "folk", "--key", "G",
+    # waltz: no melody critic is shipped for it (folk's would rank the drafts already)
+    args = ["generate", "melody", "--chords", "C Am F G", "--bars", "8", "--style", "waltz", "--key", "G",
             "--seed", "3", "--checkpoint", str(mel)]
     counts = []
     for k in range(4):  # the drafts ranked: seeds 3, 4, 5, 6 one at a time
@@ -150,7 +155,7 @@ def test_generate_melody_keeps_the_draft_the_style_critic_likes(
     for sign, pick in ((1.0, max), (-1.0, min)):
         weights = np.zeros(size + 1)
         weights[density] = sign
-        liked = critic.StyleCritic(critic.melody_critic_name("folk"), np.zeros(size), np.ones(size), weights,
+        liked = critic.StyleCritic(critic.melody_critic_name("waltz"), np.zeros(size), np.ones(size), weights,
                                    0.0, {})  # fmt: skip
         critic.save_critic(liked)  # the data dir's critic file
         out = invoke(*args, "--candidates", "4", "-o", str(tmp_path / "best.mid"))

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from tunesmith.cli.groups import train_app
+from tunesmith.cli.melody import tune_draft
 from tunesmith.compose.request import ComposeRequest
 from tunesmith.compose.styles import load_style
 from tunesmith.errors import ControlError
@@ -35,7 +36,6 @@ def composed_rows(style: str, pieces: int, first_seed: int) -> list[list[float]]
 def drafted_rows(encodings: list[Any], pieces: int, first_seed: int) -> list[list[float]]:
     """Feature rows of ``pieces`` first drafts of ``generate melody`` over the chords, keys, meters
     and lengths of ``encodings`` (tunes), taken in turn."""
-    from tunesmith.cli.melody import tune_draft
     from tunesmith.compose.critic import encoding_features
     from tunesmith.models.rnn import api
 
