@@ -3,6 +3,7 @@ style condition of the chord model and the style-file fields that carry them."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -253,3 +254,34 @@ def test_split_cadences_sets_how_often_the_bar_before_the_tonic_holds_two_chords
                                           encoding="utf-8")  # fmt: skip
     with pytest.raises(ControlError, match=r"celtic\.toml: harmony\.split_cadences"):
         load_style("celtic", str(tmp_path))
+
+
+def test_applied_dominants_lead_into_v_and_iv_as_often_as_the_style_says(tmp_path: Path) -> None:
+    """folk's applied_dominants: the chord before a V becomes V7/V (D7 G in C), the tonic before a
+    IV becomes I7 (C7 F); at rate 1 every such arrival has one, at the shipped rates some do."""
+    text = Path(load_style("folk").source).read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("applied_dominants"))
+
+    def arrivals(folder: str | None) -> tuple[int, int, int]:
+        into_v = led_v = led_iv = 0
+        for seed in SEEDS:
+            plan = make_plan(ComposeRequest(style="folk", seed=seed, key="C", mode="major", candidates=1,
+                                            styles_path=folder))  # fmt: skip
+            figures = [s.figure for s in make_harmony(plan).spans()]
+            for a, b in itertools.pairwise(figures):
+                into_v += b in ("G", "G7")
+                led_v += a == "D7" and b in ("G", "G7")
+                led_iv += a == "C7" and b == "F"
+        return into_v, led_v, led_iv
+
+    shipped = arrivals(None)
+    assert shipped[1] > 0 and shipped[2] > 0 and shipped[1] < shipped[0] / 2
+    (tmp_path / "folk.toml").write_text(text.replace(line, "applied_dominants = { V = 1.0 }"),
+                                        encoding="utf-8")  # fmt: skip
+    always = arrivals(str(tmp_path))
+    assert always[1] > 0.6 * always[0] and always[2] == 0  # only V's asked for; a piece's first chord stays
+    for bad in ("{ vi = 0.5 }", "{ V = 2.0 }", "{ V = 0.0 }", '"often"'):
+        changed = text.replace(line, f"applied_dominants = {bad}")
+        (tmp_path / "folk.toml").write_text(changed, encoding="utf-8")
+        with pytest.raises(ControlError, match=r"folk\.toml"):
+            load_style("folk", str(tmp_path))

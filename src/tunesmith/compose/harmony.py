@@ -10,13 +10,14 @@ Each distinct section label gets its harmony once, so a section that returns has
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 
 from tunesmith.compose import engines
 from tunesmith.compose.plan import Plan, SectionPlan
 from tunesmith.compose.request import is_roman
-from tunesmith.compose.styles import draw_weighted
+from tunesmith.compose.styles import APPLIED_DOMINANTS, draw_weighted
 from tunesmith.errors import ControlError
 from tunesmith.score import ChordSymbol
 from tunesmith.theory.chord import Chord, parse_chord
@@ -359,6 +360,8 @@ def make_harmony(plan: Plan) -> Harmony:
                     chords, local_keys = _impose_cadences(plan, section, chords, rng, section_seed)
                 else:
                     chords = _style_bars(plan, section, rng)
+                lead_in = random.Random(plan.seed * 7919 + 71 + len(by_label))
+                chords = _applied_dominants(plan, chords, lead_in)
                 home = (plan.sections[0].label, plan.sections[0].bars)
                 if section.shared_close and home in by_label:
                     # the strain closes as the first one does: the same chords under the same notes
@@ -387,6 +390,33 @@ def make_harmony(plan: Plan) -> Harmony:
             for i, spans in enumerate(bars)
         ]  # fmt: skip
     return Harmony(bars, source, bar_keys)
+
+
+def _applied_dominants(plan: Plan, bars: list[list[str]], rng: random.Random) -> list[list[str]]:
+    """The style's applied dominants (major keys only): the chord before a V becomes V7/V, the tonic
+    before a IV becomes I7, each with the style's probability; a section's first chord stays."""
+    rates = dict(plan.style.applied_dominants)
+    if not rates or plan.key.mode != "major":  # minor keys and the modes keep their own chords
+        return bars
+    key = plan.key
+    out = [list(b) for b in bars]
+
+    def degree(token: str) -> tuple[int, str]:
+        """(root above the tonic, quality)."""
+        chord = chord_from_token(token, key)[0]
+        return (chord.root - key.tonic) % 12, chord.quality
+
+    steps = {"V": 7, "IV": 5}
+    places = [(b, j) for b, chords in enumerate(out) for j in range(len(chords))]
+    for (b, j), (nb, nj) in itertools.pairwise(places):
+        here, target = degree(out[b][j]), degree(out[nb][nj])
+        for goal, lead in APPLIED_DOMINANTS.items():
+            arrives = goal in rates and target[0] == steps[goal] and target[1] in ("maj", "dom7")
+            if not arrives or (b, j) == (0, 0) or here == ((steps[goal] + 7) % 12, "dom7"):
+                continue
+            if (goal != "IV" or here == (0, "maj")) and rng.random() < rates[goal]:
+                out[b][j] = lead
+    return out
 
 
 def _refit(span: ChordSpan, vocabulary: list[Chord], tonic: int) -> ChordSpan:

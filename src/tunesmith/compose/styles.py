@@ -29,6 +29,8 @@ from tunesmith.theory.roman import roman_to_chord
 SHIPPED_STYLES = PACKAGE_DATA / "styles"
 ROLES = ("melody", "counter", "accompaniment", "bass", "pad")
 METERS = ("4/4", "3/4", "6/8", "2/4")
+APPLIED_DOMINANTS = {"V": "V7/V", "IV": "I7"}
+"""Targets of style field applied_dominants and the chord that leads into each."""
 ACCOMPANIMENT_PATTERNS = (
     "strum", "oompah", "arpeggio", "afterbeat", "block", "sustain", "broken", "pulse", "arpeggio-slow",
     "ostinato", "comp", "comp-sparse", "comp-alt",
@@ -160,6 +162,10 @@ class Style:
     """A phrase that closes in a related key (inner_cadences 'dominant' or 'relative') is in that
     key throughout: the chord model writes its bars there, as Bach's chorales modulate for whole
     phrases; False: only its close is."""
+    applied_dominants: tuple[tuple[str, float], ...] = ()
+    """How often the chord before a V (V7/V: D7 G in C) or a IV (I7: C7 F) is its applied dominant,
+    in major keys; Nottingham's written chords 6.5% and 17%, the chord model alone 1.5% and 2%;
+    empty: as the chord model writes them."""
     split_cadences: float = 0.6
     """How often an authentic close's bar before the tonic holds a predominant and the dominant
     (ii V, IV V) rather than the dominant alone. Nottingham's written chords split it in half their
@@ -655,5 +661,9 @@ def _build(data: dict[str, Any], path: Path) -> Style:
         ),
         inner_cadences=inner_cadences,
         split_cadences=_unit(harmony.get("split_cadences", 0.6), path, "harmony.split_cadences"),
+        applied_dominants=_weights(
+            harmony.get("applied_dominants", {}), path, "harmony.applied_dominants",
+            lambda name: _choice(name, tuple(APPLIED_DOMINANTS), "applied dominant target", path),
+        ),
         key_phrases=_flag(harmony.get("key_phrases", False), path, "harmony.key_phrases"),
     )
