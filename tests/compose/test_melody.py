@@ -231,3 +231,29 @@ def test_a_chorale_soprano_never_leaps_a_tritone_or_a_seventh() -> None:
         steps = [b.pitch - a.pitch for a, b in itertools.pairwise(notes)]
         leaps += [d for d in steps if abs(d) in (6, 10, 11)]
     assert leaps == []
+
+
+def test_no_chromatic_note_clashes_with_its_chord_on_a_strong_beat() -> None:
+    """G# over D on the downbeat (an applied dominant's leading tone carried into the next bar)
+    moves to a tone of D; a chromatic neighbour off the beat stays."""
+    from tunesmith.compose.melody import no_accented_clashes
+    from tunesmith.score import Note
+
+    plan = make_plan(ComposeRequest(style="folk", key="G", mode="major", meter="4/4", seed=6, candidates=1))
+    harmony = make_harmony(plan)
+    bar = plan.bar_ticks
+    b = next(i for i, spans in enumerate(harmony.bars)
+             if i >= plan.intro_bars and [s.figure for s in spans] == ["D"])  # fmt: skip
+    line = [Note(68, b * bar, 480), Note(69, b * bar + 480, 240), Note(68, b * bar + 720, 240),
+            Note(69, b * bar + 960, 960)]  # fmt: skip
+    fixed = no_accented_clashes(line, plan, harmony)
+    assert fixed[0].pitch % 12 in (2, 6, 9) and fixed[0].pitch != 69  # a tone of D, not A again
+    assert fixed[2].pitch == 68  # off the beat: a neighbour, kept
+    assert [(n.start, n.duration) for n in fixed] == [(n.start, n.duration) for n in line]
+    for seed in range(6):
+        p = make_plan(ComposeRequest(style="folk", seed=seed, candidates=1))
+        h = make_harmony(p)
+        for n in make_melody(p, h, p.seed).notes:
+            if n.start % p.bar_ticks in p.meter.strong_beats():
+                span = h.at(n.start)
+                assert n.pitch % 12 in set(p.key.scale_pcs()) | set(span.chord.pitch_classes()), (seed, n)
