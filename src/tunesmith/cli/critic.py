@@ -122,7 +122,7 @@ def _train_melody_critic(style: str, pieces: int, seed: int, l2: float, out: Pat
                                     + ", ".join(critic.MELODY_CORPORA))
     _check(pieces, seed, l2, out)
     names = list(critic.MELODY_CORPORA[style])
-    encodings = critic.training_encodings(style, names)
+    encodings = critic.training_encodings(style, names)  # drafted over below, so read once
     real = [row for row in map(critic.encoding_features, encodings) if row is not None]
     if len(real) < MIN_REAL:
         raise ControlError("corpus", f"{len(real)} tunes of {style}; a critic needs {MIN_REAL}")

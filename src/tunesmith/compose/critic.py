@@ -209,9 +209,9 @@ def melody_features(notes: Sequence[Note], chords: Sequence[ChordSymbol], *, key
     body = [n for n in notes if start <= n.start < end]
     if len(body) < 2:
         return None
-    enc = mt.encode_melody(body, list(chords), key, meter, style, start=start, end=end, bar_origin=start)
-    line = grid_line(enc, MAX_BARS)
-    return line_features(line) if len(line.notes) >= 2 else None
+    return encoding_features(
+        mt.encode_melody(body, list(chords), key, meter, style, start=start, end=end, bar_origin=start)
+    )
 
 
 def training_encodings(model_style: str, collections: Iterable[str]) -> list[mt.MelodyEncoding]:
@@ -235,12 +235,8 @@ def training_encodings(model_style: str, collections: Iterable[str]) -> list[mt.
 def corpus_rows(model_style: str, collections: Iterable[str]) -> list[list[float]]:
     """Feature rows of the training tunes of ``model_style`` in ``collections`` (see
     :func:`training_encodings`)."""
-    rows = []
-    for enc in training_encodings(model_style, collections):
-        line = grid_line(enc, MAX_BARS)
-        if len(line.notes) >= 2:
-            rows.append(line_features(line))
-    return rows
+    rows = map(encoding_features, training_encodings(model_style, collections))
+    return [row for row in rows if row is not None]
 
 
 def encoding_features(enc: mt.MelodyEncoding) -> list[float] | None:
@@ -260,7 +256,7 @@ def file_rows(paths: Iterable[Path], model_style: str) -> list[list[float]]:
                                   end=mt.meter_span_end(score))
         except TunesmithError:
             continue
-        line = grid_line(enc, MAX_BARS)
-        if len(line.notes) >= 2:
-            rows.append(line_features(line))
+        features = encoding_features(enc)
+        if features is not None:
+            rows.append(features)
     return rows
